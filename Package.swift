@@ -1,0 +1,83 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "concert",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "concert", targets: ["concert"]),
+        .library(name: "ConcertCore", targets: ["ConcertCore"]),
+        .library(name: "ConcertStorage", targets: ["ConcertStorage"]),
+        .library(name: "ConcertServer", targets: ["ConcertServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(
+            name: "ConcertCore",
+            path: "Sources/ConcertCore"
+        ),
+        .target(
+            name: "ConcertStorage",
+            dependencies: [
+                "ConcertCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "ConcertServer",
+            dependencies: [
+                "ConcertCore",
+                "ConcertStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "concert",
+            dependencies: [
+                "ConcertCore",
+                "ConcertStorage",
+                "ConcertServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ConcertBenchmarks",
+            dependencies: [
+                "ConcertCore",
+                "ConcertStorage",
+                "ConcertServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "ConcertCoreTests", dependencies: ["ConcertCore"]),
+        .testTarget(
+            name: "ConcertStorageTests",
+            dependencies: ["ConcertCore", "ConcertStorage"]
+        ),
+        .testTarget(
+            name: "ConcertServerTests",
+            dependencies: [
+                "ConcertCore",
+                "ConcertStorage",
+                "ConcertServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

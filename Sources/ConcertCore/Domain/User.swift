@@ -1,0 +1,61 @@
+/// What a user may do in Concert, independent of the operations their agency joins.
+public enum UserRole: String, Codable, Sendable, CaseIterable, LenientDecodable {
+    /// Platform administrator: manages agencies and accounts, sees no operation content by this role.
+    case admin
+    /// Case coordinator: creates operations; in the lead agency, plans and runs the action day.
+    case coordinator
+    /// National investigator: records targets, reports the outcomes of their agency's actions.
+    case officer
+    /// Prosecutor or judicial liaison: tracks the legal instruments of actions.
+    case prosecutor
+    /// Observer: follows the board of the operations of their agency, never their intelligence.
+    case observer
+}
+
+/// A person who signs in to Concert.
+public struct User: Codable, Sendable, Equatable, Identifiable {
+    /// Opaque identifier.
+    public var id: String
+    /// The name they sign in with: lower-case letters, digits, `-`, `_` and `.`.
+    public var username: String
+    /// Their name as shown to others.
+    public var displayName: String
+    /// The agency they belong to.
+    public var agencyId: String
+    /// What they may do.
+    public var role: UserRole
+
+    /// Creates a user.
+    public init(id: String, username: String, displayName: String, agencyId: String, role: UserRole) {
+        self.id = id
+        self.username = username
+        self.displayName = displayName
+        self.agencyId = agencyId
+        self.role = role
+    }
+
+    /// Checks a username: 2 to 64 characters of `a-z`, `0-9`, `-`, `_`, `.`.
+    public static func validatedUsername(_ username: String) throws(DomainError) -> String {
+        let trimmed = username.trimmingWhitespace()
+        let allowed = trimmed.unicodeScalars.allSatisfy { scalar in
+            ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || "-_.".unicodeScalars.contains(scalar)
+        }
+        guard (2...64).contains(trimmed.count), allowed else {
+            throw .invalid(
+                "A username has 2 to 64 characters, using only lower-case letters, digits, '-', '_' and '.'.",
+                field: "username"
+            )
+        }
+        return trimmed
+    }
+
+    /// Checks a new password: at least 12 characters, at most 72 bytes (the bcrypt limit).
+    public static func validatePassword(_ password: String) throws(DomainError) {
+        guard password.count >= 12 else {
+            throw .invalid("A password needs at least 12 characters.", field: "password")
+        }
+        guard password.utf8.count <= 72 else {
+            throw .invalid("A password may have at most 72 bytes.", field: "password")
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Shared checks for free-text fields.
+public enum Validation {
+    /// A required text: trimmed, not empty, at most `maxLength` characters.
+    public static func requiredText(_ text: String, field: String, maxLength: Int) throws(DomainError) -> String {
+        let trimmed = text.trimmingWhitespace()
+        guard !trimmed.isEmpty else { throw .invalid("The field '\(field)' must not be empty.", field: field) }
+        guard trimmed.count <= maxLength else {
+            throw .invalid("The field '\(field)' may have at most \(maxLength) characters.", field: field)
+        }
+        return trimmed
+    }
+
+    /// An optional text: trimmed, `nil` when empty, at most `maxLength` characters.
+    public static func optionalText(_ text: String?, field: String, maxLength: Int) throws(DomainError) -> String? {
+        guard let text else { return nil }
+        let trimmed = text.trimmingWhitespace()
+        if trimmed.isEmpty { return nil }
+        guard trimmed.count <= maxLength else {
+            throw .invalid("The field '\(field)' may have at most \(maxLength) characters.", field: field)
+        }
+        return trimmed
+    }
+}
+
+extension String {
+    /// The string without leading and trailing white space and new lines.
+    public func trimmingWhitespace() -> String {
+        trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

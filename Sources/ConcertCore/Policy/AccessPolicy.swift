@@ -1,0 +1,152 @@
+/// The signed-in person a decision is about.
+public struct Actor: Sendable, Equatable {
+    /// The user's id.
+    public var userId: String
+    /// The agency the user belongs to.
+    public var agencyId: String
+    /// The user's role.
+    public var role: UserRole
+
+    /// Creates an actor.
+    public init(userId: String, agencyId: String, role: UserRole) {
+        self.userId = userId
+        self.agencyId = agencyId
+        self.role = role
+    }
+
+    /// The actor of a user.
+    public init(_ user: User) {
+        self.init(userId: user.id, agencyId: user.agencyId, role: user.role)
+    }
+}
+
+/// Everything that can be asked of Concert, as the access policy sees it.
+public enum Permission: Sendable, Equatable {
+    /// Create, list and change agencies.
+    case manageAgencies
+    /// Create, list and change user accounts.
+    case manageUsers
+    /// Create a new operation (the actor's agency becomes its lead).
+    case createOperation
+    /// Learn that the operation exists: its code name, participants and H-hour.
+    case viewOperation
+    /// See the board: actions, their statuses and outcomes, and legal instruments' statuses.
+    case viewBoard
+    /// List the operation's intelligence (targets, selectors); each record is then checked with ``readRecord(_:)``.
+    case viewIntelligence
+    /// Record new intelligence in the operation.
+    case createRecord
+    /// Read one shared record.
+    case readRecord(RecordHandling)
+    /// Change or delete one shared record.
+    case modifyRecord(RecordHandling)
+    /// Invite an agency into the operation.
+    case inviteAgency
+    /// Set or move H-hour.
+    case setHHour
+    /// Create or change actions (the plan).
+    case changePlan
+    /// Create or change legal instruments.
+    case manageInstruments
+    /// Move an action executed by `executingAgencyId` to `status`.
+    case reportStatus(executingAgencyId: String, to: ActionStatus)
+}
+
+/// Why the policy refused.
+public enum AccessDenial: Error, Sendable, Equatable {
+    /// The thing asked for must look as if it did not exist (404): the operation to a
+    /// non-participant, a record outside its distribution.
+    case hidden(String)
+    /// The caller may know the thing exists but may not do this (403).
+    case forbidden(String)
+
+    /// The sentence shown to the caller.
+    public var message: String {
+        switch self {
+        case .hidden(let message), .forbidden(let message): message
+        }
+    }
+}
+
+/// The one access policy of Concert: a pure function that every route and feed consults.
+///
+/// Rules:
+/// - an agency that does not take part in an operation learns nothing about it (hidden);
+/// - an observer agency, or a user whose role is observer, sees the board but no intelligence;
+/// - a record with named distribution is visible only to its originator and the named agencies;
+/// - only the lead agency's coordinators invite agencies, set H-hour and change the plan;
+/// - an officer reports status only for actions of their own agency; GO and ABORT are the
+///   lead coordinator's;
+/// - the platform admin manages agencies and users and, by that role alone, sees no operation.
+public enum AccessPolicy {
+    /// Decides whether `actor` may do `permission`, in `operation` when the permission concerns one.
+    public static func decide(
+        _ actor: Actor, _ permission: Permission, in operation: JointOperation? = nil
+    ) -> Result<Void, AccessDenial> {
+        let notFound = AccessDenial.hidden("No such operation.")
+        switch permission {
+        case .manageAgencies, .manageUsers:
+            return actor.role == .admin
+                ? .success(()) : .failure(.forbidden("Only a platform administrator may do this."))
+        case .createOperation:
+            return actor.role == .coordinator
+                ? .success(()) : .failure(.forbidden("Only a coordinator may create an operation."))
+        default:
+            break
+        }
+        guard let operation, actor.role != .admin, let participation = operation.role(of: actor.agencyId) else {
+            return .failure(notFound)
+        }
+        let isLeadCoordinator = participation == .lead && actor.role == .coordinator
+        let seesIntelligence = participation != .observer && actor.role != .observer
+        switch permission {
+        case .viewOperation, .viewBoard:
+            return .success(())
+        case .viewIntelligence, .createRecord:
+            return seesIntelligence
+                ? .success(())
+                : .failure(.forbidden("Observers follow the board; they do not see or record intelligence."))
+        case .readRecord(let record):
+            guard seesIntelligence else {
+                return .failure(.forbidden("Observers follow the board; they do not see or record intelligence."))
+            }
+            return record.distribution.includes(actor.agencyId, originator: record.originatorAgencyId)
+                ? .success(()) : .failure(.hidden("No such record."))
+        case .modifyRecord(let record):
+            guard seesIntelligence else {
+                return .failure(.forbidden("Observers follow the board; they do not see or record intelligence."))
+            }
+            guard record.distribution.includes(actor.agencyId, originator: record.originatorAgencyId) else {
+                return .failure(.hidden("No such record."))
+            }
+            return record.originatorAgencyId == actor.agencyId
+                ? .success(())
+                : .failure(.forbidden("Only the agency that recorded it may change or delete this record."))
+        case .inviteAgency, .setHHour, .changePlan:
+            return isLeadCoordinator
+                ? .success(()) : .failure(.forbidden("Only a coordinator of the lead agency may do this."))
+        case .manageInstruments:
+            return isLeadCoordinator || (seesIntelligence && actor.role == .prosecutor)
+                ? .success(())
+                : .failure(
+                    .forbidden("Only a coordinator of the lead agency or a prosecutor may manage legal instruments."))
+        case .reportStatus(let executingAgency, let status):
+            if isLeadCoordinator { return .success(()) }
+            if status == .go || status == .aborted {
+                return .failure(.forbidden("Only a coordinator of the lead agency gives GO or aborts an action."))
+            }
+            guard actor.agencyId == executingAgency, actor.role == .officer || actor.role == .coordinator else {
+                return .failure(.forbidden("Officers report status only for actions of their own agency."))
+            }
+            return .success(())
+        case .manageAgencies, .manageUsers, .createOperation:
+            preconditionFailure("decided above")
+        }
+    }
+
+    /// Whether `actor` may do `permission`.
+    public static func allows(_ actor: Actor, _ permission: Permission, in operation: JointOperation? = nil) -> Bool {
+        if case .success = decide(actor, permission, in: operation) { return true }
+        return false
+    }
+}

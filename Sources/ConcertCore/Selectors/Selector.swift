@@ -1,0 +1,163 @@
+import Foundation
+
+/// The kinds of identifier a target can be pinned down by.
+public enum SelectorKind: String, Codable, Sendable, CaseIterable, LenientDecodable {
+    case ip
+    case cidr
+    case domain
+    case email
+    case phone
+    case url
+    case wallet
+    case person
+}
+
+/// A person named by a selector: a name and, when known, a date of birth.
+public struct PersonIdentity: Codable, Sendable, Hashable {
+    /// The name as recorded.
+    public var name: String
+    /// Date of birth as `YYYY-MM-DD`.
+    public var dateOfBirth: String?
+
+    /// Creates a person identity.
+    public init(name: String, dateOfBirth: String? = nil) {
+        self.name = name
+        self.dateOfBirth = dateOfBirth
+    }
+}
+
+/// A selector's value as a client writes it: a string, or a person object.
+public enum SelectorValue: Codable, Sendable, Hashable {
+    case text(String)
+    case person(PersonIdentity)
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            self = .text(text)
+        } else if let person = try? container.decode(PersonIdentity.self) {
+            self = .person(person)
+        } else {
+            throw DecodingError.dataCorruptedError(
+                in: container,
+                debugDescription:
+                    "A selector value is a string, or for a person an object {\"name\": …, \"dateOfBirth\": \"YYYY-MM-DD\"}."
+            )
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .text(let text): try container.encode(text)
+        case .person(let person): try container.encode(person)
+        }
+    }
+}
+
+/// A selector as a client sends it.
+public struct SelectorInput: Codable, Sendable, Hashable {
+    /// What kind of identifier it is.
+    public var kind: SelectorKind
+    /// The identifier as written.
+    public var value: SelectorValue
+
+    /// Creates a selector input.
+    public init(kind: SelectorKind, value: SelectorValue) {
+        self.kind = kind
+        self.value = value
+    }
+
+    /// Creates a selector input from text.
+    public init(kind: SelectorKind, text: String) {
+        self.init(kind: kind, value: .text(text))
+    }
+
+    /// Normalises the value into a ``Selector``, or explains why it is not valid.
+    public func normalised(defaultCountry: String?) throws(DomainError) -> Selector {
+        do {
+            return try normalise(defaultCountry: defaultCountry)
+        } catch {
+            throw DomainError(kind: error.kind, field: error.field ?? "value", message: error.message)
+        }
+    }
+
+    private func normalise(defaultCountry: String?) throws(DomainError) -> Selector {
+        if kind == .person {
+            guard case .person(let person) = value else {
+                throw .invalid("A person selector's value is an object {\"name\": …, \"dateOfBirth\": \"YYYY-MM-DD\"}.")
+            }
+            let name = try Validation.requiredText(person.name, field: "value.name", maxLength: 300)
+            let key = PersonName.matchKey(name)
+            guard !key.isEmpty else {
+                throw .invalid("'\(person.name)' holds no letters to match a name by.", field: "value.name")
+            }
+            let birth = try person.dateOfBirth.map { date throws(DomainError) in try Self.validatedDate(date) }
+            return Selector(
+                kind: kind, value: .person(PersonIdentity(name: name, dateOfBirth: birth)), matchKey: key,
+                dateOfBirth: birth)
+        }
+        guard case .text(let text) = value else {
+            throw .invalid("A \(kind.rawValue) selector's value is a string.")
+        }
+        guard text.count <= 2_048 else { throw .invalid("A selector value may have at most 2,048 characters.") }
+        let key: String
+        switch kind {
+        case .ip:
+            guard !text.contains("/") else {
+                throw .invalid("'\(text)' is a block of addresses; record it with the selector kind 'cidr'.")
+            }
+            guard let address = IPAddress(text.trimmingWhitespace()) else {
+                throw .invalid("'\(text)' is not an IPv4 or IPv6 address.")
+            }
+            key = address.description
+        case .cidr:
+            guard let block = CIDRBlock(text.trimmingWhitespace()) else {
+                throw .invalid("'\(text)' is not a CIDR block such as 10.0.0.0/24 or 2001:db8::/32.")
+            }
+            key = block.description
+        case .domain: key = try DomainName.normalise(text)
+        case .email: key = try EmailAddress.normalise(text)
+        case .phone: key = try PhoneNumber.normalise(text, defaultCountry: defaultCountry)
+        case .url: key = try URLNormaliser.normalise(text)
+        case .wallet: key = try WalletAddress.normalise(text)
+        case .person: preconditionFailure("handled above")
+        }
+        return Selector(kind: kind, value: .text(text.trimmingWhitespace()), matchKey: key, dateOfBirth: nil)
+    }
+
+    static func validatedDate(_ text: String) throws(DomainError) -> String {
+        let parts = text.split(separator: "-")
+        let calendar = Calendar(identifier: .gregorian)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1900...2100).contains(year),
+            let date = calendar.date(from: DateComponents(timeZone: .gmt, year: year, month: month, day: day)),
+            calendar.dateComponents(in: .gmt, from: date).day == day,
+            calendar.dateComponents(in: .gmt, from: date).month == month
+        else {
+            throw .invalid("'\(text)' is not a date of birth written YYYY-MM-DD.", field: "value.dateOfBirth")
+        }
+        return text
+    }
+}
+
+/// A normalised identifier of a target.
+public struct Selector: Codable, Sendable, Hashable {
+    /// What kind of identifier it is.
+    public var kind: SelectorKind
+    /// The identifier as its originator wrote it (trimmed).
+    public var value: SelectorValue
+    /// The normalised form that matching compares: equal for every way of writing one identifier.
+    public var matchKey: String
+    /// Date of birth, for person selectors.
+    public var dateOfBirth: String?
+
+    /// Creates a selector.
+    public init(kind: SelectorKind, value: SelectorValue, matchKey: String, dateOfBirth: String?) {
+        self.kind = kind
+        self.value = value
+        self.matchKey = matchKey
+        self.dateOfBirth = dateOfBirth
+    }
+}
