@@ -1,0 +1,97 @@
+import GRDB
+
+/// The SQLite schema, as migrations that are never edited once they ship.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: foundation") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE agency (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        country TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        contact TEXT
+                    );
+                    CREATE TABLE user (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        username TEXT NOT NULL UNIQUE,
+                        display_name TEXT NOT NULL,
+                        agency_id TEXT NOT NULL REFERENCES agency(id),
+                        role TEXT NOT NULL,
+                        password_hash TEXT NOT NULL
+                    );
+                    CREATE TABLE session (
+                        token_hash TEXT PRIMARY KEY NOT NULL,
+                        user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                        expires_at REAL NOT NULL
+                    );
+                    CREATE TABLE operation (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        json TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        last_sequence INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE participant (
+                        operation_id TEXT NOT NULL REFERENCES operation(id),
+                        agency_id TEXT NOT NULL REFERENCES agency(id),
+                        role TEXT NOT NULL,
+                        PRIMARY KEY (operation_id, agency_id)
+                    );
+                    CREATE INDEX participant_by_agency ON participant(agency_id);
+                    CREATE TABLE target (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        operation_id TEXT NOT NULL REFERENCES operation(id),
+                        originator_agency_id TEXT NOT NULL,
+                        handling TEXT NOT NULL,
+                        distribution TEXT NOT NULL,
+                        json TEXT NOT NULL
+                    );
+                    CREATE INDEX target_by_operation ON target(operation_id);
+                    CREATE TABLE selector (
+                        target_id TEXT NOT NULL REFERENCES target(id) ON DELETE CASCADE,
+                        operation_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        match_key TEXT NOT NULL,
+                        date_of_birth TEXT
+                    );
+                    CREATE INDEX selector_by_target ON selector(target_id);
+                    CREATE INDEX selector_by_key ON selector(kind, match_key);
+                    CREATE TABLE action (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        operation_id TEXT NOT NULL REFERENCES operation(id),
+                        offset_minutes INTEGER NOT NULL,
+                        json TEXT NOT NULL
+                    );
+                    CREATE INDEX action_by_operation ON action(operation_id, offset_minutes);
+                    CREATE TABLE legal_instrument (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        operation_id TEXT NOT NULL REFERENCES operation(id),
+                        json TEXT NOT NULL
+                    );
+                    CREATE INDEX legal_instrument_by_operation ON legal_instrument(operation_id);
+                    CREATE TABLE event (
+                        sequence INTEGER PRIMARY KEY NOT NULL,
+                        operation_id TEXT,
+                        operation_sequence INTEGER,
+                        actor_user_id TEXT,
+                        actor_agency_id TEXT,
+                        kind TEXT NOT NULL,
+                        payload TEXT NOT NULL,
+                        recorded_at TEXT NOT NULL,
+                        previous_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    CREATE UNIQUE INDEX event_by_operation ON event(operation_id, operation_sequence);
+                    CREATE TABLE chain_head (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        sequence INTEGER NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    INSERT INTO chain_head (id, sequence, hash) VALUES (1, 0, '\(EventChain.genesisHash)');
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,500 @@
+import ConcertCore
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode through GRDB, needing no set-up.
+public struct SQLiteStore: Store {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL with NORMAL sync stays consistent after a crash and loses at most the last
+            // commits on power loss, which the audit chain then shows as a shorter log.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteSchema.migrator.migrate(pool)
+    }
+
+    // MARK: Event log
+
+    /// Appends an event to the chain inside the caller's transaction.
+    @discardableResult
+    static func append(_ draft: EventDraft, countsInOperation: Bool = true, in db: Database) throws -> Event {
+        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM chain_head WHERE id = 1")!
+        let sequence: Int64 = head["sequence"] + 1
+        let previousHash: String = head["hash"]
+        var operationSequence: Int64?
+        if let operationId = draft.operationId, countsInOperation {
+            try db.execute(
+                sql: "UPDATE operation SET last_sequence = last_sequence + 1 WHERE id = ?", arguments: [operationId])
+            operationSequence = try Int64.fetchOne(
+                db, sql: "SELECT last_sequence FROM operation WHERE id = ?", arguments: [operationId])
+        }
+        let recordedAt = ConcertJSON.formatTimestamp(Date())
+        let hash = EventChain.hash(
+            previousHash: previousHash, sequence: sequence, operationId: draft.operationId,
+            operationSequence: operationSequence, actorUserId: draft.actor?.userId,
+            actorAgencyId: draft.actor?.agencyId, kind: draft.kind, payload: draft.payload, recordedAt: recordedAt)
+        try db.execute(
+            sql: """
+                INSERT INTO event (sequence, operation_id, operation_sequence, actor_user_id, actor_agency_id,
+                                   kind, payload, recorded_at, previous_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                sequence, draft.operationId, operationSequence, draft.actor?.userId, draft.actor?.agencyId,
+                draft.kind, draft.payload, recordedAt, previousHash, hash,
+            ])
+        try db.execute(sql: "UPDATE chain_head SET sequence = ?, hash = ? WHERE id = 1", arguments: [sequence, hash])
+        return Event(
+            sequence: sequence, operationId: draft.operationId, operationSequence: operationSequence,
+            actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind,
+            payload: draft.payload, recordedAt: recordedAt, previousHash: previousHash, hash: hash)
+    }
+
+    private static func event(from row: Row) -> Event {
+        Event(
+            sequence: row["sequence"], operationId: row["operation_id"], operationSequence: row["operation_sequence"],
+            actorUserId: row["actor_user_id"], actorAgencyId: row["actor_agency_id"], kind: row["kind"],
+            payload: row["payload"], recordedAt: row["recorded_at"], previousHash: row["previous_hash"],
+            hash: row["hash"])
+    }
+
+    public func recordRead(by actor: Actor, operationId: String?, what: String, payload: String) async throws {
+        _ = try await pool.write { db in
+            try Self.append(
+                EventDraft(operationId: operationId, actor: actor, kind: what, payload: payload),
+                countsInOperation: false, in: db)
+        }
+    }
+
+    public func events(operationId: String, after operationSequence: Int64, limit: Int) async throws -> [Event] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM event WHERE operation_id = ? AND operation_sequence > ?
+                    ORDER BY operation_sequence LIMIT ?
+                    """,
+                arguments: [operationId, operationSequence, limit]
+            ).map(Self.event(from:))
+        }
+    }
+
+    public func verifyAuditChain() async throws -> ChainVerification {
+        try await pool.read { db in
+            var verifier = EventChain.Verifier()
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM event ORDER BY sequence")
+            while let row = try rows.next() {
+                if !verifier.check(Self.event(from: row)) { break }
+            }
+            let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM chain_head WHERE id = 1")!
+            return verifier.finish(headSequence: head["sequence"], headHash: head["hash"])
+        }
+    }
+
+    public func isEmpty() async throws -> Bool {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agency") == 0 }
+    }
+
+    // MARK: Agencies and users
+
+    public func createAgency(_ agency: Agency, by actor: Actor?) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO agency (id, name, country, kind, contact) VALUES (?, ?, ?, ?, ?)",
+                arguments: [agency.id, agency.name, agency.country, agency.kind.rawValue, agency.contact])
+            try Self.append(
+                EventDraft(
+                    operationId: nil, actor: actor, kind: "agency.created",
+                    payload: try ConcertJSON.encodeToString(agency)), in: db)
+        }
+    }
+
+    private static func agency(from row: Row) -> Agency {
+        Agency(
+            id: row["id"], name: row["name"], country: row["country"],
+            kind: AgencyKind(rawValue: row["kind"]) ?? .police, contact: row["contact"])
+    }
+
+    public func agencies() async throws -> [Agency] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM agency ORDER BY name").map(Self.agency(from:))
+        }
+    }
+
+    public func agency(id: String) async throws -> Agency? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM agency WHERE id = ?", arguments: [id]).map(Self.agency(from:))
+        }
+    }
+
+    public func createUser(_ user: User, passwordHash: String, by actor: Actor?) async throws {
+        try await pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM user WHERE username = ?", arguments: [user.username]) != nil {
+                throw StoreError.duplicate("The username '\(user.username)' is already taken.")
+            }
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM agency WHERE id = ?", arguments: [user.agencyId]) != nil
+            else { throw StoreError.notFound("No agency has the id '\(user.agencyId)'.") }
+            try db.execute(
+                sql: """
+                    INSERT INTO user (id, username, display_name, agency_id, role, password_hash)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [user.id, user.username, user.displayName, user.agencyId, user.role.rawValue, passwordHash])
+            try Self.append(
+                EventDraft(
+                    operationId: nil, actor: actor, kind: "user.created", payload: try ConcertJSON.encodeToString(user)),
+                in: db)
+        }
+    }
+
+    private static func user(from row: Row) -> User {
+        User(
+            id: row["id"], username: row["username"], displayName: row["display_name"], agencyId: row["agency_id"],
+            role: UserRole(rawValue: row["role"]) ?? .observer)
+    }
+
+    public func users() async throws -> [User] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM user ORDER BY username").map(Self.user(from:))
+        }
+    }
+
+    public func user(id: String) async throws -> User? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM user WHERE id = ?", arguments: [id]).map(Self.user(from:))
+        }
+    }
+
+    public func credentials(username: String) async throws -> (user: User, passwordHash: String)? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM user WHERE username = ?", arguments: [username])
+            else { return nil }
+            return (Self.user(from: row), row["password_hash"])
+        }
+    }
+
+    // MARK: Sessions
+
+    public func createSession(tokenHash: String, user: User, expiresAt: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM session WHERE expires_at < ?", arguments: [Date().timeIntervalSince1970])
+            try db.execute(
+                sql: "INSERT INTO session (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
+                arguments: [tokenHash, user.id, expiresAt.timeIntervalSince1970])
+            try Self.append(
+                EventDraft(
+                    operationId: nil, actor: Actor(user), kind: "user.signedIn",
+                    payload: #"{"userId":"\#(user.id)"}"#), in: db)
+        }
+    }
+
+    public func sessionUser(tokenHash: String, now: Date) async throws -> User? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT user.* FROM session JOIN user ON user.id = session.user_id
+                    WHERE session.token_hash = ? AND session.expires_at > ?
+                    """,
+                arguments: [tokenHash, now.timeIntervalSince1970]
+            ).map(Self.user(from:))
+        }
+    }
+
+    public func deleteSession(tokenHash: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM session WHERE token_hash = ?", arguments: [tokenHash])
+        }
+    }
+
+    // MARK: Operations
+
+    private static func writeParticipants(of operation: JointOperation, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM participant WHERE operation_id = ?", arguments: [operation.id])
+        for participant in operation.participants {
+            try db.execute(
+                sql: "INSERT INTO participant (operation_id, agency_id, role) VALUES (?, ?, ?)",
+                arguments: [operation.id, participant.agencyId, participant.role.rawValue])
+        }
+    }
+
+    public func createOperation(_ operation: JointOperation, by actor: Actor) async throws {
+        try await pool.write { db in
+            let json = try ConcertJSON.encodeToString(operation)
+            try db.execute(
+                sql: "INSERT INTO operation (id, json, created_at) VALUES (?, ?, ?)",
+                arguments: [operation.id, json, operation.createdAt.timeIntervalSince1970])
+            try Self.writeParticipants(of: operation, in: db)
+            try Self.append(
+                EventDraft(operationId: operation.id, actor: actor, kind: "operation.created", payload: json), in: db)
+        }
+    }
+
+    public func operations(participatingAgencyId: String) async throws -> [JointOperation] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT operation.json FROM operation
+                    JOIN participant ON participant.operation_id = operation.id AND participant.agency_id = ?
+                    ORDER BY operation.created_at DESC
+                    """,
+                arguments: [participatingAgencyId]
+            ).map { try ConcertJSON.decode(JointOperation.self, from: $0) }
+        }
+    }
+
+    public func operation(id: String) async throws -> JointOperation? {
+        try await pool.read { db in try Self.fetchOperation(id: id, in: db) }
+    }
+
+    private static func fetchOperation(id: String, in db: Database) throws -> JointOperation? {
+        try String.fetchOne(db, sql: "SELECT json FROM operation WHERE id = ?", arguments: [id])
+            .map { try ConcertJSON.decode(JointOperation.self, from: $0) }
+    }
+
+    public func updateOperation(
+        id: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (JointOperation) throws -> JointOperation
+    ) async throws -> JointOperation {
+        try await pool.write { db in
+            guard let current = try Self.fetchOperation(id: id, in: db) else {
+                throw StoreError.notFound("No such operation.")
+            }
+            let updated = try change(current)
+            let json = try ConcertJSON.encodeToString(updated)
+            try db.execute(sql: "UPDATE operation SET json = ? WHERE id = ?", arguments: [json, id])
+            try Self.writeParticipants(of: updated, in: db)
+            try Self.append(EventDraft(operationId: id, actor: actor, kind: eventKind, payload: json), in: db)
+            return updated
+        }
+    }
+
+    // MARK: Targets
+
+    private static func insertTarget(_ target: Target, json: String, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                target.id, target.operationId, target.originatorAgencyId, target.handling.rawValue,
+                try ConcertJSON.encodeToString(target.distribution), json,
+            ])
+        try insertSelectors(of: target, in: db)
+    }
+
+    private static func insertSelectors(of target: Target, in db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO selector (target_id, operation_id, kind, match_key, date_of_birth) VALUES (?, ?, ?, ?, ?)"
+        )
+        for selector in target.selectors {
+            try statement.execute(arguments: [
+                target.id, target.operationId, selector.kind.rawValue, selector.matchKey, selector.dateOfBirth,
+            ])
+        }
+    }
+
+    public func createTarget(_ target: Target, by actor: Actor) async throws {
+        try await pool.write { db in
+            let json = try ConcertJSON.encodeToString(target)
+            try Self.insertTarget(target, json: json, in: db)
+            try Self.append(
+                EventDraft(operationId: target.operationId, actor: actor, kind: "target.created", payload: json),
+                in: db)
+        }
+    }
+
+    public func encodedTargets(operationId: String) async throws -> [EncodedTarget] {
+        try await pool.read { db in
+            var result: [EncodedTarget] = []
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT id, originator_agency_id, handling, distribution, json FROM target
+                    WHERE operation_id = ? ORDER BY rowid
+                    """,
+                arguments: [operationId])
+            var distributions: [String: Distribution] = [:]
+            while let row = try rows.next() {
+                let distributionText: String = row["distribution"]
+                let distribution: Distribution
+                if let known = distributions[distributionText] {
+                    distribution = known
+                } else {
+                    distribution = try ConcertJSON.decode(Distribution.self, from: distributionText)
+                    distributions[distributionText] = distribution
+                }
+                result.append(
+                    EncodedTarget(
+                        handling: RecordHandling(
+                            originatorAgencyId: row["originator_agency_id"],
+                            handling: HandlingCode(rawValue: row["handling"]) ?? .h3, distribution: distribution),
+                        id: row["id"], json: row["json"]))
+            }
+            return result
+        }
+    }
+
+    private static func fetchTarget(id: String, operationId: String, in db: Database) throws -> Target? {
+        try String.fetchOne(
+            db, sql: "SELECT json FROM target WHERE id = ? AND operation_id = ?", arguments: [id, operationId]
+        ).map { try ConcertJSON.decode(Target.self, from: $0) }
+    }
+
+    public func target(id: String, operationId: String) async throws -> Target? {
+        try await pool.read { db in try Self.fetchTarget(id: id, operationId: operationId, in: db) }
+    }
+
+    public func updateTarget(
+        id: String, operationId: String, by actor: Actor, _ change: @escaping @Sendable (Target) throws -> Target
+    ) async throws -> Target {
+        try await pool.write { db in
+            guard let current = try Self.fetchTarget(id: id, operationId: operationId, in: db) else {
+                throw StoreError.notFound("No such target.")
+            }
+            let updated = try change(current)
+            let json = try ConcertJSON.encodeToString(updated)
+            try db.execute(
+                sql: "UPDATE target SET handling = ?, distribution = ?, json = ? WHERE id = ?",
+                arguments: [
+                    updated.handling.rawValue, try ConcertJSON.encodeToString(updated.distribution), json, id,
+                ])
+            try db.execute(sql: "DELETE FROM selector WHERE target_id = ?", arguments: [id])
+            try Self.insertSelectors(of: updated, in: db)
+            try Self.append(
+                EventDraft(operationId: operationId, actor: actor, kind: "target.updated", payload: json), in: db)
+            return updated
+        }
+    }
+
+    public func deleteTarget(
+        id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Target) throws -> Void
+    ) async throws {
+        try await pool.write { db in
+            guard let current = try Self.fetchTarget(id: id, operationId: operationId, in: db) else {
+                throw StoreError.notFound("No such target.")
+            }
+            try check(current)
+            try db.execute(sql: "DELETE FROM target WHERE id = ?", arguments: [id])
+            try Self.append(
+                EventDraft(
+                    operationId: operationId, actor: actor, kind: "target.deleted",
+                    payload: try ConcertJSON.encodeToString([
+                        "id": id, "originatorAgencyId": current.originatorAgencyId,
+                    ])),
+                in: db)
+        }
+    }
+
+    // MARK: Actions
+
+    public func createAction(_ action: Action, by actor: Actor) async throws {
+        try await pool.write { db in
+            let json = try ConcertJSON.encodeToString(action)
+            try db.execute(
+                sql: "INSERT INTO action (id, operation_id, offset_minutes, json) VALUES (?, ?, ?, ?)",
+                arguments: [action.id, action.operationId, action.offsetMinutes, json])
+            try Self.append(
+                EventDraft(operationId: action.operationId, actor: actor, kind: "action.created", payload: json),
+                in: db)
+        }
+    }
+
+    public func actions(operationId: String) async throws -> [Action] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT json FROM action WHERE operation_id = ? ORDER BY offset_minutes, rowid",
+                arguments: [operationId]
+            ).map { try ConcertJSON.decode(Action.self, from: $0) }
+        }
+    }
+
+    private static func fetchAction(id: String, operationId: String, in db: Database) throws -> Action? {
+        try String.fetchOne(
+            db, sql: "SELECT json FROM action WHERE id = ? AND operation_id = ?", arguments: [id, operationId]
+        ).map { try ConcertJSON.decode(Action.self, from: $0) }
+    }
+
+    public func action(id: String, operationId: String) async throws -> Action? {
+        try await pool.read { db in try Self.fetchAction(id: id, operationId: operationId, in: db) }
+    }
+
+    public func updateAction(
+        id: String, operationId: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (Action) throws -> Action
+    ) async throws -> Action {
+        try await pool.write { db in
+            guard let current = try Self.fetchAction(id: id, operationId: operationId, in: db) else {
+                throw StoreError.notFound("No such action.")
+            }
+            let updated = try change(current)
+            let json = try ConcertJSON.encodeToString(updated)
+            try db.execute(
+                sql: "UPDATE action SET offset_minutes = ?, json = ? WHERE id = ?",
+                arguments: [updated.offsetMinutes, json, id])
+            try Self.append(EventDraft(operationId: operationId, actor: actor, kind: eventKind, payload: json), in: db)
+            return updated
+        }
+    }
+
+    // MARK: Legal instruments
+
+    public func createInstrument(_ instrument: LegalInstrument, by actor: Actor) async throws {
+        try await pool.write { db in
+            let json = try ConcertJSON.encodeToString(instrument)
+            try db.execute(
+                sql: "INSERT INTO legal_instrument (id, operation_id, json) VALUES (?, ?, ?)",
+                arguments: [instrument.id, instrument.operationId, json])
+            try Self.append(
+                EventDraft(
+                    operationId: instrument.operationId, actor: actor, kind: "instrument.created", payload: json),
+                in: db)
+        }
+    }
+
+    public func instruments(operationId: String) async throws -> [LegalInstrument] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT json FROM legal_instrument WHERE operation_id = ? ORDER BY rowid",
+                arguments: [operationId]
+            ).map { try ConcertJSON.decode(LegalInstrument.self, from: $0) }
+        }
+    }
+
+    private static func fetchInstrument(id: String, operationId: String, in db: Database) throws -> LegalInstrument? {
+        try String.fetchOne(
+            db, sql: "SELECT json FROM legal_instrument WHERE id = ? AND operation_id = ?",
+            arguments: [id, operationId]
+        ).map { try ConcertJSON.decode(LegalInstrument.self, from: $0) }
+    }
+
+    public func instrument(id: String, operationId: String) async throws -> LegalInstrument? {
+        try await pool.read { db in try Self.fetchInstrument(id: id, operationId: operationId, in: db) }
+    }
+
+    public func updateInstrument(
+        id: String, operationId: String, by actor: Actor,
+        _ change: @escaping @Sendable (LegalInstrument) throws -> LegalInstrument
+    ) async throws -> LegalInstrument {
+        try await pool.write { db in
+            guard let current = try Self.fetchInstrument(id: id, operationId: operationId, in: db) else {
+                throw StoreError.notFound("No such legal instrument.")
+            }
+            let updated = try change(current)
+            let json = try ConcertJSON.encodeToString(updated)
+            try db.execute(sql: "UPDATE legal_instrument SET json = ? WHERE id = ?", arguments: [json, id])
+            try Self.append(
+                EventDraft(operationId: operationId, actor: actor, kind: "instrument.updated", payload: json), in: db)
+            return updated
+        }
+    }
+}

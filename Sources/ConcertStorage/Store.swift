@@ -1,0 +1,180 @@
+import ConcertCore
+import Foundation
+
+/// What the store could not do, in words a caller can pass on.
+public enum StoreError: Error, Equatable, Sendable {
+    /// The record does not exist.
+    case notFound(String)
+    /// A unique value is already taken ("username 'fr-officer' is taken").
+    case duplicate(String)
+}
+
+/// A target as stored: the facts the policy needs, and its JSON ready to send.
+///
+/// Lists of thousands of targets are sent without decoding and re-encoding each one.
+public struct EncodedTarget: Sendable {
+    /// The handling facts the policy decides on.
+    public var handling: RecordHandling
+    /// The target's id.
+    public var id: String
+    /// The target encoded with ``ConcertJSON``.
+    public var json: String
+}
+
+/// One entry of the event log: a change that was committed, or a read of a handled record.
+public struct Event: Codable, Sendable, Equatable {
+    /// Position in the whole log (and in the hash chain), from 1, without gaps.
+    public var sequence: Int64
+    /// The operation it concerns, if any.
+    public var operationId: String?
+    /// Position among the operation's events, from 1, without gaps; `nil` for reads.
+    public var operationSequence: Int64?
+    /// The user who caused it, if any (the command line acts as nobody).
+    public var actorUserId: String?
+    /// The agency of that user.
+    public var actorAgencyId: String?
+    /// What happened, such as `target.created` or `audit.read`.
+    public var kind: String
+    /// JSON describing it (usually the new state of the record).
+    public var payload: String
+    /// When it was committed (ISO 8601, UTC).
+    public var recordedAt: String
+    /// The hash of the event before it (64 zeros for the first).
+    public var previousHash: String
+    /// SHA-256 over the previous hash and this event's canonical content.
+    public var hash: String
+}
+
+/// The outcome of checking the event log's hash chain.
+public struct ChainVerification: Sendable, Equatable {
+    /// How many events were checked.
+    public var eventsChecked: Int
+    /// The sequence number of the first event that does not fit, when the chain is broken.
+    public var brokenAt: Int64?
+    /// What is wrong there, in words.
+    public var problem: String?
+
+    /// Whether the whole chain is intact.
+    public var isIntact: Bool { brokenAt == nil }
+}
+
+/// A change to record in the event log along with the state it produced.
+public struct EventDraft: Sendable {
+    /// The operation it concerns, if any.
+    public var operationId: String?
+    /// Who caused it.
+    public var actor: Actor?
+    /// What happened.
+    public var kind: String
+    /// JSON describing it.
+    public var payload: String
+
+    /// Creates an event draft.
+    public init(operationId: String?, actor: Actor?, kind: String, payload: String) {
+        self.operationId = operationId
+        self.actor = actor
+        self.kind = kind
+        self.payload = payload
+    }
+}
+
+/// Concert's storage: every method names a domain operation; each change writes its new
+/// state and appends its event in one transaction, or does nothing at all.
+///
+/// Methods that change a record take a closure that sees the current state inside the
+/// transaction and may throw (a policy denial, a broken rule) to leave everything unchanged.
+public protocol Store: Sendable {
+    // MARK: Agencies and users
+
+    /// Adds an agency.
+    func createAgency(_ agency: Agency, by actor: Actor?) async throws
+    /// Every agency, by name.
+    func agencies() async throws -> [Agency]
+    /// One agency.
+    func agency(id: String) async throws -> Agency?
+    /// Adds a user with a bcrypt password hash; throws ``StoreError/duplicate(_:)`` for a taken username.
+    func createUser(_ user: User, passwordHash: String, by actor: Actor?) async throws
+    /// Every user, by username.
+    func users() async throws -> [User]
+    /// One user.
+    func user(id: String) async throws -> User?
+    /// A user and their password hash, for signing in.
+    func credentials(username: String) async throws -> (user: User, passwordHash: String)?
+
+    // MARK: Sessions
+
+    /// Stores a session under the SHA-256 of its token, and records the sign-in.
+    func createSession(tokenHash: String, user: User, expiresAt: Date) async throws
+    /// The user of an unexpired session.
+    func sessionUser(tokenHash: String, now: Date) async throws -> User?
+    /// Ends a session.
+    func deleteSession(tokenHash: String) async throws
+
+    // MARK: Operations
+
+    /// Adds an operation with its participants.
+    func createOperation(_ operation: JointOperation, by actor: Actor) async throws
+    /// The operations an agency takes part in, newest first.
+    func operations(participatingAgencyId: String) async throws -> [JointOperation]
+    /// One operation.
+    func operation(id: String) async throws -> JointOperation?
+    /// Changes an operation inside one transaction and records `eventKind`.
+    func updateOperation(
+        id: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (JointOperation) throws -> JointOperation
+    ) async throws -> JointOperation
+
+    // MARK: Targets
+
+    /// Adds a target with its selectors.
+    func createTarget(_ target: Target, by actor: Actor) async throws
+    /// The targets of an operation in the order they were recorded, encoded.
+    func encodedTargets(operationId: String) async throws -> [EncodedTarget]
+    /// One target of an operation.
+    func target(id: String, operationId: String) async throws -> Target?
+    /// Replaces a target inside one transaction; `change` sees the current one.
+    func updateTarget(
+        id: String, operationId: String, by actor: Actor,
+        _ change: @escaping @Sendable (Target) throws -> Target
+    ) async throws -> Target
+    /// Deletes a target and its selectors; `check` sees it first and may refuse.
+    func deleteTarget(
+        id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Target) throws -> Void
+    ) async throws
+
+    // MARK: Actions and legal instruments
+
+    /// Adds an action.
+    func createAction(_ action: Action, by actor: Actor) async throws
+    /// The actions of an operation, by H-hour offset.
+    func actions(operationId: String) async throws -> [Action]
+    /// One action.
+    func action(id: String, operationId: String) async throws -> Action?
+    /// Changes an action inside one transaction and records `eventKind`.
+    func updateAction(
+        id: String, operationId: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (Action) throws -> Action
+    ) async throws -> Action
+    /// Adds a legal instrument.
+    func createInstrument(_ instrument: LegalInstrument, by actor: Actor) async throws
+    /// The legal instruments of an operation.
+    func instruments(operationId: String) async throws -> [LegalInstrument]
+    /// One legal instrument.
+    func instrument(id: String, operationId: String) async throws -> LegalInstrument?
+    /// Changes a legal instrument inside one transaction.
+    func updateInstrument(
+        id: String, operationId: String, by actor: Actor,
+        _ change: @escaping @Sendable (LegalInstrument) throws -> LegalInstrument
+    ) async throws -> LegalInstrument
+
+    // MARK: Event log and audit
+
+    /// Appends an audit entry for a read of handled records.
+    func recordRead(by actor: Actor, operationId: String?, what: String, payload: String) async throws
+    /// The operation's events after `operationSequence`, at most `limit`.
+    func events(operationId: String, after operationSequence: Int64, limit: Int) async throws -> [Event]
+    /// Walks the whole hash chain and reports the first event that does not fit.
+    func verifyAuditChain() async throws -> ChainVerification
+    /// Whether the store holds no agency yet (a fresh installation).
+    func isEmpty() async throws -> Bool
+}
