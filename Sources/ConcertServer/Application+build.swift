@@ -1,0 +1,85 @@
+import ConcertCore
+import ConcertStorage
+import Foundation
+import Hummingbird
+import Logging
+
+/// How a Concert server is set up.
+public struct ServerConfiguration: Sendable {
+    /// Address to listen on; loopback by default.
+    public var host: String
+    /// Port to listen on.
+    public var port: Int
+    /// Whether the session cookie carries `Secure` (browsers then send it only over HTTPS or to localhost).
+    public var secureCookies: Bool
+    /// How long a sign-in lasts.
+    public var sessionLifetime: TimeInterval
+
+    /// Creates a configuration.
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = true,
+        sessionLifetime: TimeInterval = 12 * 3600
+    ) {
+        self.host = host
+        self.port = port
+        self.secureCookies = secureCookies
+        self.sessionLifetime = sessionLifetime
+    }
+}
+
+/// Builds the router with every route of Concert: the REST API under `/api/v1` and the web pages.
+public func buildRouter(
+    store: any Store, configuration: ServerConfiguration = .init()
+) -> Router<
+    ConcertRequestContext
+> {
+    let router = Router(context: ConcertRequestContext.self)
+    let authenticator = Authenticator(store: store, sessionLifetime: configuration.sessionLifetime)
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: AuthenticationMiddleware(authenticator: authenticator))
+    let guarded = OperationGuard(store: store)
+    SystemController().addRoutes(to: router)
+    SessionController(authenticator: authenticator, store: store).addRoutes(to: router)
+    AdminController(store: store).addRoutes(to: router)
+    OperationController(store: store, guarded: guarded).addRoutes(to: router)
+    TargetController(store: store, guarded: guarded).addRoutes(to: router)
+    ActionController(store: store, guarded: guarded).addRoutes(to: router)
+    InstrumentController(store: store, guarded: guarded).addRoutes(to: router)
+    WebController(
+        store: store, guarded: guarded, authenticator: authenticator, secureCookies: configuration.secureCookies
+    ).addRoutes(to: router)
+    return router
+}
+
+/// Builds the Concert application: the router, bound to the configured address.
+public func buildApplication(
+    store: any Store, configuration: ServerConfiguration = .init(), logger: Logger? = nil,
+    onServerRunning: @escaping @Sendable () async -> Void = {}
+) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(store: store, configuration: configuration),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "Concert"),
+        onServerRunning: { _ in await onServerRunning() },
+        logger: logger ?? Logger(label: "concert")
+    )
+}
+
+/// Headers that keep pages from being framed, sniffed or loaded with outside content.
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = ConcertRequestContext
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.init("X-Frame-Options")!] = "DENY"
+        response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+}

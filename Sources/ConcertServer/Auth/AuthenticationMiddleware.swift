@@ -1,0 +1,44 @@
+import Hummingbird
+
+/// The name of the browser session cookie.
+let sessionCookieName = "concert_session"
+
+/// Finds the user of a request from its bearer token or session cookie.
+///
+/// A request without either goes on anonymous (routes that need a user answer 401); a
+/// request with a token that is unknown or expired is refused at once.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = ConcertRequestContext
+    let authenticator: Authenticator
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        if let authorization = request.headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer",
+                let user = try await authenticator.user(forToken: String(parts[1]))
+            else {
+                throw ProblemDetail(
+                    status: .unauthorized, detail: "The bearer token is unknown or has expired; sign in again.")
+            }
+            context.user = user
+        } else if let token = request.cookies[sessionCookieName]?.value, !token.isEmpty {
+            context.user = try await authenticator.user(forToken: token)
+            context.viaCookie = context.user != nil
+            if context.viaCookie, request.method != .get, request.method != .head, !Self.isSameOrigin(request) {
+                throw ProblemDetail(status: .forbidden, detail: "The request came from another site.")
+            }
+        }
+        return try await next(request, context)
+    }
+
+    /// Whether a cookie-authenticated change comes from Concert's own pages (the Origin header,
+    /// when a browser sends one, names this host).
+    static func isSameOrigin(_ request: Request) -> Bool {
+        guard let origin = request.headers[.origin] else { return true }
+        guard let host = request.head.authority else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
+    }
+}

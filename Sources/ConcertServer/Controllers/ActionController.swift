@@ -1,0 +1,116 @@
+import ConcertCore
+import ConcertStorage
+import Hummingbird
+
+/// The action plan: create, list, read and change actions, and move them through their statuses.
+struct ActionController {
+    let store: any Store
+    let guarded: OperationGuard
+
+    /// The actions as `actor` may see them: the target link only where the actor may read that
+    /// target (never for observers), so the board leaks no intelligence.
+    static func boardView(
+        of actions: [Action], for actor: Actor, in operation: JointOperation, store: any Store
+    ) async throws -> [Action] {
+        guard actions.contains(where: { $0.targetId != nil }) else { return actions }
+        var readable: Set<String> = []
+        if AccessPolicy.allows(actor, .viewIntelligence, in: operation) {
+            for target in try await store.encodedTargets(operationId: operation.id)
+            where AccessPolicy.allows(actor, .readRecord(target.handling), in: operation) {
+                readable.insert(target.id)
+            }
+        }
+        return actions.map { action in
+            var action = action
+            if let targetId = action.targetId, !readable.contains(targetId) { action.targetId = nil }
+            return action
+        }
+    }
+
+    /// Checks that the target and legal instrument an action names exist in its operation
+    /// and, for the target, that the planner may read it.
+    func validateReferences(_ input: ActionInput, actor: Actor, operation: JointOperation) async throws {
+        try input.validate(in: operation)
+        if let targetId = input.targetId {
+            guard Identifier.isPlausible(targetId),
+                let target = try await store.target(id: targetId, operationId: operation.id),
+                AccessPolicy.allows(actor, .readRecord(target.recordHandling), in: operation)
+            else { throw DomainError.invalid("This operation has no target '\(targetId)'.", field: "targetId") }
+        }
+        if let instrumentId = input.legalInstrumentId {
+            guard Identifier.isPlausible(instrumentId),
+                try await store.instrument(id: instrumentId, operationId: operation.id) != nil
+            else {
+                throw DomainError.invalid(
+                    "This operation has no legal instrument '\(instrumentId)'.", field: "legalInstrumentId")
+            }
+        }
+    }
+
+    func addRoutes(to router: Router<ConcertRequestContext>) {
+        router.get("/api/v1/operations/:operationId/actions") { _, context in
+            let actor = try context.requireActor()
+            let operation = try await guarded.operation(
+                try context.parameters.requireIdentifier("operationId"), for: actor, .viewBoard)
+            let actions = try await store.actions(operationId: operation.id)
+            return try Response.items(try await Self.boardView(of: actions, for: actor, in: operation, store: store))
+        }
+        router.post("/api/v1/operations/:operationId/actions") { request, context in
+            let actor = try context.requireActor()
+            let operation = try await guarded.operation(
+                try context.parameters.requireIdentifier("operationId"), for: actor, .changePlan)
+            let input = try await request.decodeJSON(as: ActionInput.self, context: context)
+            try await validateReferences(input, actor: actor, operation: operation)
+            let now = ConcertJSON.now()
+            let action = input.makeAction(id: Identifier.make(), operationId: operation.id, createdAt: now, now: now)
+            try await store.createAction(action, by: actor)
+            return try Response.json(action, status: .created)
+        }
+        router.get("/api/v1/operations/:operationId/actions/:actionId") { _, context in
+            let actor = try context.requireActor()
+            let operation = try await guarded.operation(
+                try context.parameters.requireIdentifier("operationId"), for: actor, .viewBoard)
+            let id = try context.parameters.requireIdentifier("actionId")
+            guard let action = try await store.action(id: id, operationId: operation.id) else {
+                throw StoreError.notFound("No such action.")
+            }
+            return try Response.json(try await Self.boardView(of: [action], for: actor, in: operation, store: store)[0])
+        }
+        router.put("/api/v1/operations/:operationId/actions/:actionId") { request, context in
+            let actor = try context.requireActor()
+            let operation = try await guarded.operation(
+                try context.parameters.requireIdentifier("operationId"), for: actor, .changePlan)
+            let id = try context.parameters.requireIdentifier("actionId")
+            let input = try await request.decodeJSON(as: ActionInput.self, context: context)
+            try await validateReferences(input, actor: actor, operation: operation)
+            let updated = try await store.updateAction(
+                id: id, operationId: operation.id, by: actor, eventKind: "action.updated"
+            ) { current in
+                input.makeAction(
+                    id: current.id, operationId: current.operationId, status: current.status,
+                    outcome: current.outcome, createdAt: current.createdAt, now: ConcertJSON.now())
+            }
+            return try Response.json(updated)
+        }
+        router.post("/api/v1/operations/:operationId/actions/:actionId/status") { request, context in
+            let actor = try context.requireActor()
+            let operation = try await guarded.operation(
+                try context.parameters.requireIdentifier("operationId"), for: actor, .viewBoard)
+            let id = try context.parameters.requireIdentifier("actionId")
+            let change = try await request.decodeJSON(as: StatusChange.self, context: context)
+            let updated = try await store.updateAction(
+                id: id, operationId: operation.id, by: actor, eventKind: "action.statusChanged"
+            ) { current in
+                try AccessPolicy.decide(
+                    actor, .reportStatus(executingAgencyId: current.executingAgencyId, to: change.status),
+                    in: operation
+                ).get()
+                var action = current
+                try change.apply(to: &action, now: ConcertJSON.now())
+                return action
+            }
+            return try Response.json(
+                try await Self.boardView(of: [updated], for: actor, in: operation, store: store)[0])
+        }
+    }
+}

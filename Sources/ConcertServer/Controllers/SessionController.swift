@@ -1,0 +1,50 @@
+import ConcertCore
+import ConcertStorage
+import Foundation
+import Hummingbird
+
+/// Signing in and out over the API, and who am I.
+struct SessionController {
+    let authenticator: Authenticator
+    let store: any Store
+
+    struct SignIn: Decodable {
+        var username: String
+        var password: String
+    }
+
+    struct SignedIn: Encodable {
+        var token: String
+        var expiresAt: Date
+        var user: User
+    }
+
+    struct Me: Encodable {
+        var user: User
+        var agency: Agency?
+    }
+
+    func addRoutes(to router: Router<ConcertRequestContext>) {
+        router.post("/api/v1/sessions") { request, context in
+            let body = try await request.decodeJSON(as: SignIn.self, context: context)
+            guard let session = try await authenticator.signIn(username: body.username, password: body.password) else {
+                throw ProblemDetail(status: .unauthorized, detail: "The username or password is wrong.")
+            }
+            return try Response.json(
+                SignedIn(token: session.token, expiresAt: session.expiresAt, user: session.user), status: .created)
+        }
+        router.delete("/api/v1/sessions/current") { request, context in
+            _ = try context.requireUser()
+            if let authorization = request.headers[.authorization] {
+                try await authenticator.signOut(token: String(authorization.dropFirst("Bearer ".count)))
+            } else if let token = request.cookies[sessionCookieName]?.value {
+                try await authenticator.signOut(token: token)
+            }
+            return Response(status: .noContent)
+        }
+        router.get("/api/v1/me") { _, context in
+            let user = try context.requireUser()
+            return try Response.json(Me(user: user, agency: try await store.agency(id: user.agencyId)))
+        }
+    }
+}

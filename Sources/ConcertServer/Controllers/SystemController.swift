@@ -1,0 +1,14 @@
+import ConcertCore
+import Hummingbird
+
+/// Health and the API description: the routes anyone may call.
+struct SystemController {
+    func addRoutes(to router: Router<ConcertRequestContext>) {
+        router.get("/api/v1/health") { _, _ in
+            Response.rawJSON(#"{"status":"ok"}"#)
+        }
+        router.get("/api/v1/openapi.json") { _, _ in
+            Response.rawJSON(OpenAPIDocument.json)
+        }
+    }
+}

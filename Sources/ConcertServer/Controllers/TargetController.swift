@@ -1,0 +1,76 @@
+import ConcertCore
+import ConcertStorage
+import Hummingbird
+
+/// Targets and their selectors; every read of one is an audit entry.
+struct TargetController {
+    let store: any Store
+    let guarded: OperationGuard
+
+    func addRoutes(to router: Router<ConcertRequestContext>) {
+        router.get("/api/v1/operations/:operationId/targets") { _, context in
+            let actor = try context.requireActor()
+            let operation = try await guarded.operation(
+                try context.parameters.requireIdentifier("operationId"), for: actor, .viewIntelligence)
+            let visible = try await store.encodedTargets(operationId: operation.id).filter {
+                AccessPolicy.allows(actor, .readRecord($0.handling), in: operation)
+            }
+            try await store.recordRead(
+                by: actor, operationId: operation.id, what: "audit.targetsListed",
+                payload: #"{"count":\#(visible.count)}"#)
+            return Response.items(rawJSON: visible.lazy.map(\.json))
+        }
+        router.post("/api/v1/operations/:operationId/targets") { request, context in
+            let actor = try context.requireActor()
+            let operation = try await guarded.operation(
+                try context.parameters.requireIdentifier("operationId"), for: actor, .createRecord)
+            let input = try await request.decodeJSON(as: TargetInput.self, context: context)
+            let now = ConcertJSON.now()
+            let target = try input.makeTarget(
+                id: Identifier.make(), operation: operation, originatorAgencyId: actor.agencyId,
+                createdBy: actor.userId, defaultCountry: try await store.agency(id: actor.agencyId)?.country,
+                createdAt: now, now: now)
+            try await store.createTarget(target, by: actor)
+            return try Response.json(target, status: .created)
+        }
+        router.get("/api/v1/operations/:operationId/targets/:targetId") { _, context in
+            let actor = try context.requireActor()
+            let operation = try await guarded.operation(
+                try context.parameters.requireIdentifier("operationId"), for: actor, .viewIntelligence)
+            let id = try context.parameters.requireIdentifier("targetId")
+            guard let target = try await store.target(id: id, operationId: operation.id) else {
+                throw StoreError.notFound("No such target.")
+            }
+            try AccessPolicy.decide(actor, .readRecord(target.recordHandling), in: operation).get()
+            try await store.recordRead(
+                by: actor, operationId: operation.id, what: "audit.targetRead", payload: #"{"id":"\#(target.id)"}"#)
+            return try Response.json(target)
+        }
+        router.put("/api/v1/operations/:operationId/targets/:targetId") { request, context in
+            let actor = try context.requireActor()
+            let operation = try await guarded.operation(
+                try context.parameters.requireIdentifier("operationId"), for: actor, .viewIntelligence)
+            let id = try context.parameters.requireIdentifier("targetId")
+            let input = try await request.decodeJSON(as: TargetInput.self, context: context)
+            let defaultCountry = try await store.agency(id: actor.agencyId)?.country
+            let updated = try await store.updateTarget(id: id, operationId: operation.id, by: actor) { current in
+                try AccessPolicy.decide(actor, .modifyRecord(current.recordHandling), in: operation).get()
+                return try input.makeTarget(
+                    id: current.id, operation: operation, originatorAgencyId: current.originatorAgencyId,
+                    createdBy: current.createdBy, defaultCountry: defaultCountry, createdAt: current.createdAt,
+                    now: ConcertJSON.now())
+            }
+            return try Response.json(updated)
+        }
+        router.delete("/api/v1/operations/:operationId/targets/:targetId") { _, context in
+            let actor = try context.requireActor()
+            let operation = try await guarded.operation(
+                try context.parameters.requireIdentifier("operationId"), for: actor, .viewIntelligence)
+            let id = try context.parameters.requireIdentifier("targetId")
+            try await store.deleteTarget(id: id, operationId: operation.id, by: actor) { current in
+                try AccessPolicy.decide(actor, .modifyRecord(current.recordHandling), in: operation).get()
+            }
+            return Response(status: .noContent)
+        }
+    }
+}

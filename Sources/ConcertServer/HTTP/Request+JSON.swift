@@ -1,0 +1,81 @@
+import ConcertCore
+import Foundation
+import Hummingbird
+
+/// The largest JSON body the API reads (1 MiB): a target with a thousand selectors fits.
+let maximumJSONBodySize = 1 << 20
+
+extension Request {
+    /// Reads and decodes the JSON body, turning every failure into a problem a person understands.
+    func decodeJSON<T: Decodable>(as type: T.Type, context: ConcertRequestContext) async throws -> T {
+        if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+            throw ProblemDetail(status: .unsupportedMediaType, detail: "Send the body as application/json.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: maximumJSONBodySize)
+        } catch {
+            throw ProblemDetail(
+                status: .contentTooLarge, detail: "The request body is larger than the 1 MiB this route accepts.")
+        }
+        guard buffer.readableBytes > 0 else {
+            throw ProblemDetail(status: .badRequest, detail: "The request has no body; send a JSON object.")
+        }
+        let data = Data(buffer: buffer)
+        if (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) == nil {
+            throw ProblemDetail(status: .badRequest, detail: "The body is not valid JSON.")
+        }
+        do {
+            return try ConcertJSON.makeDecoder().decode(type, from: data)
+        } catch let error as DecodingError {
+            throw ProblemDetail.describe(error)
+        }
+    }
+}
+
+extension Response {
+    /// A JSON response of an encodable value.
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        rawJSON(try ConcertJSON.encodeToString(value), status: status)
+    }
+
+    /// A JSON response from text that is already JSON.
+    static func rawJSON(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// `{"items": […]}` from JSON texts, joined without decoding them again.
+    static func items(rawJSON items: some Sequence<String>) -> Response {
+        var body = #"{"items":["#
+        var first = true
+        for item in items {
+            if !first { body += "," }
+            body += item
+            first = false
+        }
+        body += "]}"
+        return rawJSON(body)
+    }
+
+    /// `{"items": […]}` of encodable values.
+    static func items<T: Encodable>(_ items: [T]) throws -> Response {
+        try json(ItemList(items: items))
+    }
+}
+
+/// The shape of every list the API answers.
+struct ItemList<Item: Encodable>: Encodable {
+    var items: [Item]
+}
+
+extension Parameters {
+    /// A path parameter that names a record, or a 404 when it cannot be an id.
+    func requireIdentifier(_ name: String) throws -> String {
+        guard let value = self.get(name), Identifier.isPlausible(value) else {
+            throw ProblemDetail(status: .notFound, detail: "No record has that id.")
+        }
+        return value
+    }
+}

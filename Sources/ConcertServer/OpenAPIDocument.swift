@@ -1,0 +1,2105 @@
+/// The OpenAPI 3.1 document of the REST API, served at `/api/v1/openapi.json`.
+///
+/// A test compares its paths and methods with the router's, so a route cannot be added
+/// without describing it here, nor described without existing.
+enum OpenAPIDocument {
+    static let json = #"""
+        {
+          "openapi": "3.1.0",
+          "info": {
+            "title": "Concert API",
+            "version": "1.0.0",
+            "description": "Coordination of multinational takedown operations. Every error is an RFC 9457 problem detail. An operation the caller's agency does not take part in answers 404, as if it did not exist."
+          },
+          "servers": [
+            {
+              "url": "/"
+            }
+          ],
+          "security": [
+            {
+              "bearer": []
+            },
+            {
+              "session": []
+            }
+          ],
+          "paths": {
+            "/api/v1/health": {
+              "get": {
+                "summary": "Whether the server is up.",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "properties": {
+                            "status": {
+                              "const": "ok"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "security": []
+              }
+            },
+            "/api/v1/openapi.json": {
+              "get": {
+                "summary": "This document.",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object"
+                        }
+                      }
+                    }
+                  }
+                },
+                "security": []
+              }
+            },
+            "/api/v1/sessions": {
+              "post": {
+                "summary": "Sign in with username and password; answers a bearer token.",
+                "responses": {
+                  "201": {
+                    "description": "Signed in",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Session"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "security": [],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/SignIn"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/sessions/current": {
+              "delete": {
+                "summary": "Sign out: end the session of the token or cookie used.",
+                "responses": {
+                  "204": {
+                    "description": "Signed out"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/me": {
+              "get": {
+                "summary": "The signed-in user and their agency.",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "properties": {
+                            "user": {
+                              "$ref": "#/components/schemas/User"
+                            },
+                            "agency": {
+                              "$ref": "#/components/schemas/Agency"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/agencies": {
+              "get": {
+                "summary": "The directory of agencies.",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "items"
+                          ],
+                          "properties": {
+                            "items": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/Agency"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "post": {
+                "summary": "Add an agency (platform administrator).",
+                "responses": {
+                  "201": {
+                    "description": "Created",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Agency"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/AgencyInput"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/users": {
+              "get": {
+                "summary": "Every user account (platform administrator).",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "items"
+                          ],
+                          "properties": {
+                            "items": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/User"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "post": {
+                "summary": "Add a user account (platform administrator).",
+                "responses": {
+                  "201": {
+                    "description": "Created",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/User"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/UserInput"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/operations": {
+              "get": {
+                "summary": "The operations the caller's agency takes part in.",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "items"
+                          ],
+                          "properties": {
+                            "items": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/Operation"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "post": {
+                "summary": "Create an operation led by the caller's agency (coordinators).",
+                "responses": {
+                  "201": {
+                    "description": "Created",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Operation"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/OperationInput"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/operations/{operationId}": {
+              "get": {
+                "summary": "One operation: code name, participants, H-hour.",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Operation"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/operations/{operationId}/participants": {
+              "post": {
+                "summary": "Invite an agency (lead coordinator).",
+                "responses": {
+                  "201": {
+                    "description": "Invited",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Operation"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Invitation"
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/operations/{operationId}/h-hour": {
+              "put": {
+                "summary": "Set or move H-hour (lead coordinator).",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Operation"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/HHourInput"
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/operations/{operationId}/targets": {
+              "get": {
+                "summary": "The targets the caller may see (observers: 403).",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "items"
+                          ],
+                          "properties": {
+                            "items": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/Target"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              },
+              "post": {
+                "summary": "Record a target with its selectors.",
+                "responses": {
+                  "201": {
+                    "description": "Created",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Target"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/TargetInput"
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/operations/{operationId}/targets/{targetId}": {
+              "get": {
+                "summary": "One target (each read is audited).",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Target"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "targetId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              },
+              "put": {
+                "summary": "Replace a target (its originating agency).",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Target"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/TargetInput"
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "targetId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              },
+              "delete": {
+                "summary": "Delete a target (its originating agency).",
+                "responses": {
+                  "204": {
+                    "description": "Deleted"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "targetId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/operations/{operationId}/actions": {
+              "get": {
+                "summary": "The action plan, ordered by H-hour offset.",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "items"
+                          ],
+                          "properties": {
+                            "items": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/Action"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              },
+              "post": {
+                "summary": "Add an action to the plan (lead coordinator).",
+                "responses": {
+                  "201": {
+                    "description": "Created",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Action"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/ActionInput"
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/operations/{operationId}/actions/{actionId}": {
+              "get": {
+                "summary": "One action.",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Action"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "actionId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              },
+              "put": {
+                "summary": "Change an action's plan (lead coordinator).",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Action"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/ActionInput"
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "actionId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/operations/{operationId}/actions/{actionId}/status": {
+              "post": {
+                "summary": "Move an action to another status, with its outcome.",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Action"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/StatusChange"
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "actionId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/operations/{operationId}/instruments": {
+              "get": {
+                "summary": "The legal instruments (observers: 403).",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "items"
+                          ],
+                          "properties": {
+                            "items": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/LegalInstrument"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              },
+              "post": {
+                "summary": "Add a legal instrument (lead coordinator or a prosecutor).",
+                "responses": {
+                  "201": {
+                    "description": "Created",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/LegalInstrument"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/LegalInstrumentInput"
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/operations/{operationId}/instruments/{instrumentId}": {
+              "get": {
+                "summary": "One legal instrument.",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/LegalInstrument"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "instrumentId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              },
+              "put": {
+                "summary": "Replace a legal instrument, e.g. to record its status.",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/LegalInstrument"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/LegalInstrumentInput"
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "instrumentId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            }
+          },
+          "components": {
+            "securitySchemes": {
+              "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "Token from POST /api/v1/sessions."
+              },
+              "session": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "concert_session"
+              }
+            },
+            "responses": {
+              "Problem": {
+                "description": "A problem detail (RFC 9457).",
+                "content": {
+                  "application/problem+json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Problem"
+                    }
+                  }
+                }
+              }
+            },
+            "schemas": {
+              "Problem": {
+                "type": "object",
+                "required": [
+                  "type",
+                  "title",
+                  "status",
+                  "detail"
+                ],
+                "properties": {
+                  "type": {
+                    "type": "string"
+                  },
+                  "title": {
+                    "type": "string"
+                  },
+                  "status": {
+                    "type": "integer"
+                  },
+                  "detail": {
+                    "type": "string"
+                  },
+                  "field": {
+                    "type": "string"
+                  }
+                }
+              },
+              "SignIn": {
+                "type": "object",
+                "required": [
+                  "username",
+                  "password"
+                ],
+                "properties": {
+                  "username": {
+                    "type": "string"
+                  },
+                  "password": {
+                    "type": "string"
+                  }
+                }
+              },
+              "Session": {
+                "type": "object",
+                "required": [
+                  "token",
+                  "expiresAt",
+                  "user"
+                ],
+                "properties": {
+                  "token": {
+                    "type": "string"
+                  },
+                  "expiresAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "user": {
+                    "$ref": "#/components/schemas/User"
+                  }
+                }
+              },
+              "AgencyKind": {
+                "type": "string",
+                "enum": [
+                  "police",
+                  "prosecution",
+                  "euAgency",
+                  "cert",
+                  "privatePartner"
+                ]
+              },
+              "Agency": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "name",
+                  "country",
+                  "kind"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "country": {
+                    "type": "string",
+                    "pattern": "^[A-Z]{2}$"
+                  },
+                  "kind": {
+                    "$ref": "#/components/schemas/AgencyKind"
+                  },
+                  "contact": {
+                    "type": "string"
+                  }
+                }
+              },
+              "AgencyInput": {
+                "type": "object",
+                "required": [
+                  "name",
+                  "country",
+                  "kind"
+                ],
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "country": {
+                    "type": "string"
+                  },
+                  "kind": {
+                    "$ref": "#/components/schemas/AgencyKind"
+                  },
+                  "contact": {
+                    "type": "string"
+                  }
+                }
+              },
+              "UserRole": {
+                "type": "string",
+                "enum": [
+                  "admin",
+                  "coordinator",
+                  "officer",
+                  "prosecutor",
+                  "observer"
+                ]
+              },
+              "User": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "username",
+                  "displayName",
+                  "agencyId",
+                  "role"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "username": {
+                    "type": "string"
+                  },
+                  "displayName": {
+                    "type": "string"
+                  },
+                  "agencyId": {
+                    "type": "string"
+                  },
+                  "role": {
+                    "$ref": "#/components/schemas/UserRole"
+                  }
+                }
+              },
+              "UserInput": {
+                "type": "object",
+                "required": [
+                  "username",
+                  "displayName",
+                  "agencyId",
+                  "role",
+                  "password"
+                ],
+                "properties": {
+                  "username": {
+                    "type": "string"
+                  },
+                  "displayName": {
+                    "type": "string"
+                  },
+                  "agencyId": {
+                    "type": "string"
+                  },
+                  "role": {
+                    "$ref": "#/components/schemas/UserRole"
+                  },
+                  "password": {
+                    "type": "string",
+                    "minLength": 12
+                  }
+                }
+              },
+              "Participant": {
+                "type": "object",
+                "required": [
+                  "agencyId",
+                  "role"
+                ],
+                "properties": {
+                  "agencyId": {
+                    "type": "string"
+                  },
+                  "role": {
+                    "type": "string",
+                    "enum": [
+                      "lead",
+                      "participant",
+                      "observer"
+                    ]
+                  }
+                }
+              },
+              "Operation": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "codeName",
+                  "leadAgencyId",
+                  "participants",
+                  "createdAt"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "codeName": {
+                    "type": "string"
+                  },
+                  "summary": {
+                    "type": "string"
+                  },
+                  "leadAgencyId": {
+                    "type": "string"
+                  },
+                  "hHour": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "participants": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Participant"
+                    }
+                  },
+                  "createdAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              },
+              "OperationInput": {
+                "type": "object",
+                "required": [
+                  "codeName"
+                ],
+                "properties": {
+                  "codeName": {
+                    "type": "string"
+                  },
+                  "summary": {
+                    "type": "string"
+                  },
+                  "hHour": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "participants": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Participant"
+                    }
+                  }
+                }
+              },
+              "Invitation": {
+                "type": "object",
+                "required": [
+                  "agencyId",
+                  "role"
+                ],
+                "properties": {
+                  "agencyId": {
+                    "type": "string"
+                  },
+                  "role": {
+                    "type": "string",
+                    "enum": [
+                      "participant",
+                      "observer"
+                    ]
+                  }
+                }
+              },
+              "HHourInput": {
+                "type": "object",
+                "required": [
+                  "hHour"
+                ],
+                "properties": {
+                  "hHour": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              },
+              "Handling": {
+                "type": "string",
+                "enum": [
+                  "H0",
+                  "H1",
+                  "H2",
+                  "H3"
+                ]
+              },
+              "Evaluation": {
+                "type": "string",
+                "pattern": "^[ABCX][1-4]$",
+                "description": "Source reliability A/B/C/X and information accuracy 1-4."
+              },
+              "Distribution": {
+                "oneOf": [
+                  {
+                    "const": "all"
+                  },
+                  {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "minItems": 1
+                  }
+                ]
+              },
+              "SelectorInput": {
+                "type": "object",
+                "required": [
+                  "kind",
+                  "value"
+                ],
+                "properties": {
+                  "kind": {
+                    "type": "string",
+                    "enum": [
+                      "ip",
+                      "cidr",
+                      "domain",
+                      "email",
+                      "phone",
+                      "url",
+                      "wallet",
+                      "person"
+                    ]
+                  },
+                  "value": {
+                    "oneOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "object",
+                        "required": [
+                          "name"
+                        ],
+                        "properties": {
+                          "name": {
+                            "type": "string"
+                          },
+                          "dateOfBirth": {
+                            "type": "string",
+                            "format": "date"
+                          }
+                        }
+                      }
+                    ]
+                  }
+                }
+              },
+              "Selector": {
+                "allOf": [
+                  {
+                    "$ref": "#/components/schemas/SelectorInput"
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "matchKey"
+                    ],
+                    "properties": {
+                      "matchKey": {
+                        "type": "string",
+                        "description": "Normalised form: equal for every way of writing one identifier."
+                      },
+                      "dateOfBirth": {
+                        "type": "string",
+                        "format": "date"
+                      }
+                    }
+                  }
+                ]
+              },
+              "TargetKind": {
+                "type": "string",
+                "enum": [
+                  "person",
+                  "server",
+                  "domain",
+                  "organisation",
+                  "onlineAccount",
+                  "cryptoWallet",
+                  "location"
+                ]
+              },
+              "TargetInput": {
+                "type": "object",
+                "required": [
+                  "kind",
+                  "name",
+                  "selectors",
+                  "handling",
+                  "evaluation",
+                  "distribution"
+                ],
+                "properties": {
+                  "kind": {
+                    "$ref": "#/components/schemas/TargetKind"
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "notes": {
+                    "type": "string"
+                  },
+                  "hostingProvider": {
+                    "type": "string"
+                  },
+                  "country": {
+                    "type": "string"
+                  },
+                  "selectors": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/SelectorInput"
+                    },
+                    "maxItems": 1000
+                  },
+                  "handling": {
+                    "$ref": "#/components/schemas/Handling"
+                  },
+                  "handlingRestriction": {
+                    "type": "string"
+                  },
+                  "evaluation": {
+                    "$ref": "#/components/schemas/Evaluation"
+                  },
+                  "distribution": {
+                    "$ref": "#/components/schemas/Distribution"
+                  }
+                }
+              },
+              "Target": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "operationId",
+                  "kind",
+                  "name",
+                  "selectors",
+                  "handling",
+                  "evaluation",
+                  "distribution",
+                  "originatorAgencyId",
+                  "createdBy",
+                  "createdAt",
+                  "updatedAt"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "operationId": {
+                    "type": "string"
+                  },
+                  "kind": {
+                    "$ref": "#/components/schemas/TargetKind"
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "notes": {
+                    "type": "string"
+                  },
+                  "hostingProvider": {
+                    "type": "string"
+                  },
+                  "country": {
+                    "type": "string"
+                  },
+                  "selectors": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Selector"
+                    }
+                  },
+                  "handling": {
+                    "$ref": "#/components/schemas/Handling"
+                  },
+                  "handlingRestriction": {
+                    "type": "string"
+                  },
+                  "evaluation": {
+                    "$ref": "#/components/schemas/Evaluation"
+                  },
+                  "distribution": {
+                    "$ref": "#/components/schemas/Distribution"
+                  },
+                  "originatorAgencyId": {
+                    "type": "string"
+                  },
+                  "createdBy": {
+                    "type": "string"
+                  },
+                  "createdAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "updatedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              },
+              "ActionKind": {
+                "type": "string",
+                "enum": [
+                  "arrest",
+                  "houseSearch",
+                  "serverTakedown",
+                  "seizure",
+                  "domainSeizure",
+                  "interview",
+                  "assetFreeze"
+                ]
+              },
+              "ActionStatus": {
+                "type": "string",
+                "enum": [
+                  "planned",
+                  "ready",
+                  "go",
+                  "inProgress",
+                  "done",
+                  "failed",
+                  "aborted"
+                ]
+              },
+              "Outcome": {
+                "type": "object",
+                "required": [
+                  "kind"
+                ],
+                "properties": {
+                  "kind": {
+                    "type": "string",
+                    "enum": [
+                      "arrested",
+                      "notFound",
+                      "serversSeized",
+                      "itemsSeized",
+                      "domainSeized",
+                      "assetsFrozen",
+                      "interviewed",
+                      "other"
+                    ]
+                  },
+                  "count": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "description": {
+                    "type": "string"
+                  }
+                }
+              },
+              "ActionInput": {
+                "type": "object",
+                "required": [
+                  "kind",
+                  "title",
+                  "executingAgencyId",
+                  "place",
+                  "country",
+                  "timeZone",
+                  "offsetMinutes"
+                ],
+                "properties": {
+                  "kind": {
+                    "$ref": "#/components/schemas/ActionKind"
+                  },
+                  "title": {
+                    "type": "string"
+                  },
+                  "targetId": {
+                    "type": "string"
+                  },
+                  "executingAgencyId": {
+                    "type": "string"
+                  },
+                  "place": {
+                    "type": "string"
+                  },
+                  "country": {
+                    "type": "string"
+                  },
+                  "timeZone": {
+                    "type": "string",
+                    "description": "IANA time zone"
+                  },
+                  "offsetMinutes": {
+                    "type": "integer",
+                    "description": "Planned start relative to H-hour, in minutes."
+                  },
+                  "expectedDurationMinutes": {
+                    "type": "integer"
+                  },
+                  "legalInstrumentId": {
+                    "type": "string"
+                  }
+                }
+              },
+              "Action": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "operationId",
+                  "kind",
+                  "title",
+                  "executingAgencyId",
+                  "place",
+                  "country",
+                  "timeZone",
+                  "offsetMinutes",
+                  "expectedDurationMinutes",
+                  "status",
+                  "createdAt",
+                  "updatedAt"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "operationId": {
+                    "type": "string"
+                  },
+                  "kind": {
+                    "$ref": "#/components/schemas/ActionKind"
+                  },
+                  "title": {
+                    "type": "string"
+                  },
+                  "targetId": {
+                    "type": "string"
+                  },
+                  "executingAgencyId": {
+                    "type": "string"
+                  },
+                  "place": {
+                    "type": "string"
+                  },
+                  "country": {
+                    "type": "string"
+                  },
+                  "timeZone": {
+                    "type": "string"
+                  },
+                  "offsetMinutes": {
+                    "type": "integer"
+                  },
+                  "expectedDurationMinutes": {
+                    "type": "integer"
+                  },
+                  "legalInstrumentId": {
+                    "type": "string"
+                  },
+                  "status": {
+                    "$ref": "#/components/schemas/ActionStatus"
+                  },
+                  "outcome": {
+                    "$ref": "#/components/schemas/Outcome"
+                  },
+                  "createdAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "updatedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              },
+              "StatusChange": {
+                "type": "object",
+                "required": [
+                  "status"
+                ],
+                "properties": {
+                  "status": {
+                    "$ref": "#/components/schemas/ActionStatus"
+                  },
+                  "outcome": {
+                    "$ref": "#/components/schemas/Outcome"
+                  }
+                }
+              },
+              "InstrumentKind": {
+                "type": "string",
+                "enum": [
+                  "europeanArrestWarrant",
+                  "europeanInvestigationOrder",
+                  "mutualLegalAssistance",
+                  "domesticWarrant"
+                ]
+              },
+              "InstrumentStatus": {
+                "type": "string",
+                "enum": [
+                  "drafted",
+                  "requested",
+                  "issued",
+                  "executed",
+                  "refused"
+                ]
+              },
+              "LegalInstrumentInput": {
+                "type": "object",
+                "required": [
+                  "kind",
+                  "reference",
+                  "executingCountry",
+                  "status"
+                ],
+                "properties": {
+                  "kind": {
+                    "$ref": "#/components/schemas/InstrumentKind"
+                  },
+                  "reference": {
+                    "type": "string"
+                  },
+                  "issuingAuthority": {
+                    "type": "string"
+                  },
+                  "executingCountry": {
+                    "type": "string"
+                  },
+                  "status": {
+                    "$ref": "#/components/schemas/InstrumentStatus"
+                  },
+                  "notes": {
+                    "type": "string"
+                  }
+                }
+              },
+              "LegalInstrument": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "operationId",
+                  "kind",
+                  "reference",
+                  "executingCountry",
+                  "status",
+                  "createdAt",
+                  "updatedAt"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "operationId": {
+                    "type": "string"
+                  },
+                  "kind": {
+                    "$ref": "#/components/schemas/InstrumentKind"
+                  },
+                  "reference": {
+                    "type": "string"
+                  },
+                  "issuingAuthority": {
+                    "type": "string"
+                  },
+                  "executingCountry": {
+                    "type": "string"
+                  },
+                  "status": {
+                    "$ref": "#/components/schemas/InstrumentStatus"
+                  },
+                  "notes": {
+                    "type": "string"
+                  },
+                  "createdAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "updatedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              }
+            }
+          }
+        }
+        """#
+}

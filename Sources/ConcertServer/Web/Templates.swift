@@ -1,0 +1,141 @@
+import Mustache
+
+/// The server-rendered pages' templates. They escape every value (`{{…}}`) except the
+/// already-rendered page body in the layout.
+enum Templates {
+    static let library: MustacheLibrary = {
+        var library = MustacheLibrary()
+        for (name, text) in sources {
+            // The templates are fixed text tested at every build; a parse error is a programming error.
+            try! library.register(MustacheTemplate(string: text), named: name)
+        }
+        return library
+    }()
+
+    static let sources: [String: String] = [
+        "layout": """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{title}} · Concert</title>
+        <link rel="stylesheet" href="/static/concert.css">
+        </head>
+        <body>
+        <header class="top">
+          <a class="brand" href="/operations">Concert</a>
+          {{#signedIn}}
+          <span class="who">{{userName}} · {{agencyName}} ({{agencyCountry}}) · {{role}}</span>
+          <form method="post" action="/logout"><button type="submit">Sign out</button></form>
+          {{/signedIn}}
+        </header>
+        <main>
+        {{{content}}}
+        </main>
+        <script src="/static/concert.js"></script>
+        </body>
+        </html>
+        """,
+        "login": """
+        <section class="card narrow">
+          <h1>Sign in</h1>
+          <p class="muted">Concert coordinates multinational takedown operations. Use the account your agency gave you.</p>
+          {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+          <form method="post" action="/login">
+            <label for="username">Username</label>
+            <input id="username" name="username" autocomplete="username" required value="{{username}}">
+            <label for="password">Password</label>
+            <input id="password" name="password" type="password" autocomplete="current-password" required>
+            <button type="submit" class="primary">Sign in</button>
+          </form>
+        </section>
+        """,
+        "operations": """
+        <h1>Operations</h1>
+        {{^hasOperations}}<p class="muted">Your agency takes part in no operation yet.</p>{{/hasOperations}}
+        {{#hasOperations}}
+        <table>
+          <thead><tr><th>Code name</th><th>Lead agency</th><th>Your agency's role</th><th>Agencies</th><th>H-hour (UTC)</th></tr></thead>
+          <tbody>
+          {{#operations}}
+          <tr><td><a href="/operations/{{id}}">{{codeName}}</a></td><td>{{leadAgency}}</td><td>{{yourRole}}</td><td>{{participantCount}}</td><td>{{hHourUTC}}</td></tr>
+          {{/operations}}
+          </tbody>
+        </table>
+        {{/hasOperations}}
+        """,
+        "operation": """
+        <p><a href="/operations">← Operations</a></p>
+        <h1>{{codeName}}</h1>
+        {{#summary}}<p>{{summary}}</p>{{/summary}}
+        <dl class="facts">
+          <dt>Lead agency</dt><dd>{{leadAgency}}</dd>
+          <dt>Your agency's role</dt><dd>{{yourRole}}</dd>
+          <dt>H-hour</dt><dd>{{#hasHHour}}{{hHourUTC}} UTC · your time: <time class="local" datetime="{{hHourISO}}">{{hHourUTC}} UTC</time>{{/hasHHour}}{{^hasHHour}}not set{{/hasHHour}}</dd>
+        </dl>
+
+        <h2>Participants ({{participantCount}})</h2>
+        <table>
+          <thead><tr><th>Agency</th><th>Country</th><th>Role</th></tr></thead>
+          <tbody>{{#participants}}<tr><td>{{name}}</td><td>{{country}}</td><td>{{role}}</td></tr>{{/participants}}</tbody>
+        </table>
+
+        {{#showIntelligence}}
+        <h2>Targets ({{targetCount}})</h2>
+        <table class="targets">
+          <thead><tr><th>Name</th><th>Kind</th><th>Selectors</th><th>Handling</th><th>Evaluation</th><th>Originator</th><th>Distribution</th></tr></thead>
+          <tbody>
+          {{#targets}}
+          <tr>
+            <td>{{name}}{{#place}}<br><span class="muted">{{place}}</span>{{/place}}</td>
+            <td>{{kind}}</td>
+            <td><ul class="selectors">{{#selectors}}<li><span class="tag">{{kind}}</span> {{value}}</li>{{/selectors}}</ul></td>
+            <td><span class="handling handling-{{handling}}" title="{{handlingMeaning}}">{{handling}}</span> <span class="muted">{{handlingMeaning}}</span>{{#restriction}}<br><strong>Restriction:</strong> {{restriction}}{{/restriction}}</td>
+            <td><span class="evaluation" title="{{evaluationMeaning}}">{{evaluation}}</span></td>
+            <td>{{originator}}</td>
+            <td>{{distribution}}</td>
+          </tr>
+          {{/targets}}
+          </tbody>
+        </table>
+        {{/showIntelligence}}
+        {{^showIntelligence}}<p class="notice">As an observer you follow the board; targets and intelligence are not shown.</p>{{/showIntelligence}}
+
+        <h2>Action plan ({{actionCount}})</h2>
+        <table class="plan">
+          <thead><tr><th>H±</th><th>Planned (UTC)</th><th>Local time at the place</th><th>Your time</th><th>Action</th><th>Executing agency</th><th>Place</th><th>Legal instrument</th><th>Status</th></tr></thead>
+          <tbody>
+          {{#actions}}
+          <tr>
+            <td class="offset">{{offset}}</td>
+            <td>{{plannedUTC}}</td>
+            <td>{{plannedLocal}}</td>
+            <td>{{#plannedISO}}<time class="local" datetime="{{plannedISO}}">{{plannedUTC}}</time>{{/plannedISO}}</td>
+            <td><span class="tag">{{kind}}</span> {{title}}</td>
+            <td>{{agency}}</td>
+            <td>{{place}} ({{country}})</td>
+            <td>{{instrument}}</td>
+            <td><span class="status status-{{status}}">{{statusLabel}}</span>{{#outcome}}<br><span class="muted">{{outcome}}</span>{{/outcome}}</td>
+          </tr>
+          {{/actions}}
+          </tbody>
+        </table>
+
+        {{#showIntelligence}}
+        <h2>Legal instruments ({{instrumentCount}})</h2>
+        <table>
+          <thead><tr><th>Kind</th><th>Reference</th><th>Issuing authority</th><th>Executing country</th><th>Status</th></tr></thead>
+          <tbody>{{#instruments}}<tr><td>{{kind}}</td><td>{{reference}}</td><td>{{authority}}</td><td>{{country}}</td><td>{{status}}</td></tr>{{/instruments}}</tbody>
+        </table>
+        {{/showIntelligence}}
+        """,
+        "error": """
+        <section class="card narrow">
+          <h1>{{title}}</h1>
+          <p>{{detail}}</p>
+          <p><a href="/operations">Back to your operations</a></p>
+        </section>
+        """,
+    ]
+}

@@ -1,0 +1,280 @@
+import ConcertCore
+import ConcertStorage
+import Foundation
+import Hummingbird
+import Mustache
+
+/// The web pages: sign in, the operations you can see, and one operation with its
+/// participants, targets and action plan. They read through the same access policy as the API.
+struct WebController {
+    let store: any Store
+    let guarded: OperationGuard
+    let authenticator: Authenticator
+    let secureCookies: Bool
+
+    struct SignInForm: Decodable {
+        var username: String
+        var password: String
+    }
+
+    func addRoutes(to router: Router<ConcertRequestContext>) {
+        router.get("/static/concert.css") { _, _ in
+            Self.asset(StaticAssets.stylesheet, type: "text/css; charset=utf-8")
+        }
+        router.get("/static/concert.js") { _, _ in
+            Self.asset(StaticAssets.script, type: "text/javascript; charset=utf-8")
+        }
+        router.get("/") { _, context in
+            Response.redirect(to: context.user == nil ? "/login" : "/operations")
+        }
+        router.get("/login") { _, context in
+            if context.user != nil { return Response.redirect(to: "/operations") }
+            return try await page("login", title: "Sign in", values: [:], context: context)
+        }
+        router.post("/login") { request, context in
+            let buffer = try await request.body.collect(upTo: 16 * 1024)
+            let form = try? URLEncodedFormDecoder().decode(SignInForm.self, from: String(buffer: buffer))
+            guard let form,
+                let session = try await authenticator.signIn(username: form.username, password: form.password)
+            else {
+                var response = try await page(
+                    "login", title: "Sign in",
+                    values: ["error": "The username or password is wrong.", "username": form?.username ?? ""],
+                    context: context)
+                response.status = .unauthorized
+                return response
+            }
+            var response = Response.redirect(to: "/operations", type: .found)
+            response.setCookie(
+                Cookie(
+                    name: sessionCookieName, value: session.token, maxAge: Int(authenticator.sessionLifetime),
+                    path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+            return response
+        }
+        router.post("/logout") { request, context in
+            if let token = request.cookies[sessionCookieName]?.value { try await authenticator.signOut(token: token) }
+            var response = Response.redirect(to: "/login", type: .found)
+            response.setCookie(
+                Cookie(
+                    name: sessionCookieName, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true,
+                    sameSite: .strict))
+            return response
+        }
+        router.get("/operations") { _, context in
+            guard let user = context.user else { return Response.redirect(to: "/login") }
+            let agencies = try await agencyDirectory()
+            let operations = user.role == .admin ? [] : try await store.operations(participatingAgencyId: user.agencyId)
+            let rows: [[String: Any]] = operations.map { operation in
+                [
+                    "id": operation.id, "codeName": operation.codeName,
+                    "leadAgency": agencies[operation.leadAgencyId]?.name ?? operation.leadAgencyId,
+                    "yourRole": operation.role(of: user.agencyId)?.rawValue ?? "",
+                    "participantCount": operation.participants.count,
+                    "hHourUTC": operation.hHour.map(Self.utc) ?? "not set",
+                ]
+            }
+            return try await page(
+                "operations", title: "Operations",
+                values: ["operations": rows, "hasOperations": !rows.isEmpty], context: context)
+        }
+        router.get("/operations/:operationId") { _, context in
+            guard context.user != nil else { return Response.redirect(to: "/login") }
+            let actor = try context.requireActor()
+            let operation: JointOperation
+            do {
+                operation = try await guarded.operation(
+                    try context.parameters.requireIdentifier("operationId"), for: actor, .viewOperation)
+            } catch {
+                var response = try await page(
+                    "error", title: "Not found",
+                    values: [
+                        "title": "Not found", "detail": "There is no operation here that your agency takes part in.",
+                    ],
+                    context: context)
+                response.status = .notFound
+                return response
+            }
+            return try await page(
+                "operation", title: operation.codeName,
+                values: try await operationValues(operation, actor: actor), context: context)
+        }
+    }
+
+    /// The values of the operation page, each section filtered by the access policy.
+    func operationValues(_ operation: JointOperation, actor: Actor) async throws -> [String: Any] {
+        let agencies = try await agencyDirectory()
+        func agencyName(_ id: String) -> String { agencies[id]?.name ?? id }
+        var values: [String: Any] = [
+            "codeName": operation.codeName, "leadAgency": agencyName(operation.leadAgencyId),
+            "yourRole": operation.role(of: actor.agencyId)?.rawValue ?? "",
+            "participantCount": operation.participants.count,
+            "participants": operation.participants.map { participant -> [String: Any] in
+                [
+                    "name": agencyName(participant.agencyId),
+                    "country": agencies[participant.agencyId]?.country ?? "", "role": participant.role.rawValue,
+                ]
+            },
+        ]
+        if let summary = operation.summary { values["summary"] = summary }
+        if let hHour = operation.hHour {
+            values["hasHHour"] = true
+            values["hHourUTC"] = Self.utc(hHour)
+            values["hHourISO"] = ConcertJSON.formatTimestamp(hHour)
+        }
+        let showIntelligence = AccessPolicy.allows(actor, .viewIntelligence, in: operation)
+        values["showIntelligence"] = showIntelligence
+        var instrumentsById: [String: LegalInstrument] = [:]
+        if showIntelligence {
+            let visible = try await store.encodedTargets(operationId: operation.id).filter {
+                AccessPolicy.allows(actor, .readRecord($0.handling), in: operation)
+            }
+            try await store.recordRead(
+                by: actor, operationId: operation.id, what: "audit.targetsListed",
+                payload: #"{"count":\#(visible.count),"via":"web"}"#)
+            let targets = try visible.map { try ConcertJSON.decode(Target.self, from: $0.json) }
+            values["targetCount"] = targets.count
+            values["targets"] = targets.map { target -> [String: Any] in
+                var row: [String: Any] = [
+                    "name": target.name, "kind": target.kind.rawValue, "handling": target.handling.rawValue,
+                    "handlingMeaning": target.handling.meaning, "evaluation": target.evaluation.description,
+                    "evaluationMeaning": Self.evaluationMeaning(target.evaluation),
+                    "originator": agencyName(target.originatorAgencyId),
+                    "selectors": target.selectors.map { selector -> [String: Any] in
+                        ["kind": selector.kind.rawValue, "value": Self.display(selector)]
+                    },
+                ]
+                switch target.distribution {
+                case .allParticipants: row["distribution"] = "all participants"
+                case .agencies(let named): row["distribution"] = named.map(agencyName).joined(separator: ", ")
+                }
+                if let restriction = target.handlingRestriction { row["restriction"] = restriction }
+                let place = [target.hostingProvider, target.country].compactMap { $0 }.joined(separator: " · ")
+                if !place.isEmpty { row["place"] = place }
+                return row
+            }
+            let instruments = try await store.instruments(operationId: operation.id)
+            for instrument in instruments { instrumentsById[instrument.id] = instrument }
+            values["instrumentCount"] = instruments.count
+            values["instruments"] = instruments.map { instrument -> [String: Any] in
+                [
+                    "kind": Self.words(instrument.kind.rawValue), "reference": instrument.reference,
+                    "authority": instrument.issuingAuthority ?? "", "country": instrument.executingCountry,
+                    "status": instrument.status.rawValue,
+                ]
+            }
+        }
+        let actions = try await ActionController.boardView(
+            of: try await store.actions(operationId: operation.id), for: actor, in: operation, store: store)
+        values["actionCount"] = actions.count
+        values["actions"] = actions.map { action -> [String: Any] in
+            var row: [String: Any] = [
+                "offset": action.offsetLabel, "kind": Self.words(action.kind.rawValue), "title": action.title,
+                "agency": agencyName(action.executingAgencyId), "place": action.place, "country": action.country,
+                "status": action.status.rawValue, "statusLabel": Self.words(action.status.rawValue),
+                "instrument": action.legalInstrumentId.flatMap { instrumentsById[$0] }.map {
+                    "\(Self.words($0.kind.rawValue)) (\($0.status.rawValue))"
+                } ?? "",
+            ]
+            if let start = action.plannedStart(hHour: operation.hHour) {
+                row["plannedUTC"] = Self.utc(start)
+                row["plannedISO"] = ConcertJSON.formatTimestamp(start)
+                row["plannedLocal"] = Self.local(start, timeZone: action.timeZone)
+            } else {
+                row["plannedUTC"] = "H-hour not set"
+                row["plannedLocal"] = action.timeZone
+            }
+            if let outcome = action.outcome {
+                row["outcome"] = [
+                    Self.words(outcome.kind.rawValue), outcome.count.map(String.init), outcome.description,
+                ].compactMap { $0 }.joined(separator: " · ")
+            }
+            return row
+        }
+        return values
+    }
+
+    func agencyDirectory() async throws -> [String: Agency] {
+        Dictionary(uniqueKeysWithValues: try await store.agencies().map { ($0.id, $0) })
+    }
+
+    func page(
+        _ template: String, title: String, values: [String: Any], context: ConcertRequestContext
+    ) async throws
+        -> Response
+    {
+        var layout: [String: Any] = ["title": title]
+        if let user = context.user {
+            layout["signedIn"] = true
+            layout["userName"] = user.displayName
+            layout["role"] = user.role.rawValue
+            let agency = try await store.agency(id: user.agencyId)
+            layout["agencyName"] = agency?.name ?? ""
+            layout["agencyCountry"] = agency?.country ?? ""
+        }
+        layout["content"] = Templates.library.render(values, withTemplate: template) ?? ""
+        let html = Templates.library.render(layout, withTemplate: "layout") ?? ""
+        return Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func asset(_ text: String, type: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: type, .cacheControl: "max-age=300"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func display(_ selector: Selector) -> String {
+        switch selector.value {
+        case .text(let text): return text == selector.matchKey ? text : "\(text) → \(selector.matchKey)"
+        case .person(let person): return person.name + (person.dateOfBirth.map { " (born \($0))" } ?? "")
+        }
+    }
+
+    static func evaluationMeaning(_ evaluation: Evaluation) -> String {
+        let source =
+            switch evaluation.source {
+            case .a: "source: no doubt about its reliability"
+            case .b: "source: reliable in most instances"
+            case .c: "source: unreliable in most instances"
+            case .x: "source: reliability cannot be assessed"
+            }
+        let information =
+            switch evaluation.information {
+            case .one: "information: accuracy not in doubt"
+            case .two: "information: known personally to the source, not to the official"
+            case .three: "information: not known personally to the source, corroborated"
+            case .four: "information: not known personally to the source, not corroborated"
+            }
+        return "\(source); \(information)"
+    }
+
+    /// `serverTakedown` → `server takedown`.
+    static func words(_ identifier: String) -> String {
+        var result = ""
+        for character in identifier {
+            if character.isUppercase {
+                result += " " + character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    static func utc(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE d MMM yyyy HH:mm"
+        return formatter.string(from: date)
+    }
+
+    static func local(_ date: Date, timeZone identifier: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone(identifier: identifier) ?? TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE HH:mm zzz"
+        return formatter.string(from: date) + " (\(identifier))"
+    }
+}
