@@ -1,0 +1,58 @@
+import ArgumentParser
+import ConcertServer
+import ConcertStorage
+import Foundation
+import Hummingbird
+import Logging
+
+extension Concert {
+    /// `concert serve`: runs the server on an installation's database.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the Concert server (SQLite file concert.sqlite in this folder by default).")
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var listen: ListenOptions
+
+        func run() async throws {
+            let store = try database.openStore(default: "concert.sqlite")
+            let configuration = try listen.configuration()
+            let app = buildApplication(store: store, configuration: configuration) {
+                FileHandle.standardOutput.write(
+                    Data("Concert is listening on http://\(configuration.host):\(configuration.port)/\n".utf8))
+            }
+            try await app.runService()
+        }
+    }
+
+    /// `concert demo`: serves a ready demo operation, creating it on first start.
+    struct Demo: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run Concert with the demo operation (19 countries, 60 servers), created on first start.")
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var listen: ListenOptions
+
+        func run() async throws {
+            let location = database.location(default: "concert-demo.sqlite")
+            let store = try database.openStore(default: "concert-demo.sqlite")
+            let configuration = try listen.configuration()
+            let logins = try await DemoSeeder.seedIfEmpty(store)
+            let app = buildApplication(store: store, configuration: configuration) {
+                var lines = [
+                    "Concert demo (database \(location)) is listening on http://\(configuration.host):\(configuration.port)/",
+                    "Every demo login has the password: \(DemoSeeder.password)",
+                ]
+                let width = logins.map(\.username.count).max() ?? 0
+                for login in logins {
+                    lines.append(
+                        "  " + login.username.padding(toLength: width + 2, withPad: " ", startingAt: 0)
+                            + login.description)
+                }
+                // Written unbuffered, so that a script reading a pipe sees the URL at once.
+                FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            }
+            try await app.runService()
+        }
+    }
+}
