@@ -132,6 +132,9 @@ public enum AccessPolicy {
                     .forbidden("Only a coordinator of the lead agency or a prosecutor may manage legal instruments."))
         case .reportStatus(let executingAgency, let status):
             if isLeadCoordinator { return .success(()) }
+            guard seesIntelligence else {
+                return .failure(.forbidden("Observers follow the board; they do not report on actions."))
+            }
             if status == .go || status == .aborted {
                 return .failure(.forbidden("Only a coordinator of the lead agency gives GO or aborts an action."))
             }

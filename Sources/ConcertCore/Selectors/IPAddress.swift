@@ -152,15 +152,13 @@ public struct CIDRBlock: Hashable, Sendable, CustomStringConvertible {
         guard (1...2).contains(parts.count), let address = IPAddress(parts[0]) else { return nil }
         var length = address.bitWidth
         if parts.count == 2 {
+            // An IPv4-mapped IPv6 block is written with a 128-bit prefix length.
+            let writtenWidth = parts[0].contains(":") ? 128 : 32
             guard (1...3).contains(parts[1].count), parts[1].allSatisfy(\.isASCIIDigit),
-                let parsed = Int(parts[1]), parsed <= address.bitWidth
+                let parsed = Int(parts[1]), parsed <= writtenWidth
             else { return nil }
-            length = parsed
-            // An IPv4-mapped IPv6 block has a 128-bit prefix length; map it to IPv4.
-            if case .v4 = address, parts[0].contains(":") {
-                guard parsed >= 96 else { return nil }
-                length = parsed - 96
-            }
+            length = parsed - (writtenWidth - address.bitWidth)
+            guard length >= 0 else { return nil }
         }
         self.network = address.masked(to: length)
         self.prefixLength = length

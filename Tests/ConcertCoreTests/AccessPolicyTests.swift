@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+@testable import ConcertCore
+
+@Suite("Access policy")
+struct AccessPolicyTests {
+    let operation = JointOperation(
+        id: "op", codeName: "TEST", summary: nil, leadAgencyId: "lead", hHour: nil,
+        participants: [
+            Participant(agencyId: "lead", role: .lead), Participant(agencyId: "b", role: .participant),
+            Participant(agencyId: "c", role: .participant), Participant(agencyId: "obs", role: .observer),
+        ], createdAt: Date())
+
+    let coordinator = Actor(userId: "1", agencyId: "lead", role: .coordinator)
+    let officerB = Actor(userId: "2", agencyId: "b", role: .officer)
+    let officerC = Actor(userId: "3", agencyId: "c", role: .officer)
+    let observerAgency = Actor(userId: "4", agencyId: "obs", role: .officer)
+    let observerRole = Actor(userId: "5", agencyId: "b", role: .observer)
+    let outsider = Actor(userId: "6", agencyId: "x", role: .coordinator)
+    let admin = Actor(userId: "7", agencyId: "lead", role: .admin)
+    let prosecutorC = Actor(userId: "8", agencyId: "c", role: .prosecutor)
+
+    func denial(_ actor: Actor, _ permission: Permission) -> AccessDenial? {
+        if case .failure(let denial) = AccessPolicy.decide(actor, permission, in: operation) { return denial }
+        return nil
+    }
+
+    @Test("a non-participant and the platform admin learn nothing: every question is 'not found'")
+    func outsiders() {
+        let record = RecordHandling(originatorAgencyId: "b", handling: .h0, distribution: .allParticipants)
+        let permissions: [Permission] = [
+            .viewOperation, .viewBoard, .viewIntelligence, .createRecord, .readRecord(record), .modifyRecord(record),
+            .inviteAgency, .setHHour, .changePlan, .manageInstruments,
+            .reportStatus(executingAgencyId: "x", to: .ready),
+        ]
+        for permission in permissions {
+            #expect(denial(outsider, permission) == .hidden("No such operation."))
+            #expect(denial(admin, permission) == .hidden("No such operation."))
+        }
+        #expect(AccessPolicy.allows(admin, .manageUsers))
+        #expect(!AccessPolicy.allows(coordinator, .manageUsers))
+    }
+
+    @Test("observers see the board and nothing else")
+    func observers() {
+        let record = RecordHandling(originatorAgencyId: "b", handling: .h0, distribution: .allParticipants)
+        for observer in [observerAgency, observerRole] {
+            #expect(AccessPolicy.allows(observer, .viewBoard, in: operation))
+            #expect(denial(observer, .viewIntelligence) != nil)
+            #expect(denial(observer, .readRecord(record)) != nil)
+            #expect(denial(observer, .createRecord) != nil)
+            #expect(denial(observer, .reportStatus(executingAgencyId: observer.agencyId, to: .ready)) != nil)
+        }
+    }
+
+    @Test("named distribution hides a record from everyone else, as if it did not exist")
+    func distribution() {
+        let restricted = RecordHandling(originatorAgencyId: "b", handling: .h2, distribution: .agencies(["lead"]))
+        #expect(AccessPolicy.allows(officerB, .readRecord(restricted), in: operation))
+        #expect(AccessPolicy.allows(coordinator, .readRecord(restricted), in: operation))
+        #expect(denial(officerC, .readRecord(restricted)) == .hidden("No such record."))
+        #expect(denial(officerC, .modifyRecord(restricted)) == .hidden("No such record."))
+        #expect(denial(coordinator, .modifyRecord(restricted)) != nil)
+        #expect(AccessPolicy.allows(officerB, .modifyRecord(restricted), in: operation))
+    }
+
+    @Test("only the lead coordinator plans; officers report their own agency's actions")
+    func planning() {
+        for permission in [Permission.inviteAgency, .setHHour, .changePlan] {
+            #expect(AccessPolicy.allows(coordinator, permission, in: operation))
+            #expect(denial(officerB, permission) != nil)
+            #expect(denial(prosecutorC, permission) != nil)
+        }
+        #expect(AccessPolicy.allows(officerB, .reportStatus(executingAgencyId: "b", to: .inProgress), in: operation))
+        #expect(denial(officerB, .reportStatus(executingAgencyId: "c", to: .inProgress)) != nil)
+        #expect(denial(officerB, .reportStatus(executingAgencyId: "b", to: .go)) != nil)
+        #expect(AccessPolicy.allows(coordinator, .reportStatus(executingAgencyId: "c", to: .go), in: operation))
+        #expect(AccessPolicy.allows(prosecutorC, .manageInstruments, in: operation))
+        #expect(denial(officerC, .manageInstruments) != nil)
+    }
+}

@@ -1,0 +1,168 @@
+import ConcertCore
+import Foundation
+import HTTPTypes
+import Testing
+
+/// One API route with what each persona must get from it and a valid request for it.
+struct RouteCase: Sendable, CustomTestStringConvertible {
+    let method: HTTPRequest.Method
+    /// The path as the OpenAPI document writes it, with `{operationId}`, `{targetId}`, `{actionId}`, `{instrumentId}`.
+    let template: String
+    /// Expected status for each persona, in the order of `Persona.allCases`.
+    let statuses: [Int]
+    /// A valid body for the route, or nil.
+    let body: @Sendable (TestWorld) -> Any?
+
+    var testDescription: String { "\(method.rawValue) \(template)" }
+    var key: String { "\(method.rawValue) \(template)" }
+
+    func expected(for persona: Persona) -> Int {
+        statuses[Persona.allCases.firstIndex(of: persona)!]
+    }
+
+    /// The concrete path in a world: the restricted target, B's action and the instrument.
+    func path(in world: TestWorld) -> String {
+        template.replacingOccurrences(of: "{operationId}", with: world.operation.id)
+            .replacingOccurrences(of: "{targetId}", with: world.restrictedTarget.id)
+            .replacingOccurrences(of: "{actionId}", with: world.actionB.id)
+            .replacingOccurrences(of: "{instrumentId}", with: world.instrument.id)
+    }
+}
+
+/// Every API route and the status each persona gets, in the order: lead coordinator,
+/// participant officer (agency B), officer of another participant (agency C), observer,
+/// non-participant, platform admin, anonymous.
+///
+/// The restricted target is B's, shown only to the lead: C must get 404 as if it did not exist.
+enum RouteTable {
+    static let newTarget: @Sendable (TestWorld) -> Any? = { _ in
+        [
+            "kind": "server", "name": "New server", "selectors": [["kind": "ip", "value": "198.51.100.9"]],
+            "handling": "H0", "evaluation": "B2", "distribution": "all",
+        ]
+    }
+    static let newAction: @Sendable (TestWorld) -> Any? = { world in
+        [
+            "kind": "serverTakedown", "title": "Take down another server", "targetId": world.sharedTarget.id,
+            "executingAgencyId": world.partC.id, "place": "Dallas", "country": "US", "timeZone": "America/Chicago",
+            "offsetMinutes": -60,
+        ]
+    }
+    static let newInstrument: @Sendable (TestWorld) -> Any? = { _ in
+        ["kind": "mutualLegalAssistance", "reference": "MLA-US-7", "executingCountry": "US", "status": "requested"]
+    }
+
+    static let cases: [RouteCase] = [
+        RouteCase(method: .get, template: "/api/v1/health", statuses: [200, 200, 200, 200, 200, 200, 200]) { _ in nil },
+        RouteCase(method: .get, template: "/api/v1/openapi.json", statuses: [200, 200, 200, 200, 200, 200, 200]) { _ in
+            nil
+        },
+        RouteCase(method: .post, template: "/api/v1/sessions", statuses: [201, 201, 201, 201, 201, 201, 201]) { _ in
+            ["username": "participantofficer", "password": TestWorld.password]
+        },
+        RouteCase(method: .delete, template: "/api/v1/sessions/current", statuses: [204, 204, 204, 204, 204, 204, 401])
+        { _ in nil },
+        RouteCase(method: .get, template: "/api/v1/me", statuses: [200, 200, 200, 200, 200, 200, 401]) { _ in nil },
+        RouteCase(method: .get, template: "/api/v1/agencies", statuses: [200, 200, 200, 200, 200, 200, 401]) { _ in nil
+        },
+        RouteCase(method: .post, template: "/api/v1/agencies", statuses: [403, 403, 403, 403, 403, 201, 401]) { _ in
+            ["name": "New Agency", "country": "SE", "kind": "police"]
+        },
+        RouteCase(method: .get, template: "/api/v1/users", statuses: [403, 403, 403, 403, 403, 200, 401]) { _ in nil },
+        RouteCase(method: .post, template: "/api/v1/users", statuses: [403, 403, 403, 403, 403, 201, 401]) { world in
+            [
+                "username": "new-user", "displayName": "New User", "agencyId": world.partC.id, "role": "officer",
+                "password": "a long enough password",
+            ]
+        },
+        RouteCase(method: .get, template: "/api/v1/operations", statuses: [200, 200, 200, 200, 200, 200, 401]) { _ in
+            nil
+        },
+        RouteCase(method: .post, template: "/api/v1/operations", statuses: [201, 403, 403, 403, 201, 403, 401]) { _ in
+            ["codeName": "NEW CASE"]
+        },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}", statuses: [200, 200, 200, 200, 404, 404, 401]
+        ) {
+            _ in nil
+        },
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/participants",
+            statuses: [201, 403, 403, 403, 404, 404, 401]
+        ) { world in ["agencyId": world.outsider.id, "role": "participant"] },
+        RouteCase(
+            method: .put, template: "/api/v1/operations/{operationId}/h-hour",
+            statuses: [200, 403, 403, 403, 404, 404, 401]
+        ) { _ in ["hHour": "2027-01-15T04:30:00Z"] },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/targets",
+            statuses: [200, 200, 200, 403, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/targets",
+            statuses: [201, 201, 201, 403, 404, 404, 401], body: newTarget),
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/targets/{targetId}",
+            statuses: [200, 200, 404, 403, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .put, template: "/api/v1/operations/{operationId}/targets/{targetId}",
+            statuses: [403, 200, 404, 403, 404, 404, 401], body: newTarget),
+        RouteCase(
+            method: .delete, template: "/api/v1/operations/{operationId}/targets/{targetId}",
+            statuses: [403, 204, 404, 403, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/actions",
+            statuses: [200, 200, 200, 200, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/actions",
+            statuses: [201, 403, 403, 403, 404, 404, 401], body: newAction),
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/actions/{actionId}",
+            statuses: [200, 200, 200, 200, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .put, template: "/api/v1/operations/{operationId}/actions/{actionId}",
+            statuses: [200, 403, 403, 403, 404, 404, 401], body: newAction),
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/actions/{actionId}/status",
+            statuses: [200, 200, 403, 403, 404, 404, 401]
+        ) { _ in ["status": "ready"] },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/instruments",
+            statuses: [200, 200, 200, 403, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/instruments",
+            statuses: [201, 403, 403, 403, 404, 404, 401], body: newInstrument),
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/instruments/{instrumentId}",
+            statuses: [200, 200, 200, 403, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .put, template: "/api/v1/operations/{operationId}/instruments/{instrumentId}",
+            statuses: [200, 403, 403, 403, 404, 404, 401], body: newInstrument),
+    ]
+
+    /// What each persona must never find in any response body.
+    static func secrets(for persona: Persona, in world: TestWorld) -> [String] {
+        let intelligence = [
+            world.sharedTarget.name, world.restrictedTarget.name, "192.0.2.10", "hidden-suspect", "Zacharias",
+            world.sharedTarget.id, world.restrictedTarget.id, world.instrument.reference,
+        ]
+        switch persona {
+        case .leadCoordinator, .participantOfficer:
+            return []
+        case .otherParticipantOfficer:
+            return [world.restrictedTarget.name, "hidden-suspect", "Zacharias", world.restrictedTarget.id]
+        case .observer:
+            return intelligence
+        case .nonParticipant, .platformAdmin, .anonymous:
+            return intelligence + [
+                world.operation.codeName, world.operation.id, world.actionB.title, world.actionC.title,
+            ]
+        }
+    }
+}

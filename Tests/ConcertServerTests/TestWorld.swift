@@ -1,0 +1,166 @@
+import ConcertCore
+import ConcertServer
+import ConcertStorage
+import Foundation
+import Hummingbird
+import HummingbirdBcrypt
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// The people a route is called as in the policy tests.
+enum Persona: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case leadCoordinator, participantOfficer, otherParticipantOfficer, observer, nonParticipant, platformAdmin,
+        anonymous
+
+    var testDescription: String { rawValue }
+}
+
+/// A small operation in a fresh SQLite file: a lead agency, two participants, an observer
+/// agency and an outsider, with targets of both distributions, actions and an instrument.
+struct TestWorld: Sendable {
+    /// The password of every test user; its bcrypt hash is computed once per test run.
+    static let password = "correct horse battery"
+    static let passwordHash = Bcrypt.hash(password, cost: 12)
+
+    let store: SQLiteStore
+    let directory: URL
+    let operation: JointOperation
+    let lead: Agency, partB: Agency, partC: Agency, observerAgency: Agency, outsider: Agency
+    let users: [Persona: User]
+    /// Visible to every participant; recorded by B.
+    let sharedTarget: Target
+    /// Recorded by B for the lead agency only: agency C must never learn of it.
+    let restrictedTarget: Target
+    /// Executed by B, about the restricted target.
+    let actionB: Action
+    /// Executed by C.
+    let actionC: Action
+    let instrument: LegalInstrument
+
+    static func make() async throws -> TestWorld {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("concert-test-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: directory.appendingPathComponent("test.sqlite").path)
+        let lead = Agency(id: Identifier.make(), name: "Lead Agency", country: "FR", kind: .euAgency)
+        let partB = Agency(id: Identifier.make(), name: "Agency B", country: "DE", kind: .police)
+        let partC = Agency(id: Identifier.make(), name: "Agency C", country: "US", kind: .police)
+        let observerAgency = Agency(id: Identifier.make(), name: "Observer Agency", country: "NL", kind: .euAgency)
+        let outsider = Agency(id: Identifier.make(), name: "Outsider Agency", country: "CY", kind: .police)
+        for agency in [lead, partB, partC, observerAgency, outsider] { try await store.createAgency(agency, by: nil) }
+        let owners: [(Persona, Agency, UserRole)] = [
+            (.leadCoordinator, lead, .coordinator), (.participantOfficer, partB, .officer),
+            (.otherParticipantOfficer, partC, .officer), (.observer, observerAgency, .observer),
+            (.nonParticipant, outsider, .coordinator), (.platformAdmin, lead, .admin),
+        ]
+        var users: [Persona: User] = [:]
+        for (persona, agency, role) in owners {
+            let user = User(
+                id: Identifier.make(), username: persona.rawValue.lowercased(), displayName: persona.rawValue,
+                agencyId: agency.id, role: role)
+            try await store.createUser(user, passwordHash: passwordHash, by: nil)
+            try await store.createSession(
+                tokenHash: Authenticator.tokenHash(token(for: persona)), user: user,
+                expiresAt: Date().addingTimeInterval(3600))
+            users[persona] = user
+        }
+        let now = ConcertJSON.now()
+        let operation = JointOperation(
+            id: Identifier.make(), codeName: "NIGHTJAR", summary: "Test operation", leadAgencyId: lead.id,
+            hHour: Date(timeIntervalSince1970: 1_800_000_000),
+            participants: [
+                Participant(agencyId: lead.id, role: .lead), Participant(agencyId: partB.id, role: .participant),
+                Participant(agencyId: partC.id, role: .participant),
+                Participant(agencyId: observerAgency.id, role: .observer),
+            ], createdAt: now)
+        let coordinator = Actor(users[.leadCoordinator]!)
+        let officerB = Actor(users[.participantOfficer]!)
+        try await store.createOperation(operation, by: coordinator)
+        let shared = try TargetInput(
+            kind: .server, name: "Shared release server", selectors: [SelectorInput(kind: .ip, text: "192.0.2.10")],
+            handling: .h0, evaluation: Evaluation(code: "B2")!, distribution: .allParticipants
+        ).makeTarget(
+            id: Identifier.make(), operation: operation, originatorAgencyId: partB.id, createdBy: officerB.userId,
+            defaultCountry: "DE", createdAt: now, now: now)
+        let restricted = try TargetInput(
+            kind: .person, name: "Secret informant-linked suspect",
+            selectors: [
+                SelectorInput(
+                    kind: .person, value: .person(PersonIdentity(name: "Zacharias Quell", dateOfBirth: "1970-01-02"))),
+                SelectorInput(kind: .email, text: "zq@hidden-suspect.example"),
+            ],
+            handling: .h2, evaluation: Evaluation(code: "A1")!, distribution: .agencies([lead.id])
+        ).makeTarget(
+            id: Identifier.make(), operation: operation, originatorAgencyId: partB.id, createdBy: officerB.userId,
+            defaultCountry: "DE", createdAt: now, now: now)
+        try await store.createTarget(shared, by: officerB)
+        try await store.createTarget(restricted, by: officerB)
+        let instrument = try LegalInstrumentInput(
+            kind: .europeanArrestWarrant, reference: "EAW-DE-1", executingCountry: "DE", status: .issued
+        ).makeInstrument(id: Identifier.make(), operationId: operation.id, createdAt: now, now: now)
+        try await store.createInstrument(instrument, by: coordinator)
+        let actionB = ActionInput(
+            kind: .arrest, title: "Arrest in Berlin", targetId: restricted.id, executingAgencyId: partB.id,
+            place: "Berlin", country: "DE", timeZone: "Europe/Berlin", offsetMinutes: 0,
+            legalInstrumentId: instrument.id
+        ).makeAction(id: Identifier.make(), operationId: operation.id, createdAt: now, now: now)
+        let actionC = ActionInput(
+            kind: .serverTakedown, title: "Take down server in Ashburn", targetId: shared.id,
+            executingAgencyId: partC.id, place: "Ashburn", country: "US", timeZone: "America/New_York",
+            offsetMinutes: -120
+        ).makeAction(id: Identifier.make(), operationId: operation.id, createdAt: now, now: now)
+        try await store.createAction(actionB, by: coordinator)
+        try await store.createAction(actionC, by: coordinator)
+        return TestWorld(
+            store: store, directory: directory, operation: operation, lead: lead, partB: partB, partC: partC,
+            observerAgency: observerAgency, outsider: outsider, users: users, sharedTarget: shared,
+            restrictedTarget: restricted, actionB: actionB, actionC: actionC, instrument: instrument)
+    }
+
+    static func token(for persona: Persona) -> String { "test-token-\(persona.rawValue)" }
+
+    /// The headers of a request made as `persona`.
+    static func headers(_ persona: Persona, json: Bool = true) -> HTTPFields {
+        var headers: HTTPFields = [:]
+        if json { headers[.contentType] = "application/json" }
+        if persona != .anonymous { headers[.authorization] = "Bearer \(token(for: persona))" }
+        return headers
+    }
+
+    /// An application over this world's store.
+    func application() -> some ApplicationProtocol {
+        Application(router: buildRouter(store: store))
+    }
+
+    /// Runs requests against the in-process router.
+    func withClient<Value: Sendable>(
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Value
+    )
+        async throws -> Value
+    {
+        try await application().test(.router) { client in try await body(client) }
+    }
+
+    /// How many events the log holds: every change appends one, so an unchanged count means nothing was written.
+    func eventCount() async throws -> Int {
+        try await store.verifyAuditChain().eventsChecked
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+extension ByteBuffer {
+    /// A buffer of a JSON value.
+    static func json(_ object: Any) -> ByteBuffer {
+        ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+    }
+}
+
+extension TestResponse {
+    /// The body as text.
+    var text: String { String(buffer: body) }
+    /// The body as a JSON object.
+    var object: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:] }
+}
