@@ -70,6 +70,15 @@ let package = Package(
             dependencies: ["ConcertCore", "ConcertStorage"]
         ),
         .testTarget(
+            name: "ConcertCLITests",
+            dependencies: [
+                "ConcertCore",
+                "ConcertStorage",
+                "ConcertServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
             name: "ConcertServerTests",
             dependencies: [
                 "ConcertCore",

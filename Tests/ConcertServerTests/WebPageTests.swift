@@ -1,0 +1,107 @@
+import ConcertCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite("Web pages")
+struct WebPageTests {
+    @Test("signing in with the form sets a secure, HTTP-only, SameSite session cookie that opens the pages")
+    func signIn() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        try await world.withClient { client in
+            let form = try await client.execute(uri: "/login", method: .get)
+            #expect(form.status == .ok)
+            #expect(form.text.contains(#"<form method="post" action="/login">"#))
+
+            let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let wrong = try await client.execute(
+                uri: "/login", method: .post, headers: formHeaders,
+                body: ByteBuffer(string: "username=leadcoordinator&password=nope"))
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.text.contains("The username or password is wrong."))
+            #expect(wrong.headers[.setCookie] == nil)
+
+            let password = TestWorld.password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let signedIn = try await client.execute(
+                uri: "/login", method: .post, headers: formHeaders,
+                body: ByteBuffer(string: "username=leadcoordinator&password=\(password)"))
+            #expect(signedIn.status == .found)
+            #expect(signedIn.headers[.location] == "/operations")
+            let cookie = try #require(signedIn.headers[.setCookie])
+            #expect(cookie.hasPrefix("concert_session="))
+            for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+                #expect(cookie.contains(attribute), "cookie lacks \(attribute): \(cookie)")
+            }
+            let session = String(cookie.split(separator: ";")[0])
+            let page = try await client.execute(uri: "/operations", method: .get, headers: [.cookie: session])
+            #expect(page.status == .ok)
+            #expect(page.text.contains("NIGHTJAR"))
+
+            let crossSite = try await client.execute(
+                uri: "/logout", method: .post, headers: [.cookie: session, .origin: "https://evil.example"])
+            #expect(crossSite.status == .forbidden)
+            let loggedOut = try await client.execute(uri: "/logout", method: .post, headers: [.cookie: session])
+            #expect(loggedOut.status == .found)
+            let after = try await client.execute(uri: "/operations", method: .get, headers: [.cookie: session])
+            #expect(after.status == .seeOther || after.status == .found || after.status == .movedPermanently)
+            #expect(after.headers[.location] == "/login")
+        }
+    }
+
+    @Test("the operation page shows targets with handling and evaluation, and the plan with UTC and local times")
+    func operationPage() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let page = try await world.withClient { client in
+            try await client.execute(
+                uri: "/operations/\(world.operation.id)", method: .get,
+                headers: TestWorld.headers(.leadCoordinator, json: false))
+        }
+        #expect(page.status == .ok)
+        for expected in [
+            "NIGHTJAR", world.sharedTarget.name, world.restrictedTarget.name, "H2", "A1",
+            "Not to be disseminated without the originator", "Arrest in Berlin", "Take down server in Ashburn",
+            "Europe/Berlin", "UTC", "H-2h", "Agency B", "Observer Agency",
+        ] {
+            #expect(page.text.contains(expected), "the page lacks '\(expected)'")
+        }
+        let ashburn = try #require(page.text.range(of: "Take down server in Ashburn"))
+        let berlin = try #require(page.text.range(of: "Arrest in Berlin"))
+        #expect(ashburn.lowerBound < berlin.lowerBound, "the plan is not ordered by H-hour offset")
+    }
+
+    @Test("each persona's page shows only what the policy lets them see", arguments: Persona.allCases)
+    func pagesLeakNothing(persona: Persona) async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let pages = try await world.withClient { client in
+            var pages: [TestResponse] = []
+            for path in ["/operations", "/operations/\(world.operation.id)"] {
+                pages.append(
+                    try await client.execute(uri: path, method: .get, headers: TestWorld.headers(persona, json: false)))
+            }
+            return pages
+        }
+        for page in pages {
+            for secret in RouteTable.secrets(for: persona, in: world) {
+                #expect(!page.text.contains(secret), "\(persona) saw '\(secret)'")
+            }
+        }
+        switch persona {
+        case .anonymous:
+            #expect(pages.allSatisfy { $0.headers[.location] == "/login" })
+        case .nonParticipant, .platformAdmin:
+            #expect(pages[1].status == .notFound)
+        case .observer:
+            #expect(pages[1].text.contains("Arrest in Berlin"))
+            #expect(pages[1].text.contains("targets and intelligence are not shown"))
+        case .otherParticipantOfficer:
+            #expect(pages[1].text.contains(world.sharedTarget.name))
+        case .leadCoordinator, .participantOfficer:
+            #expect(pages[1].text.contains(world.restrictedTarget.name))
+        }
+    }
+}
