@@ -1,1 +1,138 @@
-print("benchmarks")
+import ConcertCore
+import ConcertServer
+import ConcertStorage
+import Foundation
+import Hummingbird
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+// Foundation benchmarks of Concert; run with `scripts/bench` (release build).
+//
+// 1. `concert demo` from an empty folder, and again on its existing database: time from
+//    process start to the first 200 from GET /api/v1/health. Target: under 2 s.
+// 2. GET /api/v1/operations/{id}/targets for an operation with 10,000 targets, over HTTP on
+//    127.0.0.1, one request at a time: median and tail latency. Target: median under 20 ms.
+
+func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+    sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded()))]
+}
+
+func freePort() -> Int {
+    Int.random(in: 40_000..<60_000)
+}
+
+func get(_ url: String, token: String? = nil) async throws -> (Int, Int) {
+    var request = URLRequest(url: URL(string: url)!)
+    if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+    let (data, response) = try await URLSession.shared.data(for: request)
+    return ((response as! HTTPURLResponse).statusCode, data.count)
+}
+
+func scratchFolder(_ name: String) throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("concert-bench-\(name)-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+}
+
+/// Starts `concert demo` in `folder` and returns the seconds until health answers.
+func timeDemoStart(in folder: URL) async throws -> Double {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+        "concert")
+    let port = freePort()
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = ["demo", "--listen", "127.0.0.1:\(port)"]
+    process.currentDirectoryURL = folder
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    let start = Date()
+    try process.run()
+    defer {
+        process.terminate()
+        process.waitUntilExit()
+    }
+    while Date().timeIntervalSince(start) < 30 {
+        if let (status, _) = try? await get("http://127.0.0.1:\(port)/api/v1/health"), status == 200 {
+            return Date().timeIntervalSince(start)
+        }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    throw CancellationError()
+}
+
+func benchmarkDemoStart() async throws {
+    print("== concert demo: time from start to the first answer of GET /api/v1/health (target < 2 s)")
+    let folder = try scratchFolder("demo")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let first = try await timeDemoStart(in: folder)
+    print(String(format: "   empty folder (creates and seeds the demo): %.3f s", first))
+    var again: [Double] = []
+    for _ in 0..<5 { again.append(try await timeDemoStart(in: folder)) }
+    again.sort()
+    print(String(format: "   existing demo database, median of 5:        %.3f s", percentile(again, 0.5)))
+}
+
+func benchmarkTargetList(count: Int, requests: Int) async throws {
+    print("== GET /api/v1/operations/{id}/targets with \(count) targets over HTTP (target: median < 20 ms)")
+    let folder = try scratchFolder("targets")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let store = try SQLiteStore(path: folder.appendingPathComponent("bench.sqlite").path)
+    let agency = Agency(id: Identifier.make(), name: "Bench Agency", country: "FR", kind: .police)
+    try await store.createAgency(agency, by: nil)
+    let user = User(id: Identifier.make(), username: "bench", displayName: "Bench", agencyId: agency.id, role: .coordinator)
+    try await store.createUser(user, passwordHash: "unused", by: nil)
+    let token = "benchmark-token"
+    try await store.createSession(
+        tokenHash: Authenticator.tokenHash(token), user: user, expiresAt: Date().addingTimeInterval(3600))
+    let actor = Actor(user)
+    let operation = JointOperation(
+        id: Identifier.make(), codeName: "BENCH", summary: nil, leadAgencyId: agency.id, hHour: nil,
+        participants: [Participant(agencyId: agency.id, role: .lead)], createdAt: ConcertJSON.now())
+    try await store.createOperation(operation, by: actor)
+    let seedStart = Date()
+    for index in 0..<count {
+        let target = try TargetInput(
+            kind: .server, name: "Server \(index)", hostingProvider: "Provider \(index % 40)", country: "NL",
+            selectors: [
+                SelectorInput(kind: .ip, text: "10.\(index / 65_536).\(index / 256 % 256).\(index % 256)"),
+                SelectorInput(kind: .domain, text: "host\(index).bench.example"),
+            ],
+            handling: index % 10 == 0 ? .h2 : .h0, evaluation: Evaluation(code: "B2")!,
+            distribution: .allParticipants
+        ).makeTarget(
+            id: Identifier.make(), operation: operation, originatorAgencyId: agency.id, createdBy: user.id,
+            defaultCountry: "NL", createdAt: ConcertJSON.now(), now: ConcertJSON.now())
+        try await store.createTarget(target, by: actor)
+    }
+    print(String(format: "   seeded %d targets through the store in %.1f s", count, Date().timeIntervalSince(seedStart)))
+
+    let port = freePort()
+    let app = buildApplication(store: store, configuration: ServerConfiguration(port: port))
+    let server = Task { try await app.run() }
+    defer { server.cancel() }
+    let url = "http://127.0.0.1:\(port)/api/v1/operations/\(operation.id)/targets"
+    while (try? await get("http://127.0.0.1:\(port)/api/v1/health")) == nil {
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    var bytes = 0
+    for _ in 0..<5 { (_, bytes) = try await get(url, token: token) }
+    var latencies: [Double] = []
+    for _ in 0..<requests {
+        let start = ContinuousClock.now
+        let (status, size) = try await get(url, token: token)
+        let elapsed = ContinuousClock.now - start
+        precondition(status == 200 && size == bytes, "unexpected answer \(status)")
+        latencies.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+    }
+    latencies.sort()
+    print(
+        String(
+            format: "   %d requests, %.1f MiB each: median %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms", requests,
+            Double(bytes) / 1_048_576, percentile(latencies, 0.5), percentile(latencies, 0.9),
+            percentile(latencies, 0.99), latencies.last!))
+}
+
+try await benchmarkDemoStart()
+try await benchmarkTargetList(count: 10_000, requests: 200)
