@@ -1,12 +1,9 @@
+import AsyncHTTPClient
 import ConcertCore
 import ConcertServer
 import ConcertStorage
 import Foundation
 import Hummingbird
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 // Foundation benchmarks of Concert; run with `scripts/bench` (release build).
 //
@@ -23,11 +20,13 @@ func freePort() -> Int {
     Int.random(in: 40_000..<60_000)
 }
 
+/// One GET over a kept-alive connection; returns the status and the size of the body.
 func get(_ url: String, token: String? = nil) async throws -> (Int, Int) {
-    var request = URLRequest(url: URL(string: url)!)
-    if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-    let (data, response) = try await URLSession.shared.data(for: request)
-    return ((response as! HTTPURLResponse).statusCode, data.count)
+    var request = HTTPClientRequest(url: url)
+    if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    let body = try await response.body.collect(upTo: 64 << 20)
+    return (Int(response.status.code), body.readableBytes)
 }
 
 func scratchFolder(_ name: String) throws -> URL {
@@ -77,11 +76,18 @@ func benchmarkDemoStart() async throws {
 func benchmarkTargetList(count: Int, requests: Int) async throws {
     print("== GET /api/v1/operations/{id}/targets with \(count) targets over HTTP (target: median < 20 ms)")
     let folder = try scratchFolder("targets")
-    defer { try? FileManager.default.removeItem(at: folder) }
+    defer {
+        if ProcessInfo.processInfo.environment["CONCERT_BENCH_KEEP"] == nil {
+            try? FileManager.default.removeItem(at: folder)
+        } else {
+            print("   kept \(folder.path)")
+        }
+    }
     let store = try SQLiteStore(path: folder.appendingPathComponent("bench.sqlite").path)
     let agency = Agency(id: Identifier.make(), name: "Bench Agency", country: "FR", kind: .police)
     try await store.createAgency(agency, by: nil)
-    let user = User(id: Identifier.make(), username: "bench", displayName: "Bench", agencyId: agency.id, role: .coordinator)
+    let user = User(
+        id: Identifier.make(), username: "bench", displayName: "Bench", agencyId: agency.id, role: .coordinator)
     try await store.createUser(user, passwordHash: "unused", by: nil)
     let token = "benchmark-token"
     try await store.createSession(
@@ -106,7 +112,8 @@ func benchmarkTargetList(count: Int, requests: Int) async throws {
             defaultCountry: "NL", createdAt: ConcertJSON.now(), now: ConcertJSON.now())
         try await store.createTarget(target, by: actor)
     }
-    print(String(format: "   seeded %d targets through the store in %.1f s", count, Date().timeIntervalSince(seedStart)))
+    print(
+        String(format: "   seeded %d targets through the store in %.1f s", count, Date().timeIntervalSince(seedStart)))
 
     let port = freePort()
     let app = buildApplication(store: store, configuration: ServerConfiguration(port: port))
@@ -118,20 +125,42 @@ func benchmarkTargetList(count: Int, requests: Int) async throws {
     }
     var bytes = 0
     for _ in 0..<5 { (_, bytes) = try await get(url, token: token) }
-    var latencies: [Double] = []
-    for _ in 0..<requests {
-        let start = ContinuousClock.now
-        let (status, size) = try await get(url, token: token)
-        let elapsed = ContinuousClock.now - start
-        precondition(status == 200 && size == bytes, "unexpected answer \(status)")
-        latencies.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+
+    // Cold: a target changes before every request, so the list is built from the database.
+    var cold: [Double] = []
+    for index in 0..<50 {
+        let id = try await store.encodedTargets(operationId: operation.id)[index].id
+        _ = try await store.updateTarget(id: id, operationId: operation.id, by: actor) { target in
+            var target = target
+            target.notes = "checked \(index)"
+            return target
+        }
+        cold.append(try await timeRequest(url, token: token, expectedBytes: nil))
     }
-    latencies.sort()
+    (_, bytes) = try await get(url, token: token)
+    // Warm: nothing changes between requests, as when many officers follow one operation.
+    var warm: [Double] = []
+    for _ in 0..<requests {
+        warm.append(try await timeRequest(url, token: token, expectedBytes: bytes))
+    }
+    report("after a change (list built from the database)", cold, bytes: bytes)
+    report("unchanged operation (list reused)", warm, bytes: bytes)
+}
+
+func timeRequest(_ url: String, token: String, expectedBytes: Int?) async throws -> Double {
+    let start = ContinuousClock.now
+    let (status, size) = try await get(url, token: token)
+    let elapsed = ContinuousClock.now - start
+    precondition(status == 200 && (expectedBytes == nil || size == expectedBytes), "unexpected answer \(status)")
+    return Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+}
+
+func report(_ name: String, _ latencies: [Double], bytes: Int) {
+    let sorted = latencies.sorted()
     print(
         String(
-            format: "   %d requests, %.1f MiB each: median %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms", requests,
-            Double(bytes) / 1_048_576, percentile(latencies, 0.5), percentile(latencies, 0.9),
-            percentile(latencies, 0.99), latencies.last!))
+            format: "   %@: %d requests of %.1f MiB: median %.2f ms, p90 %.2f ms, p99 %.2f ms", name, sorted.count,
+            Double(bytes) / 1_048_576, percentile(sorted, 0.5), percentile(sorted, 0.9), percentile(sorted, 0.99)))
 }
 
 try await benchmarkDemoStart()

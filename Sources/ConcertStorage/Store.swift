@@ -130,6 +130,14 @@ public protocol Store: Sendable {
     func createTarget(_ target: Target, by actor: Actor) async throws
     /// The targets of an operation in the order they were recorded, encoded.
     func encodedTargets(operationId: String) async throws -> [EncodedTarget]
+    /// The targets of an operation that `isVisible` admits, as one JSON array in the order
+    /// they were recorded, and how many there are.
+    ///
+    /// `isVisible` (the access policy) is asked once for each distinct handling of the
+    /// operation's targets, so a list of thousands costs a handful of decisions.
+    func visibleTargetsJSON(
+        operationId: String, isVisible: @escaping @Sendable (RecordHandling) -> Bool
+    ) async throws -> (json: Data, count: Int)
     /// One target of an operation.
     func target(id: String, operationId: String) async throws -> Target?
     /// Replaces a target inside one transaction; `change` sees the current one.

@@ -110,6 +110,43 @@ struct SQLiteStoreTests {
         #expect(try await fixture.store.verifyAuditChain().isIntact)
     }
 
+    @Test("the encoded target list follows every change at once and never mixes what callers may see")
+    func targetListIsNeverStale() async throws {
+        let fixture = try await Fixture.make()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let store = fixture.store
+        let operationId = fixture.operation.id
+        func names(visibleTo agency: String? = nil) async throws -> [String] {
+            let list = try await store.visibleTargetsJSON(operationId: operationId) { handling in
+                agency.map { handling.distribution.includes($0, originator: handling.originatorAgencyId) } ?? true
+            }
+            let targets = try ConcertJSON.makeDecoder().decode([Target].self, from: list.json)
+            #expect(targets.count == list.count)
+            return targets.map(\.name)
+        }
+        #expect(try await names() == [])
+        let first = try fixture.target("First", ip: "192.0.2.1")
+        try await store.createTarget(first, by: fixture.actor)
+        #expect(try await names() == ["First"])
+        #expect(try await names() == ["First"])
+        var restricted = try fixture.target("Restricted", ip: "192.0.2.2")
+        restricted.distribution = .agencies(["someone-else"])
+        try await store.createTarget(restricted, by: fixture.actor)
+        #expect(try await names() == ["First", "Restricted"])
+        #expect(try await names(visibleTo: "outsider") == ["First"])
+        #expect(try await names(visibleTo: "someone-else") == ["First", "Restricted"])
+        _ = try await store.updateTarget(id: first.id, operationId: operationId, by: fixture.actor) {
+            var changed = $0
+            changed.name = "First, renamed"
+            return changed
+        }
+        #expect(try await names() == ["First, renamed", "Restricted"])
+        #expect(try await names(visibleTo: "outsider") == ["First, renamed"])
+        try await store.deleteTarget(id: first.id, operationId: operationId, by: fixture.actor) { _ in }
+        #expect(try await names() == ["Restricted"])
+        #expect(try await names(visibleTo: "outsider") == [])
+    }
+
     @Test("usernames are unique and sessions expire")
     func usersAndSessions() async throws {
         let fixture = try await Fixture.make()

@@ -10,6 +10,16 @@ public enum LegalInstrumentKind: String, Codable, Sendable, CaseIterable, Lenien
     case mutualLegalAssistance
     /// A warrant under the executing country's own law.
     case domesticWarrant
+
+    /// The instrument's name as lawyers write it.
+    public var label: String {
+        switch self {
+        case .europeanArrestWarrant: "European Arrest Warrant"
+        case .europeanInvestigationOrder: "European Investigation Order"
+        case .mutualLegalAssistance: "Mutual legal assistance request"
+        case .domesticWarrant: "Domestic warrant"
+        }
+    }
 }
 
 /// Where a legal instrument stands.

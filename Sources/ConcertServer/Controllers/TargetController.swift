@@ -12,13 +12,13 @@ struct TargetController {
             let actor = try context.requireActor()
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .viewIntelligence)
-            let visible = try await store.encodedTargets(operationId: operation.id).filter {
-                AccessPolicy.allows(actor, .readRecord($0.handling), in: operation)
+            let visible = try await store.visibleTargetsJSON(operationId: operation.id) { handling in
+                AccessPolicy.allows(actor, .readRecord(handling), in: operation)
             }
             try await store.recordRead(
                 by: actor, operationId: operation.id, what: "audit.targetsListed",
                 payload: #"{"count":\#(visible.count)}"#)
-            return Response.items(rawJSON: visible.lazy.map(\.json))
+            return Response.items(jsonArray: visible.json)
         }
         router.post("/api/v1/operations/:operationId/targets") { request, context in
             let actor = try context.requireActor()

@@ -46,17 +46,16 @@ extension Response {
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// `{"items": […]}` from JSON texts, joined without decoding them again.
-    static func items(rawJSON items: some Sequence<String>) -> Response {
-        var body = #"{"items":["#
-        var first = true
-        for item in items {
-            if !first { body += "," }
-            body += item
-            first = false
-        }
-        body += "]}"
-        return rawJSON(body)
+    /// `{"items": […]}` around a JSON array that is already encoded, written straight into
+    /// the response buffer.
+    static func items(jsonArray: Data) -> Response {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(jsonArray.count + 11)
+        buffer.writeString(#"{"items":"#)
+        buffer.writeBytes(jsonArray)
+        buffer.writeString("}")
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
     }
 
     /// `{"items": […]}` of encodable values.

@@ -135,7 +135,7 @@ struct WebController {
             values["targetCount"] = targets.count
             values["targets"] = targets.map { target -> [String: Any] in
                 var row: [String: Any] = [
-                    "name": target.name, "kind": target.kind.rawValue, "handling": target.handling.rawValue,
+                    "name": target.name, "kind": Self.words(target.kind.rawValue), "handling": target.handling.rawValue,
                     "handlingMeaning": target.handling.meaning, "evaluation": target.evaluation.description,
                     "evaluationMeaning": Self.evaluationMeaning(target.evaluation),
                     "originator": agencyName(target.originatorAgencyId),
@@ -157,7 +157,7 @@ struct WebController {
             values["instrumentCount"] = instruments.count
             values["instruments"] = instruments.map { instrument -> [String: Any] in
                 [
-                    "kind": Self.words(instrument.kind.rawValue), "reference": instrument.reference,
+                    "kind": instrument.kind.label, "reference": instrument.reference,
                     "authority": instrument.issuingAuthority ?? "", "country": instrument.executingCountry,
                     "status": instrument.status.rawValue,
                 ]
@@ -172,7 +172,7 @@ struct WebController {
                 "agency": agencyName(action.executingAgencyId), "place": action.place, "country": action.country,
                 "status": action.status.rawValue, "statusLabel": Self.words(action.status.rawValue),
                 "instrument": action.legalInstrumentId.flatMap { instrumentsById[$0] }.map {
-                    "\(Self.words($0.kind.rawValue)) (\($0.status.rawValue))"
+                    "\($0.kind.label) (\($0.status.rawValue))"
                 } ?? "",
             ]
             if let start = action.plannedStart(hHour: operation.hHour) {

@@ -92,6 +92,14 @@ enum SQLiteSchema {
                     INSERT INTO chain_head (id, sequence, hash) VALUES (1, 0, '\(EventChain.genesisHash)');
                     """)
         }
+        migrator.registerMigration("v2: covering index of target handling") { db in
+            // Listing targets asks the policy once per distinct handling; this index answers
+            // that question without reading the targets themselves.
+            try db.execute(
+                sql: """
+                    CREATE INDEX target_handling ON target(operation_id, originator_agency_id, handling, distribution)
+                    """)
+        }
         return migrator
     }
 }

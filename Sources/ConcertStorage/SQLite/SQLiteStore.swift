@@ -5,6 +5,7 @@ import GRDB
 /// The embedded store: one SQLite file in WAL mode through GRDB, needing no set-up.
 public struct SQLiteStore: Store {
     private let pool: DatabasePool
+    private let targetLists = TargetListCache()
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
@@ -341,6 +342,65 @@ public struct SQLiteStore: Store {
                         id: row["id"], json: row["json"]))
             }
             return result
+        }
+    }
+
+    public func visibleTargetsJSON(
+        operationId: String, isVisible: @escaping @Sendable (RecordHandling) -> Bool
+    ) async throws -> (json: Data, count: Int) {
+        try await pool.read { [targetLists] db in
+            // Read in the same transaction as the targets, so a cached list is used only
+            // when no change to the operation has been committed since it was made.
+            let sequence =
+                try Int64.fetchOne(
+                    db, sql: "SELECT last_sequence FROM operation WHERE id = ?", arguments: [operationId])
+                ?? 0
+            var handlings = targetLists.handlings(operationId: operationId, sequence: sequence)
+            if handlings == nil {
+                let rows = try Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT DISTINCT originator_agency_id, handling, distribution FROM target WHERE operation_id = ?",
+                    arguments: [operationId]
+                ).map { row -> [String] in [row[0], row[1], row[2]] }
+                targetLists.storeHandlings(rows, operationId: operationId, sequence: sequence)
+                handlings = rows
+            }
+            var visible: [[String]] = []
+            for row in handlings! {
+                let record = RecordHandling(
+                    originatorAgencyId: row[0], handling: HandlingCode(rawValue: row[1]) ?? .h3,
+                    distribution: try ConcertJSON.decode(Distribution.self, from: row[2]))
+                if isVisible(record) { visible.append(row) }
+            }
+            guard !visible.isEmpty else { return (Data("[]".utf8), 0) }
+            let key = ([operationId] + visible.map { $0.joined(separator: "\u{1F}") }).joined(separator: "\u{1E}")
+            if let cached = targetLists.list(key: key, sequence: sequence) { return (cached.json, cached.count) }
+
+            var filter = ""
+            var arguments: [DatabaseValueConvertible?] = [operationId]
+            if visible.count < handlings!.count {
+                arguments += visible.flatMap { $0 }
+                let tuples = Array(repeating: "(?, ?, ?)", count: visible.count).joined(separator: ", ")
+                filter = "AND (originator_agency_id, handling, distribution) IN (VALUES \(tuples))"
+            }
+            // Each row's JSON bytes are copied straight into one buffer: making a Swift String
+            // of every target (or of the whole list) costs more than SQLite's own work.
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT json FROM target WHERE operation_id = ? \(filter) ORDER BY rowid",
+                arguments: StatementArguments(arguments))
+            var json = Data("[".utf8)
+            var count = 0
+            while let row = try rows.next() {
+                if count > 0 { json.append(0x2C) }
+                try row.withUnsafeData(atIndex: 0) { bytes in
+                    if let bytes { json.append(bytes) }
+                }
+                count += 1
+            }
+            json.append(0x5D)
+            targetLists.storeList(TargetListCache.List(sequence: sequence, json: json, count: count), key: key)
+            return (json, count)
         }
     }
 
