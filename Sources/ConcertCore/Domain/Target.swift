@@ -129,7 +129,7 @@ public struct TargetInput: Codable, Sendable {
         return Target(
             id: id, operationId: operation.id, kind: kind, name: name, notes: notes, hostingProvider: provider,
             country: country, selectors: normalised, handling: handling,
-            handlingRestriction: handling == .h3 ? restriction : restriction, evaluation: evaluation,
+            handlingRestriction: restriction, evaluation: evaluation,
             distribution: distribution, originatorAgencyId: originatorAgencyId, createdBy: createdBy,
             createdAt: createdAt, updatedAt: now)
     }

@@ -278,6 +278,29 @@ public struct SQLiteStore: Store {
         }
     }
 
+    // MARK: Records stored as JSON documents
+
+    /// One record of an operation from a table that keeps records as JSON (`target`,
+    /// `action`, `legal_instrument`; the table name is never taken from input).
+    private static func fetchDocument<Record: Decodable>(
+        _ type: Record.Type, from table: String, id: String, operationId: String, in db: Database
+    ) throws -> Record? {
+        try String.fetchOne(
+            db, sql: "SELECT json FROM \(table) WHERE id = ? AND operation_id = ?", arguments: [id, operationId]
+        ).map { try ConcertJSON.decode(type, from: $0) }
+    }
+
+    /// Every record of an operation from such a table, in the given order.
+    private func fetchDocuments<Record: Decodable & Sendable>(
+        _ type: Record.Type, from table: String, operationId: String, orderedBy order: String
+    ) async throws -> [Record] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT json FROM \(table) WHERE operation_id = ? ORDER BY \(order)", arguments: [operationId]
+            ).map { try ConcertJSON.decode(type, from: $0) }
+        }
+    }
+
     // MARK: Targets
 
     private static func insertTarget(_ target: Target, json: String, in db: Database) throws {
@@ -405,9 +428,7 @@ public struct SQLiteStore: Store {
     }
 
     private static func fetchTarget(id: String, operationId: String, in db: Database) throws -> Target? {
-        try String.fetchOne(
-            db, sql: "SELECT json FROM target WHERE id = ? AND operation_id = ?", arguments: [id, operationId]
-        ).map { try ConcertJSON.decode(Target.self, from: $0) }
+        try fetchDocument(Target.self, from: "target", id: id, operationId: operationId, in: db)
     }
 
     public func target(id: String, operationId: String) async throws -> Target? {
@@ -470,18 +491,12 @@ public struct SQLiteStore: Store {
     }
 
     public func actions(operationId: String) async throws -> [Action] {
-        try await pool.read { db in
-            try String.fetchAll(
-                db, sql: "SELECT json FROM action WHERE operation_id = ? ORDER BY offset_minutes, rowid",
-                arguments: [operationId]
-            ).map { try ConcertJSON.decode(Action.self, from: $0) }
-        }
+        try await fetchDocuments(
+            Action.self, from: "action", operationId: operationId, orderedBy: "offset_minutes, rowid")
     }
 
     private static func fetchAction(id: String, operationId: String, in db: Database) throws -> Action? {
-        try String.fetchOne(
-            db, sql: "SELECT json FROM action WHERE id = ? AND operation_id = ?", arguments: [id, operationId]
-        ).map { try ConcertJSON.decode(Action.self, from: $0) }
+        try fetchDocument(Action.self, from: "action", id: id, operationId: operationId, in: db)
     }
 
     public func action(id: String, operationId: String) async throws -> Action? {
@@ -522,19 +537,12 @@ public struct SQLiteStore: Store {
     }
 
     public func instruments(operationId: String) async throws -> [LegalInstrument] {
-        try await pool.read { db in
-            try String.fetchAll(
-                db, sql: "SELECT json FROM legal_instrument WHERE operation_id = ? ORDER BY rowid",
-                arguments: [operationId]
-            ).map { try ConcertJSON.decode(LegalInstrument.self, from: $0) }
-        }
+        try await fetchDocuments(
+            LegalInstrument.self, from: "legal_instrument", operationId: operationId, orderedBy: "rowid")
     }
 
     private static func fetchInstrument(id: String, operationId: String, in db: Database) throws -> LegalInstrument? {
-        try String.fetchOne(
-            db, sql: "SELECT json FROM legal_instrument WHERE id = ? AND operation_id = ?",
-            arguments: [id, operationId]
-        ).map { try ConcertJSON.decode(LegalInstrument.self, from: $0) }
+        try fetchDocument(LegalInstrument.self, from: "legal_instrument", id: id, operationId: operationId, in: db)
     }
 
     public func instrument(id: String, operationId: String) async throws -> LegalInstrument? {
