@@ -46,6 +46,7 @@ public func buildRouter(
     TargetController(store: store, guarded: guarded).addRoutes(to: router)
     ActionController(store: store, guarded: guarded).addRoutes(to: router)
     InstrumentController(store: store, guarded: guarded).addRoutes(to: router)
+    LiveController(guarded: guarded, feed: LiveFeed(store: store)).addRoutes(to: router)
     WebController(
         store: store, guarded: guarded, authenticator: authenticator, secureCookies: configuration.secureCookies
     ).addRoutes(to: router)

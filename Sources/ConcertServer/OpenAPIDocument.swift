@@ -1269,6 +1269,62 @@ enum OpenAPIDocument {
                   }
                 ]
               }
+            },
+            "/api/v1/operations/{operationId}/live": {
+              "get": {
+                "summary": "The operation's events as Server-Sent Events: replayed after 'since' (or Last-Event-ID), then live; each filtered by the access policy.",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "since",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    },
+                    "description": "Sequence number of the last event received; events after it are sent."
+                  },
+                  {
+                    "name": "follow",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "boolean",
+                      "default": true
+                    },
+                    "description": "false: send what exists, then end."
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "An event stream: each event's id is its sequence number; 'heartbeat' events carry the sequence reached; a 'reconnect' event ends a stream that fell too far behind.",
+                    "content": {
+                      "text/event-stream": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {

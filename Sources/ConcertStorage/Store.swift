@@ -179,10 +179,14 @@ public protocol Store: Sendable {
 
     /// Appends an audit entry for a read of handled records.
     func recordRead(by actor: Actor, operationId: String?, what: String, payload: String) async throws
+    /// The sequence number of the operation's latest event (0 when it has none).
+    func latestSequence(operationId: String) async throws -> Int64
     /// The operation's events after `operationSequence`, at most `limit`.
     func events(operationId: String, after operationSequence: Int64, limit: Int) async throws -> [Event]
     /// Walks the whole hash chain and reports the first event that does not fit.
     func verifyAuditChain() async throws -> ChainVerification
     /// Whether the store holds no agency yet (a fresh installation).
     func isEmpty() async throws -> Bool
+    /// Announces each committed change to an operation, so that live feeds wake up.
+    var eventSignal: EventSignal { get }
 }

@@ -10,6 +10,8 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
     let template: String
     /// Expected status for each persona, in the order of `Persona.allCases`.
     let statuses: [Int]
+    /// A query to add to the path.
+    var query = ""
     /// A valid body for the route, or nil.
     let body: @Sendable (TestWorld) -> Any?
 
@@ -25,7 +27,7 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
         template.replacingOccurrences(of: "{operationId}", with: world.operation.id)
             .replacingOccurrences(of: "{targetId}", with: world.restrictedTarget.id)
             .replacingOccurrences(of: "{actionId}", with: world.actionB.id)
-            .replacingOccurrences(of: "{instrumentId}", with: world.instrument.id)
+            .replacingOccurrences(of: "{instrumentId}", with: world.instrument.id) + query
     }
 }
 
@@ -144,6 +146,12 @@ enum RouteTable {
         RouteCase(
             method: .put, template: "/api/v1/operations/{operationId}/instruments/{instrumentId}",
             statuses: [200, 403, 403, 403, 404, 404, 401], body: newInstrument),
+        // The live feed in catch-up mode (follow=false), so that the response ends.
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/live",
+            statuses: [200, 200, 200, 200, 404, 404, 401],
+            query: "?since=0&follow=false"
+        ) { _ in nil },
     ]
 
     /// What each persona must never find in any response body.

@@ -6,6 +6,8 @@ import GRDB
 public struct SQLiteStore: Store {
     private let pool: DatabasePool
     private let targetLists = TargetListCache()
+    /// Announces committed changes to operations.
+    public let eventSignal = EventSignal()
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
@@ -19,6 +21,16 @@ public struct SQLiteStore: Store {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(pool)
+    }
+
+    /// Writes in one transaction and, once it is committed, announces the change to the
+    /// operation's followers.
+    private func commit<T: Sendable>(
+        operationId: String, _ updates: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
+        let result = try await pool.write(updates)
+        eventSignal.publish(operationId)
+        return result
     }
 
     // MARK: Event log
@@ -71,6 +83,13 @@ public struct SQLiteStore: Store {
             try Self.append(
                 EventDraft(operationId: operationId, actor: actor, kind: what, payload: payload),
                 countsInOperation: false, in: db)
+        }
+    }
+
+    public func latestSequence(operationId: String) async throws -> Int64 {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT last_sequence FROM operation WHERE id = ?", arguments: [operationId])
+                ?? 0
         }
     }
 
@@ -227,7 +246,7 @@ public struct SQLiteStore: Store {
     }
 
     public func createOperation(_ operation: JointOperation, by actor: Actor) async throws {
-        try await pool.write { db in
+        try await commit(operationId: operation.id) { db in
             let json = try ConcertJSON.encodeToString(operation)
             try db.execute(
                 sql: "INSERT INTO operation (id, json, created_at) VALUES (?, ?, ?)",
@@ -265,7 +284,7 @@ public struct SQLiteStore: Store {
         id: String, by actor: Actor, eventKind: String,
         _ change: @escaping @Sendable (JointOperation) throws -> JointOperation
     ) async throws -> JointOperation {
-        try await pool.write { db in
+        try await commit(operationId: id) { db in
             guard let current = try Self.fetchOperation(id: id, in: db) else {
                 throw StoreError.notFound("No such operation.")
             }
@@ -328,7 +347,7 @@ public struct SQLiteStore: Store {
     }
 
     public func createTarget(_ target: Target, by actor: Actor) async throws {
-        try await pool.write { db in
+        try await commit(operationId: target.operationId) { db in
             let json = try ConcertJSON.encodeToString(target)
             try Self.insertTarget(target, json: json, in: db)
             try Self.append(
@@ -438,7 +457,7 @@ public struct SQLiteStore: Store {
     public func updateTarget(
         id: String, operationId: String, by actor: Actor, _ change: @escaping @Sendable (Target) throws -> Target
     ) async throws -> Target {
-        try await pool.write { db in
+        try await commit(operationId: operationId) { db in
             guard let current = try Self.fetchTarget(id: id, operationId: operationId, in: db) else {
                 throw StoreError.notFound("No such target.")
             }
@@ -460,7 +479,7 @@ public struct SQLiteStore: Store {
     public func deleteTarget(
         id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Target) throws -> Void
     ) async throws {
-        try await pool.write { db in
+        try await commit(operationId: operationId) { db in
             guard let current = try Self.fetchTarget(id: id, operationId: operationId, in: db) else {
                 throw StoreError.notFound("No such target.")
             }
@@ -476,10 +495,25 @@ public struct SQLiteStore: Store {
         }
     }
 
+    /// What the log keeps of a deleted target: enough for a feed to decide who may learn of it.
+    struct DeletedTarget: Encodable {
+        var id: String
+        var originatorAgencyId: String
+        var handling: HandlingCode
+        var distribution: Distribution
+
+        init(_ target: Target) {
+            id = target.id
+            originatorAgencyId = target.originatorAgencyId
+            handling = target.handling
+            distribution = target.distribution
+        }
+    }
+
     // MARK: Actions
 
     public func createAction(_ action: Action, by actor: Actor) async throws {
-        try await pool.write { db in
+        try await commit(operationId: action.operationId) { db in
             let json = try ConcertJSON.encodeToString(action)
             try db.execute(
                 sql: "INSERT INTO action (id, operation_id, offset_minutes, json) VALUES (?, ?, ?, ?)",
@@ -507,7 +541,7 @@ public struct SQLiteStore: Store {
         id: String, operationId: String, by actor: Actor, eventKind: String,
         _ change: @escaping @Sendable (Action) throws -> Action
     ) async throws -> Action {
-        try await pool.write { db in
+        try await commit(operationId: operationId) { db in
             guard let current = try Self.fetchAction(id: id, operationId: operationId, in: db) else {
                 throw StoreError.notFound("No such action.")
             }
@@ -524,7 +558,7 @@ public struct SQLiteStore: Store {
     // MARK: Legal instruments
 
     public func createInstrument(_ instrument: LegalInstrument, by actor: Actor) async throws {
-        try await pool.write { db in
+        try await commit(operationId: instrument.operationId) { db in
             let json = try ConcertJSON.encodeToString(instrument)
             try db.execute(
                 sql: "INSERT INTO legal_instrument (id, operation_id, json) VALUES (?, ?, ?)",
@@ -553,7 +587,7 @@ public struct SQLiteStore: Store {
         id: String, operationId: String, by actor: Actor,
         _ change: @escaping @Sendable (LegalInstrument) throws -> LegalInstrument
     ) async throws -> LegalInstrument {
-        try await pool.write { db in
+        try await commit(operationId: operationId) { db in
             guard let current = try Self.fetchInstrument(id: id, operationId: operationId, in: db) else {
                 throw StoreError.notFound("No such legal instrument.")
             }

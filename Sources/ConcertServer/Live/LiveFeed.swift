@@ -1,0 +1,60 @@
+import ConcertCore
+import ConcertStorage
+import Foundation
+
+/// Streams an operation's events to one subscriber: first what they missed since a sequence
+/// number, read from the event log, then each new event as it is committed, in order, with no
+/// gap and no duplicate, each filtered by the access policy for that subscriber.
+///
+/// Every subscriber reads the log at its own pace, so a slow one never holds back the others;
+/// a reconnecting one resumes from the last sequence number it received (events and
+/// heartbeats both carry it) and loses nothing.
+public struct LiveFeed: Sendable {
+    let store: any Store
+    /// How long a subscriber may wait without a message before a heartbeat is sent.
+    let heartbeatInterval: Duration
+    /// How many events are read from the log at a time.
+    let batchSize = 256
+
+    /// Creates a feed over a store.
+    public init(store: any Store, heartbeatInterval: Duration = .seconds(15)) {
+        self.store = store
+        self.heartbeatInterval = heartbeatInterval
+    }
+
+    /// Sends what `actor` may see of the operation's events after `since`; then, when
+    /// `follow` is true, waits for and sends new ones until the task is cancelled.
+    public func run(
+        operation: JointOperation, actor: Actor, since: Int64, follow: Bool,
+        send: (FeedMessage) async throws -> Void
+    ) async throws {
+        var readable: Set<String> = []
+        if AccessPolicy.allows(actor, .viewIntelligence, in: operation) {
+            for target in try await store.encodedTargets(operationId: operation.id)
+            where AccessPolicy.allows(actor, .readRecord(target.handling), in: operation) {
+                readable.insert(target.id)
+            }
+        }
+        var filter = FeedFilter(actor: actor, operation: operation, readableTargets: readable)
+        var cursor = max(0, since)
+        while !Task.isCancelled {
+            // Read the signal's version before the log, so a commit between the two wakes us.
+            let version = store.eventSignal.version(of: operation.id)
+            let events = try await store.events(operationId: operation.id, after: cursor, limit: batchSize)
+            for event in events {
+                guard let sequence = event.operationSequence else { continue }
+                if let json = try filter.view(of: event) {
+                    try await send(.event(sequence: sequence, kind: event.kind, json: json))
+                }
+                cursor = sequence
+            }
+            if events.count == batchSize { continue }
+            guard follow else {
+                try await send(.heartbeat(sequence: cursor))
+                return
+            }
+            let woken = await store.eventSignal.wait(for: operation.id, beyond: version, timeout: heartbeatInterval)
+            if !woken && !Task.isCancelled { try await send(.heartbeat(sequence: cursor)) }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import AsyncHTTPClient
+import ConcertCore
+import ConcertServer
+import ConcertStorage
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+
+/// Collects what a feed sends, from whichever task runs it.
+final class Received: Sendable {
+    private let messages = Mutex<[FeedMessage]>([])
+
+    func append(_ message: FeedMessage) { messages.withLock { $0.append(message) } }
+    var all: [FeedMessage] { messages.withLock { $0 } }
+    var events: [FeedMessage] {
+        all.filter {
+            if case .event = $0 { return true }
+            return false
+        }
+    }
+    var lastSequence: Int64 { all.last?.sequence ?? 0 }
+}
+
+@Suite("Live feed", .timeLimit(.minutes(2)))
+struct LiveFeedTests {
+    /// Records `count` new targets as agency B, one transaction each.
+    static func burst(_ world: TestWorld, count: Int, from start: Int = 0) async throws {
+        let actor = Actor(world.users[.participantOfficer]!)
+        for index in start..<(start + count) {
+            let target = try TargetInput(
+                kind: .server, name: "Burst server \(index)",
+                selectors: [SelectorInput(kind: .ip, text: "203.0.113.\(index % 250)")],
+                handling: .h0, evaluation: Evaluation(code: "B2")!, distribution: .allParticipants
+            ).makeTarget(
+                id: Identifier.make(), operation: world.operation, originatorAgencyId: world.partB.id,
+                createdBy: actor.userId, defaultCountry: "DE", createdAt: ConcertJSON.now(), now: ConcertJSON.now())
+            try await world.store.createTarget(target, by: actor)
+        }
+    }
+
+    /// Waits until `condition` holds, for at most `seconds`.
+    static func eventually(seconds: Double = 10, _ condition: () -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition() {
+            if Date() > deadline { return false }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
+    @Test("replays from any sequence number, then streams live, in order, without gap or duplicate")
+    func replayThenLive() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let feed = LiveFeed(store: world.store, heartbeatInterval: .milliseconds(200))
+        let coordinator = Actor(world.users[.leadCoordinator]!)
+        let head = try await world.store.latestSequence(operationId: world.operation.id)
+        for since in [0, 3, head] {
+            let received = Received()
+            let subscriber = Task {
+                try await feed.run(operation: world.operation, actor: coordinator, since: since, follow: true) {
+                    received.append($0)
+                }
+            }
+            let before = try await world.store.latestSequence(operationId: world.operation.id)
+            try await Self.burst(world, count: 25, from: Int(since))
+            let end = before + 25
+            #expect(try await Self.eventually { received.events.last?.sequence == end })
+            subscriber.cancel()
+            #expect(received.events.map(\.sequence) == Array((since + 1)...end))
+        }
+    }
+
+    @Test("a reconnect in the middle of a burst loses nothing")
+    func reconnectDuringBurst() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let feed = LiveFeed(store: world.store, heartbeatInterval: .milliseconds(200))
+        let coordinator = Actor(world.users[.leadCoordinator]!)
+        let first = Received()
+        let writer = Task { try await Self.burst(world, count: 60) }
+        // The first connection drops after a dozen events, whatever the burst is doing.
+        let dropped = Task {
+            try await feed.run(operation: world.operation, actor: coordinator, since: 0, follow: true) { message in
+                first.append(message)
+                if first.events.count == 12 { throw CancellationError() }
+            }
+        }
+        _ = await dropped.result
+        let second = Received()
+        let resumed = Task {
+            try await feed.run(operation: world.operation, actor: coordinator, since: first.lastSequence, follow: true)
+            {
+                second.append($0)
+            }
+        }
+        try await writer.value
+        let end = try await world.store.latestSequence(operationId: world.operation.id)
+        #expect(try await Self.eventually { second.events.last?.sequence == end })
+        resumed.cancel()
+        let all = (first.events + second.events).map(\.sequence)
+        #expect(all == Array(1...end))
+    }
+
+    @Test("an observer's stream carries statuses and no target details; C never learns of B's restricted target")
+    func filtering() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let feed = LiveFeed(store: world.store)
+        for persona in [Persona.observer, .otherParticipantOfficer] {
+            let received = Received()
+            try await feed.run(
+                operation: world.operation, actor: Actor(world.users[persona]!), since: 0, follow: false
+            ) { received.append($0) }
+            let kinds = received.events.compactMap { message -> String? in
+                if case .event(_, let kind, _) = message { return kind }
+                return nil
+            }
+            #expect(kinds.contains("action.created"))
+            let text = received.all.map { "\($0)" }.joined()
+            for secret in RouteTable.secrets(for: persona, in: world) {
+                #expect(!text.contains(secret), "\(persona) saw \(secret)")
+            }
+            if persona == .observer {
+                #expect(!kinds.contains { $0.hasPrefix("target.") || $0.hasPrefix("instrument.") })
+            } else {
+                #expect(text.contains(world.sharedTarget.name))
+            }
+            #expect(received.all.last == .heartbeat(sequence: 6), "catch-up ends with the sequence reached")
+        }
+    }
+
+    @Test("a slow subscriber does not delay a fast one")
+    func slowConsumer() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let feed = LiveFeed(store: world.store)
+        let coordinator = Actor(world.users[.leadCoordinator]!)
+        let start = try await world.store.latestSequence(operationId: world.operation.id)
+        let fast = Received()
+        let slow = Received()
+        let fastTask = Task {
+            try await feed.run(operation: world.operation, actor: coordinator, since: start, follow: true) {
+                fast.append($0)
+            }
+        }
+        let slowTask = Task {
+            try await feed.run(operation: world.operation, actor: coordinator, since: start, follow: true) {
+                slow.append($0)
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        try await Self.burst(world, count: 20)
+        #expect(try await Self.eventually(seconds: 3) { fast.events.count == 20 })
+        #expect(slow.events.count < 15, "the slow subscriber should still be behind")
+        fastTask.cancel()
+        slowTask.cancel()
+    }
+
+    @Test(
+        "Server-Sent Events over a real socket: live events arrive; refused without a session; shutdown ends the stream"
+    )
+    func serverSentEvents() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let application = Application(
+            router: buildRouter(store: world.store), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await application.test(.live) { client in
+            let port = try #require(client.port)
+            let base = "http://127.0.0.1:\(port)/api/v1/operations/\(world.operation.id)/live"
+            let anonymous = try await HTTPClient.shared.execute(HTTPClientRequest(url: base), timeout: .seconds(10))
+            #expect(anonymous.status == .unauthorized)
+
+            var request = HTTPClientRequest(url: base + "?since=6")
+            request.headers.add(
+                name: "Authorization", value: "Bearer \(TestWorld.token(for: .otherParticipantOfficer))")
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            #expect(response.status == .ok)
+            #expect(response.headers.first(name: "Content-Type") == "text/event-stream")
+            let writer = Task {
+                try await Task.sleep(for: .milliseconds(200))
+                try await Self.burst(world, count: 1)
+            }
+            var text = ""
+            for try await chunk in response.body {
+                text += String(buffer: chunk)
+                if text.contains("Burst server 0") { break }
+            }
+            try await writer.value
+            #expect(text.hasPrefix("id: 7\nevent: target.created\ndata: {"))
+        }
+    }
+}
