@@ -2,6 +2,7 @@ import ConcertCore
 import ConcertStorage
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 
 /// How a Concert server is set up.
@@ -37,7 +38,7 @@ public func buildRouter(
     let authenticator = Authenticator(store: store, sessionLifetime: configuration.sessionLifetime)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: AuthenticationMiddleware(authenticator: authenticator))
+    router.add(middleware: AuthenticationMiddleware<ConcertRequestContext>(authenticator: authenticator))
     let guarded = OperationGuard(store: store)
     SystemController().addRoutes(to: router)
     SessionController(authenticator: authenticator, store: store).addRoutes(to: router)
@@ -60,6 +61,8 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     Application(
         router: buildRouter(store: store, configuration: configuration),
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: buildWebSocketRouter(store: store, configuration: configuration)),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Concert"),
         onServerRunning: { _ in await onServerRunning() },

@@ -1272,7 +1272,7 @@ enum OpenAPIDocument {
             },
             "/api/v1/operations/{operationId}/live": {
               "get": {
-                "summary": "The operation's events as Server-Sent Events: replayed after 'since' (or Last-Event-ID), then live; each filtered by the access policy.",
+                "summary": "The operation's events, replayed after 'since' (or Last-Event-ID) and then live, each filtered by the access policy: as Server-Sent Events, or as WebSocket text frames when the request asks to upgrade (one JSON event per frame; heartbeats are {\"kind\":\"heartbeat\",\"sequence\":N}).",
                 "parameters": [
                   {
                     "name": "operationId",

@@ -5,6 +5,9 @@ import ConcertStorage
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import HummingbirdWSClient
+import HummingbirdWebSocket
+import Logging
 import Synchronization
 import Testing
 
@@ -190,6 +193,56 @@ struct LiveFeedTests {
             }
             try await writer.value
             #expect(text.hasPrefix("id: 7\nevent: target.created\ndata: {"))
+        }
+    }
+
+    @Test("WebSocket on the same path: live events as text frames, and no upgrade without a session")
+    func webSocket() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let application = Application(
+            router: buildRouter(store: world.store),
+            server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(store: world.store)),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await application.test(.live) { client in
+            let port = try #require(client.port)
+            let url = "ws://127.0.0.1:\(port)/api/v1/operations/\(world.operation.id)/live?since=6"
+            let logger = Logger(label: "test")
+            await #expect(throws: (any Error).self) {
+                try await WebSocketClient.connect(url: url, logger: logger) { _, _, _ in }
+            }
+            let frames = Mutex<[String]>([])
+            let writer = Task {
+                try await Task.sleep(for: .milliseconds(300))
+                try await Self.burst(world, count: 3)
+                _ = try await world.store.updateAction(
+                    id: world.actionC.id, operationId: world.operation.id, by: Actor(world.users[.leadCoordinator]!),
+                    eventKind: "action.statusChanged"
+                ) { action in
+                    var action = action
+                    try StatusChange(status: .ready).apply(to: &action, now: ConcertJSON.now())
+                    return action
+                }
+            }
+            var configuration = WebSocketClientConfiguration()
+            configuration.additionalHeaders[.authorization] = "Bearer \(TestWorld.token(for: .observer))"
+            try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) {
+                inbound, outbound, _ in
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message else { continue }
+                    frames.withLock { $0.append(text) }
+                    if text.contains("action.statusChanged") { break }
+                }
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+            try await writer.value
+            let texts = frames.withLock { $0 }
+            // Sequences 7 to 9 are targets, which never reach an observer; 10 is the status change.
+            #expect(texts.count == 1, "\(texts)")
+            #expect(texts.first?.contains(#""sequence":10"#) == true)
+            #expect(texts.first?.contains(#""status":"ready""#) == true)
+            #expect(!texts.joined().contains("Burst server"))
+            #expect(!texts.joined().contains(world.sharedTarget.id))
         }
     }
 }

@@ -7,8 +7,7 @@ let sessionCookieName = "concert_session"
 ///
 /// A request without either goes on anonymous (routes that need a user answer 401); a
 /// request with a token that is unknown or expired is refused at once.
-struct AuthenticationMiddleware: RouterMiddleware {
-    typealias Context = ConcertRequestContext
+struct AuthenticationMiddleware<Context: AuthenticatedRequestContext>: RouterMiddleware {
     let authenticator: Authenticator
 
     func handle(

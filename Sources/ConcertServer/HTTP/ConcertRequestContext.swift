@@ -1,18 +1,40 @@
 import ConcertCore
 import Hummingbird
+import HummingbirdWebSocket
+
+/// A request context that knows who is signed in; ``AuthenticationMiddleware`` fills it.
+public protocol AuthenticatedRequestContext: RequestContext {
+    /// The signed-in user.
+    var user: User? { get set }
+    /// Whether the user came in with the browser session cookie (not a bearer token).
+    var viaCookie: Bool { get set }
+}
 
 /// The request context of every Concert route: who is signed in, and how.
-public struct ConcertRequestContext: RequestContext {
+public struct ConcertRequestContext: AuthenticatedRequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The signed-in user, set by ``AuthenticationMiddleware``.
     public var user: User?
-    /// Whether the user came in with the browser session cookie (not a bearer token).
     public var viaCookie = false
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
     }
+}
 
+/// The request context of WebSocket upgrade requests.
+public struct ConcertWebSocketContext: AuthenticatedRequestContext, WebSocketRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let webSocket: WebSocketHandlerReference<Self>
+    public var user: User?
+    public var viaCookie = false
+
+    public init(source: Source) {
+        self.coreContext = .init(source: source)
+        self.webSocket = .init()
+    }
+}
+
+extension AuthenticatedRequestContext {
     /// The signed-in user, or a 401 problem.
     public func requireUser() throws -> User {
         guard let user else {

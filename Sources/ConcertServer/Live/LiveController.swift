@@ -1,15 +1,12 @@
 import ConcertCore
 import ConcertStorage
 import Hummingbird
-import ServiceLifecycle
-import Synchronization
 
 /// The live feed of an operation over Server-Sent Events.
 struct LiveController {
     let guarded: OperationGuard
     let feed: LiveFeed
-    /// How many messages may wait for a slow subscriber before it is cut off.
-    var bufferSize = 1_024
+    var delivery = BoundedDelivery()
 
     /// Where a subscriber starts: `?since=N`, else the `Last-Event-ID` an EventSource sends
     /// when it reconnects, else the beginning of the log.
@@ -42,44 +39,14 @@ struct LiveController {
             }
             let follow = request.uri.queryParameters.get("follow") != "false"
             let feed = self.feed
-            let bufferSize = self.bufferSize
+            let delivery = self.delivery
             let body = ResponseBody { writer in
-                // The feed runs apart from the socket, through a bounded buffer: a subscriber
-                // that reads too slowly is cut off once the buffer is full instead of holding
-                // memory, and told the sequence number to resume from.
-                let (messages, inbox) = AsyncStream<FeedMessage>.makeStream(
-                    bufferingPolicy: .bufferingOldest(bufferSize))
-                let overflowed = ManagedAtomicFlag()
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        do {
-                            try await cancelWhenGracefulShutdown {
-                                try await feed.run(operation: operation, actor: actor, since: since, follow: follow) {
-                                    message in
-                                    if case .dropped = inbox.yield(message) {
-                                        overflowed.set()
-                                        throw CancellationError()
-                                    }
-                                }
-                            }
-                        } catch is CancellationError {
-                            // Shutting down, cut off, or the client left: end the stream.
-                        }
-                        inbox.finish()
-                    }
-                    var lastSequence = since
-                    for await message in messages {
-                        try await writer.write(ByteBuffer(string: message.serverSentEvent))
-                        lastSequence = message.sequence
-                    }
-                    if overflowed.isSet {
-                        try await writer.write(
-                            ByteBuffer(
-                                string:
-                                    "event: reconnect\ndata: {\"sequence\":\(lastSequence),\"reason\":\"The connection fell too far behind; reconnect from this sequence number.\"}\n\n"
-                            ))
-                    }
-                    group.cancelAll()
+                try await delivery.run(since: since) { send in
+                    try await feed.run(operation: operation, actor: actor, since: since, follow: follow, send: send)
+                } deliver: { message in
+                    try await writer.write(ByteBuffer(string: message.serverSentEvent))
+                } cutOff: { sequence in
+                    try await writer.write(ByteBuffer(string: FeedMessage.cutOffNotice(sequence).serverSentEvent))
                 }
                 try await writer.finish(nil)
             }
@@ -100,15 +67,24 @@ extension FeedMessage {
         case .event(let sequence, let kind, let json):
             "id: \(sequence)\nevent: \(kind)\ndata: \(json)\n\n"
         case .heartbeat(let sequence):
-            "id: \(sequence)\nevent: heartbeat\ndata: {\"sequence\":\(sequence)}\n\n"
+            "id: \(sequence)\nevent: heartbeat\ndata: \(webSocketText)\n\n"
         }
     }
-}
 
-/// A flag set once, read from another task.
-final class ManagedAtomicFlag: Sendable {
-    private let state = Mutex(false)
+    /// The message as a WebSocket text frame: the event's JSON, or a heartbeat object.
+    var webSocketText: String {
+        switch self {
+        case .event(_, _, let json): json
+        case .heartbeat(let sequence): #"{"kind":"heartbeat","sequence":\#(sequence)}"#
+        }
+    }
 
-    func set() { state.withLock { $0 = true } }
-    var isSet: Bool { state.withLock { $0 } }
+    /// The last message to a subscriber that fell too far behind.
+    static func cutOffNotice(_ sequence: Int64) -> FeedMessage {
+        .event(
+            sequence: sequence, kind: "reconnect",
+            json:
+                #"{"kind":"reconnect","sequence":\#(sequence),"reason":"The connection fell too far behind; reconnect from this sequence number."}"#
+        )
+    }
 }

@@ -1,0 +1,57 @@
+import ConcertCore
+import ServiceLifecycle
+import Synchronization
+
+/// Runs a live feed apart from the connection it is delivered over, through a bounded buffer.
+///
+/// A subscriber that reads too slowly is cut off once the buffer is full instead of holding
+/// memory, and is told the sequence number to resume from; the feed also ends on graceful
+/// shutdown and when the connection goes away.
+struct BoundedDelivery {
+    /// How many messages may wait for a slow subscriber before it is cut off.
+    var bufferSize = 1_024
+
+    /// Delivers what `feed` produces with `deliver` until the feed ends, the subscriber falls
+    /// too far behind (then `cutOff` gets the last sequence delivered), or the server shuts down.
+    func run(
+        since: Int64,
+        feed: @escaping @Sendable (_ send: @Sendable (FeedMessage) async throws -> Void) async throws -> Void,
+        deliver: (FeedMessage) async throws -> Void,
+        cutOff: (Int64) async throws -> Void
+    ) async throws {
+        let (messages, inbox) = AsyncStream<FeedMessage>.makeStream(bufferingPolicy: .bufferingOldest(bufferSize))
+        let overflowed = Flag()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await cancelWhenGracefulShutdown {
+                        try await feed { message in
+                            if case .dropped = inbox.yield(message) {
+                                overflowed.raise()
+                                throw CancellationError()
+                            }
+                        }
+                    }
+                } catch is CancellationError {
+                    // Shutting down, cut off, or the subscriber left: end the stream.
+                }
+                inbox.finish()
+            }
+            var lastSequence = since
+            for await message in messages {
+                try await deliver(message)
+                lastSequence = message.sequence
+            }
+            if overflowed.isRaised { try await cutOff(lastSequence) }
+            group.cancelAll()
+        }
+    }
+}
+
+/// A flag raised by one task and read by another.
+final class Flag: Sendable {
+    private let state = Mutex(false)
+
+    func raise() { state.withLock { $0 = true } }
+    var isRaised: Bool { state.withLock { $0 } }
+}
