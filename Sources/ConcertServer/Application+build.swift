@@ -47,6 +47,7 @@ public func buildRouter(
     TargetController(store: store, guarded: guarded).addRoutes(to: router)
     ActionController(store: store, guarded: guarded).addRoutes(to: router)
     InstrumentController(store: store, guarded: guarded).addRoutes(to: router)
+    ActionDayController(store: store, guarded: guarded).addRoutes(to: router)
     LiveController(guarded: guarded, feed: LiveFeed(store: store)).addRoutes(to: router)
     WebController(
         store: store, guarded: guarded, authenticator: authenticator, secureCookies: configuration.secureCookies
@@ -65,6 +66,7 @@ public func buildApplication(
             webSocketRouter: buildWebSocketRouter(store: store, configuration: configuration)),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Concert"),
+        services: [OverdueWatch(store: store)],
         onServerRunning: { _ in await onServerRunning() },
         logger: logger ?? Logger(label: "concert")
     )

@@ -1325,6 +1325,152 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/api/v1/operations/{operationId}/control": {
+              "post": {
+                "summary": "GO, HOLD, RESUME or ABORT the action day, for the whole operation or one country (lead coordinator). GO moves every ready action whose gates are all checked to go; ABORT calls off every unfinished action in scope.",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/ActionDayCommand"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The operation with its action-day state",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Operation"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/operations/{operationId}/actions/{actionId}/gates/{gateId}": {
+              "post": {
+                "summary": "Check or uncheck a gate of an action (its executing agency or the lead coordinator).",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "actionId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "gateId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "checked"
+                        ],
+                        "properties": {
+                          "checked": {
+                            "type": "boolean"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The action",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Action"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -1593,6 +1739,9 @@ enum OpenAPIDocument {
                   "createdAt": {
                     "type": "string",
                     "format": "date-time"
+                  },
+                  "actionDay": {
+                    "$ref": "#/components/schemas/ActionDayState"
                   }
                 }
               },
@@ -1972,6 +2121,13 @@ enum OpenAPIDocument {
                   },
                   "legalInstrumentId": {
                     "type": "string"
+                  },
+                  "gates": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "maxItems": 20
                   }
                 }
               },
@@ -2042,6 +2198,26 @@ enum OpenAPIDocument {
                   "updatedAt": {
                     "type": "string",
                     "format": "date-time"
+                  },
+                  "gates": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Gate"
+                    }
+                  },
+                  "startedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "overdueFlags": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "enum": [
+                        "notStarted",
+                        "notFinished"
+                      ]
+                    }
                   }
                 }
               },
@@ -2149,6 +2325,99 @@ enum OpenAPIDocument {
                     "format": "date-time"
                   },
                   "updatedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              },
+              "ActionDayCommand": {
+                "type": "object",
+                "required": [
+                  "command"
+                ],
+                "properties": {
+                  "command": {
+                    "type": "string",
+                    "enum": [
+                      "go",
+                      "hold",
+                      "resume",
+                      "abort"
+                    ]
+                  },
+                  "country": {
+                    "type": "string",
+                    "description": "ISO 3166-1 alpha-2; absent for the whole operation"
+                  },
+                  "reason": {
+                    "type": "string"
+                  }
+                }
+              },
+              "Hold": {
+                "type": "object",
+                "required": [
+                  "since"
+                ],
+                "properties": {
+                  "reason": {
+                    "type": "string"
+                  },
+                  "since": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              },
+              "ActionDayState": {
+                "type": "object",
+                "properties": {
+                  "goGivenAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "hold": {
+                    "$ref": "#/components/schemas/Hold"
+                  },
+                  "countryHolds": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "$ref": "#/components/schemas/Hold"
+                    }
+                  },
+                  "abortedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "abortedCountries": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                }
+              },
+              "Gate": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "title",
+                  "checked"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "title": {
+                    "type": "string"
+                  },
+                  "checked": {
+                    "type": "boolean"
+                  },
+                  "checkedBy": {
+                    "type": "string"
+                  },
+                  "checkedAt": {
                     "type": "string",
                     "format": "date-time"
                   }

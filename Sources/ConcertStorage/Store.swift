@@ -158,11 +158,20 @@ public protocol Store: Sendable {
     func actions(operationId: String) async throws -> [Action]
     /// One action.
     func action(id: String, operationId: String) async throws -> Action?
-    /// Changes an action inside one transaction and records `eventKind`.
+    /// Changes an action inside one transaction and records `eventKind`; `change` sees the
+    /// action and its operation as they are in that transaction.
     func updateAction(
         id: String, operationId: String, by actor: Actor, eventKind: String,
-        _ change: @escaping @Sendable (Action) throws -> Action
+        _ change: @escaping @Sendable (Action, JointOperation) throws -> Action
     ) async throws -> Action
+    /// Changes an operation and any of its actions in one transaction: the operation is
+    /// recorded as `eventKind`, each changed action as `action.statusChanged`.
+    func updateActionDay(
+        operationId: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (JointOperation, [Action]) throws -> (JointOperation, [Action])
+    ) async throws -> (operation: JointOperation, changed: [Action])
+    /// Every operation whose H-hour is set, for the overdue watch.
+    func operationsWithHHour() async throws -> [JointOperation]
     /// Adds a legal instrument.
     func createInstrument(_ instrument: LegalInstrument, by actor: Actor) async throws
     /// The legal instruments of an operation.

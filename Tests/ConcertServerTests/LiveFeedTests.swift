@@ -218,7 +218,7 @@ struct LiveFeedTests {
                 _ = try await world.store.updateAction(
                     id: world.actionC.id, operationId: world.operation.id, by: Actor(world.users[.leadCoordinator]!),
                     eventKind: "action.statusChanged"
-                ) { action in
+                ) { action, _ in
                     var action = action
                     try StatusChange(status: .ready).apply(to: &action, now: ConcertJSON.now())
                     return action

@@ -27,7 +27,8 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
         template.replacingOccurrences(of: "{operationId}", with: world.operation.id)
             .replacingOccurrences(of: "{targetId}", with: world.restrictedTarget.id)
             .replacingOccurrences(of: "{actionId}", with: world.actionB.id)
-            .replacingOccurrences(of: "{instrumentId}", with: world.instrument.id) + query
+            .replacingOccurrences(of: "{instrumentId}", with: world.instrument.id)
+            .replacingOccurrences(of: "{gateId}", with: "g1") + query
     }
 }
 
@@ -146,6 +147,14 @@ enum RouteTable {
         RouteCase(
             method: .put, template: "/api/v1/operations/{operationId}/instruments/{instrumentId}",
             statuses: [200, 403, 403, 403, 404, 404, 401], body: newInstrument),
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/control",
+            statuses: [200, 403, 403, 403, 404, 404, 401]
+        ) { _ in ["command": "hold", "reason": "Suspect moved"] },
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/actions/{actionId}/gates/{gateId}",
+            statuses: [200, 200, 403, 403, 404, 404, 401]
+        ) { _ in ["checked": true] },
         // The live feed in catch-up mode (follow=false), so that the response ends.
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/live",

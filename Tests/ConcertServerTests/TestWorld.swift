@@ -102,7 +102,7 @@ struct TestWorld: Sendable {
         let actionB = ActionInput(
             kind: .arrest, title: "Arrest in Berlin", targetId: restricted.id, executingAgencyId: partB.id,
             place: "Berlin", country: "DE", timeZone: "Europe/Berlin", offsetMinutes: 0,
-            legalInstrumentId: instrument.id
+            legalInstrumentId: instrument.id, gates: ["Team in position"]
         ).makeAction(id: Identifier.make(), operationId: operation.id, createdAt: now, now: now)
         let actionC = ActionInput(
             kind: .serverTakedown, title: "Take down server in Ashburn", targetId: shared.id,

@@ -127,6 +127,12 @@ public struct Action: Codable, Sendable, Equatable, Identifiable {
     public var status: ActionStatus
     /// What came of it, once reported.
     public var outcome: Outcome?
+    /// Its preconditions; all must be checked before it may go.
+    public var gates: [Gate]?
+    /// When it went in progress.
+    public var startedAt: Date?
+    /// The overdue flags already raised, so that each is raised once.
+    public var overdueFlags: [OverdueReason]?
     /// When it was created.
     public var createdAt: Date
     /// When it last changed.
@@ -161,13 +167,16 @@ public struct ActionInput: Codable, Sendable {
     public var offsetMinutes: Int
     public var expectedDurationMinutes: Int?
     public var legalInstrumentId: String?
+    /// The titles of its gates; gates already checked keep their check when their title stays.
+    public var gates: [String]?
 
     /// Creates an input.
     public init(
         kind: ActionKind, title: String, targetId: String? = nil, executingAgencyId: String, place: String,
         country: String, timeZone: String, offsetMinutes: Int, expectedDurationMinutes: Int? = nil,
-        legalInstrumentId: String? = nil
+        legalInstrumentId: String? = nil, gates: [String]? = nil
     ) {
+        self.gates = gates
         self.kind = kind
         self.title = title
         self.targetId = targetId
@@ -199,6 +208,12 @@ public struct ActionInput: Codable, Sendable {
             throw .invalid(
                 "The expected duration is between 1 minute and 7 days.", field: "expectedDurationMinutes")
         }
+        if let gates {
+            guard gates.count <= 20 else { throw .invalid("An action may have at most 20 gates.", field: "gates") }
+            for (index, gate) in gates.enumerated() {
+                _ = try Validation.requiredText(gate, field: "gates[\(index)]", maxLength: 200)
+            }
+        }
         guard let role = operation.role(of: executingAgencyId), role != .observer else {
             throw .invalid(
                 "The executing agency must be a participant (not an observer) of this operation.",
@@ -211,14 +226,24 @@ extension ActionInput {
     /// Builds the action this input describes, keeping the status and outcome it already has.
     public func makeAction(
         id: String, operationId: String, status: ActionStatus = .planned, outcome: Outcome? = nil,
-        createdAt: Date, now: Date
+        keeping previous: Action? = nil, createdAt: Date, now: Date
     ) -> Action {
-        Action(
+        var action = Action(
             id: id, operationId: operationId, kind: kind, title: title.trimmingWhitespace(), targetId: targetId,
             executingAgencyId: executingAgencyId, place: place.trimmingWhitespace(), country: country.uppercased(),
             timeZone: timeZone, offsetMinutes: offsetMinutes, expectedDurationMinutes: expectedDurationMinutes ?? 60,
-            legalInstrumentId: legalInstrumentId, status: status, outcome: outcome, createdAt: createdAt,
-            updatedAt: now)
+            legalInstrumentId: legalInstrumentId, status: status, outcome: outcome, gates: nil,
+            startedAt: previous?.startedAt, overdueFlags: previous?.overdueFlags, createdAt: createdAt, updatedAt: now)
+        if let titles = gates {
+            let previousGates = previous?.gates ?? []
+            action.gates = titles.enumerated().map { index, title in
+                let title = title.trimmingWhitespace()
+                return previousGates.first { $0.title == title } ?? Gate(id: "g\(index + 1)", title: title)
+            }
+        } else {
+            action.gates = previous?.gates
+        }
+        return action
     }
 }
 
@@ -236,8 +261,22 @@ public struct StatusChange: Codable, Sendable {
     }
 
     /// Applies the change to `action`, or explains why it cannot be made.
-    public func apply(to action: inout Action, now: Date) throws(DomainError) {
+    ///
+    /// - Parameter actionDay: the operation's action-day state: a hold stops actions from
+    ///   starting, and unchecked gates stop an action from going.
+    public func apply(to action: inout Action, actionDay: ActionDayState? = nil, now: Date) throws(DomainError) {
         try action.status.validateTransition(to: status)
+        if status == .go, let gate = action.openGates.first {
+            throw .conflict("The gate '\(gate.title)' is not checked; every gate must hold before GO.", field: "status")
+        }
+        if status == .inProgress || status == .go, let actionDay {
+            if actionDay.isHeld(country: action.country) {
+                throw .conflict(
+                    "The action day is on hold\(actionDay.hold == nil ? " in \(action.country)" : ""); no action may start until it is resumed.",
+                    field: "status")
+            }
+        }
+        if status == .inProgress { action.startedAt = now }
         switch status {
         case .done:
             guard let outcome else {

@@ -40,6 +40,8 @@ public struct JointOperation: Codable, Sendable, Equatable, Identifiable {
     public var participants: [Participant]
     /// When it was created.
     public var createdAt: Date
+    /// Where the action day stands; `nil` before anything was said on it.
+    public var actionDay: ActionDayState?
 
     /// Creates an operation.
     public init(
@@ -53,6 +55,7 @@ public struct JointOperation: Codable, Sendable, Equatable, Identifiable {
         self.hHour = hHour
         self.participants = participants
         self.createdAt = createdAt
+        self.actionDay = nil
     }
 
     /// The part `agencyId` plays, or `nil` when it does not take part.

@@ -50,6 +50,10 @@ public enum Permission: Sendable, Equatable {
     case manageInstruments
     /// Move an action executed by `executingAgencyId` to `status`.
     case reportStatus(executingAgencyId: String, to: ActionStatus)
+    /// Give GO, HOLD, RESUME or ABORT on the action day.
+    case controlActionDay
+    /// Check or uncheck a gate of an action executed by `executingAgencyId`.
+    case checkGate(executingAgencyId: String)
 }
 
 /// Why the policy refused.
@@ -74,7 +78,8 @@ public enum AccessDenial: Error, Sendable, Equatable {
 /// - an agency that does not take part in an operation learns nothing about it (hidden);
 /// - an observer agency, or a user whose role is observer, sees the board but no intelligence;
 /// - a record with named distribution is visible only to its originator and the named agencies;
-/// - only the lead agency's coordinators invite agencies, set H-hour and change the plan;
+/// - only the lead agency's coordinators invite agencies, set H-hour, change the plan and
+///   give GO, HOLD, RESUME or ABORT;
 /// - an officer reports status only for actions of their own agency; GO and ABORT are the
 ///   lead coordinator's;
 /// - the platform admin manages agencies and users and, by that role alone, sees no operation.
@@ -122,7 +127,7 @@ public enum AccessPolicy {
             return record.originatorAgencyId == actor.agencyId
                 ? .success(())
                 : .failure(.forbidden("Only the agency that recorded it may change or delete this record."))
-        case .inviteAgency, .setHHour, .changePlan:
+        case .inviteAgency, .setHHour, .changePlan, .controlActionDay:
             return isLeadCoordinator
                 ? .success(()) : .failure(.forbidden("Only a coordinator of the lead agency may do this."))
         case .manageInstruments:
@@ -140,6 +145,14 @@ public enum AccessPolicy {
             }
             guard actor.agencyId == executingAgency, actor.role == .officer || actor.role == .coordinator else {
                 return .failure(.forbidden("Officers report status only for actions of their own agency."))
+            }
+            return .success(())
+        case .checkGate(let executingAgency):
+            if isLeadCoordinator { return .success(()) }
+            guard seesIntelligence, actor.agencyId == executingAgency,
+                actor.role == .officer || actor.role == .coordinator
+            else {
+                return .failure(.forbidden("Gates are checked by the executing agency or the lead coordinator."))
             }
             return .success(())
         case .manageAgencies, .manageUsers, .createOperation:

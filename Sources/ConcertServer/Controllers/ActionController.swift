@@ -85,10 +85,10 @@ struct ActionController {
             try await validateReferences(input, actor: actor, operation: operation)
             let updated = try await store.updateAction(
                 id: id, operationId: operation.id, by: actor, eventKind: "action.updated"
-            ) { current in
+            ) { current, _ in
                 input.makeAction(
                     id: current.id, operationId: current.operationId, status: current.status,
-                    outcome: current.outcome, createdAt: current.createdAt, now: ConcertJSON.now())
+                    outcome: current.outcome, keeping: current, createdAt: current.createdAt, now: ConcertJSON.now())
             }
             return try Response.json(updated)
         }
@@ -100,13 +100,13 @@ struct ActionController {
             let change = try await request.decodeJSON(as: StatusChange.self, context: context)
             let updated = try await store.updateAction(
                 id: id, operationId: operation.id, by: actor, eventKind: "action.statusChanged"
-            ) { current in
+            ) { current, operation in
                 try AccessPolicy.decide(
                     actor, .reportStatus(executingAgencyId: current.executingAgencyId, to: change.status),
                     in: operation
                 ).get()
                 var action = current
-                try change.apply(to: &action, now: ConcertJSON.now())
+                try change.apply(to: &action, actionDay: operation.actionDay, now: ConcertJSON.now())
                 return action
             }
             return try Response.json(

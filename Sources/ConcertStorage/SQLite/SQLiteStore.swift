@@ -539,19 +539,56 @@ public struct SQLiteStore: Store {
 
     public func updateAction(
         id: String, operationId: String, by actor: Actor, eventKind: String,
-        _ change: @escaping @Sendable (Action) throws -> Action
+        _ change: @escaping @Sendable (Action, JointOperation) throws -> Action
     ) async throws -> Action {
         try await commit(operationId: operationId) { db in
-            guard let current = try Self.fetchAction(id: id, operationId: operationId, in: db) else {
+            guard let current = try Self.fetchAction(id: id, operationId: operationId, in: db),
+                let operation = try Self.fetchOperation(id: operationId, in: db)
+            else {
                 throw StoreError.notFound("No such action.")
             }
-            let updated = try change(current)
-            let json = try ConcertJSON.encodeToString(updated)
-            try db.execute(
-                sql: "UPDATE action SET offset_minutes = ?, json = ? WHERE id = ?",
-                arguments: [updated.offsetMinutes, json, id])
-            try Self.append(EventDraft(operationId: operationId, actor: actor, kind: eventKind, payload: json), in: db)
+            let updated = try change(current, operation)
+            try Self.writeAction(updated, eventKind: eventKind, by: actor, in: db)
             return updated
+        }
+    }
+
+    private static func writeAction(_ action: Action, eventKind: String, by actor: Actor, in db: Database) throws {
+        let json = try ConcertJSON.encodeToString(action)
+        try db.execute(
+            sql: "UPDATE action SET offset_minutes = ?, json = ? WHERE id = ?",
+            arguments: [action.offsetMinutes, json, action.id])
+        try append(EventDraft(operationId: action.operationId, actor: actor, kind: eventKind, payload: json), in: db)
+    }
+
+    public func updateActionDay(
+        operationId: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (JointOperation, [Action]) throws -> (JointOperation, [Action])
+    ) async throws -> (operation: JointOperation, changed: [Action]) {
+        try await commit(operationId: operationId) { db in
+            guard let operation = try Self.fetchOperation(id: operationId, in: db) else {
+                throw StoreError.notFound("No such operation.")
+            }
+            let actions = try String.fetchAll(
+                db, sql: "SELECT json FROM action WHERE operation_id = ? ORDER BY offset_minutes, rowid",
+                arguments: [operationId]
+            ).map { try ConcertJSON.decode(Action.self, from: $0) }
+            let (updated, changed) = try change(operation, actions)
+            let json = try ConcertJSON.encodeToString(updated)
+            try db.execute(sql: "UPDATE operation SET json = ? WHERE id = ?", arguments: [json, operationId])
+            try Self.append(EventDraft(operationId: operationId, actor: actor, kind: eventKind, payload: json), in: db)
+            for action in changed {
+                try Self.writeAction(action, eventKind: "action.statusChanged", by: actor, in: db)
+            }
+            return (updated, changed)
+        }
+    }
+
+    public func operationsWithHHour() async throws -> [JointOperation] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT json FROM operation").map {
+                try ConcertJSON.decode(JointOperation.self, from: $0)
+            }.filter { $0.hHour != nil }
         }
     }
 
