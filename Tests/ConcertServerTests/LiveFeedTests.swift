@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import ConcertCore
-import ConcertServer
 import ConcertStorage
 import Foundation
 import Hummingbird
@@ -10,6 +9,8 @@ import HummingbirdWebSocket
 import Logging
 import Synchronization
 import Testing
+
+@testable import ConcertServer
 
 /// Collects what a feed sends, from whichever task runs it.
 final class Received: Sendable {
@@ -244,5 +245,40 @@ struct LiveFeedTests {
             #expect(!texts.joined().contains("Burst server"))
             #expect(!texts.joined().contains(world.sharedTarget.id))
         }
+    }
+
+    struct LogUnreadable: Error {}
+
+    @Test("a feed that fails ends its delivery instead of leaving the connection waiting")
+    func failingFeedEnds() async throws {
+        let delivered = Received()
+        let cutOff = Received()
+        try await BoundedDelivery().run(since: 0) { send in
+            try await send(.heartbeat(sequence: 1))
+            try await send(.heartbeat(sequence: 2))
+            throw LogUnreadable()
+        } deliver: { message in
+            delivered.append(message)
+        } cutOff: { sequence in
+            cutOff.append(.heartbeat(sequence: sequence))
+        }
+        #expect(delivered.all == [.heartbeat(sequence: 1), .heartbeat(sequence: 2)])
+        #expect(cutOff.all.isEmpty)
+    }
+
+    @Test("a subscriber that falls past the buffer is cut off with the sequence to resume from")
+    func overflowCutsOff() async throws {
+        let delivered = Received()
+        let cutOff = Received()
+        try await BoundedDelivery(bufferSize: 4).run(since: 0) { send in
+            for sequence in 1...100 { try await send(.heartbeat(sequence: Int64(sequence))) }
+        } deliver: { message in
+            try await Task.sleep(for: .milliseconds(20))
+            delivered.append(message)
+        } cutOff: { sequence in
+            cutOff.append(.heartbeat(sequence: sequence))
+        }
+        #expect(delivered.all.count < 100)
+        #expect(cutOff.all == [.heartbeat(sequence: delivered.lastSequence)])
     }
 }

@@ -283,29 +283,31 @@ public enum DemoSeeder {
                 by: officer, country: suspect.country)
             let executing = agencyByCountry[suspect.country]!
             let instruments = instrumentByCountry[suspect.country]
+            // The plan is seen by every participant: a restricted suspect is not named in it.
+            let who = restricted ? "suspect \(index + 1)" : suspect.name
             try await plan(
                 ActionInput(
-                    kind: .arrest, title: "Arrest \(suspect.name)", targetId: target.id,
+                    kind: .arrest, title: "Arrest \(who)", targetId: target.id,
                     executingAgencyId: executing.id,
                     place: desk.city, country: suspect.country, timeZone: desk.timeZone, offsetMinutes: 0,
                     expectedDurationMinutes: 90, legalInstrumentId: instruments?.arrest))
             try await plan(
                 ActionInput(
-                    kind: .houseSearch, title: "Search the home of \(suspect.name)", targetId: target.id,
+                    kind: .houseSearch, title: "Search the home of \(who)", targetId: target.id,
                     executingAgencyId: executing.id, place: desk.city, country: suspect.country,
                     timeZone: desk.timeZone, offsetMinutes: 15, expectedDurationMinutes: 240,
                     legalInstrumentId: instruments?.search))
             if index % 3 == 0 {
                 try await plan(
                     ActionInput(
-                        kind: .assetFreeze, title: "Freeze the accounts of \(suspect.name)", targetId: target.id,
+                        kind: .assetFreeze, title: "Freeze the accounts of \(who)", targetId: target.id,
                         executingAgencyId: executing.id, place: desk.city, country: suspect.country,
                         timeZone: desk.timeZone, offsetMinutes: 60, expectedDurationMinutes: 120))
             }
             if index % 2 == 0 {
                 try await plan(
                     ActionInput(
-                        kind: .interview, title: "Interview \(suspect.name)", targetId: target.id,
+                        kind: .interview, title: "Interview \(who)", targetId: target.id,
                         executingAgencyId: executing.id, place: "\(desk.city) police headquarters",
                         country: suspect.country, timeZone: desk.timeZone, offsetMinutes: 180,
                         expectedDurationMinutes: 180))

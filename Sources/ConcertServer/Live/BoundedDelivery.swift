@@ -1,4 +1,5 @@
 import ConcertCore
+import Logging
 import ServiceLifecycle
 import Synchronization
 
@@ -10,6 +11,7 @@ import Synchronization
 struct BoundedDelivery {
     /// How many messages may wait for a slow subscriber before it is cut off.
     var bufferSize = 1_024
+    var logger = Logger(label: "concert.live")
 
     /// Delivers what `feed` produces with `deliver` until the feed ends, the subscriber falls
     /// too far behind (then `cutOff` gets the last sequence delivered), or the server shuts down.
@@ -23,6 +25,10 @@ struct BoundedDelivery {
         let overflowed = Flag()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
+                // Whatever ends the feed - shutdown, a cut-off, the subscriber leaving, or a
+                // failure to read the log - the stream must finish, or the connection would
+                // wait on it for ever and hold up the server's shutdown.
+                defer { inbox.finish() }
                 do {
                     try await cancelWhenGracefulShutdown {
                         try await feed { message in
@@ -33,9 +39,10 @@ struct BoundedDelivery {
                         }
                     }
                 } catch is CancellationError {
-                    // Shutting down, cut off, or the subscriber left: end the stream.
+                    return
+                } catch {
+                    logger.error("A live feed ended on an error: \(error)")
                 }
-                inbox.finish()
             }
             var lastSequence = since
             for await message in messages {

@@ -1,6 +1,7 @@
 import ConcertCore
 import ConcertStorage
 import Foundation
+import Logging
 
 /// Streams an operation's events to one subscriber: first what they missed since a sequence
 /// number, read from the event log, then each new event as it is committed, in order, with no
@@ -15,6 +16,7 @@ public struct LiveFeed: Sendable {
     let heartbeatInterval: Duration
     /// How many events are read from the log at a time.
     let batchSize = 256
+    let logger = Logger(label: "concert.live")
 
     /// Creates a feed over a store.
     public init(store: any Store, heartbeatInterval: Duration = .seconds(15)) {
@@ -43,8 +45,13 @@ public struct LiveFeed: Sendable {
             let events = try await store.events(operationId: operation.id, after: cursor, limit: batchSize)
             for event in events {
                 guard let sequence = event.operationSequence else { continue }
-                if let json = try filter.view(of: event) {
-                    try await send(.event(sequence: sequence, kind: event.kind, json: json))
+                // An event this server cannot read is withheld, like any kind it does not know.
+                do {
+                    if let json = try filter.view(of: event) {
+                        try await send(.event(sequence: sequence, kind: event.kind, json: json))
+                    }
+                } catch let error as DecodingError {
+                    logger.error("Withheld event \(sequence) (\(event.kind)) of \(operation.id): \(error)")
                 }
                 cursor = sequence
             }

@@ -32,6 +32,232 @@ enum StaticAssets {
         .error { color: #8a1c1c; background: #fbeaea; padding: .5rem; border-radius: 4px; }
         .notice { background: #eef1f5; padding: .6rem; border-radius: 4px; }
         a { color: var(--accent); }
+        .hold-banner { background: #b3261e; color: #fff; font-size: 1.4rem; font-weight: 800; padding: .8rem 1rem; border-radius: 6px; margin: .5rem 0; letter-spacing: .03em; }
+        .hold-banner.aborted { background: #3b3b3b; }
+        .board-head { display: flex; justify-content: space-between; align-items: flex-start; gap: 1rem; }
+        .clock { text-align: right; } #countdown { font-size: 1.5rem; font-family: ui-monospace, monospace; }
+        .connection.live { color: #245c2a; } .connection.lost { color: #b3261e; font-weight: 700; }
+        .controls { display: flex; gap: .6rem; margin: .6rem 0; }
+        .control { font-weight: 800; padding: .5rem 1.2rem; } .control.go { background: #245c2a; color: #fff; } .control.hold { background: #b3261e; color: #fff; }
+        .control.abort { background: #3b3b3b; color: #fff; }
+        .counters { display: flex; gap: 1rem; flex-wrap: wrap; margin: .6rem 0; }
+        .counter { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: .5rem .9rem; }
+        .counter span { font-size: 1.4rem; font-weight: 800; }
+        .board-grid { display: grid; grid-template-columns: 3fr 1.2fr; gap: 1.2rem; }
+        .country h3 { margin: 1rem 0 .3rem; font-size: 1rem; }
+        tr.overdue { background: #fff4e5; } tr.overdue td:first-child::before { content: "OVERDUE "; color: #b3261e; font-weight: 800; }
+        .report button { margin: 0 .2rem .2rem 0; padding: .15rem .5rem; }
+        ol.log { list-style: none; padding: 0; margin: 0; max-height: 70vh; overflow: auto; font-size: .9em; }
+        ol.log li { border-bottom: 1px solid var(--line); padding: .3rem 0; }
+        """
+
+    /// The live board: loads the plan through the API, then follows the live feed.
+    static let boardScript = """
+        (function () {
+          "use strict";
+          var root = document.getElementById("board");
+          if (!root) { return; }
+          var operationId = root.dataset.operation;
+          var myAgency = root.dataset.agency;
+          var isLead = root.dataset.lead === "true";
+          var hHour = root.dataset.hhour ? new Date(root.dataset.hhour) : null;
+          var api = "/api/v1/operations/" + operationId;
+          var actions = {};
+          var agencies = {};
+          var operation = null;
+          var labels = { planned: "Planned", ready: "Ready", go: "GO", inProgress: "In progress", done: "Done", failed: "Failed", aborted: "Aborted" };
+          var next = { planned: ["ready"], ready: ["planned"], go: ["inProgress"], inProgress: ["done", "failed"] };
+
+          function text(tag, value, className) {
+            var element = document.createElement(tag);
+            element.textContent = value;
+            if (className) { element.className = className; }
+            return element;
+          }
+          function showMessage(message) {
+            var box = document.getElementById("message");
+            box.textContent = message || "";
+            box.hidden = !message;
+          }
+          function request(method, path, body) {
+            return fetch(path, {
+              method: method, credentials: "same-origin",
+              headers: body ? { "Content-Type": "application/json" } : {},
+              body: body ? JSON.stringify(body) : undefined
+            }).then(function (response) {
+              return response.json().then(function (data) {
+                if (!response.ok) { throw new Error(data.detail || response.statusText); }
+                return data;
+              });
+            });
+          }
+          function outcomeText(action) {
+            if (!action.outcome) { return ""; }
+            var words = action.outcome.kind.replace(/([A-Z])/g, " $1").toLowerCase();
+            return words + (action.outcome.count != null ? ": " + action.outcome.count : "") +
+              (action.outcome.description ? " (" + action.outcome.description + ")" : "");
+          }
+          function isOverdue(action) {
+            if (!hHour || ["done", "failed", "aborted"].indexOf(action.status) >= 0) { return false; }
+            var start = hHour.getTime() + action.offsetMinutes * 60000;
+            if (action.status === "inProgress") {
+              var began = action.startedAt ? new Date(action.startedAt).getTime() : start;
+              return Date.now() > began + action.expectedDurationMinutes * 60000;
+            }
+            return Date.now() > start;
+          }
+          function report(action, status) {
+            var body = { status: status };
+            if (status === "done" || status === "failed") {
+              var kinds = { arrest: "arrested", serverTakedown: "serversSeized", domainSeizure: "domainSeized",
+                            assetFreeze: "assetsFrozen", interview: "interviewed", seizure: "itemsSeized", houseSearch: "itemsSeized" };
+              var kind = status === "failed" ? "notFound" : (kinds[action.kind] || "other");
+              var count = window.prompt("Outcome (" + kind + "): how many?", status === "failed" ? "0" : "1");
+              if (count === null) { return; }
+              body.outcome = { kind: kind, count: parseInt(count, 10) || 0 };
+            }
+            request("POST", api + "/actions/" + action.id + "/status", body).then(function (updated) {
+              upsert(updated); showMessage("");
+            }).catch(function (error) { showMessage(error.message); });
+          }
+          function render() {
+            var counts = { arrests: 0, servers: 0, seizures: 0, done: 0, running: 0, failed: 0, overdue: 0 };
+            var byCountry = {};
+            Object.keys(actions).forEach(function (id) {
+              var action = actions[id];
+              (byCountry[action.country] = byCountry[action.country] || []).push(action);
+              if (action.status === "done") { counts.done += 1; }
+              if (action.status === "inProgress") { counts.running += 1; }
+              if (action.status === "failed") { counts.failed += 1; }
+              if (isOverdue(action)) { counts.overdue += 1; }
+              if (action.outcome && action.status === "done") {
+                var n = action.outcome.count != null ? action.outcome.count : 1;
+                if (action.outcome.kind === "arrested") { counts.arrests += n; }
+                if (action.outcome.kind === "serversSeized") { counts.servers += n; }
+                if (["itemsSeized", "domainSeized", "assetsFrozen"].indexOf(action.outcome.kind) >= 0) { counts.seizures += n; }
+              }
+            });
+            ["arrests", "servers", "seizures", "done", "running", "failed", "overdue"].forEach(function (key) {
+              document.getElementById("count-" + key).textContent = counts[key];
+            });
+            var container = document.getElementById("countries");
+            container.textContent = "";
+            Object.keys(byCountry).sort().forEach(function (country) {
+              var section = document.createElement("div");
+              section.className = "country";
+              section.appendChild(text("h3", country));
+              var table = document.createElement("table");
+              var head = table.createTHead().insertRow();
+              ["H±", "Action", "Executing agency", "Status", "Outcome", ""].forEach(function (title) { head.appendChild(text("th", title)); });
+              var body = table.createTBody();
+              byCountry[country].sort(function (a, b) { return a.offsetMinutes - b.offsetMinutes; }).forEach(function (action) {
+                var row = body.insertRow();
+                row.id = "action-" + action.id;
+                row.dataset.status = action.status;
+                if (isOverdue(action)) { row.className = "overdue"; }
+                var offset = action.offsetMinutes;
+                var label = offset === 0 ? "H" : "H" + (offset < 0 ? "-" : "+") +
+                  (Math.abs(offset) >= 60 ? Math.floor(Math.abs(offset) / 60) + "h" : "") +
+                  (Math.abs(offset) % 60 ? Math.abs(offset) % 60 + "m" : "");
+                row.appendChild(text("td", label, "offset"));
+                row.appendChild(text("td", action.title));
+                row.appendChild(text("td", (agencies[action.executingAgencyId] || {}).name || ""));
+                var statusCell = document.createElement("td");
+                statusCell.appendChild(text("span", labels[action.status] || action.status, "status status-" + action.status));
+                row.appendChild(statusCell);
+                row.appendChild(text("td", outcomeText(action), "outcome"));
+                var actionsCell = document.createElement("td");
+                actionsCell.className = "report";
+                if (action.executingAgencyId === myAgency || isLead) {
+                  (next[action.status] || []).forEach(function (status) {
+                    var button = text("button", labels[status], "report-" + status);
+                    button.type = "button";
+                    button.addEventListener("click", function () { report(action, status); });
+                    actionsCell.appendChild(button);
+                  });
+                }
+                row.appendChild(actionsCell);
+              });
+              section.appendChild(table);
+              container.appendChild(section);
+            });
+            var day = (operation && operation.actionDay) || {};
+            var heldCountries = Object.keys(day.countryHolds || {});
+            document.getElementById("hold-banner").hidden = !(day.hold || heldCountries.length);
+            document.getElementById("hold-reason").textContent = day.hold ? (day.hold.reason || "") :
+              (heldCountries.length ? "Held: " + heldCountries.join(", ") : "");
+            document.getElementById("abort-banner").hidden = !day.abortedAt;
+          }
+          function upsert(action) { actions[action.id] = action; render(); }
+          function log(event) {
+            var item = document.createElement("li");
+            var time = new Date(event.recordedAt);
+            var who = (agencies[event.actorAgencyId] || {}).name || "";
+            var what = event.kind.replace(".", " ").replace(/([A-Z])/g, " $1").toLowerCase();
+            var subject = event.data && (event.data.title || event.data.name || event.data.codeName) || "";
+            item.appendChild(text("strong", time.toISOString().substring(11, 19) + " UTC "));
+            item.appendChild(document.createTextNode(what + (subject ? ": " + subject : "") + (who ? " — " + who : "")));
+            var list = document.getElementById("log");
+            list.insertBefore(item, list.firstChild);
+          }
+          function follow(since) {
+            var status = document.getElementById("connection");
+            var source = new EventSource(api + "/live?since=" + since);
+            source.onopen = function () { status.textContent = "live"; status.className = "connection live"; };
+            source.onerror = function () { status.textContent = "reconnecting…"; status.className = "connection lost"; };
+            source.onmessage = function () {};
+            ["action.created", "action.updated", "action.statusChanged", "action.gateChecked", "action.overdue",
+             "operation.go", "operation.hold", "operation.resume", "operation.abort", "operation.hHourSet",
+             "target.created", "target.updated", "target.deleted", "instrument.created", "instrument.updated", "reconnect"
+            ].forEach(function (kind) {
+              source.addEventListener(kind, function (message) {
+                var event = JSON.parse(message.data);
+                if (kind === "reconnect") { source.close(); follow(event.sequence); return; }
+                if (kind.indexOf("action.") === 0) { upsert(event.data); }
+                if (kind.indexOf("operation.") === 0) { operation = event.data; render(); }
+                log(event);
+              });
+            });
+          }
+          function tick() {
+            var now = new Date();
+            document.getElementById("now-utc").textContent = now.toISOString().substring(0, 19).replace("T", " ");
+            if (hHour) {
+              var seconds = Math.round((now - hHour) / 1000);
+              var sign = seconds < 0 ? "H-" : "H+";
+              var s = Math.abs(seconds);
+              var d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+              document.getElementById("countdown").textContent = sign + (d ? d + "d " : "") +
+                String(h).padStart(2, "0") + ":" + String(m).padStart(2, "0") + ":" + String(s % 60).padStart(2, "0");
+            }
+          }
+          document.querySelectorAll("button.control").forEach(function (button) {
+            button.addEventListener("click", function () {
+              var command = button.dataset.command;
+              var reason = "";
+              if (command !== "go") {
+                reason = window.prompt("Reason for " + command.toUpperCase() + " (shown to every team):", "");
+                if (reason === null) { return; }
+              }
+              if (!window.confirm("Give " + command.toUpperCase() + " for the whole operation?")) { return; }
+              request("POST", api + "/control", { command: command, reason: reason || undefined }).then(function (updated) {
+                operation = updated; render(); showMessage("");
+              }).catch(function (error) { showMessage(error.message); });
+            });
+          });
+          Promise.all([request("GET", "/api/v1/agencies"), request("GET", api), request("GET", api + "/actions")])
+            .then(function (results) {
+              results[0].items.forEach(function (agency) { agencies[agency.id] = agency; });
+              operation = results[1];
+              results[2].items.forEach(function (action) { actions[action.id] = action; });
+              render();
+              follow(root.dataset.since);
+            }).catch(function (error) { showMessage(error.message); });
+          tick();
+          setInterval(tick, 1000);
+          // Redraw now and then so that actions become overdue on screen as time passes.
+          setInterval(render, 30000);
+        })();
         """
 
     static let script = """

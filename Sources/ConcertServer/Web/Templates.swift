@@ -66,7 +66,7 @@ enum Templates {
         {{/hasOperations}}
         """,
         "operation": """
-        <p><a href="/operations">← Operations</a></p>
+        <p><a href="/operations">← Operations</a> · <a href="/operations/{{operationId}}/board"><strong>Open the live board</strong></a></p>
         <h1>{{codeName}}</h1>
         {{#summary}}<p>{{summary}}</p>{{/summary}}
         <dl class="facts">
@@ -129,6 +129,48 @@ enum Templates {
           <tbody>{{#instruments}}<tr><td>{{kind}}</td><td>{{reference}}</td><td>{{authority}}</td><td>{{country}}</td><td>{{status}}</td></tr>{{/instruments}}</tbody>
         </table>
         {{/showIntelligence}}
+        """,
+        "board": """
+        <div id="board" data-operation="{{operationId}}" data-since="{{since}}" data-agency="{{agencyId}}"
+             data-lead="{{isLeadCoordinator}}" data-hhour="{{hHourISO}}">
+          <p><a href="/operations/{{operationId}}">← {{codeName}}</a></p>
+          <div id="hold-banner" class="hold-banner" role="alert" hidden>ON HOLD — no action may start. <span id="hold-reason"></span></div>
+          <div id="abort-banner" class="hold-banner aborted" role="alert" hidden>ABORTED — the action day is over.</div>
+          <header class="board-head">
+            <h1>{{codeName}} — live board</h1>
+            <div class="clock">
+              <div><strong id="countdown">–</strong></div>
+              <div class="muted">H-hour {{hHourUTC}} UTC · your time <time class="local" datetime="{{hHourISO}}">{{hHourUTC}}</time></div>
+              <div class="muted">Now <span id="now-utc">–</span> UTC · <span id="connection" class="connection">connecting…</span></div>
+            </div>
+          </header>
+          {{#isLeadCoordinator}}
+          <section class="controls" aria-label="Action-day control">
+            <button type="button" class="control go" data-command="go">GO</button>
+            <button type="button" class="control hold" data-command="hold">HOLD</button>
+            <button type="button" class="control resume" data-command="resume">RESUME</button>
+            <button type="button" class="control abort" data-command="abort">ABORT</button>
+          </section>
+          {{/isLeadCoordinator}}
+          <section class="counters" aria-label="Counters">
+            <div class="counter"><span id="count-arrests">0</span> arrests</div>
+            <div class="counter"><span id="count-servers">0</span> servers down</div>
+            <div class="counter"><span id="count-seizures">0</span> seizures</div>
+            <div class="counter"><span id="count-done">0</span> done · <span id="count-running">0</span> in progress · <span id="count-failed">0</span> failed · <span id="count-overdue">0</span> overdue</div>
+          </section>
+          <p id="message" class="error" role="status" hidden></p>
+          <div class="board-grid">
+            <section>
+              <h2>Actions by country</h2>
+              <div id="countries"></div>
+            </section>
+            <section>
+              <h2>Live log</h2>
+              <ol id="log" class="log" reversed></ol>
+            </section>
+          </div>
+        </div>
+        <script src="/static/board.js"></script>
         """,
         "error": """
         <section class="card narrow">

@@ -24,6 +24,41 @@ struct WebController {
         router.get("/static/concert.js") { _, _ in
             Self.asset(StaticAssets.script, type: "text/javascript; charset=utf-8")
         }
+        router.get("/favicon.ico") { _, _ in
+            Response(status: .noContent)
+        }
+        router.get("/static/board.js") { _, _ in
+            Self.asset(StaticAssets.boardScript, type: "text/javascript; charset=utf-8")
+        }
+        router.get("/operations/:operationId/board") { _, context in
+            guard context.user != nil else { return Response.redirect(to: "/login") }
+            let actor = try context.requireActor()
+            guard
+                let operation = try? await guarded.operation(
+                    try context.parameters.requireIdentifier("operationId"), for: actor, .viewBoard)
+            else {
+                var response = try await page(
+                    "error", title: "Not found",
+                    values: [
+                        "title": "Not found", "detail": "There is no operation here that your agency takes part in.",
+                    ],
+                    context: context)
+                response.status = .notFound
+                return response
+            }
+            // The board loads the plan after this, then follows the feed from here: events in
+            // between are replayed and applied again, which changes nothing.
+            var values: [String: Any] = [
+                "operationId": operation.id, "codeName": operation.codeName, "agencyId": actor.agencyId,
+                "since": try await store.latestSequence(operationId: operation.id),
+                "isLeadCoordinator": AccessPolicy.allows(actor, .controlActionDay, in: operation),
+            ]
+            if let hHour = operation.hHour {
+                values["hHourISO"] = ConcertJSON.formatTimestamp(hHour)
+                values["hHourUTC"] = Self.utc(hHour)
+            }
+            return try await page("board", title: "\(operation.codeName) board", values: values, context: context)
+        }
         router.get("/") { _, context in
             Response.redirect(to: context.user == nil ? "/login" : "/operations")
         }
@@ -105,7 +140,8 @@ struct WebController {
         let agencies = try await agencyDirectory()
         func agencyName(_ id: String) -> String { agencies[id]?.name ?? id }
         var values: [String: Any] = [
-            "codeName": operation.codeName, "leadAgency": agencyName(operation.leadAgencyId),
+            "operationId": operation.id, "codeName": operation.codeName,
+            "leadAgency": agencyName(operation.leadAgencyId),
             "yourRole": operation.role(of: actor.agencyId)?.rawValue ?? "",
             "participantCount": operation.participants.count,
             "participants": operation.participants.map { participant -> [String: Any] in
