@@ -1,0 +1,185 @@
+"""The live board in real browsers: headless Chromium driven by Selenium.
+
+A coordinator and officers of two countries follow the demo operation in three browser
+sessions. The US officer readies an arrest, the coordinator gives GO, the officer reports the
+arrest; every board shows it within two seconds. The French officer never sees the targets
+that the US restricted to the lead agency.
+"""
+
+import os
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+PASSWORD = "concert-demo-2020"
+ARREST = "Arrest Michael Turner"  # a US suspect of the demo
+RESTRICTED_US_TARGET = "Topsite server 13 (Ashburn)"  # recorded by the US for the lead agency only
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    binary = os.environ.get("CONCERT_BINARY", ".build/debug/concert")
+    binary = os.path.abspath(binary)
+    folder = tempfile.mkdtemp(prefix="concert-browser-")
+    port = free_port()
+    log = open(os.path.join(folder, "demo.log"), "w")
+    process = subprocess.Popen([binary, "demo", "--listen", f"127.0.0.1:{port}"], cwd=folder, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    import urllib.request
+
+    while True:
+        try:
+            urllib.request.urlopen(base + "/api/v1/health", timeout=1)
+            break
+        except OSError:
+            if time.time() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def browser():
+    options = Options()
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1400,1000"]:
+        options.add_argument(argument)
+    binary = "/usr/bin/chromium"
+    if os.path.exists(binary):
+        options.binary_location = binary
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def sign_in(driver, base, username):
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button.primary").click()
+    WebDriverWait(driver, 10).until(expected_conditions.url_contains("/operations"))
+    driver.find_element(By.LINK_TEXT, "SPARKLER").click()
+    WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located((By.LINK_TEXT, "Open the live board")))
+
+
+def open_board(driver):
+    driver.find_element(By.LINK_TEXT, "Open the live board").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "connection").text == "live")
+
+
+FIND_ROW = """
+var rows = document.querySelectorAll("#countries tr");
+for (var i = 0; i < rows.length; i++) {
+  if (rows[i].cells[1] && rows[i].cells[1].textContent === title) { return rows[i]; }
+}
+return null;
+"""
+
+
+def arrest_row(driver):
+    """The arrest's row, found and read in one script call: the board redraws as events arrive."""
+    return driver.execute_script("var title = arguments[0];" + FIND_ROW, ARREST)
+
+
+def status_of_arrest(driver):
+    return driver.execute_script(
+        "var title = arguments[0]; var row = (function () {" + FIND_ROW + "})(); return row ? row.dataset.status : null;", ARREST)
+
+
+def arrest_text(driver):
+    return driver.execute_script(
+        "var title = arguments[0]; var row = (function () {" + FIND_ROW + "})(); return row ? row.textContent : '';", ARREST)
+
+
+def report_buttons(driver):
+    return driver.execute_script(
+        "var title = arguments[0]; var row = (function () {" + FIND_ROW + "})();"
+        "return row ? row.querySelectorAll('.report button').length : 0;", ARREST)
+
+
+def click_in_arrest_row(driver, css):
+    clicked = driver.execute_script(
+        "var title = arguments[0]; var row = (function () {" + FIND_ROW + "})();"
+        "var button = row && row.querySelector(arguments[1]); if (button) { setTimeout(function () { button.click(); }, 0); return true; } return false;",
+        ARREST, css)
+    assert clicked, f"no {css} in the row of {ARREST}"
+
+
+def wait_everywhere(drivers, condition, seconds=2.0):
+    """Waits until `condition` holds in every browser; returns the seconds it took."""
+    start = time.time()
+    pending = list(drivers)
+    while pending:
+        pending = [driver for driver in pending if not condition(driver)]
+        if pending and time.time() - start > seconds:
+            names = ", ".join(driver.title for driver in pending)
+            raise AssertionError(f"not shown within {seconds} s in: {names}")
+        time.sleep(0.05)
+    return time.time() - start
+
+
+def test_arrest_reaches_every_board_and_restricted_targets_stay_hidden(server):
+    coordinator, us_officer, fr_officer = browser(), browser(), browser()
+    try:
+        sign_in(coordinator, server, "coordinator")
+        sign_in(us_officer, server, "us-officer")
+        sign_in(fr_officer, server, "fr-officer")
+
+        # The operation page lists targets by distribution: the US sees its own restricted
+        # server, France does not, not even its name.
+        assert RESTRICTED_US_TARGET in us_officer.page_source
+        assert RESTRICTED_US_TARGET not in fr_officer.page_source
+        assert "Suspect 2" not in fr_officer.page_source  # Cyprus restricted it to the lead and the US
+
+        boards = [coordinator, us_officer, fr_officer]
+        for driver in boards:
+            open_board(driver)
+        assert [status_of_arrest(driver) for driver in boards] == ["planned"] * 3
+        # Only the coordinator controls the day.
+        assert coordinator.find_elements(By.CSS_SELECTOR, "button.control.go")
+        assert not us_officer.find_elements(By.CSS_SELECTOR, "button.control")
+        # The French officer cannot report on the US's action.
+        assert report_buttons(fr_officer) == 0
+        assert report_buttons(us_officer) > 0
+
+        click_in_arrest_row(us_officer, "button.report-ready")
+        wait_everywhere(boards, lambda d: status_of_arrest(d) == "ready")
+
+        coordinator.find_element(By.CSS_SELECTOR, "button.control.go").click()
+        WebDriverWait(coordinator, 5).until(expected_conditions.alert_is_present())
+        coordinator.switch_to.alert.accept()
+        wait_everywhere(boards, lambda d: status_of_arrest(d) == "go")
+
+        click_in_arrest_row(us_officer, "button.report-inProgress")
+        wait_everywhere(boards, lambda d: status_of_arrest(d) == "inProgress")
+
+        click_in_arrest_row(us_officer, "button.report-done")
+        WebDriverWait(us_officer, 5).until(expected_conditions.alert_is_present())
+        prompt = us_officer.switch_to.alert
+        prompt.send_keys("1")
+        prompt.accept()
+        took = wait_everywhere(
+            boards,
+            lambda d: status_of_arrest(d) == "done"
+            and d.execute_script("return document.getElementById('count-arrests').textContent") == "1")
+        print(f"the arrest reached all three boards in {took:.2f} s")
+        assert "arrested: 1" in arrest_text(fr_officer)
+    finally:
+        for driver in (coordinator, us_officer, fr_officer):
+            driver.quit()
