@@ -32,6 +32,8 @@ extension Concert {
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var listen: ListenOptions
+        @Flag(help: "Play the action day's field reports over a few minutes, so the board moves by itself.")
+        var simulate = false
 
         func run() async throws {
             let location = database.location(default: "concert-demo.sqlite")
@@ -48,6 +50,19 @@ extension Concert {
                     lines.append(
                         "  " + login.username.padding(toLength: width + 2, withPad: " ", startingAt: 0)
                             + login.description)
+                }
+                if simulate, let operation = try? await DemoSimulator(store: store).operation() {
+                    lines.append(
+                        "Simulating the action day: watch http://\(configuration.host):\(configuration.port)/operations/\(operation.id)/board"
+                    )
+                    Task {
+                        let reports = try await DemoSimulator(store: store).run()
+                        FileHandle.standardOutput.write(
+                            Data(
+                                (reports == 0
+                                    ? "The demo's action day was already played; start from a new folder to play it again.\n"
+                                    : "The simulated action day is over: \(reports) field reports.\n").utf8))
+                    }
                 }
                 // Written unbuffered, so that a script reading a pipe sees the URL at once.
                 FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))

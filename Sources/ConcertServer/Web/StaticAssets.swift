@@ -196,7 +196,8 @@ enum StaticAssets {
             var what = event.kind.replace(".", " ").replace(/([A-Z])/g, " $1").toLowerCase();
             var subject = event.data && (event.data.title || event.data.name || event.data.codeName) || "";
             item.appendChild(text("strong", time.toISOString().substring(11, 19) + " UTC "));
-            item.appendChild(document.createTextNode(what + (subject ? ": " + subject : "") + (who ? " — " + who : "")));
+            var status = event.kind === "action.statusChanged" && event.data ? " → " + (labels[event.data.status] || event.data.status) : "";
+            item.appendChild(document.createTextNode(what + (subject ? ": " + subject : "") + status + (who ? " — " + who : "")));
             var list = document.getElementById("log");
             list.insertBefore(item, list.firstChild);
           }
