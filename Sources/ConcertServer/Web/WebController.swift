@@ -37,14 +37,7 @@ struct WebController {
                 let operation = try? await guarded.operation(
                     try context.parameters.requireIdentifier("operationId"), for: actor, .viewBoard)
             else {
-                var response = try await page(
-                    "error", title: "Not found",
-                    values: [
-                        "title": "Not found", "detail": "There is no operation here that your agency takes part in.",
-                    ],
-                    context: context)
-                response.status = .notFound
-                return response
+                return try await operationNotFound(context: context)
             }
             // The board loads the plan after this, then follows the feed from here: events in
             // between are replayed and applied again, which changes nothing.
@@ -120,14 +113,7 @@ struct WebController {
                 operation = try await guarded.operation(
                     try context.parameters.requireIdentifier("operationId"), for: actor, .viewOperation)
             } catch {
-                var response = try await page(
-                    "error", title: "Not found",
-                    values: [
-                        "title": "Not found", "detail": "There is no operation here that your agency takes part in.",
-                    ],
-                    context: context)
-                response.status = .notFound
-                return response
+                return try await operationNotFound(context: context)
             }
             return try await page(
                 "operation", title: operation.codeName,
@@ -227,6 +213,17 @@ struct WebController {
             return row
         }
         return values
+    }
+
+    /// The page for an operation that does not exist or that the user's agency does not take
+    /// part in: the same words for both, so that the page does not tell them apart.
+    func operationNotFound(context: ConcertRequestContext) async throws -> Response {
+        var response = try await page(
+            "error", title: "Not found",
+            values: ["title": "Not found", "detail": "There is no operation here that your agency takes part in."],
+            context: context)
+        response.status = .notFound
+        return response
     }
 
     func agencyDirectory() async throws -> [String: Agency] {
