@@ -48,6 +48,7 @@ public func buildRouter(
     ActionController(store: store, guarded: guarded).addRoutes(to: router)
     InstrumentController(store: store, guarded: guarded).addRoutes(to: router)
     ActionDayController(store: store, guarded: guarded).addRoutes(to: router)
+    LogController(store: store, guarded: guarded).addRoutes(to: router)
     LiveController(guarded: guarded, feed: LiveFeed(store: store)).addRoutes(to: router)
     WebController(
         store: store, guarded: guarded, authenticator: authenticator, secureCookies: configuration.secureCookies

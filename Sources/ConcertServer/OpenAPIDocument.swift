@@ -1471,6 +1471,189 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/api/v1/operations/{operationId}/log": {
+              "get": {
+                "summary": "The operation's log, oldest first (everyone who sees the board).",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The log",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "items"
+                          ],
+                          "properties": {
+                            "items": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/LogEntry"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "post": {
+                "summary": "Post an entry to the log (participants; observers follow).",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "text"
+                        ],
+                        "properties": {
+                          "text": {
+                            "type": "string",
+                            "maxLength": 4000
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Posted",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/LogEntry"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/operations/{operationId}/log/{entryId}/significant": {
+              "post": {
+                "summary": "Mark a log entry significant, or not (lead coordinator).",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "entryId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "significant"
+                        ],
+                        "properties": {
+                          "significant": {
+                            "type": "boolean"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The entry",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/LogEntry"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -2418,6 +2601,47 @@ enum OpenAPIDocument {
                     "type": "string"
                   },
                   "checkedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              },
+              "LogEntry": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "operationId",
+                  "text",
+                  "authorUserId",
+                  "agencyId",
+                  "significant",
+                  "createdAt",
+                  "updatedAt"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "operationId": {
+                    "type": "string"
+                  },
+                  "text": {
+                    "type": "string"
+                  },
+                  "authorUserId": {
+                    "type": "string"
+                  },
+                  "agencyId": {
+                    "type": "string"
+                  },
+                  "significant": {
+                    "type": "boolean"
+                  },
+                  "createdAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "updatedAt": {
                     "type": "string",
                     "format": "date-time"
                   }

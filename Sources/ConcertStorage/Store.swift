@@ -184,6 +184,18 @@ public protocol Store: Sendable {
         _ change: @escaping @Sendable (LegalInstrument) throws -> LegalInstrument
     ) async throws -> LegalInstrument
 
+    // MARK: Operation log
+
+    /// Adds an entry to an operation's log.
+    func createLogEntry(_ entry: LogEntry, by actor: Actor) async throws
+    /// The operation's log, oldest first.
+    func logEntries(operationId: String) async throws -> [LogEntry]
+    /// Changes a log entry inside one transaction and records `eventKind`.
+    func updateLogEntry(
+        id: String, operationId: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (LogEntry) throws -> LogEntry
+    ) async throws -> LogEntry
+
     // MARK: Event log and audit
 
     /// Appends an audit entry for a read of handled records.

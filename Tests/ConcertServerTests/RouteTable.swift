@@ -28,7 +28,8 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
             .replacingOccurrences(of: "{targetId}", with: world.restrictedTarget.id)
             .replacingOccurrences(of: "{actionId}", with: world.actionB.id)
             .replacingOccurrences(of: "{instrumentId}", with: world.instrument.id)
-            .replacingOccurrences(of: "{gateId}", with: "g1") + query
+            .replacingOccurrences(of: "{gateId}", with: "g1")
+            .replacingOccurrences(of: "{entryId}", with: world.logEntry.id) + query
     }
 }
 
@@ -155,6 +156,18 @@ enum RouteTable {
             method: .post, template: "/api/v1/operations/{operationId}/actions/{actionId}/gates/{gateId}",
             statuses: [200, 200, 403, 403, 404, 404, 401]
         ) { _ in ["checked": true] },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/log",
+            statuses: [200, 200, 200, 200, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/log",
+            statuses: [201, 201, 201, 403, 404, 404, 401]
+        ) { _ in ["text": "Door opened, suspect present"] },
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/log/{entryId}/significant",
+            statuses: [200, 403, 403, 403, 404, 404, 401]
+        ) { _ in ["significant": true] },
         // The live feed in catch-up mode (follow=false), so that the response ends.
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/live",

@@ -37,6 +37,8 @@ struct TestWorld: Sendable {
     /// Executed by C.
     let actionC: Action
     let instrument: LegalInstrument
+    /// Posted by B's officer.
+    let logEntry: LogEntry
 
     static func make() async throws -> TestWorld {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("concert-test-\(UUID())")
@@ -111,10 +113,15 @@ struct TestWorld: Sendable {
         ).makeAction(id: Identifier.make(), operationId: operation.id, createdAt: now, now: now)
         try await store.createAction(actionB, by: coordinator)
         try await store.createAction(actionC, by: coordinator)
+        let logEntry = try LogEntry.make(
+            id: Identifier.make(), operationId: operation.id, text: "Team in position in Berlin", by: officerB, now: now
+        )
+        try await store.createLogEntry(logEntry, by: officerB)
         return TestWorld(
             store: store, directory: directory, operation: operation, lead: lead, partB: partB, partC: partC,
             observerAgency: observerAgency, outsider: outsider, users: users, sharedTarget: shared,
-            restrictedTarget: restricted, actionB: actionB, actionC: actionC, instrument: instrument)
+            restrictedTarget: restricted, actionB: actionB, actionC: actionC, instrument: instrument,
+            logEntry: logEntry)
     }
 
     static func token(for persona: Persona) -> String { "test-token-\(persona.rawValue)" }

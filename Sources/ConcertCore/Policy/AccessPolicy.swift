@@ -54,6 +54,10 @@ public enum Permission: Sendable, Equatable {
     case controlActionDay
     /// Check or uncheck a gate of an action executed by `executingAgencyId`.
     case checkGate(executingAgencyId: String)
+    /// Post an entry to the operation's log.
+    case postLogEntry
+    /// Mark a log entry significant (or not).
+    case markSignificant
 }
 
 /// Why the policy refused.
@@ -107,7 +111,7 @@ public enum AccessPolicy {
         switch permission {
         case .viewOperation, .viewBoard:
             return .success(())
-        case .viewIntelligence, .createRecord:
+        case .viewIntelligence, .createRecord, .postLogEntry:
             return seesIntelligence
                 ? .success(())
                 : .failure(.forbidden("Observers follow the board; they do not see or record intelligence."))
@@ -127,7 +131,7 @@ public enum AccessPolicy {
             return record.originatorAgencyId == actor.agencyId
                 ? .success(())
                 : .failure(.forbidden("Only the agency that recorded it may change or delete this record."))
-        case .inviteAgency, .setHHour, .changePlan, .controlActionDay:
+        case .inviteAgency, .setHHour, .changePlan, .controlActionDay, .markSignificant:
             return isLeadCoordinator
                 ? .success(()) : .failure(.forbidden("Only a coordinator of the lead agency may do this."))
         case .manageInstruments:

@@ -68,6 +68,9 @@ struct FeedFilter {
             var action = try ConcertJSON.decode(Action.self, from: event.payload)
             if let targetId = action.targetId, !readableTargets.contains(targetId) { action.targetId = nil }
             data = try ConcertJSON.encodeToString(action)
+        case let kind where kind.hasPrefix("log."):
+            // The log is part of the board: every participant follows it.
+            data = event.payload
         case let kind where kind.hasPrefix("instrument."):
             guard AccessPolicy.allows(actor, .viewIntelligence, in: operation) else { return nil }
             data = event.payload

@@ -194,7 +194,7 @@ enum StaticAssets {
             var time = new Date(event.recordedAt);
             var who = (agencies[event.actorAgencyId] || {}).name || "";
             var what = event.kind.replace(".", " ").replace(/([A-Z])/g, " $1").toLowerCase();
-            var subject = event.data && (event.data.title || event.data.name || event.data.codeName) || "";
+            var subject = event.data && (event.data.title || event.data.name || event.data.codeName || event.data.text) || "";
             item.appendChild(text("strong", time.toISOString().substring(11, 19) + " UTC "));
             var status = event.kind === "action.statusChanged" && event.data ? " → " + (labels[event.data.status] || event.data.status) : "";
             item.appendChild(document.createTextNode(what + (subject ? ": " + subject : "") + status + (who ? " — " + who : "")));
@@ -209,7 +209,8 @@ enum StaticAssets {
             source.onmessage = function () {};
             ["action.created", "action.updated", "action.statusChanged", "action.gateChecked", "action.overdue",
              "operation.go", "operation.hold", "operation.resume", "operation.abort", "operation.hHourSet",
-             "target.created", "target.updated", "target.deleted", "instrument.created", "instrument.updated", "reconnect"
+             "target.created", "target.updated", "target.deleted", "instrument.created", "instrument.updated",
+             "log.posted", "log.markedSignificant", "reconnect"
             ].forEach(function (kind) {
               source.addEventListener(kind, function (message) {
                 var event = JSON.parse(message.data);

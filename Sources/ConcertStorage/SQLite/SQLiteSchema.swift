@@ -100,6 +100,17 @@ enum SQLiteSchema {
                     CREATE INDEX target_handling ON target(operation_id, originator_agency_id, handling, distribution)
                     """)
         }
+        migrator.registerMigration("v3: operation log") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE log_entry (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        operation_id TEXT NOT NULL REFERENCES operation(id),
+                        json TEXT NOT NULL
+                    );
+                    CREATE INDEX log_entry_by_operation ON log_entry(operation_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -592,6 +592,40 @@ public struct SQLiteStore: Store {
         }
     }
 
+    // MARK: Operation log
+
+    public func createLogEntry(_ entry: LogEntry, by actor: Actor) async throws {
+        try await commit(operationId: entry.operationId) { db in
+            let json = try ConcertJSON.encodeToString(entry)
+            try db.execute(
+                sql: "INSERT INTO log_entry (id, operation_id, json) VALUES (?, ?, ?)",
+                arguments: [entry.id, entry.operationId, json])
+            try Self.append(
+                EventDraft(operationId: entry.operationId, actor: actor, kind: "log.posted", payload: json), in: db)
+        }
+    }
+
+    public func logEntries(operationId: String) async throws -> [LogEntry] {
+        try await fetchDocuments(LogEntry.self, from: "log_entry", operationId: operationId, orderedBy: "rowid")
+    }
+
+    public func updateLogEntry(
+        id: String, operationId: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (LogEntry) throws -> LogEntry
+    ) async throws -> LogEntry {
+        try await commit(operationId: operationId) { db in
+            guard
+                let current = try Self.fetchDocument(
+                    LogEntry.self, from: "log_entry", id: id, operationId: operationId, in: db)
+            else { throw StoreError.notFound("No such log entry.") }
+            let updated = try change(current)
+            let json = try ConcertJSON.encodeToString(updated)
+            try db.execute(sql: "UPDATE log_entry SET json = ? WHERE id = ?", arguments: [json, id])
+            try Self.append(EventDraft(operationId: operationId, actor: actor, kind: eventKind, payload: json), in: db)
+            return updated
+        }
+    }
+
     // MARK: Legal instruments
 
     public func createInstrument(_ instrument: LegalInstrument, by actor: Actor) async throws {
