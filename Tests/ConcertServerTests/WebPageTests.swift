@@ -79,7 +79,8 @@ struct WebPageTests {
         defer { world.remove() }
         let pages = try await world.withClient { client in
             var pages: [TestResponse] = []
-            for path in ["/operations", "/operations/\(world.operation.id)"] {
+            for path in ["/operations", "/operations/\(world.operation.id)", "/operations/\(world.operation.id)/board"]
+            {
                 pages.append(
                     try await client.execute(uri: path, method: .get, headers: TestWorld.headers(persona, json: false)))
             }
@@ -95,13 +96,17 @@ struct WebPageTests {
             #expect(pages.allSatisfy { $0.headers[.location] == "/login" })
         case .nonParticipant, .platformAdmin:
             #expect(pages[1].status == .notFound)
+            #expect(pages[2].status == .notFound)
         case .observer:
             #expect(pages[1].text.contains("Arrest in Berlin"))
+            #expect(pages[2].status == .ok)
+            #expect(!pages[2].text.contains("data-command"), "an observer gets no GO/HOLD/ABORT controls")
             #expect(pages[1].text.contains("targets and intelligence are not shown"))
         case .otherParticipantOfficer:
             #expect(pages[1].text.contains(world.sharedTarget.name))
         case .leadCoordinator, .participantOfficer:
             #expect(pages[1].text.contains(world.restrictedTarget.name))
+            #expect(pages[2].text.contains("data-command") == (persona == .leadCoordinator))
         }
     }
 }
