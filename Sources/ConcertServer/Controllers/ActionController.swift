@@ -12,12 +12,24 @@ struct ActionController {
     static func boardView(
         of actions: [Action], for actor: Actor, in operation: JointOperation, store: any Store
     ) async throws -> [Action] {
-        guard actions.contains(where: { $0.targetId != nil }) else { return actions }
+        let referenced = Set(actions.compactMap(\.targetId))
+        guard !referenced.isEmpty else { return actions }
         var readable: Set<String> = []
         if AccessPolicy.allows(actor, .viewIntelligence, in: operation) {
-            for target in try await store.encodedTargets(operationId: operation.id)
-            where AccessPolicy.allows(actor, .readRecord(target.handling), in: operation) {
-                readable.insert(target.id)
+            if referenced.count <= 32 {
+                // A field report answers with one action: read its target, not the whole operation's.
+                for id in referenced {
+                    if let target = try await store.target(id: id, operationId: operation.id),
+                        AccessPolicy.allows(actor, .readRecord(target.recordHandling), in: operation)
+                    {
+                        readable.insert(id)
+                    }
+                }
+            } else {
+                for target in try await store.encodedTargets(operationId: operation.id)
+                where AccessPolicy.allows(actor, .readRecord(target.handling), in: operation) {
+                    readable.insert(target.id)
+                }
             }
         }
         return actions.map { action in
