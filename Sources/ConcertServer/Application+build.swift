@@ -49,6 +49,7 @@ public func buildRouter(
     InstrumentController(store: store, guarded: guarded).addRoutes(to: router)
     ActionDayController(store: store, guarded: guarded).addRoutes(to: router)
     LogController(store: store, guarded: guarded).addRoutes(to: router)
+    SitrepController(store: store, guarded: guarded).addRoutes(to: router)
     LiveController(guarded: guarded, feed: LiveFeed(store: store)).addRoutes(to: router)
     WebController(
         store: store, guarded: guarded, authenticator: authenticator, secureCookies: configuration.secureCookies

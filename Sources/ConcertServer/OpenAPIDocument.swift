@@ -1654,6 +1654,340 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/api/v1/operations/{operationId}/sitreps": {
+              "get": {
+                "summary": "The operation's sitreps in the order compiled: approved ones for every participant, drafts too for the lead coordinators.",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The sitreps",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "items"
+                          ],
+                          "properties": {
+                            "items": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/Sitrep"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "post": {
+                "summary": "Compile a draft sitrep from the plan and the log since the previous approved sitrep (lead coordinator).",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "summary": {
+                            "type": "string",
+                            "maxLength": 20000
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "The draft",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Sitrep"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/operations/{operationId}/sitreps/{sitrepId}": {
+              "get": {
+                "summary": "One sitrep (a draft only for the lead coordinators).",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "sitrepId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The sitrep",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Sitrep"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "put": {
+                "summary": "Edit a draft's summary and open problems, and approve it with status 'approved' (lead coordinator). Approved sitreps do not change.",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "sitrepId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/SitrepEdit"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The sitrep",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Sitrep"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "delete": {
+                "summary": "Discard a draft (lead coordinator).",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "sitrepId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "204": {
+                    "description": "Discarded"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/operations/{operationId}/sitreps/{sitrepId}/markdown": {
+              "get": {
+                "summary": "The sitrep as Markdown, to download.",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "sitrepId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The document, with Content-Disposition: attachment",
+                    "content": {
+                      "text/markdown": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/operations/{operationId}/sitreps/{sitrepId}/html": {
+              "get": {
+                "summary": "The sitrep as a standalone HTML page, to download.",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "sitrepId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The document, with Content-Disposition: attachment",
+                    "content": {
+                      "text/html": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -2644,6 +2978,211 @@ enum OpenAPIDocument {
                   "updatedAt": {
                     "type": "string",
                     "format": "date-time"
+                  }
+                }
+              },
+              "SitrepStatus": {
+                "type": "string",
+                "enum": [
+                  "draft",
+                  "approved"
+                ]
+              },
+              "OutcomeTally": {
+                "type": "object",
+                "required": [
+                  "arrests",
+                  "serversTakenDown",
+                  "seizures"
+                ],
+                "properties": {
+                  "arrests": {
+                    "type": "integer"
+                  },
+                  "serversTakenDown": {
+                    "type": "integer"
+                  },
+                  "seizures": {
+                    "type": "integer"
+                  }
+                }
+              },
+              "Sitrep": {
+                "type": "object",
+                "description": "A situation report. Drafts are seen by the lead agency's coordinators only.",
+                "required": [
+                  "id",
+                  "operationId",
+                  "status",
+                  "compiledAt",
+                  "summary",
+                  "counters",
+                  "sincePrevious",
+                  "outcomes",
+                  "significantEvents",
+                  "openProblems",
+                  "compiledByUserId",
+                  "updatedAt"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "operationId": {
+                    "type": "string"
+                  },
+                  "number": {
+                    "type": "integer",
+                    "description": "1, 2, … among the approved sitreps; absent while a draft."
+                  },
+                  "status": {
+                    "$ref": "#/components/schemas/SitrepStatus"
+                  },
+                  "compiledAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "previousSitrepId": {
+                    "type": "string"
+                  },
+                  "periodStart": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "summary": {
+                    "type": "string"
+                  },
+                  "counters": {
+                    "type": "object",
+                    "required": [
+                      "actionsByStatus",
+                      "actionsByCountry",
+                      "outcomes"
+                    ],
+                    "properties": {
+                      "actionsByStatus": {
+                        "type": "object",
+                        "additionalProperties": {
+                          "type": "integer"
+                        }
+                      },
+                      "actionsByCountry": {
+                        "type": "object",
+                        "additionalProperties": {
+                          "type": "object",
+                          "additionalProperties": {
+                            "type": "integer"
+                          }
+                        }
+                      },
+                      "outcomes": {
+                        "$ref": "#/components/schemas/OutcomeTally"
+                      }
+                    }
+                  },
+                  "sincePrevious": {
+                    "$ref": "#/components/schemas/OutcomeTally"
+                  },
+                  "outcomes": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "actionId",
+                        "title",
+                        "country",
+                        "status"
+                      ],
+                      "properties": {
+                        "actionId": {
+                          "type": "string"
+                        },
+                        "title": {
+                          "type": "string"
+                        },
+                        "country": {
+                          "type": "string"
+                        },
+                        "status": {
+                          "$ref": "#/components/schemas/ActionStatus"
+                        },
+                        "outcome": {
+                          "$ref": "#/components/schemas/Outcome"
+                        }
+                      }
+                    }
+                  },
+                  "significantEvents": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "entryId",
+                        "text",
+                        "agencyId",
+                        "postedAt"
+                      ],
+                      "properties": {
+                        "entryId": {
+                          "type": "string"
+                        },
+                        "text": {
+                          "type": "string"
+                        },
+                        "agencyId": {
+                          "type": "string"
+                        },
+                        "postedAt": {
+                          "type": "string",
+                          "format": "date-time"
+                        }
+                      }
+                    }
+                  },
+                  "openProblems": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "compiledByUserId": {
+                    "type": "string"
+                  },
+                  "approvedByUserId": {
+                    "type": "string"
+                  },
+                  "approvedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "updatedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              },
+              "SitrepEdit": {
+                "type": "object",
+                "required": [
+                  "openProblems",
+                  "status"
+                ],
+                "properties": {
+                  "summary": {
+                    "type": "string",
+                    "maxLength": 20000
+                  },
+                  "openProblems": {
+                    "type": "array",
+                    "maxItems": 200,
+                    "items": {
+                      "type": "string",
+                      "minLength": 1,
+                      "maxLength": 1000
+                    }
+                  },
+                  "status": {
+                    "$ref": "#/components/schemas/SitrepStatus"
                   }
                 }
               }

@@ -196,6 +196,30 @@ public protocol Store: Sendable {
         _ change: @escaping @Sendable (LogEntry) throws -> LogEntry
     ) async throws -> LogEntry
 
+    // MARK: Sitreps
+
+    /// Compiles and adds a draft sitrep: `compile` sees, inside one transaction, the operation,
+    /// its actions, its log and its sitreps so far, and records `sitrep.compiled`.
+    func createSitrep(
+        operationId: String, by actor: Actor,
+        _ compile: @escaping @Sendable (JointOperation, [Action], [LogEntry], [Sitrep]) throws -> Sitrep
+    ) async throws -> Sitrep
+    /// The operation's sitreps, drafts included, in the order they were compiled.
+    func sitreps(operationId: String) async throws -> [Sitrep]
+    /// One sitrep of an operation.
+    func sitrep(id: String, operationId: String) async throws -> Sitrep?
+    /// Changes a sitrep inside one transaction; `change` sees it and all of the operation's
+    /// sitreps. Records `sitrep.approved` when it turns a draft into an approved sitrep, else
+    /// `sitrep.updated`.
+    func updateSitrep(
+        id: String, operationId: String, by actor: Actor,
+        _ change: @escaping @Sendable (Sitrep, [Sitrep]) throws -> Sitrep
+    ) async throws -> Sitrep
+    /// Deletes a sitrep and records `sitrep.discarded`; `check` sees it first and may refuse.
+    func deleteSitrep(
+        id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Sitrep) throws -> Void
+    ) async throws
+
     // MARK: Event log and audit
 
     /// Appends an audit entry for a read of handled records.

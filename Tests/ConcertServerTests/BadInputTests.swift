@@ -13,7 +13,9 @@ struct BadInputTests {
     }
 
     /// Fields that may be left out of a route's body.
-    static let optionalFields: Set<String> = ["targetId", "legalInstrumentId", "expectedDurationMinutes", "reason"]
+    static let optionalFields: Set<String> = [
+        "targetId", "legalInstrumentId", "expectedDurationMinutes", "reason", "summary",
+    ]
 
     /// Bodies that are wrong in every way a client can get them wrong, made from the valid one.
     static func badBodies(from valid: [String: Any]) -> [(String, ByteBuffer)] {

@@ -24,6 +24,14 @@ struct DemoSimulatorTests {
         #expect(done.contains { $0.outcome?.kind == .arrested })
         #expect(done.contains { $0.outcome?.kind == .serversSeized })
         #expect(failed.contains { $0.outcome?.description?.contains("moved") == true })
+        // Each failure is in the log, marked significant, and the day's first sitrep awaits approval.
+        let significant = try await store.logEntries(operationId: operation.id).filter(\.significant)
+        #expect(significant.count == failed.count)
+        let sitrep = try #require(try await store.sitreps(operationId: operation.id).last)
+        #expect(sitrep.status == .draft)
+        #expect(sitrep.significantEvents.count == failed.count)
+        #expect(sitrep.counters.outcomes.arrests == done.filter { $0.outcome?.kind == .arrested }.count)
+        #expect(sitrep.openProblems.contains { $0.hasPrefix("Failed: ") })
         #expect(try await store.verifyAuditChain().isIntact)
         #expect(try await simulator.run() == 0, "a played action day is not played again")
     }

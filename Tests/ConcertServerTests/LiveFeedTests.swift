@@ -132,7 +132,7 @@ struct LiveFeedTests {
             } else {
                 #expect(text.contains(world.sharedTarget.name))
             }
-            #expect(received.all.last == .heartbeat(sequence: 7), "catch-up ends with the sequence reached")
+            #expect(received.all.last == .heartbeat(sequence: world.head), "catch-up ends with the sequence reached")
         }
     }
 
@@ -177,7 +177,7 @@ struct LiveFeedTests {
             let anonymous = try await HTTPClient.shared.execute(HTTPClientRequest(url: base), timeout: .seconds(10))
             #expect(anonymous.status == .unauthorized)
 
-            var request = HTTPClientRequest(url: base + "?since=7")
+            var request = HTTPClientRequest(url: base + "?since=\(world.head)")
             request.headers.add(
                 name: "Authorization", value: "Bearer \(TestWorld.token(for: .otherParticipantOfficer))")
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
@@ -193,7 +193,7 @@ struct LiveFeedTests {
                 if text.contains("Burst server 0") { break }
             }
             try await writer.value
-            #expect(text.hasPrefix("id: 8\nevent: target.created\ndata: {"))
+            #expect(text.hasPrefix("id: \(world.head + 1)\nevent: target.created\ndata: {"))
         }
     }
 
@@ -207,7 +207,7 @@ struct LiveFeedTests {
             configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await application.test(.live) { client in
             let port = try #require(client.port)
-            let url = "ws://127.0.0.1:\(port)/api/v1/operations/\(world.operation.id)/live?since=7"
+            let url = "ws://127.0.0.1:\(port)/api/v1/operations/\(world.operation.id)/live?since=\(world.head)"
             let logger = Logger(label: "test")
             await #expect(throws: (any Error).self) {
                 try await WebSocketClient.connect(url: url, logger: logger) { _, _, _ in }
@@ -238,9 +238,9 @@ struct LiveFeedTests {
             }
             try await writer.value
             let texts = frames.withLock { $0 }
-            // Sequences 8 to 10 are targets, which never reach an observer; 11 is the status change.
+            // The three after the head are targets, which never reach an observer; then the status change.
             #expect(texts.count == 1, "\(texts)")
-            #expect(texts.first?.contains(#""sequence":11"#) == true)
+            #expect(texts.first?.contains(#""sequence":\#(world.head + 4)"#) == true)
             #expect(texts.first?.contains(#""status":"ready""#) == true)
             #expect(!texts.joined().contains("Burst server"))
             #expect(!texts.joined().contains(world.sharedTarget.id))

@@ -42,7 +42,7 @@ struct OperationLogTests {
             #expect(entries.last?["significant"] as? Bool == true)
 
             let feed = try await client.execute(
-                uri: "/api/v1/operations/\(world.operation.id)/live?since=7&follow=false", method: .get,
+                uri: "/api/v1/operations/\(world.operation.id)/live?since=\(world.head)&follow=false", method: .get,
                 headers: TestWorld.headers(.observer))
             #expect(feed.text.contains("event: log.posted"))
             #expect(feed.text.contains("event: log.markedSignificant"))

@@ -12,6 +12,8 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
     let statuses: [Int]
     /// A query to add to the path.
     var query = ""
+    /// Whether `{sitrepId}` is the draft sitrep rather than the approved one.
+    var onDraftSitrep = false
     /// A valid body for the route, or nil.
     let body: @Sendable (TestWorld) -> Any?
 
@@ -29,7 +31,9 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
             .replacingOccurrences(of: "{actionId}", with: world.actionB.id)
             .replacingOccurrences(of: "{instrumentId}", with: world.instrument.id)
             .replacingOccurrences(of: "{gateId}", with: "g1")
-            .replacingOccurrences(of: "{entryId}", with: world.logEntry.id) + query
+            .replacingOccurrences(of: "{entryId}", with: world.logEntry.id)
+            .replacingOccurrences(
+                of: "{sitrepId}", with: onDraftSitrep ? world.draftSitrep.id : world.approvedSitrep.id) + query
     }
 }
 
@@ -168,6 +172,35 @@ enum RouteTable {
             method: .post, template: "/api/v1/operations/{operationId}/log/{entryId}/significant",
             statuses: [200, 403, 403, 403, 404, 404, 401]
         ) { _ in ["significant": true] },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/sitreps",
+            statuses: [200, 200, 200, 200, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/sitreps",
+            statuses: [201, 403, 403, 403, 404, 404, 401]
+        ) { _ in ["summary": "Arrests in Berlin and Dallas under way."] },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/sitreps/{sitrepId}",
+            statuses: [200, 200, 200, 200, 404, 404, 401]
+        ) { _ in nil },
+        // A draft is the lead coordinator's alone: others are told it does not exist.
+        RouteCase(
+            method: .put, template: "/api/v1/operations/{operationId}/sitreps/{sitrepId}",
+            statuses: [200, 403, 403, 403, 404, 404, 401], onDraftSitrep: true
+        ) { _ in ["summary": "Edited.", "openProblems": ["Suspect in Lyon not found"], "status": "draft"] },
+        RouteCase(
+            method: .delete, template: "/api/v1/operations/{operationId}/sitreps/{sitrepId}",
+            statuses: [204, 403, 403, 403, 404, 404, 401], onDraftSitrep: true
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/sitreps/{sitrepId}/markdown",
+            statuses: [200, 200, 200, 200, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/sitreps/{sitrepId}/html",
+            statuses: [200, 200, 200, 200, 404, 404, 401]
+        ) { _ in nil },
         // The live feed in catch-up mode (follow=false), so that the response ends.
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/live",
@@ -182,15 +215,19 @@ enum RouteTable {
             world.sharedTarget.name, world.restrictedTarget.name, "192.0.2.10", "hidden-suspect", "Zacharias",
             world.sharedTarget.id, world.restrictedTarget.id, world.instrument.reference,
         ]
+        // A draft sitrep is the lead coordinator's working copy.
+        let draft = [world.draftSitrep.summary, world.draftSitrep.id]
         switch persona {
-        case .leadCoordinator, .participantOfficer:
+        case .leadCoordinator:
             return []
+        case .participantOfficer:
+            return draft
         case .otherParticipantOfficer:
-            return [world.restrictedTarget.name, "hidden-suspect", "Zacharias", world.restrictedTarget.id]
+            return [world.restrictedTarget.name, "hidden-suspect", "Zacharias", world.restrictedTarget.id] + draft
         case .observer:
-            return intelligence
+            return intelligence + draft
         case .nonParticipant, .platformAdmin, .anonymous:
-            return intelligence + [
+            return intelligence + draft + [
                 world.operation.codeName, world.operation.id, world.actionB.title, world.actionC.title,
             ]
         }

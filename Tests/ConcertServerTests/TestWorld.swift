@@ -39,6 +39,12 @@ struct TestWorld: Sendable {
     let instrument: LegalInstrument
     /// Posted by B's officer.
     let logEntry: LogEntry
+    /// SITREP 1, approved: every participant reads it.
+    let approvedSitrep: Sitrep
+    /// A draft compiled after it: only the lead coordinator sees it.
+    let draftSitrep: Sitrep
+    /// The operation's last event sequence once the world is made.
+    let head: Int64
 
     static func make() async throws -> TestWorld {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("concert-test-\(UUID())")
@@ -117,11 +123,27 @@ struct TestWorld: Sendable {
             id: Identifier.make(), operationId: operation.id, text: "Team in position in Berlin", by: officerB, now: now
         )
         try await store.createLogEntry(logEntry, by: officerB)
+        let compile = { @Sendable (summary: String) in
+            try await store.createSitrep(operationId: operation.id, by: coordinator) {
+                operation, actions, log, sitreps in
+                try Sitrep.compile(
+                    id: Identifier.make(), operation: operation, actions: actions, log: log, sitreps: sitreps,
+                    summary: summary, by: coordinator, now: now)
+            }
+        }
+        let first = try await compile("All teams briefed.")
+        let approvedSitrep = try await store.updateSitrep(id: first.id, operationId: operation.id, by: coordinator) {
+            current, all in
+            try SitrepEdit(summary: current.summary, openProblems: current.openProblems, status: .approved).apply(
+                to: current, among: all, by: coordinator, now: now)
+        }
+        let draftSitrep = try await compile("Draft in progress.")
         return TestWorld(
             store: store, directory: directory, operation: operation, lead: lead, partB: partB, partC: partC,
             observerAgency: observerAgency, outsider: outsider, users: users, sharedTarget: shared,
             restrictedTarget: restricted, actionB: actionB, actionC: actionC, instrument: instrument,
-            logEntry: logEntry)
+            logEntry: logEntry, approvedSitrep: approvedSitrep, draftSitrep: draftSitrep,
+            head: try await store.latestSequence(operationId: operation.id))
     }
 
     static func token(for persona: Persona) -> String { "test-token-\(persona.rawValue)" }

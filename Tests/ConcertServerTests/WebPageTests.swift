@@ -79,8 +79,11 @@ struct WebPageTests {
         defer { world.remove() }
         let pages = try await world.withClient { client in
             var pages: [TestResponse] = []
-            for path in ["/operations", "/operations/\(world.operation.id)", "/operations/\(world.operation.id)/board"]
-            {
+            let operation = "/operations/\(world.operation.id)"
+            for path in [
+                "/operations", operation, operation + "/board", operation + "/sitreps",
+                operation + "/sitreps/\(world.approvedSitrep.id)", operation + "/sitreps/\(world.draftSitrep.id)",
+            ] {
                 pages.append(
                     try await client.execute(uri: path, method: .get, headers: TestWorld.headers(persona, json: false)))
             }
@@ -91,12 +94,23 @@ struct WebPageTests {
                 #expect(!page.text.contains(secret), "\(persona) saw '\(secret)'")
             }
         }
+        // The sitreps: the approved one for every participant, the draft and its editing for the lead coordinator.
+        if [.leadCoordinator, .participantOfficer, .otherParticipantOfficer, .observer].contains(persona) {
+            #expect(pages[3].status == .ok)
+            #expect(pages[3].text.contains("SITREP 1"))
+            #expect(pages[3].text.contains("Draft sitrep") == (persona == .leadCoordinator))
+            #expect(pages[3].text.contains("compile-sitrep") == (persona == .leadCoordinator))
+            #expect(pages[4].text.contains("All teams briefed."))
+            #expect(pages[4].text.contains("/sitreps/\(world.approvedSitrep.id)/markdown"))
+            #expect(!pages[4].text.contains("edit-sitrep"), "an approved sitrep cannot be edited")
+            #expect(pages[5].status == (persona == .leadCoordinator ? .ok : .notFound))
+            #expect(pages[5].text.contains("edit-sitrep") == (persona == .leadCoordinator))
+        }
         switch persona {
         case .anonymous:
             #expect(pages.allSatisfy { $0.headers[.location] == "/login" })
         case .nonParticipant, .platformAdmin:
-            #expect(pages[1].status == .notFound)
-            #expect(pages[2].status == .notFound)
+            #expect(pages[1...].allSatisfy { $0.status == .notFound })
         case .observer:
             #expect(pages[1].text.contains("Arrest in Berlin"))
             #expect(pages[2].status == .ok)

@@ -3,7 +3,8 @@
 A coordinator and officers of two countries follow the demo operation in three browser
 sessions. The US officer readies an arrest, the coordinator gives GO, the officer reports the
 arrest; every board shows it within two seconds. The French officer never sees the targets
-that the US restricted to the lead agency.
+that the US restricted to the lead agency. The coordinator then compiles, edits and approves
+a sitrep, which reaches the officers' live logs.
 """
 
 import os
@@ -180,6 +181,31 @@ def test_arrest_reaches_every_board_and_restricted_targets_stay_hidden(server):
             and d.execute_script("return document.getElementById('count-arrests').textContent") == "1")
         print(f"the arrest reached all three boards in {took:.2f} s")
         assert "arrested: 1" in arrest_text(fr_officer)
+
+        # The coordinator compiles the first sitrep, edits it and approves it after a
+        # confirmation; it appears in the officers' live logs.
+        coordinator.get(coordinator.current_url.replace("/board", "/sitreps"))
+        coordinator.find_element(By.CSS_SELECTOR, "#compile-sitrep button.primary").click()
+        WebDriverWait(coordinator, 10).until(expected_conditions.presence_of_element_located((By.ID, "edit-sitrep")))
+        assert "Draft sitrep" in coordinator.page_source
+        summary = coordinator.find_element(By.ID, "summary")
+        summary.clear()
+        summary.send_keys("First arrest in the United States.")
+        coordinator.execute_script(
+            "var button = document.querySelector('#edit-sitrep button[value=approved]');"
+            "setTimeout(function () { button.click(); }, 0);")
+        WebDriverWait(coordinator, 5).until(expected_conditions.alert_is_present())
+        coordinator.switch_to.alert.accept()
+        # The page reloads; read it in one script call so that no element goes stale.
+        WebDriverWait(coordinator, 10).until(
+            lambda d: "SPARKLER — SITREP 1" in d.execute_script("var h = document.querySelector('h1'); return h ? h.textContent : '';"))
+        page = coordinator.page_source
+        assert "First arrest in the United States." in page
+        assert '<th scope="row">Arrests</th><td>1</td><td>1</td>' in page
+        assert not coordinator.find_elements(By.ID, "edit-sitrep")
+        took = wait_everywhere(
+            [us_officer, fr_officer], lambda d: "SITREP 1" in d.execute_script("return document.getElementById('log').textContent"))
+        print(f"the approved sitrep reached both officers' boards in {took:.2f} s")
     finally:
         for driver in (coordinator, us_officer, fr_officer):
             driver.quit()

@@ -30,3 +30,19 @@ extension String {
         trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
+
+/// Turns the names the API uses into words people read.
+public enum Wording {
+    /// `serverTakedown` → `server takedown`.
+    public static func words(_ identifier: String) -> String {
+        var result = ""
+        for character in identifier {
+            if character.isUppercase {
+                result += " " + character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+}

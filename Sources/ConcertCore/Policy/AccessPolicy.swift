@@ -58,6 +58,8 @@ public enum Permission: Sendable, Equatable {
     case postLogEntry
     /// Mark a log entry significant (or not).
     case markSignificant
+    /// Compile, edit, approve or discard sitreps, and read drafts.
+    case manageSitreps
 }
 
 /// Why the policy refused.
@@ -131,7 +133,7 @@ public enum AccessPolicy {
             return record.originatorAgencyId == actor.agencyId
                 ? .success(())
                 : .failure(.forbidden("Only the agency that recorded it may change or delete this record."))
-        case .inviteAgency, .setHHour, .changePlan, .controlActionDay, .markSignificant:
+        case .inviteAgency, .setHHour, .changePlan, .controlActionDay, .markSignificant, .manageSitreps:
             return isLeadCoordinator
                 ? .success(()) : .failure(.forbidden("Only a coordinator of the lead agency may do this."))
         case .manageInstruments:

@@ -59,6 +59,20 @@ public struct DemoSimulator: Sendable {
             try await Task.sleep(for: step)
         }
 
+        /// A log entry from the field that the coordinator marks significant, as on a real day.
+        func significant(_ text: String, by author: Actor) async throws {
+            let entry = try LogEntry.make(
+                id: Identifier.make(), operationId: operation.id, text: text, by: author, now: ConcertJSON.now())
+            try await store.createLogEntry(entry, by: author)
+            _ = try await store.updateLogEntry(
+                id: entry.id, operationId: operation.id, by: coordinator, eventKind: "log.markedSignificant"
+            ) { entry in
+                var entry = entry
+                entry.significant = true
+                return entry
+            }
+        }
+
         for action in chosen { try await report(action, StatusChange(status: .ready)) }
         _ = try await store.updateActionDay(operationId: operation.id, by: coordinator, eventKind: "operation.go") {
             operation, actions in
@@ -93,6 +107,18 @@ public struct DemoSimulator: Sendable {
                     outcome: Outcome(kind: .itemsSeized, count: 3, description: "2 laptops, 1 phone"))
             }
             try await report(action, outcome)
+            if outcome.status == .failed, let description = outcome.outcome?.description {
+                try await significant(
+                    "\(action.title): \(description).", by: officers[action.executingAgencyId] ?? coordinator)
+            }
+        }
+        // The coordinator's first sitrep of the day waits as a draft to be edited and approved.
+        _ = try await store.createSitrep(operationId: operation.id, by: coordinator) {
+            operation, actions, log, sitreps in
+            try Sitrep.compile(
+                id: Identifier.make(), operation: operation, actions: actions, log: log, sitreps: sitreps,
+                summary: "Action day under way: first results from the field.", by: coordinator,
+                now: ConcertJSON.now())
         }
         return reports
     }

@@ -20,7 +20,8 @@ public enum FeedMessage: Sendable, Equatable {
 /// Decides, event by event, what one subscriber may see of an operation's log, through the
 /// access policy: targets by their handling and distribution (never for observers), actions
 /// with their target link only where that target is readable, instruments only for those who
-/// see intelligence. A kind it does not know is withheld.
+/// see intelligence, sitreps once approved (drafts to the lead coordinators). A kind it does
+/// not know is withheld.
 struct FeedFilter {
     let actor: Actor
     var operation: JointOperation
@@ -70,6 +71,13 @@ struct FeedFilter {
             data = try ConcertJSON.encodeToString(action)
         case let kind where kind.hasPrefix("log."):
             // The log is part of the board: every participant follows it.
+            data = event.payload
+        case "sitrep.approved":
+            // An approved sitrep goes to every participant; it holds no target details.
+            data = event.payload
+        case let kind where kind.hasPrefix("sitrep."):
+            // Drafts are the lead coordinators' working copies.
+            guard AccessPolicy.allows(actor, .manageSitreps, in: operation) else { return nil }
             data = event.payload
         case let kind where kind.hasPrefix("instrument."):
             guard AccessPolicy.allows(actor, .viewIntelligence, in: operation) else { return nil }

@@ -195,6 +195,7 @@ enum StaticAssets {
             var who = (agencies[event.actorAgencyId] || {}).name || "";
             var what = event.kind.replace(".", " ").replace(/([A-Z])/g, " $1").toLowerCase();
             var subject = event.data && (event.data.title || event.data.name || event.data.codeName || event.data.text) || "";
+            if (event.kind === "sitrep.approved") { subject = "SITREP " + event.data.number; }
             item.appendChild(text("strong", time.toISOString().substring(11, 19) + " UTC "));
             var status = event.kind === "action.statusChanged" && event.data ? " → " + (labels[event.data.status] || event.data.status) : "";
             item.appendChild(document.createTextNode(what + (subject ? ": " + subject : "") + status + (who ? " — " + who : "")));
@@ -210,7 +211,7 @@ enum StaticAssets {
             ["action.created", "action.updated", "action.statusChanged", "action.gateChecked", "action.overdue",
              "operation.go", "operation.hold", "operation.resume", "operation.abort", "operation.hHourSet",
              "target.created", "target.updated", "target.deleted", "instrument.created", "instrument.updated",
-             "log.posted", "log.markedSignificant", "reconnect"
+             "log.posted", "log.markedSignificant", "sitrep.approved", "reconnect"
             ].forEach(function (kind) {
               source.addEventListener(kind, function (message) {
                 var event = JSON.parse(message.data);
@@ -259,6 +260,63 @@ enum StaticAssets {
           setInterval(tick, 1000);
           // Redraw now and then so that actions become overdue on screen as time passes.
           setInterval(render, 30000);
+        })();
+        """
+
+    /// The sitrep pages: compile, save, approve (after a confirmation) and discard through the API.
+    static let sitrepScript = """
+        (function () {
+          function showMessage(text) {
+            var element = document.getElementById("message");
+            element.textContent = text;
+            element.hidden = !text;
+          }
+          function request(method, path, body) {
+            return fetch(path, {
+              method: method, credentials: "same-origin",
+              headers: body === undefined ? {} : { "Content-Type": "application/json" },
+              body: body === undefined ? undefined : JSON.stringify(body)
+            }).then(function (response) {
+              if (response.status === 204) { return null; }
+              return response.json().then(function (data) {
+                if (!response.ok) { throw new Error(data.detail || response.statusText); }
+                return data;
+              });
+            });
+          }
+          var compile = document.getElementById("compile-sitrep");
+          if (compile) {
+            compile.addEventListener("submit", function (event) {
+              event.preventDefault();
+              var api = "/api/v1/operations/" + compile.dataset.operation + "/sitreps";
+              request("POST", api, {}).then(function (sitrep) {
+                window.location.href = "/operations/" + compile.dataset.operation + "/sitreps/" + sitrep.id;
+              }).catch(function (error) { showMessage(error.message); });
+            });
+          }
+          var edit = document.getElementById("edit-sitrep");
+          if (edit) {
+            var api = "/api/v1/operations/" + edit.dataset.operation + "/sitreps/" + edit.dataset.sitrep;
+            edit.addEventListener("submit", function (event) {
+              event.preventDefault();
+              var status = event.submitter ? event.submitter.value : "draft";
+              if (status === "approved" &&
+                  !window.confirm("Approve this sitrep? It is numbered, sent to every participant and cannot change afterwards.")) {
+                return;
+              }
+              var problems = document.getElementById("open-problems").value.split("\\n")
+                .map(function (line) { return line.trim(); }).filter(function (line) { return line; });
+              request("PUT", api, { summary: document.getElementById("summary").value, openProblems: problems, status: status })
+                .then(function () { window.location.reload(); })
+                .catch(function (error) { showMessage(error.message); });
+            });
+            document.getElementById("discard-sitrep").addEventListener("click", function () {
+              if (!window.confirm("Discard this draft?")) { return; }
+              request("DELETE", api).then(function () {
+                window.location.href = "/operations/" + edit.dataset.operation + "/sitreps";
+              }).catch(function (error) { showMessage(error.message); });
+            });
+          }
         })();
         """
 

@@ -133,7 +133,7 @@ enum Templates {
         "board": """
         <div id="board" data-operation="{{operationId}}" data-since="{{since}}" data-agency="{{agencyId}}"
              data-lead="{{isLeadCoordinator}}" data-hhour="{{hHourISO}}">
-          <p><a href="/operations/{{operationId}}">← {{codeName}}</a></p>
+          <p><a href="/operations/{{operationId}}">← {{codeName}}</a> · <a href="/operations/{{operationId}}/sitreps">Sitreps</a></p>
           <div id="hold-banner" class="hold-banner" role="alert" hidden>ON HOLD — no action may start. <span id="hold-reason"></span></div>
           <div id="abort-banner" class="hold-banner aborted" role="alert" hidden>ABORTED — the action day is over.</div>
           <header class="board-head">
@@ -171,6 +171,52 @@ enum Templates {
           </div>
         </div>
         <script src="/static/board.js"></script>
+        """,
+        "sitreps": """
+        <p><a href="/operations/{{operationId}}">← {{codeName}}</a> · <a href="/operations/{{operationId}}/board">Live board</a></p>
+        <h1>{{codeName}} — situation reports</h1>
+        {{#canManage}}
+        <form id="compile-sitrep" class="card" data-operation="{{operationId}}">
+          <p>A new sitrep compiles the counters, the actions finished and the significant log entries since the previous approved sitrep, and the open problems. You edit it before approving it.</p>
+          <button type="submit" class="primary">Compile a new sitrep</button>
+        </form>
+        {{/canManage}}
+        {{^hasSitreps}}<p class="muted">No sitrep yet.</p>{{/hasSitreps}}
+        {{#hasSitreps}}
+        <table>
+          <thead><tr><th>Sitrep</th><th>Status</th><th>Compiled (UTC)</th><th>Arrests</th><th>Servers down</th><th>Seizures</th></tr></thead>
+          <tbody>
+          {{#sitreps}}
+          <tr><td><a href="/operations/{{operationId}}/sitreps/{{id}}">{{heading}}</a></td><td>{{status}}</td><td>{{compiledUTC}}</td><td>{{arrests}}</td><td>{{servers}}</td><td>{{seizures}}</td></tr>
+          {{/sitreps}}
+          </tbody>
+        </table>
+        {{/hasSitreps}}
+        <p id="message" class="error" role="status" hidden></p>
+        <script src="/static/sitrep.js"></script>
+        """,
+        "sitrep": """
+        <p><a href="/operations/{{operationId}}/sitreps">← {{codeName}} sitreps</a> · <a href="/operations/{{operationId}}/board">Live board</a></p>
+        <p>Download: <a href="/api/v1/operations/{{operationId}}/sitreps/{{sitrepId}}/markdown">Markdown</a> · <a href="/api/v1/operations/{{operationId}}/sitreps/{{sitrepId}}/html">HTML</a></p>
+        {{#editable}}
+        <form id="edit-sitrep" class="card" data-operation="{{operationId}}" data-sitrep="{{sitrepId}}">
+          <h2>Edit and approve</h2>
+          <label for="summary">Summary</label>
+          <textarea id="summary" name="summary" rows="6">{{summary}}</textarea>
+          <label for="open-problems">Open problems, one per line</label>
+          <textarea id="open-problems" name="openProblems" rows="8">{{openProblems}}</textarea>
+          <div class="buttons">
+            <button type="submit" name="status" value="draft">Save draft</button>
+            <button type="submit" name="status" value="approved" class="primary">Approve and send to every participant</button>
+            <button type="button" id="discard-sitrep">Discard draft</button>
+          </div>
+        </form>
+        {{/editable}}
+        <article class="sitrep card">
+        {{{document}}}
+        </article>
+        <p id="message" class="error" role="status" hidden></p>
+        <script src="/static/sitrep.js"></script>
         """,
         "error": """
         <section class="card narrow">

@@ -52,6 +52,57 @@ struct WebController {
             }
             return try await page("board", title: "\(operation.codeName) board", values: values, context: context)
         }
+        router.get("/static/sitrep.js") { _, _ in
+            Self.asset(StaticAssets.sitrepScript, type: "text/javascript; charset=utf-8")
+        }
+        router.get("/operations/:operationId/sitreps") { _, context in
+            guard context.user != nil else { return Response.redirect(to: "/login") }
+            let actor = try context.requireActor()
+            guard
+                let operation = try? await guarded.operation(
+                    try context.parameters.requireIdentifier("operationId"), for: actor, .viewBoard)
+            else {
+                return try await operationNotFound(context: context)
+            }
+            let canManage = AccessPolicy.allows(actor, .manageSitreps, in: operation)
+            let rows: [[String: Any]] = try await store.sitreps(operationId: operation.id).reversed()
+                .filter { canManage || $0.status == .approved }
+                .map { sitrep in
+                    [
+                        "id": sitrep.id, "heading": sitrep.heading, "status": sitrep.status.rawValue,
+                        "compiledUTC": Self.utc(sitrep.compiledAt), "arrests": sitrep.sincePrevious.arrests,
+                        "servers": sitrep.sincePrevious.serversTakenDown, "seizures": sitrep.sincePrevious.seizures,
+                    ]
+                }
+            return try await page(
+                "sitreps", title: "\(operation.codeName) sitreps",
+                values: [
+                    "operationId": operation.id, "codeName": operation.codeName, "canManage": canManage,
+                    "sitreps": rows, "hasSitreps": !rows.isEmpty,
+                ], context: context)
+        }
+        router.get("/operations/:operationId/sitreps/:sitrepId") { _, context in
+            guard context.user != nil else { return Response.redirect(to: "/login") }
+            let actor = try context.requireActor()
+            let sitreps = SitrepController(store: store, guarded: guarded)
+            let found: (JointOperation, Sitrep)? = try? await {
+                let operation = try await guarded.operation(
+                    try context.parameters.requireIdentifier("operationId"), for: actor, .viewBoard)
+                let sitrep = try await sitreps.readableSitrep(
+                    try context.parameters.requireIdentifier("sitrepId"), of: operation, for: actor)
+                return (operation, sitrep)
+            }()
+            guard let (operation, sitrep) = found else { return try await operationNotFound(context: context) }
+            let document = try await sitreps.document(sitrep, of: operation)
+            return try await page(
+                "sitrep", title: "\(operation.codeName) \(sitrep.heading)",
+                values: [
+                    "operationId": operation.id, "codeName": operation.codeName, "sitrepId": sitrep.id,
+                    "editable": sitrep.status == .draft && AccessPolicy.allows(actor, .manageSitreps, in: operation),
+                    "summary": sitrep.summary, "openProblems": sitrep.openProblems.joined(separator: "\n"),
+                    "document": document.htmlBody,
+                ], context: context)
+        }
         router.get("/") { _, context in
             Response.redirect(to: context.user == nil ? "/login" : "/operations")
         }
@@ -283,17 +334,7 @@ struct WebController {
     }
 
     /// `serverTakedown` → `server takedown`.
-    static func words(_ identifier: String) -> String {
-        var result = ""
-        for character in identifier {
-            if character.isUppercase {
-                result += " " + character.lowercased()
-            } else {
-                result.append(character)
-            }
-        }
-        return result
-    }
+    static func words(_ identifier: String) -> String { Wording.words(identifier) }
 
     static func utc(_ date: Date) -> String {
         let formatter = DateFormatter()

@@ -111,6 +111,17 @@ enum SQLiteSchema {
                     CREATE INDEX log_entry_by_operation ON log_entry(operation_id);
                     """)
         }
+        migrator.registerMigration("v4: sitreps") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sitrep (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        operation_id TEXT NOT NULL REFERENCES operation(id),
+                        json TEXT NOT NULL
+                    );
+                    CREATE INDEX sitrep_by_operation ON sitrep(operation_id);
+                    """)
+        }
         return migrator
     }
 }

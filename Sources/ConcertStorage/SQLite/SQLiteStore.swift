@@ -314,10 +314,17 @@ public struct SQLiteStore: Store {
         _ type: Record.Type, from table: String, operationId: String, orderedBy order: String
     ) async throws -> [Record] {
         try await pool.read { db in
-            try String.fetchAll(
-                db, sql: "SELECT json FROM \(table) WHERE operation_id = ? ORDER BY \(order)", arguments: [operationId]
-            ).map { try ConcertJSON.decode(type, from: $0) }
+            try Self.fetchDocuments(type, from: table, operationId: operationId, orderedBy: order, in: db)
         }
+    }
+
+    /// Every record of an operation from such a table, inside the caller's transaction.
+    private static func fetchDocuments<Record: Decodable>(
+        _ type: Record.Type, from table: String, operationId: String, orderedBy order: String, in db: Database
+    ) throws -> [Record] {
+        try String.fetchAll(
+            db, sql: "SELECT json FROM \(table) WHERE operation_id = ? ORDER BY \(order)", arguments: [operationId]
+        ).map { try ConcertJSON.decode(type, from: $0) }
     }
 
     // MARK: Targets
@@ -569,10 +576,8 @@ public struct SQLiteStore: Store {
             guard let operation = try Self.fetchOperation(id: operationId, in: db) else {
                 throw StoreError.notFound("No such operation.")
             }
-            let actions = try String.fetchAll(
-                db, sql: "SELECT json FROM action WHERE operation_id = ? ORDER BY offset_minutes, rowid",
-                arguments: [operationId]
-            ).map { try ConcertJSON.decode(Action.self, from: $0) }
+            let actions = try Self.fetchDocuments(
+                Action.self, from: "action", operationId: operationId, orderedBy: "offset_minutes, rowid", in: db)
             let (updated, changed) = try change(operation, actions)
             let json = try ConcertJSON.encodeToString(updated)
             try db.execute(sql: "UPDATE operation SET json = ? WHERE id = ?", arguments: [json, operationId])
@@ -623,6 +628,82 @@ public struct SQLiteStore: Store {
             try db.execute(sql: "UPDATE log_entry SET json = ? WHERE id = ?", arguments: [json, id])
             try Self.append(EventDraft(operationId: operationId, actor: actor, kind: eventKind, payload: json), in: db)
             return updated
+        }
+    }
+
+    // MARK: Sitreps
+
+    public func createSitrep(
+        operationId: String, by actor: Actor,
+        _ compile: @escaping @Sendable (JointOperation, [Action], [LogEntry], [Sitrep]) throws -> Sitrep
+    ) async throws -> Sitrep {
+        try await commit(operationId: operationId) { db in
+            guard let operation = try Self.fetchOperation(id: operationId, in: db) else {
+                throw StoreError.notFound("No such operation.")
+            }
+            let sitrep = try compile(
+                operation,
+                try Self.fetchDocuments(
+                    Action.self, from: "action", operationId: operationId, orderedBy: "offset_minutes, rowid", in: db),
+                try Self.fetchDocuments(
+                    LogEntry.self, from: "log_entry", operationId: operationId, orderedBy: "rowid", in: db),
+                try Self.fetchDocuments(
+                    Sitrep.self, from: "sitrep", operationId: operationId, orderedBy: "rowid", in: db)
+            )
+            let json = try ConcertJSON.encodeToString(sitrep)
+            try db.execute(
+                sql: "INSERT INTO sitrep (id, operation_id, json) VALUES (?, ?, ?)",
+                arguments: [sitrep.id, operationId, json])
+            try Self.append(
+                EventDraft(operationId: operationId, actor: actor, kind: "sitrep.compiled", payload: json), in: db)
+            return sitrep
+        }
+    }
+
+    public func sitreps(operationId: String) async throws -> [Sitrep] {
+        try await fetchDocuments(Sitrep.self, from: "sitrep", operationId: operationId, orderedBy: "rowid")
+    }
+
+    public func sitrep(id: String, operationId: String) async throws -> Sitrep? {
+        try await pool.read { db in
+            try Self.fetchDocument(Sitrep.self, from: "sitrep", id: id, operationId: operationId, in: db)
+        }
+    }
+
+    public func updateSitrep(
+        id: String, operationId: String, by actor: Actor,
+        _ change: @escaping @Sendable (Sitrep, [Sitrep]) throws -> Sitrep
+    ) async throws -> Sitrep {
+        try await commit(operationId: operationId) { db in
+            let all = try Self.fetchDocuments(
+                Sitrep.self, from: "sitrep", operationId: operationId, orderedBy: "rowid", in: db)
+            guard let current = all.first(where: { $0.id == id }) else {
+                throw StoreError.notFound("No such sitrep.")
+            }
+            let updated = try change(current, all)
+            let json = try ConcertJSON.encodeToString(updated)
+            try db.execute(sql: "UPDATE sitrep SET json = ? WHERE id = ?", arguments: [json, id])
+            let kind = current.status == .draft && updated.status == .approved ? "sitrep.approved" : "sitrep.updated"
+            try Self.append(EventDraft(operationId: operationId, actor: actor, kind: kind, payload: json), in: db)
+            return updated
+        }
+    }
+
+    public func deleteSitrep(
+        id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Sitrep) throws -> Void
+    ) async throws {
+        try await commit(operationId: operationId) { db in
+            guard
+                let current = try Self.fetchDocument(
+                    Sitrep.self, from: "sitrep", id: id, operationId: operationId, in: db)
+            else { throw StoreError.notFound("No such sitrep.") }
+            try check(current)
+            try db.execute(sql: "DELETE FROM sitrep WHERE id = ?", arguments: [id])
+            try Self.append(
+                EventDraft(
+                    operationId: operationId, actor: actor, kind: "sitrep.discarded",
+                    payload: try ConcertJSON.encodeToString(["id": id])),
+                in: db)
         }
     }
 

@@ -1,0 +1,213 @@
+import Foundation
+
+/// A sitrep written out for people: as Markdown to paste into a report, or as a standalone
+/// HTML page to print or send. Both say the same thing in the same order.
+public struct SitrepDocument: Sendable {
+    public let sitrep: Sitrep
+    /// The operation's code name.
+    public let codeName: String
+    /// Agency names by id, for the significant events.
+    public let agencyNames: [String: String]
+
+    /// Creates a document.
+    public init(sitrep: Sitrep, codeName: String, agencyNames: [String: String]) {
+        self.sitrep = sitrep
+        self.codeName = codeName
+        self.agencyNames = agencyNames
+    }
+
+    /// A file name such as `SPARKLER-sitrep-3.md`.
+    public func fileName(extension fileExtension: String) -> String {
+        let safeCodeName = codeName.unicodeScalars.map {
+            CharacterSet.alphanumerics.contains($0) && $0.isASCII ? String($0) : "-"
+        }.joined()
+        return "\(safeCodeName)-sitrep-\(sitrep.number.map(String.init) ?? "draft").\(fileExtension)"
+    }
+
+    /// One section of the document: a heading and its lines.
+    struct Section {
+        var heading: String
+        var paragraphs: [String] = []
+        var items: [String] = []
+        var table: (header: [String], rows: [[String]])?
+    }
+
+    var title: String { "\(codeName) — \(sitrep.heading)" }
+
+    var sections: [Section] {
+        var sections: [Section] = []
+        var period = Section(heading: "Period")
+        let end = ConcertJSON.formatTimestamp(sitrep.compiledAt)
+        period.paragraphs.append(
+            sitrep.periodStart.map { "From \(ConcertJSON.formatTimestamp($0)) to \(end) (UTC)." }
+                ?? "From the start of the operation to \(end) (UTC).")
+        if let approvedAt = sitrep.approvedAt {
+            period.paragraphs.append("Approved at \(ConcertJSON.formatTimestamp(approvedAt)) (UTC).")
+        } else {
+            period.paragraphs.append("Draft: not approved yet.")
+        }
+        sections.append(period)
+        if !sitrep.summary.isEmpty {
+            sections.append(
+                Section(
+                    heading: "Summary",
+                    paragraphs: sitrep.summary.components(separatedBy: "\n\n").map(Self.oneLine).filter {
+                        !$0.isEmpty
+                    }))
+        }
+        let total = sitrep.counters.outcomes
+        let new = sitrep.sincePrevious
+        sections.append(
+            Section(
+                heading: "Results",
+                table: (
+                    ["", "Since the previous sitrep", "In all"],
+                    [
+                        ["Arrests", "\(new.arrests)", "\(total.arrests)"],
+                        ["Servers taken down", "\(new.serversTakenDown)", "\(total.serversTakenDown)"],
+                        ["Seizures", "\(new.seizures)", "\(total.seizures)"],
+                    ]
+                )))
+        let statuses = ActionStatus.allCases.map(\.rawValue)
+        var rows = sitrep.counters.actionsByCountry.sorted { $0.key < $1.key }.map { country, counts in
+            [country] + statuses.map { "\(counts[$0] ?? 0)" }
+        }
+        rows.append(["All"] + statuses.map { "\(sitrep.counters.actionsByStatus[$0] ?? 0)" })
+        sections.append(
+            Section(heading: "Actions by country and status", table: (["Country"] + statuses.map(Wording.words), rows)))
+        sections.append(
+            Section(
+                heading: "Actions finished since the previous sitrep",
+                items: sitrep.outcomes.isEmpty
+                    ? ["None."]
+                    : sitrep.outcomes.map { outcome in
+                        var line =
+                            "\(outcome.country) · \(Self.oneLine(outcome.title)) — \(Wording.words(outcome.status.rawValue))"
+                        if let result = outcome.outcome {
+                            line += ": " + Wording.words(result.kind.rawValue)
+                            if let count = result.count { line += " \(count)" }
+                            if let description = result.description { line += " (\(Self.oneLine(description)))" }
+                        }
+                        return line
+                    }))
+        sections.append(
+            Section(
+                heading: "Significant events",
+                items: sitrep.significantEvents.isEmpty
+                    ? ["None."]
+                    : sitrep.significantEvents.map {
+                        "\(ConcertJSON.formatTimestamp($0.postedAt)) · \(agencyNames[$0.agencyId] ?? $0.agencyId): "
+                            + Self.oneLine($0.text)
+                    }))
+        sections.append(
+            Section(
+                heading: "Open problems",
+                items: sitrep.openProblems.isEmpty ? ["None."] : sitrep.openProblems.map(Self.oneLine)))
+        return sections
+    }
+
+    /// The sitrep as Markdown. Text people wrote is escaped so that it reads as they wrote it.
+    public var markdown: String {
+        var lines = ["# \(Self.escapeMarkdown(title))", ""]
+        for section in sections {
+            lines.append("## \(section.heading)")
+            lines.append("")
+            for paragraph in section.paragraphs {
+                lines.append(Self.escapeMarkdown(paragraph))
+                lines.append("")
+            }
+            if let table = section.table {
+                lines.append("| " + table.header.map(Self.escapeMarkdown).joined(separator: " | ") + " |")
+                lines.append("|" + table.header.map { _ in " --- |" }.joined())
+                for row in table.rows {
+                    lines.append("| " + row.map(Self.escapeMarkdown).joined(separator: " | ") + " |")
+                }
+                lines.append("")
+            }
+            if !section.items.isEmpty {
+                lines += section.items.map { "- " + Self.escapeMarkdown($0) }
+                lines.append("")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The sitrep as a standalone HTML page, every piece of text escaped.
+    public var html: String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <title>\(Self.escapeHTML(title))</title>
+        <style>
+        body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; line-height: 1.4; }
+        table { border-collapse: collapse; } th, td { border: 1px solid #999; padding: 0.2rem 0.5rem; }
+        td { text-align: right; }
+        </style>
+        </head>
+        <body>
+        \(htmlBody)</body>
+        </html>
+
+        """
+    }
+
+    /// The sitrep's content as HTML to place inside a page, every piece of text escaped.
+    public var htmlBody: String {
+        var body = "<h1>\(Self.escapeHTML(title))</h1>\n"
+        for section in sections {
+            body += "<h2>\(Self.escapeHTML(section.heading))</h2>\n"
+            for paragraph in section.paragraphs { body += "<p>\(Self.escapeHTML(paragraph))</p>\n" }
+            if let table = section.table {
+                body += "<table>\n<thead><tr>"
+                body += table.header.map { "<th scope=\"col\">\(Self.escapeHTML($0))</th>" }.joined()
+                body += "</tr></thead>\n<tbody>\n"
+                for row in table.rows {
+                    body += "<tr><th scope=\"row\">\(Self.escapeHTML(row[0]))</th>"
+                    body += row.dropFirst().map { "<td>\(Self.escapeHTML($0))</td>" }.joined() + "</tr>\n"
+                }
+                body += "</tbody>\n</table>\n"
+            }
+            if !section.items.isEmpty {
+                body += "<ul>\n" + section.items.map { "<li>\(Self.escapeHTML($0))</li>\n" }.joined() + "</ul>\n"
+            }
+        }
+        return body
+    }
+
+    /// Text on one line, for list items and table cells.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(
+            separator: " "
+        ).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Escapes the characters Markdown would read as markup.
+    public static func escapeMarkdown(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if "\\`*_[]<>#|~".contains(character) { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+
+    /// Escapes text for HTML content and attribute values.
+    public static func escapeHTML(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
+}
