@@ -11,6 +11,18 @@ import Hummingbird
 //    process start to the first 200 from GET /api/v1/health. Target: under 2 s.
 // 2. GET /api/v1/operations/{id}/targets for an operation with 10,000 targets, over HTTP on
 //    127.0.0.1, one request at a time: median and tail latency. Target: median under 20 ms.
+// 3. The live feed's fan-out to 1,000 WebSocket subscribers, one status change at a time,
+//    next to Redis pub/sub with as many subscribers (FanOut.swift). Target: p99 under 25 ms and
+//    at most twice Redis's p99.
+// 4. The server's resident memory per idle live subscriber. Target: under 30 KB.
+//
+// `ConcertBenchmarks foundation|live` runs one group; no argument runs them all.
+
+/// Prints a line at once, also into a pipe or a file, so that a long run shows its progress.
+func show(_ line: String) {
+    print(line)
+    fflush(nil)
+}
 
 func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
     sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded()))]
@@ -48,10 +60,7 @@ func timeDemoStart(in folder: URL) async throws -> Double {
     process.standardError = FileHandle.nullDevice
     let start = Date()
     try process.run()
-    defer {
-        process.terminate()
-        process.waitUntilExit()
-    }
+    defer { stopProcess(process) }
     while Date().timeIntervalSince(start) < 30 {
         if let (status, _) = try? await get("http://127.0.0.1:\(port)/api/v1/health"), status == 200 {
             return Date().timeIntervalSince(start)
@@ -62,25 +71,25 @@ func timeDemoStart(in folder: URL) async throws -> Double {
 }
 
 func benchmarkDemoStart() async throws {
-    print("== concert demo: time from start to the first answer of GET /api/v1/health (target < 2 s)")
+    show("== concert demo: time from start to the first answer of GET /api/v1/health (target < 2 s)")
     let folder = try scratchFolder("demo")
     defer { try? FileManager.default.removeItem(at: folder) }
     let first = try await timeDemoStart(in: folder)
-    print(String(format: "   empty folder (creates and seeds the demo): %.3f s", first))
+    show(String(format: "   empty folder (creates and seeds the demo): %.3f s", first))
     var again: [Double] = []
     for _ in 0..<5 { again.append(try await timeDemoStart(in: folder)) }
     again.sort()
-    print(String(format: "   existing demo database, median of 5:        %.3f s", percentile(again, 0.5)))
+    show(String(format: "   existing demo database, median of 5:        %.3f s", percentile(again, 0.5)))
 }
 
 func benchmarkTargetList(count: Int, requests: Int) async throws {
-    print("== GET /api/v1/operations/{id}/targets with \(count) targets over HTTP (target: median < 20 ms)")
+    show("== GET /api/v1/operations/{id}/targets with \(count) targets over HTTP (target: median < 20 ms)")
     let folder = try scratchFolder("targets")
     defer {
         if ProcessInfo.processInfo.environment["CONCERT_BENCH_KEEP"] == nil {
             try? FileManager.default.removeItem(at: folder)
         } else {
-            print("   kept \(folder.path)")
+            show("   kept \(folder.path)")
         }
     }
     let store = try SQLiteStore(path: folder.appendingPathComponent("bench.sqlite").path)
@@ -112,7 +121,7 @@ func benchmarkTargetList(count: Int, requests: Int) async throws {
             defaultCountry: "NL", createdAt: ConcertJSON.now(), now: ConcertJSON.now())
         try await store.createTarget(target, by: actor)
     }
-    print(
+    show(
         String(format: "   seeded %d targets through the store in %.1f s", count, Date().timeIntervalSince(seedStart)))
 
     let port = freePort()
@@ -157,11 +166,22 @@ func timeRequest(_ url: String, token: String, expectedBytes: Int?) async throws
 
 func report(_ name: String, _ latencies: [Double], bytes: Int) {
     let sorted = latencies.sorted()
-    print(
+    show(
         String(
             format: "   %@: %d requests of %.1f MiB: median %.2f ms, p90 %.2f ms, p99 %.2f ms", name, sorted.count,
             Double(bytes) / 1_048_576, percentile(sorted, 0.5), percentile(sorted, 0.9), percentile(sorted, 0.99)))
 }
 
-try await benchmarkDemoStart()
-try await benchmarkTargetList(count: 10_000, requests: 200)
+let group = CommandLine.arguments.dropFirst().first ?? "all"
+if group == "all" || group == "foundation" {
+    try await benchmarkDemoStart()
+    try await benchmarkTargetList(count: 10_000, requests: 200)
+}
+if group == "all" || group == "live" {
+    // Fewer for a quick look: CONCERT_BENCH_SUBSCRIBERS=100 CONCERT_BENCH_CHANGES=100.
+    let environment = ProcessInfo.processInfo.environment
+    let subscribers = environment["CONCERT_BENCH_SUBSCRIBERS"].flatMap { Int($0) } ?? 1_000
+    let changes = environment["CONCERT_BENCH_CHANGES"].flatMap { Int($0) } ?? 1_000
+    try await benchmarkFanOut(subscribers: subscribers, changes: changes)
+    try await benchmarkIdleSubscriberMemory(subscribers: subscribers)
+}

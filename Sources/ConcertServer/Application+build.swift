@@ -29,8 +29,11 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// Builds the router with every route of Concert: the REST API under `/api/v1` and the web pages.
+///
+/// `liveFeed` serves the event stream; pass the one the WebSocket router uses so that both
+/// share one read of the log per commit.
 public func buildRouter(
-    store: any Store, configuration: ServerConfiguration = .init()
+    store: any Store, configuration: ServerConfiguration = .init(), liveFeed: LiveFeed? = nil
 ) -> Router<
     ConcertRequestContext
 > {
@@ -50,7 +53,7 @@ public func buildRouter(
     ActionDayController(store: store, guarded: guarded).addRoutes(to: router)
     LogController(store: store, guarded: guarded).addRoutes(to: router)
     SitrepController(store: store, guarded: guarded).addRoutes(to: router)
-    LiveController(guarded: guarded, feed: LiveFeed(store: store)).addRoutes(to: router)
+    LiveController(guarded: guarded, feed: liveFeed ?? LiveFeed(store: store)).addRoutes(to: router)
     WebController(
         store: store, guarded: guarded, authenticator: authenticator, secureCookies: configuration.secureCookies
     ).addRoutes(to: router)
@@ -62,10 +65,11 @@ public func buildApplication(
     store: any Store, configuration: ServerConfiguration = .init(), logger: Logger? = nil,
     onServerRunning: @escaping @Sendable () async -> Void = {}
 ) -> some ApplicationProtocol {
-    Application(
-        router: buildRouter(store: store, configuration: configuration),
+    let liveFeed = LiveFeed(store: store)
+    return Application(
+        router: buildRouter(store: store, configuration: configuration, liveFeed: liveFeed),
         server: .http1WebSocketUpgrade(
-            webSocketRouter: buildWebSocketRouter(store: store, configuration: configuration)),
+            webSocketRouter: buildWebSocketRouter(store: store, configuration: configuration, liveFeed: liveFeed)),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Concert"),
         services: [OverdueWatch(store: store)],

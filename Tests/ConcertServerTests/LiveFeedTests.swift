@@ -77,6 +77,46 @@ struct LiveFeedTests {
         }
     }
 
+    @Test(
+        "many subscribers sharing one read of the log each get every event once, in order, however far back they start",
+        arguments: [1_024, 8])
+    func sharedWindow(capacity: Int) async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        // A window of 8 events forces the subscribers that start further back to read the log themselves.
+        let feed = LiveFeed(store: world.store, heartbeatInterval: .milliseconds(200), windowCapacity: capacity)
+        let coordinator = Actor(world.users[.leadCoordinator]!)
+        let starts = (0..<40).map { Int64($0) % (world.head + 1) }
+        let received = starts.map { _ in Received() }
+        let subscribers = zip(starts, received).map { since, sink in
+            Task {
+                try await feed.run(operation: world.operation, actor: coordinator, since: since, follow: true) {
+                    sink.append($0)
+                }
+            }
+        }
+        try await Self.burst(world, count: 60)
+        let end = world.head + 60
+        #expect(try await Self.eventually { received.allSatisfy { $0.events.last?.sequence == end } })
+        for subscriber in subscribers { subscriber.cancel() }
+        for (since, sink) in zip(starts, received) {
+            #expect(sink.events.map(\.sequence) == Array((since + 1)...end), "subscriber from \(since)")
+        }
+    }
+
+    @Test("a server started on an existing log replays it: events committed before it started are not lost")
+    func replayAfterRestart() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        // A new store on the same file, as after a restart: its signal has seen no commit.
+        let restarted = try SQLiteStore(path: world.directory.appendingPathComponent("test.sqlite").path)
+        let received = Received()
+        try await LiveFeed(store: restarted).run(
+            operation: world.operation, actor: Actor(world.users[.leadCoordinator]!), since: 0, follow: false
+        ) { received.append($0) }
+        #expect(received.events.map(\.sequence) == Array(1...world.head))
+    }
+
     @Test("a reconnect in the middle of a burst loses nothing")
     func reconnectDuringBurst() async throws {
         let world = try await TestWorld.make()

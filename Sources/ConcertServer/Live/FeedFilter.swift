@@ -28,68 +28,37 @@ struct FeedFilter {
     /// The targets of the operation this subscriber may read, kept current as events pass.
     var readableTargets: Set<String>
 
-    struct Envelope: Encodable {
-        var sequence: Int64
-        var kind: String
-        var recordedAt: String
-        var actorAgencyId: String?
-    }
-
-    struct DeletedTarget: Decodable {
-        var id: String
-        var originatorAgencyId: String
-        var handling: HandlingCode
-        var distribution: Distribution
-    }
-
     /// The JSON to send for `event`, or nil when the subscriber must not learn of it.
-    mutating func view(of event: Event) throws -> String? {
+    mutating func view(of event: PreparedEvent) -> String? {
         let data: String
-        switch event.kind {
-        case let kind where kind.hasPrefix("operation."):
-            operation = try ConcertJSON.decode(JointOperation.self, from: event.payload)
-            data = event.payload
-        case "target.created", "target.updated":
-            let target = try ConcertJSON.decode(Target.self, from: event.payload)
-            guard AccessPolicy.allows(actor, .readRecord(target.recordHandling), in: operation) else {
-                readableTargets.remove(target.id)
+        switch event.content {
+        case .operation(let updated, let json):
+            operation = updated
+            data = json
+        case .target(let id, let handling, let json):
+            guard AccessPolicy.allows(actor, .readRecord(handling), in: operation) else {
+                readableTargets.remove(id)
                 return nil
             }
-            readableTargets.insert(target.id)
-            data = event.payload
-        case "target.deleted":
-            let deleted = try ConcertJSON.decode(DeletedTarget.self, from: event.payload)
-            let handling = RecordHandling(
-                originatorAgencyId: deleted.originatorAgencyId, handling: deleted.handling,
-                distribution: deleted.distribution)
+            readableTargets.insert(id)
+            data = json
+        case .targetDeleted(let id, let handling):
             guard AccessPolicy.allows(actor, .readRecord(handling), in: operation) else { return nil }
-            readableTargets.remove(deleted.id)
-            data = #"{"id":"\#(deleted.id)"}"#
-        case let kind where kind.hasPrefix("action."):
-            var action = try ConcertJSON.decode(Action.self, from: event.payload)
-            if let targetId = action.targetId, !readableTargets.contains(targetId) { action.targetId = nil }
-            data = try ConcertJSON.encodeToString(action)
-        case let kind where kind.hasPrefix("log."):
-            // The log is part of the board: every participant follows it.
-            data = event.payload
-        case "sitrep.approved":
-            // An approved sitrep goes to every participant; it holds no target details.
-            data = event.payload
-        case let kind where kind.hasPrefix("sitrep."):
-            // Drafts are the lead coordinators' working copies.
+            readableTargets.remove(id)
+            data = #"{"id":"\#(id)"}"#
+        case .action(let targetId, let json, let withoutTarget):
+            data = targetId.map(readableTargets.contains) == false ? withoutTarget : json
+        case .everyone(let json):
+            data = json
+        case .sitrepDraft(let json):
             guard AccessPolicy.allows(actor, .manageSitreps, in: operation) else { return nil }
-            data = event.payload
-        case let kind where kind.hasPrefix("instrument."):
+            data = json
+        case .intelligence(let json):
             guard AccessPolicy.allows(actor, .viewIntelligence, in: operation) else { return nil }
-            data = event.payload
-        default:
+            data = json
+        case .withheld:
             return nil
         }
-        guard let sequence = event.operationSequence else { return nil }
-        var envelope = try ConcertJSON.encodeToString(
-            Envelope(
-                sequence: sequence, kind: event.kind, recordedAt: event.recordedAt, actorAgencyId: event.actorAgencyId))
-        envelope.removeLast()
-        return envelope + #","data":"# + data + "}"
+        return event.envelopePrefix + data + "}"
     }
 }

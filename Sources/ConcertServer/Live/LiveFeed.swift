@@ -7,21 +7,29 @@ import Logging
 /// number, read from the event log, then each new event as it is committed, in order, with no
 /// gap and no duplicate, each filtered by the access policy for that subscriber.
 ///
-/// Every subscriber reads the log at its own pace, so a slow one never holds back the others;
-/// a reconnecting one resumes from the last sequence number it received (events and
-/// heartbeats both carry it) and loses nothing.
+/// The log is read once per commit for all subscribers (``SharedEventWindow``); each takes
+/// the events at its own pace, so a slow one never holds back the others, and a reconnecting
+/// one resumes from the last sequence number it received (events and heartbeats both carry
+/// it) and loses nothing.
 public struct LiveFeed: Sendable {
     let store: any Store
     /// How long a subscriber may wait without a message before a heartbeat is sent.
     let heartbeatInterval: Duration
-    /// How many events are read from the log at a time.
-    let batchSize = 256
-    let logger = Logger(label: "concert.live")
+    /// The recent events every subscriber of this feed shares.
+    let window: SharedEventWindow
 
-    /// Creates a feed over a store.
+    /// Creates a feed over a store; the routes that serve it (SSE and WebSocket) share one.
     public init(store: any Store, heartbeatInterval: Duration = .seconds(15)) {
+        self.init(store: store, heartbeatInterval: heartbeatInterval, windowCapacity: 1_024)
+    }
+
+    /// Creates a feed that keeps `windowCapacity` recent events per operation in memory.
+    init(store: any Store, heartbeatInterval: Duration, windowCapacity: Int) {
         self.store = store
         self.heartbeatInterval = heartbeatInterval
+        self.window = SharedEventWindow(
+            store: store, capacity: windowCapacity, batchSize: min(256, windowCapacity),
+            logger: Logger(label: "concert.live"))
     }
 
     /// Sends what `actor` may see of the operation's events after `since`; then, when
@@ -42,20 +50,14 @@ public struct LiveFeed: Sendable {
         while !Task.isCancelled {
             // Read the signal's version before the log, so a commit between the two wakes us.
             let version = store.eventSignal.version(of: operation.id)
-            let events = try await store.events(operationId: operation.id, after: cursor, limit: batchSize)
+            let events = try await window.events(operationId: operation.id, after: cursor, version: version)
             for event in events {
-                guard let sequence = event.operationSequence else { continue }
-                // An event this server cannot read is withheld, like any kind it does not know.
-                do {
-                    if let json = try filter.view(of: event) {
-                        try await send(.event(sequence: sequence, kind: event.kind, json: json))
-                    }
-                } catch let error as DecodingError {
-                    logger.error("Withheld event \(sequence) (\(event.kind)) of \(operation.id): \(error)")
+                if let json = filter.view(of: event) {
+                    try await send(.event(sequence: event.sequence, kind: event.kind, json: json))
                 }
-                cursor = sequence
+                cursor = event.sequence
             }
-            if events.count == batchSize { continue }
+            if !events.isEmpty { continue }
             guard follow else {
                 try await send(.heartbeat(sequence: cursor))
                 return

@@ -9,7 +9,7 @@ import HummingbirdWebSocket
 /// may see the operation's board; any other upgrade request falls through to the HTTP router,
 /// which answers it as it answers the event stream (401, 404, 422).
 public func buildWebSocketRouter(
-    store: any Store, configuration: ServerConfiguration = .init()
+    store: any Store, configuration: ServerConfiguration = .init(), liveFeed: LiveFeed? = nil
 ) -> Router<
     ConcertWebSocketContext
 > {
@@ -18,7 +18,7 @@ public func buildWebSocketRouter(
         middleware: AuthenticationMiddleware<ConcertWebSocketContext>(
             authenticator: Authenticator(store: store, sessionLifetime: configuration.sessionLifetime)))
     let guarded = OperationGuard(store: store)
-    let feed = LiveFeed(store: store)
+    let feed = liveFeed ?? LiveFeed(store: store)
     let delivery = BoundedDelivery()
 
     /// The operation and starting point of an upgrade request, or nil when it must not upgrade.

@@ -1,0 +1,109 @@
+import ConcertCore
+import ConcertStorage
+import Foundation
+import Logging
+
+/// An event of the log made ready for every subscriber at once: decoded once, with the JSON
+/// each kind of subscriber may receive already written, so that serving a thousand
+/// subscribers costs a thousand policy checks and string joins, not a thousand decodings.
+final class PreparedEvent: Sendable {
+    /// What the event carries, as far as the access policy needs to know.
+    enum Content: Sendable {
+        /// The operation's new state, for everyone who follows the board.
+        case operation(JointOperation, json: String)
+        /// A target created or changed: readable by those its handling admits.
+        case target(id: String, handling: RecordHandling, json: String)
+        /// A target deleted: told to those who could read it.
+        case targetDeleted(id: String, handling: RecordHandling)
+        /// An action, with its target link and without it (for those who cannot read that target).
+        case action(targetId: String?, json: String, withoutTarget: String)
+        /// Shown to every participant (log entries, approved sitreps).
+        case everyone(json: String)
+        /// Shown to those who manage sitreps (drafts).
+        case sitrepDraft(json: String)
+        /// Shown to those who see intelligence (legal instruments).
+        case intelligence(json: String)
+        /// Never sent: a kind the feed does not know, or one it cannot read.
+        case withheld
+    }
+
+    /// The operation sequence number.
+    let sequence: Int64
+    /// The event's kind, such as `action.statusChanged`.
+    let kind: String
+    /// The JSON envelope up to its `data` value: `{"actorAgencyId":…,"sequence":N,"data":`.
+    let envelopePrefix: String
+    let content: Content
+
+    struct Envelope: Encodable {
+        var sequence: Int64
+        var kind: String
+        var recordedAt: String
+        var actorAgencyId: String?
+    }
+
+    struct DeletedTarget: Decodable {
+        var id: String
+        var originatorAgencyId: String
+        var handling: HandlingCode
+        var distribution: Distribution
+    }
+
+    /// Prepares an event of an operation; nil for an event outside any operation's sequence.
+    init?(_ event: Event, logger: Logger) {
+        guard let sequence = event.operationSequence else { return nil }
+        self.sequence = sequence
+        self.kind = event.kind
+        var envelope =
+            (try? ConcertJSON.encodeToString(
+                Envelope(
+                    sequence: sequence, kind: event.kind, recordedAt: event.recordedAt,
+                    actorAgencyId: event.actorAgencyId))) ?? "{"
+        envelope.removeLast()
+        self.envelopePrefix = envelope + #","data":"#
+        do {
+            self.content = try Self.content(of: event)
+        } catch {
+            // An event this server cannot read is withheld, like any kind it does not know.
+            logger.error("Withheld event \(sequence) (\(event.kind)) of \(event.operationId ?? "-"): \(error)")
+            self.content = .withheld
+        }
+    }
+
+    static func content(of event: Event) throws -> Content {
+        switch event.kind {
+        case let kind where kind.hasPrefix("operation."):
+            return .operation(try ConcertJSON.decode(JointOperation.self, from: event.payload), json: event.payload)
+        case "target.created", "target.updated":
+            let target = try ConcertJSON.decode(Target.self, from: event.payload)
+            return .target(id: target.id, handling: target.recordHandling, json: event.payload)
+        case "target.deleted":
+            let deleted = try ConcertJSON.decode(DeletedTarget.self, from: event.payload)
+            return .targetDeleted(
+                id: deleted.id,
+                handling: RecordHandling(
+                    originatorAgencyId: deleted.originatorAgencyId, handling: deleted.handling,
+                    distribution: deleted.distribution))
+        case let kind where kind.hasPrefix("action."):
+            var action = try ConcertJSON.decode(Action.self, from: event.payload)
+            let json = try ConcertJSON.encodeToString(action)
+            guard let targetId = action.targetId else {
+                return .action(targetId: nil, json: json, withoutTarget: json)
+            }
+            action.targetId = nil
+            return .action(targetId: targetId, json: json, withoutTarget: try ConcertJSON.encodeToString(action))
+        case let kind where kind.hasPrefix("log."):
+            // The log is part of the board: every participant follows it.
+            return .everyone(json: event.payload)
+        case "sitrep.approved":
+            // An approved sitrep goes to every participant; it holds no target details.
+            return .everyone(json: event.payload)
+        case let kind where kind.hasPrefix("sitrep."):
+            return .sitrepDraft(json: event.payload)
+        case let kind where kind.hasPrefix("instrument."):
+            return .intelligence(json: event.payload)
+        default:
+            return .withheld
+        }
+    }
+}
