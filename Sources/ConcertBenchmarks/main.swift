@@ -177,11 +177,11 @@ if group == "all" || group == "foundation" {
     try await benchmarkDemoStart()
     try await benchmarkTargetList(count: 10_000, requests: 200)
 }
-if group == "all" || group == "live" {
+if group == "all" || group == "live" || group == "memory" {
     // Fewer for a quick look: CONCERT_BENCH_SUBSCRIBERS=100 CONCERT_BENCH_CHANGES=100.
     let environment = ProcessInfo.processInfo.environment
     let subscribers = environment["CONCERT_BENCH_SUBSCRIBERS"].flatMap { Int($0) } ?? 1_000
     let changes = environment["CONCERT_BENCH_CHANGES"].flatMap { Int($0) } ?? 1_000
-    try await benchmarkFanOut(subscribers: subscribers, changes: changes)
+    if group != "memory" { try await benchmarkFanOut(subscribers: subscribers, changes: changes) }
     try await benchmarkIdleSubscriberMemory(subscribers: subscribers)
 }

@@ -14,10 +14,15 @@ struct BoundedDelivery {
     var logger = Logger(label: "concert.live")
 
     /// Delivers what `feed` produces with `deliver` until the feed ends, the subscriber falls
-    /// too far behind (then `cutOff` gets the last sequence delivered), or the server shuts down.
+    /// too far behind (then `cutOff` gets the last sequence delivered), `alongside` ends (the
+    /// subscriber left), or the server shuts down.
+    ///
+    /// `alongside` runs in the same task group as the feed, so that a WebSocket subscriber costs
+    /// one group and two child tasks: its memory is what a thousand idle subscribers add up to.
     func run(
         since: Int64,
         feed: @escaping @Sendable (_ send: @Sendable (FeedMessage) async throws -> Void) async throws -> Void,
+        alongside: (@Sendable () async throws -> Void)? = nil,
         deliver: (FeedMessage) async throws -> Void,
         cutOff: (Int64) async throws -> Void
     ) async throws {
@@ -30,18 +35,29 @@ struct BoundedDelivery {
                 // wait on it for ever and hold up the server's shutdown.
                 defer { inbox.finish() }
                 do {
-                    try await cancelWhenGracefulShutdown {
+                    // On shutdown the stream finishes, which ends the delivery and cancels the
+                    // feed; a handler costs no task, unlike cancelWhenGracefulShutdown's two.
+                    try await withGracefulShutdownHandler {
                         try await feed { message in
                             if case .dropped = inbox.yield(message) {
                                 overflowed.raise()
                                 throw CancellationError()
                             }
                         }
+                    } onGracefulShutdown: {
+                        inbox.finish()
                     }
                 } catch is CancellationError {
                     return
                 } catch {
                     logger.error("A live feed ended on an error: \(error)")
+                }
+            }
+            if let alongside {
+                group.addTask {
+                    // When the subscriber leaves, the feed stops and the stream finishes.
+                    defer { inbox.finish() }
+                    try? await alongside()
                 }
             }
             var lastSequence = since

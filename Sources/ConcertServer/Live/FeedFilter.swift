@@ -25,8 +25,6 @@ public enum FeedMessage: Sendable, Equatable {
 struct FeedFilter {
     let actor: Actor
     var operation: JointOperation
-    /// The targets of the operation this subscriber may read, kept current as events pass.
-    var readableTargets: Set<String>
 
     /// The JSON to send for `event`, or nil when the subscriber must not learn of it.
     mutating func view(of event: PreparedEvent) -> String? {
@@ -35,19 +33,21 @@ struct FeedFilter {
         case .operation(let updated, let json):
             operation = updated
             data = json
-        case .target(let id, let handling, let json):
-            guard AccessPolicy.allows(actor, .readRecord(handling), in: operation) else {
-                readableTargets.remove(id)
-                return nil
-            }
-            readableTargets.insert(id)
+        case .target(_, let handling, let json):
+            guard AccessPolicy.allows(actor, .readRecord(handling), in: operation) else { return nil }
             data = json
         case .targetDeleted(let id, let handling):
             guard AccessPolicy.allows(actor, .readRecord(handling), in: operation) else { return nil }
-            readableTargets.remove(id)
             data = #"{"id":"\#(id)"}"#
-        case .action(let targetId, let json, let withoutTarget):
-            data = targetId.map(readableTargets.contains) == false ? withoutTarget : json
+        case .action(let targetHandling, let json, let withoutTarget):
+            // A subscriber without intelligence, or outside the target's distribution, gets no link.
+            if json == withoutTarget {
+                data = json
+            } else if let targetHandling, AccessPolicy.allows(actor, .readRecord(targetHandling), in: operation) {
+                data = json
+            } else {
+                data = withoutTarget
+            }
         case .everyone(let json):
             data = json
         case .sitrepDraft(let json):

@@ -38,14 +38,7 @@ public struct LiveFeed: Sendable {
         operation: JointOperation, actor: Actor, since: Int64, follow: Bool,
         send: (FeedMessage) async throws -> Void
     ) async throws {
-        var readable: Set<String> = []
-        if AccessPolicy.allows(actor, .viewIntelligence, in: operation) {
-            for target in try await store.encodedTargets(operationId: operation.id)
-            where AccessPolicy.allows(actor, .readRecord(target.handling), in: operation) {
-                readable.insert(target.id)
-            }
-        }
-        var filter = FeedFilter(actor: actor, operation: operation, readableTargets: readable)
+        var filter = FeedFilter(actor: actor, operation: operation)
         var cursor = max(0, since)
         while !Task.isCancelled {
             // Read the signal's version before the log, so a commit between the two wakes us.

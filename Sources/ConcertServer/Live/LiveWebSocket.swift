@@ -43,22 +43,15 @@ public func buildWebSocketRouter(
         guard let (operation, actor, since) = try await subscription(context.request, context.requestContext) else {
             return
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        try await delivery.run(since: since) { send in
+            try await feed.run(operation: operation, actor: actor, since: since, follow: true, send: send)
+        } alongside: {
             // The subscriber sends nothing we act on; its closing the connection ends the feed.
-            group.addTask {
-                for try await _ in inbound {}
-            }
-            group.addTask {
-                try await delivery.run(since: since) { send in
-                    try await feed.run(operation: operation, actor: actor, since: since, follow: true, send: send)
-                } deliver: { message in
-                    try await outbound.write(.text(message.webSocketText))
-                } cutOff: { sequence in
-                    try await outbound.write(.text(FeedMessage.cutOffNotice(sequence).webSocketText))
-                }
-            }
-            try await group.next()
-            group.cancelAll()
+            for try await _ in inbound {}
+        } deliver: { message in
+            try await outbound.write(.text(message.webSocketText))
+        } cutOff: { sequence in
+            try await outbound.write(.text(FeedMessage.cutOffNotice(sequence).webSocketText))
         }
     }
     return router

@@ -15,8 +15,9 @@ final class PreparedEvent: Sendable {
         case target(id: String, handling: RecordHandling, json: String)
         /// A target deleted: told to those who could read it.
         case targetDeleted(id: String, handling: RecordHandling)
-        /// An action, with its target link and without it (for those who cannot read that target).
-        case action(targetId: String?, json: String, withoutTarget: String)
+        /// An action, with its target link and without it: the link goes to those who may read
+        /// the target (its handling as the log holds it now; none when it is gone).
+        case action(targetHandling: RecordHandling?, json: String, withoutTarget: String)
         /// Shown to every participant (log entries, approved sitreps).
         case everyone(json: String)
         /// Shown to those who manage sitreps (drafts).
@@ -42,6 +43,25 @@ final class PreparedEvent: Sendable {
         var actorAgencyId: String?
     }
 
+    /// The events of a batch, prepared: the targets their actions refer to are read once for
+    /// the batch (usually one target, or none).
+    static func prepare(_ events: [Event], store: any Store, logger: Logger) async throws -> [PreparedEvent] {
+        var handlings: [String: RecordHandling] = [:]
+        var looked: Set<String> = []
+        for event in events where event.kind.hasPrefix("action.") {
+            guard let operationId = event.operationId,
+                let targetId = try? ConcertJSON.decode(TargetReference.self, from: event.payload).targetId,
+                looked.insert(targetId).inserted
+            else { continue }
+            handlings[targetId] = try await store.target(id: targetId, operationId: operationId)?.recordHandling
+        }
+        return events.compactMap { PreparedEvent($0, targetHandlings: handlings, logger: logger) }
+    }
+
+    struct TargetReference: Decodable {
+        var targetId: String?
+    }
+
     struct DeletedTarget: Decodable {
         var id: String
         var originatorAgencyId: String
@@ -50,7 +70,8 @@ final class PreparedEvent: Sendable {
     }
 
     /// Prepares an event of an operation; nil for an event outside any operation's sequence.
-    init?(_ event: Event, logger: Logger) {
+    /// `targetHandlings` holds the handling of each target the actions of the batch refer to.
+    init?(_ event: Event, targetHandlings: [String: RecordHandling], logger: Logger) {
         guard let sequence = event.operationSequence else { return nil }
         self.sequence = sequence
         self.kind = event.kind
@@ -62,7 +83,7 @@ final class PreparedEvent: Sendable {
         envelope.removeLast()
         self.envelopePrefix = envelope + #","data":"#
         do {
-            self.content = try Self.content(of: event)
+            self.content = try Self.content(of: event, targetHandlings: targetHandlings)
         } catch {
             // An event this server cannot read is withheld, like any kind it does not know.
             logger.error("Withheld event \(sequence) (\(event.kind)) of \(event.operationId ?? "-"): \(error)")
@@ -70,7 +91,7 @@ final class PreparedEvent: Sendable {
         }
     }
 
-    static func content(of event: Event) throws -> Content {
+    static func content(of event: Event, targetHandlings: [String: RecordHandling]) throws -> Content {
         switch event.kind {
         case let kind where kind.hasPrefix("operation."):
             return .operation(try ConcertJSON.decode(JointOperation.self, from: event.payload), json: event.payload)
@@ -88,10 +109,12 @@ final class PreparedEvent: Sendable {
             var action = try ConcertJSON.decode(Action.self, from: event.payload)
             let json = try ConcertJSON.encodeToString(action)
             guard let targetId = action.targetId else {
-                return .action(targetId: nil, json: json, withoutTarget: json)
+                return .action(targetHandling: nil, json: json, withoutTarget: json)
             }
             action.targetId = nil
-            return .action(targetId: targetId, json: json, withoutTarget: try ConcertJSON.encodeToString(action))
+            return .action(
+                targetHandling: targetHandlings[targetId], json: json,
+                withoutTarget: try ConcertJSON.encodeToString(action))
         case let kind where kind.hasPrefix("log."):
             // The log is part of the board: every participant follows it.
             return .everyone(json: event.payload)

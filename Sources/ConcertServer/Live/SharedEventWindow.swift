@@ -108,8 +108,8 @@ final class SharedEventWindow: Sendable {
     }
 
     private func read(operationId: String, after cursor: Int64) async throws -> [PreparedEvent] {
-        try await store.events(operationId: operationId, after: cursor, limit: batchSize).compactMap {
-            PreparedEvent($0, logger: logger)
-        }
+        try await PreparedEvent.prepare(
+            try await store.events(operationId: operationId, after: cursor, limit: batchSize), store: store,
+            logger: logger)
     }
 }
