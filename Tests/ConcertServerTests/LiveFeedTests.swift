@@ -185,20 +185,36 @@ struct LiveFeedTests {
         let start = try await world.store.latestSequence(operationId: world.operation.id)
         let fast = Received()
         let slow = Received()
+        let cutOff = Received()
+        // Both are served as connections are: through a bounded buffer, the slow one's
+        // connection taking 200 ms per message.
         let fastTask = Task {
-            try await feed.run(operation: world.operation, actor: coordinator, since: start, follow: true) {
+            try await BoundedDelivery().run(since: start) { send in
+                try await feed.run(
+                    operation: world.operation, actor: coordinator, since: start, follow: true, send: send)
+            } deliver: {
                 fast.append($0)
+            } cutOff: { _ in
             }
         }
         let slowTask = Task {
-            try await feed.run(operation: world.operation, actor: coordinator, since: start, follow: true) {
+            try await BoundedDelivery(bufferSize: 8).run(since: start) { send in
+                try await feed.run(
+                    operation: world.operation, actor: coordinator, since: start, follow: true, send: send)
+            } deliver: {
                 slow.append($0)
                 try await Task.sleep(for: .milliseconds(200))
+            } cutOff: {
+                cutOff.append(.heartbeat(sequence: $0))
             }
         }
+        try await Task.sleep(for: .milliseconds(100))
         try await Self.burst(world, count: 20)
         #expect(try await Self.eventually(seconds: 3) { fast.events.count == 20 })
         #expect(slow.events.count < 15, "the slow subscriber should still be behind")
+        // Past its buffer the slow one is cut off, told the last sequence it received.
+        #expect(try await Self.eventually(seconds: 5) { !cutOff.all.isEmpty })
+        #expect(cutOff.all.first?.sequence == slow.all.last?.sequence)
         fastTask.cancel()
         slowTask.cancel()
     }
@@ -294,8 +310,8 @@ struct LiveFeedTests {
         let delivered = Received()
         let cutOff = Received()
         try await BoundedDelivery().run(since: 0) { send in
-            try await send(.heartbeat(sequence: 1))
-            try await send(.heartbeat(sequence: 2))
+            try send(.heartbeat(sequence: 1))
+            try send(.heartbeat(sequence: 2))
             throw LogUnreadable()
         } deliver: { message in
             delivered.append(message)
@@ -311,7 +327,7 @@ struct LiveFeedTests {
         let delivered = Received()
         let cutOff = Received()
         try await BoundedDelivery(bufferSize: 4).run(since: 0) { send in
-            for sequence in 1...100 { try await send(.heartbeat(sequence: Int64(sequence))) }
+            for sequence in 1...100 { try send(.heartbeat(sequence: Int64(sequence))) }
         } deliver: { message in
             try await Task.sleep(for: .milliseconds(20))
             delivered.append(message)

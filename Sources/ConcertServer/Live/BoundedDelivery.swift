@@ -21,7 +21,7 @@ struct BoundedDelivery {
     /// one group and two child tasks: its memory is what a thousand idle subscribers add up to.
     func run(
         since: Int64,
-        feed: @escaping @Sendable (_ send: @Sendable (FeedMessage) async throws -> Void) async throws -> Void,
+        feed: @escaping @Sendable (_ send: @escaping @Sendable (FeedMessage) throws -> Void) async throws -> Void,
         alongside: (@Sendable () async throws -> Void)? = nil,
         deliver: (FeedMessage) async throws -> Void,
         cutOff: (Int64) async throws -> Void

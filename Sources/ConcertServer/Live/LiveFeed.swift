@@ -7,16 +7,20 @@ import Logging
 /// number, read from the event log, then each new event as it is committed, in order, with no
 /// gap and no duplicate, each filtered by the access policy for that subscriber.
 ///
-/// The log is read once per commit for all subscribers (``SharedEventWindow``); each takes
-/// the events at its own pace, so a slow one never holds back the others, and a reconnecting
-/// one resumes from the last sequence number it received (events and heartbeats both carry
-/// it) and loses nothing.
+/// The log is read once per commit for all subscribers (``SharedEventWindow``). A subscriber
+/// catches up at its own pace; once caught up, the operation's pump (``LiveHub``) hands it
+/// each new event along with every other subscriber, without ever waiting for one: a slow one
+/// fills its own bounded buffer and is cut off, never holding back the others. A reconnecting
+/// subscriber resumes from the last sequence number it received (events and heartbeats both
+/// carry it) and loses nothing.
 public struct LiveFeed: Sendable {
     let store: any Store
     /// How long a subscriber may wait without a message before a heartbeat is sent.
     let heartbeatInterval: Duration
     /// The recent events every subscriber of this feed shares.
     let window: SharedEventWindow
+    /// The pumps that hand new events to the subscribers that caught up.
+    let hub: LiveHub
 
     /// Creates a feed over a store; the routes that serve it (SSE and WebSocket) share one.
     public init(store: any Store, heartbeatInterval: Duration = .seconds(15)) {
@@ -27,36 +31,42 @@ public struct LiveFeed: Sendable {
     init(store: any Store, heartbeatInterval: Duration, windowCapacity: Int) {
         self.store = store
         self.heartbeatInterval = heartbeatInterval
+        let logger = Logger(label: "concert.live")
         self.window = SharedEventWindow(
-            store: store, capacity: windowCapacity, batchSize: min(256, windowCapacity),
-            logger: Logger(label: "concert.live"))
+            store: store, capacity: windowCapacity, batchSize: min(256, windowCapacity), logger: logger)
+        self.hub = LiveHub(store: store, window: window, heartbeatInterval: heartbeatInterval, logger: logger)
     }
 
     /// Sends what `actor` may see of the operation's events after `since`; then, when
-    /// `follow` is true, waits for and sends new ones until the task is cancelled.
+    /// `follow` is true, sends new ones until the task is cancelled or `send` throws.
+    ///
+    /// `send` must not wait (it hands the message to a bounded buffer): once caught up, the
+    /// subscriber is served by the operation's pump along with every other one.
     public func run(
         operation: JointOperation, actor: Actor, since: Int64, follow: Bool,
-        send: (FeedMessage) async throws -> Void
+        send: @escaping @Sendable (FeedMessage) throws -> Void
     ) async throws {
         var filter = FeedFilter(actor: actor, operation: operation)
         var cursor = max(0, since)
         while !Task.isCancelled {
-            // Read the signal's version before the log, so a commit between the two wakes us.
+            // Read the signal's version before the log, so a commit between the two is not missed.
             let version = store.eventSignal.version(of: operation.id)
             let events = try await window.events(operationId: operation.id, after: cursor, version: version)
             for event in events {
                 if let json = filter.view(of: event) {
-                    try await send(.event(sequence: event.sequence, kind: event.kind, json: json))
+                    try send(.event(sequence: event.sequence, kind: event.kind, json: json))
                 }
                 cursor = event.sequence
             }
             if !events.isEmpty { continue }
             guard follow else {
-                try await send(.heartbeat(sequence: cursor))
+                try send(.heartbeat(sequence: cursor))
                 return
             }
-            let woken = await store.eventSignal.wait(for: operation.id, beyond: version, timeout: heartbeatInterval)
-            if !woken && !Task.isCancelled { try await send(.heartbeat(sequence: cursor)) }
+            // Caught up: the pump takes over, unless it is already further on; then read on.
+            guard
+                try await hub.follow(operationId: operation.id, filter: filter, cursor: cursor, sink: send) != nil
+            else { return }
         }
     }
 }

@@ -1,0 +1,185 @@
+import ConcertCore
+import ConcertStorage
+import Foundation
+import Logging
+import Synchronization
+
+/// Pushes an operation's new events to every subscriber of this server that has caught up,
+/// from one task per followed operation.
+///
+/// After a commit the operation's pump takes the new events from the shared window once and,
+/// for each subscriber in turn, asks the policy what it may see and hands that to the
+/// subscriber's bounded buffer: a thousand subscribers cost one wake-up and a thousand
+/// filter-and-hand-over steps, not a thousand wake-ups. The hand-over never waits: a
+/// subscriber whose buffer is full is detached, and its connection is cut off with the
+/// sequence number to resume from.
+final class LiveHub: Sendable {
+    /// What a subscriber receives messages through: it must not wait, and throws to be detached.
+    typealias Sink = @Sendable (FeedMessage) throws -> Void
+
+    struct Subscriber {
+        var filter: FeedFilter
+        /// The last sequence number handed over (or passed over as invisible to it).
+        var cursor: Int64
+        let sink: Sink
+        /// When it was last sent anything, for its heartbeats.
+        var lastSent: ContinuousClock.Instant
+        /// Resumed when it is detached: nil on cancellation, or the error its sink threw.
+        let detached: CheckedContinuation<Void, any Error>
+    }
+
+    /// The subscribers of one operation and where its pump stands.
+    struct Room {
+        var subscribers: [UInt64: Subscriber] = [:]
+        /// The last sequence number the pump handed over.
+        var position: Int64
+    }
+
+    /// What a subscriber that asks to join does next.
+    enum Joining {
+        /// It joined: the pump takes over from its cursor.
+        case joined(startPump: Bool)
+        /// The pump is ahead of it: it first reads up to `position` itself.
+        case behind(position: Int64)
+    }
+
+    let store: any Store
+    let window: SharedEventWindow
+    let heartbeatInterval: Duration
+    let logger: Logger
+    private let rooms = Mutex<[String: Room]>([:])
+    private let nextId = Atomic<UInt64>(0)
+
+    init(store: any Store, window: SharedEventWindow, heartbeatInterval: Duration, logger: Logger) {
+        self.store = store
+        self.window = window
+        self.heartbeatInterval = heartbeatInterval
+        self.logger = logger
+    }
+
+    /// Joins the operation's room at `cursor` and returns once the subscriber is detached:
+    /// its task cancelled (returns) or its sink refusing a message (throws that error).
+    ///
+    /// Returns `.behind` without joining when the pump has already handed over events after
+    /// `cursor`; the caller reads those itself and asks again.
+    func follow(
+        operationId: String, filter: FeedFilter, cursor: Int64, sink: @escaping Sink
+    ) async throws -> Int64? {
+        let id = nextId.add(1, ordering: .relaxed).newValue
+        var behind: Int64?
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let joining = rooms.withLock { rooms -> Joining? in
+                    if Task.isCancelled { return nil }
+                    var room = rooms[operationId] ?? Room(position: cursor)
+                    let isNew = rooms[operationId] == nil
+                    if room.position > cursor { return .behind(position: room.position) }
+                    room.subscribers[id] = Subscriber(
+                        filter: filter, cursor: cursor, sink: sink, lastSent: .now, detached: continuation)
+                    rooms[operationId] = room
+                    return .joined(startPump: isNew)
+                }
+                switch joining {
+                case .none:
+                    continuation.resume()
+                case .behind(let position):
+                    behind = position
+                    continuation.resume()
+                case .joined(let startPump):
+                    if startPump { Task { await self.pump(operationId: operationId) } }
+                }
+            }
+        } onCancel: {
+            let subscriber = rooms.withLock { $0[operationId]?.subscribers.removeValue(forKey: id) }
+            subscriber?.detached.resume()
+        }
+        return behind
+    }
+
+    /// Hands each new event of the operation to its subscribers, until the room is empty.
+    private func pump(operationId: String) async {
+        while true {
+            let version = store.eventSignal.version(of: operationId)
+            guard let position = rooms.withLock({ $0[operationId]?.position }) else { return }
+            let events: [PreparedEvent]
+            do {
+                events = try await window.events(operationId: operationId, after: position, version: version)
+            } catch {
+                logger.error("The live feed of \(operationId) could not read the log: \(error)")
+                detachEveryone(operationId, because: error)
+                return
+            }
+            if !events.isEmpty {
+                hand(events, in: operationId)
+                continue
+            }
+            let woken = await store.eventSignal.wait(for: operationId, beyond: version, timeout: heartbeatInterval)
+            if !woken { sendHeartbeats(in: operationId) }
+            // Close the room once nobody is left; a newcomer then opens a new one.
+            let empty = rooms.withLock { rooms -> Bool in
+                guard rooms[operationId]?.subscribers.isEmpty ?? true else { return false }
+                rooms.removeValue(forKey: operationId)
+                return true
+            }
+            if empty { return }
+        }
+    }
+
+    private func hand(_ events: [PreparedEvent], in operationId: String) {
+        let now = ContinuousClock.now
+        let detached = rooms.withLock { rooms -> [(CheckedContinuation<Void, any Error>, any Error)] in
+            guard var room = rooms[operationId] else { return [] }
+            var detached: [(CheckedContinuation<Void, any Error>, any Error)] = []
+            for (id, var subscriber) in room.subscribers {
+                do {
+                    for event in events where event.sequence > subscriber.cursor {
+                        if let json = subscriber.filter.view(of: event) {
+                            try subscriber.sink(.event(sequence: event.sequence, kind: event.kind, json: json))
+                            subscriber.lastSent = now
+                        }
+                        subscriber.cursor = event.sequence
+                    }
+                    // One who sees none of a busy stretch still learns how far it has come.
+                    if now - subscriber.lastSent >= heartbeatInterval {
+                        try subscriber.sink(.heartbeat(sequence: subscriber.cursor))
+                        subscriber.lastSent = now
+                    }
+                    room.subscribers[id] = subscriber
+                } catch {
+                    room.subscribers.removeValue(forKey: id)
+                    detached.append((subscriber.detached, error))
+                }
+            }
+            room.position = max(room.position, events.last!.sequence)
+            rooms[operationId] = room
+            return detached
+        }
+        for (continuation, error) in detached { continuation.resume(throwing: error) }
+    }
+
+    private func sendHeartbeats(in operationId: String) {
+        let now = ContinuousClock.now
+        let detached = rooms.withLock { rooms -> [(CheckedContinuation<Void, any Error>, any Error)] in
+            guard var room = rooms[operationId] else { return [] }
+            var detached: [(CheckedContinuation<Void, any Error>, any Error)] = []
+            for (id, var subscriber) in room.subscribers where now - subscriber.lastSent >= heartbeatInterval {
+                do {
+                    try subscriber.sink(.heartbeat(sequence: subscriber.cursor))
+                    subscriber.lastSent = now
+                    room.subscribers[id] = subscriber
+                } catch {
+                    room.subscribers.removeValue(forKey: id)
+                    detached.append((subscriber.detached, error))
+                }
+            }
+            rooms[operationId] = room
+            return detached
+        }
+        for (continuation, error) in detached { continuation.resume(throwing: error) }
+    }
+
+    private func detachEveryone(_ operationId: String, because error: any Error) {
+        let subscribers = rooms.withLock { $0.removeValue(forKey: operationId)?.subscribers.values.map(\.detached) }
+        for continuation in subscribers ?? [] { continuation.resume(throwing: error) }
+    }
+}
