@@ -29,6 +29,10 @@ let package = Package(
             path: "Sources/ConcertCore"
         ),
         .target(
+            name: "ConcertCrossCheck",
+            dependencies: ["ConcertCore"]
+        ),
+        .target(
             name: "ConcertStorage",
             dependencies: [
                 "ConcertCore",
@@ -74,6 +78,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConcertCoreTests", dependencies: ["ConcertCore"]),
+        .testTarget(name: "ConcertCrossCheckTests", dependencies: ["ConcertCore", "ConcertCrossCheck"]),
         .testTarget(
             name: "ConcertStorageTests",
             dependencies: ["ConcertCore", "ConcertStorage"]

@@ -1,0 +1,268 @@
+import ConcertCore
+
+/// One selector as the cross-check index holds it: who recorded it where, and its match key.
+public struct CrossCheckEntry: Sendable, Hashable, Codable {
+    /// The selector's own id, unique across the installation.
+    public var id: String
+    /// The operation it was recorded in.
+    public var operationId: String
+    /// The agency that recorded it.
+    public var agencyId: String
+    /// What kind of identifier it is.
+    public var kind: SelectorKind
+    /// The normalised key from ``SelectorInput/normalised(defaultCountry:)``.
+    public var matchKey: String
+    /// Date of birth, for person selectors.
+    public var dateOfBirth: String?
+
+    /// Creates an entry.
+    public init(
+        id: String, operationId: String, agencyId: String, kind: SelectorKind, matchKey: String,
+        dateOfBirth: String? = nil
+    ) {
+        self.id = id
+        self.operationId = operationId
+        self.agencyId = agencyId
+        self.kind = kind
+        self.matchKey = matchKey
+        self.dateOfBirth = dateOfBirth
+    }
+
+    /// An entry for a normalised selector.
+    public init(id: String, operationId: String, agencyId: String, selector: Selector) {
+        self.init(
+            id: id, operationId: operationId, agencyId: agencyId, kind: selector.kind, matchKey: selector.matchKey,
+            dateOfBirth: selector.dateOfBirth)
+    }
+}
+
+/// How two selectors match, seen from the one that was looked up.
+public enum MatchKind: String, Sendable, Codable, CaseIterable {
+    /// The same identifier, however each side wrote it.
+    case exact
+    /// This address lies inside the other side's CIDR block.
+    case insideBlock
+    /// This CIDR block contains the other side's address.
+    case containsAddress
+    /// The two CIDR blocks share addresses.
+    case overlappingBlocks
+    /// This domain lies under the other side's (`cdn.example.com` under `example.com`).
+    case subdomain
+    /// The other side's domain lies under this one.
+    case parentDomain
+    /// The same name and the same date of birth.
+    case samePerson
+    /// The same name; one side recorded no date of birth.
+    case possiblePerson
+}
+
+/// A selector of another operation that matches the one looked up.
+public struct CrossCheckMatch: Sendable, Hashable {
+    /// The other side's selector.
+    public var entry: CrossCheckEntry
+    /// How it matches.
+    public var kind: MatchKind
+}
+
+/// What a look-up found.
+public struct CrossCheckResult: Sendable, Equatable {
+    /// The matching selectors of other operations (none when the value is common).
+    public var matches: [CrossCheckMatch]
+    /// How many operations hold the value when so many do that it is common (a public
+    /// resolver, a large CDN): it is then reported as common instead of match by match.
+    public var commonHolders: Int?
+
+    /// Whether another operation holds something matching.
+    public var isHit: Bool { !matches.isEmpty || commonHolders != nil }
+}
+
+/// Every selector of every operation, keyed so that a look-up finds what matches it without
+/// scanning: exact keys, addresses inside recorded blocks (IPv4 and IPv6), blocks that
+/// overlap, domains under recorded domains, and persons by folded name and date of birth.
+///
+/// Matches within one operation are not reported: hits are about other operations.
+public struct CrossCheckIndex: Sendable {
+    /// Past this many operations holding one exact value, the value is common.
+    public var commonThreshold: Int
+
+    private var entries: [String: CrossCheckEntry] = [:]
+    /// Exact keys (`kind` and match key) of every kind but person, to the entries holding them.
+    private var exact: [String: Set<String>] = [:]
+    /// Persons by name key.
+    private var persons: [String: Set<String>] = [:]
+    /// Recorded domains by each of their parent domains, for look-ups of a parent.
+    private var domainsUnder: [String: Set<String>] = [:]
+    /// Recorded addresses by the bucket they fall in, for look-ups of a block.
+    private var addressBuckets: [AddressBucket: Set<String>] = [:]
+    /// Recorded blocks by family and prefix length, then network.
+    private var blocks: [BlockShape: [IPAddress: Set<String>]] = [:]
+
+    /// A prefix of an address: IPv4 addresses are bucketed by /16, IPv6 by /32.
+    struct AddressBucket: Hashable {
+        var prefix: IPAddress
+
+        static func prefixLength(forBitWidth width: Int) -> Int { width == 32 ? 16 : 32 }
+
+        init(_ address: IPAddress) {
+            prefix = address.masked(to: Self.prefixLength(forBitWidth: address.bitWidth))
+        }
+    }
+
+    struct BlockShape: Hashable {
+        var bitWidth: Int
+        var prefixLength: Int
+    }
+
+    /// Creates an empty index.
+    public init(commonThreshold: Int = 50) {
+        self.commonThreshold = commonThreshold
+    }
+
+    /// How many selectors it holds.
+    public var count: Int { entries.count }
+
+    /// Adds a selector, or replaces the one with the same id.
+    public mutating func insert(_ entry: CrossCheckEntry) {
+        if entries[entry.id] != nil { remove(id: entry.id) }
+        entries[entry.id] = entry
+        switch entry.kind {
+        case .person:
+            persons[entry.matchKey, default: []].insert(entry.id)
+        case .cidr:
+            exact[Self.exactKey(entry), default: []].insert(entry.id)
+            if let block = CIDRBlock(entry.matchKey) {
+                blocks[Self.shape(block), default: [:]][block.network, default: []].insert(entry.id)
+            }
+        case .ip:
+            exact[Self.exactKey(entry), default: []].insert(entry.id)
+            if let address = IPAddress(entry.matchKey) {
+                addressBuckets[AddressBucket(address), default: []].insert(entry.id)
+            }
+        case .domain:
+            exact[Self.exactKey(entry), default: []].insert(entry.id)
+            for parent in Self.parents(of: entry.matchKey) { domainsUnder[parent, default: []].insert(entry.id) }
+        case .email, .phone, .url, .wallet:
+            exact[Self.exactKey(entry), default: []].insert(entry.id)
+        }
+    }
+
+    /// Removes a selector; its matches go with it.
+    public mutating func remove(id: String) {
+        guard let entry = entries.removeValue(forKey: id) else { return }
+        func drop<Key: Hashable>(_ key: Key, from table: inout [Key: Set<String>]) {
+            table[key]?.remove(id)
+            if table[key]?.isEmpty == true { table.removeValue(forKey: key) }
+        }
+        switch entry.kind {
+        case .person:
+            drop(entry.matchKey, from: &persons)
+        case .cidr:
+            drop(Self.exactKey(entry), from: &exact)
+            if let block = CIDRBlock(entry.matchKey) {
+                let shape = Self.shape(block)
+                blocks[shape]?[block.network]?.remove(id)
+                if blocks[shape]?[block.network]?.isEmpty == true { blocks[shape]?.removeValue(forKey: block.network) }
+                if blocks[shape]?.isEmpty == true { blocks.removeValue(forKey: shape) }
+            }
+        case .ip:
+            drop(Self.exactKey(entry), from: &exact)
+            if let address = IPAddress(entry.matchKey) { drop(AddressBucket(address), from: &addressBuckets) }
+        case .domain:
+            drop(Self.exactKey(entry), from: &exact)
+            for parent in Self.parents(of: entry.matchKey) { drop(parent, from: &domainsUnder) }
+        case .email, .phone, .url, .wallet:
+            drop(Self.exactKey(entry), from: &exact)
+        }
+    }
+
+    /// How many operations hold exactly this value.
+    public func holders(kind: SelectorKind, matchKey: String) -> Int {
+        let ids = kind == .person ? persons[matchKey] : exact["\(kind.rawValue)|\(matchKey)"]
+        return Set((ids ?? []).compactMap { entries[$0]?.operationId }).count
+    }
+
+    /// What of other operations matches `probe` (its own operation is left out).
+    public func lookUp(_ probe: CrossCheckEntry) -> CrossCheckResult {
+        if probe.kind != .person {
+            let holders = holders(kind: probe.kind, matchKey: probe.matchKey)
+            if holders >= commonThreshold { return CrossCheckResult(matches: [], commonHolders: holders) }
+        }
+        var found: [String: MatchKind] = [:]
+        func add(_ ids: Set<String>?, _ kind: MatchKind) {
+            for id in ids ?? [] where found[id] == nil { found[id] = kind }
+        }
+        switch probe.kind {
+        case .person:
+            for id in persons[probe.matchKey] ?? [] {
+                guard let other = entries[id] else { continue }
+                switch (probe.dateOfBirth, other.dateOfBirth) {
+                case (let mine?, let theirs?): if mine == theirs { found[id] = .samePerson }
+                default: found[id] = .possiblePerson
+                }
+            }
+        case .ip:
+            add(exact[Self.exactKey(probe)], .exact)
+            if let address = IPAddress(probe.matchKey) {
+                for (shape, networks) in blocks where shape.bitWidth == address.bitWidth {
+                    add(networks[address.masked(to: shape.prefixLength)], .insideBlock)
+                }
+            }
+        case .cidr:
+            add(exact[Self.exactKey(probe)], .exact)
+            if let block = CIDRBlock(probe.matchKey) {
+                for (shape, networks) in blocks where shape.bitWidth == block.network.bitWidth {
+                    if shape.prefixLength <= block.prefixLength {
+                        // Blocks as large or larger: only one network of this length can hold it.
+                        add(networks[block.network.masked(to: shape.prefixLength)], .overlappingBlocks)
+                    } else {
+                        for (network, ids) in networks where block.contains(network) { add(ids, .overlappingBlocks) }
+                    }
+                }
+                for id in addressesInside(block) { if found[id] == nil { found[id] = .containsAddress } }
+            }
+        case .domain:
+            add(exact[Self.exactKey(probe)], .exact)
+            for parent in Self.parents(of: probe.matchKey) { add(exact["domain|\(parent)"], .subdomain) }
+            add(domainsUnder[probe.matchKey], .parentDomain)
+        case .email, .phone, .url, .wallet:
+            add(exact[Self.exactKey(probe)], .exact)
+        }
+        let matches = found.compactMap { id, kind -> CrossCheckMatch? in
+            guard let entry = entries[id], entry.operationId != probe.operationId, id != probe.id else { return nil }
+            return CrossCheckMatch(entry: entry, kind: kind)
+        }.sorted { ($0.entry.operationId, $0.entry.id) < ($1.entry.operationId, $1.entry.id) }
+        return CrossCheckResult(matches: matches, commonHolders: nil)
+    }
+
+    /// The recorded addresses inside `block`, found through the buckets it covers.
+    private func addressesInside(_ block: CIDRBlock) -> [String] {
+        let bucketLength = AddressBucket.prefixLength(forBitWidth: block.network.bitWidth)
+        let candidates: [Set<String>]
+        if block.prefixLength >= bucketLength {
+            candidates = [addressBuckets[AddressBucket(block.network)] ?? []]
+        } else {
+            candidates = addressBuckets.filter { bucket, _ in
+                bucket.prefix.bitWidth == block.network.bitWidth && block.contains(bucket.prefix)
+            }.map(\.value)
+        }
+        return candidates.flatMap { ids in
+            ids.filter { id in
+                entries[id].flatMap { IPAddress($0.matchKey) }.map(block.contains) ?? false
+            }
+        }
+    }
+
+    static func exactKey(_ entry: CrossCheckEntry) -> String { "\(entry.kind.rawValue)|\(entry.matchKey)" }
+
+    static func shape(_ block: CIDRBlock) -> BlockShape {
+        BlockShape(bitWidth: block.network.bitWidth, prefixLength: block.prefixLength)
+    }
+
+    /// The domains a domain lies under, down to two labels: `a.b.example.com` →
+    /// `b.example.com`, `example.com`. A bare top-level domain never counts.
+    static func parents(of domain: String) -> [String] {
+        let labels = domain.split(separator: ".")
+        guard labels.count > 2 else { return [] }
+        return (1...(labels.count - 2)).map { labels[$0...].joined(separator: ".") }
+    }
+}

@@ -1,0 +1,197 @@
+import ConcertCore
+import ConcertCrossCheck
+import Testing
+
+/// Builds index entries from selectors as a client writes them, through the same
+/// normalisation as targets.
+struct Recorder {
+    var index = CrossCheckIndex()
+    private var counter = 0
+
+    init(index: CrossCheckIndex = CrossCheckIndex()) {
+        self.index = index
+    }
+
+    /// Records a selector in `operation` by `agency` and returns its entry.
+    @discardableResult
+    mutating func record(
+        _ kind: SelectorKind, _ text: String, in operation: String, by agency: String = "agency",
+        country: String? = nil
+    ) throws -> CrossCheckEntry {
+        let entry = try Self.entry(kind, text, in: operation, by: agency, country: country, id: "s\(counter)")
+        counter += 1
+        index.insert(entry)
+        return entry
+    }
+
+    @discardableResult
+    mutating func recordPerson(
+        _ name: String, born: String? = nil, in operation: String, by agency: String = "agency"
+    ) throws -> CrossCheckEntry {
+        let selector = try SelectorInput(kind: .person, value: .person(PersonIdentity(name: name, dateOfBirth: born)))
+            .normalised(defaultCountry: nil)
+        let entry = CrossCheckEntry(id: "s\(counter)", operationId: operation, agencyId: agency, selector: selector)
+        counter += 1
+        index.insert(entry)
+        return entry
+    }
+
+    static func entry(
+        _ kind: SelectorKind, _ text: String, in operation: String, by agency: String = "agency",
+        country: String? = nil, id: String = "probe"
+    ) throws -> CrossCheckEntry {
+        let selector = try SelectorInput(kind: kind, text: text).normalised(defaultCountry: country)
+        return CrossCheckEntry(id: id, operationId: operation, agencyId: agency, selector: selector)
+    }
+
+    /// The match kinds found for `entry`, by the other side's operation.
+    func kinds(for entry: CrossCheckEntry) -> [String: MatchKind] {
+        Dictionary(uniqueKeysWithValues: index.lookUp(entry).matches.map { ($0.entry.operationId, $0.kind) })
+    }
+}
+
+@Suite("Cross-check index: every match kind, both directions")
+struct CrossCheckIndexTests {
+    @Test("the same IP, e-mail, URL and wallet match exactly however each side wrote them")
+    func exactMatches() throws {
+        var recorder = Recorder()
+        let pairs: [(SelectorKind, String, String)] = [
+            (.ip, "192.0.2.7", "::ffff:192.0.2.7"),
+            (.ip, "2001:DB8::1", "2001:0db8:0000:0000:0000:0000:0000:0001"),
+            (.email, "John.Doe@Example.COM", "mailto:<John.Doe@example.com>"),
+            (.url, "HTTP://Example.com:80/films/", "http://example.com/films/"),
+            (.wallet, "0x52908400098527886E0F7030069857D2E4169EE7", "0x52908400098527886e0f7030069857d2e4169ee7"),
+        ]
+        for (kind, first, second) in pairs {
+            let mine = try recorder.record(kind, first, in: "op-\(kind)-A")
+            let theirs = try recorder.record(kind, second, in: "op-\(kind)-B")
+            #expect(recorder.kinds(for: mine) == ["op-\(kind)-B": .exact], "\(kind) \(first)")
+            #expect(recorder.kinds(for: theirs) == ["op-\(kind)-A": .exact], "\(kind) \(second)")
+        }
+        // The local part of an address keeps its case: only the receiving server may equate them.
+        let unrelated = try Recorder.entry(.email, "john.doe@example.com", in: "op-other")
+        #expect(!recorder.index.lookUp(unrelated).isHit)
+    }
+
+    @Test("an E.164 phone number written five ways is one number")
+    func phones() throws {
+        var recorder = Recorder()
+        let writings: [(String, String?)] = [
+            ("+33 6 12 34 56 78", nil), ("0033612345678", nil), ("06 12 34 56 78", "FR"), ("+33 (0)6-12-34-56-78", nil),
+            ("(+33) 612.345.678", nil),
+        ]
+        let entries = try writings.enumerated().map { index, writing in
+            try recorder.record(.phone, writing.0, in: "op-\(index)", country: writing.1)
+        }
+        for entry in entries {
+            let kinds = recorder.kinds(for: entry)
+            #expect(kinds.count == 4, "\(entry.matchKey): \(kinds)")
+            #expect(kinds.values.allSatisfy { $0 == .exact })
+        }
+    }
+
+    @Test("an IPv4 address inside a recorded block, and the block containing it")
+    func ipv4InsideBlock() throws {
+        var recorder = Recorder()
+        let block = try recorder.record(.cidr, "198.51.100.0/24", in: "op-block")
+        let address = try recorder.record(.ip, "198.51.100.77", in: "op-address")
+        let outside = try recorder.record(.ip, "198.51.101.1", in: "op-outside")
+        #expect(recorder.kinds(for: address) == ["op-block": .insideBlock])
+        #expect(recorder.kinds(for: block) == ["op-address": .containsAddress])
+        #expect(recorder.kinds(for: outside).isEmpty)
+        // A large block finds addresses across many buckets.
+        let wide = try Recorder.entry(.cidr, "198.0.0.0/8", in: "op-wide")
+        #expect(
+            recorder.kinds(for: wide) == [
+                "op-block": .overlappingBlocks, "op-address": .containsAddress, "op-outside": .containsAddress,
+            ])
+    }
+
+    @Test("IPv6 blocks that overlap, both directions, and an IPv6 address inside one")
+    func ipv6Overlap() throws {
+        var recorder = Recorder()
+        let wide = try recorder.record(.cidr, "2001:db8::/32", in: "op-wide")
+        let narrow = try recorder.record(.cidr, "2001:DB8:0:42::/64", in: "op-narrow")
+        let elsewhere = try recorder.record(.cidr, "2001:db9::/32", in: "op-elsewhere")
+        #expect(recorder.kinds(for: wide) == ["op-narrow": .overlappingBlocks])
+        #expect(recorder.kinds(for: narrow) == ["op-wide": .overlappingBlocks])
+        #expect(recorder.kinds(for: elsewhere).isEmpty)
+        let address = try Recorder.entry(.ip, "2001:db8:0:42::17", in: "op-probe")
+        #expect(recorder.kinds(for: address) == ["op-wide": .insideBlock, "op-narrow": .insideBlock])
+        // IPv4 and IPv6 never match each other.
+        let ipv4 = try Recorder.entry(.cidr, "32.1.13.0/24", in: "op-probe")
+        #expect(recorder.kinds(for: ipv4).isEmpty)
+    }
+
+    @Test("a domain under a recorded domain is flagged as such, both directions; IDNA forms are one domain")
+    func domains() throws {
+        var recorder = Recorder()
+        let parent = try recorder.record(.domain, "Example.COM.", in: "op-parent")
+        let child = try recorder.record(.domain, "cdn.example.com", in: "op-child")
+        let idna = try recorder.record(.domain, "bücher.example", in: "op-unicode")
+        let punycode = try recorder.record(.domain, "xn--bcher-kva.example", in: "op-ascii")
+        let deep = try recorder.record(.domain, "a.b.xn--bcher-kva.example", in: "op-deep")
+        #expect(recorder.kinds(for: child) == ["op-parent": .subdomain])
+        #expect(recorder.kinds(for: parent) == ["op-child": .parentDomain])
+        #expect(recorder.kinds(for: idna) == ["op-ascii": .exact, "op-deep": .parentDomain])
+        #expect(recorder.kinds(for: punycode) == ["op-unicode": .exact, "op-deep": .parentDomain])
+        #expect(recorder.kinds(for: deep) == ["op-unicode": .subdomain, "op-ascii": .subdomain])
+        // A shared top-level domain is no match.
+        let other = try Recorder.entry(.domain, "other.com", in: "op-probe")
+        #expect(recorder.kinds(for: other).isEmpty)
+    }
+
+    @Test(
+        "names in Latin, Cyrillic and Greek script match by their folded key, strengthened or weakened by the date of birth"
+    )
+    func persons() throws {
+        var recorder = Recorder()
+        let latin = try recorder.recordPerson("Dmitri Ivanov", born: "1980-04-12", in: "op-latin")
+        let cyrillic = try recorder.recordPerson("Дмитрий Иванов", born: "1980-04-12", in: "op-cyrillic")
+        let undated = try recorder.recordPerson("IVANOV, Dmitri", in: "op-undated")
+        let otherBirth = try recorder.recordPerson("Dmitri Ivanov", born: "1975-01-01", in: "op-other-birth")
+        let greekA = try recorder.recordPerson("Νίκος Σάββας", born: "1970-02-03", in: "op-greek")
+        let greekB = try recorder.recordPerson("SAVVAS, Nikos", born: "1970-02-03", in: "op-greek-latin")
+        #expect(
+            recorder.kinds(for: latin) == [
+                "op-cyrillic": .samePerson, "op-undated": .possiblePerson,
+            ])
+        #expect(recorder.kinds(for: cyrillic) == ["op-latin": .samePerson, "op-undated": .possiblePerson])
+        #expect(
+            recorder.kinds(for: undated) == [
+                "op-latin": .possiblePerson, "op-cyrillic": .possiblePerson, "op-other-birth": .possiblePerson,
+            ])
+        #expect(recorder.kinds(for: otherBirth) == ["op-undated": .possiblePerson])
+        #expect(recorder.kinds(for: greekA) == ["op-greek-latin": .samePerson])
+        #expect(recorder.kinds(for: greekB) == ["op-greek": .samePerson])
+    }
+
+    @Test("a value held by 200 operations becomes common and reports its holder count, not 199 matches")
+    func commonValues() throws {
+        var recorder = Recorder()
+        for operation in 0..<200 { try recorder.record(.ip, "9.9.9.9", in: "op-\(operation)") }
+        let probe = try Recorder.entry(.ip, "9.9.9.9", in: "op-new")
+        let result = recorder.index.lookUp(probe)
+        #expect(result.commonHolders == 200)
+        #expect(result.matches.isEmpty)
+        #expect(result.isHit)
+        var rare = Recorder(index: CrossCheckIndex(commonThreshold: 50))
+        for operation in 0..<3 { try rare.record(.ip, "9.9.9.9", in: "op-\(operation)") }
+        #expect(rare.index.lookUp(probe).matches.count == 3)
+    }
+
+    @Test("matches within one operation are not hits, and a removed selector matches nothing")
+    func sameOperationAndRemoval() throws {
+        var recorder = Recorder()
+        try recorder.record(.email, "a@example.com", in: "op-A")
+        let other = try recorder.record(.email, "a@example.com", in: "op-B")
+        let probe = try Recorder.entry(.email, "a@example.com", in: "op-A")
+        #expect(recorder.kinds(for: probe) == ["op-B": .exact])
+        recorder.index.remove(id: other.id)
+        #expect(recorder.kinds(for: probe).isEmpty)
+        let block = try recorder.record(.cidr, "203.0.113.0/24", in: "op-C")
+        recorder.index.remove(id: block.id)
+        #expect(recorder.kinds(for: try Recorder.entry(.ip, "203.0.113.9", in: "op-D")).isEmpty)
+        #expect(recorder.index.count == 1)
+    }
+}
