@@ -44,6 +44,7 @@ let package = Package(
             name: "ConcertServer",
             dependencies: [
                 "ConcertCore",
+                "ConcertCrossCheck",
                 "ConcertStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

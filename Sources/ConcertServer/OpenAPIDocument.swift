@@ -1988,6 +1988,74 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/api/v1/crosscheck": {
+              "post": {
+                "summary": "Check before sharing: for each selector, whether another agency holds a matching one, and whom to contact. Stores nothing and notifies nobody; the check is in the caller's own audit trail.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "selectors"
+                        ],
+                        "properties": {
+                          "selectors": {
+                            "type": "array",
+                            "maxItems": 10000,
+                            "items": {
+                              "$ref": "#/components/schemas/SelectorInput"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "One result per selector, in the order asked",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "results"
+                          ],
+                          "properties": {
+                            "results": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/CrossCheckResult"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -3183,6 +3251,86 @@ enum OpenAPIDocument {
                   },
                   "status": {
                     "$ref": "#/components/schemas/SitrepStatus"
+                  }
+                }
+              },
+              "MatchKind": {
+                "type": "string",
+                "enum": [
+                  "exact",
+                  "insideBlock",
+                  "containsAddress",
+                  "overlappingBlocks",
+                  "subdomain",
+                  "parentDomain",
+                  "samePerson",
+                  "possiblePerson"
+                ]
+              },
+              "CrossCheckResult": {
+                "type": "object",
+                "required": [
+                  "hit",
+                  "matches"
+                ],
+                "properties": {
+                  "hit": {
+                    "type": "boolean"
+                  },
+                  "matches": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "match",
+                        "selectorKind",
+                        "agency"
+                      ],
+                      "properties": {
+                        "match": {
+                          "$ref": "#/components/schemas/MatchKind"
+                        },
+                        "selectorKind": {
+                          "type": "string",
+                          "enum": [
+                            "ip",
+                            "cidr",
+                            "domain",
+                            "email",
+                            "phone",
+                            "url",
+                            "wallet",
+                            "person"
+                          ]
+                        },
+                        "agency": {
+                          "type": "object",
+                          "required": [
+                            "id",
+                            "name",
+                            "country"
+                          ],
+                          "properties": {
+                            "id": {
+                              "type": "string"
+                            },
+                            "name": {
+                              "type": "string"
+                            },
+                            "country": {
+                              "type": "string"
+                            },
+                            "contact": {
+                              "type": "string"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "commonHolders": {
+                    "type": "integer",
+                    "description": "How many operations hold the value, when so many do that it is common."
                   }
                 }
               }

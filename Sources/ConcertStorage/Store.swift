@@ -58,6 +58,36 @@ public struct ChainVerification: Sendable, Equatable {
     public var isIntact: Bool { brokenAt == nil }
 }
 
+/// A selector as the cross-check index reads it from the store: where it was recorded, by
+/// whom, and its match key.
+public struct StoredSelector: Sendable, Equatable {
+    /// The target it pins down.
+    public var targetId: String
+    /// The operation of that target.
+    public var operationId: String
+    /// The agency that recorded the target.
+    public var agencyId: String
+    /// What kind of identifier it is.
+    public var kind: SelectorKind
+    /// The normalised key.
+    public var matchKey: String
+    /// Date of birth, for persons.
+    public var dateOfBirth: String?
+
+    /// Creates a stored selector.
+    public init(
+        targetId: String, operationId: String, agencyId: String, kind: SelectorKind, matchKey: String,
+        dateOfBirth: String?
+    ) {
+        self.targetId = targetId
+        self.operationId = operationId
+        self.agencyId = agencyId
+        self.kind = kind
+        self.matchKey = matchKey
+        self.dateOfBirth = dateOfBirth
+    }
+}
+
 /// A change to record in the event log along with the state it produced.
 public struct EventDraft: Sendable {
     /// The operation it concerns, if any.
@@ -145,6 +175,8 @@ public protocol Store: Sendable {
         id: String, operationId: String, by actor: Actor,
         _ change: @escaping @Sendable (Target) throws -> Target
     ) async throws -> Target
+    /// Every selector of every operation, for building the cross-check index.
+    func allSelectors() async throws -> [StoredSelector]
     /// Deletes a target and its selectors; `check` sees it first and may refuse.
     func deleteTarget(
         id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Target) throws -> Void

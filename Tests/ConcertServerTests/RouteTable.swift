@@ -201,6 +201,10 @@ enum RouteTable {
             method: .get, template: "/api/v1/operations/{operationId}/sitreps/{sitrepId}/html",
             statuses: [200, 200, 200, 200, 404, 404, 401]
         ) { _ in nil },
+        // Check before sharing is not about one operation: any agency holding intelligence may ask.
+        RouteCase(
+            method: .post, template: "/api/v1/crosscheck", statuses: [200, 200, 200, 403, 200, 403, 401]
+        ) { _ in ["selectors": [["kind": "ip", "value": "192.0.2.10"]]] },
         // The live feed in catch-up mode (follow=false), so that the response ends.
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/live",

@@ -51,7 +51,9 @@ struct TestWorld: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try SQLiteStore(path: directory.appendingPathComponent("test.sqlite").path)
         let lead = Agency(id: Identifier.make(), name: "Lead Agency", country: "FR", kind: .euAgency)
-        let partB = Agency(id: Identifier.make(), name: "Agency B", country: "DE", kind: .police)
+        let partB = Agency(
+            id: Identifier.make(), name: "Agency B", country: "DE", kind: .police,
+            contact: "Cybercrime desk, +49 30 5555 0100")
         let partC = Agency(id: Identifier.make(), name: "Agency C", country: "US", kind: .police)
         let observerAgency = Agency(id: Identifier.make(), name: "Observer Agency", country: "NL", kind: .euAgency)
         let outsider = Agency(id: Identifier.make(), name: "Outsider Agency", country: "CY", kind: .police)

@@ -353,6 +353,24 @@ public struct SQLiteStore: Store {
         }
     }
 
+    public func allSelectors() async throws -> [StoredSelector] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT selector.target_id, selector.operation_id, target.originator_agency_id, selector.kind,
+                           selector.match_key, selector.date_of_birth
+                    FROM selector JOIN target ON target.id = selector.target_id
+                    """
+            ).compactMap { row in
+                guard let kind = SelectorKind(rawValue: row[3]) else { return nil }
+                return StoredSelector(
+                    targetId: row[0], operationId: row[1], agencyId: row[2], kind: kind, matchKey: row[4],
+                    dateOfBirth: row[5])
+            }
+        }
+    }
+
     public func createTarget(_ target: Target, by actor: Actor) async throws {
         try await commit(operationId: target.operationId) { db in
             let json = try ConcertJSON.encodeToString(target)

@@ -1,0 +1,104 @@
+import ConcertCore
+import ConcertCrossCheck
+import ConcertStorage
+import Foundation
+import Hummingbird
+
+/// Check before sharing: does any other agency hold these identifiers? Hit or no hit for
+/// each, with whom to contact — never the other side's operation, target or code name —
+/// storing nothing and telling nobody but the caller's own audit trail.
+struct CrossCheckController {
+    let store: any Store
+    let crossCheck: CrossCheckService
+    /// How many selectors one request may check.
+    static let maximumSelectors = 10_000
+
+    struct Input: Decodable {
+        var selectors: [SelectorInput]
+    }
+
+    struct AgencyContact: Encodable {
+        var id: String
+        var name: String
+        var country: String
+        var contact: String?
+    }
+
+    struct Match: Encodable, Hashable {
+        var match: MatchKind
+        var selectorKind: SelectorKind
+        var agencyId: String
+    }
+
+    struct MatchView: Encodable {
+        var match: MatchKind
+        var selectorKind: SelectorKind
+        var agency: AgencyContact
+    }
+
+    struct ResultView: Encodable {
+        var hit: Bool
+        var matches: [MatchView]
+        /// Set when so many operations hold the value that it is common.
+        var commonHolders: Int?
+    }
+
+    struct Output: Encodable {
+        var results: [ResultView]
+    }
+
+    func addRoutes(to router: Router<ConcertRequestContext>) {
+        router.post("/api/v1/crosscheck") { request, context in
+            let actor = try context.requireActor()
+            guard actor.role != .admin, actor.role != .observer else {
+                throw ProblemDetail(
+                    status: .forbidden,
+                    detail: "Cross-checks are for the agencies that hold intelligence; this account holds none.")
+            }
+            let input = try await request.decodeJSON(as: Input.self, context: context)
+            guard input.selectors.count <= Self.maximumSelectors else {
+                throw DomainError.invalid(
+                    "A cross-check takes at most \(Self.maximumSelectors) selectors; split the list.",
+                    field: "selectors")
+            }
+            let agencies = Dictionary(uniqueKeysWithValues: try await store.agencies().map { ($0.id, $0) })
+            let country = agencies[actor.agencyId]?.country
+            var probes: [CrossCheckEntry] = []
+            for (position, selector) in input.selectors.enumerated() {
+                let normalised: Selector
+                do throws(DomainError) {
+                    normalised = try selector.normalised(defaultCountry: country)
+                } catch {
+                    throw error.nested(under: "selectors[\(position)]")
+                }
+                probes.append(
+                    CrossCheckEntry(
+                        id: "probe-\(position)", operationId: "", agencyId: actor.agencyId, selector: normalised))
+            }
+            let results = try await crossCheck.lookUp(probes).map { result -> ResultView in
+                // The caller's own agency's records are no news; and each other agency is named
+                // once per kind of match, so that the answer does not count their operations.
+                var seen: Set<Match> = []
+                let matches = result.matches.compactMap { match -> MatchView? in
+                    guard match.entry.agencyId != actor.agencyId,
+                        seen.insert(
+                            Match(match: match.kind, selectorKind: match.entry.kind, agencyId: match.entry.agencyId)
+                        ).inserted,
+                        let agency = agencies[match.entry.agencyId]
+                    else { return nil }
+                    return MatchView(
+                        match: match.kind, selectorKind: match.entry.kind,
+                        agency: AgencyContact(
+                            id: agency.id, name: agency.name, country: agency.country, contact: agency.contact))
+                }
+                return ResultView(
+                    hit: !matches.isEmpty || result.commonHolders != nil, matches: matches,
+                    commonHolders: result.commonHolders)
+            }
+            try await store.recordRead(
+                by: actor, operationId: nil, what: "audit.crossCheck",
+                payload: #"{"checked":\#(probes.count),"hits":\#(results.filter(\.hit).count)}"#)
+            return try Response.json(Output(results: results))
+        }
+    }
+}

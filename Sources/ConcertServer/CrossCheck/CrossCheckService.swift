@@ -1,0 +1,128 @@
+import ConcertCore
+import ConcertCrossCheck
+import ConcertStorage
+import Logging
+import Synchronization
+
+/// The cross-check index of this server: built from the store when the server starts, kept
+/// current as targets are recorded, changed and deleted, and asked by the cross-check API.
+///
+/// The server answers other requests while the index loads; a cross-check waits until it is
+/// ready, and changes made meanwhile are applied after the loaded state, in order.
+final class CrossCheckService: Sendable {
+    private enum Change {
+        case record(Target)
+        case forget(targetId: String)
+    }
+
+    private struct State {
+        var index: CrossCheckIndex
+        /// The index's entry ids of each target.
+        var entriesOfTarget: [String: [String]] = [:]
+        /// Changes made while the index loads; nil once it is ready.
+        var pending: [Change]? = []
+        /// Who waits for the index to be ready.
+        var waiting: [CheckedContinuation<Void, any Error>] = []
+        var loadError: String?
+    }
+
+    private let state: Mutex<State>
+    let logger = Logger(label: "concert.crosscheck")
+
+    /// Creates the service and starts loading the index from `store`.
+    init(store: any Store, commonThreshold: Int = 50) {
+        state = Mutex(State(index: CrossCheckIndex(commonThreshold: commonThreshold)))
+        Task { await self.load(from: store) }
+    }
+
+    private func load(from store: any Store) async {
+        do {
+            let selectors = try await store.allSelectors()
+            let waiting = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+                for selector in selectors {
+                    let entry = CrossCheckEntry(
+                        id: Self.entryId(selector.targetId, selector.kind, selector.matchKey),
+                        operationId: selector.operationId, agencyId: selector.agencyId, kind: selector.kind,
+                        matchKey: selector.matchKey, dateOfBirth: selector.dateOfBirth)
+                    state.index.insert(entry)
+                    state.entriesOfTarget[selector.targetId, default: []].append(entry.id)
+                }
+                for change in state.pending ?? [] { Self.apply(change, to: &state) }
+                state.pending = nil
+                defer { state.waiting = [] }
+                return state.waiting
+            }
+            logger.info("Cross-check index ready: \(selectors.count) selectors")
+            for continuation in waiting { continuation.resume() }
+        } catch {
+            logger.error("The cross-check index could not be loaded: \(error)")
+            let waiting = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+                state.loadError = "\(error)"
+                defer { state.waiting = [] }
+                return state.waiting
+            }
+            for continuation in waiting { continuation.resume(throwing: error) }
+        }
+    }
+
+    /// Records a target's selectors, replacing what the index held for it.
+    func record(_ target: Target) { change(.record(target)) }
+
+    /// Removes a deleted target's selectors.
+    func forget(targetId: String) { change(.forget(targetId: targetId)) }
+
+    private func change(_ change: Change) {
+        state.withLock { state in
+            if state.pending != nil {
+                state.pending!.append(change)
+            } else {
+                Self.apply(change, to: &state)
+            }
+        }
+    }
+
+    private static func apply(_ change: Change, to state: inout State) {
+        switch change {
+        case .record(let target):
+            for id in state.entriesOfTarget.removeValue(forKey: target.id) ?? [] { state.index.remove(id: id) }
+            var ids: [String] = []
+            for selector in target.selectors {
+                let entry = CrossCheckEntry(
+                    id: entryId(target.id, selector.kind, selector.matchKey), operationId: target.operationId,
+                    agencyId: target.originatorAgencyId, selector: selector)
+                state.index.insert(entry)
+                ids.append(entry.id)
+            }
+            state.entriesOfTarget[target.id] = ids
+        case .forget(let targetId):
+            for id in state.entriesOfTarget.removeValue(forKey: targetId) ?? [] { state.index.remove(id: id) }
+        }
+    }
+
+    /// Looks each probe up once the index is ready, in order.
+    func lookUp(_ probes: [CrossCheckEntry]) async throws -> [CrossCheckResult] {
+        try await ready()
+        return state.withLock { state in probes.map { state.index.lookUp($0) } }
+    }
+
+    private func ready() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let outcome = state.withLock { state -> Result<Void, any Error>? in
+                if let failure = state.loadError { return .failure(IndexUnavailable(reason: failure)) }
+                if state.pending == nil { return .success(()) }
+                state.waiting.append(continuation)
+                return nil
+            }
+            if let outcome { continuation.resume(with: outcome) }
+        }
+    }
+
+    struct IndexUnavailable: Error {
+        var reason: String
+    }
+
+    /// One entry per distinct identifier of a target.
+    static func entryId(_ targetId: String, _ kind: SelectorKind, _ matchKey: String) -> String {
+        "\(targetId)|\(kind.rawValue)|\(matchKey)"
+    }
+}
