@@ -97,6 +97,7 @@ let package = Package(
             name: "ConcertServerTests",
             dependencies: [
                 "ConcertCore",
+                "ConcertCrossCheck",
                 "ConcertStorage",
                 "ConcertServer",
                 .product(name: "Hummingbird", package: "hummingbird"),

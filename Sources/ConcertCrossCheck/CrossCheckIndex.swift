@@ -36,26 +36,6 @@ public struct CrossCheckEntry: Sendable, Hashable, Codable {
     }
 }
 
-/// How two selectors match, seen from the one that was looked up.
-public enum MatchKind: String, Sendable, Codable, CaseIterable {
-    /// The same identifier, however each side wrote it.
-    case exact
-    /// This address lies inside the other side's CIDR block.
-    case insideBlock
-    /// This CIDR block contains the other side's address.
-    case containsAddress
-    /// The two CIDR blocks share addresses.
-    case overlappingBlocks
-    /// This domain lies under the other side's (`cdn.example.com` under `example.com`).
-    case subdomain
-    /// The other side's domain lies under this one.
-    case parentDomain
-    /// The same name and the same date of birth.
-    case samePerson
-    /// The same name; one side recorded no date of birth.
-    case possiblePerson
-}
-
 /// A selector of another operation that matches the one looked up.
 public struct CrossCheckMatch: Sendable, Hashable {
     /// The other side's selector.

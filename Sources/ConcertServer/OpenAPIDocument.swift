@@ -2056,6 +2056,106 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/api/v1/hits": {
+              "get": {
+                "summary": "The hits of the caller's agency, newest first: where another operation holds a matching selector, and whom to contact.",
+                "responses": {
+                  "200": {
+                    "description": "The hits",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "items"
+                          ],
+                          "properties": {
+                            "items": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/Hit"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/hits/{hitId}/review": {
+              "post": {
+                "summary": "Mark a hit reviewed (or not) for the caller's agency.",
+                "parameters": [
+                  {
+                    "name": "hitId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "reviewed"
+                        ],
+                        "properties": {
+                          "reviewed": {
+                            "type": "boolean"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The hit",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Hit"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -3331,6 +3431,128 @@ enum OpenAPIDocument {
                   "commonHolders": {
                     "type": "integer",
                     "description": "How many operations hold the value, when so many do that it is common."
+                  }
+                }
+              },
+              "Hit": {
+                "type": "object",
+                "description": "A hit as the caller's agency sees it: its own selector, and the other side's agency, contact and selector. The other operation is named only to an agency that takes part in it.",
+                "required": [
+                  "id",
+                  "match",
+                  "foundAt",
+                  "reviewed",
+                  "mine",
+                  "other"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "match": {
+                    "$ref": "#/components/schemas/MatchKind"
+                  },
+                  "foundAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "reviewed": {
+                    "type": "boolean"
+                  },
+                  "reviewedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "mine": {
+                    "type": "object",
+                    "required": [
+                      "operationId",
+                      "codeName",
+                      "targetId",
+                      "selectorKind",
+                      "value"
+                    ],
+                    "properties": {
+                      "operationId": {
+                        "type": "string"
+                      },
+                      "codeName": {
+                        "type": "string"
+                      },
+                      "targetId": {
+                        "type": "string"
+                      },
+                      "selectorKind": {
+                        "type": "string",
+                        "enum": [
+                          "ip",
+                          "cidr",
+                          "domain",
+                          "email",
+                          "phone",
+                          "url",
+                          "wallet",
+                          "person"
+                        ]
+                      },
+                      "value": {
+                        "type": "string"
+                      }
+                    }
+                  },
+                  "other": {
+                    "type": "object",
+                    "required": [
+                      "agency",
+                      "selectorKind",
+                      "value"
+                    ],
+                    "properties": {
+                      "agency": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "name",
+                          "country"
+                        ],
+                        "properties": {
+                          "id": {
+                            "type": "string"
+                          },
+                          "name": {
+                            "type": "string"
+                          },
+                          "country": {
+                            "type": "string"
+                          },
+                          "contact": {
+                            "type": "string"
+                          }
+                        }
+                      },
+                      "selectorKind": {
+                        "type": "string",
+                        "enum": [
+                          "ip",
+                          "cidr",
+                          "domain",
+                          "email",
+                          "phone",
+                          "url",
+                          "wallet",
+                          "person"
+                        ]
+                      },
+                      "value": {
+                        "type": "string"
+                      },
+                      "operationId": {
+                        "type": "string"
+                      },
+                      "codeName": {
+                        "type": "string"
+                      }
+                    }
                   }
                 }
               }

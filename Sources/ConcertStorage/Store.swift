@@ -252,6 +252,25 @@ public protocol Store: Sendable {
         id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Sitrep) throws -> Void
     ) async throws
 
+    // MARK: Hits
+
+    /// Stores the hits whose pair is not stored yet, and records `hit.found` in the log of
+    /// both operations of each; returns the hits it stored.
+    func recordHits(_ hits: [Hit], by actor: Actor) async throws -> [Hit]
+    /// The stored hits a target is on either side of.
+    func hits(targetId: String) async throws -> [Hit]
+    /// The stored hits an agency is on either side of, newest first.
+    func hits(agencyId: String) async throws -> [Hit]
+    /// One stored hit.
+    func hit(id: String) async throws -> Hit?
+    /// How many hits are stored.
+    func hitCount() async throws -> Int
+    /// Changes a hit inside one transaction and records `hit.reviewed` in the log of the
+    /// operations on the actor's agency's side.
+    func updateHit(id: String, by actor: Actor, _ change: @escaping @Sendable (Hit) throws -> Hit) async throws -> Hit
+    /// Removes hits whose selectors are gone and records `hit.retired` in both operations' logs.
+    func retireHits(ids: [String], by actor: Actor?) async throws
+
     // MARK: Event log and audit
 
     /// Appends an audit entry for a read of handled records.

@@ -32,6 +32,7 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
             .replacingOccurrences(of: "{instrumentId}", with: world.instrument.id)
             .replacingOccurrences(of: "{gateId}", with: "g1")
             .replacingOccurrences(of: "{entryId}", with: world.logEntry.id)
+            .replacingOccurrences(of: "{hitId}", with: world.hit.id)
             .replacingOccurrences(
                 of: "{sitrepId}", with: onDraftSitrep ? world.draftSitrep.id : world.approvedSitrep.id) + query
     }
@@ -205,6 +206,13 @@ enum RouteTable {
         RouteCase(
             method: .post, template: "/api/v1/crosscheck", statuses: [200, 200, 200, 403, 200, 403, 401]
         ) { _ in ["selectors": [["kind": "ip", "value": "192.0.2.10"]]] },
+        // Hits concern the agencies on their two sides: B and the outsider, no one else.
+        RouteCase(
+            method: .get, template: "/api/v1/hits", statuses: [200, 200, 200, 403, 200, 403, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .post, template: "/api/v1/hits/{hitId}/review", statuses: [404, 200, 404, 403, 200, 403, 401]
+        ) { _ in ["reviewed": true] },
         // The live feed in catch-up mode (follow=false), so that the response ends.
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/live",
@@ -221,17 +229,27 @@ enum RouteTable {
         ]
         // A draft sitrep is the lead coordinator's working copy.
         let draft = [world.draftSitrep.summary, world.draftSitrep.id]
+        // The outsider's own operation is nobody else's business, hit or not.
+        let outsiders = [
+            world.otherOperation.codeName, world.otherOperation.id, world.otherTarget.name, world.otherTarget.id,
+        ]
         switch persona {
         case .leadCoordinator:
-            return []
+            return outsiders
         case .participantOfficer:
-            return draft
+            return draft + outsiders
         case .otherParticipantOfficer:
             return [world.restrictedTarget.name, "hidden-suspect", "Zacharias", world.restrictedTarget.id] + draft
+                + outsiders
         case .observer:
-            return intelligence + draft
-        case .nonParticipant, .platformAdmin, .anonymous:
+            return intelligence + draft + outsiders
+        case .nonParticipant:
+            // The outsider learns of B's hit what a hit tells (B, its contact, its selector), nothing more.
             return intelligence + draft + [
+                world.operation.codeName, world.operation.id, world.actionB.title, world.actionC.title,
+            ]
+        case .platformAdmin, .anonymous:
+            return intelligence + draft + outsiders + [
                 world.operation.codeName, world.operation.id, world.actionB.title, world.actionC.title,
             ]
         }

@@ -43,6 +43,11 @@ struct TestWorld: Sendable {
     let approvedSitrep: Sitrep
     /// A draft compiled after it: only the lead coordinator sees it.
     let draftSitrep: Sitrep
+    /// The outsider's own operation, in which it recorded a subdomain of B's shared server.
+    let otherOperation: JointOperation
+    let otherTarget: Target
+    /// The hit between the outsider's target and B's shared target.
+    let hit: Hit
     /// The operation's last event sequence once the world is made.
     let head: Int64
 
@@ -87,7 +92,11 @@ struct TestWorld: Sendable {
         let officerB = Actor(users[.participantOfficer]!)
         try await store.createOperation(operation, by: coordinator)
         let shared = try TargetInput(
-            kind: .server, name: "Shared release server", selectors: [SelectorInput(kind: .ip, text: "192.0.2.10")],
+            kind: .server, name: "Shared release server",
+            selectors: [
+                SelectorInput(kind: .ip, text: "192.0.2.10"),
+                SelectorInput(kind: .domain, text: "release-mirror.example"),
+            ],
             handling: .h0, evaluation: Evaluation(code: "B2")!, distribution: .allParticipants
         ).makeTarget(
             id: Identifier.make(), operation: operation, originatorAgencyId: partB.id, createdBy: officerB.userId,
@@ -140,12 +149,42 @@ struct TestWorld: Sendable {
                 to: current, among: all, by: coordinator, now: now)
         }
         let draftSitrep = try await compile("Draft in progress.")
+        let outsiderActor = Actor(users[.nonParticipant]!)
+        let otherOperation = JointOperation(
+            id: Identifier.make(), codeName: "BLUEJAY", summary: "The outsider's own case", leadAgencyId: outsider.id,
+            hHour: nil, participants: [Participant(agencyId: outsider.id, role: .lead)], createdAt: now)
+        try await store.createOperation(otherOperation, by: outsiderActor)
+        let otherTarget = try TargetInput(
+            kind: .server, name: "Outsider CDN node",
+            selectors: [SelectorInput(kind: .domain, text: "cdn.release-mirror.example")],
+            handling: .h0, evaluation: Evaluation(code: "B2")!, distribution: .allParticipants
+        ).makeTarget(
+            id: Identifier.make(), operation: otherOperation, originatorAgencyId: outsider.id,
+            createdBy: outsiderActor.userId, defaultCountry: "CY", createdAt: now, now: now)
+        try await store.createTarget(otherTarget, by: outsiderActor)
+        let hit = Hit(
+            id: Identifier.make(), kind: .subdomain,
+            a: HitSide(
+                targetId: otherTarget.id, operationId: otherOperation.id, agencyId: outsider.id, selectorKind: .domain,
+                value: "cdn.release-mirror.example", matchKey: "cdn.release-mirror.example"),
+            b: HitSide(
+                targetId: shared.id, operationId: operation.id, agencyId: partB.id, selectorKind: .domain,
+                value: "release-mirror.example", matchKey: "release-mirror.example"),
+            foundAt: now)
+        _ = try await store.recordHits([hit], by: outsiderActor)
         return TestWorld(
             store: store, directory: directory, operation: operation, lead: lead, partB: partB, partC: partC,
             observerAgency: observerAgency, outsider: outsider, users: users, sharedTarget: shared,
             restrictedTarget: restricted, actionB: actionB, actionC: actionC, instrument: instrument,
             logEntry: logEntry, approvedSitrep: approvedSitrep, draftSitrep: draftSitrep,
+            otherOperation: otherOperation, otherTarget: otherTarget, hit: hit,
             head: try await store.latestSequence(operationId: operation.id))
+    }
+
+    /// The sequence numbers in `range` that the lead coordinator's feed carries: all but the
+    /// world's hit, which only the agencies on its sides are told of (it is the world's last event).
+    func seenByLead(_ range: ClosedRange<Int64>) -> [Int64] {
+        range.filter { $0 != head }
     }
 
     static func token(for persona: Persona) -> String { "test-token-\(persona.rawValue)" }

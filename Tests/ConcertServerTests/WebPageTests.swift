@@ -83,6 +83,7 @@ struct WebPageTests {
             for path in [
                 "/operations", operation, operation + "/board", operation + "/sitreps",
                 operation + "/sitreps/\(world.approvedSitrep.id)", operation + "/sitreps/\(world.draftSitrep.id)",
+                "/hits",
             ] {
                 pages.append(
                     try await client.execute(uri: path, method: .get, headers: TestWorld.headers(persona, json: false)))
@@ -106,11 +107,27 @@ struct WebPageTests {
             #expect(pages[5].status == (persona == .leadCoordinator ? .ok : .notFound))
             #expect(pages[5].text.contains("edit-sitrep") == (persona == .leadCoordinator))
         }
+        // The hits page: B and the outsider see their side of the world's hit, with whom to contact.
+        switch persona {
+        case .participantOfficer:
+            #expect(pages[6].text.contains("Outsider Agency"))
+            #expect(pages[6].text.contains("cdn.release-mirror.example"))
+        case .nonParticipant:
+            #expect(pages[6].text.contains("Agency B"))
+            #expect(pages[6].text.contains("Cybercrime desk, +49 30 5555 0100"))
+            #expect(pages[6].text.contains("review-hit"))
+        case .leadCoordinator, .otherParticipantOfficer:
+            #expect(pages[6].text.contains("No hit for your agency."))
+        case .observer, .platformAdmin:
+            #expect(pages[6].status == .forbidden)
+        case .anonymous:
+            break
+        }
         switch persona {
         case .anonymous:
             #expect(pages.allSatisfy { $0.headers[.location] == "/login" })
         case .nonParticipant, .platformAdmin:
-            #expect(pages[1...].allSatisfy { $0.status == .notFound })
+            #expect(pages[1...5].allSatisfy { $0.status == .notFound })
         case .observer:
             #expect(pages[1].text.contains("Arrest in Berlin"))
             #expect(pages[2].status == .ok)

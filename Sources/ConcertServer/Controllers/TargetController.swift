@@ -6,8 +6,8 @@ import Hummingbird
 struct TargetController {
     let store: any Store
     let guarded: OperationGuard
-    /// Learns of every selector recorded, changed or deleted, in the same request.
-    let crossCheck: CrossCheckService
+    /// Finds the hits of every selector recorded, changed or deleted, in the same request.
+    let hits: HitRecorder
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
         router.get("/api/v1/operations/:operationId/targets") { _, context in
@@ -33,7 +33,7 @@ struct TargetController {
                 createdBy: actor.userId, defaultCountry: try await store.agency(id: actor.agencyId)?.country,
                 createdAt: now, now: now)
             try await store.createTarget(target, by: actor)
-            crossCheck.record(target)
+            try await hits.targetRecorded(target, by: actor)
             return try Response.json(target, status: .created)
         }
         router.get("/api/v1/operations/:operationId/targets/:targetId") { _, context in
@@ -63,7 +63,7 @@ struct TargetController {
                     createdBy: current.createdBy, defaultCountry: defaultCountry, createdAt: current.createdAt,
                     now: ConcertJSON.now())
             }
-            crossCheck.record(updated)
+            try await hits.targetRecorded(updated, by: actor)
             return try Response.json(updated)
         }
         router.delete("/api/v1/operations/:operationId/targets/:targetId") { _, context in
@@ -74,7 +74,7 @@ struct TargetController {
             try await store.deleteTarget(id: id, operationId: operation.id, by: actor) { current in
                 try AccessPolicy.decide(actor, .modifyRecord(current.recordHandling), in: operation).get()
             }
-            crossCheck.forget(targetId: id)
+            try await hits.targetDeleted(id, by: actor)
             return Response(status: .noContent)
         }
     }

@@ -7,23 +7,23 @@ import Synchronization
 /// The cross-check index of this server: built from the store when the server starts, kept
 /// current as targets are recorded, changed and deleted, and asked by the cross-check API.
 ///
-/// The server answers other requests while the index loads; a cross-check waits until it is
-/// ready, and changes made meanwhile are applied after the loaded state, in order.
+/// The server answers other requests while the index loads; a cross-check, and a change of
+/// selectors, waits until it is ready.
 final class CrossCheckService: Sendable {
-    private enum Change {
-        case record(Target)
-        case forget(targetId: String)
-    }
-
     private struct State {
         var index: CrossCheckIndex
         /// The index's entry ids of each target.
         var entriesOfTarget: [String: [String]] = [:]
-        /// Changes made while the index loads; nil once it is ready.
-        var pending: [Change]? = []
+        var isReady = false
         /// Who waits for the index to be ready.
         var waiting: [CheckedContinuation<Void, any Error>] = []
         var loadError: String?
+    }
+
+    /// A selector of a recorded target and a selector of another operation that matches it.
+    struct Found: Sendable {
+        var selector: Selector
+        var match: CrossCheckMatch
     }
 
     private let state: Mutex<State>
@@ -47,8 +47,7 @@ final class CrossCheckService: Sendable {
                     state.index.insert(entry)
                     state.entriesOfTarget[selector.targetId, default: []].append(entry.id)
                 }
-                for change in state.pending ?? [] { Self.apply(change, to: &state) }
-                state.pending = nil
+                state.isReady = true
                 defer { state.waiting = [] }
                 return state.waiting
             }
@@ -65,38 +64,40 @@ final class CrossCheckService: Sendable {
         }
     }
 
-    /// Records a target's selectors, replacing what the index held for it.
-    func record(_ target: Target) { change(.record(target)) }
-
-    /// Removes a deleted target's selectors.
-    func forget(targetId: String) { change(.forget(targetId: targetId)) }
-
-    private func change(_ change: Change) {
-        state.withLock { state in
-            if state.pending != nil {
-                state.pending!.append(change)
-            } else {
-                Self.apply(change, to: &state)
+    /// Records a target's selectors, replacing what the index held for it, and returns what
+    /// of other operations now matches them (a common value matches nothing one by one).
+    ///
+    /// It waits for the index to be ready: a change made while it loads is applied after the
+    /// loaded state, and applying one the load already saw changes nothing.
+    func record(_ target: Target) async throws -> [Found] {
+        try await ready()
+        return state.withLock { state in
+            Self.forget(target.id, in: &state)
+            var ids: [String] = []
+            var entries: [(Selector, CrossCheckEntry)] = []
+            for selector in target.selectors {
+                let entry = CrossCheckEntry(
+                    id: Self.entryId(target.id, selector.kind, selector.matchKey), operationId: target.operationId,
+                    agencyId: target.originatorAgencyId, selector: selector)
+                state.index.insert(entry)
+                ids.append(entry.id)
+                entries.append((selector, entry))
+            }
+            state.entriesOfTarget[target.id] = ids
+            return entries.flatMap { selector, entry in
+                state.index.lookUp(entry).matches.map { Found(selector: selector, match: $0) }
             }
         }
     }
 
-    private static func apply(_ change: Change, to state: inout State) {
-        switch change {
-        case .record(let target):
-            for id in state.entriesOfTarget.removeValue(forKey: target.id) ?? [] { state.index.remove(id: id) }
-            var ids: [String] = []
-            for selector in target.selectors {
-                let entry = CrossCheckEntry(
-                    id: entryId(target.id, selector.kind, selector.matchKey), operationId: target.operationId,
-                    agencyId: target.originatorAgencyId, selector: selector)
-                state.index.insert(entry)
-                ids.append(entry.id)
-            }
-            state.entriesOfTarget[target.id] = ids
-        case .forget(let targetId):
-            for id in state.entriesOfTarget.removeValue(forKey: targetId) ?? [] { state.index.remove(id: id) }
-        }
+    /// Removes a deleted target's selectors.
+    func forget(targetId: String) async throws {
+        try await ready()
+        state.withLock { Self.forget(targetId, in: &$0) }
+    }
+
+    private static func forget(_ targetId: String, in state: inout State) {
+        for id in state.entriesOfTarget.removeValue(forKey: targetId) ?? [] { state.index.remove(id: id) }
     }
 
     /// Looks each probe up once the index is ready, in order.
@@ -109,7 +110,7 @@ final class CrossCheckService: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let outcome = state.withLock { state -> Result<Void, any Error>? in
                 if let failure = state.loadError { return .failure(IndexUnavailable(reason: failure)) }
-                if state.pending == nil { return .success(()) }
+                if state.isReady { return .success(()) }
                 state.waiting.append(continuation)
                 return nil
             }
@@ -124,5 +125,10 @@ final class CrossCheckService: Sendable {
     /// One entry per distinct identifier of a target.
     static func entryId(_ targetId: String, _ kind: SelectorKind, _ matchKey: String) -> String {
         "\(targetId)|\(kind.rawValue)|\(matchKey)"
+    }
+
+    /// The target an entry id belongs to.
+    static func targetId(ofEntry id: String) -> String {
+        String(id.prefix { $0 != "|" })
     }
 }

@@ -17,6 +17,19 @@ public enum FeedMessage: Sendable, Equatable {
     }
 }
 
+/// What a feed says of a hit: this side's selector, the other side's agency and selector.
+struct HitNotice: Encodable {
+    var id: String
+    var match: MatchKind
+    var retired: Bool
+    var targetId: String
+    var selectorKind: SelectorKind
+    var value: String
+    var otherAgencyId: String
+    var otherSelectorKind: SelectorKind
+    var otherValue: String
+}
+
 /// Decides, event by event, what one subscriber may see of an operation's log, through the
 /// access policy: targets by their handling and distribution (never for observers), actions
 /// with their target link only where that target is readable, instruments only for those who
@@ -55,6 +68,21 @@ struct FeedFilter {
             data = json
         case .intelligence(let json):
             guard AccessPolicy.allows(actor, .viewIntelligence, in: operation) else { return nil }
+            data = json
+        case .hit(let hit, let retired):
+            // Each operation's feed tells the agency of its own side, and only the other
+            // side's agency and selector: never the other operation.
+            let isA = hit.a.operationId == operation.id
+            let (mine, theirs) = isA ? (hit.a, hit.b) : (hit.b, hit.a)
+            guard mine.operationId == operation.id, actor.agencyId == mine.agencyId,
+                AccessPolicy.allows(actor, .viewIntelligence, in: operation),
+                let json = try? ConcertJSON.encodeToString(
+                    HitNotice(
+                        id: hit.id, match: isA ? hit.kind : hit.kind.reversed, retired: retired,
+                        targetId: mine.targetId, selectorKind: mine.selectorKind, value: mine.value,
+                        otherAgencyId: theirs.agencyId, otherSelectorKind: theirs.selectorKind,
+                        otherValue: theirs.value))
+            else { return nil }
             data = json
         case .withheld:
             return nil

@@ -24,6 +24,8 @@ final class PreparedEvent: Sendable {
         case sitrepDraft(json: String)
         /// Shown to those who see intelligence (legal instruments).
         case intelligence(json: String)
+        /// A hit found, reviewed or retired: shown in each side's operation to that side's agency.
+        case hit(Hit, retired: Bool)
         /// Never sent: a kind the feed does not know, or one it cannot read.
         case withheld
     }
@@ -125,6 +127,8 @@ final class PreparedEvent: Sendable {
             return .sitrepDraft(json: event.payload)
         case let kind where kind.hasPrefix("instrument."):
             return .intelligence(json: event.payload)
+        case "hit.found", "hit.reviewed", "hit.retired":
+            return .hit(try ConcertJSON.decode(Hit.self, from: event.payload), retired: event.kind == "hit.retired")
         default:
             return .withheld
         }

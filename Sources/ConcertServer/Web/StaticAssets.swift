@@ -320,6 +320,25 @@ enum StaticAssets {
         })();
         """
 
+    /// The hits page: marks a hit reviewed for the user's agency.
+    static let hitsScript = """
+        document.querySelectorAll("button.review-hit").forEach(function (button) {
+          button.addEventListener("click", function () {
+            fetch("/api/v1/hits/" + button.dataset.hit + "/review", {
+              method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+              body: JSON.stringify({ reviewed: true })
+            }).then(function (response) {
+              if (response.ok) { button.parentNode.textContent = "yes"; return; }
+              return response.json().then(function (problem) {
+                var message = document.getElementById("message");
+                message.textContent = problem.detail || response.statusText;
+                message.hidden = false;
+              });
+            });
+          });
+        });
+        """
+
     static let script = """
         // Shows times in the viewer's own time zone next to UTC.
         document.querySelectorAll("time.local").forEach(function (element) {

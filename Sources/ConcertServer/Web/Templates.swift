@@ -26,6 +26,7 @@ enum Templates {
         <header class="top">
           <a class="brand" href="/operations">Concert</a>
           {{#signedIn}}
+          <a href="/hits">Hits</a>
           <span class="who">{{userName}} · {{agencyName}} ({{agencyCountry}}) · {{role}}</span>
           <form method="post" action="/logout"><button type="submit">Sign out</button></form>
           {{/signedIn}}
@@ -217,6 +218,30 @@ enum Templates {
         </article>
         <p id="message" class="error" role="status" hidden></p>
         <script src="/static/sitrep.js"></script>
+        """,
+        "hits": """
+        <h1>Hits</h1>
+        <p class="muted">Another operation holds a selector matching one your agency recorded. Contact the other agency before sharing more: Concert tells each side only who holds it and how it matches.</p>
+        {{^hasHits}}<p class="muted">No hit for your agency.</p>{{/hasHits}}
+        {{#hasHits}}
+        <table>
+          <thead><tr><th>Found (UTC)</th><th>Your selector</th><th>Match</th><th>Their selector</th><th>Contact</th><th>Reviewed</th></tr></thead>
+          <tbody>
+          {{#hits}}
+          <tr>
+            <td>{{foundUTC}}</td>
+            <td>{{mineKind}} <code>{{mineValue}}</code><br><span class="muted">{{mineCodeName}}</span></td>
+            <td>{{match}}</td>
+            <td>{{otherKind}} <code>{{otherValue}}</code>{{#otherCodeName}}<br><span class="muted">{{otherCodeName}}</span>{{/otherCodeName}}</td>
+            <td>{{otherAgency}} ({{otherCountry}}){{#otherContact}}<br>{{otherContact}}{{/otherContact}}</td>
+            <td>{{#reviewed}}yes{{/reviewed}}{{^reviewed}}<button type="button" class="review-hit" data-hit="{{id}}">Mark reviewed</button>{{/reviewed}}</td>
+          </tr>
+          {{/hits}}
+          </tbody>
+        </table>
+        {{/hasHits}}
+        <p id="message" class="error" role="status" hidden></p>
+        <script src="/static/hits.js"></script>
         """,
         "error": """
         <section class="card narrow">

@@ -52,6 +52,37 @@ struct WebController {
             }
             return try await page("board", title: "\(operation.codeName) board", values: values, context: context)
         }
+        router.get("/static/hits.js") { _, _ in
+            Self.asset(StaticAssets.hitsScript, type: "text/javascript; charset=utf-8")
+        }
+        router.get("/hits") { _, context in
+            guard context.user != nil else { return Response.redirect(to: "/login") }
+            let actor = try context.requireActor()
+            guard let agencyId = try? HitController.agency(of: actor) else {
+                var response = try await page(
+                    "error", title: "No hits",
+                    values: ["title": "No hits", "detail": "Hits are for the agencies that hold intelligence."],
+                    context: context)
+                response.status = .forbidden
+                return response
+            }
+            let views = try await HitController.views(
+                of: try await store.hits(agencyId: agencyId), for: agencyId, store: store)
+            let rows: [[String: Any]] = views.map { view in
+                var row: [String: Any] = [
+                    "id": view.id, "foundUTC": Self.utc(view.foundAt), "match": Self.words(view.match.rawValue),
+                    "mineKind": view.mine.selectorKind.rawValue, "mineValue": view.mine.value,
+                    "mineCodeName": view.mine.codeName, "otherKind": view.other.selectorKind.rawValue,
+                    "otherValue": view.other.value, "otherAgency": view.other.agency.name,
+                    "otherCountry": view.other.agency.country, "reviewed": view.reviewed,
+                ]
+                if let contact = view.other.agency.contact { row["otherContact"] = contact }
+                if let codeName = view.other.codeName { row["otherCodeName"] = codeName }
+                return row
+            }
+            return try await page(
+                "hits", title: "Hits", values: ["hits": rows, "hasHits": !rows.isEmpty], context: context)
+        }
         router.get("/static/sitrep.js") { _, _ in
             Self.asset(StaticAssets.sitrepScript, type: "text/javascript; charset=utf-8")
         }

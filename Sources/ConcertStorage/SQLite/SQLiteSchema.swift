@@ -122,6 +122,25 @@ enum SQLiteSchema {
                     CREATE INDEX sitrep_by_operation ON sitrep(operation_id);
                     """)
         }
+        migrator.registerMigration("v5: cross-check hits") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE hit (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        pair_key TEXT NOT NULL UNIQUE,
+                        a_target_id TEXT NOT NULL,
+                        b_target_id TEXT NOT NULL,
+                        a_agency_id TEXT NOT NULL,
+                        b_agency_id TEXT NOT NULL,
+                        found_at TEXT NOT NULL,
+                        json TEXT NOT NULL
+                    );
+                    CREATE INDEX hit_by_a_target ON hit(a_target_id);
+                    CREATE INDEX hit_by_b_target ON hit(b_target_id);
+                    CREATE INDEX hit_by_a_agency ON hit(a_agency_id, found_at);
+                    CREATE INDEX hit_by_b_agency ON hit(b_agency_id, found_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -33,6 +33,118 @@ public struct SQLiteStore: Store {
         return result
     }
 
+    /// Writes in one transaction and, once it is committed, announces the change to the
+    /// followers of each of the operations.
+    private func commit<T: Sendable>(
+        operationIds: @escaping @Sendable (T) -> Set<String>, _ updates: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
+        let result = try await pool.write(updates)
+        for operationId in operationIds(result) { eventSignal.publish(operationId) }
+        return result
+    }
+
+    // MARK: Hits
+
+    public func recordHits(_ hits: [Hit], by actor: Actor) async throws -> [Hit] {
+        guard !hits.isEmpty else { return [] }
+        return try await commit(operationIds: { Set($0.flatMap { [$0.a.operationId, $0.b.operationId] }) }) { db in
+            var stored: [Hit] = []
+            for hit in hits {
+                let json = try ConcertJSON.encodeToString(hit)
+                try db.execute(
+                    sql: """
+                        INSERT INTO hit (id, pair_key, a_target_id, b_target_id, a_agency_id, b_agency_id, found_at, json)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(pair_key) DO NOTHING
+                        """,
+                    arguments: [
+                        hit.id, hit.pairKey, hit.a.targetId, hit.b.targetId, hit.a.agencyId, hit.b.agencyId,
+                        ConcertJSON.formatTimestamp(hit.foundAt), json,
+                    ])
+                guard db.changesCount > 0 else { continue }
+                for operationId in [hit.a.operationId, hit.b.operationId] {
+                    try Self.append(
+                        EventDraft(operationId: operationId, actor: actor, kind: "hit.found", payload: json), in: db)
+                }
+                stored.append(hit)
+            }
+            return stored
+        }
+    }
+
+    public func hits(targetId: String) async throws -> [Hit] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT json FROM hit WHERE a_target_id = ? OR b_target_id = ? ORDER BY found_at DESC, rowid DESC",
+                arguments: [targetId, targetId]
+            ).map { try ConcertJSON.decode(Hit.self, from: $0) }
+        }
+    }
+
+    public func hits(agencyId: String) async throws -> [Hit] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT json FROM hit WHERE a_agency_id = ? OR b_agency_id = ? ORDER BY found_at DESC, rowid DESC",
+                arguments: [agencyId, agencyId]
+            ).map { try ConcertJSON.decode(Hit.self, from: $0) }
+        }
+    }
+
+    public func hit(id: String) async throws -> Hit? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT json FROM hit WHERE id = ?", arguments: [id]).map {
+                try ConcertJSON.decode(Hit.self, from: $0)
+            }
+        }
+    }
+
+    public func hitCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM hit") ?? 0 }
+    }
+
+    public func updateHit(
+        id: String, by actor: Actor, _ change: @escaping @Sendable (Hit) throws -> Hit
+    ) async throws -> Hit {
+        try await commit(operationIds: { hit in
+            Set([hit.a, hit.b].filter { $0.agencyId == actor.agencyId }.map(\.operationId))
+        }) { db in
+            guard
+                let current = try String.fetchOne(db, sql: "SELECT json FROM hit WHERE id = ?", arguments: [id]).map({
+                    try ConcertJSON.decode(Hit.self, from: $0)
+                })
+            else { throw StoreError.notFound("No such hit.") }
+            let updated = try change(current)
+            let json = try ConcertJSON.encodeToString(updated)
+            try db.execute(sql: "UPDATE hit SET json = ? WHERE id = ?", arguments: [json, id])
+            for side in [updated.a, updated.b] where side.agencyId == actor.agencyId {
+                try Self.append(
+                    EventDraft(operationId: side.operationId, actor: actor, kind: "hit.reviewed", payload: json), in: db
+                )
+            }
+            return updated
+        }
+    }
+
+    public func retireHits(ids: [String], by actor: Actor?) async throws {
+        guard !ids.isEmpty else { return }
+        _ = try await commit(operationIds: { Set($0) }) { db -> [String] in
+            var operations: [String] = []
+            for id in ids {
+                guard let json = try String.fetchOne(db, sql: "SELECT json FROM hit WHERE id = ?", arguments: [id])
+                else { continue }
+                let hit = try ConcertJSON.decode(Hit.self, from: json)
+                try db.execute(sql: "DELETE FROM hit WHERE id = ?", arguments: [id])
+                for operationId in [hit.a.operationId, hit.b.operationId] {
+                    try Self.append(
+                        EventDraft(operationId: operationId, actor: actor, kind: "hit.retired", payload: json), in: db)
+                    operations.append(operationId)
+                }
+            }
+            return operations
+        }
+    }
+
     // MARK: Event log
 
     /// Appends an event to the chain inside the caller's transaction.

@@ -1,0 +1,61 @@
+import ConcertCore
+import ConcertCrossCheck
+import ConcertStorage
+import Foundation
+
+/// Turns what the index found for a target into stored hits, in the same request that
+/// recorded, changed or deleted the target: new pairs are stored and announced in both
+/// operations' feeds, pairs that no longer match are retired.
+struct HitRecorder {
+    let store: any Store
+    let crossCheck: CrossCheckService
+
+    /// After a target was created or changed: its hits are exactly what matches it now.
+    func targetRecorded(_ target: Target, by actor: Actor) async throws {
+        let found = try await crossCheck.record(target)
+        var others: [String: Target?] = [:]
+        var hits: [Hit] = []
+        let now = ConcertJSON.now()
+        for item in found {
+            let otherTargetId = CrossCheckService.targetId(ofEntry: item.match.entry.id)
+            if others[otherTargetId] == nil {
+                others[otherTargetId] = try await store.target(
+                    id: otherTargetId, operationId: item.match.entry.operationId)
+            }
+            guard let other = others[otherTargetId] ?? nil,
+                let theirs = other.selectors.first(where: {
+                    $0.kind == item.match.entry.kind && $0.matchKey == item.match.entry.matchKey
+                })
+            else { continue }
+            hits.append(
+                Hit(
+                    id: Identifier.make(), kind: item.match.kind,
+                    a: HitSide(target: target, selector: item.selector), b: HitSide(target: other, selector: theirs),
+                    foundAt: now))
+        }
+        let keep = Set(hits.map(\.pairKey))
+        let stale = try await store.hits(targetId: target.id).filter { !keep.contains($0.pairKey) }
+        try await store.retireHits(ids: stale.map(\.id), by: actor)
+        _ = try await store.recordHits(hits, by: actor)
+    }
+
+    /// After a target was deleted: its selectors and hits are gone everywhere.
+    func targetDeleted(_ targetId: String, by actor: Actor) async throws {
+        try await crossCheck.forget(targetId: targetId)
+        try await store.retireHits(ids: try await store.hits(targetId: targetId).map(\.id), by: actor)
+    }
+}
+
+extension HitSide {
+    /// The side of a hit that a selector of a target is.
+    init(target: Target, selector: Selector) {
+        let value: String
+        switch selector.value {
+        case .text(let text): value = text
+        case .person(let person): value = person.name + (person.dateOfBirth.map { " (born \($0))" } ?? "")
+        }
+        self.init(
+            targetId: target.id, operationId: target.operationId, agencyId: target.originatorAgencyId,
+            selectorKind: selector.kind, value: value, matchKey: selector.matchKey)
+    }
+}

@@ -1,0 +1,142 @@
+import ConcertCore
+import ConcertCrossCheck
+import ConcertStorage
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import ConcertServer
+
+@Suite("Hits between operations")
+struct HitTests {
+    static func hits(_ persona: Persona, _ client: any TestClientProtocol) async throws -> [[String: Any]] {
+        let response = try await client.execute(uri: "/api/v1/hits", method: .get, headers: TestWorld.headers(persona))
+        return response.object["items"] as? [[String: Any]] ?? []
+    }
+
+    static func feed(
+        _ persona: Persona, of operation: JointOperation, since: Int64, _ client: any TestClientProtocol
+    ) async throws -> String {
+        try await client.execute(
+            uri: "/api/v1/operations/\(operation.id)/live?since=\(since)&follow=false", method: .get,
+            headers: TestWorld.headers(persona)
+        ).text
+    }
+
+    @Test("recording a matching selector tells both agencies whom to contact, each in its own feed, and nothing more")
+    func foundReviewedRetired() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let head = world.head
+        try await world.withClient { client in
+            // The outsider records, in its own operation, the address B recorded in NIGHTJAR.
+            let created = try await client.execute(
+                uri: "/api/v1/operations/\(world.otherOperation.id)/targets", method: .post,
+                headers: TestWorld.headers(.nonParticipant),
+                body: .json([
+                    "kind": "server", "name": "Cyprus mirror", "handling": "H0", "evaluation": "B2",
+                    "distribution": "all", "selectors": [["kind": "ip", "value": "::ffff:192.0.2.10"]],
+                ]))
+            #expect(created.status == .created)
+            let targetId = try #require(created.object["id"] as? String)
+
+            let forB = try await Self.hits(.participantOfficer, client)
+            let seenByB = try #require(
+                forB.first { ($0["mine"] as? [String: Any])?["value"] as? String == "192.0.2.10" })
+            #expect(seenByB["match"] as? String == "exact")
+            #expect((seenByB["mine"] as? [String: Any])?["codeName"] as? String == "NIGHTJAR")
+            let otherForB = try #require(seenByB["other"] as? [String: Any])
+            #expect((otherForB["agency"] as? [String: Any])?["name"] as? String == "Outsider Agency")
+            #expect(otherForB["value"] as? String == "::ffff:192.0.2.10")
+            #expect(otherForB["codeName"] == nil && otherForB["operationId"] == nil)
+            let listForB = try await client.execute(
+                uri: "/api/v1/hits", method: .get, headers: TestWorld.headers(.participantOfficer))
+            for secret in ["BLUEJAY", world.otherOperation.id, "Cyprus mirror", targetId] {
+                #expect(!listForB.text.contains(secret), "B learnt \(secret)")
+            }
+
+            let forOutsider = try await Self.hits(.nonParticipant, client)
+            let seenByOutsider = try #require(
+                forOutsider.first { ($0["mine"] as? [String: Any])?["targetId"] as? String == targetId })
+            let otherForOutsider = try #require(seenByOutsider["other"] as? [String: Any])
+            #expect(
+                (otherForOutsider["agency"] as? [String: Any])?["contact"] as? String
+                    == "Cybercrime desk, +49 30 5555 0100")
+            #expect(otherForOutsider["value"] as? String == "192.0.2.10")
+            #expect(otherForOutsider["codeName"] == nil)
+            let listForOutsider = try await client.execute(
+                uri: "/api/v1/hits", method: .get, headers: TestWorld.headers(.nonParticipant))
+            for secret in ["NIGHTJAR", world.operation.id, world.sharedTarget.name, world.sharedTarget.id] {
+                #expect(!listForOutsider.text.contains(secret), "the outsider learnt \(secret)")
+            }
+            // Only the agencies on the hit's sides hear of it: not C, not the lead, not the observer.
+            #expect(try await Self.hits(.otherParticipantOfficer, client).isEmpty)
+            #expect(try await Self.hits(.leadCoordinator, client).isEmpty)
+            #expect(
+                try await Self.feed(.participantOfficer, of: world.operation, since: head, client).contains(
+                    "event: hit.found"))
+            for persona in [Persona.otherParticipantOfficer, .leadCoordinator, .observer] {
+                #expect(!(try await Self.feed(persona, of: world.operation, since: head, client)).contains("hit."))
+            }
+
+            // Reviewing is each agency's own.
+            let hitId = try #require(seenByB["id"] as? String)
+            let reviewed = try await client.execute(
+                uri: "/api/v1/hits/\(hitId)/review", method: .post, headers: TestWorld.headers(.participantOfficer),
+                body: .json(["reviewed": true]))
+            #expect(reviewed.object["reviewed"] as? Bool == true)
+            #expect(
+                try await Self.hits(.nonParticipant, client).first { $0["id"] as? String == hitId }?["reviewed"]
+                    as? Bool == false)
+
+            // Deleting the selector retires its hits everywhere.
+            let deleted = try await client.execute(
+                uri: "/api/v1/operations/\(world.otherOperation.id)/targets/\(targetId)", method: .delete,
+                headers: TestWorld.headers(.nonParticipant))
+            #expect(deleted.status == .noContent)
+            #expect(try await Self.hits(.participantOfficer, client).allSatisfy { $0["id"] as? String != hitId })
+            #expect(try await Self.hits(.nonParticipant, client).allSatisfy { $0["id"] as? String != hitId })
+            #expect(
+                try await Self.feed(.participantOfficer, of: world.operation, since: head, client).contains(
+                    "event: hit.retired"))
+        }
+        // The world's own hit is stored and survives a restart (a new server on the same file).
+        let restarted = try SQLiteStore(path: world.directory.appendingPathComponent("test.sqlite").path)
+        #expect(try await restarted.hits(agencyId: world.partB.id).map(\.id) == [world.hit.id])
+    }
+
+    @Test("a value recorded by 200 operations becomes common: the stored hits stay bounded")
+    func commonValueBounded() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let crossCheck = CrossCheckService(store: world.store, commonThreshold: 50)
+        let recorder = HitRecorder(store: world.store, crossCheck: crossCheck)
+        let outsider = Actor(world.users[.nonParticipant]!)
+        let before = try await world.store.hitCount()
+        var counts: [Int] = []
+        for index in 0..<200 {
+            let operation = JointOperation(
+                id: Identifier.make(), codeName: "RESOLVER-\(index)", summary: nil, leadAgencyId: world.outsider.id,
+                hHour: nil, participants: [Participant(agencyId: world.outsider.id, role: .lead)],
+                createdAt: ConcertJSON.now())
+            try await world.store.createOperation(operation, by: outsider)
+            let target = try TargetInput(
+                kind: .server, name: "Public resolver", selectors: [SelectorInput(kind: .ip, text: "9.9.9.9")],
+                handling: .h0, evaluation: Evaluation(code: "A1")!, distribution: .allParticipants
+            ).makeTarget(
+                id: Identifier.make(), operation: operation, originatorAgencyId: world.outsider.id,
+                createdBy: outsider.userId, defaultCountry: "CY", createdAt: ConcertJSON.now(), now: ConcertJSON.now())
+            try await world.store.createTarget(target, by: outsider)
+            try await recorder.targetRecorded(target, by: outsider)
+            counts.append(try await world.store.hitCount() - before)
+        }
+        // Each of the first 49 holders meets those before it; from the 50th on, the value is common.
+        #expect(counts[48] == 49 * 48 / 2)
+        #expect(counts[199] == counts[48])
+        let probe = CrossCheckEntry(
+            id: "probe", operationId: "elsewhere", agencyId: world.partC.id, kind: .ip, matchKey: "9.9.9.9")
+        #expect(try await crossCheck.lookUp([probe]).first?.commonHolders == 200)
+    }
+}
