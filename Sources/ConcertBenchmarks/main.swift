@@ -16,7 +16,10 @@ import Hummingbird
 //    at most twice Redis's p99.
 // 4. The server's resident memory per idle live subscriber. Target: under 30 KB.
 //
-// `ConcertBenchmarks foundation|live` runs one group; no argument runs them all.
+// 5. Ingest of 1,000,000 selectors across 1,000 operations with cross-checking through the
+//    store, next to a plain SQLite insert of the same rows (CrossCheckIngest.swift).
+//
+// `ConcertBenchmarks foundation|live|memory|crosscheck` runs one group; no argument runs them all.
 
 /// Prints a line at once, also into a pipe or a file, so that a long run shows its progress.
 func show(_ line: String) {
@@ -176,6 +179,11 @@ let group = CommandLine.arguments.dropFirst().first ?? "all"
 if group == "all" || group == "foundation" {
     try await benchmarkDemoStart()
     try await benchmarkTargetList(count: 10_000, requests: 200)
+}
+if group == "all" || group == "crosscheck" {
+    // Fewer for a quick look: CONCERT_BENCH_SELECTORS=100000.
+    let selectors = ProcessInfo.processInfo.environment["CONCERT_BENCH_SELECTORS"].flatMap { Int($0) } ?? 1_000_000
+    try await benchmarkCrossCheckIngest(selectors: selectors, operations: 1_000, batchSelectors: 10_000)
 }
 if group == "all" || group == "live" || group == "memory" {
     // Fewer for a quick look: CONCERT_BENCH_SUBSCRIBERS=100 CONCERT_BENCH_CHANGES=100.

@@ -72,19 +72,24 @@ public struct CrossCheckIndex: Sendable {
     private var persons: [String: Set<String>] = [:]
     /// Recorded domains by each of their parent domains, for look-ups of a parent.
     private var domainsUnder: [String: Set<String>] = [:]
-    /// Recorded addresses by the bucket they fall in, for look-ups of a block.
+    /// Recorded addresses by the buckets they fall in (at several prefix lengths), for
+    /// look-ups of a block: a block is answered from the finest bucket that covers it.
     private var addressBuckets: [AddressBucket: Set<String>] = [:]
+    /// The parsed address of each recorded address entry.
+    private var addresses: [String: IPAddress] = [:]
     /// Recorded blocks by family and prefix length, then network.
     private var blocks: [BlockShape: [IPAddress: Set<String>]] = [:]
 
-    /// A prefix of an address: IPv4 addresses are bucketed by /16, IPv6 by /32.
+    /// A prefix of an address at one of the bucket lengths: IPv4 /8, /16, /24; IPv6 /32, /48, /64.
     struct AddressBucket: Hashable {
         var prefix: IPAddress
+        var length: Int
 
-        static func prefixLength(forBitWidth width: Int) -> Int { width == 32 ? 16 : 32 }
+        static func lengths(forBitWidth width: Int) -> [Int] { width == 32 ? [8, 16, 24] : [32, 48, 64] }
 
-        init(_ address: IPAddress) {
-            prefix = address.masked(to: Self.prefixLength(forBitWidth: address.bitWidth))
+        init(_ address: IPAddress, length: Int) {
+            prefix = address.masked(to: length)
+            self.length = length
         }
     }
 
@@ -116,7 +121,10 @@ public struct CrossCheckIndex: Sendable {
         case .ip:
             exact[Self.exactKey(entry), default: []].insert(entry.id)
             if let address = IPAddress(entry.matchKey) {
-                addressBuckets[AddressBucket(address), default: []].insert(entry.id)
+                addresses[entry.id] = address
+                for length in AddressBucket.lengths(forBitWidth: address.bitWidth) {
+                    addressBuckets[AddressBucket(address, length: length), default: []].insert(entry.id)
+                }
             }
         case .domain:
             exact[Self.exactKey(entry), default: []].insert(entry.id)
@@ -146,7 +154,11 @@ public struct CrossCheckIndex: Sendable {
             }
         case .ip:
             drop(Self.exactKey(entry), from: &exact)
-            if let address = IPAddress(entry.matchKey) { drop(AddressBucket(address), from: &addressBuckets) }
+            if let address = addresses.removeValue(forKey: id) {
+                for length in AddressBucket.lengths(forBitWidth: address.bitWidth) {
+                    drop(AddressBucket(address, length: length), from: &addressBuckets)
+                }
+            }
         case .domain:
             drop(Self.exactKey(entry), from: &exact)
             for parent in Self.parents(of: entry.matchKey) { drop(parent, from: &domainsUnder) }
@@ -214,22 +226,20 @@ public struct CrossCheckIndex: Sendable {
         return CrossCheckResult(matches: matches, commonHolders: nil)
     }
 
-    /// The recorded addresses inside `block`, found through the buckets it covers.
+    /// The recorded addresses inside `block`, found through the finest bucket that covers it
+    /// (or, for a block wider than every bucket, the coarsest buckets inside it).
     private func addressesInside(_ block: CIDRBlock) -> [String] {
-        let bucketLength = AddressBucket.prefixLength(forBitWidth: block.network.bitWidth)
+        let lengths = AddressBucket.lengths(forBitWidth: block.network.bitWidth)
         let candidates: [Set<String>]
-        if block.prefixLength >= bucketLength {
-            candidates = [addressBuckets[AddressBucket(block.network)] ?? []]
+        if let length = lengths.last(where: { $0 <= block.prefixLength }) {
+            candidates = [addressBuckets[AddressBucket(block.network, length: length)] ?? []]
         } else {
             candidates = addressBuckets.filter { bucket, _ in
-                bucket.prefix.bitWidth == block.network.bitWidth && block.contains(bucket.prefix)
+                bucket.length == lengths[0] && bucket.prefix.bitWidth == block.network.bitWidth
+                    && block.contains(bucket.prefix)
             }.map(\.value)
         }
-        return candidates.flatMap { ids in
-            ids.filter { id in
-                entries[id].flatMap { IPAddress($0.matchKey) }.map(block.contains) ?? false
-            }
-        }
+        return candidates.flatMap { ids in ids.filter { id in addresses[id].map(block.contains) ?? false } }
     }
 
     static func exactKey(_ entry: CrossCheckEntry) -> String { "\(entry.kind.rawValue)|\(entry.matchKey)" }

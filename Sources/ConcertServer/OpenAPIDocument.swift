@@ -2156,6 +2156,90 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/api/v1/operations/{operationId}/targets/import": {
+              "post": {
+                "summary": "Import up to 10,000 targets at once (body up to 16 MiB): every one is checked first and nothing is stored if one is wrong; then all are stored in one transaction and cross-checked, their hits stored and announced.",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "targets"
+                        ],
+                        "properties": {
+                          "targets": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": 10000,
+                            "items": {
+                              "$ref": "#/components/schemas/TargetInput"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Imported",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "imported",
+                            "hits"
+                          ],
+                          "properties": {
+                            "imported": {
+                              "type": "integer"
+                            },
+                            "hits": {
+                              "type": "integer",
+                              "description": "How many new hits the import found."
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {

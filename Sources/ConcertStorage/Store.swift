@@ -175,6 +175,9 @@ public protocol Store: Sendable {
         id: String, operationId: String, by actor: Actor,
         _ change: @escaping @Sendable (Target) throws -> Target
     ) async throws -> Target
+    /// Adds many targets, possibly of several operations, in one transaction: an import.
+    /// Each is recorded as `target.created`, as if created one by one.
+    func importTargets(_ targets: [Target], by actor: Actor) async throws
     /// Every selector of every operation, for building the cross-check index.
     func allSelectors() async throws -> [StoredSelector]
     /// Deletes a target and its selectors; `check` sees it first and may refuse.

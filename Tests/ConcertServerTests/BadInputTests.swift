@@ -70,7 +70,8 @@ struct BadInputTests {
                 #expect(response.headers[.contentType] == "application/problem+json", "\(description)")
                 #expect((response.object["detail"] as? String)?.isEmpty == false, "\(description)")
             }
-            let oversize = ByteBuffer(string: #"{"name": ""# + String(repeating: "x", count: 2 << 20) + #""}"#)
+            let oversize = ByteBuffer(
+                string: #"{"name": ""# + String(repeating: "x", count: route.bodyLimit + (1 << 20)) + #""}"#)
             let tooLarge = try await client.execute(
                 uri: route.path(in: world), method: route.method, headers: TestWorld.headers(persona), body: oversize)
             #expect(tooLarge.status == .contentTooLarge, "\(tooLarge.text)")

@@ -107,6 +107,42 @@ struct HitTests {
         #expect(try await restarted.hits(agencyId: world.partB.id).map(\.id) == [world.hit.id])
     }
 
+    @Test("an import is all or nothing, and its selectors are cross-checked like any other")
+    func importFindsHits() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let path = "/api/v1/operations/\(world.otherOperation.id)/targets/import"
+        @Sendable func target(_ name: String, _ kind: String, _ value: String) -> [String: Any] {
+            [
+                "kind": "server", "name": name, "handling": "H0", "evaluation": "C3", "distribution": "all",
+                "selectors": [["kind": kind, "value": value]],
+            ]
+        }
+        try await world.withClient { client in
+            let before = try await world.eventCount()
+            let wrong = try await client.execute(
+                uri: path, method: .post, headers: TestWorld.headers(.nonParticipant),
+                body: .json(["targets": [target("One", "ip", "203.0.113.1"), target("Two", "ip", "203.0.113.999")]]))
+            #expect(wrong.status == .unprocessableContent)
+            #expect(wrong.object["field"] as? String == "targets[1].selectors[0].value")
+            #expect(try await world.eventCount() == before)
+
+            let imported = try await client.execute(
+                uri: path, method: .post, headers: TestWorld.headers(.nonParticipant),
+                body: .json([
+                    "targets": [
+                        target("One", "ip", "203.0.113.1"), target("Mirror of B's server", "ip", "192.0.2.10"),
+                        target("Three", "email", "ops@bluejay.example"),
+                    ]
+                ]))
+            #expect(imported.status == .created, "\(imported.text)")
+            #expect(imported.object["imported"] as? Int == 3)
+            #expect(imported.object["hits"] as? Int == 1)
+            let forB = try await Self.hits(.participantOfficer, client)
+            #expect(forB.contains { ($0["other"] as? [String: Any])?["value"] as? String == "192.0.2.10" })
+        }
+    }
+
     @Test("a value recorded by 200 operations becomes common: the stored hits stay bounded")
     func commonValueBounded() async throws {
         let world = try await TestWorld.make()

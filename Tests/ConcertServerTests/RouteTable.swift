@@ -14,6 +14,8 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
     var query = ""
     /// Whether `{sitrepId}` is the draft sitrep rather than the approved one.
     var onDraftSitrep = false
+    /// The largest body the route accepts.
+    var bodyLimit = 1 << 20
     /// A valid body for the route, or nil.
     let body: @Sendable (TestWorld) -> Any?
 
@@ -110,6 +112,10 @@ enum RouteTable {
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/targets",
             statuses: [201, 201, 201, 403, 404, 404, 401], body: newTarget),
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/targets/import",
+            statuses: [201, 201, 201, 403, 404, 404, 401], bodyLimit: 16 << 20
+        ) { world in ["targets": [newTarget(world)!]] },
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/targets/{targetId}",
             statuses: [200, 200, 404, 403, 404, 404, 401]

@@ -8,6 +8,17 @@ struct TargetController {
     let guarded: OperationGuard
     /// Finds the hits of every selector recorded, changed or deleted, in the same request.
     let hits: HitRecorder
+    /// How many targets one import may hold.
+    static let maximumImport = 10_000
+
+    struct ImportInput: Decodable {
+        var targets: [TargetInput]
+    }
+
+    struct ImportResult: Encodable {
+        var imported: Int
+        var hits: Int
+    }
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
         router.get("/api/v1/operations/:operationId/targets") { _, context in
@@ -35,6 +46,31 @@ struct TargetController {
             try await store.createTarget(target, by: actor)
             try await hits.targetRecorded(target, by: actor)
             return try Response.json(target, status: .created)
+        }
+        router.post("/api/v1/operations/:operationId/targets/import") { request, context in
+            let actor = try context.requireActor()
+            let operation = try await guarded.operation(
+                try context.parameters.requireIdentifier("operationId"), for: actor, .createRecord)
+            let input = try await request.decodeJSON(as: ImportInput.self, context: context, limit: 16 << 20)
+            guard (1...Self.maximumImport).contains(input.targets.count) else {
+                throw DomainError.invalid(
+                    "An import holds from 1 to \(Self.maximumImport) targets; split a larger one.", field: "targets")
+            }
+            let now = ConcertJSON.now()
+            let country = try await store.agency(id: actor.agencyId)?.country
+            var targets: [Target] = []
+            for (position, target) in input.targets.enumerated() {
+                do throws(DomainError) {
+                    targets.append(
+                        try target.makeTarget(
+                            id: Identifier.make(), operation: operation, originatorAgencyId: actor.agencyId,
+                            createdBy: actor.userId, defaultCountry: country, createdAt: now, now: now))
+                } catch {
+                    throw error.nested(under: "targets[\(position)]")
+                }
+            }
+            let hits = try await TargetImporter(store: store, hits: hits).importTargets(targets, by: actor)
+            return try Response.json(ImportResult(imported: targets.count, hits: hits), status: .created)
         }
         router.get("/api/v1/operations/:operationId/targets/:targetId") { _, context in
             let actor = try context.requireActor()

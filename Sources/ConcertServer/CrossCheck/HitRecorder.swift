@@ -12,31 +12,47 @@ struct HitRecorder {
 
     /// After a target was created or changed: its hits are exactly what matches it now.
     func targetRecorded(_ target: Target, by actor: Actor) async throws {
-        let found = try await crossCheck.record(target)
-        var others: [String: Target?] = [:]
-        var hits: [Hit] = []
-        let now = ConcertJSON.now()
-        for item in found {
-            let otherTargetId = CrossCheckService.targetId(ofEntry: item.match.entry.id)
-            if others[otherTargetId] == nil {
-                others[otherTargetId] = try await store.target(
-                    id: otherTargetId, operationId: item.match.entry.operationId)
-            }
-            guard let other = others[otherTargetId] ?? nil,
-                let theirs = other.selectors.first(where: {
-                    $0.kind == item.match.entry.kind && $0.matchKey == item.match.entry.matchKey
-                })
-            else { continue }
-            hits.append(
-                Hit(
-                    id: Identifier.make(), kind: item.match.kind,
-                    a: HitSide(target: target, selector: item.selector), b: HitSide(target: other, selector: theirs),
-                    foundAt: now))
-        }
+        let hits = try await hits(of: [(target, try await crossCheck.record(target))])
         let keep = Set(hits.map(\.pairKey))
         let stale = try await store.hits(targetId: target.id).filter { !keep.contains($0.pairKey) }
         try await store.retireHits(ids: stale.map(\.id), by: actor)
         _ = try await store.recordHits(hits, by: actor)
+    }
+
+    /// After new targets were imported: their hits, stored in one go; returns how many.
+    @discardableResult
+    func targetsImported(_ targets: [Target], by actor: Actor) async throws -> Int {
+        var found: [(Target, [CrossCheckService.Found])] = []
+        for target in targets { found.append((target, try await crossCheck.record(target))) }
+        return try await store.recordHits(try await hits(of: found), by: actor).count
+    }
+
+    /// The hits that what the index found for each target make.
+    private func hits(of found: [(Target, [CrossCheckService.Found])]) async throws -> [Hit] {
+        var others: [String: Target?] = [:]
+        var hits: [Hit] = []
+        let now = ConcertJSON.now()
+        for (target, items) in found {
+            for item in items {
+                let otherTargetId = CrossCheckService.targetId(ofEntry: item.match.entry.id)
+                if others[otherTargetId] == nil {
+                    others[otherTargetId] = try await store.target(
+                        id: otherTargetId, operationId: item.match.entry.operationId)
+                }
+                guard let other = others[otherTargetId] ?? nil,
+                    let theirs = other.selectors.first(where: {
+                        $0.kind == item.match.entry.kind && $0.matchKey == item.match.entry.matchKey
+                    })
+                else { continue }
+                hits.append(
+                    Hit(
+                        id: Identifier.make(), kind: item.match.kind,
+                        a: HitSide(target: target, selector: item.selector),
+                        b: HitSide(target: other, selector: theirs),
+                        foundAt: now))
+            }
+        }
+        return hits
     }
 
     /// After a target was deleted: its selectors and hits are gone everywhere.

@@ -7,16 +7,19 @@ let maximumJSONBodySize = 1 << 20
 
 extension Request {
     /// Reads and decodes the JSON body, turning every failure into a problem a person understands.
-    func decodeJSON<T: Decodable>(as type: T.Type, context: ConcertRequestContext) async throws -> T {
+    func decodeJSON<T: Decodable>(
+        as type: T.Type, context: ConcertRequestContext, limit: Int = maximumJSONBodySize
+    ) async throws -> T {
         if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
             throw ProblemDetail(status: .unsupportedMediaType, detail: "Send the body as application/json.")
         }
         let buffer: ByteBuffer
         do {
-            buffer = try await body.collect(upTo: maximumJSONBodySize)
+            buffer = try await body.collect(upTo: limit)
         } catch {
             throw ProblemDetail(
-                status: .contentTooLarge, detail: "The request body is larger than the 1 MiB this route accepts.")
+                status: .contentTooLarge,
+                detail: "The request body is larger than the \(limit >> 20) MiB this route accepts.")
         }
         guard buffer.readableBytes > 0 else {
             throw ProblemDetail(status: .badRequest, detail: "The request has no body; send a JSON object.")

@@ -150,32 +150,34 @@ public struct SQLiteStore: Store {
     /// Appends an event to the chain inside the caller's transaction.
     @discardableResult
     static func append(_ draft: EventDraft, countsInOperation: Bool = true, in db: Database) throws -> Event {
-        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM chain_head WHERE id = 1")!
+        // Cached statements: an import appends thousands of events in one transaction.
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM chain_head WHERE id = 1"))!
         let sequence: Int64 = head["sequence"] + 1
         let previousHash: String = head["hash"]
         var operationSequence: Int64?
         if let operationId = draft.operationId, countsInOperation {
-            try db.execute(
-                sql: "UPDATE operation SET last_sequence = last_sequence + 1 WHERE id = ?", arguments: [operationId])
+            try db.cachedStatement(sql: "UPDATE operation SET last_sequence = last_sequence + 1 WHERE id = ?")
+                .execute(arguments: [operationId])
             operationSequence = try Int64.fetchOne(
-                db, sql: "SELECT last_sequence FROM operation WHERE id = ?", arguments: [operationId])
+                db.cachedStatement(sql: "SELECT last_sequence FROM operation WHERE id = ?"), arguments: [operationId])
         }
         let recordedAt = ConcertJSON.formatTimestamp(Date())
         let hash = EventChain.hash(
             previousHash: previousHash, sequence: sequence, operationId: draft.operationId,
             operationSequence: operationSequence, actorUserId: draft.actor?.userId,
             actorAgencyId: draft.actor?.agencyId, kind: draft.kind, payload: draft.payload, recordedAt: recordedAt)
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO event (sequence, operation_id, operation_sequence, actor_user_id, actor_agency_id,
                                    kind, payload, recorded_at, previous_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                sequence, draft.operationId, operationSequence, draft.actor?.userId, draft.actor?.agencyId,
-                draft.kind, draft.payload, recordedAt, previousHash, hash,
-            ])
-        try db.execute(sql: "UPDATE chain_head SET sequence = ?, hash = ? WHERE id = 1", arguments: [sequence, hash])
+                """
+        ).execute(arguments: [
+            sequence, draft.operationId, operationSequence, draft.actor?.userId, draft.actor?.agencyId,
+            draft.kind, draft.payload, recordedAt, previousHash, hash,
+        ])
+        try db.cachedStatement(sql: "UPDATE chain_head SET sequence = ?, hash = ? WHERE id = 1")
+            .execute(arguments: [sequence, hash])
         return Event(
             sequence: sequence, operationId: draft.operationId, operationSequence: operationSequence,
             actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind,
@@ -442,11 +444,12 @@ public struct SQLiteStore: Store {
     // MARK: Targets
 
     private static func insertTarget(_ target: Target, json: String, in db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 target.id, target.operationId, target.originatorAgencyId, target.handling.rawValue,
                 try ConcertJSON.encodeToString(target.distribution), json,
@@ -490,6 +493,19 @@ public struct SQLiteStore: Store {
             try Self.append(
                 EventDraft(operationId: target.operationId, actor: actor, kind: "target.created", payload: json),
                 in: db)
+        }
+    }
+
+    public func importTargets(_ targets: [Target], by actor: Actor) async throws {
+        guard !targets.isEmpty else { return }
+        _ = try await commit(operationIds: { _ in Set(targets.map(\.operationId)) }) { db in
+            for target in targets {
+                let json = try ConcertJSON.encodeToString(target)
+                try Self.insertTarget(target, json: json, in: db)
+                try Self.append(
+                    EventDraft(operationId: target.operationId, actor: actor, kind: "target.created", payload: json),
+                    in: db)
+            }
         }
     }
 

@@ -1,0 +1,196 @@
+import ConcertCore
+import ConcertServer
+import ConcertStorage
+import Foundation
+import GRDB
+
+// Ingest of selectors with cross-checking through the store, next to a plain SQLite insert
+// of the same rows in the same run (the limit).
+
+/// SplitMix64: a small generator with a fixed seed, so that every run ingests the same data.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Writes realistic selectors: IPv4 and IPv6 addresses with some CIDR blocks, domains and
+/// subdomains, e-mails, phones, names with dates of birth and wallets; about 1% are drawn
+/// from a pool shared by all operations, so that operations overlap.
+struct SelectorGenerator {
+    var random = SeededGenerator(state: 2026)
+    var counter: UInt64 = 0
+    let sharedPool: UInt64 = 10_000
+
+    mutating func next() -> SelectorInput {
+        counter += 1
+        // 1% come from the shared pool: the same value in several operations.
+        let n =
+            Int.random(in: 0..<100, using: &random) == 0
+            ? 1_000_000_000 + UInt64.random(in: 0..<sharedPool, using: &random) : counter
+        let kind = Int.random(in: 0..<100, using: &random)
+        switch kind {
+        case 0..<30: return SelectorInput(kind: .ip, text: Self.ipv4(n))
+        case 30..<33: return SelectorInput(kind: .cidr, text: Self.ipv4(n << 8) + "/\(24 + Int(n % 5))")
+        case 33..<39: return SelectorInput(kind: .ip, text: "2001:db8:\(Self.hex(n >> 16)):\(Self.hex(n & 0xffff))::1")
+        case 39..<40:
+            return SelectorInput(kind: .cidr, text: "2001:db8:\(Self.hex(n >> 16)):\(Self.hex(n & 0xffff))::/64")
+        case 40..<50: return SelectorInput(kind: .domain, text: "site\(n).example")
+        case 50..<60: return SelectorInput(kind: .domain, text: "cdn\(n % 7).site\(n / 3).example")
+        case 60..<75: return SelectorInput(kind: .email, text: "user\(n)@mail\(n % 1000).example")
+        case 75..<85: return SelectorInput(kind: .phone, text: "+33 6 \(String(format: "%08llu", n % 100_000_000))")
+        case 85..<95:
+            let birth = String(format: "19%02llu-%02llu-%02llu", 40 + n % 60, 1 + n % 12, 1 + n % 28)
+            return SelectorInput(
+                kind: .person, value: .person(PersonIdentity(name: Self.name(n), dateOfBirth: n % 4 == 0 ? nil : birth))
+            )
+        default: return SelectorInput(kind: .wallet, text: "0x" + String(repeating: "0", count: 24) + Self.hex16(n))
+        }
+    }
+
+    static func ipv4(_ n: UInt64) -> String {
+        let value = 0x0B00_0000 &+ UInt32(truncatingIfNeeded: n)
+        return "\(value >> 24).\(value >> 16 & 255).\(value >> 8 & 255).\(value & 255)"
+    }
+
+    static func hex(_ n: UInt64) -> String { String(n & 0xffff, radix: 16) }
+    static func hex16(_ n: UInt64) -> String {
+        let text = String(n, radix: 16)
+        return String(repeating: "0", count: max(0, 16 - text.count)) + text
+    }
+
+    /// A pronounceable name from a number: `Kabeto Rinusa`.
+    static func name(_ n: UInt64) -> String {
+        let consonants = Array("bdfgklmnprstvz")
+        let vowels = Array("aeiou")
+        func word(_ value: UInt64) -> String {
+            var value = value
+            var text = ""
+            for _ in 0..<3 {
+                text.append(consonants[Int(value % 14)])
+                value /= 14
+                text.append(vowels[Int(value % 5)])
+                value /= 5
+            }
+            return text.prefix(1).uppercased() + text.dropFirst()
+        }
+        return word(n) + " " + word(n / 4_900 + 7)
+    }
+}
+
+func benchmarkCrossCheckIngest(selectors total: Int, operations: Int, batchSelectors: Int) async throws {
+    show(
+        "== Cross-checked ingest: \(total) selectors across \(operations) operations, in batches of \(batchSelectors)"
+            + " (target: over 100,000/s and at least half a plain SQLite insert)")
+    let folder = try scratchFolder("crosscheck")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let store = try SQLiteStore(path: folder.appendingPathComponent("ingest.sqlite").path)
+    var agencies: [Agency] = []
+    var actors: [String: Actor] = [:]
+    for index in 0..<50 {
+        let agency = Agency(id: Identifier.make(), name: "Agency \(index)", country: "FR", kind: .police)
+        try await store.createAgency(agency, by: nil)
+        let user = User(
+            id: Identifier.make(), username: "ingest-\(index)", displayName: "Ingest \(index)", agencyId: agency.id,
+            role: .coordinator)
+        try await store.createUser(user, passwordHash: "unused", by: nil)
+        agencies.append(agency)
+        actors[agency.id] = Actor(user)
+    }
+    var operationList: [JointOperation] = []
+    for index in 0..<operations {
+        let lead = agencies[index % agencies.count]
+        let operation = JointOperation(
+            id: Identifier.make(), codeName: "INGEST-\(index)", summary: nil, leadAgencyId: lead.id, hHour: nil,
+            participants: [Participant(agencyId: lead.id, role: .lead)], createdAt: ConcertJSON.now())
+        try await store.createOperation(operation, by: actors[lead.id]!)
+        operationList.append(operation)
+    }
+
+    // The data, normalised before the clock starts: both runs store the same rows.
+    var generator = SelectorGenerator()
+    let perTarget = 5
+    let perOperation = total / operations
+    var batches: [[Target]] = []
+    var batch: [Target] = []
+    let now = ConcertJSON.now()
+    for operation in operationList {
+        for first in stride(from: 0, to: perOperation, by: perTarget) {
+            let selectors = (first..<min(perOperation, first + perTarget)).map { _ in generator.next() }
+            let target = try TargetInput(
+                kind: .server, name: "Target \(generator.counter)", selectors: selectors, handling: .h0,
+                evaluation: Evaluation(code: "B2")!, distribution: .allParticipants
+            ).makeTarget(
+                id: Identifier.make(), operation: operation, originatorAgencyId: operation.leadAgencyId,
+                createdBy: actors[operation.leadAgencyId]!.userId, defaultCountry: "FR", createdAt: now, now: now)
+            batch.append(target)
+            if batch.count * perTarget >= batchSelectors {
+                batches.append(batch)
+                batch = []
+            }
+        }
+    }
+    if !batch.isEmpty { batches.append(batch) }
+    let selectorCount = batches.reduce(0) { $0 + $1.reduce(0) { $0 + $1.selectors.count } }
+
+    // Concert: stored with their events, cross-checked, hits stored.
+    let importer = TargetImporter(store: store)
+    var hits = 0
+    let start = ContinuousClock.now
+    for batch in batches {
+        hits += try await importer.importTargets(batch, by: actors[batch[0].originatorAgencyId]!)
+    }
+    let concertSeconds = seconds(ContinuousClock.now - start)
+
+    // The limit: the same selector rows, inserted plainly, in transactions of the same size.
+    var configuration = Configuration()
+    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+    let plain = try DatabasePool(path: folder.appendingPathComponent("plain.sqlite").path, configuration: configuration)
+    try await plain.write { db in
+        try db.execute(
+            sql: """
+                CREATE TABLE selector (target_id TEXT NOT NULL, operation_id TEXT NOT NULL, kind TEXT NOT NULL,
+                                       match_key TEXT NOT NULL, date_of_birth TEXT);
+                CREATE INDEX selector_by_key ON selector(kind, match_key);
+                """)
+    }
+    let plainStart = ContinuousClock.now
+    for batch in batches {
+        try await plain.write { db in
+            let statement = try db.cachedStatement(
+                sql:
+                    "INSERT INTO selector (target_id, operation_id, kind, match_key, date_of_birth) VALUES (?, ?, ?, ?, ?)"
+            )
+            for target in batch {
+                for selector in target.selectors {
+                    try statement.execute(arguments: [
+                        target.id, target.operationId, selector.kind.rawValue, selector.matchKey, selector.dateOfBirth,
+                    ])
+                }
+            }
+        }
+    }
+    let plainSeconds = seconds(ContinuousClock.now - plainStart)
+    let concertRate = Double(selectorCount) / concertSeconds
+    let plainRate = Double(selectorCount) / plainSeconds
+    show(
+        String(
+            format: "   Concert (store, events, cross-check, hits): %.0f selectors/s (%.1f s), %d hits stored",
+            concertRate, concertSeconds, hits))
+    show(
+        String(
+            format: "   plain SQLite insert of the same rows:       %.0f selectors/s (%.1f s)", plainRate, plainSeconds)
+    )
+    show(String(format: "   ratio Concert / plain insert: %.2f", concertRate / plainRate))
+    show(String(format: "   resident memory of this process: %.0f MiB", Double(try residentKiB(of: getpid())) / 1024))
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
