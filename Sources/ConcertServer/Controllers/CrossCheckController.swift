@@ -17,13 +17,6 @@ struct CrossCheckController {
         var selectors: [SelectorInput]
     }
 
-    struct AgencyContact: Encodable {
-        var id: String
-        var name: String
-        var country: String
-        var contact: String?
-    }
-
     struct Match: Encodable, Hashable {
         var match: MatchKind
         var selectorKind: SelectorKind
@@ -86,10 +79,7 @@ struct CrossCheckController {
                         ).inserted,
                         let agency = agencies[match.entry.agencyId]
                     else { return nil }
-                    return MatchView(
-                        match: match.kind, selectorKind: match.entry.kind,
-                        agency: AgencyContact(
-                            id: agency.id, name: agency.name, country: agency.country, contact: agency.contact))
+                    return MatchView(match: match.kind, selectorKind: match.entry.kind, agency: AgencyContact(agency))
                 }
                 return ResultView(
                     hit: !matches.isEmpty || result.commonHolders != nil, matches: matches,

@@ -3,6 +3,21 @@ import ConcertStorage
 import Foundation
 import Hummingbird
 
+/// What a hit or a cross-check tells of the other side's agency: who it is and how to reach it.
+struct AgencyContact: Encodable {
+    var id: String
+    var name: String
+    var country: String
+    var contact: String?
+
+    init(_ agency: Agency) {
+        id = agency.id
+        name = agency.name
+        country = agency.country
+        contact = agency.contact
+    }
+}
+
 /// The hits of the caller's agency: where another operation holds a matching selector, and
 /// whom to contact. The other operation's code name and id are shown only to an agency that
 /// takes part in it too.
@@ -11,13 +26,6 @@ struct HitController {
 
     struct Review: Decodable {
         var reviewed: Bool
-    }
-
-    struct AgencyContact: Encodable {
-        var id: String
-        var name: String
-        var country: String
-        var contact: String?
     }
 
     struct MySide: Encodable {
@@ -82,8 +90,7 @@ struct HitController {
                         operationId: myOperation.id, codeName: myOperation.codeName, targetId: mine.targetId,
                         selectorKind: mine.selectorKind, value: mine.value),
                     other: OtherSide(
-                        agency: AgencyContact(
-                            id: agency.id, name: agency.name, country: agency.country, contact: agency.contact),
+                        agency: AgencyContact(agency),
                         selectorKind: theirs.selectorKind, value: theirs.value,
                         operationId: participates ? otherOperation?.id : nil,
                         codeName: participates ? otherOperation?.codeName : nil)))

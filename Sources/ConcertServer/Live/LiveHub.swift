@@ -127,51 +127,51 @@ final class LiveHub: Sendable {
 
     private func hand(_ events: [PreparedEvent], in operationId: String) {
         let now = ContinuousClock.now
+        serve(operationId) { subscriber in
+            for event in events where event.sequence > subscriber.cursor {
+                if let json = subscriber.filter.view(of: event) {
+                    try subscriber.sink(.event(sequence: event.sequence, kind: event.kind, json: json))
+                    subscriber.lastSent = now
+                }
+                subscriber.cursor = event.sequence
+            }
+            // One who sees none of a busy stretch still learns how far it has come.
+            if now - subscriber.lastSent >= heartbeatInterval {
+                try subscriber.sink(.heartbeat(sequence: subscriber.cursor))
+                subscriber.lastSent = now
+            }
+        } after: { room in
+            room.position = max(room.position, events.last!.sequence)
+        }
+    }
+
+    private func sendHeartbeats(in operationId: String) {
+        let now = ContinuousClock.now
+        serve(operationId) { subscriber in
+            guard now - subscriber.lastSent >= heartbeatInterval else { return }
+            try subscriber.sink(.heartbeat(sequence: subscriber.cursor))
+            subscriber.lastSent = now
+        }
+    }
+
+    /// Runs `step` for each subscriber of the room under its lock; one whose sink throws is
+    /// detached with that error once the lock is released.
+    private func serve(
+        _ operationId: String, _ step: (inout Subscriber) throws -> Void, after: (inout Room) -> Void = { _ in }
+    ) {
         let detached = rooms.withLock { rooms -> [(CheckedContinuation<Void, any Error>, any Error)] in
             guard var room = rooms[operationId] else { return [] }
             var detached: [(CheckedContinuation<Void, any Error>, any Error)] = []
             for (id, var subscriber) in room.subscribers {
                 do {
-                    for event in events where event.sequence > subscriber.cursor {
-                        if let json = subscriber.filter.view(of: event) {
-                            try subscriber.sink(.event(sequence: event.sequence, kind: event.kind, json: json))
-                            subscriber.lastSent = now
-                        }
-                        subscriber.cursor = event.sequence
-                    }
-                    // One who sees none of a busy stretch still learns how far it has come.
-                    if now - subscriber.lastSent >= heartbeatInterval {
-                        try subscriber.sink(.heartbeat(sequence: subscriber.cursor))
-                        subscriber.lastSent = now
-                    }
+                    try step(&subscriber)
                     room.subscribers[id] = subscriber
                 } catch {
                     room.subscribers.removeValue(forKey: id)
                     detached.append((subscriber.detached, error))
                 }
             }
-            room.position = max(room.position, events.last!.sequence)
-            rooms[operationId] = room
-            return detached
-        }
-        for (continuation, error) in detached { continuation.resume(throwing: error) }
-    }
-
-    private func sendHeartbeats(in operationId: String) {
-        let now = ContinuousClock.now
-        let detached = rooms.withLock { rooms -> [(CheckedContinuation<Void, any Error>, any Error)] in
-            guard var room = rooms[operationId] else { return [] }
-            var detached: [(CheckedContinuation<Void, any Error>, any Error)] = []
-            for (id, var subscriber) in room.subscribers where now - subscriber.lastSent >= heartbeatInterval {
-                do {
-                    try subscriber.sink(.heartbeat(sequence: subscriber.cursor))
-                    subscriber.lastSent = now
-                    room.subscribers[id] = subscriber
-                } catch {
-                    room.subscribers.removeValue(forKey: id)
-                    detached.append((subscriber.detached, error))
-                }
-            }
+            after(&room)
             rooms[operationId] = room
             return detached
         }
