@@ -54,6 +54,12 @@ public struct CrossCheckResult: Sendable, Equatable {
 
     /// Whether another operation holds something matching.
     public var isHit: Bool { !matches.isEmpty || commonHolders != nil }
+
+    /// Creates a result.
+    public init(matches: [CrossCheckMatch], commonHolders: Int?) {
+        self.matches = matches
+        self.commonHolders = commonHolders
+    }
 }
 
 /// Every selector of every operation, keyed so that a look-up finds what matches it without

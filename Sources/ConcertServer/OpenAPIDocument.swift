@@ -2240,6 +2240,138 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/api/v1/crosscheck/exclusions": {
+              "get": {
+                "summary": "The values the caller's agency excluded from cross-checking.",
+                "responses": {
+                  "200": {
+                    "description": "The exclusions",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "items"
+                          ],
+                          "properties": {
+                            "items": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/Exclusion"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "post": {
+                "summary": "Exclude a value (a public resolver, the agency's own infrastructure): the agency's selectors with it produce no more hits, and its hits on it are retired.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "kind",
+                          "value"
+                        ],
+                        "properties": {
+                          "kind": {
+                            "type": "string",
+                            "enum": [
+                              "ip",
+                              "cidr",
+                              "domain",
+                              "email",
+                              "phone",
+                              "url",
+                              "wallet",
+                              "person"
+                            ]
+                          },
+                          "value": {
+                            "description": "As for a target's selector: a string, or for a person an object with name and dateOfBirth."
+                          },
+                          "reason": {
+                            "type": "string",
+                            "maxLength": 500
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Excluded",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Exclusion"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/crosscheck/exclusions/{exclusionId}": {
+              "delete": {
+                "summary": "Lift an exclusion of the caller's agency.",
+                "parameters": [
+                  {
+                    "name": "exclusionId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "204": {
+                    "description": "Lifted"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -3637,6 +3769,55 @@ enum OpenAPIDocument {
                         "type": "string"
                       }
                     }
+                  }
+                }
+              },
+              "Exclusion": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "agencyId",
+                  "kind",
+                  "value",
+                  "matchKey",
+                  "createdBy",
+                  "createdAt"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "agencyId": {
+                    "type": "string"
+                  },
+                  "kind": {
+                    "type": "string",
+                    "enum": [
+                      "ip",
+                      "cidr",
+                      "domain",
+                      "email",
+                      "phone",
+                      "url",
+                      "wallet",
+                      "person"
+                    ]
+                  },
+                  "value": {
+                    "type": "string"
+                  },
+                  "matchKey": {
+                    "type": "string"
+                  },
+                  "reason": {
+                    "type": "string"
+                  },
+                  "createdBy": {
+                    "type": "string"
+                  },
+                  "createdAt": {
+                    "type": "string",
+                    "format": "date-time"
                   }
                 }
               }

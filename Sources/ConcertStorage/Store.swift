@@ -274,6 +274,13 @@ public protocol Store: Sendable {
     /// Removes hits whose selectors are gone and records `hit.retired` in both operations' logs.
     func retireHits(ids: [String], by actor: Actor?) async throws
 
+    /// Adds an exclusion, recorded as `exclusion.created` (outside any operation).
+    func createExclusion(_ exclusion: Exclusion, by actor: Actor) async throws
+    /// The exclusions of one agency, or of all when `agencyId` is nil.
+    func exclusions(agencyId: String?) async throws -> [Exclusion]
+    /// Deletes an exclusion of the actor's agency, recorded as `exclusion.deleted`.
+    func deleteExclusion(id: String, by actor: Actor) async throws -> Exclusion
+
     // MARK: Event log and audit
 
     /// Appends an audit entry for a read of handled records.

@@ -143,6 +143,52 @@ struct HitTests {
         }
     }
 
+    @Test("an agency that excludes a value gets no hits on it, and its hits on it are retired")
+    func exclusions() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        try await world.withClient { client in
+            let excluded = try await client.execute(
+                uri: "/api/v1/crosscheck/exclusions", method: .post, headers: TestWorld.headers(.participantOfficer),
+                body: .json(["kind": "domain", "value": "Release-Mirror.example", "reason": "Our own mirror"]))
+            #expect(excluded.status == .created)
+            #expect(excluded.object["matchKey"] as? String == "release-mirror.example")
+            let exclusionId = try #require(excluded.object["id"] as? String)
+            // The world's hit on that domain is gone for both sides.
+            #expect(try await Self.hits(.participantOfficer, client).isEmpty)
+            #expect(try await Self.hits(.nonParticipant, client).isEmpty)
+            // A new subdomain recorded elsewhere makes no hit with B either.
+            func record(_ name: String, _ domain: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/api/v1/operations/\(world.otherOperation.id)/targets", method: .post,
+                    headers: TestWorld.headers(.nonParticipant),
+                    body: .json([
+                        "kind": "server", "name": name, "handling": "H0", "evaluation": "C3", "distribution": "all",
+                        "selectors": [["kind": "domain", "value": domain]],
+                    ]))
+            }
+            #expect(try await record("Second node", "cdn2.release-mirror.example").status == .created)
+            #expect(try await Self.hits(.participantOfficer, client).isEmpty)
+            let check = try await client.execute(
+                uri: "/api/v1/crosscheck", method: .post, headers: TestWorld.headers(.otherParticipantOfficer),
+                body: .json(["selectors": [["kind": "domain", "value": "release-mirror.example"]]]))
+            let agencies = ((check.object["results"] as? [[String: Any]])?.first?["matches"] as? [[String: Any]])?
+                .compactMap { ($0["agency"] as? [String: Any])?["name"] as? String }
+            #expect(agencies?.contains("Agency B") == false, "B's excluded value still answered: \(check.text)")
+
+            let listed = try await client.execute(
+                uri: "/api/v1/crosscheck/exclusions", method: .get, headers: TestWorld.headers(.participantOfficer))
+            #expect((listed.object["items"] as? [[String: Any]])?.count == 2)
+            // Lifted, the value makes hits again.
+            let lifted = try await client.execute(
+                uri: "/api/v1/crosscheck/exclusions/\(exclusionId)", method: .delete,
+                headers: TestWorld.headers(.participantOfficer))
+            #expect(lifted.status == .noContent)
+            #expect(try await record("Third node", "cdn3.release-mirror.example").status == .created)
+            #expect(try await Self.hits(.participantOfficer, client).count == 1)
+        }
+    }
+
     @Test("a value recorded by 200 operations becomes common: the stored hits stay bounded")
     func commonValueBounded() async throws {
         let world = try await TestWorld.make()

@@ -35,6 +35,7 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
             .replacingOccurrences(of: "{gateId}", with: "g1")
             .replacingOccurrences(of: "{entryId}", with: world.logEntry.id)
             .replacingOccurrences(of: "{hitId}", with: world.hit.id)
+            .replacingOccurrences(of: "{exclusionId}", with: world.exclusion.id)
             .replacingOccurrences(
                 of: "{sitrepId}", with: onDraftSitrep ? world.draftSitrep.id : world.approvedSitrep.id) + query
     }
@@ -212,6 +213,17 @@ enum RouteTable {
         RouteCase(
             method: .post, template: "/api/v1/crosscheck", statuses: [200, 200, 200, 403, 200, 403, 401]
         ) { _ in ["selectors": [["kind": "ip", "value": "192.0.2.10"]]] },
+        // Exclusions are each agency's own: B's is B's alone to lift.
+        RouteCase(
+            method: .get, template: "/api/v1/crosscheck/exclusions", statuses: [200, 200, 200, 403, 200, 403, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .post, template: "/api/v1/crosscheck/exclusions", statuses: [201, 201, 201, 403, 201, 403, 401]
+        ) { _ in ["kind": "domain", "value": "dns.quad9.example", "reason": "Public resolver"] },
+        RouteCase(
+            method: .delete, template: "/api/v1/crosscheck/exclusions/{exclusionId}",
+            statuses: [404, 204, 404, 403, 404, 403, 401]
+        ) { _ in nil },
         // Hits concern the agencies on their two sides: B and the outsider, no one else.
         RouteCase(
             method: .get, template: "/api/v1/hits", statuses: [200, 200, 200, 403, 200, 403, 401]

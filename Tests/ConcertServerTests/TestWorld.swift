@@ -48,6 +48,8 @@ struct TestWorld: Sendable {
     let otherTarget: Target
     /// The hit between the outsider's target and B's shared target.
     let hit: Hit
+    /// B excluded a public resolver from cross-checking.
+    let exclusion: Exclusion
     /// The operation's last event sequence once the world is made.
     let head: Int64
 
@@ -172,12 +174,16 @@ struct TestWorld: Sendable {
                 value: "release-mirror.example", matchKey: "release-mirror.example"),
             foundAt: now)
         _ = try await store.recordHits([hit], by: outsiderActor)
+        let exclusion = try Exclusion.make(
+            id: Identifier.make(), input: SelectorInput(kind: .ip, text: "9.9.9.9"), reason: "Public resolver",
+            by: officerB, defaultCountry: "DE", now: now)
+        try await store.createExclusion(exclusion, by: officerB)
         return TestWorld(
             store: store, directory: directory, operation: operation, lead: lead, partB: partB, partC: partC,
             observerAgency: observerAgency, outsider: outsider, users: users, sharedTarget: shared,
             restrictedTarget: restricted, actionB: actionB, actionC: actionC, instrument: instrument,
             logEntry: logEntry, approvedSitrep: approvedSitrep, draftSitrep: draftSitrep,
-            otherOperation: otherOperation, otherTarget: otherTarget, hit: hit,
+            otherOperation: otherOperation, otherTarget: otherTarget, hit: hit, exclusion: exclusion,
             head: try await store.latestSequence(operationId: operation.id))
     }
 

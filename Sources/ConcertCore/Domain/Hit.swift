@@ -100,3 +100,40 @@ public struct Hit: Codable, Sendable, Equatable, Identifiable {
         return nil
     }
 }
+
+/// A value an agency told the cross-check to leave alone (a public resolver, its own
+/// infrastructure): its selectors with that value produce no hits.
+public struct Exclusion: Codable, Sendable, Equatable, Identifiable {
+    /// Opaque identifier.
+    public var id: String
+    /// The agency that excluded it.
+    public var agencyId: String
+    /// What kind of identifier it is.
+    public var kind: SelectorKind
+    /// The value as written.
+    public var value: String
+    /// Its normalised key.
+    public var matchKey: String
+    /// Why, in the agency's words.
+    public var reason: String?
+    /// Who excluded it.
+    public var createdBy: String
+    /// When.
+    public var createdAt: Date
+
+    /// A new exclusion of `input` by `actor`, after normalising it like a target's selector.
+    public static func make(
+        id: String, input: SelectorInput, reason: String?, by actor: Actor, defaultCountry: String?, now: Date
+    ) throws(DomainError) -> Exclusion {
+        let selector = try input.normalised(defaultCountry: defaultCountry)
+        let value: String
+        switch selector.value {
+        case .text(let text): value = text
+        case .person(let person): value = person.name
+        }
+        return Exclusion(
+            id: id, agencyId: actor.agencyId, kind: selector.kind, value: value, matchKey: selector.matchKey,
+            reason: try Validation.optionalText(reason, field: "reason", maxLength: 500), createdBy: actor.userId,
+            createdAt: now)
+    }
+}

@@ -10,6 +10,12 @@ import Hummingbird
 struct CrossCheckController {
     let store: any Store
     let crossCheck: CrossCheckService
+
+    struct ExclusionInput: Decodable {
+        var kind: SelectorKind
+        var value: SelectorValue
+        var reason: String?
+    }
     /// How many selectors one request may check.
     static let maximumSelectors = 10_000
 
@@ -89,6 +95,36 @@ struct CrossCheckController {
                 by: actor, operationId: nil, what: "audit.crossCheck",
                 payload: #"{"checked":\#(probes.count),"hits":\#(results.filter(\.hit).count)}"#)
             return try Response.json(Output(results: results))
+        }
+        router.get("/api/v1/crosscheck/exclusions") { _, context in
+            let agencyId = try HitController.agency(of: try context.requireActor())
+            return try Response.items(try await store.exclusions(agencyId: agencyId))
+        }
+        router.post("/api/v1/crosscheck/exclusions") { request, context in
+            let actor = try context.requireActor()
+            let agencyId = try HitController.agency(of: actor)
+            let input = try await request.decodeJSON(as: ExclusionInput.self, context: context)
+            let exclusion = try Exclusion.make(
+                id: Identifier.make(), input: SelectorInput(kind: input.kind, value: input.value), reason: input.reason,
+                by: actor, defaultCountry: try await store.agency(id: agencyId)?.country, now: ConcertJSON.now())
+            try await store.createExclusion(exclusion, by: actor)
+            try await crossCheck.exclude(exclusion)
+            // The agency's hits on that value end with it.
+            let retired = try await store.hits(agencyId: agencyId).filter { hit in
+                [hit.a, hit.b].contains {
+                    $0.agencyId == agencyId && $0.selectorKind == exclusion.kind && $0.matchKey == exclusion.matchKey
+                }
+            }
+            try await store.retireHits(ids: retired.map(\.id), by: actor)
+            return try Response.json(exclusion, status: .created)
+        }
+        router.delete("/api/v1/crosscheck/exclusions/:exclusionId") { _, context in
+            let actor = try context.requireActor()
+            _ = try HitController.agency(of: actor)
+            let exclusion = try await store.deleteExclusion(
+                id: try context.parameters.requireIdentifier("exclusionId"), by: actor)
+            try await crossCheck.include(exclusion)
+            return Response(status: .noContent)
         }
     }
 }

@@ -14,6 +14,8 @@ final class CrossCheckService: Sendable {
         var index: CrossCheckIndex
         /// The index's entry ids of each target.
         var entriesOfTarget: [String: [String]] = [:]
+        /// Values agencies excluded, as `agencyId|kind|matchKey`.
+        var exclusions: Set<String> = []
         var isReady = false
         /// Who waits for the index to be ready.
         var waiting: [CheckedContinuation<Void, any Error>] = []
@@ -38,7 +40,9 @@ final class CrossCheckService: Sendable {
     private func load(from store: any Store) async {
         do {
             let selectors = try await store.allSelectors()
+            let exclusions = try await store.exclusions(agencyId: nil)
             let waiting = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+                state.exclusions = Set(exclusions.map { Self.exclusionKey($0.agencyId, $0.kind, $0.matchKey) })
                 for selector in selectors {
                     let entry = CrossCheckEntry(
                         id: Self.entryId(selector.targetId, selector.kind, selector.matchKey),
@@ -85,9 +89,49 @@ final class CrossCheckService: Sendable {
             }
             state.entriesOfTarget[target.id] = ids
             return entries.flatMap { selector, entry in
-                state.index.lookUp(entry).matches.map { Found(selector: selector, match: $0) }
+                Self.unexcluded(state.index.lookUp(entry), for: entry, in: state).matches.map {
+                    Found(selector: selector, match: $0)
+                }
             }
         }
+    }
+
+    /// Excludes a value for an agency: its selectors with it produce no more hits.
+    func exclude(_ exclusion: Exclusion) async throws {
+        try await ready()
+        _ = state.withLock {
+            $0.exclusions.insert(Self.exclusionKey(exclusion.agencyId, exclusion.kind, exclusion.matchKey))
+        }
+    }
+
+    /// Lifts an exclusion.
+    func include(_ exclusion: Exclusion) async throws {
+        try await ready()
+        _ = state.withLock {
+            $0.exclusions.remove(Self.exclusionKey(exclusion.agencyId, exclusion.kind, exclusion.matchKey))
+        }
+    }
+
+    /// A result without the matches an exclusion rules out: the probe's agency excluded the
+    /// value, or the other side's agency excluded its own.
+    private static func unexcluded(
+        _ result: CrossCheckResult, for probe: CrossCheckEntry, in state: State
+    )
+        -> CrossCheckResult
+    {
+        guard !state.exclusions.isEmpty else { return result }
+        if state.exclusions.contains(exclusionKey(probe.agencyId, probe.kind, probe.matchKey)) {
+            return CrossCheckResult(matches: [], commonHolders: nil)
+        }
+        var filtered = result
+        filtered.matches.removeAll {
+            state.exclusions.contains(exclusionKey($0.entry.agencyId, $0.entry.kind, $0.entry.matchKey))
+        }
+        return filtered
+    }
+
+    static func exclusionKey(_ agencyId: String, _ kind: SelectorKind, _ matchKey: String) -> String {
+        "\(agencyId)|\(kind.rawValue)|\(matchKey)"
     }
 
     /// Removes a deleted target's selectors.
@@ -103,7 +147,7 @@ final class CrossCheckService: Sendable {
     /// Looks each probe up once the index is ready, in order.
     func lookUp(_ probes: [CrossCheckEntry]) async throws -> [CrossCheckResult] {
         try await ready()
-        return state.withLock { state in probes.map { state.index.lookUp($0) } }
+        return state.withLock { state in probes.map { Self.unexcluded(state.index.lookUp($0), for: $0, in: state) } }
     }
 
     private func ready() async throws {

@@ -141,6 +141,17 @@ enum SQLiteSchema {
                     CREATE INDEX hit_by_b_agency ON hit(b_agency_id, found_at);
                     """)
         }
+        migrator.registerMigration("v6: cross-check exclusions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE exclusion (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        agency_id TEXT NOT NULL REFERENCES agency(id),
+                        json TEXT NOT NULL
+                    );
+                    CREATE INDEX exclusion_by_agency ON exclusion(agency_id);
+                    """)
+        }
         return migrator
     }
 }

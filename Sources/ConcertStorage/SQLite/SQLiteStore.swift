@@ -145,6 +145,46 @@ public struct SQLiteStore: Store {
         }
     }
 
+    // MARK: Exclusions
+
+    public func createExclusion(_ exclusion: Exclusion, by actor: Actor) async throws {
+        _ = try await pool.write { db in
+            let json = try ConcertJSON.encodeToString(exclusion)
+            try db.execute(
+                sql: "INSERT INTO exclusion (id, agency_id, json) VALUES (?, ?, ?)",
+                arguments: [exclusion.id, exclusion.agencyId, json])
+            try Self.append(
+                EventDraft(operationId: nil, actor: actor, kind: "exclusion.created", payload: json), in: db)
+        }
+    }
+
+    public func exclusions(agencyId: String?) async throws -> [Exclusion] {
+        try await pool.read { db in
+            let rows =
+                if let agencyId {
+                    try String.fetchAll(
+                        db, sql: "SELECT json FROM exclusion WHERE agency_id = ? ORDER BY rowid", arguments: [agencyId])
+                } else {
+                    try String.fetchAll(db, sql: "SELECT json FROM exclusion ORDER BY rowid")
+                }
+            return try rows.map { try ConcertJSON.decode(Exclusion.self, from: $0) }
+        }
+    }
+
+    public func deleteExclusion(id: String, by actor: Actor) async throws -> Exclusion {
+        try await pool.write { db in
+            guard
+                let json = try String.fetchOne(
+                    db, sql: "SELECT json FROM exclusion WHERE id = ? AND agency_id = ?",
+                    arguments: [id, actor.agencyId])
+            else { throw StoreError.notFound("No such exclusion.") }
+            try db.execute(sql: "DELETE FROM exclusion WHERE id = ?", arguments: [id])
+            try Self.append(
+                EventDraft(operationId: nil, actor: actor, kind: "exclusion.deleted", payload: json), in: db)
+            return try ConcertJSON.decode(Exclusion.self, from: json)
+        }
+    }
+
     // MARK: Event log
 
     /// Appends an event to the chain inside the caller's transaction.
