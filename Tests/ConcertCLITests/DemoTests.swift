@@ -129,6 +129,16 @@ struct DemoTests {
         let (observerTargets, _) = try await demo.request("/api/v1/operations/\(id)/targets", token: tokens["observer"])
         #expect(observerTargets == 403)
 
+        // France's own case shares a server with the US: both see the hit and whom to call.
+        for (login, otherCountry) in [("us-officer", "FR"), ("fr-officer", "US")] {
+            let (status, hits) = try await demo.request("/api/v1/hits", token: tokens[login])
+            #expect(status == 200)
+            let countries = ((hits as? [String: Any])?["items"] as? [[String: Any]] ?? []).compactMap {
+                (($0["other"] as? [String: Any])?["agency"] as? [String: Any])?["country"] as? String
+            }
+            #expect(countries.contains(otherCountry), "\(login) sees hits with \(countries)")
+        }
+
         demo.process.terminate()
         demo.process.waitUntilExit()
         let printed = String(decoding: demo.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

@@ -326,5 +326,28 @@ public enum DemoSeeder {
                 kind: .seizure, title: "Seize the donation wallet", targetId: wallet.id,
                 executingAgencyId: agencyByCountry["CY"]!.id, place: "Nicosia", country: "CY",
                 timeZone: "Asia/Nicosia", offsetMinutes: 45, expectedDurationMinutes: 120))
+
+        // A national case of the French police that touches SPARKLER: a server the US recorded
+        // and a mirror under a domain the coordination centre recorded. Recording it finds the
+        // hits, which the hits page of each side shows.
+        let france = agencyByCountry["FR"]!
+        let frenchOfficer = officers["FR"]!
+        let harbour = JointOperation(
+            id: ids.next(), codeName: "HARBOUR",
+            summary: "A French investigation into a film-streaming front-end hosted in Roubaix.",
+            leadAgencyId: france.id, hHour: nil, participants: [Participant(agencyId: france.id, role: .lead)],
+            createdAt: now)
+        try await store.createOperation(harbour, by: frenchOfficer)
+        let frontEnd = try TargetInput(
+            kind: .server, name: "Streaming front-end (Roubaix)", hostingProvider: "Hexa Hébergement", country: "FR",
+            selectors: [
+                SelectorInput(kind: .ip, text: "198.51.100.11"),
+                SelectorInput(kind: .domain, text: "mirror.cinecache.example"),
+            ],
+            handling: .h1, evaluation: Evaluation(code: "B2")!, distribution: .allParticipants
+        ).makeTarget(
+            id: ids.next(), operation: harbour, originatorAgencyId: france.id, createdBy: frenchOfficer.userId,
+            defaultCountry: "FR", createdAt: now, now: now)
+        _ = try await TargetImporter(store: store).importTargets([frontEnd], by: frenchOfficer)
     }
 }
