@@ -117,6 +117,35 @@ struct LiveFeedTests {
         #expect(received.events.map(\.sequence) == world.seenByLead(1...world.head))
     }
 
+    @Test("a subscriber that asks to join the pump behind it is sent back to read what it missed first")
+    func joinBehindThePump() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let feed = LiveFeed(store: world.store, heartbeatInterval: .milliseconds(200))
+        let coordinator = Actor(world.users[.leadCoordinator]!)
+        let first = Received()
+        let following = Task {
+            try await feed.run(operation: world.operation, actor: coordinator, since: world.head, follow: true) {
+                first.append($0)
+            }
+        }
+        try await Self.burst(world, count: 5)
+        #expect(try await Self.eventually { first.events.last?.sequence == world.head + 5 })
+        // The pump stands at head + 5; joining at head would lose five events.
+        let asking = Task {
+            try await feed.hub.follow(
+                operationId: world.operation.id, filter: FeedFilter(actor: coordinator, operation: world.operation),
+                cursor: world.head, sink: { _ in })
+        }
+        let answered = Task {
+            try await Task.sleep(for: .seconds(2))
+            asking.cancel()
+        }
+        #expect(try await asking.value == world.head + 5)
+        answered.cancel()
+        following.cancel()
+    }
+
     @Test("a reconnect in the middle of a burst loses nothing")
     func reconnectDuringBurst() async throws {
         let world = try await TestWorld.make()

@@ -126,13 +126,9 @@ public struct Exclusion: Codable, Sendable, Equatable, Identifiable {
         id: String, input: SelectorInput, reason: String?, by actor: Actor, defaultCountry: String?, now: Date
     ) throws(DomainError) -> Exclusion {
         let selector = try input.normalised(defaultCountry: defaultCountry)
-        let value: String
-        switch selector.value {
-        case .text(let text): value = text
-        case .person(let person): value = person.name
-        }
         return Exclusion(
-            id: id, agencyId: actor.agencyId, kind: selector.kind, value: value, matchKey: selector.matchKey,
+            id: id, agencyId: actor.agencyId, kind: selector.kind, value: selector.value.written,
+            matchKey: selector.matchKey,
             reason: try Validation.optionalText(reason, field: "reason", maxLength: 500), createdBy: actor.userId,
             createdAt: now)
     }

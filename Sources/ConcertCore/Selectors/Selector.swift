@@ -53,6 +53,14 @@ public enum SelectorValue: Codable, Sendable, Hashable {
         case .person(let person): try container.encode(person)
         }
     }
+
+    /// The value as its agency wrote it, on one line: the text, or a name with its date of birth.
+    public var written: String {
+        switch self {
+        case .text(let text): text
+        case .person(let person): person.name + (person.dateOfBirth.map { " (born \($0))" } ?? "")
+        }
+    }
 }
 
 /// A selector as a client sends it.

@@ -65,13 +65,8 @@ struct HitRecorder {
 extension HitSide {
     /// The side of a hit that a selector of a target is.
     init(target: Target, selector: Selector) {
-        let value: String
-        switch selector.value {
-        case .text(let text): value = text
-        case .person(let person): value = person.name + (person.dateOfBirth.map { " (born \($0))" } ?? "")
-        }
         self.init(
             targetId: target.id, operationId: target.operationId, agencyId: target.originatorAgencyId,
-            selectorKind: selector.kind, value: value, matchKey: selector.matchKey)
+            selectorKind: selector.kind, value: selector.value.written, matchKey: selector.matchKey)
     }
 }

@@ -33,10 +33,7 @@ struct WebController {
         router.get("/operations/:operationId/board") { _, context in
             guard context.user != nil else { return Response.redirect(to: "/login") }
             let actor = try context.requireActor()
-            guard
-                let operation = try? await guarded.operation(
-                    try context.parameters.requireIdentifier("operationId"), for: actor, .viewBoard)
-            else {
+            guard let operation = await boardOperation(context, for: actor) else {
                 return try await operationNotFound(context: context)
             }
             // The board loads the plan after this, then follows the feed from here: events in
@@ -89,10 +86,7 @@ struct WebController {
         router.get("/operations/:operationId/sitreps") { _, context in
             guard context.user != nil else { return Response.redirect(to: "/login") }
             let actor = try context.requireActor()
-            guard
-                let operation = try? await guarded.operation(
-                    try context.parameters.requireIdentifier("operationId"), for: actor, .viewBoard)
-            else {
+            guard let operation = await boardOperation(context, for: actor) else {
                 return try await operationNotFound(context: context)
             }
             let canManage = AccessPolicy.allows(actor, .manageSitreps, in: operation)
@@ -117,8 +111,9 @@ struct WebController {
             let actor = try context.requireActor()
             let sitreps = SitrepController(store: store, guarded: guarded)
             let found: (JointOperation, Sitrep)? = try? await {
-                let operation = try await guarded.operation(
-                    try context.parameters.requireIdentifier("operationId"), for: actor, .viewBoard)
+                guard let operation = await boardOperation(context, for: actor) else {
+                    throw AccessDenial.hidden("No such operation.")
+                }
                 let sitrep = try await sitreps.readableSitrep(
                     try context.parameters.requireIdentifier("sitrepId"), of: operation, for: actor)
                 return (operation, sitrep)
@@ -297,6 +292,13 @@ struct WebController {
         return values
     }
 
+    /// The operation of the page's path if the user's agency follows its board; nil for one
+    /// that does not exist or that it does not take part in, which pages answer alike.
+    func boardOperation(_ context: ConcertRequestContext, for actor: Actor) async -> JointOperation? {
+        guard let id = try? context.parameters.requireIdentifier("operationId") else { return nil }
+        return try? await guarded.operation(id, for: actor, .viewBoard)
+    }
+
     /// The page for an operation that does not exist or that the user's agency does not take
     /// part in: the same words for both, so that the page does not tell them apart.
     func operationNotFound(context: ConcertRequestContext) async throws -> Response {
@@ -342,7 +344,7 @@ struct WebController {
     static func display(_ selector: Selector) -> String {
         switch selector.value {
         case .text(let text): return text == selector.matchKey ? text : "\(text) → \(selector.matchKey)"
-        case .person(let person): return person.name + (person.dateOfBirth.map { " (born \($0))" } ?? "")
+        case .person: return selector.value.written
         }
     }
 

@@ -28,9 +28,7 @@ public struct SQLiteStore: Store {
     private func commit<T: Sendable>(
         operationId: String, _ updates: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
-        let result = try await pool.write(updates)
-        eventSignal.publish(operationId)
-        return result
+        try await commit(operationIds: { _ in [operationId] }, updates)
     }
 
     /// Writes in one transaction and, once it is committed, announces the change to the
