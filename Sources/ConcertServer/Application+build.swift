@@ -15,16 +15,20 @@ public struct ServerConfiguration: Sendable {
     public var secureCookies: Bool
     /// How long a sign-in lasts.
     public var sessionLifetime: TimeInterval
+    /// Where and how message attachments are kept; nil keeps them in a temporary folder
+    /// under a random key, for tests.
+    public var attachments: AttachmentSettings?
 
     /// Creates a configuration.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = true,
-        sessionLifetime: TimeInterval = 12 * 3600
+        sessionLifetime: TimeInterval = 12 * 3600, attachments: AttachmentSettings? = nil
     ) {
         self.host = host
         self.port = port
         self.secureCookies = secureCookies
         self.sessionLifetime = sessionLifetime
+        self.attachments = attachments
     }
 }
 
@@ -57,9 +61,12 @@ public func buildRouter(
     ActionDayController(store: store, guarded: guarded).addRoutes(to: router)
     LogController(store: store, guarded: guarded).addRoutes(to: router)
     SitrepController(store: store, guarded: guarded).addRoutes(to: router)
+    let vault = AttachmentVault(settings: configuration.attachments ?? .temporary())
+    MessageController(store: store, guarded: guarded, vault: vault).addRoutes(to: router)
     LiveController(guarded: guarded, feed: liveFeed ?? LiveFeed(store: store)).addRoutes(to: router)
     WebController(
-        store: store, guarded: guarded, authenticator: authenticator, secureCookies: configuration.secureCookies
+        store: store, guarded: guarded, authenticator: authenticator, secureCookies: configuration.secureCookies,
+        acknowledgementDue: vault.settings.acknowledgementDue, attachmentLimit: vault.settings.sizeLimit
     ).addRoutes(to: router)
     return router
 }
@@ -93,8 +100,11 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.init("X-Frame-Options")!] = "DENY"
         response.headers[.init("Referrer-Policy")!] = "no-referrer"
-        response.headers[.contentSecurityPolicy] =
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+        // A response that set its own (stricter) policy, such as a download, keeps it.
+        if response.headers[.contentSecurityPolicy] == nil {
+            response.headers[.contentSecurityPolicy] =
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+        }
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }

@@ -2372,6 +2372,535 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/api/v1/operations/{operationId}/messages": {
+              "get": {
+                "summary": "The messages the caller may read, newest first, with unread and unacknowledged counts; with q, a full-text search of subject and body (best match first).",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "q",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string",
+                      "maxLength": 500
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The inbox",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "items",
+                            "unread",
+                            "unacknowledged",
+                            "overdue"
+                          ],
+                          "properties": {
+                            "items": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/Message"
+                              }
+                            },
+                            "unread": {
+                              "type": "integer"
+                            },
+                            "unacknowledged": {
+                              "type": "integer"
+                            },
+                            "overdue": {
+                              "type": "integer"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "post": {
+                "summary": "Send a message: JSON, or multipart/form-data with the JSON as the part 'message' and each file as a part 'file' (streamed, hashed, encrypted at rest).",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/MessageInput"
+                      }
+                    },
+                    "multipart/form-data": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "message"
+                        ],
+                        "properties": {
+                          "message": {
+                            "$ref": "#/components/schemas/MessageInput"
+                          },
+                          "file": {
+                            "type": "array",
+                            "items": {
+                              "type": "string",
+                              "format": "binary"
+                            }
+                          }
+                        }
+                      },
+                      "encoding": {
+                        "message": {
+                          "contentType": "application/json"
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Sent",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Message"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/operations/{operationId}/messages/{messageId}": {
+              "get": {
+                "summary": "A message with its body, thread, acknowledgements and forwards; the read is recorded in the audit chain.",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "messageId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The message",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Message"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/operations/{operationId}/messages/{messageId}/markdown": {
+              "get": {
+                "summary": "The message as Markdown, to download (H1 marked 'not for judicial use'); audited.",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "messageId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The document, with Content-Disposition: attachment",
+                    "content": {
+                      "text/markdown": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/operations/{operationId}/messages/{messageId}/attachments/{attachmentId}": {
+              "get": {
+                "summary": "Download a file of a message, checked whole against its SHA-256 first; served as a download, never inline; audited.",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "messageId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "attachmentId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The file (application/octet-stream, Content-Disposition: attachment, Repr-Digest)",
+                    "content": {
+                      "application/octet-stream": {
+                        "schema": {
+                          "type": "string",
+                          "format": "binary"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/operations/{operationId}/messages/{messageId}/acknowledgements": {
+              "post": {
+                "summary": "Acknowledge receipt for the caller's agency (once; again answers 200).",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "messageId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "201": {
+                    "description": "Acknowledged",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Acknowledgement"
+                        }
+                      }
+                    }
+                  },
+                  "200": {
+                    "description": "Already acknowledged",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Acknowledgement"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/operations/{operationId}/messages/{messageId}/forwards": {
+              "post": {
+                "summary": "Pass a message on to another agency of the operation: at once for the originator and for H0/H1 records; H2 and H3 records wait for the originator's decision (202).",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "messageId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "agencyId"
+                        ],
+                        "properties": {
+                          "agencyId": {
+                            "type": "string"
+                          },
+                          "reason": {
+                            "type": "string",
+                            "maxLength": 2000
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Passed on",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Forward"
+                        }
+                      }
+                    }
+                  },
+                  "202": {
+                    "description": "Asked of the originator",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Forward"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/operations/{operationId}/messages/{messageId}/forwards/{forwardId}/decision": {
+              "post": {
+                "summary": "The originator's agency grants or refuses a request to pass its message on.",
+                "parameters": [
+                  {
+                    "name": "operationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "messageId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "forwardId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "grant"
+                        ],
+                        "properties": {
+                          "grant": {
+                            "type": "boolean"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "Decided",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Forward"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -3818,6 +4347,278 @@ enum OpenAPIDocument {
                   "createdAt": {
                     "type": "string",
                     "format": "date-time"
+                  }
+                }
+              },
+              "MessageInput": {
+                "type": "object",
+                "required": [
+                  "subject",
+                  "body",
+                  "handling",
+                  "evaluation",
+                  "distribution"
+                ],
+                "properties": {
+                  "subject": {
+                    "type": "string",
+                    "maxLength": 300
+                  },
+                  "body": {
+                    "type": "string",
+                    "description": "Plain text with simple Markdown (paragraphs, lists, **strong**, *emphasis*, `code`, links to https/mailto)."
+                  },
+                  "handling": {
+                    "$ref": "#/components/schemas/Handling"
+                  },
+                  "handlingRestriction": {
+                    "type": "string",
+                    "description": "Required with H3."
+                  },
+                  "evaluation": {
+                    "$ref": "#/components/schemas/Evaluation"
+                  },
+                  "distribution": {
+                    "$ref": "#/components/schemas/Distribution"
+                  },
+                  "targets": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "maxItems": 100,
+                    "description": "Targets of the operation the message concerns."
+                  },
+                  "replyTo": {
+                    "type": "string",
+                    "description": "The message it answers; a reply reaches only agencies that received it."
+                  },
+                  "corrects": {
+                    "type": "string",
+                    "description": "The message it corrects (the sender's agency's own); a correction also answers it."
+                  }
+                }
+              },
+              "Attachment": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "fileName",
+                  "mediaType",
+                  "size",
+                  "sha256"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "fileName": {
+                    "type": "string"
+                  },
+                  "mediaType": {
+                    "type": "string"
+                  },
+                  "size": {
+                    "type": "integer"
+                  },
+                  "sha256": {
+                    "type": "string",
+                    "description": "SHA-256 of the content in hex, as sha256sum prints it."
+                  }
+                }
+              },
+              "Acknowledgement": {
+                "type": "object",
+                "required": [
+                  "agencyId",
+                  "userId",
+                  "acknowledgedAt"
+                ],
+                "properties": {
+                  "agencyId": {
+                    "type": "string"
+                  },
+                  "userId": {
+                    "type": "string"
+                  },
+                  "acknowledgedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              },
+              "Forward": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "messageId",
+                  "agencyId",
+                  "requestedByAgencyId",
+                  "requestedByUserId",
+                  "status",
+                  "requestedAt"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "messageId": {
+                    "type": "string"
+                  },
+                  "agencyId": {
+                    "type": "string",
+                    "description": "The agency that is to receive the message."
+                  },
+                  "requestedByAgencyId": {
+                    "type": "string"
+                  },
+                  "requestedByUserId": {
+                    "type": "string"
+                  },
+                  "reason": {
+                    "type": "string"
+                  },
+                  "status": {
+                    "type": "string",
+                    "enum": [
+                      "requested",
+                      "granted",
+                      "refused"
+                    ]
+                  },
+                  "requestedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "decidedByUserId": {
+                    "type": "string"
+                  },
+                  "decidedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              },
+              "Message": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "operationId",
+                  "threadId",
+                  "subject",
+                  "handling",
+                  "handlingNotice",
+                  "notForJudicialUse",
+                  "evaluation",
+                  "distribution",
+                  "originatorAgencyId",
+                  "authorUserId",
+                  "sentAt",
+                  "targets",
+                  "attachments",
+                  "unread"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "operationId": {
+                    "type": "string"
+                  },
+                  "threadId": {
+                    "type": "string"
+                  },
+                  "replyTo": {
+                    "type": "string"
+                  },
+                  "corrects": {
+                    "type": "string"
+                  },
+                  "subject": {
+                    "type": "string"
+                  },
+                  "handling": {
+                    "$ref": "#/components/schemas/Handling"
+                  },
+                  "handlingRestriction": {
+                    "type": "string"
+                  },
+                  "handlingNotice": {
+                    "type": "string",
+                    "description": "The handling rule in words; for H1 the 'NOT FOR JUDICIAL USE' marking."
+                  },
+                  "notForJudicialUse": {
+                    "type": "boolean"
+                  },
+                  "evaluation": {
+                    "$ref": "#/components/schemas/Evaluation"
+                  },
+                  "distribution": {
+                    "$ref": "#/components/schemas/Distribution"
+                  },
+                  "originatorAgencyId": {
+                    "type": "string"
+                  },
+                  "authorUserId": {
+                    "type": "string"
+                  },
+                  "sentAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "targets": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "attachments": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Attachment"
+                    }
+                  },
+                  "unread": {
+                    "type": "boolean"
+                  },
+                  "acknowledgedByMyAgency": {
+                    "type": "boolean"
+                  },
+                  "awaitingAcknowledgement": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "description": "For the originator's agency only."
+                  },
+                  "overdue": {
+                    "type": "boolean",
+                    "description": "For the originator's agency only."
+                  },
+                  "body": {
+                    "type": "string",
+                    "description": "On the message's own address only (each read is audited)."
+                  },
+                  "bodyHtml": {
+                    "type": "string"
+                  },
+                  "acknowledgements": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Acknowledgement"
+                    }
+                  },
+                  "forwards": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Forward"
+                    }
+                  },
+                  "thread": {
+                    "type": "array",
+                    "items": {
+                      "type": "object"
+                    }
                   }
                 }
               }

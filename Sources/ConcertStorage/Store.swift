@@ -281,6 +281,39 @@ public protocol Store: Sendable {
     /// Deletes an exclusion of the actor's agency, recorded as `exclusion.deleted`.
     func deleteExclusion(id: String, by actor: Actor) async throws -> Exclusion
 
+    // MARK: Messages
+
+    /// Adds a message, which never changes from then on, to its operation and to the
+    /// operation's search index, and records `message.sent`.
+    func createMessage(_ message: Message, by actor: Actor) async throws
+    /// Every message of an operation with its forwards and acknowledgements, oldest first.
+    func messages(operationId: String) async throws -> [MessageRecord]
+    /// One message of an operation.
+    func message(id: String, operationId: String) async throws -> MessageRecord?
+    /// The ids of the operation's messages whose subject or body hold every one of `words`
+    /// (each also as the start of a longer word), best match first.
+    func searchMessages(operationId: String, words: [String]) async throws -> [String]
+    /// The ids of the operation's messages that a user has opened.
+    func messagesRead(userId: String, operationId: String) async throws -> Set<String>
+    /// Records that `actor` read a message's body or one of its files: an audit entry and the
+    /// user's read mark, in one transaction.
+    func recordMessageRead(
+        messageId: String, operationId: String, by actor: Actor, what: String, payload: String
+    ) async throws
+    /// Records the actor's agency's acknowledgement of a message once, as
+    /// `message.acknowledged`; `check` sees the message first and may refuse. Returns the
+    /// message as it now stands and whether the acknowledgement is new.
+    func acknowledgeMessage(
+        id: String, operationId: String, by actor: Actor,
+        _ check: @escaping @Sendable (MessageRecord) throws -> Void
+    ) async throws -> (record: MessageRecord, isNew: Bool)
+    /// Adds or replaces a forward of a message inside one transaction and records `eventKind`;
+    /// `change` sees the message and returns the forward to store (a new id adds one).
+    func changeForward(
+        messageId: String, operationId: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (MessageRecord) throws -> Forward
+    ) async throws -> (record: MessageRecord, forward: Forward)
+
     // MARK: Event log and audit
 
     /// Appends an audit entry for a read of handled records.
@@ -289,6 +322,9 @@ public protocol Store: Sendable {
     func latestSequence(operationId: String) async throws -> Int64
     /// The operation's events after `operationSequence`, at most `limit`.
     func events(operationId: String, after operationSequence: Int64, limit: Int) async throws -> [Event]
+    /// The whole log after the global sequence number `sequence`, at most `limit`, in order:
+    /// every operation's events and every audit entry, for copying and inspecting an installation.
+    func events(after sequence: Int64, limit: Int) async throws -> [Event]
     /// Walks the whole hash chain and reports the first event that does not fit.
     func verifyAuditChain() async throws -> ChainVerification
     /// Whether the store holds no agency yet (a fresh installation).

@@ -8,17 +8,20 @@ public enum StoreFactory {
         public var description: String
     }
 
+    /// The file of a SQLite location (`PATH`, `sqlite:PATH` or `sqlite://PATH`), or nil for
+    /// a database server's URL.
+    public static func sqlitePath(_ location: String) -> String? {
+        let lower = location.lowercased()
+        if lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") { return nil }
+        if lower.hasPrefix("sqlite://") { return String(location.dropFirst("sqlite://".count)) }
+        if lower.hasPrefix("sqlite:") { return String(location.dropFirst("sqlite:".count)) }
+        return location
+    }
+
     /// Opens `location`: a file path, `sqlite:PATH` or `sqlite://PATH` for SQLite.
     public static func open(_ location: String) throws -> any Store {
-        let lower = location.lowercased()
-        if lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") {
+        guard let path = sqlitePath(location) else {
             throw OpenError(description: "PostgreSQL storage is not part of this build yet; use a SQLite file.")
-        }
-        var path = location
-        if lower.hasPrefix("sqlite://") {
-            path = String(location.dropFirst("sqlite://".count))
-        } else if lower.hasPrefix("sqlite:") {
-            path = String(location.dropFirst("sqlite:".count))
         }
         guard !path.isEmpty else { throw OpenError(description: "The database location names no file.") }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path

@@ -51,3 +51,85 @@ struct ListenOptions: ParsableArguments {
         return ServerConfiguration(host: host.isEmpty ? "127.0.0.1" : host, port: port, secureCookies: !insecureCookies)
     }
 }
+
+/// Where message attachments are kept and under which key: flags, else environment
+/// variables, else a folder and a key file next to the SQLite database.
+struct AttachmentOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Folder of the encrypted attachment files. Falls back to CONCERT_ATTACHMENTS, then to DATABASE-attachments next to the database.",
+            valueName: "folder"))
+    var attachments: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "File holding the attachment key (32 bytes in base64). Falls back to CONCERT_ATTACHMENT_KEY (the key itself), then CONCERT_ATTACHMENT_KEY_FILE, then DATABASE.attachment-key, created on first start.",
+            valueName: "file"))
+    var attachmentKeyFile: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Largest attachment accepted, in MiB (default 100). Falls back to CONCERT_ATTACHMENT_LIMIT_MIB.",
+            valueName: "MiB"))
+    var attachmentLimitMib: Int?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Hours a message may wait for its recipients' acknowledgements before it is flagged (default 24). Falls back to CONCERT_ACKNOWLEDGEMENT_DUE_HOURS.",
+            valueName: "hours"))
+    var acknowledgementDueHours: Double?
+
+    func settings(databaseLocation: String) throws -> AttachmentSettings {
+        let environment = ProcessInfo.processInfo.environment
+        let base = StoreFactory.sqlitePath(databaseLocation) ?? "concert"
+        let folder = attachments ?? environment["CONCERT_ATTACHMENTS"] ?? base + "-attachments"
+        let key: SymmetricKeyText
+        if let file = attachmentKeyFile
+            ?? (environment["CONCERT_ATTACHMENT_KEY"] == nil
+                ? environment["CONCERT_ATTACHMENT_KEY_FILE"] : nil)
+        {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ValidationError("Cannot read the attachment key file '\(file)'.")
+            }
+            key = SymmetricKeyText(text: text, origin: "the key file '\(file)'")
+        } else if let text = environment["CONCERT_ATTACHMENT_KEY"] {
+            key = SymmetricKeyText(text: text, origin: "CONCERT_ATTACHMENT_KEY")
+        } else {
+            let file = base + ".attachment-key"
+            if !FileManager.default.fileExists(atPath: file) {
+                let bytes = (0..<32).map { _ in UInt8.random(in: 0...255) }
+                guard
+                    FileManager.default.createFile(
+                        atPath: file, contents: Data((Data(bytes).base64EncodedString() + "\n").utf8),
+                        attributes: [.posixPermissions: 0o600])
+                else { throw ValidationError("Cannot create the attachment key file '\(file)'.") }
+            }
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ValidationError("Cannot read the attachment key file '\(file)'.")
+            }
+            key = SymmetricKeyText(text: text, origin: "the key file '\(file)'")
+        }
+        let limit = attachmentLimitMib ?? environment["CONCERT_ATTACHMENT_LIMIT_MIB"].flatMap { Int($0) } ?? 100
+        guard limit >= 1 else { throw ValidationError("The attachment limit is at least 1 MiB.") }
+        let hours =
+            acknowledgementDueHours ?? environment["CONCERT_ACKNOWLEDGEMENT_DUE_HOURS"].flatMap { Double($0) } ?? 24
+        guard hours > 0 else { throw ValidationError("The acknowledgement time is more than 0 hours.") }
+        do {
+            return AttachmentSettings(
+                folder: URL(fileURLWithPath: folder), key: try AttachmentSettings.key(base64: key.text),
+                sizeLimit: Int64(limit) << 20, acknowledgementDue: hours * 3600)
+        } catch {
+            throw ValidationError("\(error) (from \(key.origin))")
+        }
+    }
+}
+
+/// A key as read, and where from, for a clear message when it is wrong.
+private struct SymmetricKeyText {
+    var text: String
+    var origin: String
+}

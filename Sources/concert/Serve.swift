@@ -13,10 +13,14 @@ extension Concert {
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var listen: ListenOptions
+        @OptionGroup var attachments: AttachmentOptions
 
         func run() async throws {
             let store = try database.openStore(default: "concert.sqlite")
-            let configuration = try listen.configuration()
+            var prepared = try listen.configuration()
+            prepared.attachments = try attachments.settings(
+                databaseLocation: database.location(default: "concert.sqlite"))
+            let configuration = prepared
             let app = buildApplication(store: store, configuration: configuration) {
                 FileHandle.standardOutput.write(
                     Data("Concert is listening on http://\(configuration.host):\(configuration.port)/\n".utf8))
@@ -32,13 +36,16 @@ extension Concert {
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var listen: ListenOptions
+        @OptionGroup var attachments: AttachmentOptions
         @Flag(help: "Play the action day's field reports over a few minutes, so the board moves by itself.")
         var simulate = false
 
         func run() async throws {
             let location = database.location(default: "concert-demo.sqlite")
             let store = try database.openStore(default: "concert-demo.sqlite")
-            let configuration = try listen.configuration()
+            var prepared = try listen.configuration()
+            prepared.attachments = try attachments.settings(databaseLocation: location)
+            let configuration = prepared
             let logins = try await DemoSeeder.seedIfEmpty(store)
             let app = buildApplication(store: store, configuration: configuration) {
                 var lines = [

@@ -9,7 +9,7 @@ import Testing
 struct BadInputTests {
     /// The routes that take a body, each called as the first persona it succeeds for.
     static let writeRoutes = RouteTable.cases.filter {
-        $0.method != .get && $0.method != .delete && $0.key != "POST /api/v1/sessions"
+        $0.method != .get && $0.method != .delete && $0.key != "POST /api/v1/sessions" && !$0.takesNoBody
     }
 
     /// Fields that may be left out of a route's body.

@@ -16,6 +16,8 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
     var onDraftSitrep = false
     /// The largest body the route accepts.
     var bodyLimit = 1 << 20
+    /// Whether the route is a bare POST that reads no body.
+    var takesNoBody = false
     /// A valid body for the route, or nil.
     let body: @Sendable (TestWorld) -> Any?
 
@@ -36,6 +38,9 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
             .replacingOccurrences(of: "{entryId}", with: world.logEntry.id)
             .replacingOccurrences(of: "{hitId}", with: world.hit.id)
             .replacingOccurrences(of: "{exclusionId}", with: world.exclusion.id)
+            .replacingOccurrences(of: "{messageId}", with: world.restrictedMessage.id)
+            .replacingOccurrences(of: "{attachmentId}", with: world.restrictedMessage.attachmentId)
+            .replacingOccurrences(of: "{forwardId}", with: world.forwardRequestId)
             .replacingOccurrences(
                 of: "{sitrepId}", with: onDraftSitrep ? world.draftSitrep.id : world.approvedSitrep.id) + query
     }
@@ -231,6 +236,47 @@ enum RouteTable {
         RouteCase(
             method: .post, template: "/api/v1/hits/{hitId}/review", statuses: [404, 200, 404, 403, 200, 403, 401]
         ) { _ in ["reviewed": true] },
+        // Messages: the restricted one is B's to the lead agency only; C is told it does not exist.
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/messages",
+            statuses: [200, 200, 200, 403, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/messages",
+            statuses: [201, 201, 201, 403, 404, 404, 401]
+        ) { _ in
+            [
+                "subject": "Hosting contract found", "body": "The contract names a **shell company**.",
+                "handling": "H0", "evaluation": "B2", "distribution": "all",
+            ]
+        },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/messages/{messageId}",
+            statuses: [200, 200, 404, 403, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/messages/{messageId}/markdown",
+            statuses: [200, 200, 404, 403, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/messages/{messageId}/attachments/{attachmentId}",
+            statuses: [200, 200, 404, 403, 404, 404, 401]
+        ) { _ in nil },
+        // Recipients acknowledge; the originator B has nothing to acknowledge.
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/messages/{messageId}/acknowledgements",
+            statuses: [201, 409, 404, 403, 404, 404, 401], takesNoBody: true
+        ) { _ in nil },
+        // The lead already asked to pass the H2 message to C; B, its originator, passes it on.
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/messages/{messageId}/forwards",
+            statuses: [409, 201, 404, 403, 404, 404, 401]
+        ) { world in ["agencyId": world.partC.id, "reason": "C executes the search in Ashburn."] },
+        RouteCase(
+            method: .post,
+            template: "/api/v1/operations/{operationId}/messages/{messageId}/forwards/{forwardId}/decision",
+            statuses: [403, 200, 404, 403, 404, 404, 401]
+        ) { _ in ["grant": true] },
         // The live feed in catch-up mode (follow=false), so that the response ends.
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/live",
@@ -245,6 +291,13 @@ enum RouteTable {
             world.sharedTarget.name, world.restrictedTarget.name, "192.0.2.10", "hidden-suspect", "Zacharias",
             world.sharedTarget.id, world.restrictedTarget.id, world.instrument.reference,
         ]
+        let restrictedMessage = [
+            world.restrictedMessage.subject, world.restrictedMessage.id, world.restrictedMessage.attachmentId,
+            world.restrictedMessage.fileName, "payment courier",
+        ]
+        let sharedMessage = [
+            world.sharedMessage.subject, world.sharedMessage.id, world.sharedMessage.fileName, "imaged before seizure",
+        ]
         // A draft sitrep is the lead coordinator's working copy.
         let draft = [world.draftSitrep.summary, world.draftSitrep.id]
         // The outsider's own operation is nobody else's business, hit or not.
@@ -258,16 +311,16 @@ enum RouteTable {
             return draft + outsiders
         case .otherParticipantOfficer:
             return [world.restrictedTarget.name, "hidden-suspect", "Zacharias", world.restrictedTarget.id] + draft
-                + outsiders
+                + outsiders + restrictedMessage
         case .observer:
-            return intelligence + draft + outsiders
+            return intelligence + draft + outsiders + restrictedMessage + sharedMessage
         case .nonParticipant:
             // The outsider learns of B's hit what a hit tells (B, its contact, its selector), nothing more.
-            return intelligence + draft + [
+            return intelligence + draft + restrictedMessage + sharedMessage + [
                 world.operation.codeName, world.operation.id, world.actionB.title, world.actionC.title,
             ]
         case .platformAdmin, .anonymous:
-            return intelligence + draft + outsiders + [
+            return intelligence + draft + outsiders + restrictedMessage + sharedMessage + [
                 world.operation.codeName, world.operation.id, world.actionB.title, world.actionC.title,
             ]
         }

@@ -50,6 +50,14 @@ struct TestWorld: Sendable {
     let hit: Hit
     /// B excluded a public resolver from cross-checking.
     let exclusion: Exclusion
+    /// Where the world's attachments are kept.
+    let attachments: AttachmentSettings
+    /// B's message to every participant, with a file.
+    let sharedMessage: WorldMessage
+    /// B's H2 message to the lead agency only, with a file: C must never learn of it.
+    let restrictedMessage: WorldMessage
+    /// The lead agency's request to pass the restricted message to C, waiting for B.
+    let forwardRequestId: String
     /// The operation's last event sequence once the world is made.
     let head: Int64
 
@@ -151,6 +159,26 @@ struct TestWorld: Sendable {
                 to: current, among: all, by: coordinator, now: now)
         }
         let draftSitrep = try await compile("Draft in progress.")
+        let attachments = AttachmentSettings.temporary(folder: directory.appendingPathComponent("attachments"))
+        let (sharedMessage, restrictedMessage, forwardRequestId) = try await Application(
+            router: buildRouter(store: store, configuration: ServerConfiguration(attachments: attachments))
+        ).test(.router) { client in
+            let shared = try await WorldMessage.send(
+                subject: "Briefing for the Ashburn takedown", body: "Servers will be imaged before seizure.",
+                handling: "H0", distribution: "all", fileName: "briefing-ashburn.txt",
+                content: Array("Imaging plan: two disks per server.\n".utf8), as: .participantOfficer,
+                operationId: operation.id, client: client)
+            let restricted = try await WorldMessage.send(
+                subject: "Source report on the Limassol courier", body: "The source names the payment courier.",
+                handling: "H2", distribution: [lead.id], fileName: "ledger-limassol.csv",
+                content: (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }, as: .participantOfficer,
+                operationId: operation.id, client: client)
+            let forward = try await client.execute(
+                uri: "/api/v1/operations/\(operation.id)/messages/\(restricted.id)/forwards", method: .post,
+                headers: headers(.leadCoordinator), body: .json(["agencyId": partC.id]))
+            let forwardId = try #require(forward.object["id"] as? String, "\(forward.text)")
+            return (shared, restricted, forwardId)
+        }
         let outsiderActor = Actor(users[.nonParticipant]!)
         let otherOperation = JointOperation(
             id: Identifier.make(), codeName: "BLUEJAY", summary: "The outsider's own case", leadAgencyId: outsider.id,
@@ -184,7 +212,8 @@ struct TestWorld: Sendable {
             restrictedTarget: restricted, actionB: actionB, actionC: actionC, instrument: instrument,
             logEntry: logEntry, approvedSitrep: approvedSitrep, draftSitrep: draftSitrep,
             otherOperation: otherOperation, otherTarget: otherTarget, hit: hit, exclusion: exclusion,
-            head: try await store.latestSequence(operationId: operation.id))
+            attachments: attachments, sharedMessage: sharedMessage, restrictedMessage: restrictedMessage,
+            forwardRequestId: forwardRequestId, head: try await store.latestSequence(operationId: operation.id))
     }
 
     /// The sequence numbers in `range` that the lead coordinator's feed carries: all but the
@@ -203,9 +232,9 @@ struct TestWorld: Sendable {
         return headers
     }
 
-    /// An application over this world's store.
+    /// An application over this world's store and attachments.
     func application() -> some ApplicationProtocol {
-        Application(router: buildRouter(store: store))
+        Application(router: buildRouter(store: store, configuration: ServerConfiguration(attachments: attachments)))
     }
 
     /// Runs requests against the in-process router.
@@ -224,6 +253,65 @@ struct TestWorld: Sendable {
 
     func remove() {
         try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// A message of the world, sent through the API with one file.
+struct WorldMessage: Sendable {
+    let id: String
+    let subject: String
+    let attachmentId: String
+    let fileName: String
+    let content: [UInt8]
+    let sha256: String
+
+    static func send(
+        subject: String, body: String, handling: String, distribution: Any, fileName: String, content: [UInt8],
+        as persona: Persona, operationId: String, client: any TestClientProtocol
+    ) async throws -> WorldMessage {
+        let form = MultipartForm(
+            message: [
+                "subject": subject, "body": body, "handling": handling, "evaluation": "B2",
+                "distribution": distribution,
+            ],
+            files: [(fileName, "text/csv", content)])
+        var headers = TestWorld.headers(persona, json: false)
+        headers[.contentType] = form.contentType
+        let response = try await client.execute(
+            uri: "/api/v1/operations/\(operationId)/messages", method: .post, headers: headers, body: form.body)
+        let attachment = try #require((response.object["attachments"] as? [[String: Any]])?.first, "\(response.text)")
+        return WorldMessage(
+            id: try #require(response.object["id"] as? String), subject: subject,
+            attachmentId: try #require(attachment["id"] as? String), fileName: fileName, content: content,
+            sha256: try #require(attachment["sha256"] as? String))
+    }
+}
+
+/// A `multipart/form-data` body as browsers and curl send it: the message's JSON as the part
+/// `message` and each file as a part `file`.
+struct MultipartForm {
+    static let boundary = "----ConcertTestBoundary7MA4YWxkTrZu0gW"
+    var body: ByteBuffer
+    var contentType: String { "multipart/form-data; boundary=\(Self.boundary)" }
+
+    init(message: [String: Any]?, files: [(name: String, type: String, content: [UInt8])], extraParts: String = "") {
+        var body = ByteBuffer()
+        if let message {
+            body.writeString("--\(Self.boundary)\r\nContent-Disposition: form-data; name=\"message\"\r\n")
+            body.writeString("Content-Type: application/json\r\n\r\n")
+            body.writeBytes(try! JSONSerialization.data(withJSONObject: message))
+            body.writeString("\r\n")
+        }
+        for file in files {
+            body.writeString(
+                "--\(Self.boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.name)\"\r\n")
+            body.writeString("Content-Type: \(file.type)\r\n\r\n")
+            body.writeBytes(file.content)
+            body.writeString("\r\n")
+        }
+        body.writeString(extraParts)
+        body.writeString("--\(Self.boundary)--\r\n")
+        self.body = body
     }
 }
 

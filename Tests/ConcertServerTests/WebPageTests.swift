@@ -83,7 +83,9 @@ struct WebPageTests {
             for path in [
                 "/operations", operation, operation + "/board", operation + "/sitreps",
                 operation + "/sitreps/\(world.approvedSitrep.id)", operation + "/sitreps/\(world.draftSitrep.id)",
-                "/hits",
+                "/hits", operation + "/messages", operation + "/messages?q=courier", operation + "/messages/new",
+                operation + "/messages/\(world.restrictedMessage.id)",
+                operation + "/messages/\(world.sharedMessage.id)",
             ] {
                 pages.append(
                     try await client.execute(uri: path, method: .get, headers: TestWorld.headers(persona, json: false)))
@@ -120,6 +122,33 @@ struct WebPageTests {
             #expect(pages[6].text.contains("No hit for your agency."))
         case .observer, .platformAdmin:
             #expect(pages[6].status == .forbidden)
+        case .anonymous:
+            break
+        }
+        // The message pages: the inbox, a search, the compose form, the restricted and the shared thread.
+        switch persona {
+        case .leadCoordinator:
+            #expect(pages[7].text.contains(world.restrictedMessage.subject))
+            #expect(pages[7].text.contains("2 unread") && pages[7].text.contains("2 to acknowledge"))
+            #expect(pages[8].text.contains(world.restrictedMessage.subject))
+            #expect(pages[10].text.contains("The source names the payment courier."))
+            #expect(pages[10].text.contains(world.restrictedMessage.sha256))
+            #expect(pages[10].text.contains("class=\"acknowledge\""))
+        case .participantOfficer:
+            #expect(pages[10].text.contains("asks to pass this message to Agency C"))
+            #expect(pages[10].text.contains("data-grant=\"true\""))
+            #expect(pages[10].text.contains("Lead Agency: <strong>not yet</strong>"))
+        case .otherParticipantOfficer:
+            #expect(pages[7].text.contains(world.sharedMessage.subject))
+            #expect(pages[8].text.contains("No message you can read matches."))
+            #expect(pages[9].text.contains("Choose the handling code…"))
+            #expect(!pages[9].text.contains("option value=\"H0\" selected"))
+            #expect(pages[10].status == .notFound)
+            #expect(pages[11].text.contains("Servers will be imaged before seizure."))
+        case .observer:
+            #expect(pages[7...11].allSatisfy { $0.status == .forbidden || $0.status == .notFound })
+        case .nonParticipant, .platformAdmin:
+            #expect(pages[7...11].allSatisfy { $0.status == .notFound })
         case .anonymous:
             break
         }

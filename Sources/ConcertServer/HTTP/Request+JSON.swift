@@ -24,15 +24,21 @@ extension Request {
         guard buffer.readableBytes > 0 else {
             throw ProblemDetail(status: .badRequest, detail: "The request has no body; send a JSON object.")
         }
-        let data = Data(buffer: buffer)
-        if (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) == nil {
-            throw ProblemDetail(status: .badRequest, detail: "The body is not valid JSON.")
-        }
-        do {
-            return try ConcertJSON.makeDecoder().decode(type, from: data)
-        } catch let error as DecodingError {
-            throw ProblemDetail.describe(error)
-        }
+        return try decodeJSONDocument(as: type, from: buffer)
+    }
+}
+
+/// Decodes a JSON document (a body, or a part of a form), turning every failure into a
+/// problem a person understands.
+func decodeJSONDocument<T: Decodable>(as type: T.Type, from buffer: ByteBuffer) throws -> T {
+    let data = Data(buffer: buffer)
+    if (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) == nil {
+        throw ProblemDetail(status: .badRequest, detail: "The body is not valid JSON.")
+    }
+    do {
+        return try ConcertJSON.makeDecoder().decode(type, from: data)
+    } catch let error as DecodingError {
+        throw ProblemDetail.describe(error)
     }
 }
 

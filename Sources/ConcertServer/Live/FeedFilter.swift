@@ -33,8 +33,8 @@ struct HitNotice: Encodable {
 /// Decides, event by event, what one subscriber may see of an operation's log, through the
 /// access policy: targets by their handling and distribution (never for observers), actions
 /// with their target link only where that target is readable, instruments only for those who
-/// see intelligence, sitreps once approved (drafts to the lead coordinators). A kind it does
-/// not know is withheld.
+/// see intelligence, sitreps once approved (drafts to the lead coordinators), messages to
+/// their audience. A kind it does not know is withheld.
 struct FeedFilter {
     let actor: Actor
     var operation: JointOperation
@@ -82,6 +82,11 @@ struct FeedFilter {
                         targetId: mine.targetId, selectorKind: mine.selectorKind, value: mine.value,
                         otherAgencyId: theirs.agencyId, otherSelectorKind: theirs.selectorKind,
                         otherValue: theirs.value))
+            else { return nil }
+            data = json
+        case .message(let notice, let json):
+            guard AccessPolicy.allows(actor, .readRecord(notice.recordHandling), in: operation),
+                notice.onlyAgencies?.contains(actor.agencyId) ?? true
             else { return nil }
             data = json
         case .withheld:

@@ -26,6 +26,9 @@ final class PreparedEvent: Sendable {
         case intelligence(json: String)
         /// A hit found, reviewed or retired: shown in each side's operation to that side's agency.
         case hit(Hit, retired: Bool)
+        /// A message sent, acknowledged or passed on: shown to those who may read the message
+        /// (and, for a forward, only to the agencies it concerns). Never the body.
+        case message(MessageNotice, json: String)
         /// Never sent: a kind the feed does not know, or one it cannot read.
         case withheld
     }
@@ -129,6 +132,8 @@ final class PreparedEvent: Sendable {
             return .intelligence(json: event.payload)
         case "hit.found", "hit.reviewed", "hit.retired":
             return .hit(try ConcertJSON.decode(Hit.self, from: event.payload), retired: event.kind == "hit.retired")
+        case let kind where kind.hasPrefix("message."):
+            return .message(try ConcertJSON.decode(MessageNotice.self, from: event.payload), json: event.payload)
         default:
             return .withheld
         }

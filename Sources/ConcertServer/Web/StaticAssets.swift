@@ -29,6 +29,11 @@ enum StaticAssets {
         form input { width: 100%; padding: .45rem; font: inherit; border: 1px solid var(--line); border-radius: 4px; }
         button { font: inherit; padding: .35rem .9rem; border-radius: 4px; border: 1px solid var(--line); background: #fff; cursor: pointer; }
         button.primary { margin-top: 1rem; background: var(--accent); color: #fff; border-color: var(--accent); }
+        tr.unread td:first-child a { font-weight: 700; }
+        .tag.overdue, .judicial { color: #8a1c1c; }
+        .judicial-banner { background: #fff4d6; border: 2px solid #7a5200; padding: .5rem; border-radius: 4px; }
+        article.message.current { border-left: 4px solid var(--accent); }
+        .recipients label { display: inline-block; margin-right: 1rem; }
         .error { color: #8a1c1c; background: #fbeaea; padding: .5rem; border-radius: 4px; }
         .notice { background: #eef1f5; padding: .6rem; border-radius: 4px; }
         a { color: var(--accent); }
@@ -337,6 +342,87 @@ enum StaticAssets {
             });
           });
         });
+        """
+
+    static let messagesScript = """
+        (function () {
+          function show(text) {
+            var message = document.getElementById("message");
+            message.textContent = text;
+            message.hidden = false;
+          }
+          function fail(response) {
+            return response.json().then(function (problem) { show(problem.detail || response.statusText); },
+              function () { show(response.statusText); });
+          }
+          var compose = document.getElementById("compose");
+          if (compose) {
+            compose.addEventListener("submit", function (event) {
+              event.preventDefault();
+              var form = compose.elements;
+              var message = {
+                subject: form.subject.value, body: form.body.value, handling: form.handling.value,
+                evaluation: form.source.value + form.information.value
+              };
+              if (form.handlingRestriction.value) { message.handlingRestriction = form.handlingRestriction.value; }
+              var choice = compose.querySelector("input[name=distribution]:checked");
+              if (!choice) { show("Choose who receives the message."); return; }
+              if (choice.value === "all") {
+                message.distribution = "all";
+              } else {
+                message.distribution = Array.prototype.map.call(
+                  compose.querySelectorAll("input[name=agency]:checked"), function (box) { return box.value; });
+                if (message.distribution.length === 0) { show("Tick at least one agency, or send to all participants."); return; }
+              }
+              if (compose.dataset.parent) {
+                if (compose.dataset.correcting) { message.corrects = compose.dataset.parent; }
+                else { message.replyTo = compose.dataset.parent; }
+              }
+              var data = new FormData();
+              data.append("message", new Blob([JSON.stringify(message)], { type: "application/json" }));
+              Array.prototype.forEach.call(form.file.files, function (file) { data.append("file", file, file.name); });
+              var base = "/api/v1/operations/" + compose.dataset.operation + "/messages";
+              fetch(base, { method: "POST", credentials: "same-origin", body: data }).then(function (response) {
+                if (!response.ok) { return fail(response); }
+                return response.json().then(function (sent) {
+                  window.location = "/operations/" + compose.dataset.operation + "/messages/" + sent.id;
+                });
+              });
+            });
+          }
+          var script = document.getElementById("messages-script");
+          if (!script) { return; }
+          var base = "/api/v1/operations/" + script.dataset.operation + "/messages/";
+          function post(path, body) {
+            var options = { method: "POST", credentials: "same-origin" };
+            if (body) { options.headers = { "Content-Type": "application/json" }; options.body = JSON.stringify(body); }
+            return fetch(base + path, options).then(function (response) {
+              if (!response.ok) { return fail(response).then(function () { return null; }); }
+              return response.json();
+            });
+          }
+          document.querySelectorAll("button.acknowledge").forEach(function (button) {
+            button.addEventListener("click", function () {
+              post(button.dataset.message + "/acknowledgements").then(function (done) {
+                if (done) { button.outerHTML = "<span class=\"tag\">acknowledged by your agency</span>"; }
+              });
+            });
+          });
+          document.querySelectorAll("button.decide").forEach(function (button) {
+            button.addEventListener("click", function () {
+              post(button.dataset.message + "/forwards/" + button.dataset.forward + "/decision",
+                { grant: button.dataset.grant === "true" }).then(function (done) { if (done) { window.location.reload(); } });
+            });
+          });
+          document.querySelectorAll("form.forward").forEach(function (form) {
+            form.addEventListener("submit", function (event) {
+              event.preventDefault();
+              var body = { agencyId: form.elements.agencyId.value };
+              if (form.elements.reason.value) { body.reason = form.elements.reason.value; }
+              post(form.dataset.message + "/forwards", body).then(function (done) { if (done) { window.location.reload(); } });
+            });
+          });
+        })();
         """
 
     static let script = """

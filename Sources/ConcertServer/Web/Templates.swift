@@ -67,7 +67,7 @@ enum Templates {
         {{/hasOperations}}
         """,
         "operation": """
-        <p><a href="/operations">← Operations</a> · <a href="/operations/{{operationId}}/board"><strong>Open the live board</strong></a></p>
+        <p><a href="/operations">← Operations</a> · <a href="/operations/{{operationId}}/board"><strong>Open the live board</strong></a>{{#showIntelligence}} · <a href="/operations/{{operationId}}/messages">Messages</a>{{/showIntelligence}}</p>
         <h1>{{codeName}}</h1>
         {{#summary}}<p>{{summary}}</p>{{/summary}}
         <dl class="facts">
@@ -242,6 +242,116 @@ enum Templates {
         {{/hasHits}}
         <p id="message" class="error" role="status" hidden></p>
         <script src="/static/hits.js"></script>
+        """,
+        "messages": """
+        <p><a href="/operations/{{operationId}}">← {{codeName}}</a> · <a href="/operations/{{operationId}}/messages/new"><strong>Write a message</strong></a></p>
+        <h1>{{codeName}} messages</h1>
+        <p class="counts"><span class="count-unread">{{unread}} unread</span> · <span class="count-unacknowledged">{{unacknowledged}} to acknowledge</span> · <span class="count-overdue">{{overdue}} of yours waiting too long for acknowledgements</span></p>
+        <form method="get" action="/operations/{{operationId}}/messages" class="search">
+          <label>Search subjects and bodies <input type="search" name="q" value="{{query}}" maxlength="500"></label>
+          <button type="submit">Search</button>{{#searching}} <a href="/operations/{{operationId}}/messages">Show all</a>{{/searching}}
+        </form>
+        {{^hasMessages}}<p class="muted">{{#searching}}No message you can read matches.{{/searching}}{{^searching}}No message yet.{{/searching}}</p>{{/hasMessages}}
+        {{#hasMessages}}
+        <table class="messages">
+          <thead><tr><th>Subject</th><th>From</th><th>Sent (UTC)</th><th>Handling</th><th>Evaluation</th><th>Files</th><th>State</th></tr></thead>
+          <tbody>
+          {{#messages}}
+          <tr class="{{#unread}}unread{{/unread}}">
+            <td><a href="/operations/{{operationId}}/messages/{{id}}">{{#isReply}}↳ {{/isReply}}{{subject}}</a></td>
+            <td>{{from}}</td>
+            <td>{{sentUTC}}</td>
+            <td><span class="handling handling-{{handling}}" title="{{handlingMeaning}}">{{handling}}</span>{{#notForJudicialUse}} <strong class="judicial">NOT FOR JUDICIAL USE</strong>{{/notForJudicialUse}}</td>
+            <td>{{evaluation}}</td>
+            <td>{{attachments}}</td>
+            <td>{{#unread}}<span class="tag">unread</span> {{/unread}}{{#toAcknowledge}}<span class="tag">to acknowledge</span> {{/toAcknowledge}}{{#overdue}}<span class="tag overdue">waiting for acknowledgements</span>{{/overdue}}</td>
+          </tr>
+          {{/messages}}
+          </tbody>
+        </table>
+        {{/hasMessages}}
+        """,
+        "message-compose": """
+        <p><a href="/operations/{{operationId}}/messages">← {{codeName}} messages</a></p>
+        <h1>{{#parentId}}{{#correcting}}Correct{{/correcting}}{{^correcting}}Answer{{/correcting}}: {{parentSubject}}{{/parentId}}{{^parentId}}Write a message{{/parentId}}</h1>
+        <form id="compose" class="card" data-operation="{{operationId}}" data-parent="{{parentId}}" data-correcting="{{#correcting}}yes{{/correcting}}">
+          <label>Subject <input name="subject" required maxlength="300" value="{{subject}}"></label>
+          <label>Message (simple Markdown: **strong**, *emphasis*, `code`, lists with -, links)
+            <textarea name="body" rows="10" required></textarea></label>
+          <fieldset>
+            <legend>Handling code (choose one; there is no default)</legend>
+            <select name="handling" required>
+              <option value="" selected disabled>Choose the handling code…</option>
+              {{#handlings}}<option value="{{code}}">{{code}}: {{meaning}}</option>{{/handlings}}
+            </select>
+            <label>Restriction (required with H3) <input name="handlingRestriction" maxlength="2000"></label>
+          </fieldset>
+          <fieldset>
+            <legend>Evaluation</legend>
+            <label>Source <select name="source" required><option value="" selected disabled>Choose…</option>{{#sources}}<option>{{.}}</option>{{/sources}}</select></label>
+            <label>Information <select name="information" required><option value="" selected disabled>Choose…</option>{{#accuracies}}<option>{{.}}</option>{{/accuracies}}</select></label>
+          </fieldset>
+          <fieldset>
+            <legend>Distribution (choose one)</legend>
+            {{#allowAll}}<label><input type="radio" name="distribution" value="all" required> All participants</label>{{/allowAll}}
+            <label><input type="radio" name="distribution" value="named" required> Only these agencies:</label>
+            <div class="recipients">{{#recipients}}<label><input type="checkbox" name="agency" value="{{id}}"> {{name}}</label>{{/recipients}}</div>
+          </fieldset>
+          <label>Files (each up to {{sizeLimitMiB}} MiB) <input type="file" name="file" multiple></label>
+          <button type="submit">Send</button>
+          <p id="message" class="error" role="status" hidden></p>
+        </form>
+        <script src="/static/messages.js"></script>
+        """,
+        "message-thread": """
+        <p><a href="/operations/{{operationId}}/messages">← {{codeName}} messages</a></p>
+        <h1>{{subject}}</h1>
+        {{#items}}
+        <article class="card message{{#isCurrent}} current{{/isCurrent}}" id="message-{{id}}">
+          {{#notForJudicialUse}}<p class="judicial-banner"><strong>NOT FOR JUDICIAL USE</strong> without the originator's permission (H1).</p>{{/notForJudicialUse}}
+          <h2>{{subject}}</h2>
+          <dl class="facts">
+            <dt>From</dt><dd>{{from}}</dd>
+            <dt>Sent</dt><dd>{{sentUTC}} UTC · your time: <time class="local" datetime="{{sentISO}}">{{sentUTC}} UTC</time></dd>
+            <dt>Handling</dt><dd><span class="handling handling-{{handling}}">{{handling}}</span> {{handlingMeaning}}{{#restriction}}<br><strong>Restriction:</strong> {{restriction}}{{/restriction}}</dd>
+            <dt>Evaluation</dt><dd>{{evaluation}}</dd>
+            <dt>To</dt><dd>{{distribution}}</dd>
+          </dl>
+          <div class="body">{{{bodyHtml}}}</div>
+          {{#hasAttachments}}
+          <h3>Files</h3>
+          <ul class="attachments">
+            {{#attachments}}<li><a href="/api/v1/operations/{{operationId}}/messages/{{messageId}}/attachments/{{id}}" download>{{fileName}}</a> · {{size}} · SHA-256 <code>{{sha256}}</code></li>{{/attachments}}
+          </ul>
+          {{/hasAttachments}}
+          <p class="actions">
+            {{#canAcknowledge}}<button type="button" class="acknowledge" data-message="{{id}}">Acknowledge receipt</button>{{/canAcknowledge}}
+            {{#acknowledged}}<span class="tag">acknowledged by your agency</span>{{/acknowledged}}
+            <a href="/operations/{{operationId}}/messages/new?replyTo={{id}}">Answer</a>
+            {{#isOriginator}} · <a href="/operations/{{operationId}}/messages/new?corrects={{id}}">Correct</a> · <a href="/api/v1/operations/{{operationId}}/messages/{{id}}/markdown">Export (Markdown)</a>{{/isOriginator}}
+            {{^isOriginator}} · <a href="/api/v1/operations/{{operationId}}/messages/{{id}}/markdown">Export (Markdown)</a>{{/isOriginator}}
+          </p>
+          {{#isOriginator}}
+          <h3>Receipts{{#overdue}} <span class="tag overdue">waiting too long</span>{{/overdue}}</h3>
+          <ul class="receipts">{{#receipts}}<li>{{agency}}: {{#acknowledged}}acknowledged{{/acknowledged}}{{^acknowledged}}<strong>not yet</strong>{{/acknowledged}}</li>{{/receipts}}</ul>
+          {{#pendingForwards}}
+          <p class="notice">{{askedBy}} asks to pass this message to {{agency}}{{#reason}}: “{{reason}}”{{/reason}}
+            <button type="button" class="decide" data-message="{{messageId}}" data-forward="{{id}}" data-grant="true">Grant</button>
+            <button type="button" class="decide" data-message="{{messageId}}" data-forward="{{id}}" data-grant="false">Refuse</button></p>
+          {{/pendingForwards}}
+          {{/isOriginator}}
+          {{#forwards}}<p class="muted">Passed on to {{agency}}: {{status}}</p>{{/forwards}}
+          {{#canForward}}
+          <form class="forward" data-message="{{id}}">
+            <label>Pass on to <select name="agencyId">{{#forwardTo}}<option value="{{id}}">{{name}}</option>{{/forwardTo}}</select></label>
+            <label>Reason <input name="reason" maxlength="2000"></label>
+            <button type="submit">{{#forwardNeedsPermission}}Ask the originator{{/forwardNeedsPermission}}{{^forwardNeedsPermission}}Pass on{{/forwardNeedsPermission}}</button>
+          </form>
+          {{/canForward}}
+        </article>
+        {{/items}}
+        <p id="message" class="error" role="status" hidden></p>
+        <script src="/static/messages.js" data-operation="{{operationId}}" id="messages-script"></script>
         """,
         "error": """
         <section class="card narrow">

@@ -11,6 +11,10 @@ struct WebController {
     let guarded: OperationGuard
     let authenticator: Authenticator
     let secureCookies: Bool
+    /// How long a message may wait for acknowledgements before the pages flag it.
+    let acknowledgementDue: TimeInterval
+    /// The largest attachment accepted, shown on the compose page.
+    let attachmentLimit: Int64
 
     struct SignInForm: Decodable {
         var username: String
@@ -18,6 +22,7 @@ struct WebController {
     }
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
+        addMessageRoutes(to: router)
         router.get("/static/concert.css") { _, _ in
             Self.asset(StaticAssets.stylesheet, type: "text/css; charset=utf-8")
         }

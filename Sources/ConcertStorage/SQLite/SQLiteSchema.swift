@@ -152,6 +152,38 @@ enum SQLiteSchema {
                     CREATE INDEX exclusion_by_agency ON exclusion(agency_id);
                     """)
         }
+        migrator.registerMigration("v7: messages") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE message (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        operation_id TEXT NOT NULL REFERENCES operation(id),
+                        json TEXT NOT NULL
+                    );
+                    CREATE INDEX message_by_operation ON message(operation_id);
+                    CREATE TABLE message_forward (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        message_id TEXT NOT NULL REFERENCES message(id),
+                        json TEXT NOT NULL
+                    );
+                    CREATE INDEX message_forward_by_message ON message_forward(message_id);
+                    CREATE TABLE message_acknowledgement (
+                        message_id TEXT NOT NULL REFERENCES message(id),
+                        agency_id TEXT NOT NULL,
+                        json TEXT NOT NULL,
+                        PRIMARY KEY (message_id, agency_id)
+                    );
+                    CREATE TABLE message_read (
+                        message_id TEXT NOT NULL REFERENCES message(id),
+                        user_id TEXT NOT NULL,
+                        PRIMARY KEY (user_id, message_id)
+                    ) WITHOUT ROWID;
+                    CREATE VIRTUAL TABLE message_text USING fts5(
+                        subject, body, operation_id UNINDEXED, message_id UNINDEXED,
+                        tokenize = 'unicode61 remove_diacritics 2'
+                    );
+                    """)
+        }
         return migrator
     }
 }

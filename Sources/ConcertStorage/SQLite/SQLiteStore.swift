@@ -4,7 +4,7 @@ import GRDB
 
 /// The embedded store: one SQLite file in WAL mode through GRDB, needing no set-up.
 public struct SQLiteStore: Store {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     private let targetLists = TargetListCache()
     /// Announces committed changes to operations.
     public let eventSignal = EventSignal()
@@ -25,7 +25,7 @@ public struct SQLiteStore: Store {
 
     /// Writes in one transaction and, once it is committed, announces the change to the
     /// operation's followers.
-    private func commit<T: Sendable>(
+    func commit<T: Sendable>(
         operationId: String, _ updates: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         try await commit(operationIds: { _ in [operationId] }, updates)
@@ -254,6 +254,15 @@ public struct SQLiteStore: Store {
                     ORDER BY operation_sequence LIMIT ?
                     """,
                 arguments: [operationId, operationSequence, limit]
+            ).map(Self.event(from:))
+        }
+    }
+
+    public func events(after sequence: Int64, limit: Int) async throws -> [Event] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM event WHERE sequence > ? ORDER BY sequence LIMIT ?",
+                arguments: [sequence, limit]
             ).map(Self.event(from:))
         }
     }
