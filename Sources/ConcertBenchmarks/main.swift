@@ -19,7 +19,11 @@ import Hummingbird
 // 5. Ingest of 1,000,000 selectors across 1,000 operations with cross-checking through the
 //    store, next to a plain SQLite insert of the same rows (CrossCheckIngest.swift).
 //
-// `ConcertBenchmarks foundation|live|memory|crosscheck` runs one group; no argument runs them all.
+// 6. Upload and download of a 1 GiB attachment next to `sha256sum` + `cp` of the same file
+//    (Attachments.swift).
+//
+// `ConcertBenchmarks foundation|live|memory|crosscheck|attachments` runs one group; no argument
+// runs them all.
 
 /// Prints a line at once, also into a pipe or a file, so that a long run shows its progress.
 func show(_ line: String) {
@@ -184,6 +188,11 @@ if group == "all" || group == "crosscheck" {
     // Fewer for a quick look: CONCERT_BENCH_SELECTORS=100000.
     let selectors = ProcessInfo.processInfo.environment["CONCERT_BENCH_SELECTORS"].flatMap { Int($0) } ?? 1_000_000
     try await benchmarkCrossCheckIngest(selectors: selectors, operations: 1_000, batchSelectors: 10_000)
+}
+if group == "all" || group == "attachments" {
+    // Smaller for a quick look: CONCERT_BENCH_ATTACHMENT_MIB=128.
+    let mebibytes = ProcessInfo.processInfo.environment["CONCERT_BENCH_ATTACHMENT_MIB"].flatMap { Int($0) } ?? 1_024
+    try await benchmarkAttachments(mebibytes: mebibytes)
 }
 if group == "all" || group == "live" || group == "memory" {
     // Fewer for a quick look: CONCERT_BENCH_SUBSCRIBERS=100 CONCERT_BENCH_CHANGES=100.

@@ -5,8 +5,13 @@ sessions. The US officer readies an arrest, the coordinator gives GO, the office
 arrest; every board shows it within two seconds. The French officer never sees the targets
 that the US restricted to the lead agency. The coordinator then compiles, edits and approves
 a sitrep, which reaches the officers' live logs.
+
+Messages: the US officer writes an H2 message to France from the compose page with a file;
+the French officer finds it unread in the inbox, reads it, downloads the file byte for byte
+with the browser's session and acknowledges it; the German officer finds nothing.
 """
 
+import hashlib
 import os
 import socket
 import subprocess
@@ -208,4 +213,66 @@ def test_arrest_reaches_every_board_and_restricted_targets_stay_hidden(server):
         print(f"the approved sitrep reached both officers' boards in {took:.2f} s")
     finally:
         for driver in (coordinator, us_officer, fr_officer):
+            driver.quit()
+
+
+def test_message_with_a_file_from_compose_to_acknowledgement(server):
+    us_officer, fr_officer, de_officer = browser(), browser(), browser()
+    folder = tempfile.mkdtemp(prefix="concert-upload-")
+    path = os.path.join(folder, "exchange-accounts.csv")
+    content = ("account,opened\n" + "".join(f"FR76-{n:06d},Lyon\n" for n in range(5000))).encode()
+    with open(path, "wb") as file:
+        file.write(content)
+    subject = "Exchange accounts of the cash-out"
+    try:
+        sign_in(us_officer, server, "us-officer")
+        us_officer.find_element(By.LINK_TEXT, "Messages").click()
+        us_officer.find_element(By.LINK_TEXT, "Write a message").click()
+        form = us_officer.find_element(By.ID, "compose")
+        form.find_element(By.NAME, "subject").send_keys(subject)
+        form.find_element(By.NAME, "body").send_keys("The **Lyon** accounts, as listed by the exchange.")
+        # No handling code is chosen for the writer: sending without one is refused by the form.
+        assert form.find_element(By.NAME, "handling").get_attribute("value") == ""
+        for name, value in [("handling", "H2"), ("source", "A"), ("information", "2")]:
+            form.find_element(By.CSS_SELECTOR, f"select[name={name}] option[value='{value}']").click()
+        form.find_element(By.CSS_SELECTOR, "input[name=distribution][value=named]").click()
+        for box in form.find_elements(By.CSS_SELECTOR, "input[name=agency]"):
+            if "Police nationale" in box.find_element(By.XPATH, "..").text:
+                box.click()
+        form.find_element(By.NAME, "file").send_keys(path)
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(us_officer, 10).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "ul.attachments")
+            or d.execute_script("var m = document.getElementById('message'); return m && !m.hidden && m.textContent"))
+        assert us_officer.find_elements(By.CSS_SELECTOR, "ul.attachments"), us_officer.find_element(By.ID, "message").text
+        page = us_officer.page_source
+        assert hashlib.sha256(content).hexdigest() in page
+        assert "Police nationale" in page and "not yet" in page
+
+        sign_in(fr_officer, server, "fr-officer")
+        fr_officer.find_element(By.LINK_TEXT, "Messages").click()
+        row = fr_officer.find_element(By.XPATH, f"//tr[.//a[text()='{subject}']]")
+        assert "unread" in row.get_attribute("class")
+        fr_officer.find_element(By.LINK_TEXT, subject).click()
+        WebDriverWait(fr_officer, 10).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "div.body strong")))
+        assert fr_officer.find_element(By.CSS_SELECTOR, "div.body strong").text == "Lyon"
+        link = fr_officer.find_element(By.LINK_TEXT, "exchange-accounts.csv").get_attribute("href")
+        cookie = "; ".join(f"{c['name']}={c['value']}" for c in fr_officer.get_cookies())
+        import urllib.request
+
+        with urllib.request.urlopen(urllib.request.Request(link, headers={"Cookie": cookie})) as response:
+            assert response.headers["Content-Disposition"].startswith("attachment;")
+            assert response.read() == content
+        fr_officer.find_element(By.CSS_SELECTOR, "button.acknowledge").click()
+        WebDriverWait(fr_officer, 5).until(
+            lambda d: "acknowledged by your agency" in d.find_element(By.CSS_SELECTOR, "p.actions").text)
+
+        us_officer.refresh()
+        assert "Police nationale – OCLCTIC: acknowledged" in us_officer.find_element(By.CSS_SELECTOR, "ul.receipts").text
+
+        sign_in(de_officer, server, "de-officer")
+        de_officer.find_element(By.LINK_TEXT, "Messages").click()
+        assert subject not in de_officer.page_source
+    finally:
+        for driver in (us_officer, fr_officer, de_officer):
             driver.quit()

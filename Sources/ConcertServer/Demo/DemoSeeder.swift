@@ -349,5 +349,49 @@ public enum DemoSeeder {
             id: ids.next(), operation: harbour, originatorAgencyId: france.id, createdBy: frenchOfficer.userId,
             defaultCountry: "FR", createdAt: now, now: now)
         _ = try await TargetImporter(store: store).importTargets([frontEnd], by: frenchOfficer)
+
+        // Messages: a Cypriot lead for everyone, marked not for judicial use; an American H2
+        // report for the coordination centre and France only, and France's answer to it. The
+        // inbox of `cy-officer`, `us-officer`, `fr-officer` and `coordinator` shows them; the
+        // other officers see only the first.
+        func send(
+            _ input: MessageInput, by actor: Actor, answering parent: MessageRecord? = nil
+        ) async throws
+            -> MessageRecord
+        {
+            let message = try input.makeMessage(
+                id: ids.next(), operation: operation, parent: parent, by: actor, attachments: [], now: now)
+            try await store.createMessage(message, by: actor)
+            return MessageRecord(message: message)
+        }
+        _ = try await send(
+            MessageInput(
+                subject: "Payment courier identified in Limassol",
+                body: """
+                    Our source places the group's **payment courier** in Limassol every second Friday.
+
+                    - cash is collected from the donation wallet's exchange account
+                    - the courier travels on a Cypriot passport
+
+                    Not to be used in court without asking us first.
+                    """, handling: .h1, evaluation: Evaluation(code: "B2")!, distribution: .allParticipants),
+            by: officers["CY"]!)
+        let report = try await send(
+            MessageInput(
+                subject: "Donation wallet cash-out pattern",
+                body: """
+                    The donation wallet is emptied into two exchange accounts within *48 hours* of each leak.
+                    Subpoena returns are expected before the action day. Please do not pass this on.
+                    """, handling: .h2, evaluation: Evaluation(code: "A2")!,
+                distribution: .agencies([lead.id, france.id]), targets: [wallet.id]),
+            by: officers["US"]!)
+        _ = try await send(
+            MessageInput(
+                subject: "Re: Donation wallet cash-out pattern",
+                body:
+                    "One of the two exchange accounts was opened in Lyon; we can request its records under French law.",
+                handling: .h2, evaluation: Evaluation(code: "B2")!,
+                distribution: .agencies([lead.id, agencyByCountry["US"]!.id]), replyTo: report.message.id),
+            by: frenchOfficer, answering: report)
     }
 }

@@ -404,7 +404,12 @@ enum StaticAssets {
           document.querySelectorAll("button.acknowledge").forEach(function (button) {
             button.addEventListener("click", function () {
               post(button.dataset.message + "/acknowledgements").then(function (done) {
-                if (done) { button.outerHTML = "<span class=\"tag\">acknowledged by your agency</span>"; }
+                if (done) {
+                  var tag = document.createElement("span");
+                  tag.className = "tag";
+                  tag.textContent = "acknowledged by your agency";
+                  button.replaceWith(tag);
+                }
               });
             });
           });

@@ -288,8 +288,8 @@ enum Templates {
           </fieldset>
           <fieldset>
             <legend>Evaluation</legend>
-            <label>Source <select name="source" required><option value="" selected disabled>Choose…</option>{{#sources}}<option>{{.}}</option>{{/sources}}</select></label>
-            <label>Information <select name="information" required><option value="" selected disabled>Choose…</option>{{#accuracies}}<option>{{.}}</option>{{/accuracies}}</select></label>
+            <label>Source <select name="source" required><option value="" selected disabled>Choose…</option>{{#sources}}<option value="{{.}}">{{.}}</option>{{/sources}}</select></label>
+            <label>Information <select name="information" required><option value="" selected disabled>Choose…</option>{{#accuracies}}<option value="{{.}}">{{.}}</option>{{/accuracies}}</select></label>
           </fieldset>
           <fieldset>
             <legend>Distribution (choose one)</legend>
