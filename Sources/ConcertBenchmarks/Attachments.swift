@@ -107,22 +107,9 @@ func benchmarkAttachments(mebibytes: Int) async throws {
         String(
             format: "   limit: sha256sum %.2f s + cp %.2f s = %.0f MiB/s", hashSeconds, copySeconds, limit))
 
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
-        "concert")
-    let port = freePort()
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = [
-        "demo", "--listen", "127.0.0.1:\(port)", "--attachment-limit-mib", String(mebibytes + 1),
-    ]
-    process.currentDirectoryURL = folder
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
+    let (process, port) = try await launchConcert(
+        ["demo", "--attachment-limit-mib", String(mebibytes + 1)], in: folder)
     defer { stopProcess(process) }
-    while (try? await get("http://127.0.0.1:\(port)/api/v1/health")) == nil {
-        try await Task.sleep(for: .milliseconds(20))
-    }
     let base = "http://127.0.0.1:\(port)/api/v1"
     var signIn = HTTPClientRequest(url: base + "/sessions")
     signIn.method = .POST

@@ -397,19 +397,8 @@ func benchmarkIdleSubscriberMemory(subscribers: Int) async throws {
     let folder = try scratchFolder("idle")
     defer { try? FileManager.default.removeItem(at: folder) }
     let world = try await FanOutWorld.make(in: folder)
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
-        "concert")
-    let port = freePort()
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = ["serve", "--database", world.path, "--listen", "127.0.0.1:\(port)"]
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
+    let (process, port) = try await launchConcert(["serve", "--database", world.path])
     defer { stopProcess(process) }
-    while (try? await get("http://127.0.0.1:\(port)/api/v1/health")) == nil {
-        try await Task.sleep(for: .milliseconds(20))
-    }
     // Warm up the code paths with a few subscribers that come and go.
     let warm = try await connectLiveSubscribers(count: 50, port: port, world: world, arrivals: Arrivals())
     try await world.flip(0)
@@ -426,6 +415,29 @@ func benchmarkIdleSubscriberMemory(subscribers: Int) async throws {
             Double(before) / 1024, Double(after) / 1024, subscribers,
             Double(after - before) * 1024 / 1000 / Double(subscribers)))
     for client in clients { try? await client.close() }
+}
+
+/// Starts the release `concert` next to this binary with `arguments` and a free loopback
+/// port, in `folder` if given, and returns once it answers its health check.
+func launchConcert(_ arguments: [String], in folder: URL? = nil) async throws -> (Process, port: Int) {
+    let port = freePort()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("concert")
+    process.arguments = arguments + ["--listen", "127.0.0.1:\(port)"]
+    if let folder { process.currentDirectoryURL = folder }
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let start = ContinuousClock.now
+    while (try? await get("http://127.0.0.1:\(port)/api/v1/health")) == nil {
+        guard ContinuousClock.now - start < .seconds(60), process.isRunning else {
+            stopProcess(process)
+            throw BenchmarkError("concert \(arguments.joined(separator: " ")) did not start")
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return (process, port)
 }
 
 /// Ends a process: SIGTERM, then SIGKILL if it is still running after 5 s. It does not use
