@@ -19,7 +19,7 @@ public enum EventChain {
             previousHash, String(sequence), operationId ?? "", operationSequence.map(String.init) ?? "",
             actorUserId ?? "", actorAgencyId ?? "", kind, recordedAt, payload,
         ].joined(separator: "\n")
-        return SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Hex.string(SHA256.hash(data: Data(canonical.utf8)))
     }
 
     /// The hash an event should have.

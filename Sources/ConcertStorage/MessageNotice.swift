@@ -49,7 +49,7 @@ public struct MessageNotice: Codable, Sendable, Equatable {
         self.audience = record.audience
         self.sentAt = message.sentAt
         self.attachmentCount = message.attachments.count
-        self.bodySha256 = SHA256.hash(data: Data(message.body.utf8)).map { String(format: "%02x", $0) }.joined()
+        self.bodySha256 = Hex.string(SHA256.hash(data: Data(message.body.utf8)))
         self.onlyAgencies = onlyAgencies
         self.forward = forward
         self.acknowledgement = acknowledgement

@@ -41,10 +41,57 @@ public enum ConcertJSON {
         try makeDecoder().decode(type, from: Data(text.utf8))
     }
 
-    /// `2020-08-25T04:00:00Z`; milliseconds are added only when the time has them.
+    /// `2020-08-25T04:00:00Z`; milliseconds (`.123`) are added only when the time has a
+    /// fraction of a second.
+    ///
+    /// Written by hand from the civil calendar: every event of the log carries one, and
+    /// Foundation's formatter costs several microseconds a call.
     public static func formatTimestamp(_ date: Date) -> String {
-        let hasFraction = date.timeIntervalSince1970.truncatingRemainder(dividingBy: 1) != 0
-        return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: hasFraction))
+        let interval = date.timeIntervalSince1970
+        let whole = interval.rounded(.down)
+        let hasFraction = interval != whole
+        let seconds = Int64(whole)
+        var days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        // Days since 1970-01-01 to year, month, day (Howard Hinnant's civil_from_days).
+        days += 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        func put(_ value: Int64, digits: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<digits { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                text.append(UInt8(48 + rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        put(year, digits: 4)
+        text.append(45)
+        put(month, digits: 2)
+        text.append(45)
+        put(day, digits: 2)
+        text.append(84)
+        put(secondOfDay / 3_600, digits: 2)
+        text.append(58)
+        put(secondOfDay % 3_600 / 60, digits: 2)
+        text.append(58)
+        put(secondOfDay % 60, digits: 2)
+        if hasFraction {
+            text.append(46)
+            put(min(999, Int64(((interval - whole) * 1_000).rounded(.down))), digits: 3)
+        }
+        text.append(90)
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Parses an ISO 8601 time with a zone, with or without fractional seconds.

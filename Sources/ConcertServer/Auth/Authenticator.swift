@@ -29,7 +29,7 @@ public struct Authenticator: Sendable {
 
     /// The SHA-256 of a token, hex: what the store keeps.
     public static func tokenHash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(token.utf8)))
     }
 
     /// Checks a username and password; on success stores a new session and returns its token.

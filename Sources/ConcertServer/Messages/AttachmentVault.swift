@@ -145,7 +145,7 @@ struct AttachmentVault: Sendable {
             chunk.withUnsafeBytes { hasher.update(bufferPointer: $0) }
             total += Int64(chunk.count)
         }
-        let found = hasher.finalize().hexString
+        let found = Hex.string(hasher.finalize())
         guard found == sha256, total == size else {
             throw AttachmentError.damaged(
                 "its content has SHA-256 \(found) and \(total) bytes, not the recorded \(sha256) and \(size) bytes.")
@@ -218,7 +218,7 @@ final class AttachmentUpload {
         try seal(final: true)
         close(descriptor)
         descriptor = -1
-        return StagedAttachment(path: path, sha256: hasher.finalize().hexString, size: size)
+        return StagedAttachment(path: path, sha256: Hex.string(hasher.finalize()), size: size)
     }
 
     /// Drops the file.
@@ -344,18 +344,4 @@ private func openFile(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
 /// `read(2)`, named apart from the methods that shadow it.
 private func readFile(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
     read(descriptor, buffer, count)
-}
-
-extension Digest {
-    /// The digest in lower-case hex, as `sha256sum` prints it.
-    var hexString: String {
-        var text = ""
-        text.reserveCapacity(64)
-        let digits = Array("0123456789abcdef")
-        for byte in self {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return text
-    }
 }

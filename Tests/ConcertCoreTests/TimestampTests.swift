@@ -1,0 +1,38 @@
+import ConcertCore
+import Foundation
+import Testing
+
+@Suite("Timestamps and hex as the log writes them")
+struct TimestampTests {
+    /// What Foundation's ISO 8601 formatter writes, which the hand-written one must match.
+    static func foundation(_ date: Date) -> String {
+        let hasFraction = date.timeIntervalSince1970.truncatingRemainder(dividingBy: 1) != 0
+        return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: hasFraction))
+    }
+
+    @Test("every kind of date is written exactly as Foundation writes it, and reads back")
+    func matchesFoundation() {
+        var generator = SystemRandomNumberGenerator()
+        var dates = [
+            Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 951_782_400),  // 2000-02-29
+            Date(timeIntervalSince1970: 4_107_542_399), Date(timeIntervalSince1970: 1_796_878_800.5),
+            Date(timeIntervalSince1970: 1_796_878_800.999_9), Date(timeIntervalSince1970: -86_400.25),
+        ]
+        for _ in 0..<5_000 {
+            let seconds = Double(Int64.random(in: -2_000_000_000...4_000_000_000, using: &generator))
+            dates.append(Date(timeIntervalSince1970: seconds))
+            dates.append(Date(timeIntervalSince1970: seconds + Double(Int.random(in: 1...999)) / 1_000))
+        }
+        for date in dates {
+            #expect(ConcertJSON.formatTimestamp(date) == Self.foundation(date), "\(date.timeIntervalSince1970)")
+        }
+        let now = ConcertJSON.now()
+        #expect(ConcertJSON.parseTimestamp(ConcertJSON.formatTimestamp(now)) == now)
+    }
+
+    @Test("hex is two lower-case digits a byte")
+    func hex() {
+        #expect(Hex.string([0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")
+        #expect(Hex.string([UInt8]()) == "")
+    }
+}
