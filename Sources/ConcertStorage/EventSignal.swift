@@ -58,6 +58,13 @@ public final class EventSignal: Sendable {
         for continuation in woken { continuation.resume(returning: true) }
     }
 
+    /// Announces a change to every operation someone waits for: after news may have been
+    /// lost (a listener that reconnected), so that each follower reads the log once more.
+    public func publishToEveryWaiter() {
+        let operations = state.withLock { Set($0.waiters.values.map(\.operationId)) }
+        for operationId in operations { publish(operationId) }
+    }
+
     /// Returns once the operation's version exceeds `version`, or when the task is cancelled.
     public func wait(for operationId: String, beyond version: UInt64) async {
         _ = await wait(for: operationId, beyond: version, deadline: nil)

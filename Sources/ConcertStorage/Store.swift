@@ -327,6 +327,9 @@ public protocol Store: Sendable {
     func events(after sequence: Int64, limit: Int) async throws -> [Event]
     /// Walks the whole hash chain and reports the first event that does not fit.
     func verifyAuditChain() async throws -> ChainVerification
+    /// Runs `body` while no other server on this database runs an `exclusively` body: for
+    /// one-time set-up such as seeding the demo.
+    func exclusively(_ body: @escaping @Sendable () async throws -> Void) async throws
     /// Whether the store holds no agency yet (a fresh installation).
     func isEmpty() async throws -> Bool
     /// Announces each committed change to an operation, so that live feeds wake up.

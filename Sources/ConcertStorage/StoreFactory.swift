@@ -6,6 +6,11 @@ public enum StoreFactory {
     public struct OpenError: Error, CustomStringConvertible {
         /// The reason in words.
         public var description: String
+
+        /// An error with its reason.
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// The file of a SQLite location (`PATH`, `sqlite:PATH` or `sqlite://PATH`), or nil for
@@ -18,10 +23,11 @@ public enum StoreFactory {
         return location
     }
 
-    /// Opens `location`: a file path, `sqlite:PATH` or `sqlite://PATH` for SQLite.
-    public static func open(_ location: String) throws -> any Store {
+    /// Opens `location`: a file path, `sqlite:PATH` or `sqlite://PATH` for SQLite, or
+    /// `postgres://user:password@host:port/database` for PostgreSQL.
+    public static func open(_ location: String) async throws -> any Store {
         guard let path = sqlitePath(location) else {
-            throw OpenError(description: "PostgreSQL storage is not part of this build yet; use a SQLite file.")
+            return try await PostgresStore.open(url: location)
         }
         guard !path.isEmpty else { throw OpenError(description: "The database location names no file.") }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path

@@ -25,7 +25,7 @@ struct UserCommand: AsyncParsableCommand {
         @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
 
         func run() async throws {
-            let store = try database.openStore(default: "concert.sqlite")
+            let store = try await database.openStore(default: "concert.sqlite")
             let agencies = try await store.agencies()
             guard let found = agencies.first(where: { $0.id == agency || $0.name == agency }) else {
                 throw ValidationError("No agency has the id or name '\(agency)'. Add one with `concert agency add`.")
@@ -68,7 +68,7 @@ struct AgencyCommand: AsyncParsableCommand {
         @Option(help: "police, prosecution, euAgency, cert or privatePartner.") var kind: AgencyKind
 
         func run() async throws {
-            let store = try database.openStore(default: "concert.sqlite")
+            let store = try await database.openStore(default: "concert.sqlite")
             do {
                 let agency = try Agency(id: Identifier.make(), name: name, country: country, kind: kind).validated()
                 try await store.createAgency(agency, by: nil)

@@ -8,7 +8,7 @@ struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Database: a SQLite file path or sqlite:PATH. Falls back to CONCERT_DATABASE_URL.",
+            "Database: a SQLite file path, sqlite:PATH, or postgres://user:password@host:port/database. Falls back to CONCERT_DATABASE_URL.",
             valueName: "location"))
     var database: String?
 
@@ -16,9 +16,9 @@ struct DatabaseOptions: ParsableArguments {
         database ?? ProcessInfo.processInfo.environment["CONCERT_DATABASE_URL"] ?? defaultLocation
     }
 
-    func openStore(default defaultLocation: String) throws -> any Store {
+    func openStore(default defaultLocation: String) async throws -> any Store {
         do {
-            return try StoreFactory.open(location(default: defaultLocation))
+            return try await StoreFactory.open(location(default: defaultLocation))
         } catch {
             throw ValidationError("\(error)")
         }

@@ -16,7 +16,7 @@ extension Concert {
         @OptionGroup var attachments: AttachmentOptions
 
         func run() async throws {
-            let store = try database.openStore(default: "concert.sqlite")
+            let store = try await database.openStore(default: "concert.sqlite")
             var prepared = try listen.configuration()
             prepared.attachments = try attachments.settings(
                 databaseLocation: database.location(default: "concert.sqlite"))
@@ -42,7 +42,7 @@ extension Concert {
 
         func run() async throws {
             let location = database.location(default: "concert-demo.sqlite")
-            let store = try database.openStore(default: "concert-demo.sqlite")
+            let store = try await database.openStore(default: "concert-demo.sqlite")
             var prepared = try listen.configuration()
             prepared.attachments = try attachments.settings(databaseLocation: location)
             let configuration = prepared

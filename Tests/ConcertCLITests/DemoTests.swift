@@ -15,12 +15,13 @@ final class DemoProcess: @unchecked Sendable {
     let port: Int
     let output = Pipe()
 
-    init() throws {
+    /// Starts `concert demo` with `arguments` added (such as `--database URL`).
+    init(arguments: [String] = []) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("concert-demo-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         port = try Self.freePort()
         process.executableURL = ConcertExecutable.url
-        process.arguments = ["demo", "--listen", "127.0.0.1:\(port)"]
+        process.arguments = ["demo", "--listen", "127.0.0.1:\(port)"] + arguments
         process.currentDirectoryURL = folder
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

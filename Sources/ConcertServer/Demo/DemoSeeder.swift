@@ -113,8 +113,12 @@ public enum DemoSeeder {
     /// already holds agencies (returns the logins all the same).
     @discardableResult
     public static func seedIfEmpty(_ store: any Store, hHour: Date = defaultHHour) async throws -> [Login] {
-        if try await store.isEmpty() {
-            try await seed(store, hHour: hHour)
+        // Servers starting together on one database take turns: the first seeds, the others
+        // find it seeded.
+        try await store.exclusively {
+            if try await store.isEmpty() {
+                try await seed(store, hHour: hHour)
+            }
         }
         return logins
     }

@@ -279,6 +279,11 @@ public struct SQLiteStore: Store {
         }
     }
 
+    /// One SQLite file serves one server, whose set-up runs once at start: nothing to wait for.
+    public func exclusively(_ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await body()
+    }
+
     public func isEmpty() async throws -> Bool {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agency") == 0 }
     }
@@ -688,9 +693,7 @@ public struct SQLiteStore: Store {
             try Self.append(
                 EventDraft(
                     operationId: operationId, actor: actor, kind: "target.deleted",
-                    payload: try ConcertJSON.encodeToString([
-                        "id": id, "originatorAgencyId": current.originatorAgencyId,
-                    ])),
+                    payload: try ConcertJSON.encodeToString(DeletedTarget(current))),
                 in: db)
         }
     }

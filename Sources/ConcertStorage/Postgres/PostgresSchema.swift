@@ -1,0 +1,193 @@
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL schema, as numbered migrations that are never edited once they ship. They
+/// run under an advisory lock, so that servers starting together take turns and each
+/// migration runs once.
+enum PostgresSchema {
+    /// An arbitrary, fixed key for `pg_advisory_lock`.
+    static let lockKey: Int64 = 0x434F_4E43_4552_54
+
+    static let migrations: [(name: String, sql: [String])] = [
+        (
+            "v1: foundation",
+            [
+                """
+                CREATE TABLE agency (
+                    id TEXT PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL, kind TEXT NOT NULL, contact TEXT
+                )
+                """,
+                """
+                CREATE TABLE app_user (
+                    id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL,
+                    agency_id TEXT NOT NULL REFERENCES agency(id), role TEXT NOT NULL, password_hash TEXT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE session (
+                    token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES app_user(id) ON DELETE CASCADE,
+                    expires_at DOUBLE PRECISION NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE operation (
+                    id TEXT PRIMARY KEY, json TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+                    last_sequence BIGINT NOT NULL DEFAULT 0
+                )
+                """,
+                """
+                CREATE TABLE participant (
+                    operation_id TEXT NOT NULL REFERENCES operation(id), agency_id TEXT NOT NULL REFERENCES agency(id),
+                    role TEXT NOT NULL, PRIMARY KEY (operation_id, agency_id)
+                )
+                """,
+                "CREATE INDEX participant_by_agency ON participant(agency_id)",
+                """
+                CREATE TABLE target (
+                    id TEXT PRIMARY KEY, operation_id TEXT NOT NULL REFERENCES operation(id),
+                    originator_agency_id TEXT NOT NULL, handling TEXT NOT NULL, distribution TEXT NOT NULL,
+                    json TEXT NOT NULL, position BIGSERIAL
+                )
+                """,
+                "CREATE INDEX target_by_operation ON target(operation_id, position)",
+                """
+                CREATE TABLE selector (
+                    target_id TEXT NOT NULL REFERENCES target(id) ON DELETE CASCADE, operation_id TEXT NOT NULL,
+                    kind TEXT NOT NULL, match_key TEXT NOT NULL, date_of_birth TEXT
+                )
+                """,
+                "CREATE INDEX selector_by_target ON selector(target_id)",
+                "CREATE INDEX selector_by_key ON selector(kind, match_key)",
+                """
+                CREATE TABLE action (
+                    id TEXT PRIMARY KEY, operation_id TEXT NOT NULL REFERENCES operation(id),
+                    offset_minutes INTEGER NOT NULL, json TEXT NOT NULL, position BIGSERIAL
+                )
+                """,
+                "CREATE INDEX action_by_operation ON action(operation_id, offset_minutes, position)",
+                """
+                CREATE TABLE legal_instrument (
+                    id TEXT PRIMARY KEY, operation_id TEXT NOT NULL REFERENCES operation(id), json TEXT NOT NULL,
+                    position BIGSERIAL
+                )
+                """,
+                "CREATE INDEX legal_instrument_by_operation ON legal_instrument(operation_id, position)",
+                """
+                CREATE TABLE event (
+                    sequence BIGINT PRIMARY KEY, operation_id TEXT, operation_sequence BIGINT, actor_user_id TEXT,
+                    actor_agency_id TEXT, kind TEXT NOT NULL, payload TEXT NOT NULL, recorded_at TEXT NOT NULL,
+                    previous_hash TEXT NOT NULL, hash TEXT NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX event_by_operation ON event(operation_id, operation_sequence)",
+                """
+                CREATE TABLE chain_head (
+                    id INTEGER PRIMARY KEY CHECK (id = 1), sequence BIGINT NOT NULL, hash TEXT NOT NULL
+                )
+                """,
+                "INSERT INTO chain_head (id, sequence, hash) VALUES (1, 0, '\(EventChain.genesisHash)')",
+            ]
+        ),
+        (
+            "v2: operation log, sitreps, hits, exclusions",
+            ["log_entry", "sitrep"].flatMap { table in
+                [
+                    """
+                    CREATE TABLE \(table) (
+                        id TEXT PRIMARY KEY, operation_id TEXT NOT NULL REFERENCES operation(id), json TEXT NOT NULL,
+                        position BIGSERIAL
+                    )
+                    """,
+                    "CREATE INDEX \(table)_by_operation ON \(table)(operation_id, position)",
+                ]
+            } + [
+                """
+                CREATE TABLE hit (
+                    id TEXT PRIMARY KEY, pair_key TEXT NOT NULL UNIQUE, a_target_id TEXT NOT NULL,
+                    b_target_id TEXT NOT NULL, a_agency_id TEXT NOT NULL, b_agency_id TEXT NOT NULL,
+                    found_at TEXT NOT NULL, json TEXT NOT NULL, position BIGSERIAL
+                )
+                """,
+                "CREATE INDEX hit_by_a_target ON hit(a_target_id)",
+                "CREATE INDEX hit_by_b_target ON hit(b_target_id)",
+                "CREATE INDEX hit_by_a_agency ON hit(a_agency_id, found_at)",
+                "CREATE INDEX hit_by_b_agency ON hit(b_agency_id, found_at)",
+                """
+                CREATE TABLE exclusion (
+                    id TEXT PRIMARY KEY, agency_id TEXT NOT NULL REFERENCES agency(id), json TEXT NOT NULL,
+                    position BIGSERIAL
+                )
+                """,
+                "CREATE INDEX exclusion_by_agency ON exclusion(agency_id)",
+            ]
+        ),
+        (
+            "v3: messages",
+            [
+                """
+                CREATE TABLE message (
+                    id TEXT PRIMARY KEY, operation_id TEXT NOT NULL REFERENCES operation(id), json TEXT NOT NULL,
+                    search TSVECTOR NOT NULL, position BIGSERIAL
+                )
+                """,
+                "CREATE INDEX message_by_operation ON message(operation_id, position)",
+                "CREATE INDEX message_search ON message USING GIN (search)",
+                """
+                CREATE TABLE message_forward (
+                    id TEXT PRIMARY KEY, message_id TEXT NOT NULL REFERENCES message(id), json TEXT NOT NULL,
+                    position BIGSERIAL
+                )
+                """,
+                "CREATE INDEX message_forward_by_message ON message_forward(message_id)",
+                """
+                CREATE TABLE message_acknowledgement (
+                    message_id TEXT NOT NULL REFERENCES message(id), agency_id TEXT NOT NULL, json TEXT NOT NULL,
+                    position BIGSERIAL, PRIMARY KEY (message_id, agency_id)
+                )
+                """,
+                """
+                CREATE TABLE message_read (
+                    message_id TEXT NOT NULL REFERENCES message(id), user_id TEXT NOT NULL,
+                    PRIMARY KEY (user_id, message_id)
+                )
+                """,
+            ]
+        ),
+    ]
+
+    /// Runs the migrations not run yet, each in its own transaction, holding the advisory lock.
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+        try await client.withConnection { connection in
+            try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
+            do {
+                try await connection.query(
+                    "CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                    logger: logger)
+                var applied: Set<String> = []
+                for try await name in try await connection.query("SELECT name FROM schema_migration", logger: logger)
+                    .decode(String.self)
+                {
+                    applied.insert(name)
+                }
+                for migration in migrations where !applied.contains(migration.name) {
+                    try await connection.query("BEGIN", logger: logger)
+                    do {
+                        for statement in migration.sql {
+                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        }
+                        try await connection.query(
+                            "INSERT INTO schema_migration (name) VALUES (\(migration.name))", logger: logger)
+                        try await connection.query("COMMIT", logger: logger)
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+                throw error
+            }
+            try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+        }
+    }
+}

@@ -1,0 +1,189 @@
+import ConcertCore
+import Foundation
+import PostgresNIO
+
+extension PostgresStore {
+    public func createMessage(_ message: Message, by actor: Actor) async throws {
+        try await write { writer in
+            try await writer.run(
+                """
+                INSERT INTO message (id, operation_id, json, search)
+                VALUES (\(message.id), \(message.operationId), \(try ConcertJSON.encodeToString(message)),
+                        to_tsvector('simple', \(message.subject) || ' ' || \(message.body)))
+                """)
+            try await Self.append(
+                EventDraft(
+                    operationId: message.operationId, actor: actor, kind: "message.sent",
+                    payload: try ConcertJSON.encodeToString(MessageNotice(MessageRecord(message: message)))),
+                in: writer)
+        }
+    }
+
+    public func messages(operationId: String) async throws -> [MessageRecord] {
+        try await read { [logger] connection in
+            let forwards = try await Self.documents(
+                Forward.self,
+                try await connection.query(
+                    """
+                    SELECT f.json FROM message_forward f JOIN message m ON m.id = f.message_id
+                    WHERE m.operation_id = \(operationId) ORDER BY f.position
+                    """, logger: logger))
+            var acknowledgements: [String: [Acknowledgement]] = [:]
+            for try await (messageId, json) in try await connection.query(
+                """
+                SELECT a.message_id, a.json FROM message_acknowledgement a JOIN message m ON m.id = a.message_id
+                WHERE m.operation_id = \(operationId) ORDER BY a.position
+                """, logger: logger
+            ).decode((String, String).self) {
+                acknowledgements[messageId, default: []].append(
+                    try ConcertJSON.decode(Acknowledgement.self, from: json))
+            }
+            let forwardsByMessage = Dictionary(grouping: forwards, by: \.messageId)
+            return try await Self.documents(
+                Message.self,
+                try await connection.query(
+                    "SELECT json FROM message WHERE operation_id = \(operationId) ORDER BY position", logger: logger)
+            ).map { message in
+                MessageRecord(
+                    message: message, forwards: forwardsByMessage[message.id] ?? [],
+                    acknowledgements: acknowledgements[message.id] ?? [])
+            }
+        }
+    }
+
+    static func fetchMessage(
+        id: String, operationId: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> MessageRecord? {
+        guard
+            let message = try await document(
+                Message.self, from: "message", id: id, operationId: operationId, on: connection, logger: logger)
+        else { return nil }
+        return MessageRecord(
+            message: message,
+            forwards: try await documents(
+                Forward.self,
+                try await connection.query(
+                    "SELECT json FROM message_forward WHERE message_id = \(id) ORDER BY position", logger: logger)),
+            acknowledgements: try await documents(
+                Acknowledgement.self,
+                try await connection.query(
+                    "SELECT json FROM message_acknowledgement WHERE message_id = \(id) ORDER BY position",
+                    logger: logger)))
+    }
+
+    public func message(id: String, operationId: String) async throws -> MessageRecord? {
+        try await read { [logger] connection in
+            try await Self.fetchMessage(id: id, operationId: operationId, on: connection, logger: logger)
+        }
+    }
+
+    public func searchMessages(operationId: String, words: [String]) async throws -> [String] {
+        // Only letters and digits reach the query, each as a prefix: nothing a user types is
+        // read as query syntax.
+        let terms = words.map { String($0.unicodeScalars.filter(CharacterSet.alphanumerics.contains)) }
+            .filter { !$0.isEmpty }.map { $0.lowercased() + ":*" }
+        guard !terms.isEmpty else { return [] }
+        let query = terms.joined(separator: " & ")
+        return try await read { [logger] connection in
+            var ids: [String] = []
+            for try await id in try await connection.query(
+                """
+                SELECT id FROM message
+                WHERE operation_id = \(operationId) AND search @@ to_tsquery('simple', \(query))
+                ORDER BY ts_rank(search, to_tsquery('simple', \(query))) DESC, position
+                """, logger: logger
+            ).decode(String.self) {
+                ids.append(id)
+            }
+            return ids
+        }
+    }
+
+    public func messagesRead(userId: String, operationId: String) async throws -> Set<String> {
+        try await read { [logger] connection in
+            var ids: Set<String> = []
+            for try await id in try await connection.query(
+                """
+                SELECT r.message_id FROM message_read r JOIN message m ON m.id = r.message_id
+                WHERE r.user_id = \(userId) AND m.operation_id = \(operationId)
+                """, logger: logger
+            ).decode(String.self) {
+                ids.insert(id)
+            }
+            return ids
+        }
+    }
+
+    public func recordMessageRead(
+        messageId: String, operationId: String, by actor: Actor, what: String, payload: String
+    ) async throws {
+        try await write { writer in
+            try await writer.run(
+                """
+                INSERT INTO message_read (message_id, user_id) VALUES (\(messageId), \(actor.userId))
+                ON CONFLICT DO NOTHING
+                """)
+            try await Self.append(
+                EventDraft(operationId: operationId, actor: actor, kind: what, payload: payload),
+                countsInOperation: false, in: writer)
+        }
+    }
+
+    public func acknowledgeMessage(
+        id: String, operationId: String, by actor: Actor,
+        _ check: @escaping @Sendable (MessageRecord) throws -> Void
+    ) async throws -> (record: MessageRecord, isNew: Bool) {
+        try await write { [logger] writer in
+            guard
+                var record = try await Self.fetchMessage(
+                    id: id, operationId: operationId, on: writer.connection, logger: logger)
+            else { throw StoreError.notFound("No such message.") }
+            try check(record)
+            if record.acknowledgements.contains(where: { $0.agencyId == actor.agencyId }) { return (record, false) }
+            let acknowledgement = Acknowledgement(
+                agencyId: actor.agencyId, userId: actor.userId, acknowledgedAt: ConcertJSON.now())
+            try await writer.run(
+                """
+                INSERT INTO message_acknowledgement (message_id, agency_id, json)
+                VALUES (\(id), \(actor.agencyId), \(try ConcertJSON.encodeToString(acknowledgement)))
+                """)
+            record.acknowledgements.append(acknowledgement)
+            try await Self.append(
+                EventDraft(
+                    operationId: operationId, actor: actor, kind: "message.acknowledged",
+                    payload: try ConcertJSON.encodeToString(MessageNotice(record, acknowledgement: acknowledgement))),
+                in: writer)
+            return (record, true)
+        }
+    }
+
+    public func changeForward(
+        messageId: String, operationId: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (MessageRecord) throws -> Forward
+    ) async throws -> (record: MessageRecord, forward: Forward) {
+        try await write { [logger] writer in
+            guard
+                var record = try await Self.fetchMessage(
+                    id: messageId, operationId: operationId, on: writer.connection, logger: logger)
+            else { throw StoreError.notFound("No such message.") }
+            let forward = try change(record)
+            let json = try ConcertJSON.encodeToString(forward)
+            if let index = record.forwards.firstIndex(where: { $0.id == forward.id }) {
+                try await writer.run("UPDATE message_forward SET json = \(json) WHERE id = \(forward.id)")
+                record.forwards[index] = forward
+            } else {
+                try await writer.run(
+                    "INSERT INTO message_forward (id, message_id, json) VALUES (\(forward.id), \(messageId), \(json))")
+                record.forwards.append(forward)
+            }
+            let concerned = [record.message.originatorAgencyId, forward.requestedByAgencyId, forward.agencyId]
+            try await Self.append(
+                EventDraft(
+                    operationId: operationId, actor: actor, kind: eventKind,
+                    payload: try ConcertJSON.encodeToString(
+                        MessageNotice(record, onlyAgencies: Array(Set(concerned)).sorted(), forward: forward))),
+                in: writer)
+            return (record, forward)
+        }
+    }
+}

@@ -1,0 +1,268 @@
+import ConcertCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The store for several Concert servers behind one PostgreSQL database, on PostgresNIO.
+///
+/// Every change runs in one transaction that first locks the head of the event chain, so
+/// writers on all servers take turns: sequence numbers stay gap-free and ordered, each
+/// read-modify-write sees every commit before it, and the hash chain is one chain. A commit
+/// also sends `NOTIFY concert_events` with the operation, and every server listens on a
+/// connection of its own (``PostgresListener``), so the live feeds of all servers wake up.
+/// Queries bind every value as a parameter; records are kept as JSON text, as in SQLite, so
+/// that the event log's payloads hash the same on both backends.
+public final class PostgresStore: Store, @unchecked Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    /// Announces committed changes to operations, from this server and from the others.
+    public let eventSignal = EventSignal()
+    private let clientTask: Task<Void, Never>
+    private var listener: PostgresListener?
+
+    /// The NOTIFY channel of committed changes; the payload is the operation id.
+    static let channel = "concert_events"
+
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`),
+    /// brings its schema up to date under an advisory lock, and starts listening for the
+    /// other servers' commits.
+    public static func open(
+        url: String, logger: Logger = Logger(label: "concert.postgres")
+    ) async throws
+        -> PostgresStore
+    {
+        let configuration = try PostgresURL.configuration(url)
+        let store = PostgresStore(configuration: configuration, logger: logger)
+        do {
+            try await PostgresSchema.migrate(store.client, logger: logger)
+        } catch {
+            store.close()
+            throw StoreFactory.OpenError(
+                description: "Cannot prepare the PostgreSQL database: \(String(reflecting: error))")
+        }
+        store.listener = PostgresListener(configuration: configuration, signal: store.eventSignal, logger: logger)
+        store.listener?.start()
+        return store
+    }
+
+    private init(configuration: PostgresClient.Configuration, logger: Logger) {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        // The client is a long-running service; the store owns it for as long as it lives.
+        clientTask = Task { await client.run() }
+    }
+
+    /// Creates an empty database on the server of `serverURL` (a user allowed to create
+    /// databases) and returns the URL of the new one: for tests and first installations.
+    public static func createDatabase(_ name: String, serverURL: String) async throws -> String {
+        guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }), !name.isEmpty,
+            var components = URLComponents(string: serverURL)
+        else { throw StoreFactory.OpenError(description: "'\(name)' is not a plain database name.") }
+        let logger = Logger(label: "concert.postgres")
+        let client = PostgresClient(configuration: try PostgresURL.configuration(serverURL), backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            group.cancelAll()
+        }
+        components.path = "/" + name
+        return components.string!
+    }
+
+    /// Stops listening and closes the connections.
+    public func close() {
+        listener?.stop()
+        clientTask.cancel()
+    }
+
+    deinit { close() }
+
+    // MARK: Transactions
+
+    /// What a write transaction knows of the chain head, locked for it.
+    final class Writer {
+        let connection: PostgresConnection
+        let logger: Logger
+        var sequence: Int64
+        var hash: String
+        var operations: Set<String> = []
+
+        init(connection: PostgresConnection, logger: Logger, sequence: Int64, hash: String) {
+            self.connection = connection
+            self.logger = logger
+            self.sequence = sequence
+            self.hash = hash
+        }
+
+        @discardableResult
+        func run(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+            try await connection.query(query, logger: logger)
+        }
+    }
+
+    /// Runs `body` in one transaction that holds the chain head, appends the events it asks
+    /// for, and announces the operations it touched once committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Writer) async throws -> T) async throws -> T {
+        let (result, operations) = try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: self.logger)
+            do {
+                var head: (Int64, String)?
+                for try await row in try await connection.query(
+                    "SELECT sequence, hash FROM chain_head WHERE id = 1 FOR UPDATE", logger: self.logger
+                ).decode((Int64, String).self) {
+                    head = row
+                }
+                guard let head else { throw StoreError.notFound("The event chain has no head.") }
+                let writer = Writer(connection: connection, logger: self.logger, sequence: head.0, hash: head.1)
+                let result = try await body(writer)
+                if writer.sequence != head.0 {
+                    try await writer.run(
+                        "UPDATE chain_head SET sequence = \(writer.sequence), hash = \(writer.hash) WHERE id = 1")
+                }
+                for operationId in writer.operations {
+                    try await writer.run("SELECT pg_notify(\(Self.channel), \(operationId))")
+                }
+                try await connection.query("COMMIT", logger: self.logger)
+                return (result, writer.operations)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                throw error
+            }
+        }
+        for operationId in operations { eventSignal.publish(operationId) }
+        return result
+    }
+
+    /// Runs a read on one connection.
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in try await body(connection) }
+    }
+
+    /// Appends an event to the chain inside a write transaction.
+    @discardableResult
+    static func append(_ draft: EventDraft, countsInOperation: Bool = true, in writer: Writer) async throws -> Event {
+        let sequence = writer.sequence + 1
+        var operationSequence: Int64?
+        if let operationId = draft.operationId, countsInOperation {
+            for try await value in try await writer.run(
+                "UPDATE operation SET last_sequence = last_sequence + 1 WHERE id = \(operationId) RETURNING last_sequence"
+            ).decode(Int64.self) {
+                operationSequence = value
+            }
+            guard operationSequence != nil else { throw StoreError.notFound("No such operation.") }
+            writer.operations.insert(operationId)
+        }
+        let recordedAt = ConcertJSON.formatTimestamp(Date())
+        let hash = EventChain.hash(
+            previousHash: writer.hash, sequence: sequence, operationId: draft.operationId,
+            operationSequence: operationSequence, actorUserId: draft.actor?.userId,
+            actorAgencyId: draft.actor?.agencyId, kind: draft.kind, payload: draft.payload, recordedAt: recordedAt)
+        try await writer.run(
+            """
+            INSERT INTO event (sequence, operation_id, operation_sequence, actor_user_id, actor_agency_id,
+                               kind, payload, recorded_at, previous_hash, hash)
+            VALUES (\(sequence), \(draft.operationId), \(operationSequence), \(draft.actor?.userId),
+                    \(draft.actor?.agencyId), \(draft.kind), \(draft.payload), \(recordedAt), \(writer.hash), \(hash))
+            """)
+        let event = Event(
+            sequence: sequence, operationId: draft.operationId, operationSequence: operationSequence,
+            actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind,
+            payload: draft.payload, recordedAt: recordedAt, previousHash: writer.hash, hash: hash)
+        writer.sequence = sequence
+        writer.hash = hash
+        return event
+    }
+
+    /// Every JSON text a query returns, decoded.
+    static func documents<Record: Decodable>(_ type: Record.Type, _ rows: PostgresRowSequence) async throws -> [Record]
+    {
+        var records: [Record] = []
+        for try await json in rows.decode(String.self) { records.append(try ConcertJSON.decode(type, from: json)) }
+        return records
+    }
+
+    /// The first JSON text a query returns, decoded.
+    static func document<Record: Decodable>(_ type: Record.Type, _ rows: PostgresRowSequence) async throws -> Record? {
+        try await documents(type, rows).first
+    }
+
+    /// One record of an operation from a table that keeps records as JSON; the table name is
+    /// never taken from input.
+    static func document<Record: Decodable>(
+        _ type: Record.Type, from table: String, id: String, operationId: String, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Record? {
+        try await document(
+            type,
+            try await connection.query(
+                "SELECT json FROM \(unescaped: table) WHERE id = \(id) AND operation_id = \(operationId)",
+                logger: logger))
+    }
+
+    /// Every record of an operation from such a table, in the order they were stored.
+    static func documents<Record: Decodable>(
+        _ type: Record.Type, from table: String, operationId: String, orderedBy order: String = "position",
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Record] {
+        try await documents(
+            type,
+            try await connection.query(
+                "SELECT json FROM \(unescaped: table) WHERE operation_id = \(operationId) ORDER BY \(unescaped: order)",
+                logger: logger))
+    }
+
+    func documents<Record: Decodable & Sendable>(
+        _ type: Record.Type, from table: String, operationId: String, orderedBy order: String = "position"
+    ) async throws -> [Record] {
+        try await read { [logger] connection in
+            try await Self.documents(
+                type, from: table, operationId: operationId, orderedBy: order, on: connection, logger: logger)
+        }
+    }
+
+    func document<Record: Decodable & Sendable>(
+        _ type: Record.Type, from table: String, id: String, operationId: String
+    ) async throws -> Record? {
+        try await read { [logger] connection in
+            try await Self.document(type, from: table, id: id, operationId: operationId, on: connection, logger: logger)
+        }
+    }
+
+    /// Whether a query returns a row.
+    static func exists(_ rows: PostgresRowSequence) async throws -> Bool {
+        for try await _ in rows { return true }
+        return false
+    }
+}
+
+/// Reads `postgres://user:password@host:port/database?sslmode=disable`.
+enum PostgresURL {
+    static func configuration(_ text: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: text),
+            ["postgres", "postgresql"].contains(components.scheme?.lowercased() ?? ""),
+            let host = components.host, !host.isEmpty
+        else {
+            throw StoreFactory.OpenError(
+                description:
+                    "'\(text)' is not a PostgreSQL URL such as postgres://concert:secret@127.0.0.1:5432/concert.")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS =
+            switch mode {
+            case "disable": .disable
+            case "require", "verify-ca", "verify-full": .require(.makeClientConfiguration())
+            default: .prefer(.makeClientConfiguration())
+            }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432,
+            username: components.percentEncodedUser?.removingPercentEncoding ?? "postgres",
+            password: components.percentEncodedPassword?.removingPercentEncoding,
+            database: database.isEmpty ? nil : database, tls: tls)
+        configuration.options.maximumConnections = 16
+        // Named per process, so that an operator (or a test) can tell the servers' connections apart.
+        configuration.options.additionalStartupParameters = [("application_name", "concert-\(getpid())")]
+        return configuration
+    }
+}

@@ -1,0 +1,196 @@
+import AsyncHTTPClient
+import ConcertCore
+import ConcertServer
+import ConcertStorage
+import Foundation
+import NIOCore
+import Synchronization
+import Testing
+
+/// Two `concert demo` processes on one PostgreSQL database (the cluster `scripts/test` starts).
+struct TwoServers {
+    let a: DemoProcess
+    let b: DemoProcess
+    let url: String
+    let store: any Store
+    let operationId: String
+    let token: String
+
+    static func start() async throws -> TwoServers {
+        guard let server = ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"] else {
+            throw StoreFactory.OpenError(
+                description:
+                    "CONCERT_TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts PostgreSQL.")
+        }
+        let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let url = try await PostgresStore.createDatabase(name, serverURL: server)
+        // Both start together on the empty database: one seeds the demo, the other waits for it.
+        let a = try DemoProcess(arguments: ["--database", url])
+        let b = try DemoProcess(arguments: ["--database", url])
+        #expect(try await a.waitUntilHealthy(seconds: 90), "server A did not start")
+        #expect(try await b.waitUntilHealthy(seconds: 90), "server B did not start")
+        let (_, session) = try await b.request(
+            "/api/v1/sessions", method: "POST", json: ["username": "coordinator", "password": DemoSeeder.password])
+        let token = try #require((session as? [String: Any])?["token"] as? String)
+        let (_, listed) = try await a.request("/api/v1/operations", token: token)
+        let operation = try #require(
+            ((listed as? [String: Any])?["items"] as? [[String: Any]])?.first {
+                $0["codeName"] as? String == "SPARKLER"
+            })
+        return TwoServers(
+            a: a, b: b, url: url, store: try await StoreFactory.open(url), operationId: operation["id"] as! String,
+            token: token)
+    }
+
+    /// Runs `psql` against the database.
+    func psql(_ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        process.arguments = [url, "-tAc", sql]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// The events a live feed delivered, with when each arrived.
+final class FeedRecorder: Sendable {
+    private let state = Mutex<[(sequence: Int64, text: String, at: ContinuousClock.Instant)]>([])
+    private let pending = Mutex("")
+
+    func take(_ chunk: String) {
+        let events = pending.withLock { buffer -> [(Int64, String)] in
+            buffer += chunk
+            var found: [(Int64, String)] = []
+            while let end = buffer.range(of: "\n\n") {
+                let block = String(buffer[..<end.lowerBound])
+                buffer.removeSubrange(..<end.upperBound)
+                if block.contains("event: heartbeat") { continue }
+                if let idLine = block.split(separator: "\n").first(where: { $0.hasPrefix("id: ") }),
+                    let sequence = Int64(idLine.dropFirst(4))
+                {
+                    found.append((sequence, block))
+                }
+            }
+            return found
+        }
+        let now = ContinuousClock.now
+        state.withLock { $0 += events.map { ($0.0, $0.1, now) } }
+    }
+
+    var events: [(sequence: Int64, text: String, at: ContinuousClock.Instant)] { state.withLock { $0 } }
+
+    /// Waits until an event whose text contains `marker` arrived, for at most `timeout`.
+    func waitFor(_ marker: String, timeout: Duration) async throws -> ContinuousClock.Instant? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let event = events.first(where: { $0.text.contains(marker) }) { return event.at }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return nil
+    }
+}
+
+@Suite("Several servers on one PostgreSQL database", .serialized)
+struct MultiServerTests {
+    @Test(
+        "a change written through B reaches A's subscriber within a second, in order, and nothing is lost while A's connections are killed"
+    )
+    func liveAcrossServers() async throws {
+        let servers = try await TwoServers.start()
+        let since = try await servers.store.latestSequence(operationId: servers.operationId)
+        var request = HTTPClientRequest(
+            url: "\(servers.a.base)/api/v1/operations/\(servers.operationId)/live?since=\(since)")
+        request.headers.add(name: "Authorization", value: "Bearer \(servers.token)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        #expect(response.status == .ok)
+        let recorder = FeedRecorder()
+        let reading = Task {
+            for try await chunk in response.body { recorder.take(String(buffer: chunk)) }
+        }
+        defer { reading.cancel() }
+        func post(_ text: String) async throws {
+            let (status, _) = try await servers.b.request(
+                "/api/v1/operations/\(servers.operationId)/log", method: "POST", token: servers.token,
+                json: ["text": text])
+            #expect(status == 201)
+        }
+        for index in 1...5 {
+            let written = ContinuousClock.now
+            try await post("through B #\(index)")
+            let arrived = try await recorder.waitFor("through B #\(index)", timeout: .seconds(1))
+            #expect(arrived != nil, "#\(index) did not reach server A's subscriber within a second")
+            if let arrived { #expect(arrived - written < .seconds(1)) }
+        }
+        // Kill every database connection of server A (its listener among them) and write on.
+        let killed = try servers.psql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'concert-\(servers.a.process.processIdentifier)'"
+        )
+        #expect((Int(killed) ?? 0) >= 1, "no connection of server A was found to kill")
+        for index in 1...5 { try await post("while A was cut off #\(index)") }
+        #expect(
+            try await recorder.waitFor("while A was cut off #5", timeout: .seconds(15)) != nil,
+            "server A's subscriber did not catch up after its connections were killed")
+        let sequences = recorder.events.map(\.sequence)
+        #expect(sequences == Array((since + 1)...(since + Int64(sequences.count))), "gap or duplicate: \(sequences)")
+        let texts = recorder.events.map(\.text)
+        for index in 1...5 {
+            #expect(texts.filter { $0.contains("while A was cut off #\(index)") }.count == 1)
+        }
+        // The demo was seeded once, although both servers started on the empty database.
+        #expect(try await servers.store.agencies().count == 22)
+    }
+
+    @Test(
+        "concurrent writers on both servers: no lost update, no duplicate or missing sequence number, an intact chain")
+    func concurrentWriters() async throws {
+        let servers = try await TwoServers.start()
+        let operation = "/api/v1/operations/\(servers.operationId)"
+        let gates = (1...10).map { "Precondition \($0)" }
+        let (created, action) = try await servers.a.request(
+            operation + "/actions", method: "POST", token: servers.token,
+            json: [
+                "kind": "serverTakedown", "title": "Take down the backup server",
+                "executingAgencyId": try #require(
+                    try await servers.store.operation(id: servers.operationId)?.leadAgencyId),
+                "place": "Amsterdam", "country": "NL", "timeZone": "Europe/Amsterdam", "offsetMinutes": 30,
+                "gates": gates,
+            ])
+        #expect(created == 201)
+        let actionId = try #require((action as? [String: Any])?["id"] as? String)
+        let gateIds = try #require(
+            ((action as? [String: Any])?["gates"] as? [[String: Any]])?.compactMap { $0["id"] as? String })
+        #expect(gateIds.count == 10)
+        // Every gate is checked, half through each server, all at once; and both servers post to the log.
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for (index, gateId) in gateIds.enumerated() {
+                let server = index % 2 == 0 ? servers.a : servers.b
+                group.addTask {
+                    try await server.request(
+                        operation + "/actions/\(actionId)/gates/\(gateId)", method: "POST", token: servers.token,
+                        json: ["checked": true]
+                    ).0
+                }
+            }
+            for index in 0..<40 {
+                let server = index % 2 == 0 ? servers.a : servers.b
+                group.addTask {
+                    try await server.request(
+                        operation + "/log", method: "POST", token: servers.token, json: ["text": "Entry \(index)"]
+                    ).0
+                }
+            }
+            for try await status in group { #expect(status == 200 || status == 201) }
+        }
+        let stored = try #require(try await servers.store.action(id: actionId, operationId: servers.operationId))
+        #expect(stored.gates?.allSatisfy(\.checked) == true, "a gate check was lost: \(stored.gates ?? [])")
+        #expect(try await servers.store.logEntries(operationId: servers.operationId).count >= 40)
+        let events = try await servers.store.events(operationId: servers.operationId, after: 0, limit: 100_000)
+        #expect(events.compactMap(\.operationSequence) == Array(1...Int64(events.count)))
+        let verified = try ConcertExecutable.run(["audit", "verify", "--database", servers.url])
+        #expect(verified.status == 0, "\(verified.output) \(verified.errors)")
+    }
+}

@@ -1,0 +1,375 @@
+import ConcertCore
+import ConcertStorage
+import Foundation
+import Testing
+
+/// The backends every behaviour of the store is checked on.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    /// A fresh, empty store: a SQLite file in a new folder, or a new database on the
+    /// PostgreSQL server that `scripts/test` starts (`CONCERT_TEST_POSTGRES_URL`).
+    func makeStore(folder: URL) async throws -> any Store {
+        switch self {
+        case .sqlite:
+            return try SQLiteStore(path: folder.appendingPathComponent("s.sqlite").path)
+        case .postgres:
+            guard let server = ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"] else {
+                throw StoreFactory.OpenError(
+                    description:
+                        "CONCERT_TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts PostgreSQL."
+                )
+            }
+            let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            return try await StoreFactory.open(try await PostgresStore.createDatabase(name, serverURL: server))
+        }
+    }
+}
+
+@Suite("Store conformance: every behaviour on SQLite and PostgreSQL")
+struct StoreConformanceTests {
+    struct Fixture {
+        let store: any Store
+        let folder: URL
+        let operation: JointOperation
+        let actor: Actor
+
+        static func make(_ backend: Backend) async throws -> Fixture {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("concert-store-\(UUID())")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let store = try await backend.makeStore(folder: folder)
+            let agency = Agency(id: Identifier.make(), name: "A", country: "FR", kind: .police)
+            try await store.createAgency(agency, by: nil)
+            let user = User(
+                id: Identifier.make(), username: "a", displayName: "A", agencyId: agency.id, role: .coordinator)
+            try await store.createUser(user, passwordHash: "x", by: nil)
+            let operation = JointOperation(
+                id: Identifier.make(), codeName: "OP", summary: nil, leadAgencyId: agency.id, hHour: nil,
+                participants: [Participant(agencyId: agency.id, role: .lead)], createdAt: ConcertJSON.now())
+            try await store.createOperation(operation, by: Actor(user))
+            return Fixture(store: store, folder: folder, operation: operation, actor: Actor(user))
+        }
+
+        func target(_ name: String, ip: String) throws -> Target {
+            try TargetInput(
+                kind: .server, name: name, selectors: [SelectorInput(kind: .ip, text: ip)], handling: .h0,
+                evaluation: Evaluation(code: "B2")!, distribution: .allParticipants
+            ).makeTarget(
+                id: Identifier.make(), operation: operation, originatorAgencyId: actor.agencyId,
+                createdBy: actor.userId,
+                defaultCountry: "FR", createdAt: ConcertJSON.now(), now: ConcertJSON.now())
+        }
+    }
+
+    @Test("a target round-trips, updates and deletes, each change an event in order", arguments: Backend.allCases)
+    func targetLifecycle(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let store = fixture.store
+        let target = try fixture.target("Server", ip: "192.0.2.1")
+        try await store.createTarget(target, by: fixture.actor)
+        #expect(try await store.target(id: target.id, operationId: fixture.operation.id) == target)
+        #expect(try await store.target(id: target.id, operationId: "another") == nil)
+        let renamed = try await store.updateTarget(id: target.id, operationId: fixture.operation.id, by: fixture.actor)
+        {
+            var changed = $0
+            changed.name = "Renamed"
+            return changed
+        }
+        #expect(renamed.name == "Renamed")
+        try await store.deleteTarget(id: target.id, operationId: fixture.operation.id, by: fixture.actor) { _ in }
+        #expect(try await store.target(id: target.id, operationId: fixture.operation.id) == nil)
+        let events = try await store.events(operationId: fixture.operation.id, after: 0, limit: 100)
+        #expect(events.map(\.kind) == ["operation.created", "target.created", "target.updated", "target.deleted"])
+        #expect(events.map(\.operationSequence) == [1, 2, 3, 4])
+        #expect(
+            try await store.events(operationId: fixture.operation.id, after: 2, limit: 1).map(\.kind) == [
+                "target.updated"
+            ])
+        #expect(try await store.verifyAuditChain().isIntact)
+    }
+
+    @Test("a change whose closure throws leaves the record and the log untouched", arguments: Backend.allCases)
+    func refusedChangeWritesNothing(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let target = try fixture.target("Server", ip: "192.0.2.1")
+        try await fixture.store.createTarget(target, by: fixture.actor)
+        let before = try await fixture.store.verifyAuditChain().eventsChecked
+        await #expect(throws: DomainError.self) {
+            _ = try await fixture.store.updateTarget(
+                id: target.id, operationId: fixture.operation.id, by: fixture.actor
+            ) {
+                _ in throw DomainError.invalid("no")
+            }
+        }
+        await #expect(throws: StoreError.self) {
+            _ = try await fixture.store.updateTarget(
+                id: "missing", operationId: fixture.operation.id, by: fixture.actor
+            ) {
+                $0
+            }
+        }
+        #expect(try await fixture.store.target(id: target.id, operationId: fixture.operation.id) == target)
+        #expect(try await fixture.store.verifyAuditChain().eventsChecked == before)
+    }
+
+    @Test("concurrent writers get gap-free operation sequence numbers and an intact chain", arguments: Backend.allCases)
+    func concurrentWriters(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<50 {
+                group.addTask {
+                    try await fixture.store.createTarget(
+                        try fixture.target("Server \(index)", ip: "198.51.100.\(index)"), by: fixture.actor)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let events = try await fixture.store.events(operationId: fixture.operation.id, after: 0, limit: 1_000)
+        #expect(events.compactMap(\.operationSequence) == Array(1...51))
+        #expect(try await fixture.store.encodedTargets(operationId: fixture.operation.id).count == 50)
+        #expect(try await fixture.store.verifyAuditChain().isIntact)
+    }
+
+    @Test(
+        "the encoded target list follows every change at once and never mixes what callers may see",
+        arguments: Backend.allCases)
+    func targetListIsNeverStale(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let store = fixture.store
+        let operationId = fixture.operation.id
+        func names(visibleTo agency: String? = nil) async throws -> [String] {
+            let list = try await store.visibleTargetsJSON(operationId: operationId) { handling in
+                agency.map { handling.distribution.includes($0, originator: handling.originatorAgencyId) } ?? true
+            }
+            let targets = try ConcertJSON.makeDecoder().decode([Target].self, from: list.json)
+            #expect(targets.count == list.count)
+            return targets.map(\.name)
+        }
+        #expect(try await names() == [])
+        let first = try fixture.target("First", ip: "192.0.2.1")
+        try await store.createTarget(first, by: fixture.actor)
+        #expect(try await names() == ["First"])
+        #expect(try await names() == ["First"])
+        var restricted = try fixture.target("Restricted", ip: "192.0.2.2")
+        restricted.distribution = .agencies(["someone-else"])
+        try await store.createTarget(restricted, by: fixture.actor)
+        #expect(try await names() == ["First", "Restricted"])
+        #expect(try await names(visibleTo: "outsider") == ["First"])
+        #expect(try await names(visibleTo: "someone-else") == ["First", "Restricted"])
+        _ = try await store.updateTarget(id: first.id, operationId: operationId, by: fixture.actor) {
+            var changed = $0
+            changed.name = "First, renamed"
+            return changed
+        }
+        #expect(try await names() == ["First, renamed", "Restricted"])
+        #expect(try await names(visibleTo: "outsider") == ["First, renamed"])
+        try await store.deleteTarget(id: first.id, operationId: operationId, by: fixture.actor) { _ in }
+        #expect(try await names() == ["Restricted"])
+        #expect(try await names(visibleTo: "outsider") == [])
+    }
+
+    @Test("usernames are unique and sessions expire", arguments: Backend.allCases)
+    func usersAndSessions(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let user = try #require(try await fixture.store.user(id: fixture.actor.userId))
+        let clash = User(
+            id: Identifier.make(), username: "a", displayName: "B", agencyId: user.agencyId, role: .officer)
+        await #expect(throws: StoreError.duplicate("The username 'a' is already taken.")) {
+            try await fixture.store.createUser(clash, passwordHash: "x", by: nil)
+        }
+        try await fixture.store.createSession(tokenHash: "h", user: user, expiresAt: Date().addingTimeInterval(60))
+        #expect(try await fixture.store.sessionUser(tokenHash: "h", now: Date()) == user)
+        #expect(try await fixture.store.sessionUser(tokenHash: "h", now: Date().addingTimeInterval(120)) == nil)
+        try await fixture.store.deleteSession(tokenHash: "h")
+        #expect(try await fixture.store.sessionUser(tokenHash: "h", now: Date()) == nil)
+    }
+
+    @Test("hits are stored once a pair, found by target and agency, reviewed and retired", arguments: Backend.allCases)
+    func hits(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let store = fixture.store
+        let mine = try fixture.target("Mine", ip: "192.0.2.1")
+        try await store.createTarget(mine, by: fixture.actor)
+        let side = { (target: String, agency: String) in
+            HitSide(
+                targetId: target, operationId: fixture.operation.id, agencyId: agency, selectorKind: .ip,
+                value: "192.0.2.1", matchKey: "192.0.2.1")
+        }
+        let hit = Hit(
+            id: Identifier.make(), kind: .exact, a: side(mine.id, fixture.actor.agencyId), b: side("other", "agency-b"),
+            foundAt: ConcertJSON.now())
+        #expect(try await store.recordHits([hit], by: fixture.actor).map(\.id) == [hit.id])
+        var again = hit
+        again.id = Identifier.make()
+        #expect(try await store.recordHits([again], by: fixture.actor).isEmpty, "a pair is stored once")
+        #expect(try await store.hitCount() == 1)
+        #expect(try await store.hits(targetId: "other").map(\.id) == [hit.id])
+        #expect(try await store.hits(agencyId: "agency-b").map(\.id) == [hit.id])
+        #expect(try await store.hits(agencyId: "nobody").isEmpty)
+        let reviewed = try await store.updateHit(id: hit.id, by: fixture.actor) {
+            var changed = $0
+            changed.reviewedBy = [fixture.actor.agencyId: ConcertJSON.now()]
+            return changed
+        }
+        #expect(try await store.hit(id: hit.id) == reviewed)
+        try await store.retireHits(ids: [hit.id], by: fixture.actor)
+        #expect(try await store.hit(id: hit.id) == nil)
+        let kinds = try await store.events(operationId: fixture.operation.id, after: 0, limit: 100).map(\.kind)
+        #expect(
+            kinds.filter { $0.hasPrefix("hit.") } == [
+                "hit.found", "hit.found", "hit.reviewed", "hit.retired", "hit.retired",
+            ])
+        #expect(try await store.allSelectors().map(\.matchKey) == ["192.0.2.1"])
+    }
+
+    @Test("exclusions belong to their agency alone", arguments: Backend.allCases)
+    func exclusions(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let exclusion = try Exclusion.make(
+            id: Identifier.make(), input: SelectorInput(kind: .ip, text: "9.9.9.9"), reason: "Public resolver",
+            by: fixture.actor, defaultCountry: "FR", now: ConcertJSON.now())
+        try await fixture.store.createExclusion(exclusion, by: fixture.actor)
+        #expect(try await fixture.store.exclusions(agencyId: fixture.actor.agencyId) == [exclusion])
+        #expect(try await fixture.store.exclusions(agencyId: "other").isEmpty)
+        var stranger = fixture.actor
+        stranger.agencyId = "other"
+        await #expect(throws: StoreError.self) {
+            try await fixture.store.deleteExclusion(id: exclusion.id, by: stranger)
+        }
+        #expect(try await fixture.store.deleteExclusion(id: exclusion.id, by: fixture.actor) == exclusion)
+        #expect(try await fixture.store.exclusions(agencyId: nil).isEmpty)
+    }
+
+    @Test(
+        "messages: stored whole, searched, read marks, one acknowledgement an agency, forwards",
+        arguments: Backend.allCases)
+    func messages(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let store = fixture.store
+        let operationId = fixture.operation.id
+        let message = try MessageInput(
+            subject: "Courier in Limassol", body: "The payment courier travels every Friday.", handling: .h2,
+            evaluation: Evaluation(code: "B2")!, distribution: .allParticipants
+        ).makeMessage(
+            id: Identifier.make(), operation: fixture.operation, parent: nil, by: fixture.actor,
+            attachments: [AttachmentInfo(id: "file", fileName: "a.csv", mediaType: "text/csv", size: 3, sha256: "ab")],
+            now: ConcertJSON.now())
+        try await store.createMessage(message, by: fixture.actor)
+        #expect(try await store.message(id: message.id, operationId: operationId)?.message == message)
+        #expect(try await store.message(id: message.id, operationId: "another") == nil)
+        #expect(try await store.messages(operationId: operationId).map(\.message) == [message])
+        #expect(try await store.searchMessages(operationId: operationId, words: ["courier"]) == [message.id])
+        #expect(try await store.searchMessages(operationId: operationId, words: ["cour", "frid"]) == [message.id])
+        #expect(try await store.searchMessages(operationId: operationId, words: ["nothing"]).isEmpty)
+        #expect(try await store.searchMessages(operationId: "another", words: ["courier"]).isEmpty)
+        #expect(try await store.messagesRead(userId: fixture.actor.userId, operationId: operationId).isEmpty)
+        try await store.recordMessageRead(
+            messageId: message.id, operationId: operationId, by: fixture.actor, what: "audit.messageRead",
+            payload: "{}")
+        try await store.recordMessageRead(
+            messageId: message.id, operationId: operationId, by: fixture.actor, what: "audit.messageRead",
+            payload: "{}")
+        #expect(try await store.messagesRead(userId: fixture.actor.userId, operationId: operationId) == [message.id])
+        var recipient = fixture.actor
+        recipient.agencyId = "agency-b"
+        let first = try await store.acknowledgeMessage(id: message.id, operationId: operationId, by: recipient) { _ in }
+        let second = try await store.acknowledgeMessage(id: message.id, operationId: operationId, by: recipient) { _ in
+        }
+        #expect(first.isNew && !second.isNew)
+        #expect(second.record.acknowledgements.map(\.agencyId) == ["agency-b"])
+        let forward = Forward(
+            id: Identifier.make(), messageId: message.id, agencyId: "agency-c", requestedByAgencyId: "agency-b",
+            requestedByUserId: recipient.userId, reason: nil, status: .requested, requestedAt: ConcertJSON.now())
+        _ = try await store.changeForward(
+            messageId: message.id, operationId: operationId, by: recipient, eventKind: "message.forwardRequested"
+        ) { _ in forward }
+        let granted = try await store.changeForward(
+            messageId: message.id, operationId: operationId, by: fixture.actor, eventKind: "message.forwardGranted"
+        ) { record in
+            var decided = record.forwards[0]
+            decided.status = .granted
+            return decided
+        }
+        #expect(granted.record.forwards.map(\.status) == [.granted])
+        let kinds = try await store.events(operationId: operationId, after: 0, limit: 100).map(\.kind)
+        #expect(
+            kinds.filter { $0.hasPrefix("message.") } == [
+                "message.sent", "message.acknowledged", "message.forwardRequested", "message.forwardGranted",
+            ])
+        let audit = try await store.events(after: 0, limit: 1_000).filter { $0.kind == "audit.messageRead" }
+        #expect(audit.count == 2 && audit.allSatisfy { $0.operationSequence == nil })
+        #expect(try await store.verifyAuditChain().isIntact)
+    }
+
+    @Test("the log, sitreps and the action day keep their order and record their events", arguments: Backend.allCases)
+    func boardRecords(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let store = fixture.store
+        let operationId = fixture.operation.id
+        let now = ConcertJSON.now()
+        for text in ["First", "Second"] {
+            try await store.createLogEntry(
+                try LogEntry.make(
+                    id: Identifier.make(), operationId: operationId, text: text, by: fixture.actor, now: now),
+                by: fixture.actor)
+        }
+        let entries = try await store.logEntries(operationId: operationId)
+        #expect(entries.map(\.text) == ["First", "Second"])
+        let marked = try await store.updateLogEntry(
+            id: entries[1].id, operationId: operationId, by: fixture.actor, eventKind: "log.markedSignificant"
+        ) {
+            var changed = $0
+            changed.significant = true
+            return changed
+        }
+        #expect(try await store.logEntries(operationId: operationId)[1] == marked)
+        let later = ActionInput(
+            kind: .arrest, title: "Later", executingAgencyId: fixture.actor.agencyId, place: "Paris", country: "FR",
+            timeZone: "Europe/Paris", offsetMinutes: 60
+        ).makeAction(id: Identifier.make(), operationId: operationId, createdAt: now, now: now)
+        let earlier = ActionInput(
+            kind: .houseSearch, title: "Earlier", executingAgencyId: fixture.actor.agencyId, place: "Lyon",
+            country: "FR", timeZone: "Europe/Paris", offsetMinutes: -30
+        ).makeAction(id: Identifier.make(), operationId: operationId, createdAt: now, now: now)
+        try await store.createAction(later, by: fixture.actor)
+        try await store.createAction(earlier, by: fixture.actor)
+        #expect(try await store.actions(operationId: operationId).map(\.title) == ["Earlier", "Later"])
+        let (_, changed) = try await store.updateActionDay(
+            operationId: operationId, by: fixture.actor, eventKind: "operation.hold"
+        ) { operation, actions in
+            (operation, [actions[0]])
+        }
+        #expect(changed.map(\.title) == ["Earlier"])
+        let sitrep = try await store.createSitrep(operationId: operationId, by: fixture.actor) {
+            operation, actions, log, sitreps in
+            #expect(actions.count == 2 && log.count == 2 && sitreps.isEmpty)
+            return try Sitrep.compile(
+                id: Identifier.make(), operation: operation, actions: actions, log: log, sitreps: sitreps,
+                summary: "All quiet.", by: fixture.actor, now: now)
+        }
+        let approved = try await store.updateSitrep(id: sitrep.id, operationId: operationId, by: fixture.actor) {
+            current, all in
+            try SitrepEdit(summary: current.summary, openProblems: [], status: .approved).apply(
+                to: current, among: all, by: fixture.actor, now: now)
+        }
+        #expect(try await store.sitrep(id: sitrep.id, operationId: operationId) == approved)
+        let kinds = try await store.events(operationId: operationId, after: 0, limit: 100).map(\.kind)
+        #expect(
+            kinds == [
+                "operation.created", "log.posted", "log.posted", "log.markedSignificant", "action.created",
+                "action.created", "operation.hold", "action.statusChanged", "sitrep.compiled", "sitrep.approved",
+            ])
+        #expect(try await store.verifyAuditChain().isIntact)
+    }
+}
