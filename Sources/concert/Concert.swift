@@ -10,6 +10,8 @@ struct Concert: AsyncParsableCommand {
             Start with `concert demo` to see a ready operation in your browser, or `concert serve`
             for your own installation (a SQLite file in this folder unless --database says otherwise).
             """,
-        subcommands: [Serve.self, Demo.self, UserCommand.self, AgencyCommand.self, AuditCommand.self]
+        subcommands: [
+            Serve.self, Demo.self, UserCommand.self, AgencyCommand.self, AuditCommand.self, MigrateDataCommand.self,
+        ]
     )
 }

@@ -194,3 +194,58 @@ struct MultiServerTests {
         #expect(verified.status == 0, "\(verified.output) \(verified.errors)")
     }
 }
+
+@Suite("Moving an installation between databases")
+struct MigrateDataTests {
+    @Test("migrate-data copies a whole SQLite installation into PostgreSQL, events and hash chain included")
+    func sqliteToPostgres() async throws {
+        let server = try #require(
+            ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"],
+            "CONCERT_TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts PostgreSQL.")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("concert-migrate-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("concert.sqlite").path
+        let source = try SQLiteStore(path: path)
+        _ = try await DemoSeeder.seedIfEmpty(source)
+        let firstAgency = try #require(try await source.agencies().first?.id)
+        let operation = try #require(try await source.operations(participatingAgencyId: firstAgency).first)
+        let reader = try #require(try await source.credentials(username: "us-officer")).user
+        let message = try #require(try await source.messages(operationId: operation.id).first)
+        try await source.recordMessageRead(
+            messageId: message.message.id, operationId: operation.id, by: Actor(reader), what: "audit.messageRead",
+            payload: "{}")
+        let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let url = try await PostgresStore.createDatabase(name, serverURL: server)
+
+        let copied = try ConcertExecutable.run(["migrate-data", "--from", "sqlite:\(path)", "--to", url])
+        #expect(copied.status == 0, "\(copied.output) \(copied.errors)")
+        #expect(copied.output.contains("The copy's audit chain is intact"))
+        let verified = try ConcertExecutable.run(["audit", "verify", "--database", url])
+        #expect(verified.status == 0, "\(verified.output) \(verified.errors)")
+
+        let copy = try await StoreFactory.open(url)
+        #expect(try await copy.events(after: 0, limit: 100_000) == (try await source.events(after: 0, limit: 100_000)))
+        #expect(try await copy.agencies() == (try await source.agencies()))
+        #expect(try await copy.users() == (try await source.users()))
+        #expect(try await copy.credentials(username: "us-officer")?.passwordHash == (try await source.credentials(username: "us-officer")?.passwordHash))
+        #expect(try await copy.operation(id: operation.id) == operation)
+        #expect(
+            try await copy.encodedTargets(operationId: operation.id).map(\.json)
+                == (try await source.encodedTargets(operationId: operation.id).map(\.json)))
+        #expect(try await copy.actions(operationId: operation.id) == (try await source.actions(operationId: operation.id)))
+        #expect(try await copy.messages(operationId: operation.id) == (try await source.messages(operationId: operation.id)))
+        #expect(
+            try await copy.messagesRead(userId: reader.id, operationId: operation.id) == [message.message.id])
+        #expect(!(try await copy.searchMessages(operationId: operation.id, words: ["courier"])).isEmpty)
+        #expect(try await copy.hitCount() == (try await source.hitCount()))
+        #expect(try await copy.allSelectors().count == (try await source.allSelectors().count))
+        // The copy goes on where the source stopped: the next event links to the copied chain.
+        try await copy.recordRead(by: Actor(reader), operationId: nil, what: "audit.test", payload: "{}")
+        #expect(try await copy.verifyAuditChain().isIntact)
+
+        let again = try ConcertExecutable.run(["migrate-data", "--from", "sqlite:\(path)", "--to", url])
+        #expect(again.status != 0)
+        #expect(again.errors.contains("not empty"), "\(again.errors)")
+    }
+}

@@ -33,6 +33,8 @@ public final class PostgresStore: Store, @unchecked Sendable {
     {
         let configuration = try PostgresURL.configuration(url)
         let store = PostgresStore(configuration: configuration, logger: logger)
+        // Let the client's run loop start before the first lease.
+        for _ in 0..<3 { await Task.yield() }
         do {
             try await PostgresSchema.migrate(store.client, logger: logger)
         } catch {

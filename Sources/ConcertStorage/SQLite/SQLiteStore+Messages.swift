@@ -175,3 +175,65 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore: CopyableStore {
+    public func copiedTable(_ name: String, columns: [String]) async throws -> CopiedTable {
+        let order = name == "event" ? "sequence" : (name == "message_read" ? "user_id, message_id" : "rowid")
+        return try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT \(columns.joined(separator: ", ")) FROM \(name) ORDER BY \(order)"
+            ).map { row in
+                (0..<columns.count).map { index -> CopiedValue in
+                    switch row[index] as DatabaseValue {
+                    case let value where value.isNull: .null
+                    case let value:
+                        switch value.storage {
+                        case .int64(let number): .integer(number)
+                        case .double(let number): .real(number)
+                        case .string(let text): .text(text)
+                        case .blob(let data): .text(String(decoding: data, as: UTF8.self))
+                        case .null: .null
+                        }
+                    }
+                }
+            }
+            return CopiedTable(name: name, columns: columns, rows: rows)
+        }
+    }
+
+    public func restore(_ tables: [CopiedTable]) async throws {
+        try await pool.write { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agency") == 0,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") == 0
+            else { throw StoreError.duplicate("The destination database is not empty; copy into a new one.") }
+            try db.execute(sql: "DELETE FROM chain_head")
+            for table in tables {
+                let statement = try db.makeStatement(
+                    sql: "INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: table.columns.count).joined(separator: ", ")))"
+                )
+                for row in table.rows {
+                    try statement.execute(
+                        arguments: StatementArguments(
+                            row.map { value -> DatabaseValueConvertible? in
+                                switch value {
+                                case .text(let text): text
+                                case .integer(let number): number
+                                case .real(let number): number
+                                case .null: nil
+                                }
+                            }))
+                }
+                if table.name == "message" {
+                    // The search index is derived from the messages, not copied.
+                    for row in table.rows {
+                        guard case .text(let json) = row[2] else { continue }
+                        let message = try ConcertJSON.decode(Message.self, from: json)
+                        try db.execute(
+                            sql: "INSERT INTO message_text (subject, body, operation_id, message_id) VALUES (?, ?, ?, ?)",
+                            arguments: [message.subject, message.body, message.operationId, message.id])
+                    }
+                }
+            }
+        }
+    }
+}
