@@ -21,8 +21,10 @@ import Hummingbird
 //
 // 6. Upload and download of a 1 GiB attachment next to `sha256sum` + `cp` of the same file
 //    (Attachments.swift).
+// 7. Two servers on one PostgreSQL under 200 clients reporting statuses for 60 s, next to one
+//    server on SQLite, and cross-server delivery to a live subscriber (SeveralServers.swift).
 //
-// `ConcertBenchmarks foundation|live|memory|crosscheck|attachments` runs one group; no argument
+// `ConcertBenchmarks foundation|live|memory|crosscheck|attachments|postgres` runs one group; no argument
 // runs them all.
 
 /// Prints a line at once, also into a pipe or a file, so that a long run shows its progress.
@@ -193,6 +195,13 @@ if group == "all" || group == "attachments" {
     // Smaller for a quick look: CONCERT_BENCH_ATTACHMENT_MIB=128.
     let mebibytes = ProcessInfo.processInfo.environment["CONCERT_BENCH_ATTACHMENT_MIB"].flatMap { Int($0) } ?? 1_024
     try await benchmarkAttachments(mebibytes: mebibytes)
+}
+if group == "all" || group == "postgres" {
+    // Shorter for a quick look: CONCERT_BENCH_SECONDS=10.
+    let environment = ProcessInfo.processInfo.environment
+    try await benchmarkSeveralServers(
+        clients: environment["CONCERT_BENCH_CLIENTS"].flatMap { Int($0) } ?? 200,
+        seconds: environment["CONCERT_BENCH_SECONDS"].flatMap { Int($0) } ?? 60)
 }
 if group == "all" || group == "live" || group == "memory" {
     // Fewer for a quick look: CONCERT_BENCH_SUBSCRIBERS=100 CONCERT_BENCH_CHANGES=100.

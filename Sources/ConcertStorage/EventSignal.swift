@@ -42,14 +42,19 @@ public final class EventSignal: Sendable {
         state.withLock { $0.lastPublished[operationId] }
     }
 
-    /// Announces a committed change to an operation.
+    /// What to wait for to hear of a change to any operation.
+    public static let anyOperation = "*"
+
+    /// Announces a committed change to an operation (and so to ``anyOperation``).
     public func publish(_ operationId: String) {
         let now = ContinuousClock.now
         let woken = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
             state.versions[operationId, default: 0] += 1
+            state.versions[Self.anyOperation, default: 0] += 1
             state.lastPublished[operationId] = now
             var ready: [CheckedContinuation<Bool, Never>] = []
-            for (key, waiter) in state.waiters where waiter.operationId == operationId {
+            for (key, waiter) in state.waiters
+            where waiter.operationId == operationId || waiter.operationId == Self.anyOperation {
                 state.waiters.removeValue(forKey: key)
                 ready.append(waiter.continuation)
             }

@@ -330,6 +330,11 @@ public protocol Store: Sendable {
     /// Runs `body` while no other server on this database runs an `exclusively` body: for
     /// one-time set-up such as seeding the demo.
     func exclusively(_ body: @escaping @Sendable () async throws -> Void) async throws
+    /// The sequence number of the last event of the whole log (0 when it is empty).
+    func headSequence() async throws -> Int64
+    /// Whether other servers may write to this database too (PostgreSQL), so that what a
+    /// server keeps in memory must follow the log.
+    var isShared: Bool { get }
     /// Whether the store holds no agency yet (a fresh installation).
     func isEmpty() async throws -> Bool
     /// Announces each committed change to an operation, so that live feeds wake up.

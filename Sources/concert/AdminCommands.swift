@@ -134,7 +134,9 @@ struct MigrateDataCommand: AsyncParsableCommand {
             "Sessions are not copied: users sign in again. Attachment files stay where they are; point the new server at the same folder and key."
     )
 
-    @Option(help: ArgumentHelp("The installation to copy: a SQLite file, sqlite:PATH or postgres://….", valueName: "location"))
+    @Option(
+        help: ArgumentHelp(
+            "The installation to copy: a SQLite file, sqlite:PATH or postgres://….", valueName: "location"))
     var from: String
 
     @Option(help: ArgumentHelp("An empty database to copy it into.", valueName: "location"))
@@ -175,7 +177,9 @@ struct MigrateDataCommand: AsyncParsableCommand {
         let after = try await destination.verifyAuditChain()
         guard after.isIntact, after.eventsChecked == before.eventsChecked else {
             var standardError = FileHandle.standardError
-            print("The copy's audit chain does not verify: \(after.problem ?? "event count differs").", to: &standardError)
+            print(
+                "The copy's audit chain does not verify: \(after.problem ?? "event count differs").", to: &standardError
+            )
             throw ExitCode(1)
         }
         print("Copied. The copy's audit chain is intact: \(after.eventsChecked) events checked.")

@@ -144,6 +144,40 @@ struct MultiServerTests {
         #expect(try await servers.store.agencies().count == 22)
     }
 
+    @Test("a selector recorded through A is a hit for a matching one recorded through B")
+    func hitsAcrossServers() async throws {
+        let servers = try await TwoServers.start()
+        let target: [String: Any] = [
+            "kind": "server", "name": "Mirror in Roubaix", "selectors": [["kind": "ip", "value": "203.0.113.77"]],
+            "handling": "H0", "evaluation": "B2", "distribution": "all",
+        ]
+        let (createdOnA, _) = try await servers.a.request(
+            "/api/v1/operations/\(servers.operationId)/targets", method: "POST", token: servers.token, json: target)
+        #expect(createdOnA == 201)
+        let (_, session) = try await servers.b.request(
+            "/api/v1/sessions", method: "POST", json: ["username": "fr-officer", "password": DemoSeeder.password])
+        let french = try #require((session as? [String: Any])?["token"] as? String)
+        let (_, listed) = try await servers.b.request("/api/v1/operations", token: french)
+        let harbour = try #require(
+            ((listed as? [String: Any])?["items"] as? [[String: Any]])?.first { $0["codeName"] as? String == "HARBOUR" }
+        )
+        // Server B learns of A's target from the log; give it the moment that takes.
+        var found = false
+        for attempt in 0..<20 where !found {
+            var mine = target
+            mine["name"] = "Same server, French case \(attempt)"
+            let (created, _) = try await servers.b.request(
+                "/api/v1/operations/\(harbour["id"] as! String)/targets", method: "POST", token: french, json: mine)
+            #expect(created == 201)
+            let (_, hits) = try await servers.b.request("/api/v1/hits", token: french)
+            found = ((hits as? [String: Any])?["items"] as? [[String: Any]] ?? []).contains {
+                (($0["other"] as? [String: Any])?["value"] as? String) == "203.0.113.77"
+            }
+            if !found { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(found, "server B did not find the hit with the target recorded through server A")
+    }
+
     @Test(
         "concurrent writers on both servers: no lost update, no duplicate or missing sequence number, an intact chain")
     func concurrentWriters() async throws {
@@ -228,13 +262,18 @@ struct MigrateDataTests {
         #expect(try await copy.events(after: 0, limit: 100_000) == (try await source.events(after: 0, limit: 100_000)))
         #expect(try await copy.agencies() == (try await source.agencies()))
         #expect(try await copy.users() == (try await source.users()))
-        #expect(try await copy.credentials(username: "us-officer")?.passwordHash == (try await source.credentials(username: "us-officer")?.passwordHash))
+        #expect(
+            try await copy.credentials(username: "us-officer")?.passwordHash
+                == (try await source.credentials(username: "us-officer")?.passwordHash))
         #expect(try await copy.operation(id: operation.id) == operation)
         #expect(
             try await copy.encodedTargets(operationId: operation.id).map(\.json)
                 == (try await source.encodedTargets(operationId: operation.id).map(\.json)))
-        #expect(try await copy.actions(operationId: operation.id) == (try await source.actions(operationId: operation.id)))
-        #expect(try await copy.messages(operationId: operation.id) == (try await source.messages(operationId: operation.id)))
+        #expect(
+            try await copy.actions(operationId: operation.id) == (try await source.actions(operationId: operation.id)))
+        #expect(
+            try await copy.messages(operationId: operation.id) == (try await source.messages(operationId: operation.id))
+        )
         #expect(
             try await copy.messagesRead(userId: reader.id, operationId: operation.id) == [message.message.id])
         #expect(!(try await copy.searchMessages(operationId: operation.id, words: ["courier"])).isEmpty)

@@ -34,11 +34,16 @@ final class CrossCheckService: Sendable {
     /// Creates the service and starts loading the index from `store`.
     init(store: any Store, commonThreshold: Int = 50) {
         state = Mutex(State(index: CrossCheckIndex(commonThreshold: commonThreshold)))
-        Task { await self.load(from: store) }
+        Task {
+            guard let loadedAt = await self.load(from: store) else { return }
+            if store.isShared { await self.follow(store, from: loadedAt) }
+        }
     }
 
-    private func load(from store: any Store) async {
+    /// Loads the index; returns the log's head sequence number read before the selectors.
+    private func load(from store: any Store) async -> Int64? {
         do {
+            let head = try await store.headSequence()
             let selectors = try await store.allSelectors()
             let exclusions = try await store.exclusions(agencyId: nil)
             let waiting = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
@@ -57,6 +62,7 @@ final class CrossCheckService: Sendable {
             }
             logger.info("Cross-check index ready: \(selectors.count) selectors")
             for continuation in waiting { continuation.resume() }
+            return head
         } catch {
             logger.error("The cross-check index could not be loaded: \(error)")
             let waiting = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
@@ -65,6 +71,63 @@ final class CrossCheckService: Sendable {
                 return state.waiting
             }
             for continuation in waiting { continuation.resume(throwing: error) }
+            return nil
+        }
+    }
+
+    /// Follows the log for the targets and exclusions that other servers on the same
+    /// database record, so that this server's hits see them too. Its own changes come by
+    /// again and change nothing. Exclusions belong to no operation and wake no one: they are
+    /// picked up with the next change, or within five seconds.
+    private func follow(_ store: any Store, from start: Int64) async {
+        var cursor = start
+        while !Task.isCancelled {
+            let version = store.eventSignal.version(of: EventSignal.anyOperation)
+            do {
+                let events = try await store.events(after: cursor, limit: 1_000)
+                for event in events {
+                    apply(event)
+                    cursor = event.sequence
+                }
+                if !events.isEmpty { continue }
+            } catch {
+                logger.warning("The cross-check index could not read the log: \(error)")
+            }
+            _ = await store.eventSignal.wait(for: EventSignal.anyOperation, beyond: version, timeout: .seconds(5))
+        }
+    }
+
+    /// Applies a target or exclusion change from the log to the index.
+    func apply(_ event: Event) {
+        struct Identified: Decodable { var id: String }
+        switch event.kind {
+        case "target.created", "target.updated":
+            guard let target = try? ConcertJSON.decode(Target.self, from: event.payload) else { return }
+            state.withLock { state in
+                Self.forget(target.id, in: &state)
+                state.entriesOfTarget[target.id] = target.selectors.map { selector in
+                    let entry = CrossCheckEntry(
+                        id: Self.entryId(target.id, selector.kind, selector.matchKey), operationId: target.operationId,
+                        agencyId: target.originatorAgencyId, selector: selector)
+                    state.index.insert(entry)
+                    return entry.id
+                }
+            }
+        case "target.deleted":
+            guard let deleted = try? ConcertJSON.decode(Identified.self, from: event.payload) else { return }
+            state.withLock { Self.forget(deleted.id, in: &$0) }
+        case "exclusion.created", "exclusion.deleted":
+            guard let exclusion = try? ConcertJSON.decode(Exclusion.self, from: event.payload) else { return }
+            let key = Self.exclusionKey(exclusion.agencyId, exclusion.kind, exclusion.matchKey)
+            state.withLock { state in
+                if event.kind == "exclusion.created" {
+                    state.exclusions.insert(key)
+                } else {
+                    state.exclusions.remove(key)
+                }
+            }
+        default:
+            return
         }
     }
 

@@ -158,9 +158,9 @@ enum PostgresSchema {
     /// Runs the migrations not run yet, each in its own transaction, holding the advisory lock.
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
         try await client.withConnection { connection in
-            try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
+            try await connection.execute("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
             do {
-                try await connection.query(
+                try await connection.execute(
                     "CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
                     logger: logger)
                 var applied: Set<String> = []
@@ -170,24 +170,24 @@ enum PostgresSchema {
                     applied.insert(name)
                 }
                 for migration in migrations where !applied.contains(migration.name) {
-                    try await connection.query("BEGIN", logger: logger)
+                    try await connection.execute("BEGIN", logger: logger)
                     do {
                         for statement in migration.sql {
-                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                            try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
                         }
-                        try await connection.query(
+                        try await connection.execute(
                             "INSERT INTO schema_migration (name) VALUES (\(migration.name))", logger: logger)
-                        try await connection.query("COMMIT", logger: logger)
+                        try await connection.execute("COMMIT", logger: logger)
                     } catch {
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        _ = try? await connection.execute("ROLLBACK", logger: logger)
                         throw error
                     }
                 }
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+                _ = try? await connection.execute("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
                 throw error
             }
-            try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+            try await connection.execute("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
         }
     }
 }

@@ -234,8 +234,8 @@ extension PostgresStore: CopyableStore {
 
     public func restore(_ tables: [CopiedTable]) async throws {
         try await write { [logger] writer in
-            guard !(try await Self.exists(try await writer.run("SELECT 1 FROM agency LIMIT 1"))),
-                !(try await Self.exists(try await writer.run("SELECT 1 FROM event LIMIT 1")))
+            guard !(try await Self.exists(try await writer.rows("SELECT 1 FROM agency LIMIT 1"))),
+                !(try await Self.exists(try await writer.rows("SELECT 1 FROM event LIMIT 1")))
             else { throw StoreError.duplicate("The destination database is not empty; copy into a new one.") }
             try await writer.run("DELETE FROM chain_head")
             for table in tables {
@@ -243,7 +243,8 @@ extension PostgresStore: CopyableStore {
                 if table.name == "message" { columns.append("search") }
                 for row in table.rows {
                     var query = PostgresQuery(
-                        unsafeSQL: "INSERT INTO \(Self.physical(table.name)) (\(columns.joined(separator: ", "))) VALUES (")
+                        unsafeSQL:
+                            "INSERT INTO \(Self.physical(table.name)) (\(columns.joined(separator: ", "))) VALUES (")
                     var bindings = PostgresBindings()
                     for (index, value) in row.enumerated() {
                         query.sql += (index == 0 ? "" : ", ") + "$\(index + 1)"
@@ -261,13 +262,14 @@ extension PostgresStore: CopyableStore {
                     }
                     query.sql += ")"
                     query.binds = bindings
-                    try await writer.connection.query(query, logger: logger)
+                    try await writer.connection.execute(query, logger: logger)
                 }
             }
             // The copy's chain head is the source's: nothing is appended by the copy itself.
-            for try await (sequence, hash) in try await writer.run("SELECT sequence, hash FROM chain_head WHERE id = 1")
-                .decode((Int64, String).self)
-            {
+            for try await (sequence, hash) in try await writer.rows(
+                "SELECT sequence, hash FROM chain_head WHERE id = 1"
+            )
+            .decode((Int64, String).self) {
                 writer.sequence = sequence
                 writer.hash = hash
             }

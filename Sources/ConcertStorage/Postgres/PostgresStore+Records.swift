@@ -53,10 +53,12 @@ extension PostgresStore {
 
     public func createUser(_ user: User, passwordHash: String, by actor: Actor?) async throws {
         try await write { writer in
-            if try await Self.exists(try await writer.run("SELECT 1 FROM app_user WHERE username = \(user.username)")) {
+            if try await Self.exists(try await writer.rows("SELECT 1 FROM app_user WHERE username = \(user.username)"))
+            {
                 throw StoreError.duplicate("The username '\(user.username)' is already taken.")
             }
-            guard try await Self.exists(try await writer.run("SELECT 1 FROM agency WHERE id = \(user.agencyId)")) else {
+            guard try await Self.exists(try await writer.rows("SELECT 1 FROM agency WHERE id = \(user.agencyId)"))
+            else {
                 throw StoreError.notFound("No agency has the id '\(user.agencyId)'.")
             }
             try await writer.run(
@@ -151,7 +153,7 @@ extension PostgresStore {
 
     public func deleteSession(tokenHash: String) async throws {
         _ = try await read { [logger] connection in
-            try await connection.query("DELETE FROM session WHERE token_hash = \(tokenHash)", logger: logger)
+            try await connection.execute("DELETE FROM session WHERE token_hash = \(tokenHash)", logger: logger)
         }
     }
 
@@ -198,7 +200,7 @@ extension PostgresStore {
     }
 
     static func fetchOperation(id: String, in writer: Writer) async throws -> JointOperation? {
-        try await document(JointOperation.self, try await writer.run("SELECT json FROM operation WHERE id = \(id)"))
+        try await document(JointOperation.self, try await writer.rows("SELECT json FROM operation WHERE id = \(id)"))
     }
 
     public func operation(id: String) async throws -> JointOperation? {
@@ -628,7 +630,7 @@ extension PostgresStore {
             for hit in hits {
                 let json = try ConcertJSON.encodeToString(hit)
                 let inserted = try await Self.exists(
-                    try await writer.run(
+                    try await writer.rows(
                         """
                         INSERT INTO hit (id, pair_key, a_target_id, b_target_id, a_agency_id, b_agency_id, found_at, json)
                         VALUES (\(hit.id), \(hit.pairKey), \(hit.a.targetId), \(hit.b.targetId), \(hit.a.agencyId),
@@ -689,7 +691,7 @@ extension PostgresStore {
         try await write { writer in
             guard
                 let current = try await Self.document(
-                    Hit.self, try await writer.run("SELECT json FROM hit WHERE id = \(id)"))
+                    Hit.self, try await writer.rows("SELECT json FROM hit WHERE id = \(id)"))
             else { throw StoreError.notFound("No such hit.") }
             let updated = try change(current)
             let json = try ConcertJSON.encodeToString(updated)
@@ -707,7 +709,7 @@ extension PostgresStore {
         guard !ids.isEmpty else { return }
         try await write { writer in
             for id in ids {
-                for try await json in try await writer.run("DELETE FROM hit WHERE id = \(id) RETURNING json").decode(
+                for try await json in try await writer.rows("DELETE FROM hit WHERE id = \(id) RETURNING json").decode(
                     String.self)
                 {
                     let hit = try ConcertJSON.decode(Hit.self, from: json)
@@ -747,7 +749,7 @@ extension PostgresStore {
     public func deleteExclusion(id: String, by actor: Actor) async throws -> Exclusion {
         try await write { writer in
             var deleted: String?
-            for try await json in try await writer.run(
+            for try await json in try await writer.rows(
                 "DELETE FROM exclusion WHERE id = \(id) AND agency_id = \(actor.agencyId) RETURNING json"
             ).decode(String.self) {
                 deleted = json
@@ -771,7 +773,7 @@ extension PostgresStore {
     }
 
     public func latestSequence(operationId: String) async throws -> Int64 {
-        try await read { [logger] connection in
+        try await readLog { [logger] connection in
             var sequence: Int64 = 0
             for try await value in try await connection.query(
                 "SELECT last_sequence FROM operation WHERE id = \(operationId)", logger: logger
@@ -804,7 +806,7 @@ extension PostgresStore {
     }
 
     public func events(operationId: String, after operationSequence: Int64, limit: Int) async throws -> [Event] {
-        try await read { [logger] connection in
+        try await readLog { [logger] connection in
             try await Self.events(
                 try await connection.query(
                     """
@@ -816,7 +818,7 @@ extension PostgresStore {
     }
 
     public func events(after sequence: Int64, limit: Int) async throws -> [Event] {
-        try await read { [logger] connection in
+        try await readLog { [logger] connection in
             try await Self.events(
                 try await connection.query(
                     """
@@ -854,16 +856,31 @@ extension PostgresStore {
     public func exclusively(_ body: @escaping @Sendable () async throws -> Void) async throws {
         let key = PostgresSchema.lockKey + 1
         try await client.withConnection { [logger] connection in
-            try await connection.query("SELECT pg_advisory_lock(\(key))", logger: logger)
+            try await connection.execute("SELECT pg_advisory_lock(\(key))", logger: logger)
             do {
                 try await body()
             } catch {
                 _ = try? await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
                 throw error
             }
-            try await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
+            try await connection.execute("SELECT pg_advisory_unlock(\(key))", logger: logger)
         }
     }
+
+    public func headSequence() async throws -> Int64 {
+        try await readLog { [logger] connection in
+            var sequence: Int64 = 0
+            for try await value in try await connection.query(
+                "SELECT sequence FROM chain_head WHERE id = 1", logger: logger
+            ).decode(Int64.self) {
+                sequence = value
+            }
+            return sequence
+        }
+    }
+
+    /// Several servers share the database.
+    public var isShared: Bool { true }
 
     public func isEmpty() async throws -> Bool {
         try await read { [logger] connection in

@@ -14,10 +14,14 @@ import PostgresNIO
 /// that the event log's payloads hash the same on both backends.
 public final class PostgresStore: Store, @unchecked Sendable {
     let client: PostgresClient
+    /// A few connections of their own for reading the event log, so that live feeds are never
+    /// queued behind writers waiting for the chain head.
+    let logClient: PostgresClient
     let logger: Logger
     /// Announces committed changes to operations, from this server and from the others.
     public let eventSignal = EventSignal()
     private let clientTask: Task<Void, Never>
+    private let logClientTask: Task<Void, Never>
     private var listener: PostgresListener?
 
     /// The NOTIFY channel of committed changes; the payload is the operation id.
@@ -49,10 +53,15 @@ public final class PostgresStore: Store, @unchecked Sendable {
 
     private init(configuration: PostgresClient.Configuration, logger: Logger) {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        var logConfiguration = configuration
+        logConfiguration.options.maximumConnections = 4
+        let logClient = PostgresClient(configuration: logConfiguration, backgroundLogger: logger)
         self.client = client
+        self.logClient = logClient
         self.logger = logger
-        // The client is a long-running service; the store owns it for as long as it lives.
+        // The clients are long-running services; the store owns them for as long as it lives.
         clientTask = Task { await client.run() }
+        logClientTask = Task { await logClient.run() }
     }
 
     /// Creates an empty database on the server of `serverURL` (a user allowed to create
@@ -65,7 +74,9 @@ public final class PostgresStore: Store, @unchecked Sendable {
         let client = PostgresClient(configuration: try PostgresURL.configuration(serverURL), backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            try await client.withConnection { connection in
+                try await connection.execute(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            }
             group.cancelAll()
         }
         components.path = "/" + name
@@ -76,19 +87,24 @@ public final class PostgresStore: Store, @unchecked Sendable {
     public func close() {
         listener?.stop()
         clientTask.cancel()
+        logClientTask.cancel()
     }
 
     deinit { close() }
 
     // MARK: Transactions
 
-    /// What a write transaction knows of the chain head, locked for it.
+    /// What a write transaction knows of the chain head, locked for it, and the events it
+    /// appended: they are written together when the transaction ends.
     final class Writer {
         let connection: PostgresConnection
         let logger: Logger
         var sequence: Int64
         var hash: String
-        var operations: Set<String> = []
+        /// The last operation sequence number of each operation this transaction appended to.
+        var operationSequences: [String: Int64] = [:]
+        var pending: [Event] = []
+        var operations: Set<String> { Set(operationSequences.keys) }
 
         init(connection: PostgresConnection, logger: Logger, sequence: Int64, hash: String) {
             self.connection = connection
@@ -97,9 +113,50 @@ public final class PostgresStore: Store, @unchecked Sendable {
             self.hash = hash
         }
 
-        @discardableResult
-        func run(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        /// Runs a statement to its end: an error it meets is thrown here, never left in an
+        /// unread result (a transaction that met one would otherwise end in a silent rollback).
+        func run(_ query: PostgresQuery) async throws {
+            try await connection.execute(query, logger: logger)
+        }
+
+        /// Runs a query whose rows the caller reads (and so meets its errors).
+        func rows(_ query: PostgresQuery) async throws -> PostgresRowSequence {
             try await connection.query(query, logger: logger)
+        }
+
+        /// Writes the appended events, the operations' sequence numbers and the chain head,
+        /// and notifies the operations, in one statement: the chain head is held the shortest
+        /// time.
+        func flush(headSequence: Int64) async throws {
+            guard !pending.isEmpty else {
+                if sequence != headSequence {
+                    try await run("UPDATE chain_head SET sequence = \(sequence), hash = \(hash) WHERE id = 1")
+                }
+                return
+            }
+            let operationIds = Array(operationSequences.keys)
+            try await run(
+                """
+                WITH appended AS (
+                    INSERT INTO event (sequence, operation_id, operation_sequence, actor_user_id, actor_agency_id,
+                                       kind, payload, recorded_at, previous_hash, hash)
+                    SELECT s, NULLIF(o, ''), NULLIF(os, -1), NULLIF(u, ''), NULLIF(a, ''), k, p, r, ph, h
+                    FROM unnest(\(pending.map(\.sequence))::bigint[], \(pending.map { $0.operationId ?? "" })::text[],
+                                \(pending.map { $0.operationSequence ?? -1 })::bigint[],
+                                \(pending.map { $0.actorUserId ?? "" })::text[], \(pending.map { $0.actorAgencyId ?? "" })::text[],
+                                \(pending.map(\.kind))::text[], \(pending.map(\.payload))::text[],
+                                \(pending.map(\.recordedAt))::text[], \(pending.map(\.previousHash))::text[],
+                                \(pending.map(\.hash))::text[]) AS e(s, o, os, u, a, k, p, r, ph, h)
+                ), counted AS (
+                    UPDATE operation SET last_sequence = v.last
+                    FROM unnest(\(operationIds)::text[], \(operationIds.map { operationSequences[$0]! })::bigint[]) AS v(id, last)
+                    WHERE operation.id = v.id
+                ), head AS (
+                    UPDATE chain_head SET sequence = \(sequence), hash = \(hash) WHERE id = 1
+                )
+                SELECT pg_notify(\(PostgresStore.channel), id) FROM unnest(\(operationIds)::text[]) AS n(id)
+                """)
+            pending = []
         }
     }
 
@@ -107,7 +164,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
     /// for, and announces the operations it touched once committed.
     func write<T: Sendable>(_ body: @escaping @Sendable (Writer) async throws -> T) async throws -> T {
         let (result, operations) = try await client.withConnection { connection in
-            try await connection.query("BEGIN", logger: self.logger)
+            try await connection.execute("BEGIN", logger: self.logger)
             do {
                 var head: (Int64, String)?
                 for try await row in try await connection.query(
@@ -116,16 +173,16 @@ public final class PostgresStore: Store, @unchecked Sendable {
                     head = row
                 }
                 guard let head else { throw StoreError.notFound("The event chain has no head.") }
+                // Each operation's sequence number is read after this lock, by a statement of its
+                // own: a value read with the lock could be from before the previous holder's commit.
                 let writer = Writer(connection: connection, logger: self.logger, sequence: head.0, hash: head.1)
                 let result = try await body(writer)
-                if writer.sequence != head.0 {
-                    try await writer.run(
-                        "UPDATE chain_head SET sequence = \(writer.sequence), hash = \(writer.hash) WHERE id = 1")
+                // An operation read with the head but not appended to is not announced.
+                writer.operationSequences = writer.operationSequences.filter { id, _ in
+                    writer.pending.contains { $0.operationId == id && $0.operationSequence != nil }
                 }
-                for operationId in writer.operations {
-                    try await writer.run("SELECT pg_notify(\(Self.channel), \(operationId))")
-                }
-                try await connection.query("COMMIT", logger: self.logger)
+                try await writer.flush(headSequence: head.0)
+                try await connection.execute("COMMIT", logger: self.logger)
                 return (result, writer.operations)
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: self.logger)
@@ -141,36 +198,40 @@ public final class PostgresStore: Store, @unchecked Sendable {
         try await client.withConnection { connection in try await body(connection) }
     }
 
-    /// Appends an event to the chain inside a write transaction.
+    /// Runs a read of the event log on a connection kept for it.
+    func readLog<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await logClient.withConnection { connection in try await body(connection) }
+    }
+
+    /// Appends an event to the chain inside a write transaction (written when it ends).
     @discardableResult
     static func append(_ draft: EventDraft, countsInOperation: Bool = true, in writer: Writer) async throws -> Event {
         let sequence = writer.sequence + 1
         var operationSequence: Int64?
         if let operationId = draft.operationId, countsInOperation {
-            for try await value in try await writer.run(
-                "UPDATE operation SET last_sequence = last_sequence + 1 WHERE id = \(operationId) RETURNING last_sequence"
-            ).decode(Int64.self) {
-                operationSequence = value
+            if writer.operationSequences[operationId] == nil {
+                for try await value in try await writer.rows(
+                    "SELECT last_sequence FROM operation WHERE id = \(operationId)"
+                ).decode(Int64.self) {
+                    writer.operationSequences[operationId] = value
+                }
             }
-            guard operationSequence != nil else { throw StoreError.notFound("No such operation.") }
-            writer.operations.insert(operationId)
+            guard let last = writer.operationSequences[operationId] else {
+                throw StoreError.notFound("No such operation.")
+            }
+            operationSequence = last + 1
+            writer.operationSequences[operationId] = last + 1
         }
         let recordedAt = ConcertJSON.formatTimestamp(Date())
         let hash = EventChain.hash(
             previousHash: writer.hash, sequence: sequence, operationId: draft.operationId,
             operationSequence: operationSequence, actorUserId: draft.actor?.userId,
             actorAgencyId: draft.actor?.agencyId, kind: draft.kind, payload: draft.payload, recordedAt: recordedAt)
-        try await writer.run(
-            """
-            INSERT INTO event (sequence, operation_id, operation_sequence, actor_user_id, actor_agency_id,
-                               kind, payload, recorded_at, previous_hash, hash)
-            VALUES (\(sequence), \(draft.operationId), \(operationSequence), \(draft.actor?.userId),
-                    \(draft.actor?.agencyId), \(draft.kind), \(draft.payload), \(recordedAt), \(writer.hash), \(hash))
-            """)
         let event = Event(
             sequence: sequence, operationId: draft.operationId, operationSequence: operationSequence,
             actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind,
             payload: draft.payload, recordedAt: recordedAt, previousHash: writer.hash, hash: hash)
+        writer.pending.append(event)
         writer.sequence = sequence
         writer.hash = hash
         return event
@@ -266,5 +327,12 @@ enum PostgresURL {
         // Named per process, so that an operator (or a test) can tell the servers' connections apart.
         configuration.options.additionalStartupParameters = [("application_name", "concert-\(getpid())")]
         return configuration
+    }
+}
+
+extension PostgresConnection {
+    /// Runs a statement and reads its result to the end, so that an error it meets is thrown.
+    func execute(_ query: PostgresQuery, logger: Logger) async throws {
+        for try await _ in try await self.query(query, logger: logger) {}
     }
 }

@@ -209,7 +209,8 @@ extension SQLiteStore: CopyableStore {
             try db.execute(sql: "DELETE FROM chain_head")
             for table in tables {
                 let statement = try db.makeStatement(
-                    sql: "INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: table.columns.count).joined(separator: ", ")))"
+                    sql:
+                        "INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: table.columns.count).joined(separator: ", ")))"
                 )
                 for row in table.rows {
                     try statement.execute(
@@ -229,7 +230,8 @@ extension SQLiteStore: CopyableStore {
                         guard case .text(let json) = row[2] else { continue }
                         let message = try ConcertJSON.decode(Message.self, from: json)
                         try db.execute(
-                            sql: "INSERT INTO message_text (subject, body, operation_id, message_id) VALUES (?, ?, ?, ?)",
+                            sql:
+                                "INSERT INTO message_text (subject, body, operation_id, message_id) VALUES (?, ?, ?, ?)",
                             arguments: [message.subject, message.body, message.operationId, message.id])
                     }
                 }

@@ -284,6 +284,13 @@ public struct SQLiteStore: Store {
         try await body()
     }
 
+    public func headSequence() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT sequence FROM chain_head WHERE id = 1") ?? 0 }
+    }
+
+    /// One SQLite file serves one server.
+    public var isShared: Bool { false }
+
     public func isEmpty() async throws -> Bool {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agency") == 0 }
     }
