@@ -199,8 +199,16 @@ extension PostgresStore {
         }
     }
 
+    /// The operation, read inside a write; its sequence number comes along, so that appending
+    /// its events needs no read of its own.
     static func fetchOperation(id: String, in writer: Writer) async throws -> JointOperation? {
-        try await document(JointOperation.self, try await writer.rows("SELECT json FROM operation WHERE id = \(id)"))
+        for try await (json, last) in try await writer.rows(
+            "SELECT json, last_sequence FROM operation WHERE id = \(id)"
+        ).decode((String, Int64).self) {
+            if writer.operationSequences[id] == nil { writer.operationSequences[id] = last }
+            return try ConcertJSON.decode(JointOperation.self, from: json)
+        }
+        return nil
     }
 
     public func operation(id: String) async throws -> JointOperation? {
@@ -441,13 +449,24 @@ extension PostgresStore {
         id: String, operationId: String, by actor: Actor, eventKind: String,
         _ change: @escaping @Sendable (Action, JointOperation) throws -> Action
     ) async throws -> Action {
-        try await write { [logger] writer in
-            guard
-                let current = try await Self.document(
-                    Action.self, from: "action", id: id, operationId: operationId, on: writer.connection,
-                    logger: logger),
-                let operation = try await Self.fetchOperation(id: operationId, in: writer)
-            else { throw StoreError.notFound("No such action.") }
+        try await write { writer in
+            // The action and its operation in one read: a status report holds the chain head
+            // for as few round trips as it can.
+            var found: (Action, JointOperation)?
+            for try await (actionJSON, operationJSON, last) in try await writer.rows(
+                """
+                SELECT action.json, operation.json, operation.last_sequence
+                FROM action JOIN operation ON operation.id = action.operation_id
+                WHERE action.id = \(id) AND action.operation_id = \(operationId)
+                """
+            ).decode((String, String, Int64).self) {
+                if writer.operationSequences[operationId] == nil { writer.operationSequences[operationId] = last }
+                found = (
+                    try ConcertJSON.decode(Action.self, from: actionJSON),
+                    try ConcertJSON.decode(JointOperation.self, from: operationJSON)
+                )
+            }
+            guard let (current, operation) = found else { throw StoreError.notFound("No such action.") }
             let updated = try change(current, operation)
             try await Self.writeAction(updated, eventKind: eventKind, by: actor, in: writer)
             return updated

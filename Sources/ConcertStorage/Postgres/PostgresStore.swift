@@ -177,7 +177,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
                 // own: a value read with the lock could be from before the previous holder's commit.
                 let writer = Writer(connection: connection, logger: self.logger, sequence: head.0, hash: head.1)
                 let result = try await body(writer)
-                // An operation read with the head but not appended to is not announced.
+                // An operation read but not appended to is neither written back nor announced.
                 writer.operationSequences = writer.operationSequences.filter { id, _ in
                     writer.pending.contains { $0.operationId == id && $0.operationSequence != nil }
                 }
