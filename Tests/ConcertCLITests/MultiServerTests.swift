@@ -118,9 +118,12 @@ struct MultiServerTests {
                 json: ["text": text])
             #expect(status == 201)
         }
+        // A change is written when B answers (its transaction committed); it must reach A's
+        // subscriber within a second of that. The time B takes to answer is B's own, and on a
+        // machine busy with the other suites it can be longer.
         for index in 1...5 {
-            let written = ContinuousClock.now
             try await post("through B #\(index)")
+            let written = ContinuousClock.now
             let arrived = try await recorder.waitFor("through B #\(index)", timeout: .seconds(1))
             #expect(arrived != nil, "#\(index) did not reach server A's subscriber within a second")
             if let arrived { #expect(arrived - written < .seconds(1)) }
