@@ -73,6 +73,7 @@ let package = Package(
             name: "ConcertBenchmarks",
             dependencies: [
                 "ConcertCore",
+                "ConcertCrossCheck",
                 "ConcertStorage",
                 "ConcertServer",
                 .product(name: "Hummingbird", package: "hummingbird"),

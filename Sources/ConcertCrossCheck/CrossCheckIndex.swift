@@ -173,6 +173,19 @@ public struct CrossCheckIndex: Sendable {
         }
     }
 
+    /// The values an agency holds that are common (held by ``commonThreshold`` operations or
+    /// more), with how many operations hold each, most held first. Persons are never common.
+    public func commonValues(heldBy agencyId: String) -> [(kind: SelectorKind, matchKey: String, holders: Int)] {
+        var found: [(kind: SelectorKind, matchKey: String, holders: Int)] = []
+        for ids in exact.values where ids.count >= commonThreshold {
+            let holding = ids.compactMap { entries[$0] }
+            guard let mine = holding.first(where: { $0.agencyId == agencyId }) else { continue }
+            let holders = Set(holding.map(\.operationId)).count
+            if holders >= commonThreshold { found.append((mine.kind, mine.matchKey, holders)) }
+        }
+        return found.sorted { ($0.holders, $1.matchKey) > ($1.holders, $0.matchKey) }
+    }
+
     /// How many operations hold exactly this value.
     public func holders(kind: SelectorKind, matchKey: String) -> Int {
         let ids = kind == .person ? persons[matchKey] : exact["\(kind.rawValue)|\(matchKey)"]

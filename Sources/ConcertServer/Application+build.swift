@@ -55,7 +55,7 @@ public func buildRouter(
     let hits = HitRecorder(store: store, crossCheck: crossCheck)
     TargetController(store: store, guarded: guarded, hits: hits).addRoutes(to: router)
     CrossCheckController(store: store, crossCheck: crossCheck).addRoutes(to: router)
-    HitController(store: store).addRoutes(to: router)
+    HitController(store: store, crossCheck: crossCheck).addRoutes(to: router)
     ActionController(store: store, guarded: guarded).addRoutes(to: router)
     InstrumentController(store: store, guarded: guarded).addRoutes(to: router)
     ActionDayController(store: store, guarded: guarded).addRoutes(to: router)
@@ -66,7 +66,8 @@ public func buildRouter(
     LiveController(guarded: guarded, feed: liveFeed ?? LiveFeed(store: store)).addRoutes(to: router)
     WebController(
         store: store, guarded: guarded, authenticator: authenticator, secureCookies: configuration.secureCookies,
-        acknowledgementDue: vault.settings.acknowledgementDue, attachmentLimit: vault.settings.sizeLimit
+        acknowledgementDue: vault.settings.acknowledgementDue, attachmentLimit: vault.settings.sizeLimit,
+        crossCheck: crossCheck
     ).addRoutes(to: router)
     return router
 }

@@ -2068,13 +2068,37 @@ enum OpenAPIDocument {
                         "schema": {
                           "type": "object",
                           "required": [
-                            "items"
+                            "items",
+                            "common"
                           ],
                           "properties": {
                             "items": {
                               "type": "array",
                               "items": {
                                 "$ref": "#/components/schemas/Hit"
+                              }
+                            },
+                            "common": {
+                              "type": "array",
+                              "description": "Values the caller's agency holds that so many operations hold (50 or more) that they produce no hits one by one.",
+                              "items": {
+                                "type": "object",
+                                "required": [
+                                  "selectorKind",
+                                  "value",
+                                  "holders"
+                                ],
+                                "properties": {
+                                  "selectorKind": {
+                                    "type": "string"
+                                  },
+                                  "value": {
+                                    "type": "string"
+                                  },
+                                  "holders": {
+                                    "type": "integer"
+                                  }
+                                }
                               }
                             }
                           }

@@ -220,5 +220,22 @@ struct HitTests {
         let probe = CrossCheckEntry(
             id: "probe", operationId: "elsewhere", agencyId: world.partC.id, kind: .ip, matchKey: "9.9.9.9")
         #expect(try await crossCheck.lookUp([probe]).first?.commonHolders == 200)
+        // The holder sees the common value with its holder count, in the API and on the hits page.
+        let common = try await crossCheck.commonValues(agencyId: world.outsider.id)
+        #expect(common.map(\.value) == ["9.9.9.9"] && common.first?.holders == 200)
+        #expect(try await crossCheck.commonValues(agencyId: world.partC.id).isEmpty)
+        try await world.withClient { client in
+            let list = try await client.execute(
+                uri: "/api/v1/hits", method: .get, headers: TestWorld.headers(.nonParticipant))
+            let values = (list.object["common"] as? [[String: Any]]) ?? []
+            #expect(values.count == 1 && values.first?["value"] as? String == "9.9.9.9")
+            #expect(values.first?["holders"] as? Int == 200)
+            let page = try await client.execute(
+                uri: "/hits", method: .get, headers: TestWorld.headers(.nonParticipant, json: false))
+            #expect(page.text.contains("Common values") && page.text.contains("<td>200</td>"))
+            let other = try await client.execute(
+                uri: "/api/v1/hits", method: .get, headers: TestWorld.headers(.otherParticipantOfficer))
+            #expect((other.object["common"] as? [Any])?.isEmpty == true)
+        }
     }
 }

@@ -23,6 +23,14 @@ struct AgencyContact: Encodable {
 /// takes part in it too.
 struct HitController {
     let store: any Store
+    /// For the common values the caller's agency holds.
+    let crossCheck: CrossCheckService
+
+    /// The hits of an agency, and the common values it holds (which produce none).
+    struct HitList: Encodable {
+        var items: [HitView]
+        var common: [CrossCheckService.CommonValue]
+    }
 
     struct Review: Decodable {
         var reviewed: Bool
@@ -101,8 +109,11 @@ struct HitController {
     func addRoutes(to router: Router<ConcertRequestContext>) {
         router.get("/api/v1/hits") { _, context in
             let agencyId = try Self.agency(of: try context.requireActor())
-            return try Response.items(
-                try await Self.views(of: try await store.hits(agencyId: agencyId), for: agencyId, store: store))
+            return try Response.json(
+                HitList(
+                    items: try await Self.views(
+                        of: try await store.hits(agencyId: agencyId), for: agencyId, store: store),
+                    common: try await crossCheck.commonValues(agencyId: agencyId)))
         }
         router.post("/api/v1/hits/:hitId/review") { request, context in
             let actor = try context.requireActor()

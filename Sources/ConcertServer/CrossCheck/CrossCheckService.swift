@@ -209,6 +209,23 @@ final class CrossCheckService: Sendable {
         for id in state.entriesOfTarget.removeValue(forKey: targetId) ?? [] { state.index.remove(id: id) }
     }
 
+    /// The common values an agency holds, with their holder counts.
+    func commonValues(agencyId: String) async throws -> [CommonValue] {
+        try await ready()
+        return state.withLock { state in
+            state.index.commonValues(heldBy: agencyId).map {
+                CommonValue(selectorKind: $0.kind, value: $0.matchKey, holders: $0.holders)
+            }
+        }
+    }
+
+    /// A value so many operations hold that it produces no hits one by one.
+    struct CommonValue: Encodable, Sendable {
+        var selectorKind: SelectorKind
+        var value: String
+        var holders: Int
+    }
+
     /// Looks each probe up once the index is ready, in order.
     func lookUp(_ probes: [CrossCheckEntry]) async throws -> [CrossCheckResult] {
         try await ready()

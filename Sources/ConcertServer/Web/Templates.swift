@@ -240,6 +240,14 @@ enum Templates {
           </tbody>
         </table>
         {{/hasHits}}
+        {{#hasCommon}}
+        <h2>Common values</h2>
+        <p class="muted">So many operations hold these values (public resolvers, large hosting providers) that they produce no hits one by one.</p>
+        <table class="common">
+          <thead><tr><th>Your selector</th><th>Operations holding it</th></tr></thead>
+          <tbody>{{#common}}<tr><td>{{kind}} <code>{{value}}</code></td><td>{{holders}}</td></tr>{{/common}}</tbody>
+        </table>
+        {{/hasCommon}}
         <p id="message" class="error" role="status" hidden></p>
         <script src="/static/hits.js"></script>
         """,

@@ -15,6 +15,8 @@ struct WebController {
     let acknowledgementDue: TimeInterval
     /// The largest attachment accepted, shown on the compose page.
     let attachmentLimit: Int64
+    /// For the common values shown on the hits page.
+    let crossCheck: CrossCheckService
 
     struct SignInForm: Decodable {
         var username: String
@@ -82,8 +84,13 @@ struct WebController {
                 if let codeName = view.other.codeName { row["otherCodeName"] = codeName }
                 return row
             }
+            let common: [[String: Any]] = try await crossCheck.commonValues(agencyId: agencyId).map {
+                ["kind": $0.selectorKind.rawValue, "value": $0.value, "holders": $0.holders]
+            }
             return try await page(
-                "hits", title: "Hits", values: ["hits": rows, "hasHits": !rows.isEmpty], context: context)
+                "hits", title: "Hits",
+                values: ["hits": rows, "hasHits": !rows.isEmpty, "common": common, "hasCommon": !common.isEmpty],
+                context: context)
         }
         router.get("/static/sitrep.js") { _, _ in
             Self.asset(StaticAssets.sitrepScript, type: "text/javascript; charset=utf-8")
