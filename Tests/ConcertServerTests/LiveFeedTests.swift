@@ -205,6 +205,32 @@ struct LiveFeedTests {
         }
     }
 
+    @Test("a deleted target is announced to those who could read it, and to no one else")
+    func deletionsReachReaders() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let officerB = Actor(world.users[.participantOfficer]!)
+        for target in [world.sharedTarget, world.restrictedTarget] {
+            try await world.store.deleteTarget(id: target.id, operationId: world.operation.id, by: officerB) { _ in }
+        }
+        let feed = LiveFeed(store: world.store)
+        func deletions(_ persona: Persona) async throws -> [String] {
+            let received = Received()
+            try await feed.run(
+                operation: world.operation, actor: Actor(world.users[persona]!), since: world.head, follow: false
+            ) { received.append($0) }
+            return received.events.compactMap { message -> String? in
+                guard case .event(_, "target.deleted", let json) = message else { return nil }
+                return json
+            }
+        }
+        let forLead = try await deletions(.leadCoordinator)
+        #expect(forLead.count == 2 && forLead[1].contains(world.restrictedTarget.id))
+        let forC = try await deletions(.otherParticipantOfficer)
+        #expect(forC.count == 1 && forC[0].contains(world.sharedTarget.id))
+        #expect(try await deletions(.observer).isEmpty)
+    }
+
     @Test("a slow subscriber does not delay a fast one")
     func slowConsumer() async throws {
         let world = try await TestWorld.make()
