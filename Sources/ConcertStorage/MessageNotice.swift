@@ -55,6 +55,13 @@ public struct MessageNotice: Codable, Sendable, Equatable {
         self.acknowledgement = acknowledgement
     }
 
+    /// The notice of a forward asked for or decided: told to the originator, the asker and
+    /// the agency it concerns (which reads the message once it is granted).
+    public init(forwardOf forward: Forward, in record: MessageRecord) {
+        let concerned = [record.message.originatorAgencyId, forward.requestedByAgencyId, forward.agencyId]
+        self.init(record, onlyAgencies: Array(Set(concerned)).sorted(), forward: forward)
+    }
+
     /// The facts the access policy decides on.
     public var recordHandling: RecordHandling {
         RecordHandling(originatorAgencyId: originatorAgencyId, handling: handling, distribution: audience)

@@ -21,6 +21,19 @@ public struct EncodedTarget: Sendable {
     public var json: String
 }
 
+/// Decodes the distributions of a list of records, each distinct text once: a list of
+/// thousands of targets has a handful of distributions.
+struct DistributionDecoder {
+    private var known: [String: Distribution] = [:]
+
+    mutating func decode(_ text: String) throws -> Distribution {
+        if let distribution = known[text] { return distribution }
+        let distribution = try ConcertJSON.decode(Distribution.self, from: text)
+        known[text] = distribution
+        return distribution
+    }
+}
+
 /// One entry of the event log: a change that was committed, or a read of a handled record.
 public struct Event: Codable, Sendable, Equatable {
     /// Position in the whole log (and in the hash chain), from 1, without gaps.

@@ -216,6 +216,16 @@ public struct MessageRecord: Sendable, Equatable {
         now.timeIntervalSince(message.sentAt) >= due && !awaitingAcknowledgement(in: operation).isEmpty
     }
 
+    /// Adds a forward, or replaces the one with its id; returns whether it is new.
+    public mutating func record(_ forward: Forward) -> Bool {
+        if let index = forwards.firstIndex(where: { $0.id == forward.id }) {
+            forwards[index] = forward
+            return false
+        }
+        forwards.append(forward)
+        return true
+    }
+
     /// Whether the handling code needs the originator's permission to pass the message on.
     public var forwardingNeedsPermission: Bool { message.handling == .h2 || message.handling == .h3 }
 }

@@ -28,21 +28,20 @@ final class PostgresListener: Sendable {
 
     private func run() async {
         var delay = Duration.milliseconds(100)
-        var reconnecting = false
         while !Task.isCancelled {
             let listened = Flag()
             do {
                 let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-                let wakeEveryone = reconnecting
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { await client.run() }
                     group.addTask {
                         try await client.withConnection { connection in
                             let notifications = try await connection.listen(PostgresStore.channel)
                             listened.set()
-                            // Whatever was committed while nobody listened is in the log:
-                            // every follower reads on from its own position.
-                            if wakeEveryone { self.signal.publishToEveryWaiter() }
+                            // Whatever was committed while nobody listened (before the first
+                            // connection, or while reconnecting) is in the log: every follower
+                            // reads on from its own position.
+                            self.signal.publishToEveryWaiter()
                             for try await notification in notifications {
                                 self.signal.publish(notification.payload)
                             }
@@ -55,7 +54,6 @@ final class PostgresListener: Sendable {
                 if Task.isCancelled { return }
                 logger.warning("Lost the PostgreSQL listener connection: \(error); reconnecting in \(delay)")
             }
-            reconnecting = true
             if listened.isSet { delay = .milliseconds(100) }
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(5))

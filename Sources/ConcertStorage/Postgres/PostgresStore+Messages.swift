@@ -168,20 +168,16 @@ extension PostgresStore {
             else { throw StoreError.notFound("No such message.") }
             let forward = try change(record)
             let json = try ConcertJSON.encodeToString(forward)
-            if let index = record.forwards.firstIndex(where: { $0.id == forward.id }) {
-                try await writer.run("UPDATE message_forward SET json = \(json) WHERE id = \(forward.id)")
-                record.forwards[index] = forward
-            } else {
+            if record.record(forward) {
                 try await writer.run(
                     "INSERT INTO message_forward (id, message_id, json) VALUES (\(forward.id), \(messageId), \(json))")
-                record.forwards.append(forward)
+            } else {
+                try await writer.run("UPDATE message_forward SET json = \(json) WHERE id = \(forward.id)")
             }
-            let concerned = [record.message.originatorAgencyId, forward.requestedByAgencyId, forward.agencyId]
             try await Self.append(
                 EventDraft(
                     operationId: operationId, actor: actor, kind: eventKind,
-                    payload: try ConcertJSON.encodeToString(
-                        MessageNotice(record, onlyAgencies: Array(Set(concerned)).sorted(), forward: forward))),
+                    payload: try ConcertJSON.encodeToString(MessageNotice(forwardOf: forward, in: record))),
                 in: writer)
             return (record, forward)
         }

@@ -311,17 +311,11 @@ extension PostgresStore {
 
     static func encodedTargets(_ rows: PostgresRowSequence) async throws -> [EncodedTarget] {
         var result: [EncodedTarget] = []
-        var distributions: [String: Distribution] = [:]
+        var distributions = DistributionDecoder()
         for try await (id, originator, handling, distributionText, json) in rows.decode(
             (String, String, String, String, String).self)
         {
-            let distribution: Distribution
-            if let known = distributions[distributionText] {
-                distribution = known
-            } else {
-                distribution = try ConcertJSON.decode(Distribution.self, from: distributionText)
-                distributions[distributionText] = distribution
-            }
+            let distribution = try distributions.decode(distributionText)
             result.append(
                 EncodedTarget(
                     handling: RecordHandling(

@@ -153,23 +153,17 @@ extension SQLiteStore {
             }
             let forward = try change(record)
             let json = try ConcertJSON.encodeToString(forward)
-            if let index = record.forwards.firstIndex(where: { $0.id == forward.id }) {
-                try db.execute(sql: "UPDATE message_forward SET json = ? WHERE id = ?", arguments: [json, forward.id])
-                record.forwards[index] = forward
-            } else {
+            if record.record(forward) {
                 try db.execute(
                     sql: "INSERT INTO message_forward (id, message_id, json) VALUES (?, ?, ?)",
                     arguments: [forward.id, messageId, json])
-                record.forwards.append(forward)
+            } else {
+                try db.execute(sql: "UPDATE message_forward SET json = ? WHERE id = ?", arguments: [json, forward.id])
             }
-            // A request concerns the originator and the asker; a forward granted or refused is
-            // told to them and to the agency it concerns, which reads the message from then on.
-            let concerned = [record.message.originatorAgencyId, forward.requestedByAgencyId, forward.agencyId]
             try Self.append(
                 EventDraft(
                     operationId: operationId, actor: actor, kind: eventKind,
-                    payload: try ConcertJSON.encodeToString(
-                        MessageNotice(record, onlyAgencies: Array(Set(concerned)).sorted(), forward: forward))),
+                    payload: try ConcertJSON.encodeToString(MessageNotice(forwardOf: forward, in: record))),
                 in: db)
             return (record, forward)
         }

@@ -578,16 +578,9 @@ public struct SQLiteStore: Store {
                     WHERE operation_id = ? ORDER BY rowid
                     """,
                 arguments: [operationId])
-            var distributions: [String: Distribution] = [:]
+            var distributions = DistributionDecoder()
             while let row = try rows.next() {
-                let distributionText: String = row["distribution"]
-                let distribution: Distribution
-                if let known = distributions[distributionText] {
-                    distribution = known
-                } else {
-                    distribution = try ConcertJSON.decode(Distribution.self, from: distributionText)
-                    distributions[distributionText] = distribution
-                }
+                let distribution = try distributions.decode(row["distribution"])
                 result.append(
                     EncodedTarget(
                         handling: RecordHandling(
