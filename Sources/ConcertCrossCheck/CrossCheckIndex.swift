@@ -74,6 +74,9 @@ public struct CrossCheckIndex: Sendable {
     private var entries: [String: CrossCheckEntry] = [:]
     /// Exact keys (`kind` and match key) of every kind but person, to the entries holding them.
     private var exact: [String: Set<String>] = [:]
+    /// The exact keys held by at least `commonThreshold` entries: the only candidates for a
+    /// common value, so that listing an agency's common values does not walk every key.
+    private var crowded: Set<String> = []
     /// Persons by name key.
     private var persons: [String: Set<String>] = [:]
     /// Recorded domains by each of their parent domains, for look-ups of a parent.
@@ -120,12 +123,12 @@ public struct CrossCheckIndex: Sendable {
         case .person:
             persons[entry.matchKey, default: []].insert(entry.id)
         case .cidr:
-            exact[Self.exactKey(entry), default: []].insert(entry.id)
+            addExact(entry)
             if let block = CIDRBlock(entry.matchKey) {
                 blocks[Self.shape(block), default: [:]][block.network, default: []].insert(entry.id)
             }
         case .ip:
-            exact[Self.exactKey(entry), default: []].insert(entry.id)
+            addExact(entry)
             if let address = IPAddress(entry.matchKey) {
                 addresses[entry.id] = address
                 for length in AddressBucket.lengths(forBitWidth: address.bitWidth) {
@@ -133,16 +136,26 @@ public struct CrossCheckIndex: Sendable {
                 }
             }
         case .domain:
-            exact[Self.exactKey(entry), default: []].insert(entry.id)
+            addExact(entry)
             for parent in Self.parents(of: entry.matchKey) { domainsUnder[parent, default: []].insert(entry.id) }
         case .email, .phone, .url, .wallet:
-            exact[Self.exactKey(entry), default: []].insert(entry.id)
+            addExact(entry)
         }
+    }
+
+    private mutating func addExact(_ entry: CrossCheckEntry) {
+        let key = Self.exactKey(entry)
+        exact[key, default: []].insert(entry.id)
+        if exact[key]!.count >= commonThreshold { crowded.insert(key) }
     }
 
     /// Removes a selector; its matches go with it.
     public mutating func remove(id: String) {
         guard let entry = entries.removeValue(forKey: id) else { return }
+        defer {
+            let key = Self.exactKey(entry)
+            if (exact[key]?.count ?? 0) < commonThreshold { crowded.remove(key) }
+        }
         func drop<Key: Hashable>(_ key: Key, from table: inout [Key: Set<String>]) {
             table[key]?.remove(id)
             if table[key]?.isEmpty == true { table.removeValue(forKey: key) }
@@ -177,8 +190,8 @@ public struct CrossCheckIndex: Sendable {
     /// more), with how many operations hold each, most held first. Persons are never common.
     public func commonValues(heldBy agencyId: String) -> [(kind: SelectorKind, matchKey: String, holders: Int)] {
         var found: [(kind: SelectorKind, matchKey: String, holders: Int)] = []
-        for ids in exact.values where ids.count >= commonThreshold {
-            let holding = ids.compactMap { entries[$0] }
+        for key in crowded {
+            let holding = (exact[key] ?? []).compactMap { entries[$0] }
             guard let mine = holding.first(where: { $0.agencyId == agencyId }) else { continue }
             let holders = Set(holding.map(\.operationId)).count
             if holders >= commonThreshold { found.append((mine.kind, mine.matchKey, holders)) }

@@ -194,4 +194,19 @@ struct CrossCheckIndexTests {
         #expect(recorder.kinds(for: try Recorder.entry(.ip, "203.0.113.9", in: "op-D")).isEmpty)
         #expect(recorder.index.count == 1)
     }
+
+    @Test("an agency's common values come and go with the holders")
+    func commonValuesFollowHolders() {
+        var index = CrossCheckIndex(commonThreshold: 3)
+        for operation in 0..<3 {
+            index.insert(
+                CrossCheckEntry(
+                    id: "r\(operation)", operationId: "op\(operation)", agencyId: operation == 0 ? "mine" : "other",
+                    kind: .ip, matchKey: "9.9.9.9"))
+        }
+        #expect(index.commonValues(heldBy: "mine").map(\.holders) == [3])
+        #expect(index.commonValues(heldBy: "nobody").isEmpty)
+        index.remove(id: "r2")
+        #expect(index.commonValues(heldBy: "mine").isEmpty)
+    }
 }
