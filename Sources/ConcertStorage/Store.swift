@@ -101,6 +101,45 @@ public struct StoredSelector: Sendable, Equatable {
     }
 }
 
+/// A selector as the store reads it for a rebuild of the cross-check index: UTF-8 bytes that
+/// are valid only during the call they are handed to, so that a million selectors are read
+/// without making a million sets of strings.
+public struct SelectorBytes {
+    /// The target it pins down.
+    public var targetId: UnsafeRawBufferPointer
+    /// The operation of that target.
+    public var operationId: UnsafeRawBufferPointer
+    /// The agency that recorded the target.
+    public var agencyId: UnsafeRawBufferPointer
+    /// What kind of identifier it is.
+    public var kind: SelectorKind
+    /// The normalised key.
+    public var matchKey: UnsafeRawBufferPointer
+    /// Date of birth, for persons.
+    public var dateOfBirth: UnsafeRawBufferPointer?
+
+    /// Creates a view of a selector's bytes.
+    public init(
+        targetId: UnsafeRawBufferPointer, operationId: UnsafeRawBufferPointer, agencyId: UnsafeRawBufferPointer,
+        kind: SelectorKind, matchKey: UnsafeRawBufferPointer, dateOfBirth: UnsafeRawBufferPointer?
+    ) {
+        self.targetId = targetId
+        self.operationId = operationId
+        self.agencyId = agencyId
+        self.kind = kind
+        self.matchKey = matchKey
+        self.dateOfBirth = dateOfBirth
+    }
+
+    /// The selector as strings.
+    public var stored: StoredSelector {
+        func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
+        return StoredSelector(
+            targetId: text(targetId), operationId: text(operationId), agencyId: text(agencyId), kind: kind,
+            matchKey: text(matchKey), dateOfBirth: dateOfBirth.map(text))
+    }
+}
+
 /// A change to record in the event log along with the state it produced.
 public struct EventDraft: Sendable {
     /// The operation it concerns, if any.
@@ -191,8 +230,11 @@ public protocol Store: Sendable {
     /// Adds many targets, possibly of several operations, in one transaction: an import.
     /// Each is recorded as `target.created`, as if created one by one.
     func importTargets(_ targets: [Target], by actor: Actor) async throws
-    /// Every selector of every operation, for building the cross-check index.
-    func allSelectors() async throws -> [StoredSelector]
+    /// Hands every selector of every operation to `add`, target by target, for building the
+    /// cross-check index; returns what `add` made of them.
+    func readSelectors<Accumulator: Sendable>(
+        into accumulator: Accumulator, _ add: @escaping @Sendable (inout Accumulator, SelectorBytes) -> Void
+    ) async throws -> Accumulator
     /// Deletes a target and its selectors; `check` sees it first and may refuse.
     func deleteTarget(
         id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Target) throws -> Void
@@ -352,4 +394,12 @@ public protocol Store: Sendable {
     func isEmpty() async throws -> Bool
     /// Announces each committed change to an operation, so that live feeds wake up.
     var eventSignal: EventSignal { get }
+}
+
+extension Store {
+    /// Every selector of every operation, as strings (for tools and tests; the index reads
+    /// them with ``readSelectors(into:_:)``).
+    public func allSelectors() async throws -> [StoredSelector] {
+        try await readSelectors(into: [StoredSelector]()) { selectors, selector in selectors.append(selector.stored) }
+    }
 }

@@ -18,7 +18,7 @@ struct Recorder {
         _ kind: SelectorKind, _ text: String, in operation: String, by agency: String = "agency",
         country: String? = nil
     ) throws -> CrossCheckEntry {
-        let entry = try Self.entry(kind, text, in: operation, by: agency, country: country, id: "s\(counter)")
+        let entry = try Self.entry(kind, text, in: operation, by: agency, country: country, targetId: "s\(counter)")
         counter += 1
         index.insert(entry)
         return entry
@@ -30,7 +30,8 @@ struct Recorder {
     ) throws -> CrossCheckEntry {
         let selector = try SelectorInput(kind: .person, value: .person(PersonIdentity(name: name, dateOfBirth: born)))
             .normalised(defaultCountry: nil)
-        let entry = CrossCheckEntry(id: "s\(counter)", operationId: operation, agencyId: agency, selector: selector)
+        let entry = CrossCheckEntry(
+            targetId: "s\(counter)", operationId: operation, agencyId: agency, selector: selector)
         counter += 1
         index.insert(entry)
         return entry
@@ -38,10 +39,10 @@ struct Recorder {
 
     static func entry(
         _ kind: SelectorKind, _ text: String, in operation: String, by agency: String = "agency",
-        country: String? = nil, id: String = "probe"
+        country: String? = nil, targetId: String = "probe"
     ) throws -> CrossCheckEntry {
         let selector = try SelectorInput(kind: kind, text: text).normalised(defaultCountry: country)
-        return CrossCheckEntry(id: id, operationId: operation, agencyId: agency, selector: selector)
+        return CrossCheckEntry(targetId: targetId, operationId: operation, agencyId: agency, selector: selector)
     }
 
     /// The match kinds found for `entry`, by the other side's operation.
@@ -187,10 +188,10 @@ struct CrossCheckIndexTests {
         let other = try recorder.record(.email, "a@example.com", in: "op-B")
         let probe = try Recorder.entry(.email, "a@example.com", in: "op-A")
         #expect(recorder.kinds(for: probe) == ["op-B": .exact])
-        recorder.index.remove(id: other.id)
+        recorder.index.remove(targetId: other.targetId)
         #expect(recorder.kinds(for: probe).isEmpty)
         let block = try recorder.record(.cidr, "203.0.113.0/24", in: "op-C")
-        recorder.index.remove(id: block.id)
+        recorder.index.remove(targetId: block.targetId)
         #expect(recorder.kinds(for: try Recorder.entry(.ip, "203.0.113.9", in: "op-D")).isEmpty)
         #expect(recorder.index.count == 1)
     }
@@ -201,12 +202,66 @@ struct CrossCheckIndexTests {
         for operation in 0..<3 {
             index.insert(
                 CrossCheckEntry(
-                    id: "r\(operation)", operationId: "op\(operation)", agencyId: operation == 0 ? "mine" : "other",
+                    targetId: "r\(operation)", operationId: "op\(operation)",
+                    agencyId: operation == 0 ? "mine" : "other",
                     kind: .ip, matchKey: "9.9.9.9"))
         }
         #expect(index.commonValues(heldBy: "mine").map(\.holders) == [3])
         #expect(index.commonValues(heldBy: "nobody").isEmpty)
-        index.remove(id: "r2")
+        index.remove(targetId: "r2")
         #expect(index.commonValues(heldBy: "mine").isEmpty)
+    }
+
+    @Test("blocks wider than every bucket find, and are found by, what lies inside them")
+    func blocksWiderThanBuckets() throws {
+        var recorder = Recorder()
+        try recorder.record(.cidr, "10.0.0.0/6", in: "op-slash6")
+        try recorder.record(.cidr, "10.20.0.0/16", in: "op-slash16")
+        try recorder.record(.ip, "11.1.2.3", in: "op-address")
+        try recorder.record(.ip, "12.0.0.1", in: "op-beyond")
+        let slash4 = try Recorder.entry(.cidr, "0.0.0.0/4", in: "op-probe")
+        #expect(
+            recorder.kinds(for: slash4) == [
+                "op-slash6": .overlappingBlocks, "op-slash16": .overlappingBlocks, "op-address": .containsAddress,
+                "op-beyond": .containsAddress,
+            ])
+        let slash7 = try Recorder.entry(.cidr, "10.0.0.0/7", in: "op-probe")
+        #expect(
+            recorder.kinds(for: slash7) == [
+                "op-slash6": .overlappingBlocks, "op-slash16": .overlappingBlocks, "op-address": .containsAddress,
+            ])
+        #expect(recorder.kinds(for: try Recorder.entry(.ip, "7.255.255.255", in: "op-probe")).isEmpty)
+        #expect(recorder.kinds(for: try Recorder.entry(.ip, "8.0.0.1", in: "op-probe")) == ["op-slash6": .insideBlock])
+    }
+
+    @Test("after thousands of removals the index compacts itself and still finds exactly what stays")
+    func removalsAndCompaction() {
+        var index = CrossCheckIndex()
+        func entry(_ number: Int, operation: String) -> CrossCheckEntry {
+            CrossCheckEntry(
+                targetId: "t\(number)-\(operation)", operationId: operation, agencyId: "agency", kind: .ip,
+                matchKey: "10.0.\(number / 256).\(number % 256)")
+        }
+        for number in 0..<10_000 {
+            index.insert(entry(number, operation: "kept"))
+            index.insert(entry(number, operation: "dropped"))
+        }
+        // The same selector twice in one target is one entry.
+        index.insert(entry(0, operation: "kept"))
+        #expect(index.count == 20_000)
+        let before = index
+        for number in 0..<10_000 { index.remove(targetId: "t\(number)-dropped") }
+        #expect(index.count == 10_000)
+        #expect(before.count == 20_000, "a copy keeps its own selectors")
+        let probe = CrossCheckEntry(
+            targetId: "probe", operationId: "probe", agencyId: "other", kind: .cidr, matchKey: "10.0.0.0/16")
+        #expect(index.lookUp(probe).matches.count == 10_000)
+        #expect(
+            index.lookUp(probe).matches.allSatisfy { $0.entry.operationId == "kept" && $0.kind == .containsAddress })
+        #expect(before.lookUp(probe).matches.count == 20_000)
+        var single = probe
+        single.kind = .ip
+        single.matchKey = "10.0.39.15"
+        #expect(index.lookUp(single).matches.map(\.entry.targetId) == ["t9999-kept"])
     }
 }

@@ -218,7 +218,7 @@ struct HitTests {
         #expect(counts[48] == 49 * 48 / 2)
         #expect(counts[199] == counts[48])
         let probe = CrossCheckEntry(
-            id: "probe", operationId: "elsewhere", agencyId: world.partC.id, kind: .ip, matchKey: "9.9.9.9")
+            targetId: "probe", operationId: "elsewhere", agencyId: world.partC.id, kind: .ip, matchKey: "9.9.9.9")
         #expect(try await crossCheck.lookUp([probe]).first?.commonHolders == 200)
         // The holder sees the common value with its holder count, in the API and on the hits page.
         let common = try await crossCheck.commonValues(agencyId: world.outsider.id)

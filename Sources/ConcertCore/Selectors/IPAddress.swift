@@ -49,9 +49,25 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     static func parseIPv6(_ text: Substring) -> (UInt64, UInt64)? {
         guard !text.isEmpty, !text.contains("%") else { return nil }
-        let halves = text.components(separatedBy: "::")
+        // Split at each "::", left to right, without Foundation (this runs for every stored
+        // IPv6 address when the cross-check index is rebuilt).
+        var halves: [Substring] = []
+        let utf8 = text.utf8
+        var start = text.startIndex
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = utf8.index(after: index)
+            if utf8[index] == UInt8(ascii: ":"), next < text.endIndex, utf8[next] == UInt8(ascii: ":") {
+                halves.append(text[start..<index])
+                start = utf8.index(after: next)
+                index = start
+            } else {
+                index = next
+            }
+        }
+        halves.append(text[start...])
         guard halves.count <= 2 else { return nil }
-        func groups(_ part: String, allowIPv4Tail: Bool) -> [UInt16]? {
+        func groups(_ part: Substring, allowIPv4Tail: Bool) -> [UInt16]? {
             if part.isEmpty { return [] }
             var result: [UInt16] = []
             let pieces = part.split(separator: ":", omittingEmptySubsequences: false)

@@ -12,6 +12,15 @@ public enum SelectorKind: String, Codable, Sendable, CaseIterable, LenientDecoda
     case person
 }
 
+extension SelectorKind {
+    /// The kind whose raw value these UTF-8 bytes spell, read without making a string (a
+    /// rebuild of the cross-check index reads a million).
+    public init?(utf8 bytes: UnsafeRawBufferPointer) {
+        guard let kind = Self.allCases.first(where: { $0.rawValue.utf8.elementsEqual(bytes) }) else { return nil }
+        self = kind
+    }
+}
+
 /// A person named by a selector: a name and, when known, a date of birth.
 public struct PersonIdentity: Codable, Sendable, Hashable {
     /// The name as recorded.

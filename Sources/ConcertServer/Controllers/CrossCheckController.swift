@@ -72,7 +72,7 @@ struct CrossCheckController {
                 }
                 probes.append(
                     CrossCheckEntry(
-                        id: "probe-\(position)", operationId: "", agencyId: actor.agencyId, selector: normalised))
+                        targetId: "", operationId: "", agencyId: actor.agencyId, selector: normalised))
             }
             let results = try await crossCheck.lookUp(probes).map { result -> ResultView in
                 // The caller's own agency's records are no news; and each other agency is named

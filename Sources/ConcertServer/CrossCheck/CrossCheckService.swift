@@ -12,8 +12,6 @@ import Synchronization
 final class CrossCheckService: Sendable {
     private struct State {
         var index: CrossCheckIndex
-        /// The index's entry ids of each target.
-        var entriesOfTarget: [String: [String]] = [:]
         /// Values agencies excluded, as `agencyId|kind|matchKey`.
         var exclusions: Set<String> = []
         var isReady = false
@@ -44,23 +42,23 @@ final class CrossCheckService: Sendable {
     private func load(from store: any Store) async -> Int64? {
         do {
             let head = try await store.headSequence()
-            let selectors = try await store.allSelectors()
+            let threshold = state.withLock { $0.index.commonThreshold }
+            // Built on the store's reading thread, straight from the rows, then swapped in.
+            let loaded = try await store.readSelectors(into: CrossCheckIndex(commonThreshold: threshold)) {
+                index, selector in
+                index.insert(
+                    targetId: selector.targetId, operationId: selector.operationId, agencyId: selector.agencyId,
+                    kind: selector.kind, matchKey: selector.matchKey, dateOfBirth: selector.dateOfBirth)
+            }
             let exclusions = try await store.exclusions(agencyId: nil)
             let waiting = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
                 state.exclusions = Set(exclusions.map { Self.exclusionKey($0.agencyId, $0.kind, $0.matchKey) })
-                for selector in selectors {
-                    let entry = CrossCheckEntry(
-                        id: Self.entryId(selector.targetId, selector.kind, selector.matchKey),
-                        operationId: selector.operationId, agencyId: selector.agencyId, kind: selector.kind,
-                        matchKey: selector.matchKey, dateOfBirth: selector.dateOfBirth)
-                    state.index.insert(entry)
-                    state.entriesOfTarget[selector.targetId, default: []].append(entry.id)
-                }
+                state.index = loaded
                 state.isReady = true
                 defer { state.waiting = [] }
                 return state.waiting
             }
-            logger.info("Cross-check index ready: \(selectors.count) selectors")
+            logger.info("Cross-check index ready: \(loaded.count) selectors")
             for continuation in waiting { continuation.resume() }
             return head
         } catch {
@@ -105,19 +103,10 @@ final class CrossCheckService: Sendable {
         switch event.kind {
         case "target.created", "target.updated":
             guard let target = try? ConcertJSON.decode(Target.self, from: event.payload) else { return }
-            state.withLock { state in
-                Self.forget(target.id, in: &state)
-                state.entriesOfTarget[target.id] = target.selectors.map { selector in
-                    let entry = CrossCheckEntry(
-                        id: Self.entryId(target.id, selector.kind, selector.matchKey), operationId: target.operationId,
-                        agencyId: target.originatorAgencyId, selector: selector)
-                    state.index.insert(entry)
-                    return entry.id
-                }
-            }
+            state.withLock { state in _ = Self.replace(target, in: &state.index) }
         case "target.deleted":
             guard let deleted = try? ConcertJSON.decode(Identified.self, from: event.payload) else { return }
-            state.withLock { Self.forget(deleted.id, in: &$0) }
+            state.withLock { $0.index.remove(targetId: deleted.id) }
         case "exclusion.created", "exclusion.deleted":
             guard let exclusion = try? ConcertJSON.decode(Exclusion.self, from: event.payload) else { return }
             let key = Self.exclusionKey(exclusion.agencyId, exclusion.kind, exclusion.matchKey)
@@ -139,25 +128,33 @@ final class CrossCheckService: Sendable {
     /// It waits for the index to be ready: a change made while it loads is applied after the
     /// loaded state, and applying one the load already saw changes nothing.
     func record(_ target: Target) async throws -> [Found] {
+        try await record([target])[0]
+    }
+
+    /// Records many targets at once, as ``record(_:)-(Target)`` does one by one, under one
+    /// lock: an import records thousands.
+    func record(_ targets: [Target]) async throws -> [[Found]] {
         try await ready()
         return state.withLock { state in
-            Self.forget(target.id, in: &state)
-            var ids: [String] = []
-            var entries: [(Selector, CrossCheckEntry)] = []
-            for selector in target.selectors {
-                let entry = CrossCheckEntry(
-                    id: Self.entryId(target.id, selector.kind, selector.matchKey), operationId: target.operationId,
-                    agencyId: target.originatorAgencyId, selector: selector)
-                state.index.insert(entry)
-                ids.append(entry.id)
-                entries.append((selector, entry))
-            }
-            state.entriesOfTarget[target.id] = ids
-            return entries.flatMap { selector, entry in
-                Self.unexcluded(state.index.lookUp(entry), for: entry, in: state).matches.map {
-                    Found(selector: selector, match: $0)
+            targets.map { target in
+                Self.replace(target, in: &state.index).flatMap { selector, entry in
+                    Self.unexcluded(state.index.lookUp(entry), for: entry, in: state).matches.map {
+                        Found(selector: selector, match: $0)
+                    }
                 }
             }
+        }
+    }
+
+    /// Puts a target's selectors in the index in place of what it held for it.
+    private static func replace(_ target: Target, in index: inout CrossCheckIndex) -> [(Selector, CrossCheckEntry)] {
+        index.remove(targetId: target.id)
+        return target.selectors.map { selector in
+            let entry = CrossCheckEntry(
+                targetId: target.id, operationId: target.operationId, agencyId: target.originatorAgencyId,
+                selector: selector)
+            index.insert(entry)
+            return (selector, entry)
         }
     }
 
@@ -202,11 +199,7 @@ final class CrossCheckService: Sendable {
     /// Removes a deleted target's selectors.
     func forget(targetId: String) async throws {
         try await ready()
-        state.withLock { Self.forget(targetId, in: &$0) }
-    }
-
-    private static func forget(_ targetId: String, in state: inout State) {
-        for id in state.entriesOfTarget.removeValue(forKey: targetId) ?? [] { state.index.remove(id: id) }
+        state.withLock { $0.index.remove(targetId: targetId) }
     }
 
     /// The common values an agency holds, with their holder counts.
@@ -246,15 +239,5 @@ final class CrossCheckService: Sendable {
 
     struct IndexUnavailable: Error {
         var reason: String
-    }
-
-    /// One entry per distinct identifier of a target.
-    static func entryId(_ targetId: String, _ kind: SelectorKind, _ matchKey: String) -> String {
-        "\(targetId)|\(kind.rawValue)|\(matchKey)"
-    }
-
-    /// The target an entry id belongs to.
-    static func targetId(ofEntry id: String) -> String {
-        String(id.prefix { $0 != "|" })
     }
 }

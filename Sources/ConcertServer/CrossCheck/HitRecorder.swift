@@ -22,8 +22,7 @@ struct HitRecorder {
     /// After new targets were imported: their hits, stored in one go; returns how many.
     @discardableResult
     func targetsImported(_ targets: [Target], by actor: Actor) async throws -> Int {
-        var found: [(Target, [CrossCheckService.Found])] = []
-        for target in targets { found.append((target, try await crossCheck.record(target))) }
+        let found = zip(targets, try await crossCheck.record(targets)).map { ($0, $1) }
         return try await store.recordHits(try await hits(of: found), by: actor).count
     }
 
@@ -34,7 +33,7 @@ struct HitRecorder {
         let now = ConcertJSON.now()
         for (target, items) in found {
             for item in items {
-                let otherTargetId = CrossCheckService.targetId(ofEntry: item.match.entry.id)
+                let otherTargetId = item.match.entry.targetId
                 if others[otherTargetId] == nil {
                     others[otherTargetId] = try await store.target(
                         id: otherTargetId, operationId: item.match.entry.operationId)

@@ -250,7 +250,7 @@ extension PostgresStore {
             """
             INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json)
             VALUES (\(target.id), \(target.operationId), \(target.originatorAgencyId), \(target.handling.rawValue),
-                    \(try ConcertJSON.encodeToString(target.distribution)), \(json))
+                    \(target.distribution.json), \(json))
             """)
         try await insertSelectors(of: target, in: writer)
     }
@@ -266,29 +266,48 @@ extension PostgresStore {
         }
     }
 
-    public func allSelectors() async throws -> [StoredSelector] {
+    public func readSelectors<Accumulator: Sendable>(
+        into accumulator: Accumulator, _ add: @escaping @Sendable (inout Accumulator, SelectorBytes) -> Void
+    ) async throws -> Accumulator {
         try await read { [logger] connection in
-            var selectors: [StoredSelector] = []
+            var accumulator = accumulator
             for try await (targetId, operationId, agencyId, kind, matchKey, dateOfBirth) in try await connection.query(
                 """
                 SELECT selector.target_id, selector.operation_id, target.originator_agency_id, selector.kind,
                        selector.match_key, selector.date_of_birth
-                FROM selector JOIN target ON target.id = selector.target_id
+                FROM target JOIN selector ON selector.target_id = target.id
                 """, logger: logger
             ).decode((String, String, String, String, String, String?).self) {
                 guard let kind = SelectorKind(rawValue: kind) else { continue }
-                selectors.append(
-                    StoredSelector(
-                        targetId: targetId, operationId: operationId, agencyId: agencyId, kind: kind,
-                        matchKey: matchKey, dateOfBirth: dateOfBirth))
+                var (targetId, operationId, agencyId, matchKey) = (targetId, operationId, agencyId, matchKey)
+                var dateOfBirth = dateOfBirth
+                targetId.withUTF8 { targetId in
+                    operationId.withUTF8 { operationId in
+                        agencyId.withUTF8 { agencyId in
+                            matchKey.withUTF8 { matchKey in
+                                func selector(_ birth: UnsafeRawBufferPointer?) -> SelectorBytes {
+                                    SelectorBytes(
+                                        targetId: .init(targetId), operationId: .init(operationId),
+                                        agencyId: .init(agencyId), kind: kind, matchKey: .init(matchKey),
+                                        dateOfBirth: birth)
+                                }
+                                if dateOfBirth != nil {
+                                    dateOfBirth!.withUTF8 { add(&accumulator, selector(.init($0))) }
+                                } else {
+                                    add(&accumulator, selector(nil))
+                                }
+                            }
+                        }
+                    }
+                }
             }
-            return selectors
+            return accumulator
         }
     }
 
     public func createTarget(_ target: Target, by actor: Actor) async throws {
         try await write { writer in
-            let json = try ConcertJSON.encodeToString(target)
+            let json = target.json
             try await Self.insertTarget(target, json: json, in: writer)
             try await Self.append(
                 EventDraft(operationId: target.operationId, actor: actor, kind: "target.created", payload: json),
@@ -300,7 +319,7 @@ extension PostgresStore {
         guard !targets.isEmpty else { return }
         try await write { writer in
             for target in targets {
-                let json = try ConcertJSON.encodeToString(target)
+                let json = target.json
                 try await Self.insertTarget(target, json: json, in: writer)
                 try await Self.append(
                     EventDraft(operationId: target.operationId, actor: actor, kind: "target.created", payload: json),
@@ -371,11 +390,11 @@ extension PostgresStore {
                     logger: logger)
             else { throw StoreError.notFound("No such target.") }
             let updated = try change(current)
-            let json = try ConcertJSON.encodeToString(updated)
+            let json = updated.json
             try await writer.run(
                 """
                 UPDATE target SET handling = \(updated.handling.rawValue),
-                    distribution = \(try ConcertJSON.encodeToString(updated.distribution)), json = \(json)
+                    distribution = \(updated.distribution.json), json = \(json)
                 WHERE id = \(id)
                 """)
             try await writer.run("DELETE FROM selector WHERE target_id = \(id)")
