@@ -1,3 +1,4 @@
+import ConcertCore
 import GRDB
 
 /// The SQLite schema, as migrations that are never edited once they ship.
@@ -183,6 +184,24 @@ enum SQLiteSchema {
                         tokenize = 'unicode61 remove_diacritics 2'
                     );
                     """)
+        }
+        migrator.registerMigration("v8: selectors packed into their target") { db in
+            // Matching is the in-memory index's work: nothing reads selectors by key, and an
+            // import paid for a row per selector in two indexes keyed by random identifiers.
+            try db.execute(sql: "ALTER TABLE target ADD COLUMN selector_keys TEXT NOT NULL DEFAULT ''")
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT target_id, kind, match_key, date_of_birth FROM selector ORDER BY target_id, rowid")
+            var packed: [String: String] = [:]
+            while let row = try rows.next() {
+                guard let kind = SelectorKind(rawValue: row[1]) else { continue }
+                packed[row[0], default: ""] += PackedSelectors.pack([
+                    Selector(kind: kind, value: .text(row[2]), matchKey: row[2], dateOfBirth: row[3])
+                ])
+            }
+            for (targetId, keys) in packed {
+                try db.execute(sql: "UPDATE target SET selector_keys = ? WHERE id = ?", arguments: [keys, targetId])
+            }
+            try db.execute(sql: "DROP TABLE selector")
         }
         return migrator
     }

@@ -172,6 +172,18 @@ extension SQLiteStore {
 
 extension SQLiteStore: CopyableStore {
     public func copiedTable(_ name: String, columns: [String]) async throws -> CopiedTable {
+        if name == "selector" {
+            // Kept packed in the target rows here; copied in the shared one-row-per-selector form.
+            let rows = try await allSelectors().map { selector -> [CopiedValue] in
+                let values: [String: CopiedValue] = [
+                    "target_id": .text(selector.targetId), "operation_id": .text(selector.operationId),
+                    "kind": .text(selector.kind.rawValue), "match_key": .text(selector.matchKey),
+                    "date_of_birth": selector.dateOfBirth.map(CopiedValue.text) ?? .null,
+                ]
+                return columns.map { values[$0] ?? .null }
+            }
+            return CopiedTable(name: name, columns: columns, rows: rows)
+        }
         let order = name == "event" ? "sequence" : (name == "message_read" ? "user_id, message_id" : "rowid")
         return try await pool.read { db in
             let rows = try Row.fetchAll(
@@ -202,6 +214,10 @@ extension SQLiteStore: CopyableStore {
             else { throw StoreError.duplicate("The destination database is not empty; copy into a new one.") }
             try db.execute(sql: "DELETE FROM chain_head")
             for table in tables {
+                if table.name == "selector" {
+                    try Self.restoreSelectors(table, in: db)
+                    continue
+                }
                 let statement = try db.makeStatement(
                     sql:
                         "INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: table.columns.count).joined(separator: ", ")))"
@@ -230,6 +246,29 @@ extension SQLiteStore: CopyableStore {
                     }
                 }
             }
+        }
+    }
+
+    /// Packs copied selector rows into their targets (copied before them): see ``PackedSelectors``.
+    private static func restoreSelectors(_ table: CopiedTable, in db: Database) throws {
+        var packed: [String: [Selector]] = [:]
+        for row in table.rows {
+            func text(_ column: String) -> String? {
+                guard let index = table.columns.firstIndex(of: column), case .text(let text) = row[index] else {
+                    return nil
+                }
+                return text
+            }
+            guard let targetId = text("target_id"), let kind = text("kind").flatMap(SelectorKind.init),
+                let matchKey = text("match_key")
+            else { continue }
+            packed[targetId, default: []].append(
+                Selector(kind: kind, value: .text(matchKey), matchKey: matchKey, dateOfBirth: text("date_of_birth")))
+        }
+        for (targetId, selectors) in packed {
+            try db.execute(
+                sql: "UPDATE target SET selector_keys = ? WHERE id = ?",
+                arguments: [PackedSelectors.pack(selectors), targetId])
         }
     }
 }

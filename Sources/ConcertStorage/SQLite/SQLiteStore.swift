@@ -1,6 +1,7 @@
 import ConcertCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The embedded store: one SQLite file in WAL mode through GRDB, needing no set-up.
 public struct SQLiteStore: Store {
@@ -18,6 +19,10 @@ public struct SQLiteStore: Store {
             // WAL with NORMAL sync stays consistent after a crash and loses at most the last
             // commits on power loss, which the audit chain then shows as a shorter log.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // The writer inserts into B-trees keyed by random identifiers (targets by id,
+            // events by operation): with SQLite's default 2 MB cache an import re-read most
+            // pages it touched from the file. 64 MB keeps the hot ones; readers keep the default.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -65536") }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(pool)
@@ -47,6 +52,7 @@ public struct SQLiteStore: Store {
         guard !hits.isEmpty else { return [] }
         return try await commit(operationIds: { Set($0.flatMap { [$0.a.operationId, $0.b.operationId] }) }) { db in
             var stored: [Hit] = []
+            var drafts: [EventDraft] = []
             for hit in hits {
                 let json = try ConcertJSON.encodeToString(hit)
                 try db.execute(
@@ -60,11 +66,11 @@ public struct SQLiteStore: Store {
                     ])
                 guard db.changesCount > 0 else { continue }
                 for operationId in [hit.a.operationId, hit.b.operationId] {
-                    try Self.append(
-                        EventDraft(operationId: operationId, actor: actor, kind: "hit.found", payload: json), in: db)
+                    drafts.append(EventDraft(operationId: operationId, actor: actor, kind: "hit.found", payload: json))
                 }
                 stored.append(hit)
             }
+            try Self.append(contentsOf: drafts, in: db)
             return stored
         }
     }
@@ -220,6 +226,63 @@ public struct SQLiteStore: Store {
             sequence: sequence, operationId: draft.operationId, operationSequence: operationSequence,
             actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind,
             payload: draft.payload, recordedAt: recordedAt, previousHash: previousHash, hash: hash)
+    }
+
+    /// Appends events in order inside the caller's transaction, as ``append(_:countsInOperation:in:)``
+    /// does one at a time, but reading the chain head and each operation's count once and
+    /// writing them back once: an import appends one event per target.
+    @discardableResult
+    static func append(contentsOf drafts: [EventDraft], in db: Database) throws -> [Event] {
+        guard !drafts.isEmpty else { return [] }
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM chain_head WHERE id = 1"))!
+        var sequence: Int64 = head["sequence"]
+        var previousHash: String = head["hash"]
+        var operationSequences: [String: Int64?] = [:]
+        let recordedAt = ConcertJSON.formatTimestamp(Date())
+        let insert = try BulkStatement(
+            """
+            INSERT INTO event (sequence, operation_id, operation_sequence, actor_user_id, actor_agency_id,
+                               kind, payload, recorded_at, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, in: db)
+        var events: [Event] = []
+        events.reserveCapacity(drafts.count)
+        for draft in drafts {
+            sequence += 1
+            var operationSequence: Int64?
+            if let operationId = draft.operationId {
+                if operationSequences[operationId] == nil {
+                    operationSequences[operationId] = try Int64.fetchOne(
+                        db.cachedStatement(sql: "SELECT last_sequence FROM operation WHERE id = ?"),
+                        arguments: [operationId])
+                }
+                if let last = operationSequences[operationId]!.map({ $0 + 1 }) {
+                    operationSequences[operationId] = last
+                    operationSequence = last
+                }
+            }
+            let hash = EventChain.hash(
+                previousHash: previousHash, sequence: sequence, operationId: draft.operationId,
+                operationSequence: operationSequence, actorUserId: draft.actor?.userId,
+                actorAgencyId: draft.actor?.agencyId, kind: draft.kind, payload: draft.payload, recordedAt: recordedAt)
+            try insert.run(
+                .integer(sequence), .text(draft.operationId), .integer(operationSequence), .text(draft.actor?.userId),
+                .text(draft.actor?.agencyId), .text(draft.kind), .text(draft.payload), .text(recordedAt),
+                .text(previousHash), .text(hash))
+            events.append(
+                Event(
+                    sequence: sequence, operationId: draft.operationId, operationSequence: operationSequence,
+                    actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind,
+                    payload: draft.payload, recordedAt: recordedAt, previousHash: previousHash, hash: hash))
+            previousHash = hash
+        }
+        for case (let operationId, let last?) in operationSequences {
+            try db.cachedStatement(sql: "UPDATE operation SET last_sequence = ? WHERE id = ?")
+                .execute(arguments: [last, operationId])
+        }
+        try db.cachedStatement(sql: "UPDATE chain_head SET sequence = ?, hash = ? WHERE id = 1")
+            .execute(arguments: [sequence, previousHash])
+        return events
     }
 
     private static func event(from row: Row) -> Event {
@@ -502,52 +565,51 @@ public struct SQLiteStore: Store {
 
     // MARK: Targets
 
+    private static let insertTargetSQL = """
+        INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json, selector_keys)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
+
     private static func insertTarget(_ target: Target, json: String, in db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """
-        ).execute(
-            arguments: [
-                target.id, target.operationId, target.originatorAgencyId, target.handling.rawValue,
-                try ConcertJSON.encodeToString(target.distribution), json,
-            ])
-        try insertSelectors(of: target, in: db)
+        try BulkStatement(insertTargetSQL, in: db).run(
+            .text(target.id), .text(target.operationId), .text(target.originatorAgencyId),
+            .text(target.handling.rawValue), .text(target.distribution.json), .text(json),
+            .text(PackedSelectors.pack(target.selectors)))
     }
 
-    private static func insertSelectors(of target: Target, in db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: "INSERT INTO selector (target_id, operation_id, kind, match_key, date_of_birth) VALUES (?, ?, ?, ?, ?)"
-        )
-        for selector in target.selectors {
-            try statement.execute(arguments: [
-                target.id, target.operationId, selector.kind.rawValue, selector.matchKey, selector.dateOfBirth,
-            ])
-        }
-    }
-
-    public func allSelectors() async throws -> [StoredSelector] {
+    public func readSelectors<Accumulator: Sendable>(
+        into accumulator: Accumulator, _ add: @escaping @Sendable (inout Accumulator, SelectorBytes) -> Void
+    ) async throws -> Accumulator {
         try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT selector.target_id, selector.operation_id, target.originator_agency_id, selector.kind,
-                           selector.match_key, selector.date_of_birth
-                    FROM selector JOIN target ON target.id = selector.target_id
-                    """
-            ).compactMap { row in
-                guard let kind = SelectorKind(rawValue: row[3]) else { return nil }
-                return StoredSelector(
-                    targetId: row[0], operationId: row[1], agencyId: row[2], kind: kind, matchKey: row[4],
-                    dateOfBirth: row[5])
+            var accumulator = accumulator
+            let statement = try db.makeStatement(
+                sql: "SELECT id, operation_id, originator_agency_id, selector_keys FROM target ORDER BY rowid")
+            // The columns are read in place: a rebuild reads every selector of the installation.
+            let raw = statement.sqliteStatement
+            func column(_ index: Int32) -> UnsafeRawBufferPointer? {
+                guard let text = sqlite3_column_text(raw, index) else { return nil }
+                return UnsafeRawBufferPointer(start: text, count: Int(sqlite3_column_bytes(raw, index)))
             }
+            let rows = try Row.fetchCursor(statement)
+            while try rows.next() != nil {
+                guard let targetId = column(0), let operationId = column(1), let agencyId = column(2),
+                    let packed = column(3)
+                else { continue }
+                PackedSelectors.forEach(in: packed) { kind, matchKey, dateOfBirth in
+                    add(
+                        &accumulator,
+                        SelectorBytes(
+                            targetId: targetId, operationId: operationId, agencyId: agencyId, kind: kind,
+                            matchKey: matchKey, dateOfBirth: dateOfBirth))
+                }
+            }
+            return accumulator
         }
     }
 
     public func createTarget(_ target: Target, by actor: Actor) async throws {
         try await commit(operationId: target.operationId) { db in
-            let json = try ConcertJSON.encodeToString(target)
+            let json = target.json
             try Self.insertTarget(target, json: json, in: db)
             try Self.append(
                 EventDraft(operationId: target.operationId, actor: actor, kind: "target.created", payload: json),
@@ -558,13 +620,19 @@ public struct SQLiteStore: Store {
     public func importTargets(_ targets: [Target], by actor: Actor) async throws {
         guard !targets.isEmpty else { return }
         _ = try await commit(operationIds: { _ in Set(targets.map(\.operationId)) }) { db in
+            let insertTarget = try BulkStatement(Self.insertTargetSQL, in: db)
+            var drafts: [EventDraft] = []
+            drafts.reserveCapacity(targets.count)
             for target in targets {
-                let json = try ConcertJSON.encodeToString(target)
-                try Self.insertTarget(target, json: json, in: db)
-                try Self.append(
-                    EventDraft(operationId: target.operationId, actor: actor, kind: "target.created", payload: json),
-                    in: db)
+                let json = target.json
+                try insertTarget.run(
+                    .text(target.id), .text(target.operationId), .text(target.originatorAgencyId),
+                    .text(target.handling.rawValue), .text(target.distribution.json), .text(json),
+                    .text(PackedSelectors.pack(target.selectors)))
+                drafts.append(
+                    EventDraft(operationId: target.operationId, actor: actor, kind: "target.created", payload: json))
             }
+            try Self.append(contentsOf: drafts, in: db)
         }
     }
 
@@ -667,14 +735,13 @@ public struct SQLiteStore: Store {
                 throw StoreError.notFound("No such target.")
             }
             let updated = try change(current)
-            let json = try ConcertJSON.encodeToString(updated)
+            let json = updated.json
             try db.execute(
-                sql: "UPDATE target SET handling = ?, distribution = ?, json = ? WHERE id = ?",
+                sql: "UPDATE target SET handling = ?, distribution = ?, json = ?, selector_keys = ? WHERE id = ?",
                 arguments: [
-                    updated.handling.rawValue, try ConcertJSON.encodeToString(updated.distribution), json, id,
+                    updated.handling.rawValue, updated.distribution.json, json,
+                    PackedSelectors.pack(updated.selectors), id,
                 ])
-            try db.execute(sql: "DELETE FROM selector WHERE target_id = ?", arguments: [id])
-            try Self.insertSelectors(of: updated, in: db)
             try Self.append(
                 EventDraft(operationId: operationId, actor: actor, kind: "target.updated", payload: json), in: db)
             return updated

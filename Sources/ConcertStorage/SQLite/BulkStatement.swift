@@ -1,0 +1,54 @@
+import GRDB
+import GRDBSQLite
+
+/// A statement run many times inside one transaction, its parameters bound through SQLite's
+/// own API: an import writes hundreds of thousands of rows, and GRDB's general binding of
+/// argument arrays cost a tenth of its time.
+///
+/// The statement is its own (not GRDB's cached one), so that GRDB never sees it half-used.
+final class BulkStatement {
+    /// A parameter.
+    enum Value {
+        case text(String)
+        case integer(Int64)
+        case null
+
+        static func text(_ text: String?) -> Value { text.map(Value.text) ?? .null }
+        static func integer(_ integer: Int64?) -> Value { integer.map(Value.integer) ?? .null }
+    }
+
+    private let statement: Statement
+    private let database: Database
+
+    /// Prepares `sql` on `database`.
+    init(_ sql: String, in database: Database) throws {
+        statement = try database.makeStatement(sql: sql)
+        self.database = database
+    }
+
+    /// Runs the statement once with `values` for its parameters, in order.
+    func run(_ values: Value...) throws {
+        let raw = statement.sqliteStatement
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case .text(let text):
+                // SQLite copies the text (SQLITE_TRANSIENT), so the temporary C string may go.
+                _ = sqlite3_bind_text(raw, index, text, Int32(text.utf8.count), Self.transient)
+            case .integer(let integer):
+                _ = sqlite3_bind_int64(raw, index, integer)
+            case .null:
+                _ = sqlite3_bind_null(raw, index)
+            }
+        }
+        let code = sqlite3_step(raw)
+        guard code == SQLITE_DONE else {
+            let message = String(cString: sqlite3_errmsg(database.sqliteConnection))
+            sqlite3_reset(raw)
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+        }
+        sqlite3_reset(raw)
+    }
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}
