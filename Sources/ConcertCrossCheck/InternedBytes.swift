@@ -122,7 +122,11 @@ struct RecentName: Sendable {
 
     /// Interns `name` into `table`, remembering it.
     mutating func intern(_ name: UnsafeRawBufferPointer, in table: inout InternedBytes) -> (id: UInt32, isNew: Bool) {
-        if let id, bytes.elementsEqual(name) { return (id, false) }
+        if let id, bytes.count == name.count,
+            bytes.withUnsafeBytes({ name.isEmpty || memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 })
+        {
+            return (id, false)
+        }
         let interned = table.intern(name)
         bytes = Array(name)
         id = interned.id

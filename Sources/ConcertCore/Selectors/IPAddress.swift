@@ -21,7 +21,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         if text.hasPrefix("[") && text.hasSuffix("]") {
             text = text.dropFirst().dropLast()
         }
-        if text.contains(":") {
+        if text.contains(":" as Character) {
             guard let (high, low) = IPAddress.parseIPv6(text) else { return nil }
             if high == 0 && (low >> 32) == 0xFFFF {
                 self = .v4(UInt32(truncatingIfNeeded: low))
@@ -48,7 +48,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     static func parseIPv6(_ text: Substring) -> (UInt64, UInt64)? {
-        guard !text.isEmpty, !text.contains("%") else { return nil }
+        guard !text.isEmpty, !text.contains("%" as Character) else { return nil }
         // Split at each "::", left to right, without Foundation (this runs for every stored
         // IPv6 address when the cross-check index is rebuilt).
         var halves: [Substring] = []
@@ -72,7 +72,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
             var result: [UInt16] = []
             let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
             for (index, piece) in pieces.enumerated() {
-                if index == pieces.count - 1, allowIPv4Tail, piece.contains(".") {
+                if index == pieces.count - 1, allowIPv4Tail, piece.contains("." as Character) {
                     guard let v4 = parseIPv4(piece) else { return nil }
                     result.append(UInt16(v4 >> 16))
                     result.append(UInt16(v4 & 0xFFFF))
@@ -169,7 +169,7 @@ public struct CIDRBlock: Hashable, Sendable, CustomStringConvertible {
         var length = address.bitWidth
         if parts.count == 2 {
             // An IPv4-mapped IPv6 block is written with a 128-bit prefix length.
-            let writtenWidth = parts[0].contains(":") ? 128 : 32
+            let writtenWidth = parts[0].contains(":" as Character) ? 128 : 32
             guard (1...3).contains(parts[1].count), parts[1].allSatisfy(\.isASCIIDigit),
                 let parsed = Int(parts[1]), parsed <= writtenWidth
             else { return nil }
