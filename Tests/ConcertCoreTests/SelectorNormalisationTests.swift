@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import ConcertCore
@@ -330,5 +331,49 @@ struct PersonNameTests {
         ).normalised(defaultCountry: nil)
         #expect(selector.matchKey == "jorg muller")
         #expect(selector.dateOfBirth == "1977-05-09")
+    }
+}
+
+@Suite("Normalisation without Foundation on the common path")
+struct NormalisationFastPathTests {
+    /// The umlaut folding as it was written with Foundation: each pair replaced in one pass,
+    /// one kind after the other.
+    static func foldedWithFoundation(_ word: String) -> String {
+        var word = word
+        for (long, short) in [("ae", "a"), ("oe", "o"), ("ue", "u")] {
+            word = word.replacingOccurrences(of: long, with: short)
+        }
+        return word
+    }
+
+    @Test("written-out umlauts fold exactly as the pairwise replacement did, on 20,000 random words")
+    func umlautFolding() {
+        var random = SystemRandomNumberGenerator()
+        let letters = Array("aeoux")
+        for _ in 0..<20_000 {
+            let word = String(
+                (0..<Int.random(in: 0...9, using: &random)).map { _ in letters.randomElement(using: &random)! })
+            let folded = PersonName.simplify(word)
+            var expected = Self.foldedWithFoundation(word)
+            for ending in ["iy", "ij", "ii", "yi", "y"]
+            where expected.count > ending.count + 1 && expected.hasSuffix(ending) {
+                expected = String(expected.dropLast(ending.count)) + "i"
+                break
+            }
+            #expect(folded == expected, "\(word)")
+        }
+    }
+
+    @Test("ASCII names, domains and addresses get the same keys as through Foundation's forms")
+    func asciiAgreesWithUnicodePath() throws {
+        #expect(PersonName.matchKey("  MUELLER, Hans-Peter ") == PersonName.matchKey("Müller, Hans Peter"))
+        #expect(PersonName.matchKey("Kabeto Rinusa") == "kabeto rinusa")
+        #expect(try DomainName.normalise("CDN.Example.COM.") == "cdn.example.com")
+        #expect(try DomainName.normalise("cdn\u{3002}example\u{FF0E}com") == "cdn.example.com")
+        #expect(throws: DomainError.self) { try DomainName.normalise("example.com/films") }
+        #expect(try EmailAddress.normalise(" John.Doe@Example.COM ") == "John.Doe@example.com")
+        #expect(throws: DomainError.self) { try EmailAddress.normalise("john..doe@example.com") }
+        #expect("\u{00A0}x\u{2003}".trimmingWhitespace() == "x")
+        #expect("x".trimmingWhitespace() == "x")
     }
 }

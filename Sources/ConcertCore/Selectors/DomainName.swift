@@ -10,15 +10,19 @@ public enum DomainName {
     /// `Example.COM.` → `example.com`; `Bücher.de` → `xn--bcher-kva.de`. Needs at least two labels.
     public static func normalise(_ text: String) throws(DomainError) -> String {
         var name = text.trimmingWhitespace()
-        if name.contains("://") || name.contains("/") {
+        if name.contains("/" as Character) {
             throw .invalid("'\(text)' looks like a URL; record it with the selector kind 'url'.")
         }
-        if name.contains("@") {
+        if name.contains("@" as Character) {
             throw .invalid("'\(text)' looks like an e-mail address; record it with the selector kind 'email'.")
         }
-        for variant in dotVariants { name = name.replacingOccurrences(of: String(variant), with: ".") }
+        // ASCII has no dot variants and is its own compatibility form.
+        let isASCII = name.utf8.allSatisfy { $0 < 0x80 }
+        if !isASCII {
+            for variant in dotVariants { name = name.replacingOccurrences(of: String(variant), with: ".") }
+        }
         if name.hasSuffix(".") { name.removeLast() }
-        name = name.precomposedStringWithCompatibilityMapping.lowercased()
+        name = (isASCII ? name : name.precomposedStringWithCompatibilityMapping).lowercased()
         guard !name.isEmpty, name.utf8.count <= 253 * 4 else {
             throw .invalid("'\(text)' is not a domain name.")
         }

@@ -17,7 +17,10 @@ public enum EmailAddress {
             throw .invalid("'\(text)' is not an e-mail address: the part before '@' must have 1 to 64 characters.")
         }
         guard !local.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "," || $0 == ";" }),
-            !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..")
+            !local.hasPrefix("."), !local.hasSuffix("."),
+            !zip(local.utf8, local.utf8.dropFirst()).contains(where: {
+                $0 == UInt8(ascii: ".") && $1 == UInt8(ascii: ".")
+            })
         else {
             throw .invalid("'\(text)' is not an e-mail address: the part before '@' has characters it cannot hold.")
         }

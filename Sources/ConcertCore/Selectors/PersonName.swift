@@ -40,12 +40,20 @@ public enum PersonName {
     /// Lower case, Latin script, no diacritics.
     static func transliterate(_ name: String) -> String {
         // Greek writes the u-sound with two letters; fold it before letters are mapped one by one.
-        let lowered = name.precomposedStringWithCompatibilityMapping.lowercased()
-            .replacingOccurrences(of: "ου", with: "u").replacingOccurrences(of: "ού", with: "u")
+        // ASCII is its own compatibility form and holds no Greek.
+        let isASCII = name.utf8.allSatisfy { $0 < 0x80 }
+        let lowered =
+            isASCII
+            ? name.lowercased()
+            : name.precomposedStringWithCompatibilityMapping.lowercased()
+                .replacingOccurrences(of: "ου", with: "u").replacingOccurrences(of: "ού", with: "u")
         var latin = ""
         var previous: Character = " "
         for character in lowered {
-            if character == "ю" || character == "я" {
+            if character.isASCII {
+                // Nothing to decompose or map.
+                latin.append(character)
+            } else if character == "ю" || character == "я" {
                 // After a consonant these soften it and often stand for ü and ä in foreign
                 // names (Мюллер = Müller); at the start of a word they carry a y-sound.
                 let vowel = character == "ю" ? "u" : "a"
@@ -69,11 +77,20 @@ public enum PersonName {
     }
 
     /// Folds spelling variants that transliteration and umlauts produce.
-    static func simplify(_ word: String) -> String {
-        var word = word
-        // Umlauts written out (Mueller) fold like the umlaut itself (Müller → muller).
-        for (long, short) in [("ae", "a"), ("oe", "o"), ("ue", "u")] {
-            word = word.replacingOccurrences(of: long, with: short)
+    static func simplify(_ word0: String) -> String {
+        // Umlauts written out (Mueller) fold like the umlaut itself (Müller → muller): an e
+        // after a, o or u goes.
+        var word = ""
+        var previous: Character?
+        for character in word0 {
+            if character == "e", let letter = previous, letter == "a" || letter == "o" || letter == "u" {
+                // Dropped, and that vowel pairs no more: "aee" is "ae", as when each pair is
+                // replaced in one pass.
+                previous = nil
+                continue
+            }
+            word.append(character)
+            previous = character
         }
         // Endings that Cyrillic -ий / -ый are written with in Latin: Yuriy, Yurij, Yurii, Yury.
         for ending in ["iy", "ij", "ii", "yi", "y"] where word.count > ending.count + 1 && word.hasSuffix(ending) {
