@@ -466,9 +466,18 @@ final class CrossCheckStorage: @unchecked Sendable {
             let holders = operationCount(underKey: exact)
             if holders >= commonThreshold { return CrossCheckResult(matches: [], commonHolders: holders) }
         }
-        var found: [UInt32: MatchKind] = [:]
+        // In the order found, the first kind of match kept: most look-ups find nothing or a
+        // few, so a list (with a set once it grows) beats a dictionary per look-up.
+        var found: [(entry: UInt32, kind: MatchKind)] = []
+        var seen: Set<UInt32> = []
         func add(_ entry: UInt32, _ kind: MatchKind) {
-            if found[entry] == nil { found[entry] = kind }
+            if found.count < 16 {
+                guard !found.contains(where: { $0.entry == entry }) else { return }
+            } else {
+                if seen.isEmpty { seen = Set(found.map(\.entry)) }
+                guard seen.insert(entry).inserted else { return }
+            }
+            found.append((entry, kind))
         }
         func addEntries(under key: Key, _ kind: MatchKind) {
             guard let id = key.withBytes({ keys.find($0) }) else { return }
@@ -519,6 +528,7 @@ final class CrossCheckStorage: @unchecked Sendable {
                 break
             }
         }
+        guard !found.isEmpty else { return CrossCheckResult(matches: [], commonHolders: nil) }
         let ownOperation = operationNames.find(probe.operationId)
         let ownTarget = targetNames.find(probe.targetId)
         let matches = found.compactMap { entry, kind -> CrossCheckMatch? in

@@ -222,6 +222,9 @@ public protocol Store: Sendable {
     ) async throws -> (json: Data, count: Int)
     /// One target of an operation.
     func target(id: String, operationId: String) async throws -> Target?
+    /// The targets with these ids, whatever their operation, in no particular order; ids of
+    /// no target are left out (for the other sides of hits, read in one go).
+    func targets(ids: [String]) async throws -> [Target]
     /// Replaces a target inside one transaction; `change` sees the current one.
     func updateTarget(
         id: String, operationId: String, by actor: Actor,

@@ -28,20 +28,18 @@ struct HitRecorder {
 
     /// The hits that what the index found for each target make.
     private func hits(of found: [(Target, [CrossCheckService.Found])]) async throws -> [Hit] {
-        var others: [String: Target?] = [:]
+        // The other sides, read in one go: an import of thousands finds thousands.
+        let otherIds = Set(found.flatMap { $0.1.map(\.match.entry.targetId) })
+        let others = Dictionary(
+            try await store.targets(ids: Array(otherIds)).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var hits: [Hit] = []
         let now = ConcertJSON.now()
         for (target, items) in found {
             for item in items {
-                let otherTargetId = item.match.entry.targetId
-                if others[otherTargetId] == nil {
-                    others[otherTargetId] = try await store.target(
-                        id: otherTargetId, operationId: item.match.entry.operationId)
-                }
-                guard let other = others[otherTargetId] ?? nil,
-                    let theirs = other.selectors.first(where: {
-                        $0.kind == item.match.entry.kind && $0.matchKey == item.match.entry.matchKey
-                    })
+                let entry = item.match.entry
+                guard let other = others[entry.targetId], other.operationId == entry.operationId,
+                    let theirs = other.selectors.first(where: { $0.kind == entry.kind && $0.matchKey == entry.matchKey }
+                    )
                 else { continue }
                 hits.append(
                     Hit(

@@ -380,6 +380,15 @@ extension PostgresStore {
         try await document(Target.self, from: "target", id: id, operationId: operationId)
     }
 
+    public func targets(ids: [String]) async throws -> [Target] {
+        guard !ids.isEmpty else { return [] }
+        return try await read { [logger] connection in
+            try await Self.documents(
+                Target.self,
+                try await connection.query("SELECT json FROM target WHERE id = ANY(\(ids))", logger: logger))
+        }
+    }
+
     public func updateTarget(
         id: String, operationId: String, by actor: Actor, _ change: @escaping @Sendable (Target) throws -> Target
     ) async throws -> Target {

@@ -727,6 +727,19 @@ public struct SQLiteStore: Store {
         try await pool.read { db in try Self.fetchTarget(id: id, operationId: operationId, in: db) }
     }
 
+    public func targets(ids: [String]) async throws -> [Target] {
+        guard !ids.isEmpty else { return [] }
+        return try await pool.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT json FROM target WHERE id = ?")
+            let decoder = ConcertJSON.makeDecoder()
+            return try ids.compactMap { id in
+                try String.fetchOne(statement, arguments: [id]).map {
+                    try decoder.decode(Target.self, from: Data($0.utf8))
+                }
+            }
+        }
+    }
+
     public func updateTarget(
         id: String, operationId: String, by actor: Actor, _ change: @escaping @Sendable (Target) throws -> Target
     ) async throws -> Target {
