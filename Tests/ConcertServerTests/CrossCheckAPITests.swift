@@ -5,6 +5,8 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
+@testable import ConcertServer
+
 @Suite("Check before sharing")
 struct CrossCheckAPITests {
     static func check(
@@ -115,5 +117,24 @@ struct CrossCheckAPITests {
             #expect((tooMany.object["detail"] as? String)?.contains("at most 10000") == true)
         }
         #expect(try await world.eventCount() == before)
+    }
+
+    @Test("the answer written by hand is the encoder's, byte for byte")
+    func answerEncoding() throws {
+        let agencies = [
+            Agency(id: "fr", name: "Police \"nationale\" / OCLCTIC", country: "FR", kind: .police, contact: "+33 1\n2"),
+            Agency(id: "cy", name: "Κύπρος", country: "CY", kind: .police),
+        ]
+        let output = CrossCheckController.Output(results: [
+            .init(hit: false, matches: [], commonHolders: nil),
+            .init(hit: true, matches: [], commonHolders: 200),
+            .init(
+                hit: true,
+                matches: agencies.map {
+                    .init(match: .insideBlock, selectorKind: .ip, agency: AgencyContact($0))
+                }, commonHolders: nil),
+        ])
+        #expect(output.json == (try ConcertJSON.encodeToString(output)))
+        #expect(CrossCheckController.Output(results: []).json == #"{"results":[]}"#)
     }
 }

@@ -72,6 +72,20 @@ public struct JSONText {
         needsComma = true
     }
 
+    /// Writes a whole number.
+    public mutating func number(_ value: Int) {
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+        needsComma = true
+    }
+
+    /// Writes `true` or `false`.
+    public mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        needsComma = true
+    }
+
     /// Writes a key and a string value, or nothing when the value is absent (as the encoder
     /// leaves out absent optionals).
     public mutating func field(_ key: StaticString, _ value: String?) {
