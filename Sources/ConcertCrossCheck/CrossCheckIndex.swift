@@ -706,6 +706,7 @@ final class CrossCheckStorage: @unchecked Sendable {
 
     private static func address(_ matchKey: UnsafeRawBufferPointer) -> (family: Int, width: Int, bits: Bits)? {
         if let value = ipv4(matchKey) { return (0, 32, Bits(.v4(value))) }
+        if let bits = ipv6(matchKey) { return (1, 128, bits) }
         guard let address = IPAddress(text(matchKey)) else { return nil }
         return (address.bitWidth == 32 ? 0 : 1, address.bitWidth, Bits(address))
     }
@@ -717,6 +718,12 @@ final class CrossCheckStorage: @unchecked Sendable {
         {
             return (0, prefix, Bits(.v4(value)).masked(to: prefix))
         }
+        if let slash = matchKey.firstIndex(of: UInt8(ascii: "/")),
+            let bits = ipv6(UnsafeRawBufferPointer(rebasing: matchKey[..<slash])),
+            let prefix = decimal(UnsafeRawBufferPointer(rebasing: matchKey[(slash + 1)...])), prefix <= 128
+        {
+            return (1, prefix, bits.masked(to: prefix))
+        }
         guard let block = CIDRBlock(text(matchKey)) else { return nil }
         return (block.network.bitWidth == 32 ? 0 : 1, block.prefixLength, Bits(block.network))
     }
@@ -724,7 +731,7 @@ final class CrossCheckStorage: @unchecked Sendable {
     /// A dotted IPv4 address as the normaliser writes it (four decimal octets), read without
     /// making a string: most stored addresses are IPv4, and a rebuild reads them all. Anything
     /// else is left to ``IPAddress``.
-    private static func ipv4(_ bytes: UnsafeRawBufferPointer) -> UInt32? {
+    static func ipv4(_ bytes: UnsafeRawBufferPointer) -> UInt32? {
         var value: UInt32 = 0
         var octet: UInt32 = 0
         var digits = 0
@@ -744,6 +751,71 @@ final class CrossCheckStorage: @unchecked Sendable {
         }
         guard dots == 3, digits > 0 else { return nil }
         return value << 8 | octet
+    }
+
+    /// An IPv6 address as the normaliser writes it (RFC 5952: hexadecimal groups, at most one
+    /// `::`), read without making a string. Anything else (an IPv4 tail, say) is left to
+    /// ``IPAddress``, and so is an address that maps an IPv4 one.
+    static func ipv6(_ bytes: UnsafeRawBufferPointer) -> Bits? {
+        var head: [UInt16] = []
+        var tail: [UInt16] = []
+        var sawGap = false
+        var group: UInt32 = 0
+        var digits = 0
+        var index = 0
+        func finishGroup() -> Bool {
+            guard digits > 0 else { return false }
+            if sawGap { tail.append(UInt16(group)) } else { head.append(UInt16(group)) }
+            (group, digits) = (0, 0)
+            return true
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: ":") {
+                if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: ":") {
+                    guard !sawGap else { return nil }
+                    if index > 0 { guard finishGroup() else { return nil } }
+                    sawGap = true
+                    index += 2
+                    continue
+                }
+                guard finishGroup() else { return nil }
+            } else if let value = hexDigit(byte) {
+                group = group << 4 | value
+                digits += 1
+                guard digits <= 4 else { return nil }
+            } else {
+                return nil
+            }
+            index += 1
+        }
+        if digits > 0 {
+            _ = finishGroup()
+        } else if !(bytes.count >= 2 && bytes[bytes.count - 1] == UInt8(ascii: ":")
+            && bytes[bytes.count - 2] == UInt8(ascii: ":"))
+        {
+            // Only a trailing "::" may end without a group.
+            return nil
+        }
+        let count = head.count + tail.count
+        guard sawGap ? count <= 7 : count == 8 else { return nil }
+        let groups = head + Array(repeating: 0, count: 8 - count) + tail
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for group in groups[0..<4] { high = high << 16 | UInt64(group) }
+        for group in groups[4..<8] { low = low << 16 | UInt64(group) }
+        // IPv4-mapped addresses are IPv4 addresses: left to ``IPAddress``.
+        guard !(high == 0 && low >> 32 == 0xFFFF) else { return nil }
+        return Bits(high: high, low: low)
+    }
+
+    private static func hexDigit(_ byte: UInt8) -> UInt32? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(byte - UInt8(ascii: "A") + 10)
+        default: nil
+        }
     }
 
     private static func decimal(_ bytes: UnsafeRawBufferPointer) -> Int? {

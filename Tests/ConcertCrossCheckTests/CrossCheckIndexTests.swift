@@ -1,6 +1,7 @@
 import ConcertCore
-import ConcertCrossCheck
 import Testing
+
+@testable import ConcertCrossCheck
 
 /// Builds index entries from selectors as a client writes them, through the same
 /// normalisation as targets.
@@ -263,5 +264,44 @@ struct CrossCheckIndexTests {
         single.kind = .ip
         single.matchKey = "10.0.39.15"
         #expect(index.lookUp(single).matches.map(\.entry.targetId) == ["t9999-kept"])
+    }
+}
+
+@Suite("The index's own address reading agrees with IPAddress")
+struct IndexAddressParsingTests {
+    /// What the index reads from the text, as an IPAddress, or nil when it leaves it to IPAddress.
+    static func fast(_ text: String) -> IPAddress? {
+        var text = text
+        return text.withUTF8 { utf8 in
+            let bytes = UnsafeRawBufferPointer(utf8)
+            if let value = CrossCheckStorage.ipv4(bytes) { return .v4(value) }
+            return CrossCheckStorage.ipv6(bytes).map { .v6(high: $0.high, low: $0.low) }
+        }
+    }
+
+    @Test("on canonical, unusual and broken forms, whatever it reads is what IPAddress reads")
+    func agreesWithIPAddress() {
+        var random = SystemRandomNumberGenerator()
+        var samples = [
+            "::", "::1", "1::", "2001:db8::", "2001:db8::1", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:", ":1:2:3:4:5:6:7",
+            "1::2::3", "1:::2", "a::b:", "::ffff:1.2.3.4", "::ffff:102:304", "12345::", "::1:2:3:4:5:6:7",
+            "1:2:3:4:5:6:7::8", "1:2:3:4:5:6:7", "0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.5",
+            "01.2.3.4", "1..2.3", "", ":", "g::1", "2001:DB8::A",
+        ]
+        for _ in 0..<2_000 {
+            let groups = (0..<8).map { _ in UInt16.random(in: 0...UInt16.max, using: &random) }
+            let zeros = Int.random(in: 0..<8, using: &random)
+            let shaped = groups.enumerated().map { $0.offset >= zeros && $0.offset < zeros + 3 ? 0 : $0.element }
+            let address = IPAddress.v6(
+                high: shaped[0..<4].reduce(0) { $0 << 16 | UInt64($1) },
+                low: shaped[4..<8].reduce(0) { $0 << 16 | UInt64($1) })
+            samples.append(address.description)
+            samples.append(shaped.map { String($0, radix: 16) }.joined(separator: ":"))
+        }
+        for sample in samples {
+            guard let read = Self.fast(sample) else { continue }
+            #expect(read == IPAddress(sample), "\(sample)")
+        }
+        #expect(Self.fast("2001:db8::1") != nil && Self.fast("10.1.2.3") != nil, "the usual forms are read here")
     }
 }
