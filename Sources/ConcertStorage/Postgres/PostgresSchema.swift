@@ -153,6 +153,11 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            // Matching is the in-memory index's work: nothing reads selectors by key.
+            "v4: selectors without a key index",
+            ["DROP INDEX IF EXISTS selector_by_key"]
+        ),
     ]
 
     /// Runs the migrations not run yet, each in its own transaction, holding the advisory lock.
