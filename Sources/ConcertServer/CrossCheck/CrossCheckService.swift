@@ -131,19 +131,26 @@ final class CrossCheckService: Sendable {
         try await record([target])[0]
     }
 
-    /// Records many targets at once, as ``record(_:)-(Target)`` does one by one, under one
-    /// lock: an import records thousands.
+    /// Records many targets at once, as ``record(_:)-(Target)`` does one by one, taking the
+    /// lock once for each stretch of 256 targets: an import records thousands, and look-ups
+    /// of other requests wait for one stretch at most (about a millisecond).
     func record(_ targets: [Target]) async throws -> [[Found]] {
         try await ready()
-        return state.withLock { state in
-            targets.map { target in
-                Self.replace(target, in: &state.index).flatMap { selector, entry in
-                    Self.unexcluded(state.index.lookUp(entry), for: entry, in: state).matches.map {
-                        Found(selector: selector, match: $0)
+        var found: [[Found]] = []
+        found.reserveCapacity(targets.count)
+        for start in stride(from: 0, to: targets.count, by: 256) {
+            let stretch = targets[start..<min(targets.count, start + 256)]
+            found += state.withLock { state in
+                stretch.map { target in
+                    Self.replace(target, in: &state.index).flatMap { selector, entry in
+                        Self.unexcluded(state.index.lookUp(entry), for: entry, in: state).matches.map {
+                            Found(selector: selector, match: $0)
+                        }
                     }
                 }
             }
         }
+        return found
     }
 
     /// Puts a target's selectors in the index in place of what it held for it.
