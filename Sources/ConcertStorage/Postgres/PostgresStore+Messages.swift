@@ -51,6 +51,15 @@ extension PostgresStore {
         }
     }
 
+    /// A message with its bookkeeping, read inside a write; refused when it is not there.
+    static func existingMessage(id: String, operationId: String, on writer: Writer) async throws -> MessageRecord {
+        guard
+            let record = try await fetchMessage(
+                id: id, operationId: operationId, on: writer.connection, logger: writer.logger)
+        else { throw StoreError.notFound("No such message.") }
+        return record
+    }
+
     static func fetchMessage(
         id: String, operationId: String, on connection: PostgresConnection, logger: Logger
     ) async throws -> MessageRecord? {
@@ -133,11 +142,8 @@ extension PostgresStore {
         id: String, operationId: String, by actor: Actor,
         _ check: @escaping @Sendable (MessageRecord) throws -> Void
     ) async throws -> (record: MessageRecord, isNew: Bool) {
-        try await write { [logger] writer in
-            guard
-                var record = try await Self.fetchMessage(
-                    id: id, operationId: operationId, on: writer.connection, logger: logger)
-            else { throw StoreError.notFound("No such message.") }
+        try await write { writer in
+            var record = try await Self.existingMessage(id: id, operationId: operationId, on: writer)
             try check(record)
             if record.acknowledgements.contains(where: { $0.agencyId == actor.agencyId }) { return (record, false) }
             let acknowledgement = Acknowledgement(
@@ -161,11 +167,8 @@ extension PostgresStore {
         messageId: String, operationId: String, by actor: Actor, eventKind: String,
         _ change: @escaping @Sendable (MessageRecord) throws -> Forward
     ) async throws -> (record: MessageRecord, forward: Forward) {
-        try await write { [logger] writer in
-            guard
-                var record = try await Self.fetchMessage(
-                    id: messageId, operationId: operationId, on: writer.connection, logger: logger)
-            else { throw StoreError.notFound("No such message.") }
+        try await write { writer in
+            var record = try await Self.existingMessage(id: messageId, operationId: operationId, on: writer)
             let forward = try change(record)
             let json = try ConcertJSON.encodeToString(forward)
             if record.record(forward) {

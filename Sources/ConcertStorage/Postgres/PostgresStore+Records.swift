@@ -392,12 +392,10 @@ extension PostgresStore {
     public func updateTarget(
         id: String, operationId: String, by actor: Actor, _ change: @escaping @Sendable (Target) throws -> Target
     ) async throws -> Target {
-        try await write { [logger] writer in
-            guard
-                let current = try await Self.document(
-                    Target.self, from: "target", id: id, operationId: operationId, on: writer.connection,
-                    logger: logger)
-            else { throw StoreError.notFound("No such target.") }
+        try await write { writer in
+            let current = try await Self.existing(
+                Target.self, in: "target", id: id, operationId: operationId, notFound: "No such target.",
+                on: writer)
             let updated = try change(current)
             let json = updated.json
             try await writer.run(
@@ -417,12 +415,10 @@ extension PostgresStore {
     public func deleteTarget(
         id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Target) throws -> Void
     ) async throws {
-        try await write { [logger] writer in
-            guard
-                let current = try await Self.document(
-                    Target.self, from: "target", id: id, operationId: operationId, on: writer.connection,
-                    logger: logger)
-            else { throw StoreError.notFound("No such target.") }
+        try await write { writer in
+            let current = try await Self.existing(
+                Target.self, in: "target", id: id, operationId: operationId, notFound: "No such target.",
+                on: writer)
             try check(current)
             try await writer.run("DELETE FROM target WHERE id = \(id)")
             try await Self.append(
@@ -647,12 +643,10 @@ extension PostgresStore {
     public func deleteSitrep(
         id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Sitrep) throws -> Void
     ) async throws {
-        try await write { [logger] writer in
-            guard
-                let current = try await Self.document(
-                    Sitrep.self, from: "sitrep", id: id, operationId: operationId, on: writer.connection,
-                    logger: logger)
-            else { throw StoreError.notFound("No such sitrep.") }
+        try await write { writer in
+            let current = try await Self.existing(
+                Sitrep.self, in: "sitrep", id: id, operationId: operationId, notFound: "No such sitrep.",
+                on: writer)
             try check(current)
             try await writer.run("DELETE FROM sitrep WHERE id = \(id)")
             try await Self.append(

@@ -292,6 +292,18 @@ public final class PostgresStore: Store, @unchecked Sendable {
         }
     }
 
+    /// A record of an operation from a table that keeps records as JSON, read inside a write
+    /// (so that the change sees the latest commit); `notFound` is the refusal when it is not there.
+    static func existing<Record: Decodable>(
+        _ type: Record.Type, in table: String, id: String, operationId: String, notFound: String, on writer: Writer
+    ) async throws -> Record {
+        guard
+            let record = try await document(
+                type, from: table, id: id, operationId: operationId, on: writer.connection, logger: writer.logger)
+        else { throw StoreError.notFound(notFound) }
+        return record
+    }
+
     /// Whether a query returns a row.
     static func exists(_ rows: PostgresRowSequence) async throws -> Bool {
         for try await _ in rows { return true }

@@ -570,11 +570,13 @@ public struct SQLiteStore: Store {
         VALUES (?, ?, ?, ?, ?, ?, ?)
         """
 
+    /// One target, as a single change writes it (an import uses a ``BulkStatement``; preparing
+    /// one for a single row would cost more than it saves).
     private static func insertTarget(_ target: Target, json: String, in db: Database) throws {
-        try BulkStatement(insertTargetSQL, in: db).run(
-            .text(target.id), .text(target.operationId), .text(target.originatorAgencyId),
-            .text(target.handling.rawValue), .text(target.distribution.json), .text(json),
-            .text(PackedSelectors.pack(target.selectors)))
+        try db.cachedStatement(sql: insertTargetSQL).execute(arguments: [
+            target.id, target.operationId, target.originatorAgencyId, target.handling.rawValue,
+            target.distribution.json, json, PackedSelectors.pack(target.selectors),
+        ])
     }
 
     public func readSelectors<Accumulator: Sendable>(
