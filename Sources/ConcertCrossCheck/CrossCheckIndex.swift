@@ -88,6 +88,9 @@ public struct CrossCheckIndex: Sendable {
     /// How many selectors it holds.
     public var count: Int { storage.count }
 
+    /// Entries removed and not yet compacted away (for tests).
+    var removedEntries: Int { storage.removedEntries }
+
     private mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
     }
@@ -174,7 +177,7 @@ final class CrossCheckStorage: @unchecked Sendable {
     private var nextEntryOfTarget: [UInt32] = []
     /// The newest entry of each target, by target number.
     private var firstEntryOfTarget: [UInt32] = []
-    private var removedEntries = 0
+    private(set) var removedEntries = 0
 
     // Points: recorded addresses and block networks, left-aligned in 128 bits, filed in
     // buckets at several prefix lengths so that a look-up of a block finds what lies inside it.
