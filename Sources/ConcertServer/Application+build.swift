@@ -2,7 +2,6 @@ import ConcertCore
 import ConcertStorage
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 
 /// How a Concert server is set up.
@@ -80,8 +79,7 @@ public func buildApplication(
     let liveFeed = LiveFeed(store: store)
     return Application(
         router: buildRouter(store: store, configuration: configuration, liveFeed: liveFeed),
-        server: .http1WebSocketUpgrade(
-            webSocketRouter: buildWebSocketRouter(store: store, configuration: configuration, liveFeed: liveFeed)),
+        server: .concert(store: store, liveFeed: liveFeed, configuration: configuration),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Concert"),
         services: [OverdueWatch(store: store)],

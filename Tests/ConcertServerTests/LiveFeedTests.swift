@@ -5,7 +5,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import HummingbirdWSClient
-import HummingbirdWebSocket
 import Logging
 import Synchronization
 import Testing
@@ -131,6 +130,8 @@ struct LiveFeedTests {
         }
         try await Self.burst(world, count: 5)
         #expect(try await Self.eventually { first.events.last?.sequence == world.head + 5 })
+        // The first subscriber may have read all five itself: wait until the pump serves it.
+        #expect(try await Self.eventually { feed.hub.subscriberCount(of: world.operation.id) == 1 })
         // The pump stands at head + 5; joining at head would lose five events.
         let asking = Task {
             try await feed.hub.follow(
@@ -312,11 +313,7 @@ struct LiveFeedTests {
     func webSocket() async throws {
         let world = try await TestWorld.make()
         defer { world.remove() }
-        let application = Application(
-            router: buildRouter(store: world.store),
-            server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(store: world.store)),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await application.test(.live) { client in
+        try await world.liveApplication().test(.live) { client in
             let port = try #require(client.port)
             let url = "ws://127.0.0.1:\(port)/api/v1/operations/\(world.operation.id)/live?since=\(world.head)"
             let logger = Logger(label: "test")

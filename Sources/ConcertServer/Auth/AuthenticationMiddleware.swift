@@ -1,3 +1,4 @@
+import ConcertCore
 import Hummingbird
 
 /// The name of the browser session cookie.
@@ -14,6 +15,16 @@ struct AuthenticationMiddleware<Context: AuthenticatedRequestContext>: RouterMid
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
+        (context.user, context.viaCookie) = try await Self.user(of: request, authenticator: authenticator)
+        if context.viaCookie, request.method != .get, request.method != .head, !Self.isSameOrigin(request) {
+            throw ProblemDetail(status: .forbidden, detail: "The request came from another site.")
+        }
+        return try await next(request, context)
+    }
+
+    /// The user of a request, from its bearer token or else its session cookie, and whether it
+    /// came with the cookie; nil when it has neither. An unknown or expired token is a 401 problem.
+    static func user(of request: Request, authenticator: Authenticator) async throws -> (User?, viaCookie: Bool) {
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer",
@@ -22,15 +33,14 @@ struct AuthenticationMiddleware<Context: AuthenticatedRequestContext>: RouterMid
                 throw ProblemDetail(
                     status: .unauthorized, detail: "The bearer token is unknown or has expired; sign in again.")
             }
-            context.user = user
-        } else if let token = request.cookies[sessionCookieName]?.value, !token.isEmpty {
-            context.user = try await authenticator.user(forToken: token)
-            context.viaCookie = context.user != nil
-            if context.viaCookie, request.method != .get, request.method != .head, !Self.isSameOrigin(request) {
-                throw ProblemDetail(status: .forbidden, detail: "The request came from another site.")
-            }
+            return (user, false)
         }
-        return try await next(request, context)
+        if let token = request.cookies[sessionCookieName]?.value, !token.isEmpty,
+            let user = try await authenticator.user(forToken: token)
+        {
+            return (user, true)
+        }
+        return (nil, false)
     }
 
     /// Whether a cookie-authenticated change comes from Concert's own pages (the Origin header,

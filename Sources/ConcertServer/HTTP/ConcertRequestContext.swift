@@ -1,6 +1,5 @@
 import ConcertCore
 import Hummingbird
-import HummingbirdWebSocket
 
 /// A request context that knows who is signed in; ``AuthenticationMiddleware`` fills it.
 public protocol AuthenticatedRequestContext: RequestContext {
@@ -18,19 +17,6 @@ public struct ConcertRequestContext: AuthenticatedRequestContext {
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
-    }
-}
-
-/// The request context of WebSocket upgrade requests.
-public struct ConcertWebSocketContext: AuthenticatedRequestContext, WebSocketRequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public let webSocket: WebSocketHandlerReference<Self>
-    public var user: User?
-    public var viaCookie = false
-
-    public init(source: Source) {
-        self.coreContext = .init(source: source)
-        self.webSocket = .init()
     }
 }
 

@@ -37,6 +37,15 @@ struct LiveController {
                         "This operation has no event \(since) yet; its latest is \(latest). Resume from a number you received.",
                     field: "since")
             }
+            // A WebSocket upgrade that reaches the route was refused on the way, for no reason
+            // the checks above name (a malformed handshake, or a session that ended meanwhile).
+            if request.headers[.upgrade]?.lowercased() == "websocket" {
+                throw ProblemDetail(
+                    status: .badRequest,
+                    detail:
+                        "The WebSocket upgrade was refused: send a valid handshake (Sec-WebSocket-Key, version 13) with a current session, or read the feed as an event stream."
+                )
+            }
             let follow = request.uri.queryParameters.get("follow") != "false"
             let feed = self.feed
             let delivery = self.delivery

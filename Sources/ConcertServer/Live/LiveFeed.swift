@@ -2,6 +2,7 @@ import ConcertCore
 import ConcertStorage
 import Foundation
 import Logging
+import Synchronization
 
 /// Streams an operation's events to one subscriber: first what they missed since a sequence
 /// number, read from the event log, then each new event as it is committed, in order, with no
@@ -49,16 +50,7 @@ public struct LiveFeed: Sendable {
         var filter = FeedFilter(actor: actor, operation: operation)
         var cursor = max(0, since)
         while !Task.isCancelled {
-            // Read the signal's version before the log, so a commit between the two is not missed.
-            let version = store.eventSignal.version(of: operation.id)
-            let events = try await window.events(operationId: operation.id, after: cursor, version: version)
-            for event in events {
-                if let json = filter.view(of: event) {
-                    try send(.event(sequence: event.sequence, kind: event.kind, json: json))
-                }
-                cursor = event.sequence
-            }
-            if !events.isEmpty { continue }
+            try await catchUp(operationId: operation.id, filter: &filter, cursor: &cursor, send: send)
             guard follow else {
                 try send(.heartbeat(sequence: cursor))
                 return
@@ -68,5 +60,86 @@ public struct LiveFeed: Sendable {
                 try await hub.follow(operationId: operation.id, filter: filter, cursor: cursor, sink: send) != nil
             else { return }
         }
+    }
+
+    /// Serves a subscriber that has no task of its own (a WebSocket connection): a short task
+    /// sends what it missed since `since`, hands it to the operation's pump and ends; from then
+    /// on the pump sends it each new event through `send` until it is cancelled or `send`
+    /// throws. `ended` is told once the pump lets it go, or the catching up fails (with that
+    /// error; nil when it was cancelled).
+    func start(
+        operation: JointOperation, actor: Actor, since: Int64,
+        send: @escaping @Sendable (FeedMessage) throws -> Void, ended: @escaping LiveHub.Detached
+    ) -> LiveSubscription {
+        let subscription = LiveSubscription(hub: hub, operationId: operation.id)
+        let task = Task {
+            var filter = FeedFilter(actor: actor, operation: operation)
+            var cursor = max(0, since)
+            do {
+                while true {
+                    try await catchUp(operationId: operation.id, filter: &filter, cursor: &cursor, send: send)
+                    switch hub.join(
+                        operationId: operation.id, id: subscription.id, filter: filter, cursor: cursor, sink: send,
+                        detached: ended)
+                    {
+                    case .joined: return
+                    case .cancelled: throw CancellationError()
+                    case .behind: continue
+                    }
+                }
+            } catch is CancellationError {
+                ended(nil)
+            } catch {
+                ended(error)
+            }
+        }
+        subscription.started(task)
+        return subscription
+    }
+
+    /// Sends the subscriber the events after `cursor` that it may see, until none is left or
+    /// the task is cancelled.
+    private func catchUp(
+        operationId: String, filter: inout FeedFilter, cursor: inout Int64,
+        send: @Sendable (FeedMessage) throws -> Void
+    ) async throws {
+        while !Task.isCancelled {
+            // Read the signal's version before the log, so a commit between the two is not missed.
+            let version = store.eventSignal.version(of: operationId)
+            let events = try await window.events(operationId: operationId, after: cursor, version: version)
+            if events.isEmpty { return }
+            for event in events {
+                if let json = filter.view(of: event) {
+                    try send(.event(sequence: event.sequence, kind: event.kind, json: json))
+                }
+                cursor = event.sequence
+            }
+        }
+    }
+}
+
+/// A subscriber served by ``LiveFeed/start(operation:actor:since:send:ended:)``: cancelling
+/// it stops its catching up, or takes it out of the pump's room.
+final class LiveSubscription: Sendable {
+    let id: UInt64
+    let operationId: String
+    private let hub: LiveHub
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    init(hub: LiveHub, operationId: String) {
+        self.hub = hub
+        self.operationId = operationId
+        self.id = hub.makeSubscriberId()
+    }
+
+    fileprivate func started(_ task: Task<Void, Never>) {
+        self.task.withLock { $0 = task }
+    }
+
+    /// Ends the subscription; its `ended` is told nil (unless it had already ended).
+    func cancel() {
+        // Cancelling first means a catching-up task that has not joined yet never will.
+        task.withLock { $0 }?.cancel()
+        hub.leave(operationId: operationId, id: id)
     }
 }

@@ -17,6 +17,10 @@ final class LiveHub: Sendable {
     /// What a subscriber receives messages through: it must not wait, and throws to be detached.
     typealias Sink = @Sendable (FeedMessage) throws -> Void
 
+    /// Told once when a subscriber is detached: nil when it left, else the error its sink threw
+    /// (or the log's, when the pump could not read it).
+    typealias Detached = @Sendable ((any Error)?) -> Void
+
     struct Subscriber {
         var filter: FeedFilter
         /// The last sequence number handed over (or passed over as invisible to it).
@@ -24,8 +28,7 @@ final class LiveHub: Sendable {
         let sink: Sink
         /// When it was last sent anything, for its heartbeats.
         var lastSent: ContinuousClock.Instant
-        /// Resumed when it is detached: nil on cancellation, or the error its sink threw.
-        let detached: CheckedContinuation<Void, any Error>
+        let detached: Detached
     }
 
     /// The subscribers of one operation and where its pump stands.
@@ -35,12 +38,14 @@ final class LiveHub: Sendable {
         var position: Int64
     }
 
-    /// What a subscriber that asks to join does next.
-    enum Joining {
+    /// What came of a subscriber's asking to join.
+    enum Joining: Equatable {
         /// It joined: the pump takes over from its cursor.
-        case joined(startPump: Bool)
-        /// The pump is ahead of it: it first reads up to `position` itself.
+        case joined
+        /// The pump is ahead of it: it first reads up to `position` itself, then asks again.
         case behind(position: Int64)
+        /// Its task was cancelled before it could join.
+        case cancelled
     }
 
     let store: any Store
@@ -57,41 +62,73 @@ final class LiveHub: Sendable {
         self.logger = logger
     }
 
-    /// Joins the operation's room at `cursor` and returns once the subscriber is detached:
-    /// its task cancelled (returns) or its sink refusing a message (throws that error).
+    /// A number no other subscriber of this hub has.
+    func makeSubscriberId() -> UInt64 {
+        nextId.add(1, ordering: .relaxed).newValue
+    }
+
+    /// Joins the operation's room at `cursor`, unless the pump is already further on or the
+    /// calling task is cancelled (checked under the room's lock, so that a cancellation
+    /// handler that calls ``leave(operationId:id:)`` never misses the subscriber).
     ///
-    /// Returns `.behind` without joining when the pump has already handed over events after
-    /// `cursor`; the caller reads those itself and asks again.
+    /// A joined subscriber costs no task: the pump hands it each new event through `sink`
+    /// until it leaves or `sink` throws; `detached` is told either way, once.
+    func join(
+        operationId: String, id: UInt64, filter: FeedFilter, cursor: Int64, sink: @escaping Sink,
+        detached: @escaping Detached
+    ) -> Joining {
+        let (joining, startPump) = rooms.withLock { rooms -> (Joining, Bool) in
+            if Task.isCancelled { return (.cancelled, false) }
+            var room = rooms[operationId] ?? Room(position: cursor)
+            let isNew = rooms[operationId] == nil
+            if room.position > cursor { return (.behind(position: room.position), false) }
+            room.subscribers[id] = Subscriber(
+                filter: filter, cursor: cursor, sink: sink, lastSent: .now, detached: detached)
+            rooms[operationId] = room
+            return (.joined, isNew)
+        }
+        if startPump { Task { await self.pump(operationId: operationId) } }
+        return joining
+    }
+
+    /// How many subscribers the operation's pump serves now.
+    func subscriberCount(of operationId: String) -> Int {
+        rooms.withLock { $0[operationId]?.subscribers.count ?? 0 }
+    }
+
+    /// Detaches a subscriber that leaves (its connection closed); it is told, as `nil`.
+    func leave(operationId: String, id: UInt64) {
+        let subscriber = rooms.withLock { $0[operationId]?.subscribers.removeValue(forKey: id) }
+        subscriber?.detached(nil)
+    }
+
+    /// Joins the operation's room at `cursor` and returns once the subscriber is detached:
+    /// its task cancelled (returns nil) or its sink refusing a message (throws that error).
+    ///
+    /// Returns the pump's position without joining when the pump has already handed over
+    /// events after `cursor`; the caller reads those itself and asks again.
     func follow(
         operationId: String, filter: FeedFilter, cursor: Int64, sink: @escaping Sink
     ) async throws -> Int64? {
-        let id = nextId.add(1, ordering: .relaxed).newValue
+        let id = makeSubscriberId()
         var behind: Int64?
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let joining = rooms.withLock { rooms -> Joining? in
-                    if Task.isCancelled { return nil }
-                    var room = rooms[operationId] ?? Room(position: cursor)
-                    let isNew = rooms[operationId] == nil
-                    if room.position > cursor { return .behind(position: room.position) }
-                    room.subscribers[id] = Subscriber(
-                        filter: filter, cursor: cursor, sink: sink, lastSent: .now, detached: continuation)
-                    rooms[operationId] = room
-                    return .joined(startPump: isNew)
+                let joining = join(
+                    operationId: operationId, id: id, filter: filter, cursor: cursor, sink: sink
+                ) { error in
+                    if let error { continuation.resume(throwing: error) } else { continuation.resume() }
                 }
                 switch joining {
-                case .none:
-                    continuation.resume()
+                case .joined: break
+                case .cancelled: continuation.resume()
                 case .behind(let position):
                     behind = position
                     continuation.resume()
-                case .joined(let startPump):
-                    if startPump { Task { await self.pump(operationId: operationId) } }
                 }
             }
         } onCancel: {
-            let subscriber = rooms.withLock { $0[operationId]?.subscribers.removeValue(forKey: id) }
-            subscriber?.detached.resume()
+            leave(operationId: operationId, id: id)
         }
         return behind
     }
@@ -159,9 +196,9 @@ final class LiveHub: Sendable {
     private func serve(
         _ operationId: String, _ step: (inout Subscriber) throws -> Void, after: (inout Room) -> Void = { _ in }
     ) {
-        let detached = rooms.withLock { rooms -> [(CheckedContinuation<Void, any Error>, any Error)] in
+        let detached = rooms.withLock { rooms -> [(Detached, any Error)] in
             guard var room = rooms[operationId] else { return [] }
-            var detached: [(CheckedContinuation<Void, any Error>, any Error)] = []
+            var detached: [(Detached, any Error)] = []
             for (id, var subscriber) in room.subscribers {
                 do {
                     try step(&subscriber)
@@ -175,11 +212,11 @@ final class LiveHub: Sendable {
             rooms[operationId] = room
             return detached
         }
-        for (continuation, error) in detached { continuation.resume(throwing: error) }
+        for (tell, error) in detached { tell(error) }
     }
 
     private func detachEveryone(_ operationId: String, because error: any Error) {
         let subscribers = rooms.withLock { $0.removeValue(forKey: operationId)?.subscribers.values.map(\.detached) }
-        for continuation in subscribers ?? [] { continuation.resume(throwing: error) }
+        for tell in subscribers ?? [] { tell(error) }
     }
 }

@@ -1,0 +1,238 @@
+import ConcertCore
+import ConcertStorage
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+
+/// Decides who may open the live feed of an operation as a WebSocket, and opens it.
+///
+/// The upgrade happens only for a signed-in user (bearer token, or the session cookie from
+/// Concert's own pages) whose agency may see the operation's board, from a sequence number the
+/// operation has reached; any other upgrade request goes on to the HTTP route, which answers it
+/// as it answers the event stream (401, 404, 422) with a problem detail.
+struct LiveSocketAdmission: Sendable {
+    /// What an admitted upgrade subscribes to.
+    struct Ticket: Sendable {
+        let operation: JointOperation
+        let actor: Actor
+        let since: Int64
+    }
+
+    let store: any Store
+    let authenticator: Authenticator
+    let feed: LiveFeed
+    let outboxes = LiveOutboxes()
+
+    /// The subscription an upgrade request asks for, or nil when it must not upgrade.
+    func admit(_ head: HTTPRequest) async -> Ticket? {
+        let request = Request(head: head, body: .init(buffer: ByteBuffer()))
+        let segments = request.uri.path.split(separator: "/")
+        guard segments.count == 5, segments[0] == "api", segments[1] == "v1", segments[2] == "operations",
+            segments[4] == "live", Identifier.isPlausible(String(segments[3])),
+            let (user, viaCookie) = try? await AuthenticationMiddleware<ConcertRequestContext>.user(
+                of: request, authenticator: authenticator),
+            let user,
+            // A browser sends its cookie with another site's WebSocket too: take it from Concert's pages only.
+            !viaCookie || AuthenticationMiddleware<ConcertRequestContext>.isSameOrigin(request)
+        else { return nil }
+        let actor = Actor(user)
+        guard
+            let operation = try? await OperationGuard(store: store).operation(
+                String(segments[3]), for: actor, .viewBoard),
+            let since = try? LiveController.startingSequence(of: request),
+            let latest = try? await store.latestSequence(operationId: operation.id), since <= latest
+        else { return nil }
+        return Ticket(operation: operation, actor: actor, since: since)
+    }
+
+    /// Serves an upgraded channel: its last handler, and the subscription that feeds it.
+    func open(_ ticket: Ticket, on channel: any Channel) throws {
+        let connection = LiveSocketConnection(
+            channel: channel, outbox: outboxes.outbox(for: channel.eventLoop), since: ticket.since)
+        let handler = LiveSocketHandler(connection: connection)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        handler.subscription = feed.start(
+            operation: ticket.operation, actor: ticket.actor, since: ticket.since, send: connection.send,
+            ended: connection.ended)
+    }
+}
+
+/// The connections of a Concert server: HTTP/1.1, whose requests go to the router, and the live
+/// feed's WebSocket connections, which the feed writes to directly.
+///
+/// Hummingbird's WebSocket channel runs a task and async streams for each connection; with a
+/// thousand subscribers to one operation that is a thousand wake-ups for each event and 30 KB
+/// a connection. Here an upgraded connection is a plain NIO pipeline: the operation's pump
+/// hands each frame to the connection's event loop, which writes it (``LiveSocketConnection``).
+struct LiveServerChannel: ServerChildChannel, HTTPChannelHandler {
+    enum UpgradeResult: Sendable {
+        /// Upgraded: the connection lives on in its pipeline, with no task.
+        case live
+        /// A plain HTTP connection.
+        case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        /// An upgrade that was refused: its request goes to the router, which says why. (NIO
+        /// does not pass a refused upgrade's head on down the pipeline, so it is kept here.)
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HTTPRequest?)
+    }
+
+    struct Value: ServerChildChannelValue {
+        let upgradeResult: EventLoopFuture<UpgradeResult>
+        let channel: any Channel
+    }
+
+    /// Answers a connection's requests; a later request on it that asks for an upgrade is sent
+    /// to a new connection (NIO upgrades only a connection's first request).
+    var responder: HTTPChannelHandler.Responder
+    /// The router itself, for a refused upgrade.
+    let routes: HTTPChannelHandler.Responder
+    let admission: LiveSocketAdmission
+    let configuration = HTTP1Channel.Configuration()
+
+    init(responder: @escaping HTTPChannelHandler.Responder, admission: LiveSocketAdmission) {
+        self.routes = responder
+        self.responder = Self.redirectingUpgrades(to: responder)
+        self.admission = admission
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let attempted = NIOLoopBoundBox<HTTPRequest??>(nil, eventLoop: channel.eventLoop)
+            let admitted = NIOLoopBoundBox<LiveSocketAdmission.Ticket?>(nil, eventLoop: channel.eventLoop)
+            let admission = self.admission
+            let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
+                maxFrameSize: 1 << 14,
+                shouldUpgrade: { channel, head in
+                    let request = try? HTTPRequest(head, secure: false, splitCookie: false)
+                    attempted.value = .some(request)
+                    let promise = channel.eventLoop.makePromise(of: LiveSocketAdmission.Ticket?.self)
+                    promise.completeWithTask {
+                        guard let request else { return nil }
+                        return await admission.admit(request)
+                    }
+                    return promise.futureResult.map { ticket in
+                        admitted.value = ticket
+                        return ticket == nil ? nil : HTTPHeaders()
+                    }
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        try admission.open(admitted.value!, on: channel)
+                        return UpgradeResult.live
+                    }
+                }
+            )
+            let upgrade = NIOTypedHTTPServerUpgradeConfiguration(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(
+                            HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                        let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true))
+                        if let request = attempted.value { return .refused(asyncChannel, request) }
+                        return .notUpgraded(asyncChannel)
+                    }
+                })
+            var pipeline = NIOUpgradableHTTPServerPipelineConfiguration<UpgradeResult>(upgradeConfiguration: upgrade)
+            // As Hummingbird's own channels: pipelining, errors and header validation are its job.
+            pipeline.enablePipelining = false
+            pipeline.enableErrorHandling = false
+            pipeline.enableResponseHeaderValidation = false
+            pipeline.decoderConfiguration.maxHeaderFieldSize = configuration.httpDecoder.maxHeaderFieldSize
+            pipeline.decoderConfiguration.maxHeaderListSize = configuration.httpDecoder.maxHeaderListSize
+            pipeline.decoderConfiguration.maxHeaderFieldCount = configuration.httpDecoder.maxHeaderFieldCount
+            let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
+                configuration: pipeline)
+            return Value(upgradeResult: result, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.upgradeResult.get() {
+            case .live:
+                return
+            case .notUpgraded(let http1):
+                await handleHTTP(asyncChannel: http1, logger: logger)
+            case .refused(let http1, let head):
+                await answerRefused(head, on: http1, logger: logger)
+            }
+        } catch {
+            // A malformed upgrade (no key, another version) fails the negotiation: nothing more
+            // can be said on this connection.
+            logger.debug("A connection failed before its first request: \(error)")
+            try? await value.channel.close()
+        }
+    }
+
+    /// Answers a refused upgrade as the router answers its request (401, 404, 422 or 400, with
+    /// a problem detail), then closes the connection.
+    private func answerRefused(
+        _ head: HTTPRequest?, on http1: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, logger: Logger
+    ) async {
+        do {
+            try await http1.executeThenClose { _, outbound in
+                guard var head else {
+                    try await ResponseWriter(outbound: outbound).writeResponse(
+                        HTTPResponse(status: .badRequest, headerFields: [.connection: "close", .contentLength: "0"]))
+                    return
+                }
+                head.headerFields[.connection] = "close"
+                let request = Request(head: head, body: .init(buffer: ByteBuffer()))
+                try await routes(request, ResponseWriter(outbound: outbound), http1.channel)
+            }
+        } catch {
+            logger.debug("A refused WebSocket upgrade could not be answered: \(error)")
+        }
+    }
+
+    /// The router, except that an upgrade request that is not a connection's first is answered
+    /// with a redirect to itself and a close, so that the client asks again on a new connection.
+    static func redirectingUpgrades(
+        to responder: @escaping HTTPChannelHandler.Responder
+    )
+        -> HTTPChannelHandler.Responder
+    {
+        struct Redirected: Error {}
+        return { request, writer, channel in
+            guard request.headers[.upgrade]?.lowercased() == "websocket" else {
+                try await responder(request, writer, channel)
+                return
+            }
+            var location = request.uri.path
+            if let query = request.uri.query { location += "?\(query)" }
+            try await writer.writeResponse(
+                HTTPResponse(status: .temporaryRedirect, headerFields: [.connection: "close", .location: location]))
+            throw Redirected()
+        }
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1 for the router, and WebSocket upgrades for the live feed of `admission`.
+    static func concert(_ admission: LiveSocketAdmission) -> HTTPServerBuilder {
+        .init { responder in LiveServerChannel(responder: responder, admission: admission) }
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1 for Concert's router, with the live feed's WebSocket upgrades served by `liveFeed`
+    /// (pass the one the router's event stream uses, so both share one read of the log per commit).
+    public static func concert(
+        store: any Store, liveFeed: LiveFeed, configuration: ServerConfiguration = .init()
+    ) -> HTTPServerBuilder {
+        .concert(
+            LiveSocketAdmission(
+                store: store,
+                authenticator: Authenticator(store: store, sessionLifetime: configuration.sessionLifetime),
+                feed: liveFeed))
+    }
+}

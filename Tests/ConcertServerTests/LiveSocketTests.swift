@@ -1,0 +1,205 @@
+import ConcertCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import NIOEmbedded
+import NIOPosix
+import NIOWebSocket
+import Testing
+
+@testable import ConcertServer
+
+/// The live feed's own WebSocket connections: what the pump's hand-over writes, cut-offs,
+/// shutdown and the peer's frames, on an embedded channel; refusals over a real socket.
+@Suite("Live WebSocket connections", .timeLimit(.minutes(2)))
+struct LiveSocketTests {
+    /// A connection on an embedded channel with its handler, as an upgrade leaves it.
+    static func connection(limit: Int = 1_024) throws -> (EmbeddedChannel, LiveSocketConnection) {
+        let channel = EmbeddedChannel()
+        let connection = LiveSocketConnection(
+            channel: channel, outbox: LiveOutbox(eventLoop: channel.embeddedEventLoop), since: 7, limit: limit)
+        try channel.pipeline.syncOperations.addHandler(LiveSocketHandler(connection: connection))
+        return (channel, connection)
+    }
+
+    /// Every frame written so far.
+    static func written(_ channel: EmbeddedChannel) throws -> [WebSocketFrame] {
+        var frames: [WebSocketFrame] = []
+        while let frame = try channel.readOutbound(as: WebSocketFrame.self) { frames.append(frame) }
+        return frames
+    }
+
+    static func text(_ frame: WebSocketFrame) -> String {
+        String(buffer: frame.unmaskedData)
+    }
+
+    static func closeCode(_ frame: WebSocketFrame) -> WebSocketErrorCode? {
+        var data = frame.unmaskedData
+        return data.readWebSocketErrorCode()
+    }
+
+    @Test("messages handed over from any thread are written in order as text frames, once the loop runs")
+    func writesInOrder() throws {
+        let (channel, connection) = try Self.connection()
+        for sequence in 8...10 {
+            try connection.send(
+                .event(sequence: Int64(sequence), kind: "log.posted", json: #"{"sequence":\#(sequence)}"#))
+        }
+        try connection.send(.heartbeat(sequence: 10))
+        #expect(try Self.written(channel).isEmpty, "nothing is written before the event loop runs")
+        channel.embeddedEventLoop.run()
+        let frames = try Self.written(channel)
+        #expect(frames.map(\.opcode) == [.text, .text, .text, .text])
+        #expect(
+            frames.map(Self.text) == [
+                #"{"sequence":8}"#, #"{"sequence":9}"#, #"{"sequence":10}"#, #"{"kind":"heartbeat","sequence":10}"#,
+            ])
+    }
+
+    @Test("a connection past its limit refuses the next message, then gets the resume point and a close")
+    func cutOff() throws {
+        let (channel, connection) = try Self.connection(limit: 3)
+        for sequence in 8...10 {
+            try connection.send(.event(sequence: Int64(sequence), kind: "log.posted", json: "{}"))
+        }
+        // The socket has taken nothing yet: the fourth is one too many.
+        let error = #expect(throws: LiveSocketConnection.FellBehind.self) {
+            try connection.send(.event(sequence: 11, kind: "log.posted", json: "{}"))
+        }
+        #expect(error?.lastSequence == 10)
+        connection.ended(error)
+        channel.embeddedEventLoop.run()
+        let frames = try Self.written(channel)
+        #expect(frames.count == 5)
+        #expect(Self.text(frames[3]).contains(#""kind":"reconnect","sequence":10"#))
+        #expect(frames[4].opcode == .connectionClose)
+        #expect(Self.closeCode(frames[4]) == WebSocketErrorCode(codeNumber: 1013))
+        #expect(!channel.isActive)
+        #expect(throws: LiveSocketConnection.Closing.self) {
+            try connection.send(.heartbeat(sequence: 10))
+        }
+    }
+
+    @Test("frames the socket has taken no longer count against the limit")
+    func limitCountsOnlyPending() throws {
+        let (channel, connection) = try Self.connection(limit: 2)
+        for round in 0..<5 {
+            try connection.send(.heartbeat(sequence: Int64(2 * round)))
+            try connection.send(.heartbeat(sequence: Int64(2 * round + 1)))
+            channel.embeddedEventLoop.run()
+        }
+        #expect(try Self.written(channel).count == 10)
+    }
+
+    @Test("graceful shutdown closes the connection with 'going away' after what was handed over")
+    func shutdownGoesAway() throws {
+        let (channel, connection) = try Self.connection()
+        try connection.send(.heartbeat(sequence: 7))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        channel.embeddedEventLoop.run()
+        let frames = try Self.written(channel)
+        #expect(frames.map(\.opcode) == [.text, .connectionClose])
+        #expect(Self.closeCode(frames[1]) == .goingAway)
+        #expect(!channel.isActive)
+    }
+
+    @Test("a ping is answered with its pong; the peer's close is answered with its code and ends the connection")
+    func peerFrames() throws {
+        let (channel, connection) = try Self.connection()
+        try channel.writeInbound(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer(string: "are you there")))
+        var frames = try Self.written(channel)
+        #expect(frames.map(\.opcode) == [.pong])
+        #expect(Self.text(frames[0]) == "are you there")
+        // Text from the subscriber is not acted on.
+        try channel.writeInbound(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: "hello")))
+        #expect(try Self.written(channel).isEmpty)
+        var code = ByteBuffer()
+        code.write(webSocketErrorCode: .normalClosure)
+        try channel.writeInbound(WebSocketFrame(fin: true, opcode: .connectionClose, data: code))
+        frames = try Self.written(channel)
+        #expect(frames.map(\.opcode) == [.connectionClose])
+        #expect(Self.closeCode(frames[0]) == .normalClosure)
+        #expect(!channel.isActive)
+        #expect(throws: LiveSocketConnection.Closing.self) { try connection.send(.heartbeat(sequence: 7)) }
+    }
+
+    @Test("a refused upgrade is answered by the route with its problem detail: 401, 404 for outsiders, 422")
+    func refusedUpgrades() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        try await world.liveApplication().test(.live) { client in
+            let port = try #require(client.port)
+            func upgrade(_ persona: Persona?, query: String = "") async throws -> (Int, String, String?) {
+                var request =
+                    "GET /api/v1/operations/\(world.operation.id)/live\(query) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+                    + "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                if let persona { request += "Authorization: Bearer \(TestWorld.token(for: persona))\r\n" }
+                let answer = try await RawConnection.exchange(request + "\r\n", port: port)
+                let (head, body) = try #require(answer.split(separator: "\r\n\r\n", maxSplits: 1).map(String.init).pair)
+                let lines = head.split(separator: "\r\n")
+                let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+                let contentType = lines.first { $0.lowercased().hasPrefix("content-type:") }
+                    .map { $0.dropFirst("content-type:".count).trimmingCharacters(in: .whitespaces) }
+                return (status, body, contentType)
+            }
+            let anonymous = try await upgrade(nil)
+            #expect(anonymous.0 == 401)
+            #expect(anonymous.2 == "application/problem+json")
+            let outsider = try await upgrade(.nonParticipant)
+            #expect(outsider.0 == 404)
+            #expect(!outsider.1.contains(world.operation.codeName))
+            let tooFar = try await upgrade(.observer, query: "?since=\(world.head + 1_000)")
+            #expect(tooFar.0 == 422)
+            #expect(tooFar.1.contains(#""field":"since""#))
+        }
+    }
+}
+
+extension TestWorld {
+    /// The API and its live feed on both transports, as `concert serve` has them, on a free port.
+    func liveApplication() -> some ApplicationProtocol {
+        let feed = LiveFeed(store: store)
+        return Application(
+            router: buildRouter(store: store, liveFeed: feed), server: .concert(store: store, liveFeed: feed),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+}
+
+extension Array {
+    /// The two elements of a two-element array.
+    var pair: (Element, Element)? { count == 2 ? (self[0], self[1]) : nil }
+}
+
+/// Sends raw bytes to a local port and reads everything until the server closes: for
+/// requests that HTTP clients will not send as they are, such as a WebSocket upgrade.
+final class RawConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    // Touched only on the channel's event loop.
+    private var received = ByteBuffer()
+    private let done: EventLoopPromise<String>
+
+    init(done: EventLoopPromise<String>) { self.done = done }
+
+    static func exchange(_ text: String, port: Int) async throws -> String {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let done = loop.makePromise(of: String.self)
+        let channel = try await ClientBootstrap(group: loop).channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(RawConnection(done: done))
+            }
+        }.connect(host: "127.0.0.1", port: port).get()
+        try await channel.writeAndFlush(ByteBuffer(string: text))
+        return try await done.futureResult.get()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        received.writeBuffer(&incoming)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        done.succeed(String(buffer: received))
+    }
+}
