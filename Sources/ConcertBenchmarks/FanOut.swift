@@ -160,6 +160,12 @@ struct FanOutWorld {
     }
 }
 
+/// The event loops of the benchmark's own clients (subscribers and publisher), apart from the
+/// loops of the Concert server that runs in this process: a server's writes must not queue
+/// behind its own clients' reads, as Redis's, in a process of its own, never do. Both fan-outs
+/// use these same client loops.
+let clientLoops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
 /// Connects `count` WebSocket subscribers to the operation's live feed from its head, in
 /// batches, and returns once all are upgraded; each records what it receives in `arrivals`.
 ///
@@ -176,7 +182,7 @@ func connectLiveSubscribers(
         channels.append(
             try await WebSocketSubscriber.connect(
                 port: port, path: path, token: world.tokens[index % world.tokens.count],
-                group: MultiThreadedEventLoopGroup.singleton
+                group: clientLoops
             ) { sequence, bytes in
                 if sequence < 0 { upgraded.increment() } else { arrivals.record(sequence, bytes: bytes) }
             })
@@ -359,7 +365,7 @@ func benchmarkFanOut(subscribers: Int, changes: Int) async throws {
     let redis = try RedisServer.start(in: folder)
     defer { redis.stop() }
     let redisArrivals = Arrivals()
-    let group = MultiThreadedEventLoopGroup.singleton
+    let group = clientLoops
     var channels: [any Channel] = []
     let subscribed = Counter()
     for _ in 0..<subscribers {
