@@ -1304,6 +1304,9 @@ enum OpenAPIDocument {
                   }
                 ],
                 "responses": {
+                  "101": {
+                    "description": "Switched to a WebSocket (the request asked to upgrade): one JSON event per text frame; a 'reconnect' frame and close code 1013 end a connection that fell too far behind; close code 1001 on shutdown."
+                  },
                   "200": {
                     "description": "An event stream: each event's id is its sequence number; 'heartbeat' events carry the sequence reached; a 'reconnect' event ends a stream that fell too far behind.",
                     "content": {
@@ -1313,6 +1316,9 @@ enum OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
                   },
                   "401": {
                     "$ref": "#/components/responses/Problem"
