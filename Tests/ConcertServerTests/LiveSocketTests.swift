@@ -71,7 +71,7 @@ struct LiveSocketTests {
         connection.ended(error)
         channel.embeddedEventLoop.run()
         let frames = try Self.written(channel)
-        #expect(frames.count == 5)
+        try #require(frames.count == 5)
         #expect(Self.text(frames[3]).contains(#""kind":"reconnect","sequence":10"#))
         #expect(frames[4].opcode == .connectionClose)
         #expect(Self.closeCode(frames[4]) == WebSocketErrorCode(codeNumber: 1013))
@@ -99,7 +99,7 @@ struct LiveSocketTests {
         channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         channel.embeddedEventLoop.run()
         let frames = try Self.written(channel)
-        #expect(frames.map(\.opcode) == [.text, .connectionClose])
+        try #require(frames.map(\.opcode) == [.text, .connectionClose])
         #expect(Self.closeCode(frames[1]) == .goingAway)
         #expect(!channel.isActive)
     }
@@ -109,7 +109,7 @@ struct LiveSocketTests {
         let (channel, connection) = try Self.connection()
         try channel.writeInbound(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer(string: "are you there")))
         var frames = try Self.written(channel)
-        #expect(frames.map(\.opcode) == [.pong])
+        try #require(frames.map(\.opcode) == [.pong])
         #expect(Self.text(frames[0]) == "are you there")
         // Text from the subscriber is not acted on.
         try channel.writeInbound(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: "hello")))
@@ -118,7 +118,7 @@ struct LiveSocketTests {
         code.write(webSocketErrorCode: .normalClosure)
         try channel.writeInbound(WebSocketFrame(fin: true, opcode: .connectionClose, data: code))
         frames = try Self.written(channel)
-        #expect(frames.map(\.opcode) == [.connectionClose])
+        try #require(frames.map(\.opcode) == [.connectionClose])
         #expect(Self.closeCode(frames[0]) == .normalClosure)
         #expect(!channel.isActive)
         #expect(throws: LiveSocketConnection.Closing.self) { try connection.send(.heartbeat(sequence: 7)) }
