@@ -81,6 +81,30 @@ struct LiveSocketTests {
         }
     }
 
+    @Test("a catching-up task that replays far more than the limit waits for the socket instead of falling behind")
+    func catchingUpWaits() async throws {
+        let channel = NIOAsyncTestingChannel()
+        let loop = channel.testingEventLoop
+        let connection = try await loop.submit {
+            LiveSocketConnection(channel: channel, outbox: LiveOutbox(eventLoop: loop), since: 0, limit: 4)
+        }.get()
+        let replay = Task {
+            for sequence in 1...40 {
+                try await connection.sendWhenRoom(
+                    .event(sequence: Int64(sequence), kind: "log.posted", json: "\(sequence)"))
+            }
+        }
+        var texts: [String] = []
+        let deadline = ContinuousClock.now + .seconds(20)
+        while texts.count < 40, ContinuousClock.now < deadline {
+            await loop.run()
+            while let frame = try await channel.readOutbound(as: WebSocketFrame.self) { texts.append(Self.text(frame)) }
+            await Task.yield()
+        }
+        try await replay.value
+        #expect(texts == (1...40).map(String.init))
+    }
+
     @Test("frames the socket has taken no longer count against the limit")
     func limitCountsOnlyPending() throws {
         let (channel, connection) = try Self.connection(limit: 2)

@@ -50,7 +50,7 @@ public struct LiveFeed: Sendable {
         var filter = FeedFilter(actor: actor, operation: operation)
         var cursor = max(0, since)
         while !Task.isCancelled {
-            try await catchUp(operationId: operation.id, filter: &filter, cursor: &cursor, send: send)
+            try await catchUp(operationId: operation.id, filter: &filter, cursor: &cursor) { try send($0) }
             guard follow else {
                 try send(.heartbeat(sequence: cursor))
                 return
@@ -67,8 +67,12 @@ public struct LiveFeed: Sendable {
     /// on the pump sends it each new event through `send` until it is cancelled or `send`
     /// throws. `ended` is told once the pump lets it go, or the catching up fails (with that
     /// error; nil when it was cancelled).
+    ///
+    /// `catchUpSend` sends what it missed and may wait for the connection to take it; `send`
+    /// must not wait (it is the pump's).
     func start(
         operation: JointOperation, actor: Actor, since: Int64,
+        catchUpSend: @escaping @Sendable (FeedMessage) async throws -> Void,
         send: @escaping @Sendable (FeedMessage) throws -> Void, ended: @escaping LiveHub.Detached
     ) -> LiveSubscription {
         let subscription = LiveSubscription(hub: hub, operationId: operation.id)
@@ -77,7 +81,8 @@ public struct LiveFeed: Sendable {
             var cursor = max(0, since)
             do {
                 while true {
-                    try await catchUp(operationId: operation.id, filter: &filter, cursor: &cursor, send: send)
+                    try await catchUp(
+                        operationId: operation.id, filter: &filter, cursor: &cursor, send: catchUpSend)
                     switch hub.join(
                         operationId: operation.id, id: subscription.id, filter: filter, cursor: cursor, sink: send,
                         detached: ended)
@@ -101,7 +106,7 @@ public struct LiveFeed: Sendable {
     /// the task is cancelled.
     private func catchUp(
         operationId: String, filter: inout FeedFilter, cursor: inout Int64,
-        send: @Sendable (FeedMessage) throws -> Void
+        send: @Sendable (FeedMessage) async throws -> Void
     ) async throws {
         while !Task.isCancelled {
             // Read the signal's version before the log, so a commit between the two is not missed.
@@ -110,7 +115,7 @@ public struct LiveFeed: Sendable {
             if events.isEmpty { return }
             for event in events {
                 if let json = filter.view(of: event) {
-                    try send(.event(sequence: event.sequence, kind: event.kind, json: json))
+                    try await send(.event(sequence: event.sequence, kind: event.kind, json: json))
                 }
                 cursor = event.sequence
             }
@@ -118,7 +123,7 @@ public struct LiveFeed: Sendable {
     }
 }
 
-/// A subscriber served by ``LiveFeed/start(operation:actor:since:send:ended:)``: cancelling
+/// A subscriber served by ``LiveFeed/start(operation:actor:since:catchUpSend:send:ended:)``: cancelling
 /// it stops its catching up, or takes it out of the pump's room.
 final class LiveSubscription: Sendable {
     let id: UInt64

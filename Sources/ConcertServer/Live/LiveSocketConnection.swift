@@ -24,11 +24,15 @@ final class LiveSocketConnection: Sendable {
     let outbox: LiveOutbox
     /// How many messages may wait for the socket before the connection is cut off.
     let limit: Int
+    /// How few messages may be waiting for the socket before a catching-up task hands over more.
+    private var room: Int { max(1, limit / 2) }
     /// Messages handed over and not yet written to the socket.
     private let pending = Synchronization.Atomic<Int>(0)
     /// The sequence number of the last message handed over.
     private let lastSequence: Synchronization.Atomic<Int64>
     private let closing = Synchronization.Atomic<Bool>(false)
+    /// The catching-up task waiting for room, if any.
+    private let waiting = Mutex<CheckedContinuation<Void, any Error>?>(nil)
     /// How many of this connection's frames the outbox is writing in its current round, and how
     /// many it has written: touched only on the connection's event loop.
     private let round: NIOLoopBoundBox<(remaining: Int, written: Int)>
@@ -52,6 +56,35 @@ final class LiveSocketConnection: Sendable {
         outbox.enqueue(.init(connection: self, work: .frame(Self.textFrame(message.webSocketText))))
     }
 
+    /// Hands a message over, first waiting while half the limit is still waiting for the
+    /// socket: for the connection's own catching-up task, which may replay far more than the
+    /// limit and, unlike the pump, can wait.
+    func sendWhenRoom(_ message: FeedMessage) async throws {
+        while pending.load(ordering: .relaxed) >= room {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let answer = waiting.withLock { waiting -> Result<Void, any Error>? in
+                    if closing.load(ordering: .relaxed) { return .failure(Closing()) }
+                    // Taken meanwhile: no need to wait.
+                    if pending.load(ordering: .relaxed) < room { return .success(()) }
+                    waiting = continuation
+                    return nil
+                }
+                if let answer { continuation.resume(with: answer) }
+            }
+        }
+        try send(message)
+    }
+
+    /// Resumes a catching-up task that waits for room, once there is (or with an error).
+    private func wakeWaiting(_ error: (any Error)? = nil) {
+        let continuation = waiting.withLock { waiting -> CheckedContinuation<Void, any Error>? in
+            guard error != nil || pending.load(ordering: .relaxed) < room else { return nil }
+            defer { waiting = nil }
+            return waiting
+        }
+        if let error { continuation?.resume(throwing: error) } else { continuation?.resume() }
+    }
+
     /// What to do once the feed lets the connection go: nothing when it left; a cut-off notice
     /// and a close when it fell behind; a close when the feed failed.
     func ended(_ error: (any Error)?) {
@@ -70,12 +103,14 @@ final class LiveSocketConnection: Sendable {
     /// Closes the connection after what was handed over before, with a close frame.
     func close(_ code: WebSocketErrorCode, notice: ByteBuffer? = nil) {
         guard !closing.exchange(true, ordering: .relaxed) else { return }
+        wakeWaiting(Closing())
         outbox.enqueue(.init(connection: self, work: .close(code, notice: notice)))
     }
 
     /// Marks the connection closing without writing anything more (the peer closed it).
     func markClosed() {
         closing.store(true, ordering: .relaxed)
+        wakeWaiting(Closing())
     }
 
     /// A text frame's payload, with room in front for the frame header, so the encoder writes
@@ -113,6 +148,7 @@ final class LiveSocketConnection: Sendable {
             let promise = channel.eventLoop.makePromise(of: Void.self)
             promise.futureResult.whenComplete { _ in
                 self.pending.wrappingSubtract(written, ordering: .relaxed)
+                self.wakeWaiting()
             }
             channel.writeAndFlush(frame, promise: promise)
         case .close(let code, let notice):

@@ -58,8 +58,8 @@ struct LiveSocketAdmission: Sendable {
         let handler = LiveSocketHandler(connection: connection)
         try channel.pipeline.syncOperations.addHandler(handler)
         handler.subscription = feed.start(
-            operation: ticket.operation, actor: ticket.actor, since: ticket.since, send: connection.send,
-            ended: connection.ended)
+            operation: ticket.operation, actor: ticket.actor, since: ticket.since,
+            catchUpSend: connection.sendWhenRoom, send: connection.send, ended: connection.ended)
     }
 }
 
