@@ -2,10 +2,13 @@ import ConcertCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import HummingbirdWSClient
+import Logging
 import NIOCore
 import NIOEmbedded
 import NIOPosix
 import NIOWebSocket
+import Synchronization
 import Testing
 
 @testable import ConcertServer
@@ -148,36 +151,93 @@ struct LiveSocketTests {
         #expect(throws: LiveSocketConnection.Closing.self) { try connection.send(.heartbeat(sequence: 7)) }
     }
 
-    @Test("a refused upgrade is answered by the route with its problem detail: 401, 404 for outsiders, 422")
+    /// Status, body and content type of what the server answers to raw request bytes (for a 101,
+    /// the status alone: the connection stays open).
+    static func answer(to request: String, port: Int) async throws -> (status: Int, body: String, type: String?) {
+        let answer = try await RawConnection.exchange(request, port: port)
+        let (head, body) = try #require(
+            answer.split(separator: "\r\n\r\n", maxSplits: 1, omittingEmptySubsequences: false).map(String.init).pair)
+        let lines = head.split(separator: "\r\n")
+        let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+        let contentType = lines.first { $0.lowercased().hasPrefix("content-type:") }
+            .map { $0.dropFirst("content-type:".count).trimmingCharacters(in: .whitespaces) }
+        return (status, body, contentType)
+    }
+
+    @Test(
+        "a refused upgrade is answered by the route with its problem detail: 401 anonymous, 404 outsiders, 422, 400 for bad handshakes and other sites' cookies"
+    )
     func refusedUpgrades() async throws {
         let world = try await TestWorld.make()
         defer { world.remove() }
         try await world.liveApplication().test(.live) { client in
             let port = try #require(client.port)
-            func upgrade(_ persona: Persona?, query: String = "") async throws -> (Int, String, String?) {
+            func upgrade(
+                _ headers: [String], query: String = "", key: Bool = true
+            ) async throws -> (status: Int, body: String, type: String?) {
                 var request =
                     "GET /api/v1/operations/\(world.operation.id)/live\(query) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
                     + "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                if let persona { request += "Authorization: Bearer \(TestWorld.token(for: persona))\r\n" }
-                let answer = try await RawConnection.exchange(request + "\r\n", port: port)
-                let (head, body) = try #require(answer.split(separator: "\r\n\r\n", maxSplits: 1).map(String.init).pair)
-                let lines = head.split(separator: "\r\n")
-                let status = Int(lines[0].split(separator: " ")[1]) ?? 0
-                let contentType = lines.first { $0.lowercased().hasPrefix("content-type:") }
-                    .map { $0.dropFirst("content-type:".count).trimmingCharacters(in: .whitespaces) }
-                return (status, body, contentType)
+                if key { request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" }
+                for header in headers { request += header + "\r\n" }
+                return try await Self.answer(to: request + "\r\n", port: port)
             }
-            let anonymous = try await upgrade(nil)
-            #expect(anonymous.0 == 401)
-            #expect(anonymous.2 == "application/problem+json")
-            let outsider = try await upgrade(.nonParticipant)
-            #expect(outsider.0 == 404)
-            #expect(!outsider.1.contains(world.operation.codeName))
-            let tooFar = try await upgrade(.observer, query: "?since=\(world.head + 1_000)")
-            #expect(tooFar.0 == 422)
-            #expect(tooFar.1.contains(#""field":"since""#))
+            func bearer(_ persona: Persona) -> String { "Authorization: Bearer \(TestWorld.token(for: persona))" }
+            func cookie(_ persona: Persona) -> String { "Cookie: concert_session=\(TestWorld.token(for: persona))" }
+
+            let anonymous = try await upgrade([])
+            #expect(anonymous.status == 401)
+            #expect(anonymous.type == "application/problem+json")
+            for persona in [Persona.nonParticipant, .platformAdmin] {
+                let outsider = try await upgrade([bearer(persona)])
+                #expect(outsider.status == 404, "\(persona)")
+                #expect(!outsider.body.contains(world.operation.codeName))
+            }
+            let tooFar = try await upgrade([bearer(.observer)], query: "?since=\(world.head + 1_000)")
+            #expect(tooFar.status == 422)
+            #expect(tooFar.body.contains(#""field":"since""#))
+            let noKey = try await upgrade([bearer(.observer)], key: false)
+            #expect(noKey.status == 400)
+            #expect(noKey.type == "application/problem+json")
+            #expect(noKey.body.contains("Sec-WebSocket-Key"))
+            // A browser sends the session cookie with another site's WebSocket too.
+            let otherSite = try await upgrade([cookie(.observer), "Origin: http://elsewhere.example"])
+            #expect(otherSite.status == 400)
+            let ownPage = try await upgrade([cookie(.observer), "Origin: http://127.0.0.1:\(port)"])
+            #expect(ownPage.status == 101)
+            let garbage = try await Self.answer(to: "NOT HTTP \u{1}\u{2}\r\n\r\n", port: port)
+            #expect(garbage.status == 400)
+            #expect(garbage.body.contains("could not be read as HTTP/1.1"))
         }
+    }
+
+    @Test("graceful shutdown closes a real WebSocket subscriber with 'going away'")
+    func shutdownOverASocket() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let received = Received()
+        let subscriber = Mutex<Task<WebSocketCloseFrame?, any Error>?>(nil)
+        try await world.liveApplication().test(.live) { client in
+            let port = try #require(client.port)
+            let configuration = {
+                var configuration = WebSocketClientConfiguration()
+                configuration.additionalHeaders[.authorization] = "Bearer \(TestWorld.token(for: .leadCoordinator))"
+                return configuration
+            }()
+            let task = Task {
+                try await WebSocketClient.connect(
+                    url: "ws://127.0.0.1:\(port)/api/v1/operations/\(world.operation.id)/live?since=0",
+                    configuration: configuration, logger: Logger(label: "test")
+                ) { inbound, _, _ in
+                    for try await _ in inbound.messages(maxSize: 1 << 20) { received.append(.heartbeat(sequence: 0)) }
+                }
+            }
+            subscriber.withLock { $0 = task }
+            // Subscribed once its first (replayed) event arrived; then the server shuts down.
+            #expect(try await LiveFeedTests.eventually { !received.all.isEmpty })
+        }
+        let closing = try await subscriber.withLock { $0 }?.value
+        #expect(closing?.closeCode == .goingAway)
     }
 }
 
@@ -206,6 +266,8 @@ final class RawConnection: ChannelInboundHandler, @unchecked Sendable {
 
     init(done: EventLoopPromise<String>) { self.done = done }
 
+    /// Returns once the server closes, or once the head of a 101 answer is in (its connection
+    /// stays open; it is closed then).
     static func exchange(_ text: String, port: Int) async throws -> String {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let done = loop.makePromise(of: String.self)
@@ -215,12 +277,16 @@ final class RawConnection: ChannelInboundHandler, @unchecked Sendable {
             }
         }.connect(host: "127.0.0.1", port: port).get()
         try await channel.writeAndFlush(ByteBuffer(string: text))
-        return try await done.futureResult.get()
+        let answer = try await done.futureResult.get()
+        try? await channel.close()
+        return answer
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
         received.writeBuffer(&incoming)
+        let text = String(buffer: received)
+        if text.hasPrefix("HTTP/1.1 101"), text.contains("\r\n\r\n") { done.succeed(text) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -76,8 +76,9 @@ struct LiveServerChannel: ServerChildChannel, HTTPChannelHandler {
         case live
         /// A plain HTTP connection.
         case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
-        /// An upgrade that was refused: its request goes to the router, which says why. (NIO
-        /// does not pass a refused upgrade's head on down the pipeline, so it is kept here.)
+        /// An upgrade that was refused or not possible: its request goes to the router, which
+        /// says why. (NIO does not pass such a request's head on down the pipeline, so
+        /// ``FirstHeadRecorder`` keeps it.)
         case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HTTPRequest?)
     }
 
@@ -102,14 +103,13 @@ struct LiveServerChannel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            let attempted = NIOLoopBoundBox<HTTPRequest??>(nil, eventLoop: channel.eventLoop)
+            let firstHead = NIOLoopBoundBox<HTTPRequestHead?>(nil, eventLoop: channel.eventLoop)
             let admitted = NIOLoopBoundBox<LiveSocketAdmission.Ticket?>(nil, eventLoop: channel.eventLoop)
             let admission = self.admission
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: 1 << 14,
                 shouldUpgrade: { channel, head in
                     let request = try? HTTPRequest(head, secure: false, splitCookie: false)
-                    attempted.value = .some(request)
                     let promise = channel.eventLoop.makePromise(of: LiveSocketAdmission.Ticket?.self)
                     promise.completeWithTask {
                         guard let request else { return nil }
@@ -137,7 +137,10 @@ struct LiveServerChannel: ServerChildChannel, HTTPChannelHandler {
                         let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true))
-                        if let request = attempted.value { return .refused(asyncChannel, request) }
+                        // NIO passes a request on only when it did not ask to upgrade.
+                        if let head = firstHead.value, head.headers.contains(name: "upgrade") {
+                            return .refused(asyncChannel, try? HTTPRequest(head, secure: false, splitCookie: false))
+                        }
                         return .notUpgraded(asyncChannel)
                     }
                 })
@@ -151,6 +154,10 @@ struct LiveServerChannel: ServerChildChannel, HTTPChannelHandler {
             pipeline.decoderConfiguration.maxHeaderFieldCount = configuration.httpDecoder.maxHeaderFieldCount
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
                 configuration: pipeline)
+            let upgradeHandler = try channel.pipeline.syncOperations.handler(
+                type: NIOTypedHTTPServerUpgradeHandler<UpgradeResult>.self)
+            try channel.pipeline.syncOperations.addHandler(
+                FirstHeadRecorder(firstHead), position: .before(upgradeHandler))
             return Value(upgradeResult: result, channel: channel)
         }
     }
@@ -166,8 +173,8 @@ struct LiveServerChannel: ServerChildChannel, HTTPChannelHandler {
                 await answerRefused(head, on: http1, logger: logger)
             }
         } catch {
-            // A malformed upgrade (no key, another version) fails the negotiation: nothing more
-            // can be said on this connection.
+            // The connection ended, or could not be read, before its first request was settled
+            // (``FirstHeadRecorder`` has answered one that was not HTTP).
             logger.debug("A connection failed before its first request: \(error)")
             try? await value.channel.close()
         }
@@ -214,6 +221,54 @@ struct LiveServerChannel: ServerChildChannel, HTTPChannelHandler {
             throw Redirected()
         }
     }
+}
+
+/// Keeps a connection's first request head, then steps out of the pipeline: NIO's upgrade
+/// handler does not pass on the head of a request that asked to upgrade and was not upgraded.
+/// Until then it also answers a connection whose first bytes are not HTTP, which nothing
+/// after it would (the router's channel is made only once a request is read).
+final class FirstHeadRecorder: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    private let firstHead: NIOLoopBoundBox<HTTPRequestHead?>
+
+    init(_ firstHead: NIOLoopBoundBox<HTTPRequestHead?>) {
+        self.firstHead = firstHead
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Kept before it is passed on: the upgrade handler may decide on it at once.
+        guard case .head(let head) = unwrapInboundIn(data) else {
+            context.fireChannelRead(data)
+            return
+        }
+        firstHead.value = head
+        context.fireChannelRead(data)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    /// A first request that is not HTTP never reaches a route: answer it here, with a problem
+    /// detail, and close.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let problem = ProblemDetail(status: .badRequest, detail: "The request could not be read as HTTP/1.1.")
+        let body = ByteBuffer(string: (try? ConcertJSON.encodeToString(problem)) ?? #"{"status":400}"#)
+        let headers = HTTPHeaders([
+            ("Content-Type", "application/problem+json"), ("Content-Length", "\(body.readableBytes)"),
+            ("Connection", "close"),
+        ])
+        context.write(
+            wrapOutbound(.head(.init(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
+        context.write(wrapOutbound(.body(.byteBuffer(body))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutbound(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    private func wrapOutbound(_ part: HTTPServerResponsePart) -> NIOAny { NIOAny(part) }
 }
 
 extension HTTPServerBuilder {
