@@ -197,16 +197,21 @@ final class LiveHub: Sendable {
         _ operationId: String, _ step: (inout Subscriber) throws -> Void, after: (inout Room) -> Void = { _ in }
     ) {
         let detached = rooms.withLock { rooms -> [(Detached, any Error)] in
-            guard var room = rooms[operationId] else { return [] }
-            var detached: [(Detached, any Error)] = []
-            for (id, var subscriber) in room.subscribers {
+            // Taken out of the dictionary and changed in place: iterating a copy while writing
+            // back would copy a thousand subscribers for every event.
+            guard var room = rooms.removeValue(forKey: operationId) else { return [] }
+            var failed: [(UInt64, any Error)] = []
+            var index = room.subscribers.startIndex
+            while index != room.subscribers.endIndex {
                 do {
-                    try step(&subscriber)
-                    room.subscribers[id] = subscriber
+                    try step(&room.subscribers.values[index])
                 } catch {
-                    room.subscribers.removeValue(forKey: id)
-                    detached.append((subscriber.detached, error))
+                    failed.append((room.subscribers.keys[index], error))
                 }
+                room.subscribers.formIndex(after: &index)
+            }
+            let detached = failed.compactMap { id, error in
+                room.subscribers.removeValue(forKey: id).map { ($0.detached, error) }
             }
             after(&room)
             rooms[operationId] = room
