@@ -17,19 +17,49 @@ import Testing
 /// shutdown and the peer's frames, on an embedded channel; refusals over a real socket.
 @Suite("Live WebSocket connections", .timeLimit(.minutes(2)))
 struct LiveSocketTests {
-    /// A connection on an embedded channel with its handler, as an upgrade leaves it.
+    /// A connection on an embedded channel with its handlers, as an upgrade leaves it (the
+    /// frame encoder, the outlet for encoded frames, the live handler; inbound frames are
+    /// written to it already decoded).
     static func connection(limit: Int = 1_024) throws -> (EmbeddedChannel, LiveSocketConnection) {
         let channel = EmbeddedChannel()
-        let connection = LiveSocketConnection(
-            channel: channel, outbox: LiveOutbox(eventLoop: channel.embeddedEventLoop), since: 7, limit: limit)
-        try channel.pipeline.syncOperations.addHandler(LiveSocketHandler(connection: connection))
-        return (channel, connection)
+        try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
+        let handler = try LiveSocketConnection.install(
+            on: channel, outbox: LiveOutbox(eventLoop: channel.embeddedEventLoop), since: 7, limit: limit)
+        return (channel, handler.connection)
     }
 
-    /// Every frame written so far.
+    /// Every frame written so far, read back from the bytes that reached the socket.
     static func written(_ channel: EmbeddedChannel) throws -> [WebSocketFrame] {
+        var bytes = ByteBuffer()
+        while var buffer = try channel.readOutbound(as: ByteBuffer.self) { bytes.writeBuffer(&buffer) }
+        return try frames(in: &bytes)
+    }
+
+    /// The whole frames a server wrote (unmasked), read from `bytes`; what is left is a part frame.
+    static func frames(in bytes: inout ByteBuffer) throws -> [WebSocketFrame] {
         var frames: [WebSocketFrame] = []
-        while let frame = try channel.readOutbound(as: WebSocketFrame.self) { frames.append(frame) }
+        while bytes.readableBytes >= 2 {
+            let start = bytes.readerIndex
+            let first = bytes.readInteger(as: UInt8.self)!
+            let second = bytes.readInteger(as: UInt8.self)!
+            try #require(second & 0x80 == 0, "a server's frames are not masked")
+            var length = Int(second & 0x7F)
+            if length == 126 {
+                guard let extended = bytes.readInteger(as: UInt16.self) else { break }
+                length = Int(extended)
+            } else if length == 127 {
+                guard let extended = bytes.readInteger(as: UInt64.self) else { break }
+                length = Int(extended)
+            }
+            guard let payload = bytes.readSlice(length: length) else {
+                bytes.moveReaderIndex(to: start)
+                break
+            }
+            frames.append(
+                WebSocketFrame(
+                    fin: first & 0x80 != 0, opcode: WebSocketOpcode(encodedWebSocketOpcode: first & 0x0F)!,
+                    data: payload))
+        }
         return frames
     }
 
@@ -58,6 +88,39 @@ struct LiveSocketTests {
             frames.map(Self.text) == [
                 #"{"sequence":8}"#, #"{"sequence":9}"#, #"{"sequence":10}"#, #"{"kind":"heartbeat","sequence":10}"#,
             ])
+    }
+
+    @Test("connections of one event loop given the same message write one encoded frame between them")
+    func sharedFrames() throws {
+        let loop = EmbeddedEventLoop()
+        let outbox = LiveOutbox(eventLoop: loop)
+        var channels: [EmbeddedChannel] = []
+        var connections: [LiveSocketConnection] = []
+        for _ in 0..<3 {
+            let channel = EmbeddedChannel(loop: loop)
+            try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
+            channels.append(channel)
+            connections.append(try LiveSocketConnection.install(on: channel, outbox: outbox, since: 7).connection)
+        }
+        let shared = String(repeating: "x", count: 300)
+        for connection in connections { try connection.send(.event(sequence: 8, kind: "log.posted", json: shared)) }
+        try connections[2].send(.event(sequence: 9, kind: "log.posted", json: "only the third"))
+        loop.run()
+        var first: [UnsafeRawPointer?] = []
+        var texts: [[String]] = []
+        for channel in channels {
+            var bytes = ByteBuffer()
+            var buffers: [ByteBuffer] = []
+            while var buffer = try channel.readOutbound(as: ByteBuffer.self) {
+                buffers.append(buffer)
+                bytes.writeBuffer(&buffer)
+            }
+            first.append(buffers.first?.withUnsafeReadableBytes { $0.baseAddress.map(UnsafeRawPointer.init) })
+            texts.append(try Self.frames(in: &bytes).map(Self.text))
+        }
+        #expect(texts == [[shared], [shared], [shared, "only the third"]])
+        try #require(first[0] != nil)
+        #expect(first[0] == first[1] && first[1] == first[2], "the three connections write the same bytes")
     }
 
     @Test("a connection past its limit refuses the next message, then gets the resume point and a close")
@@ -89,7 +152,10 @@ struct LiveSocketTests {
         let channel = NIOAsyncTestingChannel()
         let loop = channel.testingEventLoop
         let connection = try await loop.submit {
-            LiveSocketConnection(channel: channel, outbox: LiveOutbox(eventLoop: loop), since: 0, limit: 4)
+            try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
+            return try LiveSocketConnection.install(
+                on: channel, outbox: LiveOutbox(eventLoop: loop), since: 0, limit: 4
+            ).connection
         }.get()
         let replay = Task {
             for sequence in 1...40 {
@@ -98,10 +164,12 @@ struct LiveSocketTests {
             }
         }
         var texts: [String] = []
+        var bytes = ByteBuffer()
         let deadline = ContinuousClock.now + .seconds(20)
         while texts.count < 40, ContinuousClock.now < deadline {
             await loop.run()
-            while let frame = try await channel.readOutbound(as: WebSocketFrame.self) { texts.append(Self.text(frame)) }
+            while var buffer = try await channel.readOutbound(as: ByteBuffer.self) { bytes.writeBuffer(&buffer) }
+            texts += try Self.frames(in: &bytes).map(Self.text)
             await Task.yield()
         }
         try await replay.value

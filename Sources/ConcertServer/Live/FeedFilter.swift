@@ -41,6 +41,13 @@ struct FeedFilter {
 
     /// The JSON to send for `event`, or nil when the subscriber must not learn of it.
     mutating func view(of event: PreparedEvent) -> String? {
+        data(of: event).map(event.envelope)
+    }
+
+    /// What the subscriber may see of `event`'s data (the envelope's `data` value), or nil when
+    /// it must not learn of the event. Subscribers who may see the same get the same string,
+    /// which lets the pump write one message for all of them.
+    mutating func data(of event: PreparedEvent) -> String? {
         let data: String
         switch event.content {
         case .operation(let updated, let json):
@@ -92,6 +99,6 @@ struct FeedFilter {
         case .withheld:
             return nil
         }
-        return event.envelopePrefix + data + "}"
+        return data
     }
 }

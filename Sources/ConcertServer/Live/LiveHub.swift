@@ -164,10 +164,12 @@ final class LiveHub: Sendable {
 
     private func hand(_ events: [PreparedEvent], in operationId: String) {
         let now = ContinuousClock.now
+        var messages = SharedMessages(events: events.count)
         serve(operationId) { subscriber in
-            for event in events where event.sequence > subscriber.cursor {
-                if let json = subscriber.filter.view(of: event) {
-                    try subscriber.sink(.event(sequence: event.sequence, kind: event.kind, json: json))
+            for (index, event) in events.enumerated() where event.sequence > subscriber.cursor {
+                if let data = subscriber.filter.data(of: event) {
+                    try subscriber.sink(
+                        .event(sequence: event.sequence, kind: event.kind, json: messages.json(index, event, data)))
                     subscriber.lastSent = now
                 }
                 subscriber.cursor = event.sequence
@@ -223,5 +225,29 @@ final class LiveHub: Sendable {
     private func detachEveryone(_ operationId: String, because error: any Error) {
         let subscribers = rooms.withLock { $0.removeValue(forKey: operationId)?.subscribers.values.map(\.detached) }
         for tell in subscribers ?? [] { tell(error) }
+    }
+}
+
+/// The messages made so far for each event of a batch, one for each distinct view of it:
+/// subscribers who may see the same of an event share one string (and so, on each event loop,
+/// one encoded frame) rather than each getting a copy.
+struct SharedMessages {
+    /// Per event: the data each view holds, and its message JSON.
+    private var made: [[(data: String, json: String)]]
+    /// Views kept per event; a kind whose data differs for every agency (hits) gains nothing
+    /// from more.
+    private let kept = 8
+
+    init(events: Int) {
+        made = Array(repeating: [], count: events)
+    }
+
+    /// The JSON of event number `index` of the batch for a subscriber who may see `data` of it.
+    mutating func json(_ index: Int, _ event: PreparedEvent, _ data: String) -> String {
+        // Views are usually the very string the prepared event holds: equal at a glance.
+        if let made = made[index].first(where: { $0.data == data }) { return made.json }
+        let json = event.envelope(data)
+        if made[index].count < kept { made[index].append((data, json)) }
+        return json
     }
 }

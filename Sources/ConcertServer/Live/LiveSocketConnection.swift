@@ -7,8 +7,9 @@ import Synchronization
 /// One live WebSocket connection, as the feed sees it: messages are handed to it from the pump's
 /// thread without waiting, and written to the socket on the connection's event loop.
 ///
-/// No task serves it: the pump calls ``send(_:)``, which puts the frame in its event loop's
-/// ``LiveOutbox``; the loop writes what gathered there to every connection at once. A connection
+/// No task serves it: the pump calls ``send(_:)``, which puts the message in its event loop's
+/// ``LiveOutbox``; the loop writes what gathered there to every connection at once, encoding
+/// each distinct message once for all the connections that get it. A connection
 /// more than `limit` messages behind (handed over, not yet taken by its socket) refuses the next
 /// one, so the pump detaches it, and it is cut off with the sequence number to resume from.
 final class LiveSocketConnection: Sendable {
@@ -36,13 +37,35 @@ final class LiveSocketConnection: Sendable {
     /// How many of this connection's frames the outbox is writing in its current round, and how
     /// many it has written: touched only on the connection's event loop.
     private let round: NIOLoopBoundBox<(remaining: Int, written: Int)>
+    /// Where encoded text frames enter the pipeline: just in front of the WebSocket frame
+    /// encoder, so that one frame encoded once can be written to many connections.
+    private let outlet: NIOLoopBoundBox<ChannelHandlerContext?>
 
-    init(channel: any Channel, outbox: LiveOutbox, since: Int64, limit: Int = 1_024) {
+    /// A connection of `channel`, not yet in its pipeline: see ``install(on:outbox:since:limit:)``.
+    private init(channel: any Channel, outbox: LiveOutbox, since: Int64, limit: Int) {
         self.channel = channel
         self.outbox = outbox
         self.limit = limit
         self.lastSequence = Synchronization.Atomic(since)
         self.round = NIOLoopBoundBox((0, 0), eventLoop: channel.eventLoop)
+        self.outlet = NIOLoopBoundBox(nil, eventLoop: channel.eventLoop)
+    }
+
+    /// Makes the live connection of an upgraded channel, on its event loop: an outlet for
+    /// encoded frames in front of the pipeline's ``WebSocketFrameEncoder``, and the
+    /// ``LiveSocketHandler`` last. `since` is the sequence number the subscriber starts after.
+    static func install(
+        on channel: any Channel, outbox: LiveOutbox, since: Int64, limit: Int = 1_024
+    ) throws -> LiveSocketHandler {
+        let connection = LiveSocketConnection(channel: channel, outbox: outbox, since: since, limit: limit)
+        let pipeline = channel.pipeline.syncOperations
+        let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
+        let outlet = EncodedFrameOutlet()
+        try pipeline.addHandler(outlet, position: .before(encoder))
+        connection.outlet.value = try pipeline.context(handler: outlet)
+        let handler = LiveSocketHandler(connection: connection)
+        try pipeline.addHandler(handler)
+        return handler
     }
 
     /// Hands a message over for writing; throws when the connection is closing or behind.
@@ -53,7 +76,7 @@ final class LiveSocketConnection: Sendable {
             throw FellBehind(lastSequence: lastSequence.load(ordering: .relaxed))
         }
         lastSequence.store(message.sequence, ordering: .relaxed)
-        outbox.enqueue(.init(connection: self, work: .frame(Self.textFrame(message.webSocketText))))
+        outbox.enqueue(.init(connection: self, work: .text(message.webSocketText)))
     }
 
     /// Hands a message over, first waiting while half the limit is still waiting for the
@@ -94,14 +117,14 @@ final class LiveSocketConnection: Sendable {
         case let behind as FellBehind:
             let notice = FeedMessage.cutOffNotice(behind.lastSequence).webSocketText
             // 1013: try again later.
-            close(WebSocketErrorCode(codeNumber: 1013), notice: Self.textFrame(notice))
+            close(WebSocketErrorCode(codeNumber: 1013), notice: notice)
         default:
             close(.unexpectedServerError, notice: nil)
         }
     }
 
     /// Closes the connection after what was handed over before, with a close frame.
-    func close(_ code: WebSocketErrorCode, notice: ByteBuffer? = nil) {
+    func close(_ code: WebSocketErrorCode, notice: String? = nil) {
         guard !closing.exchange(true, ordering: .relaxed) else { return }
         wakeWaiting(Closing())
         outbox.enqueue(.init(connection: self, work: .close(code, notice: notice)))
@@ -113,13 +136,22 @@ final class LiveSocketConnection: Sendable {
         wakeWaiting(Closing())
     }
 
-    /// A text frame's payload, with room in front for the frame header, so the encoder writes
-    /// header and payload as one buffer.
-    static func textFrame(_ text: String) -> ByteBuffer {
-        let headroom = 10
-        var buffer = ByteBufferAllocator().buffer(capacity: headroom + text.utf8.count)
-        buffer.moveWriterIndex(forwardBy: headroom)
-        buffer.moveReaderIndex(forwardBy: headroom)
+    /// A whole text frame as a server sends it (final, unmasked): header and payload in one
+    /// buffer, which any number of connections may write.
+    static func encodedTextFrame(_ text: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let length = text.utf8.count
+        var buffer = allocator.buffer(capacity: length + 10)
+        buffer.writeInteger(UInt8(0x81))  // FIN, text
+        switch length {
+        case 0...125:
+            buffer.writeInteger(UInt8(length))
+        case 126...0xFFFF:
+            buffer.writeInteger(UInt8(126))
+            buffer.writeInteger(UInt16(length))
+        default:
+            buffer.writeInteger(UInt8(127))
+            buffer.writeInteger(UInt64(length))
+        }
         buffer.writeString(text)
         return buffer
     }
@@ -131,36 +163,44 @@ final class LiveSocketConnection: Sendable {
         round.value.remaining += 1
     }
 
-    /// Writes one piece of work; the last frame of a round is flushed, and when the socket has
-    /// taken it the round's frames no longer count as pending.
-    fileprivate func write(_ work: LiveOutbox.Work) {
-        switch work {
-        case .frame(let payload):
-            let frame = WebSocketFrame(fin: true, opcode: .text, data: payload)
-            round.value.remaining -= 1
-            round.value.written += 1
-            guard round.value.remaining == 0 else {
-                channel.write(frame, promise: nil)
-                return
-            }
-            let written = round.value.written
-            round.value.written = 0
-            let promise = channel.eventLoop.makePromise(of: Void.self)
-            promise.futureResult.whenComplete { _ in
-                self.pending.wrappingSubtract(written, ordering: .relaxed)
-                self.wakeWaiting()
-            }
-            channel.writeAndFlush(frame, promise: promise)
-        case .close(let code, let notice):
-            if let notice { channel.write(WebSocketFrame(fin: true, opcode: .text, data: notice), promise: nil) }
-            var data = channel.allocator.buffer(capacity: 2)
-            data.write(webSocketErrorCode: code)
-            let channel = self.channel
-            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).whenComplete { _ in
-                channel.close(promise: nil)
-            }
+    /// Writes one encoded text frame; the last frame of a round is flushed, and when the socket
+    /// has taken it the round's frames no longer count as pending.
+    fileprivate func write(frame: ByteBuffer) {
+        round.value.remaining -= 1
+        round.value.written += 1
+        guard let outlet = outlet.value else { return }
+        guard round.value.remaining == 0 else {
+            outlet.write(NIOAny(frame), promise: nil)
+            return
+        }
+        let written = round.value.written
+        round.value.written = 0
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { _ in
+            self.pending.wrappingSubtract(written, ordering: .relaxed)
+            self.wakeWaiting()
+        }
+        outlet.writeAndFlush(NIOAny(frame), promise: promise)
+    }
+
+    /// Writes the last text frame (if any), then a close frame, then closes the connection.
+    fileprivate func write(close code: WebSocketErrorCode, notice: ByteBuffer?) {
+        if let notice, let outlet = outlet.value { outlet.write(NIOAny(notice), promise: nil) }
+        var data = channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: code)
+        let channel = self.channel
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).whenComplete { _ in
+            channel.close(promise: nil)
         }
     }
+}
+
+/// Passes encoded frames on towards the socket. It sits just in front of the WebSocket frame
+/// encoder, so that what a connection writes here skips the encoder, while control frames
+/// written at the pipeline's end still pass through it, in the order they were written.
+final class EncodedFrameOutlet: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 }
 
 /// The frames waiting for the connections of one event loop.
@@ -171,10 +211,10 @@ final class LiveSocketConnection: Sendable {
 final class LiveOutbox: Sendable {
     /// What to write to a connection.
     enum Work: Sendable {
-        /// A text frame's payload.
-        case frame(ByteBuffer)
+        /// A text frame.
+        case text(String)
         /// A last text frame (if any), then a close frame, then the connection closes.
-        case close(WebSocketErrorCode, notice: ByteBuffer?)
+        case close(WebSocketErrorCode, notice: String?)
     }
 
     struct Item: Sendable {
@@ -213,9 +253,39 @@ final class LiveOutbox: Sendable {
             return queue.items
         }
         for item in items {
-            if case .frame = item.work { item.connection.expect() }
+            if case .text = item.work { item.connection.expect() }
         }
-        for item in items { item.connection.write(item.work) }
+        // A thousand connections mostly get the same few messages: each is encoded once.
+        var frames = EncodedFrames(allocator: ByteBufferAllocator())
+        for item in items {
+            switch item.work {
+            case .text(let text):
+                item.connection.write(frame: frames.frame(of: text))
+            case .close(let code, let notice):
+                item.connection.write(close: code, notice: notice.map { frames.frame(of: $0) })
+            }
+        }
+    }
+}
+
+/// The text frames encoded during one round of an outbox, by their text: the last few, which
+/// is where the next connection's message almost always is.
+struct EncodedFrames {
+    let allocator: ByteBufferAllocator
+    private var recent: [(text: String, frame: ByteBuffer)] = []
+
+    init(allocator: ByteBufferAllocator) {
+        self.allocator = allocator
+    }
+
+    /// The frame of `text`, encoded now unless it was among the last few.
+    mutating func frame(of text: String) -> ByteBuffer {
+        // The pump hands every subscriber who sees the same the same string: equal at a glance.
+        if let found = recent.last(where: { $0.text == text }) { return found.frame }
+        let frame = LiveSocketConnection.encodedTextFrame(text, allocator: allocator)
+        if recent.count == 8 { recent.removeFirst() }
+        recent.append((text, frame))
+        return frame
     }
 }
 

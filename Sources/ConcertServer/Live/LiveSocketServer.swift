@@ -53,10 +53,9 @@ struct LiveSocketAdmission: Sendable {
 
     /// Serves an upgraded channel: its last handler, and the subscription that feeds it.
     func open(_ ticket: Ticket, on channel: any Channel) throws {
-        let connection = LiveSocketConnection(
-            channel: channel, outbox: outboxes.outbox(for: channel.eventLoop), since: ticket.since)
-        let handler = LiveSocketHandler(connection: connection)
-        try channel.pipeline.syncOperations.addHandler(handler)
+        let handler = try LiveSocketConnection.install(
+            on: channel, outbox: outboxes.outbox(for: channel.eventLoop), since: ticket.since)
+        let connection = handler.connection
         handler.subscription = feed.start(
             operation: ticket.operation, actor: ticket.actor, since: ticket.since,
             catchUpSend: connection.sendWhenRoom, send: connection.send, ended: connection.ended)

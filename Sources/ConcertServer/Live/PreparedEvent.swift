@@ -41,6 +41,11 @@ final class PreparedEvent: Sendable {
     let envelopePrefix: String
     let content: Content
 
+    /// The event's JSON around `data`, as a subscriber receives it.
+    func envelope(_ data: String) -> String {
+        envelopePrefix + data + "}"
+    }
+
     struct Envelope: Encodable {
         var sequence: Int64
         var kind: String
