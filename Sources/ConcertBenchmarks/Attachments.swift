@@ -82,7 +82,7 @@ func benchmarkAttachments(mebibytes: Int) async throws {
     let size = mebibytes << 20
     let source = folder.appendingPathComponent("evidence.bin").path
     // Content that does not compress: a xorshift stream, written 1 MiB at a time.
-    FileManager.default.createFile(atPath: source, contents: nil)
+    _ = FileManager.default.createFile(atPath: source, contents: nil)
     let writer = FileHandle(forWritingAtPath: source)!
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15
     var piece = [UInt64](repeating: 0, count: (1 << 20) / 8)
