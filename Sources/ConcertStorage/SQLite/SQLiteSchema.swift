@@ -203,6 +203,24 @@ enum SQLiteSchema {
             }
             try db.execute(sql: "DROP TABLE selector")
         }
+        migrator.registerMigration("v9: a target's JSON kept once, in its event") { db in
+            // Every change to a target writes its whole JSON into the log, and the row kept a
+            // second copy: half of what an import wrote. The row now points at the event that
+            // last wrote the target, and `target` is a view that reads the JSON from there (or
+            // from the row, for rows written before, and rows a copy restores).
+            try db.execute(
+                sql: """
+                    ALTER TABLE target RENAME TO target_row;
+                    ALTER TABLE target_row ADD COLUMN json_event INTEGER;
+                    CREATE VIEW target AS
+                        SELECT row.rowid AS rowid, row.id AS id, row.operation_id AS operation_id,
+                               row.originator_agency_id AS originator_agency_id, row.handling AS handling,
+                               row.distribution AS distribution, row.selector_keys AS selector_keys,
+                               CASE WHEN row.json_event IS NULL THEN row.json
+                                    ELSE (SELECT payload FROM event WHERE sequence = row.json_event) END AS json
+                        FROM target_row AS row;
+                    """)
+        }
         return migrator
     }
 }

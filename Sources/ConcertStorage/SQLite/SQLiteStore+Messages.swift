@@ -218,9 +218,11 @@ extension SQLiteStore: CopyableStore {
                     try Self.restoreSelectors(table, in: db)
                     continue
                 }
+                // Targets are restored with their JSON in the row, as before migration v9.
+                let destination = table.name == "target" ? "target_row" : table.name
                 let statement = try db.makeStatement(
                     sql:
-                        "INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: table.columns.count).joined(separator: ", ")))"
+                        "INSERT INTO \(destination) (\(table.columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: table.columns.count).joined(separator: ", ")))"
                 )
                 for row in table.rows {
                     try statement.execute(
@@ -267,7 +269,7 @@ extension SQLiteStore: CopyableStore {
         }
         for (targetId, selectors) in packed {
             try db.execute(
-                sql: "UPDATE target SET selector_keys = ? WHERE id = ?",
+                sql: "UPDATE target_row SET selector_keys = ? WHERE id = ?",
                 arguments: [PackedSelectors.pack(selectors), targetId])
         }
     }

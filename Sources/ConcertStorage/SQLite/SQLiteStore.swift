@@ -565,17 +565,20 @@ public struct SQLiteStore: Store {
 
     // MARK: Targets
 
+    // A target's row holds what finds and filters it; its JSON is the payload of the event that
+    // last wrote it (`json_event`), which the `target` view reads (see migration v9).
     private static let insertTargetSQL = """
-        INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json, selector_keys)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO target_row (id, operation_id, originator_agency_id, handling, distribution, json, selector_keys,
+                                json_event)
+        VALUES (?, ?, ?, ?, ?, '', ?, ?)
         """
 
-    /// One target, as a single change writes it (an import uses a ``BulkStatement``; preparing
-    /// one for a single row would cost more than it saves).
-    private static func insertTarget(_ target: Target, json: String, in db: Database) throws {
+    /// One target, as a single change writes it, after `event`, which holds its JSON (an import
+    /// uses a ``BulkStatement``; preparing one for a single row would cost more than it saves).
+    private static func insertTarget(_ target: Target, writtenBy event: Event, in db: Database) throws {
         try db.cachedStatement(sql: insertTargetSQL).execute(arguments: [
             target.id, target.operationId, target.originatorAgencyId, target.handling.rawValue,
-            target.distribution.json, json, PackedSelectors.pack(target.selectors),
+            target.distribution.json, PackedSelectors.pack(target.selectors), event.sequence,
         ])
     }
 
@@ -611,30 +614,30 @@ public struct SQLiteStore: Store {
 
     public func createTarget(_ target: Target, by actor: Actor) async throws {
         try await commit(operationId: target.operationId) { db in
-            let json = target.json
-            try Self.insertTarget(target, json: json, in: db)
-            try Self.append(
-                EventDraft(operationId: target.operationId, actor: actor, kind: "target.created", payload: json),
+            let event = try Self.append(
+                EventDraft(
+                    operationId: target.operationId, actor: actor, kind: "target.created", payload: target.json),
                 in: db)
+            try Self.insertTarget(target, writtenBy: event, in: db)
         }
     }
 
     public func importTargets(_ targets: [Target], by actor: Actor) async throws {
         guard !targets.isEmpty else { return }
         _ = try await commit(operationIds: { _ in Set(targets.map(\.operationId)) }) { db in
+            // The events first: each target's row points at the one that holds its JSON.
+            let events = try Self.append(
+                contentsOf: targets.map { target in
+                    EventDraft(
+                        operationId: target.operationId, actor: actor, kind: "target.created", payload: target.json)
+                }, in: db)
             let insertTarget = try BulkStatement(Self.insertTargetSQL, in: db)
-            var drafts: [EventDraft] = []
-            drafts.reserveCapacity(targets.count)
-            for target in targets {
-                let json = target.json
+            for (target, event) in zip(targets, events) {
                 try insertTarget.run(
                     .text(target.id), .text(target.operationId), .text(target.originatorAgencyId),
-                    .text(target.handling.rawValue), .text(target.distribution.json), .text(json),
-                    .text(PackedSelectors.pack(target.selectors)))
-                drafts.append(
-                    EventDraft(operationId: target.operationId, actor: actor, kind: "target.created", payload: json))
+                    .text(target.handling.rawValue), .text(target.distribution.json),
+                    .text(PackedSelectors.pack(target.selectors)), .integer(event.sequence))
             }
-            try Self.append(contentsOf: drafts, in: db)
         }
     }
 
@@ -750,15 +753,18 @@ public struct SQLiteStore: Store {
                 throw StoreError.notFound("No such target.")
             }
             let updated = try change(current)
-            let json = updated.json
+            let event = try Self.append(
+                EventDraft(operationId: operationId, actor: actor, kind: "target.updated", payload: updated.json),
+                in: db)
             try db.execute(
-                sql: "UPDATE target SET handling = ?, distribution = ?, json = ?, selector_keys = ? WHERE id = ?",
+                sql: """
+                    UPDATE target_row SET handling = ?, distribution = ?, json = '', selector_keys = ?, json_event = ?
+                    WHERE id = ?
+                    """,
                 arguments: [
-                    updated.handling.rawValue, updated.distribution.json, json,
-                    PackedSelectors.pack(updated.selectors), id,
+                    updated.handling.rawValue, updated.distribution.json, PackedSelectors.pack(updated.selectors),
+                    event.sequence, id,
                 ])
-            try Self.append(
-                EventDraft(operationId: operationId, actor: actor, kind: "target.updated", payload: json), in: db)
             return updated
         }
     }
@@ -771,7 +777,7 @@ public struct SQLiteStore: Store {
                 throw StoreError.notFound("No such target.")
             }
             try check(current)
-            try db.execute(sql: "DELETE FROM target WHERE id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM target_row WHERE id = ?", arguments: [id])
             try Self.append(
                 EventDraft(
                     operationId: operationId, actor: actor, kind: "target.deleted",
