@@ -53,17 +53,18 @@ public struct SQLiteStore: Store {
         return try await commit(operationIds: { Set($0.flatMap { [$0.a.operationId, $0.b.operationId] }) }) { db in
             var stored: [Hit] = []
             var drafts: [EventDraft] = []
+            // Prepared once: an import stores thousands of hits in one transaction.
+            let insert = try BulkStatement(
+                """
+                INSERT INTO hit (id, pair_key, a_target_id, b_target_id, a_agency_id, b_agency_id, found_at, json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(pair_key) DO NOTHING
+                """, in: db)
             for hit in hits {
                 let json = try ConcertJSON.encodeToString(hit)
-                try db.execute(
-                    sql: """
-                        INSERT INTO hit (id, pair_key, a_target_id, b_target_id, a_agency_id, b_agency_id, found_at, json)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(pair_key) DO NOTHING
-                        """,
-                    arguments: [
-                        hit.id, hit.pairKey, hit.a.targetId, hit.b.targetId, hit.a.agencyId, hit.b.agencyId,
-                        ConcertJSON.formatTimestamp(hit.foundAt), json,
-                    ])
+                try insert.run(
+                    .text(hit.id), .text(hit.pairKey), .text(hit.a.targetId), .text(hit.b.targetId),
+                    .text(hit.a.agencyId), .text(hit.b.agencyId), .text(ConcertJSON.formatTimestamp(hit.foundAt)),
+                    .text(json))
                 guard db.changesCount > 0 else { continue }
                 for operationId in [hit.a.operationId, hit.b.operationId] {
                     drafts.append(EventDraft(operationId: operationId, actor: actor, kind: "hit.found", payload: json))
