@@ -238,4 +238,76 @@ struct HitTests {
             #expect((other.object["common"] as? [Any])?.isEmpty == true)
         }
     }
+
+    /// A new operation led by `agency`, holding one target with `ip`, not yet stored.
+    static func operationHolding(
+        _ ip: String, for agency: Agency, by actor: Actor, in world: TestWorld
+    ) async throws -> Target {
+        let operation = JointOperation(
+            id: Identifier.make(), codeName: "IMPORT-\(agency.name)", summary: nil, leadAgencyId: agency.id,
+            hHour: nil, participants: [Participant(agencyId: agency.id, role: .lead)], createdAt: ConcertJSON.now())
+        try await world.store.createOperation(operation, by: actor)
+        return try TargetInput(
+            kind: .server, name: "Mirror", selectors: [SelectorInput(kind: .ip, text: ip)], handling: .h0,
+            evaluation: Evaluation(code: "B2")!, distribution: .allParticipants
+        ).makeTarget(
+            id: Identifier.make(), operation: operation, originatorAgencyId: agency.id, createdBy: actor.userId,
+            defaultCountry: "CY", createdAt: ConcertJSON.now(), now: ConcertJSON.now())
+    }
+
+    @Test("an import is cross-checked while it is stored: a refused one leaves no trace in the index")
+    func refusedImportForgotten() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let crossCheck = CrossCheckService(store: world.store)
+        let recorder = HitRecorder(store: world.store, crossCheck: crossCheck)
+        let outsider = Actor(world.users[.nonParticipant]!)
+        let target = try await Self.operationHolding("203.0.113.77", for: world.outsider, by: outsider, in: world)
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            try await recorder.targetsImported([target], by: outsider) { throw Refused() }
+        }
+        let probe = CrossCheckEntry(
+            targetId: "probe", operationId: "elsewhere", agencyId: world.partC.id, kind: .ip, matchKey: "203.0.113.77")
+        #expect(try await crossCheck.lookUp([probe]).first?.isHit == false)
+        #expect(try await world.store.target(id: target.id, operationId: target.operationId) == nil)
+    }
+
+    @Test("a target that matches an import still being stored gets its hit once the import is in the store")
+    func matchWhileImportIsStored() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let crossCheck = CrossCheckService(store: world.store)
+        let recorder = HitRecorder(store: world.store, crossCheck: crossCheck)
+        let outsider = Actor(world.users[.nonParticipant]!)
+        let officerC = Actor(world.users[.otherParticipantOfficer]!)
+        let imported = try await Self.operationHolding("203.0.113.78", for: world.outsider, by: outsider, in: world)
+        let recorded = try await Self.operationHolding("203.0.113.78", for: world.partC, by: officerC, in: world)
+        let before = try await world.store.hitCount()
+        // The import's transaction is held open until `release` is called.
+        let (gate, release) = AsyncStream<Void>.makeStream()
+        let importing = Task {
+            try await recorder.targetsImported([imported], by: outsider) {
+                for await _ in gate { break }
+                try await world.store.importTargets([imported], by: outsider)
+            }
+        }
+        // Once the index holds the import's target (not yet in the store), C records the same address.
+        let probe = CrossCheckEntry(
+            targetId: "probe", operationId: "elsewhere", agencyId: world.lead.id, kind: .ip, matchKey: "203.0.113.78")
+        while try await crossCheck.lookUp([probe]).first?.isHit != true { try await Task.sleep(for: .milliseconds(5)) }
+        try await world.store.createTarget(recorded, by: officerC)
+        let recording = Task { try await recorder.targetRecorded(recorded, by: officerC) }
+        while try await crossCheck.lookUp([probe]).first?.matches.count != 2 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        // Reading the import's target from the store now would find nothing and lose the hit.
+        try await Task.sleep(for: .milliseconds(200))
+        release.yield()
+        #expect(try await importing.value == 0, "the import's own look-up came before C's target")
+        try await recording.value
+        let hits = try await world.store.hits(targetId: recorded.id)
+        #expect(try await world.store.hitCount() - before == 1)
+        #expect(hits.map(\.b.targetId) == [imported.id])
+    }
 }

@@ -18,6 +18,18 @@ final class CrossCheckService: Sendable {
         /// Who waits for the index to be ready.
         var waiting: [CheckedContinuation<Void, any Error>] = []
         var loadError: String?
+        /// Imports whose targets are in the index before they are committed, by number, with
+        /// the requests that wait for them to be committed (or forgotten).
+        var unsettled: [UInt64: [CheckedContinuation<Void, Never>]] = [:]
+        var nextImport: UInt64 = 0
+    }
+
+    /// What recording targets found: for each target, what of other operations matches it;
+    /// and the imports not yet settled when it looked, some of whose targets it may have
+    /// matched (see ``waitUntilSettled(_:)``).
+    struct Recorded: Sendable {
+        var found: [[Found]]
+        var unsettled: Set<UInt64>
     }
 
     /// A selector of a recorded target and a selector of another operation that matches it.
@@ -127,21 +139,23 @@ final class CrossCheckService: Sendable {
     ///
     /// It waits for the index to be ready: a change made while it loads is applied after the
     /// loaded state, and applying one the load already saw changes nothing.
-    func record(_ target: Target) async throws -> [Found] {
-        try await record([target])[0]
+    func record(_ target: Target) async throws -> Recorded {
+        try await record([target])
     }
 
     /// Records many targets at once, as ``record(_:)-(Target)`` does one by one, taking the
     /// lock once for each stretch of 256 targets: an import records thousands, and look-ups
-    /// of other requests wait for one stretch at most (about a millisecond).
-    func record(_ targets: [Target]) async throws -> [[Found]] {
+    /// of other requests wait for one stretch at most (about a millisecond). `importing` is the
+    /// caller's own unsettled import, if it is one.
+    func record(_ targets: [Target], importing: UInt64? = nil) async throws -> Recorded {
         try await ready()
-        var found: [[Found]] = []
-        found.reserveCapacity(targets.count)
+        var recorded = Recorded(found: [], unsettled: [])
+        recorded.found.reserveCapacity(targets.count)
         for start in stride(from: 0, to: targets.count, by: 256) {
             let stretch = targets[start..<min(targets.count, start + 256)]
-            found += state.withLock { state in
-                stretch.map { target in
+            recorded.found += state.withLock { state in
+                recorded.unsettled.formUnion(state.unsettled.keys.filter { $0 != importing })
+                return stretch.map { target in
                     Self.replace(target, in: &state.index).flatMap { selector, entry in
                         Self.unexcluded(state.index.lookUp(entry), for: entry, in: state).matches.map {
                             Found(selector: selector, match: $0)
@@ -150,7 +164,43 @@ final class CrossCheckService: Sendable {
                 }
             }
         }
-        return found
+        return recorded
+    }
+
+    /// Opens an import whose new targets the index records while the store is still writing
+    /// them, so that an import uses both cores; ``settle(_:forgetting:)`` closes it. Until
+    /// then, a request that matched one of its targets waits before reading it from the store.
+    func beginImport() async throws -> UInt64 {
+        try await ready()
+        return state.withLock { state in
+            state.nextImport += 1
+            state.unsettled[state.nextImport] = []
+            return state.nextImport
+        }
+    }
+
+    /// Closes an import once the store has committed its targets, or failed to: then its
+    /// targets (`forgetting`) leave the index again, as if never recorded.
+    func settle(_ importId: UInt64, forgetting targetIds: [String] = []) {
+        let waiting = state.withLock { state in
+            for targetId in targetIds { state.index.remove(targetId: targetId) }
+            return state.unsettled.removeValue(forKey: importId) ?? []
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+
+    /// Returns once each of `imports` is settled: its targets are in the store or forgotten.
+    func waitUntilSettled(_ imports: Set<UInt64>) async {
+        for importId in imports {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let settled = state.withLock { state -> Bool in
+                    guard state.unsettled[importId] != nil else { return true }
+                    state.unsettled[importId]!.append(continuation)
+                    return false
+                }
+                if settled { continuation.resume() }
+            }
+        }
     }
 
     /// Puts a target's selectors in the index in place of what it held for it.

@@ -12,17 +12,42 @@ struct HitRecorder {
 
     /// After a target was created or changed: its hits are exactly what matches it now.
     func targetRecorded(_ target: Target, by actor: Actor) async throws {
-        let hits = try await hits(of: [(target, try await crossCheck.record(target))])
+        let recorded = try await crossCheck.record(target)
+        await crossCheck.waitUntilSettled(recorded.unsettled)
+        let hits = try await hits(of: [(target, recorded.found[0])])
         let keep = Set(hits.map(\.pairKey))
         let stale = try await store.hits(targetId: target.id).filter { !keep.contains($0.pairKey) }
         try await store.retireHits(ids: stale.map(\.id), by: actor)
         _ = try await store.recordHits(hits, by: actor)
     }
 
-    /// After new targets were imported: their hits, stored in one go; returns how many.
+    /// Imports new targets: `storing` stores them while the index records them and looks up
+    /// their matches, on the other core; once both are done, their hits are stored in one go.
+    /// Returns how many. When storing fails, the index forgets the targets again.
     @discardableResult
-    func targetsImported(_ targets: [Target], by actor: Actor) async throws -> Int {
-        let found = zip(targets, try await crossCheck.record(targets)).map { ($0, $1) }
+    func targetsImported(
+        _ targets: [Target], by actor: Actor, storing: @escaping @Sendable () async throws -> Void
+    ) async throws -> Int {
+        let importId = try await crossCheck.beginImport()
+        async let stored: Void = storing()
+        let recorded: CrossCheckService.Recorded
+        do {
+            recorded = try await crossCheck.record(targets, importing: importId)
+        } catch {
+            try? await stored
+            crossCheck.settle(importId, forgetting: targets.map(\.id))
+            throw error
+        }
+        do {
+            try await stored
+        } catch {
+            crossCheck.settle(importId, forgetting: targets.map(\.id))
+            throw error
+        }
+        crossCheck.settle(importId)
+        // Matched targets of other imports are read from the store once they are in it.
+        await crossCheck.waitUntilSettled(recorded.unsettled)
+        let found = zip(targets, recorded.found).map { ($0, $1) }
         return try await store.recordHits(try await hits(of: found), by: actor).count
     }
 
