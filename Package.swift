@@ -99,7 +99,10 @@ let package = Package(
         .testTarget(name: "ConcertCrossCheckTests", dependencies: ["ConcertCore", "ConcertCrossCheck"]),
         .testTarget(
             name: "ConcertStorageTests",
-            dependencies: ["ConcertCore", "ConcertStorage", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "ConcertCore", "ConcertStorage", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "ConcertCLITests",

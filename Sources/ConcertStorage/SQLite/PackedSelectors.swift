@@ -9,12 +9,30 @@ import ConcertCore
 enum PackedSelectors {
     /// The packed form of a target's selectors.
     static func pack(_ selectors: [Selector]) -> String {
-        var text = ""
+        // Written as bytes: an import packs the selectors of hundreds of thousands of targets,
+        // and string interpolation made a string of every piece.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(selectors.reduce(0) { $0 + $1.matchKey.utf8.count + 24 })
         for selector in selectors {
-            text += "\(selector.kind.rawValue) \(selector.matchKey.utf8.count) \(selector.matchKey) "
-            text += (selector.dateOfBirth ?? "-") + "\n"
+            bytes.append(contentsOf: selector.kind.rawValue.utf8)
+            bytes.append(UInt8(ascii: " "))
+            appendDecimal(selector.matchKey.utf8.count, to: &bytes)
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: selector.matchKey.utf8)
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: (selector.dateOfBirth ?? "-").utf8)
+            bytes.append(UInt8(ascii: "\n"))
         }
-        return text
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        guard value >= 10 else {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        appendDecimal(value / 10, to: &bytes)
+        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     /// Hands each packed selector to `body`: kind, match key, date of birth. Stops at anything
