@@ -29,7 +29,7 @@ public enum EventChain {
             var field = field
             field.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         }
-        return Hex.string(hasher.finalize())
+        return hasher.finalize().withUnsafeBytes { Hex.string($0) }
     }
 
     /// The hash an event should have.

@@ -32,9 +32,18 @@ final class BulkStatement {
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             switch value {
-            case .text(let text):
-                // SQLite copies the text (SQLITE_TRANSIENT), so the temporary C string may go.
-                _ = sqlite3_bind_text(raw, index, text, Int32(text.utf8.count), Self.transient)
+            case .text(var text):
+                // Bound from the string's own UTF-8, which SQLite copies (SQLITE_TRANSIENT):
+                // passing the String itself would first copy it into a C string.
+                text.withUTF8 { utf8 in
+                    guard let start = utf8.baseAddress, !utf8.isEmpty else {
+                        _ = sqlite3_bind_text(raw, index, "", 0, Self.transient)
+                        return
+                    }
+                    _ = start.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                        sqlite3_bind_text(raw, index, $0, Int32(utf8.count), Self.transient)
+                    }
+                }
             case .integer(let integer):
                 _ = sqlite3_bind_int64(raw, index, integer)
             case .null:
