@@ -54,6 +54,25 @@ struct JSONTextTests {
         }
     }
 
+    @Test("a hit, reviewed by none, one or several agencies, with awkward values on both sides")
+    func hits() throws {
+        for reviewers in 0..<4 {
+            let side = { (agency: String, value: String) in
+                HitSide(
+                    targetId: "target-\(agency)", operationId: "op-\(agency)", agencyId: agency, selectorKind: .domain,
+                    value: value, matchKey: "cdn.example.com")
+            }
+            let hit = Hit(
+                id: "hit-\(reviewers)", kind: MatchKind.allCases[reviewers], a: side("fr", Self.awkward),
+                b: side("us", "CDN.Example.com."), foundAt: Date(timeIntervalSince1970: 1_600_000_000.5),
+                reviewedBy: Dictionary(
+                    uniqueKeysWithValues: ["us", "fr", "de-bka", "cy"].prefix(reviewers).enumerated().map {
+                        ($1, Date(timeIntervalSince1970: 1_700_000_000 + Double($0)))
+                    }))
+            #expect(hit.json == (try ConcertJSON.encodeToString(hit)), "\(reviewers) reviewers")
+        }
+    }
+
     @Test("a distribution, either form")
     func distributions() throws {
         for distribution in [Distribution.allParticipants, .agencies([]), .agencies(["a", Self.awkward])] {

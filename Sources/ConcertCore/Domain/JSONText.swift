@@ -56,6 +56,13 @@ public struct JSONText {
         needsComma = false
     }
 
+    /// Writes a key that is not known in advance (a dictionary's), escaped as strings are.
+    public mutating func key(_ key: String) {
+        string(key)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
     /// Writes a string value.
     public mutating func string(_ value: String) {
         separate()
@@ -171,7 +178,44 @@ extension Target {
     }
 }
 
+extension Hit {
+    /// The hit's JSON, as ``ConcertJSON/encodeToString(_:)`` writes it, without Foundation:
+    /// an import can find thousands of hits, and each is written three times.
+    public var json: String {
+        var text = JSONText(capacity: 640)
+        text.beginObject()
+        text.key("a")
+        text.write(a)
+        text.key("b")
+        text.write(b)
+        text.field("foundAt", foundAt)
+        text.field("id", id)
+        text.field("kind", kind.rawValue)
+        text.key("reviewedBy")
+        text.beginObject()
+        for (agencyId, date) in reviewedBy.sorted(by: { $0.key < $1.key }) {
+            text.key(agencyId)
+            text.string(ConcertJSON.formatTimestamp(date))
+        }
+        text.endObject()
+        text.endObject()
+        return text.string
+    }
+}
+
 extension JSONText {
+    /// Writes one side of a hit.
+    public mutating func write(_ side: HitSide) {
+        beginObject()
+        field("agencyId", side.agencyId)
+        field("matchKey", side.matchKey)
+        field("operationId", side.operationId)
+        field("selectorKind", side.selectorKind.rawValue)
+        field("targetId", side.targetId)
+        field("value", side.value)
+        endObject()
+    }
+
     /// Writes a distribution: `"all"` or the list of agency ids.
     public mutating func write(_ distribution: Distribution) {
         switch distribution {

@@ -663,7 +663,7 @@ extension PostgresStore {
         return try await write { writer in
             var stored: [Hit] = []
             for hit in hits {
-                let json = try ConcertJSON.encodeToString(hit)
+                let json = hit.json
                 let inserted = try await Self.exists(
                     try await writer.rows(
                         """

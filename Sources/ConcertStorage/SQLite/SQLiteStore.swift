@@ -60,7 +60,7 @@ public struct SQLiteStore: Store {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(pair_key) DO NOTHING
                 """, in: db)
             for hit in hits {
-                let json = try ConcertJSON.encodeToString(hit)
+                let json = hit.json
                 try insert.run(
                     .text(hit.id), .text(hit.pairKey), .text(hit.a.targetId), .text(hit.b.targetId),
                     .text(hit.a.agencyId), .text(hit.b.agencyId), .text(ConcertJSON.formatTimestamp(hit.foundAt)),
