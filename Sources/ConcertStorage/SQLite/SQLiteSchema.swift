@@ -207,7 +207,9 @@ enum SQLiteSchema {
             // Every change to a target writes its whole JSON into the log, and the row kept a
             // second copy: half of what an import wrote. The row now points at the event that
             // last wrote the target, and `target` is a view that reads the JSON from there (or
-            // from the row, for rows written before, and rows a copy restores).
+            // from the row, for rows written before, and rows a copy restores). The index of
+            // targets by operation goes: `target_handling` starts with the operation, and
+            // serves the same look-ups.
             try db.execute(
                 sql: """
                     ALTER TABLE target RENAME TO target_row;
@@ -219,6 +221,7 @@ enum SQLiteSchema {
                                CASE WHEN row.json_event IS NULL THEN row.json
                                     ELSE (SELECT payload FROM event WHERE sequence = row.json_event) END AS json
                         FROM target_row AS row;
+                    DROP INDEX target_by_operation;
                     """)
         }
         return migrator
