@@ -78,4 +78,53 @@ struct TargetDocumentTests {
         #expect(try await store.allSelectors().map(\.targetId) == [old.id, imported.id])
         #expect(try await store.verifyAuditChain().isIntact)
     }
+
+    @Test("a list patched with each change is the list a fresh read of the database gives")
+    func patchedListIsFresh() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lists-\(UUID()).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteStore(path: path)
+        let lead = Agency(id: "fr", name: "OCLCTIC", country: "FR", kind: .police)
+        try await store.createAgency(lead, by: nil)
+        let actor = Actor(userId: "u", agencyId: "fr", role: .coordinator)
+        let operation = JointOperation(
+            id: "op", codeName: "LISTS", summary: nil, leadAgencyId: "fr", hHour: nil,
+            participants: [Participant(agencyId: "fr", role: .lead)], createdAt: ConcertJSON.now())
+        try await store.createOperation(operation, by: actor)
+        let everyone: @Sendable (RecordHandling) -> Bool = { _ in true }
+        let outsider: @Sendable (RecordHandling) -> Bool = {
+            $0.distribution.includes("de", originator: $0.originatorAgencyId)
+        }
+        func expectFresh(_ step: String) async throws {
+            let fresh = try SQLiteStore(path: path)
+            for isVisible in [everyone, outsider] {
+                let kept = try await store.visibleTargetsJSON(operationId: "op", isVisible: isVisible)
+                let read = try await fresh.visibleTargetsJSON(operationId: "op", isVisible: isVisible)
+                #expect(kept.json == read.json && kept.count == read.count, "after \(step)")
+            }
+        }
+        var targets = try (0..<6).map { try Self.target("Server \($0)", in: "op") }
+        for index in [1, 4] { targets[index].distribution = .agencies(["fr"]) }
+        try await expectFresh("nothing")
+        try await store.createTarget(targets[0], by: actor)
+        try await expectFresh("a first target")
+        try await store.importTargets(Array(targets[1...4]), by: actor)
+        try await expectFresh("an import")
+        _ = try await store.updateTarget(id: targets[1].id, operationId: "op", by: actor) { target in
+            var target = target
+            target.distribution = .allParticipants
+            target.name = "Server 1, shared"
+            return target
+        }
+        try await expectFresh("a restriction lifted")
+        try await store.deleteTarget(id: targets[2].id, operationId: "op", by: actor) { _ in }
+        try await store.createTarget(targets[5], by: actor)
+        try await expectFresh("a deletion and a creation in one go")
+        try await store.deleteTarget(id: targets[4].id, operationId: "op", by: actor) { _ in }
+        try await expectFresh("the last restricted target deleted")
+        let names = try ConcertJSON.makeDecoder().decode(
+            [Target].self, from: try await store.visibleTargetsJSON(operationId: "op", isVisible: everyone).json
+        ).map(\.name)
+        #expect(names == ["Server 0", "Server 1, shared", "Server 3", "Server 5"])
+    }
 }

@@ -677,52 +677,130 @@ public struct SQLiteStore: Store {
                     db, sql: "SELECT last_sequence FROM operation WHERE id = ?", arguments: [operationId])
                 ?? 0
             var handlings = targetLists.handlings(operationId: operationId, sequence: sequence)
+            var current: TargetListCache.Rows?
             if handlings == nil {
-                let rows = try Row.fetchAll(
-                    db,
-                    sql:
-                        "SELECT DISTINCT originator_agency_id, handling, distribution FROM target WHERE operation_id = ?",
-                    arguments: [operationId]
-                ).map { row -> [String] in [row[0], row[1], row[2]] }
-                targetLists.storeHandlings(rows, operationId: operationId, sequence: sequence)
-                handlings = rows
+                current = try Self.currentRows(
+                    of: operationId, at: sequence, from: targetLists.rows(operationId: operationId), in: db)
+                targetLists.storeRows(current!, operationId: operationId)
+                targetLists.storeHandlings(current!.handlings, operationId: operationId, sequence: sequence)
+                handlings = current!.handlings
             }
-            var visible: [[String]] = []
+            var visible: [Bool] = []
             for row in handlings! {
                 let record = RecordHandling(
                     originatorAgencyId: row[0], handling: HandlingCode(rawValue: row[1]) ?? .h3,
                     distribution: try ConcertJSON.decode(Distribution.self, from: row[2]))
-                if isVisible(record) { visible.append(row) }
+                visible.append(isVisible(record))
             }
-            guard !visible.isEmpty else { return (Data("[]".utf8), 0) }
-            let key = ([operationId] + visible.map { $0.joined(separator: "\u{1F}") }).joined(separator: "\u{1E}")
+            guard visible.contains(true) else { return (Data("[]".utf8), 0) }
+            let key = ([operationId] + zip(handlings!, visible).filter(\.1).map { $0.0.joined(separator: "\u{1F}") })
+                .joined(separator: "\u{1E}")
             if let cached = targetLists.list(key: key, sequence: sequence) { return (cached.json, cached.count) }
 
-            var filter = ""
-            var arguments: [DatabaseValueConvertible?] = [operationId]
-            if visible.count < handlings!.count {
-                arguments += visible.flatMap { $0 }
-                let tuples = Array(repeating: "(?, ?, ?)", count: visible.count).joined(separator: ", ")
-                filter = "AND (originator_agency_id, handling, distribution) IN (VALUES \(tuples))"
+            if current == nil {
+                current = try Self.currentRows(
+                    of: operationId, at: sequence, from: targetLists.rows(operationId: operationId), in: db)
+                targetLists.storeRows(current!, operationId: operationId)
             }
-            // Each row's JSON bytes are copied straight into one buffer: making a Swift String
-            // of every target (or of the whole list) costs more than SQLite's own work.
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT json FROM target WHERE operation_id = ? \(filter) ORDER BY rowid",
-                arguments: StatementArguments(arguments))
+            // The kept rows' JSON bytes are copied straight into one buffer: making a Swift
+            // String of every target (or of the whole list) costs more than the rest.
             var json = Data("[".utf8)
             var count = 0
-            while let row = try rows.next() {
+            for row in current!.rows where visible[row.handling] {
                 if count > 0 { json.append(0x2C) }
-                try row.withUnsafeData(atIndex: 0) { bytes in
-                    if let bytes { json.append(bytes) }
-                }
+                json.append(row.json)
                 count += 1
             }
             json.append(0x5D)
             targetLists.storeList(TargetListCache.List(sequence: sequence, json: json, count: count), key: key)
             return (json, count)
         }
+    }
+
+    /// The operation's targets as its list shows them at `sequence`: `kept` patched with the
+    /// target events since, when there are few, or else read afresh.
+    private static func currentRows(
+        of operationId: String, at sequence: Int64, from kept: TargetListCache.Rows?, in db: Database
+    ) throws -> TargetListCache.Rows {
+        if var rows = kept, rows.sequence <= sequence, sequence - rows.sequence <= 1_000,
+            try patch(&rows, of: operationId, to: sequence, in: db)
+        {
+            return rows
+        }
+        var rows = TargetListCache.Rows(sequence: sequence)
+        let cursor = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT id, originator_agency_id, handling, distribution, json FROM target
+                WHERE operation_id = ? ORDER BY rowid
+                """, arguments: [operationId])
+        while let row = try cursor.next() {
+            let handling = rows.handlingIndex([row[1], row[2], row[3]])
+            // Copied out: the data handed to the closure is SQLite's own memory, valid only there.
+            let json = try row.withUnsafeData(atIndex: 4) { data in data?.withUnsafeBytes { Data($0) } ?? Data() }
+            rows.rows.append(TargetListCache.Rows.Row(id: row[0], handling: handling, json: json))
+        }
+        return rows
+    }
+
+    /// Applies the operation's target events after `rows.sequence` up to `sequence`; false when
+    /// they do not fit what is kept (then the rows are read afresh).
+    private static func patch(
+        _ rows: inout TargetListCache.Rows, of operationId: String, to sequence: Int64, in db: Database
+    ) throws -> Bool {
+        struct Listed: Decodable {
+            var id: String
+            var originatorAgencyId: String
+            var handling: HandlingCode
+            var distribution: Distribution
+        }
+        let events = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT kind, payload FROM event
+                WHERE operation_id = ? AND operation_sequence > ? AND operation_sequence <= ?
+                  AND kind IN ('target.created', 'target.updated', 'target.deleted')
+                ORDER BY operation_sequence
+                """, arguments: [operationId, rows.sequence, sequence])
+        for event in events {
+            let kind: String = event[0]
+            let payload: String = event[1]
+            guard let listed = try? ConcertJSON.decode(Listed.self, from: payload) else { return false }
+            let position = rows.rows.lastIndex { $0.id == listed.id }
+            switch (kind, position) {
+            case ("target.created", nil):
+                // A new row comes after every row there is, as its rowid does.
+                let handling = rows.handlingIndex([
+                    listed.originatorAgencyId, listed.handling.rawValue, listed.distribution.json,
+                ])
+                rows.rows.append(TargetListCache.Rows.Row(id: listed.id, handling: handling, json: Data(payload.utf8)))
+            case ("target.updated", let position?):
+                let handling = rows.handlingIndex([
+                    listed.originatorAgencyId, listed.handling.rawValue, listed.distribution.json,
+                ])
+                rows.rows[position] = TargetListCache.Rows.Row(
+                    id: listed.id, handling: handling, json: Data(payload.utf8))
+            case ("target.deleted", let position?):
+                rows.rows.remove(at: position)
+            default:
+                return false
+            }
+        }
+        rows.sequence = sequence
+        // A handling no row has any more is forgotten, so that callers' lists stay keyed alike.
+        var used = [Bool](repeating: false, count: rows.handlings.count)
+        for row in rows.rows { used[row.handling] = true }
+        if used.contains(false) {
+            var renumbered = [Int](repeating: -1, count: used.count)
+            var handlings: [[String]] = []
+            for (index, handling) in rows.handlings.enumerated() where used[index] {
+                renumbered[index] = handlings.count
+                handlings.append(handling)
+            }
+            rows.handlings = handlings
+            for index in rows.rows.indices { rows.rows[index].handling = renumbered[rows.rows[index].handling] }
+        }
+        return true
     }
 
     private static func fetchTarget(id: String, operationId: String, in db: Database) throws -> Target? {

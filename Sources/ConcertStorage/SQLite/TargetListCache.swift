@@ -21,11 +21,67 @@ final class TargetListCache: Sendable {
         var count: Int
     }
 
+    /// An operation's targets as its list shows them, in order, current at `sequence`: a
+    /// change to the operation patches them from its events instead of reading every target
+    /// again.
+    struct Rows: Sendable {
+        struct Row: Sendable {
+            var id: String
+            /// Its position in `handlings`.
+            var handling: Int
+            var json: Data
+        }
+
+        var sequence: Int64
+        var rows: [Row] = []
+        /// (originator agency, handling code, distribution JSON) of the rows, each once.
+        var handlings: [[String]] = []
+        var bytes: Int { rows.reduce(0) { $0 + $1.json.count } }
+
+        init(sequence: Int64) {
+            self.sequence = sequence
+        }
+
+        /// The position of a handling in `handlings`, added when new.
+        mutating func handlingIndex(_ handling: [String]) -> Int {
+            if let index = handlings.firstIndex(of: handling) { return index }
+            handlings.append(handling)
+            return handlings.count - 1
+        }
+    }
+
     private struct State {
         var handlings: [String: Handlings] = [:]
         var lists: [String: List] = [:]
         var order: [String] = []
         var bytes = 0
+        var rows: [String: Rows] = [:]
+        var rowsOrder: [String] = []
+        var rowsBytes = 0
+    }
+
+    /// The operation's rows as last kept, whatever their sequence (the caller brings them up to date).
+    func rows(operationId: String) -> Rows? {
+        state.withLock { $0.rows[operationId] }
+    }
+
+    /// Keeps an operation's rows, dropping the longest unused operations' past the capacity.
+    func storeRows(_ rows: Rows, operationId: String) {
+        let bytes = rows.bytes
+        guard bytes <= capacity else { return }
+        state.withLock { state in
+            if let old = state.rows[operationId] {
+                state.rowsBytes -= old.bytes
+                state.rowsOrder.removeAll { $0 == operationId }
+            }
+            state.rows[operationId] = rows
+            state.rowsOrder.append(operationId)
+            state.rowsBytes += bytes
+            while state.rowsBytes > capacity, let oldest = state.rowsOrder.first {
+                state.rowsOrder.removeFirst()
+                state.rowsBytes -= state.rows.removeValue(forKey: oldest)?.bytes ?? 0
+            }
+        }
     }
 
     private let state = Mutex(State())
