@@ -364,6 +364,7 @@ func benchmarkFanOut(subscribers: Int, changes: Int) async throws {
     // Redis: the same number of subscribers and messages of the same size.
     let redis = try RedisServer.start(in: folder)
     defer { redis.stop() }
+    try await redis.waitUntilListening(group: clientLoops)
     let redisArrivals = Arrivals()
     let group = clientLoops
     var channels: [any Channel] = []
@@ -503,6 +504,24 @@ struct RedisServer {
     }
 
     func stop() { stopProcess(process) }
+
+    /// Returns once the server accepts connections: it listens a moment after it starts, and a
+    /// subscriber that connected sooner was refused.
+    func waitUntilListening(group: MultiThreadedEventLoopGroup) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                let probe = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get()
+                try await probe.close()
+                return
+            } catch {
+                guard ContinuousClock.now < deadline, process.isRunning else {
+                    throw BenchmarkError("redis-server did not start listening on port \(port): \(error)")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
 }
 
 /// Reads RESP replies: arrays of bulk strings and integers, enough for pub/sub.
