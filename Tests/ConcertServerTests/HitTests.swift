@@ -273,8 +273,10 @@ struct HitTests {
         #expect(try await world.store.target(id: target.id, operationId: target.operationId) == nil)
     }
 
-    @Test("a target that matches an import still being stored gets its hit once the import is in the store")
-    func matchWhileImportIsStored() async throws {
+    @Test(
+        "a target that matches an import still being stored gets its hit once the import is in the store",
+        arguments: [false, true])
+    func matchWhileImportIsStored(_ importedToo: Bool) async throws {
         let world = try await TestWorld.make()
         defer { world.remove() }
         let crossCheck = CrossCheckService(store: world.store)
@@ -296,8 +298,17 @@ struct HitTests {
         let probe = CrossCheckEntry(
             targetId: "probe", operationId: "elsewhere", agencyId: world.lead.id, kind: .ip, matchKey: "203.0.113.78")
         while try await crossCheck.lookUp([probe]).first?.isHit != true { try await Task.sleep(for: .milliseconds(5)) }
-        try await world.store.createTarget(recorded, by: officerC)
-        let recording = Task { try await recorder.targetRecorded(recorded, by: officerC) }
+        // Recorded on its own, or imported too (then its import is the one that waits).
+        let recording = Task {
+            if importedToo {
+                _ = try await recorder.targetsImported([recorded], by: officerC) {
+                    try await world.store.importTargets([recorded], by: officerC)
+                }
+            } else {
+                try await world.store.createTarget(recorded, by: officerC)
+                try await recorder.targetRecorded(recorded, by: officerC)
+            }
+        }
         while try await crossCheck.lookUp([probe]).first?.matches.count != 2 {
             try await Task.sleep(for: .milliseconds(5))
         }

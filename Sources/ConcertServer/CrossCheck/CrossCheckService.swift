@@ -18,10 +18,16 @@ final class CrossCheckService: Sendable {
         /// Who waits for the index to be ready.
         var waiting: [CheckedContinuation<Void, any Error>] = []
         var loadError: String?
-        /// Imports whose targets are in the index before they are committed, by number, with
-        /// the requests that wait for them to be committed (or forgotten).
-        var unsettled: [UInt64: [CheckedContinuation<Void, Never>]] = [:]
+        /// Imports whose targets are in the index before they are committed, by number.
+        var unsettled: [UInt64: Unsettled] = [:]
         var nextImport: UInt64 = 0
+    }
+
+    /// An import whose targets are in the index before they are committed: its targets, and
+    /// the requests that wait for them to be committed (or forgotten).
+    struct Unsettled {
+        var targetIds: Set<String>
+        var waiting: [CheckedContinuation<Void, Never>] = []
     }
 
     /// What recording targets found: for each target, what of other operations matches it;
@@ -170,12 +176,20 @@ final class CrossCheckService: Sendable {
     /// Opens an import whose new targets the index records while the store is still writing
     /// them, so that an import uses both cores; ``settle(_:forgetting:)`` closes it. Until
     /// then, a request that matched one of its targets waits before reading it from the store.
-    func beginImport() async throws -> UInt64 {
+    func beginImport(of targetIds: Set<String>) async throws -> UInt64 {
         try await ready()
         return state.withLock { state in
             state.nextImport += 1
-            state.unsettled[state.nextImport] = []
+            state.unsettled[state.nextImport] = Unsettled(targetIds: targetIds)
             return state.nextImport
+        }
+    }
+
+    /// The targets of those of `imports` that are not settled yet: the ones that may not be in
+    /// the store.
+    func unsettledTargets(of imports: Set<UInt64>) -> Set<String> {
+        state.withLock { state in
+            imports.reduce(into: Set<String>()) { $0.formUnion(state.unsettled[$1]?.targetIds ?? []) }
         }
     }
 
@@ -184,7 +198,7 @@ final class CrossCheckService: Sendable {
     func settle(_ importId: UInt64, forgetting targetIds: [String] = []) {
         let waiting = state.withLock { state in
             for targetId in targetIds { state.index.remove(targetId: targetId) }
-            return state.unsettled.removeValue(forKey: importId) ?? []
+            return state.unsettled.removeValue(forKey: importId)?.waiting ?? []
         }
         for continuation in waiting { continuation.resume() }
     }
@@ -195,7 +209,7 @@ final class CrossCheckService: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let settled = state.withLock { state -> Bool in
                     guard state.unsettled[importId] != nil else { return true }
-                    state.unsettled[importId]!.append(continuation)
+                    state.unsettled[importId]!.waiting.append(continuation)
                     return false
                 }
                 if settled { continuation.resume() }

@@ -22,13 +22,14 @@ struct HitRecorder {
     }
 
     /// Imports new targets: `storing` stores them while the index records them and looks up
-    /// their matches, on the other core; once both are done, their hits are stored in one go.
-    /// Returns how many. When storing fails, the index forgets the targets again.
+    /// their matches, on the other core, and the matched targets already in the store are read
+    /// meanwhile; once all is done, their hits are stored in one go. Returns how many. When
+    /// storing fails, the index forgets the targets again.
     @discardableResult
     func targetsImported(
         _ targets: [Target], by actor: Actor, storing: @escaping @Sendable () async throws -> Void
     ) async throws -> Int {
-        let importId = try await crossCheck.beginImport()
+        let importId = try await crossCheck.beginImport(of: Set(targets.map(\.id)))
         async let stored: Void = storing()
         let recorded: CrossCheckService.Recorded
         do {
@@ -38,25 +39,36 @@ struct HitRecorder {
             crossCheck.settle(importId, forgetting: targets.map(\.id))
             throw error
         }
+        // The other sides in the store already are read while this import is written; those
+        // of unsettled imports (this one included) once they are in the store.
+        let otherIds = Set(recorded.found.flatMap { $0.map(\.match.entry.targetId) })
+        let later = otherIds.intersection(crossCheck.unsettledTargets(of: recorded.unsettled.union([importId])))
+        async let readNow = store.targets(ids: Array(otherIds.subtracting(later)))
         do {
             try await stored
         } catch {
+            _ = try? await readNow
             crossCheck.settle(importId, forgetting: targets.map(\.id))
             throw error
         }
         crossCheck.settle(importId)
-        // Matched targets of other imports are read from the store once they are in it.
         await crossCheck.waitUntilSettled(recorded.unsettled)
+        let others = try await readNow + store.targets(ids: Array(later))
         let found = zip(targets, recorded.found).map { ($0, $1) }
-        return try await store.recordHits(try await hits(of: found), by: actor).count
+        return try await store.recordHits(hits(of: found, others: others), by: actor).count
     }
 
     /// The hits that what the index found for each target make.
     private func hits(of found: [(Target, [CrossCheckService.Found])]) async throws -> [Hit] {
         // The other sides, read in one go: an import of thousands finds thousands.
         let otherIds = Set(found.flatMap { $0.1.map(\.match.entry.targetId) })
-        let others = Dictionary(
-            try await store.targets(ids: Array(otherIds)).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return hits(of: found, others: try await store.targets(ids: Array(otherIds)))
+    }
+
+    /// The hits that what the index found for each target make, given the other sides' targets
+    /// as the store holds them (a match whose target is gone makes none).
+    private func hits(of found: [(Target, [CrossCheckService.Found])], others: [Target]) -> [Hit] {
+        let others = Dictionary(others.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var hits: [Hit] = []
         let now = ConcertJSON.now()
         for (target, items) in found {
