@@ -130,6 +130,12 @@ final class LiveSocketConnection: Sendable {
         outbox.enqueue(.init(connection: self, work: .close(code, notice: notice)))
     }
 
+    /// Lets go of the pipeline once the channel is gone (on its event loop), so that nothing
+    /// of the connection keeps the channel's handlers alive.
+    fileprivate func detachOutlet() {
+        outlet.value = nil
+    }
+
     /// Marks the connection closing without writing anything more (the peer closed it).
     func markClosed() {
         closing.store(true, ordering: .relaxed)
@@ -351,6 +357,7 @@ final class LiveSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         connection.markClosed()
+        connection.detachOutlet()
         subscription?.cancel()
         context.fireChannelInactive()
     }
