@@ -312,6 +312,26 @@ struct HitTests {
         while try await crossCheck.lookUp([probe]).first?.matches.count != 2 {
             try await Task.sleep(for: .milliseconds(5))
         }
+        // A target that matches nothing of the import does not wait for it.
+        let unrelated = try await Self.operationHolding("198.51.100.9", for: world.partC, by: officerC, in: world)
+        try await world.store.createTarget(unrelated, by: officerC)
+        let unrelatedRecording = Task {
+            try await recorder.targetRecorded(unrelated, by: officerC)
+            return true
+        }
+        let unrelatedFirst = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await unrelatedRecording.value) ?? false }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(10))
+                return false
+            }
+            let first = await group.next()!
+            // Let the import go, so that a waiting recording can end too.
+            if !first { release.yield() }
+            group.cancelAll()
+            return first
+        }
+        #expect(unrelatedFirst, "a target matching nothing of the import waited for it")
         // Reading the import's target from the store now would find nothing and lose the hit.
         try await Task.sleep(for: .milliseconds(200))
         release.yield()

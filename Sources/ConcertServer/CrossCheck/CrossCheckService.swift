@@ -31,8 +31,8 @@ final class CrossCheckService: Sendable {
     }
 
     /// What recording targets found: for each target, what of other operations matches it;
-    /// and the imports not yet settled when it looked, some of whose targets it may have
-    /// matched (see ``waitUntilSettled(_:)``).
+    /// and the imports not yet settled when it looked whose targets it matched (see
+    /// ``waitUntilSettled(_:)``).
     struct Recorded: Sendable {
         var found: [[Found]]
         var unsettled: Set<UInt64>
@@ -160,14 +160,21 @@ final class CrossCheckService: Sendable {
         for start in stride(from: 0, to: targets.count, by: 256) {
             let stretch = targets[start..<min(targets.count, start + 256)]
             recorded.found += state.withLock { state in
-                recorded.unsettled.formUnion(state.unsettled.keys.filter { $0 != importing })
-                return stretch.map { target in
+                let found = stretch.map { target in
                     Self.replace(target, in: &state.index).flatMap { selector, entry in
                         Self.unexcluded(state.index.lookUp(entry), for: entry, in: state).matches.map {
                             Found(selector: selector, match: $0)
                         }
                     }
                 }
+                // Only the imports one of whose targets matched: a change that matched none
+                // of them does not wait for them.
+                for (importId, unsettled) in state.unsettled where importId != importing {
+                    if found.joined().contains(where: { unsettled.targetIds.contains($0.match.entry.targetId) }) {
+                        recorded.unsettled.insert(importId)
+                    }
+                }
+                return found
             }
         }
         return recorded
