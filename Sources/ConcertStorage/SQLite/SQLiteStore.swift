@@ -738,7 +738,7 @@ public struct SQLiteStore: Store {
             let handling = rows.handlingIndex([row[1], row[2], row[3]])
             // Copied out: the data handed to the closure is SQLite's own memory, valid only there.
             let json = try row.withUnsafeData(atIndex: 4) { data in data?.withUnsafeBytes { Data($0) } ?? Data() }
-            rows.rows.append(TargetListCache.Rows.Row(id: row[0], handling: handling, json: json))
+            rows.append(TargetListCache.Rows.Row(id: row[0], handling: handling, json: json))
         }
         return rows
     }
@@ -773,33 +773,22 @@ public struct SQLiteStore: Store {
                 let handling = rows.handlingIndex([
                     listed.originatorAgencyId, listed.handling.rawValue, listed.distribution.json,
                 ])
-                rows.rows.append(TargetListCache.Rows.Row(id: listed.id, handling: handling, json: Data(payload.utf8)))
+                rows.append(TargetListCache.Rows.Row(id: listed.id, handling: handling, json: Data(payload.utf8)))
             case ("target.updated", let position?):
                 let handling = rows.handlingIndex([
                     listed.originatorAgencyId, listed.handling.rawValue, listed.distribution.json,
                 ])
-                rows.rows[position] = TargetListCache.Rows.Row(
-                    id: listed.id, handling: handling, json: Data(payload.utf8))
+                rows.replace(
+                    at: position,
+                    with: TargetListCache.Rows.Row(id: listed.id, handling: handling, json: Data(payload.utf8)))
             case ("target.deleted", let position?):
-                rows.rows.remove(at: position)
+                rows.remove(at: position)
             default:
                 return false
             }
         }
         rows.sequence = sequence
-        // A handling no row has any more is forgotten, so that callers' lists stay keyed alike.
-        var used = [Bool](repeating: false, count: rows.handlings.count)
-        for row in rows.rows { used[row.handling] = true }
-        if used.contains(false) {
-            var renumbered = [Int](repeating: -1, count: used.count)
-            var handlings: [[String]] = []
-            for (index, handling) in rows.handlings.enumerated() where used[index] {
-                renumbered[index] = handlings.count
-                handlings.append(handling)
-            }
-            rows.handlings = handlings
-            for index in rows.rows.indices { rows.rows[index].handling = renumbered[rows.rows[index].handling] }
-        }
+        rows.forgetUnusedHandlings()
         return true
     }
 

@@ -33,13 +33,43 @@ final class TargetListCache: Sendable {
         }
 
         var sequence: Int64
-        var rows: [Row] = []
+        private(set) var rows: [Row] = []
         /// (originator agency, handling code, distribution JSON) of the rows, each once.
-        var handlings: [[String]] = []
-        var bytes: Int { rows.reduce(0) { $0 + $1.json.count } }
+        private(set) var handlings: [[String]] = []
+        /// The rows' JSON bytes, kept as they change (the cache's budget counts them).
+        private(set) var bytes = 0
 
         init(sequence: Int64) {
             self.sequence = sequence
+        }
+
+        mutating func append(_ row: Row) {
+            rows.append(row)
+            bytes += row.json.count
+        }
+
+        mutating func replace(at position: Int, with row: Row) {
+            bytes += row.json.count - rows[position].json.count
+            rows[position] = row
+        }
+
+        mutating func remove(at position: Int) {
+            bytes -= rows.remove(at: position).json.count
+        }
+
+        /// Forgets the handlings no row has any more, so that callers' lists stay keyed alike.
+        mutating func forgetUnusedHandlings() {
+            var used = [Bool](repeating: false, count: handlings.count)
+            for row in rows { used[row.handling] = true }
+            guard used.contains(false) else { return }
+            var renumbered = [Int](repeating: -1, count: used.count)
+            var kept: [[String]] = []
+            for (index, handling) in handlings.enumerated() where used[index] {
+                renumbered[index] = kept.count
+                kept.append(handling)
+            }
+            handlings = kept
+            for index in rows.indices { rows[index].handling = renumbered[rows[index].handling] }
         }
 
         /// The position of a handling in `handlings`, added when new.
