@@ -31,23 +31,16 @@ struct PackedSelectorTests {
 
     @Test("a database from before the packing keeps every selector")
     func migrationFromSelectorRows() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("packed-\(UUID()).sqlite").path
+        let path = try await oldDatabase(
+            upTo: "v7: messages", named: "packed",
+            """
+            INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json)
+            VALUES ('t1', 'op', 'fr', 'H0', '"all"', '{}'), ('t2', 'op', 'fr', 'H0', '"all"', '{}');
+            INSERT INTO selector (target_id, operation_id, kind, match_key, date_of_birth) VALUES
+                ('t1', 'op', 'ip', '192.0.2.1', NULL), ('t1', 'op', 'domain', 'example.com', NULL),
+                ('t2', 'op', 'person', 'ivan petrov', '1980-02-29');
+            """)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let queue = try DatabaseQueue(path: path)
-        try SQLiteSchema.migrator.migrate(queue, upTo: "v7: messages")
-        try await queue.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO agency (id, name, country, kind, contact) VALUES ('fr', 'OCLCTIC', 'FR', 'police', NULL);
-                    INSERT INTO operation (id, json, created_at) VALUES ('op', '{}', 0);
-                    INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json)
-                    VALUES ('t1', 'op', 'fr', 'H0', '"all"', '{}'), ('t2', 'op', 'fr', 'H0', '"all"', '{}');
-                    INSERT INTO selector (target_id, operation_id, kind, match_key, date_of_birth) VALUES
-                        ('t1', 'op', 'ip', '192.0.2.1', NULL), ('t1', 'op', 'domain', 'example.com', NULL),
-                        ('t2', 'op', 'person', 'ivan petrov', '1980-02-29');
-                    """)
-        }
-        try queue.close()
         let store = try SQLiteStore(path: path)
         let selectors = try await store.allSelectors()
         #expect(

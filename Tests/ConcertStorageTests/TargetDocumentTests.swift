@@ -23,22 +23,15 @@ struct TargetDocumentTests {
 
     @Test("rows hold no second copy; a target written before the change reads, updates and deletes as ever")
     func keptOnce() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("once-\(UUID()).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
         // A database from before the change, holding a target with its JSON in the row.
         let old = try Self.target("Old front end", in: "op")
-        let queue = try DatabaseQueue(path: path)
-        try SQLiteSchema.migrator.migrate(queue, upTo: "v8: selectors packed into their target")
-        try await queue.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO agency (id, name, country, kind, contact) VALUES ('fr', 'OCLCTIC', 'FR', 'police', NULL);
-                    INSERT INTO operation (id, json, created_at) VALUES ('op', '{}', 0);
-                    INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json, selector_keys)
-                    VALUES (?, 'op', 'fr', 'H1', ?, ?, ?);
-                    """, arguments: [old.id, old.distribution.json, old.json, PackedSelectors.pack(old.selectors)])
-        }
-        try queue.close()
+        let path = try await oldDatabase(
+            upTo: "v8: selectors packed into their target", named: "once",
+            """
+            INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json, selector_keys)
+            VALUES (?, 'op', 'fr', 'H1', ?, ?, ?);
+            """, arguments: [old.id, old.distribution.json, old.json, PackedSelectors.pack(old.selectors)])
+        defer { try? FileManager.default.removeItem(atPath: path) }
 
         let store = try SQLiteStore(path: path)
         #expect(try await store.target(id: old.id, operationId: "op") == old)
