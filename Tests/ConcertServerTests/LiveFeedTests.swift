@@ -206,6 +206,69 @@ struct LiveFeedTests {
         }
     }
 
+    @Test("subscribers served together by the pump each get only their own view, though views are shared")
+    func pumpKeepsViewsApart() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let feed = LiveFeed(store: world.store)
+        let personas: [Persona] = [.leadCoordinator, .participantOfficer, .otherParticipantOfficer, .observer]
+        var received: [Persona: Received] = [:]
+        var subscriptions: [LiveSubscription] = []
+        for persona in personas {
+            let messages = Received()
+            received[persona] = messages
+            subscriptions.append(
+                feed.start(
+                    operation: world.operation, actor: Actor(world.users[persona]!), since: world.head,
+                    catchUpSend: { messages.append($0) }, send: { messages.append($0) }, ended: { _ in }))
+        }
+        defer { for subscription in subscriptions { subscription.cancel() } }
+        #expect(try await Self.eventually { feed.hub.subscriberCount(of: world.operation.id) == personas.count })
+        // Three changes in a row: an action on B's restricted target, then both targets.
+        let coordinator = Actor(world.users[.leadCoordinator]!)
+        let officerB = Actor(world.users[.participantOfficer]!)
+        _ = try await world.store.updateAction(
+            id: world.actionB.id, operationId: world.operation.id, by: coordinator, eventKind: "action.statusChanged"
+        ) { action, _ in
+            var action = action
+            try StatusChange(status: .ready).apply(to: &action, now: ConcertJSON.now())
+            return action
+        }
+        for target in [world.restrictedTarget, world.sharedTarget] {
+            _ = try await world.store.updateTarget(id: target.id, operationId: world.operation.id, by: officerB) {
+                var changed = $0
+                changed.notes = "checked again"
+                return changed
+            }
+        }
+        func kinds(_ persona: Persona) -> [String] {
+            received[persona]!.events.compactMap { message -> String? in
+                guard case .event(_, let kind, _) = message else { return nil }
+                return kind
+            }
+        }
+        #expect(
+            try await Self.eventually { kinds(.leadCoordinator).count == 3 && kinds(.participantOfficer).count == 3 })
+        #expect(
+            try await Self.eventually {
+                kinds(.otherParticipantOfficer).count >= 2 && !kinds(.observer).isEmpty
+            })
+        // Give anything that should not come the time to come.
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(kinds(.otherParticipantOfficer) == ["action.statusChanged", "target.updated"])
+        #expect(kinds(.observer) == ["action.statusChanged"])
+        for persona in [Persona.otherParticipantOfficer, .observer] {
+            let text = received[persona]!.all.map { "\($0)" }.joined()
+            for secret in RouteTable.secrets(for: persona, in: world) {
+                #expect(!text.contains(secret), "\(persona) saw \(secret)")
+            }
+        }
+        // Those who may read the restricted target get the action with its link.
+        for persona in [Persona.leadCoordinator, .participantOfficer] {
+            #expect("\(received[persona]!.events[0])".contains(world.restrictedTarget.id))
+        }
+    }
+
     @Test("a deleted target is announced to those who could read it, and to no one else")
     func deletionsReachReaders() async throws {
         let world = try await TestWorld.make()
