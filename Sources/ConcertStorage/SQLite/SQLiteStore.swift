@@ -6,12 +6,16 @@ import GRDBSQLite
 /// The embedded store: one SQLite file in WAL mode through GRDB, needing no set-up.
 public struct SQLiteStore: Store {
     let pool: DatabasePool
+    private let checkpointer: WALCheckpointer
     private let targetLists = TargetListCache()
     /// Announces committed changes to operations.
     public let eventSignal = EventSignal()
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
+        // Copies the log back into the file next to the writer, instead of in its commits.
+        let checkpointer = WALCheckpointer(path: path)
+        self.checkpointer = checkpointer
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -19,10 +23,12 @@ public struct SQLiteStore: Store {
             // WAL with NORMAL sync stays consistent after a crash and loses at most the last
             // commits on power loss, which the audit chain then shows as a shorter log.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            guard !db.configuration.readonly else { return }
             // The writer inserts into B-trees keyed by random identifiers (targets by id,
             // events by operation): with SQLite's default 2 MB cache an import re-read most
             // pages it touched from the file. 64 MB keeps the hot ones; readers keep the default.
-            if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -65536") }
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try checkpointer.install(on: db)
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(pool)
