@@ -273,6 +273,27 @@ struct HitTests {
         #expect(try await world.store.target(id: target.id, operationId: target.operationId) == nil)
     }
 
+    @Test("targets of two operations imported together that share a value get their hit, with both sides")
+    func matchWithinOneImport() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let recorder = HitRecorder(store: world.store, crossCheck: CrossCheckService(store: world.store))
+        let outsider = Actor(world.users[.nonParticipant]!)
+        let officerC = Actor(world.users[.otherParticipantOfficer]!)
+        let first = try await Self.operationHolding("203.0.113.79", for: world.outsider, by: outsider, in: world)
+        let second = try await Self.operationHolding("203.0.113.79", for: world.partC, by: officerC, in: world)
+        let before = try await world.store.hitCount()
+        let stored = try await recorder.targetsImported([first, second], by: outsider) {
+            try await world.store.importTargets([first, second], by: outsider)
+        }
+        #expect(stored == 1)
+        #expect(try await world.store.hitCount() - before == 1)
+        let hit = try #require(try await world.store.hits(targetId: second.id).first)
+        #expect(Set([hit.a.targetId, hit.b.targetId]) == [first.id, second.id])
+        #expect(Set([hit.a.agencyId, hit.b.agencyId]) == [world.outsider.id, world.partC.id])
+        #expect(hit.a.value == "203.0.113.79" && hit.b.value == "203.0.113.79")
+    }
+
     @Test(
         "a target that matches an import still being stored gets its hit once the import is in the store",
         arguments: [false, true])

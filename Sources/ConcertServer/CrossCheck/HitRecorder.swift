@@ -29,7 +29,8 @@ struct HitRecorder {
     func targetsImported(
         _ targets: [Target], by actor: Actor, storing: @escaping @Sendable () async throws -> Void
     ) async throws -> Int {
-        let importId = try await crossCheck.beginImport(of: Set(targets.map(\.id)))
+        let importedIds = Set(targets.map(\.id))
+        let importId = try await crossCheck.beginImport(of: importedIds)
         async let stored: Void = storing()
         let recorded: CrossCheckService.Recorded
         do {
@@ -40,10 +41,11 @@ struct HitRecorder {
             throw error
         }
         // The other sides in the store already are read while this import is written; those
-        // of unsettled imports (this one included) once they are in the store.
+        // of other unsettled imports once they are in the store. This import's own are at hand.
         let otherIds = Set(recorded.found.flatMap { $0.map(\.match.entry.targetId) })
-        let later = otherIds.intersection(crossCheck.unsettledTargets(of: recorded.unsettled.union([importId])))
-        async let readNow = store.targets(ids: Array(otherIds.subtracting(later)))
+        let later = otherIds.intersection(crossCheck.unsettledTargets(of: recorded.unsettled))
+            .subtracting(importedIds)
+        async let readNow = store.targets(ids: Array(otherIds.subtracting(later).subtracting(importedIds)))
         do {
             try await stored
         } catch {
@@ -53,7 +55,8 @@ struct HitRecorder {
         }
         crossCheck.settle(importId)
         await crossCheck.waitUntilSettled(recorded.unsettled)
-        let others = try await readNow + store.targets(ids: Array(later))
+        let own = targets.filter { otherIds.contains($0.id) }
+        let others = try await readNow + (later.isEmpty ? [] : store.targets(ids: Array(later))) + own
         let found = zip(targets, recorded.found).map { ($0, $1) }
         return try await store.recordHits(hits(of: found, others: others), by: actor).count
     }
