@@ -22,7 +22,11 @@ public struct SQLiteStore: Store {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
+        // Weakly: the pool keeps this closure for the connections it opens later, and can hold
+        // it a moment after the store is gone. The checkpointer closes its connection with the
+        // store, so that whoever opens the file next finds no connection of it still closing
+        // (the last one to close copies the log into the file, holding the file exclusively).
+        configuration.prepareDatabase { [weak checkpointer] db in
             // WAL with NORMAL sync stays consistent after a crash and loses at most the last
             // commits on power loss, which the audit chain then shows as a shorter log.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
@@ -35,7 +39,7 @@ public struct SQLiteStore: Store {
             // events by operation): with SQLite's default 2 MB cache an import re-read most
             // pages it touched from the file. 64 MB keeps the hot ones; readers keep the default.
             try db.execute(sql: "PRAGMA cache_size = -65536")
-            try checkpointer.install(on: db)
+            try checkpointer?.install(on: db)
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(pool)
