@@ -2376,7 +2376,7 @@ enum OpenAPIDocument {
             },
             "/api/v1/crosscheck/exclusions/{exclusionId}": {
               "delete": {
-                "summary": "Lift an exclusion of the caller's agency.",
+                "summary": "Lift an exclusion of the caller's agency; the hits it held back are stored and announced again.",
                 "parameters": [
                   {
                     "name": "exclusionId",

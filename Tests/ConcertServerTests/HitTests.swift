@@ -143,7 +143,7 @@ struct HitTests {
         }
     }
 
-    @Test("an agency that excludes a value gets no hits on it, and its hits on it are retired")
+    @Test("an agency that excludes a value gets no hits on it, its hits on it are retired, and lifted they come back")
     func exclusions() async throws {
         let world = try await TestWorld.make()
         defer { world.remove() }
@@ -184,8 +184,14 @@ struct HitTests {
                 uri: "/api/v1/crosscheck/exclusions/\(exclusionId)", method: .delete,
                 headers: TestWorld.headers(.participantOfficer))
             #expect(lifted.status == .noContent)
+            // The hits it held back are back: the world's, and the second node's, for both sides.
+            let back = try await Self.hits(.participantOfficer, client)
+            #expect(back.count == 2, "\(back)")
+            #expect(
+                back.contains { ($0["other"] as? [String: Any])?["value"] as? String == "cdn2.release-mirror.example" })
+            #expect(try await Self.hits(.nonParticipant, client).count == 2)
             #expect(try await record("Third node", "cdn3.release-mirror.example").status == .created)
-            #expect(try await Self.hits(.participantOfficer, client).count == 1)
+            #expect(try await Self.hits(.participantOfficer, client).count == 3)
         }
     }
 
@@ -292,6 +298,41 @@ struct HitTests {
         #expect(Set([hit.a.targetId, hit.b.targetId]) == [first.id, second.id])
         #expect(Set([hit.a.agencyId, hit.b.agencyId]) == [world.outsider.id, world.partC.id])
         #expect(hit.a.value == "203.0.113.79" && hit.b.value == "203.0.113.79")
+    }
+
+    @Test("a server following the log stores the hit that two servers recording at the same moment both missed")
+    func hitFoundFollowingTheLog() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        // This server's index, loaded before the other server records anything.
+        let crossCheck = CrossCheckService(store: world.store)
+        let recorder = HitRecorder(store: world.store, crossCheck: crossCheck)
+        _ = try await crossCheck.lookUp([])
+        let outsider = Actor(world.users[.nonParticipant]!)
+        let officerC = Actor(world.users[.otherParticipantOfficer]!)
+        let mine = try await Self.operationHolding("203.0.113.80", for: world.outsider, by: outsider, in: world)
+        let theirs = try await Self.operationHolding("203.0.113.80", for: world.partC, by: officerC, in: world)
+        let start = try await world.store.headSequence()
+        let before = try await world.store.hitCount()
+        // The other server stores C's target; this one records its own before it has seen C's.
+        try await world.store.createTarget(theirs, by: officerC)
+        try await world.store.createTarget(mine, by: outsider)
+        try await recorder.targetRecorded(mine, by: outsider)
+        #expect(try await world.store.hitCount() == before)
+
+        func hitsFound() async throws -> Int {
+            try await world.store.events(after: start, limit: 1_000).filter { $0.kind == "hit.found" }.count
+        }
+        let events = try await world.store.events(after: start, limit: 1_000)
+        await crossCheck.apply(events, recordingHitsWith: recorder)
+        #expect(try await world.store.hitCount() - before == 1)
+        let hit = try #require(try await world.store.hits(targetId: mine.id).first)
+        #expect(Set([hit.a.targetId, hit.b.targetId]) == [mine.id, theirs.id])
+        #expect(try await hitsFound() == 2, "each side is told once")
+        // Followed again (or by the other server too), the pair stays one hit, announced once.
+        await crossCheck.apply(events, recordingHitsWith: recorder)
+        #expect(try await world.store.hitCount() - before == 1)
+        #expect(try await hitsFound() == 2)
     }
 
     @Test(

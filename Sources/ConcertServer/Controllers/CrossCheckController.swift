@@ -162,6 +162,11 @@ struct CrossCheckController {
             let exclusion = try await store.deleteExclusion(
                 id: try context.parameters.requireIdentifier("exclusionId"), by: actor)
             try await crossCheck.include(exclusion)
+            // The hits it held back come back: those of the agency's targets holding the value.
+            let holding = try await crossCheck.targetIds(
+                of: exclusion.agencyId, holding: exclusion.kind, exclusion.matchKey)
+            try await HitRecorder(store: store, crossCheck: crossCheck).recordMissingHits(
+                of: try await store.targets(ids: Array(holding)), by: actor)
             return Response(status: .noContent)
         }
     }

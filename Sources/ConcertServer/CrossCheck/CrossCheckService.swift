@@ -95,16 +95,19 @@ final class CrossCheckService: Sendable {
     /// database record, so that this server's hits see them too. Its own changes come by
     /// again and change nothing. Exclusions belong to no operation and wake no one: they are
     /// picked up with the next change, or within five seconds.
+    ///
+    /// The targets that come by are checked for hits not stored yet: two servers that record
+    /// matching selectors at the same moment each look before the other's is in its index,
+    /// and neither would find their hit.
     private func follow(_ store: any Store, from start: Int64) async {
+        let recorder = HitRecorder(store: store, crossCheck: self)
         var cursor = start
         while !Task.isCancelled {
             let version = store.eventSignal.version(of: EventSignal.anyOperation)
             do {
                 let events = try await store.events(after: cursor, limit: 1_000)
-                for event in events {
-                    apply(event)
-                    cursor = event.sequence
-                }
+                await apply(events, recordingHitsWith: recorder)
+                cursor = events.last?.sequence ?? cursor
                 if !events.isEmpty { continue }
             } catch {
                 logger.warning("The cross-check index could not read the log: \(error)")
@@ -115,18 +118,46 @@ final class CrossCheckService: Sendable {
         }
     }
 
-    /// Applies a target or exclusion change from the log to the index.
-    func apply(_ event: Event) {
+    /// Applies events of the log, some of them other servers' changes, to the index, then
+    /// stores the hits not stored yet that the targets they created or changed make.
+    func apply(_ events: [Event], recordingHitsWith recorder: HitRecorder) async {
+        var changed: [(Target, Actor)] = []
+        for event in events {
+            if let target = apply(event) { changed.append((target, Self.actor(of: event, changing: target))) }
+        }
+        // Grouped by who changed them, who then is the one who found the hits.
+        for (_, targets) in Dictionary(grouping: changed, by: { [$0.1.userId, $0.1.agencyId] }) {
+            do {
+                try await recorder.recordMissingHits(of: targets.map(\.0), by: targets[0].1)
+            } catch {
+                logger.warning("The hits of targets another server recorded could not be stored: \(error)")
+            }
+        }
+    }
+
+    /// The actor of a change in the log. The log keeps no role, and none is needed: the
+    /// actor only signs the hits the change made.
+    private static func actor(of event: Event, changing target: Target) -> Actor {
+        Actor(
+            userId: event.actorUserId ?? target.createdBy, agencyId: event.actorAgencyId ?? target.originatorAgencyId,
+            role: .officer)
+    }
+
+    /// Applies a target or exclusion change from the log to the index; returns the target
+    /// the event created or changed.
+    @discardableResult
+    func apply(_ event: Event) -> Target? {
         struct Identified: Decodable { var id: String }
         switch event.kind {
         case "target.created", "target.updated":
-            guard let target = try? ConcertJSON.decode(Target.self, from: event.payload) else { return }
+            guard let target = try? ConcertJSON.decode(Target.self, from: event.payload) else { return nil }
             state.withLock { state in _ = Self.replace(target, in: &state.index) }
+            return target
         case "target.deleted":
-            guard let deleted = try? ConcertJSON.decode(Identified.self, from: event.payload) else { return }
+            guard let deleted = try? ConcertJSON.decode(Identified.self, from: event.payload) else { return nil }
             state.withLock { $0.index.remove(targetId: deleted.id) }
         case "exclusion.created", "exclusion.deleted":
-            guard let exclusion = try? ConcertJSON.decode(Exclusion.self, from: event.payload) else { return }
+            guard let exclusion = try? ConcertJSON.decode(Exclusion.self, from: event.payload) else { return nil }
             let key = Self.exclusionKey(exclusion.agencyId, exclusion.kind, exclusion.matchKey)
             state.withLock { state in
                 if event.kind == "exclusion.created" {
@@ -136,8 +167,9 @@ final class CrossCheckService: Sendable {
                 }
             }
         default:
-            return
+            break
         }
+        return nil
     }
 
     /// Records a target's selectors, replacing what the index held for it, and returns what
@@ -295,6 +327,36 @@ final class CrossCheckService: Sendable {
         var selectorKind: SelectorKind
         var value: String
         var holders: Int
+    }
+
+    /// What of other operations matches each of `targets` as the index holds it now, as
+    /// ``record(_:importing:)`` finds, without changing the index.
+    func matches(of targets: [Target]) async throws -> [[Found]] {
+        try await ready()
+        return state.withLock { state in
+            targets.map { target in
+                target.selectors.flatMap { selector in
+                    let entry = CrossCheckEntry(
+                        targetId: target.id, operationId: target.operationId, agencyId: target.originatorAgencyId,
+                        selector: selector)
+                    return Self.unexcluded(state.index.lookUp(entry), for: entry, in: state).matches.map {
+                        Found(selector: selector, match: $0)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The targets of `agencyId` that hold exactly this value.
+    func targetIds(of agencyId: String, holding kind: SelectorKind, _ matchKey: String) async throws -> Set<String> {
+        try await ready()
+        let probe = CrossCheckEntry(targetId: "", operationId: "", agencyId: "", kind: kind, matchKey: matchKey)
+        return state.withLock { state in
+            Set(
+                state.index.lookUp(probe).matches.filter {
+                    $0.entry.agencyId == agencyId && $0.entry.kind == kind && $0.entry.matchKey == matchKey
+                }.map(\.entry.targetId))
+        }
     }
 
     /// Looks each probe up once the index is ready, in order.

@@ -23,8 +23,9 @@ struct HitRecorder {
 
     /// Imports new targets: `storing` stores them while the index records them and looks up
     /// their matches, on the other core, and the matched targets already in the store are read
-    /// meanwhile; once all is done, their hits are stored in one go. Returns how many. When
-    /// storing fails, the index forgets the targets again.
+    /// meanwhile; once all is done, their hits are stored in one go. Returns how many hits the
+    /// import made (another server following this one's log may have stored some of them
+    /// first). When storing fails, the index forgets the targets again.
     @discardableResult
     func targetsImported(
         _ targets: [Target], by actor: Actor, storing: @escaping @Sendable () async throws -> Void
@@ -58,7 +59,26 @@ struct HitRecorder {
         let own = targets.filter { otherIds.contains($0.id) }
         let others = try await readNow + (later.isEmpty ? [] : store.targets(ids: Array(later))) + own
         let found = zip(targets, recorded.found).map { ($0, $1) }
-        return try await store.recordHits(hits(of: found, others: others), by: actor).count
+        let made = hits(of: found, others: others)
+        _ = try await store.recordHits(made, by: actor)
+        return made.count
+    }
+
+    /// Stores the hits that the index finds now for `targets` (which it holds already) and
+    /// that are not stored yet; returns how many. They are those a server sees when it
+    /// follows what another server on the same database recorded at the same moment as it
+    /// did, and those an exclusion held back once it is lifted.
+    @discardableResult
+    func recordMissingHits(of targets: [Target], by actor: Actor) async throws -> Int {
+        let matched = zip(targets, try await crossCheck.matches(of: targets)).filter { !$0.1.isEmpty }.map(\.0.id)
+        guard !matched.isEmpty else { return 0 }
+        // As the store holds them now: one deleted or changed meanwhile counts as it is.
+        let current = try await store.targets(ids: matched)
+        let found = zip(current, try await crossCheck.matches(of: current)).map { ($0, $1) }
+        var stored = Set<String>()
+        for target in current { stored.formUnion(try await store.hits(targetId: target.id).map(\.pairKey)) }
+        let missing = try await hits(of: found).filter { !stored.contains($0.pairKey) }
+        return try await store.recordHits(missing, by: actor).count
     }
 
     /// The hits that what the index found for each target make.
