@@ -70,10 +70,11 @@ struct HitRecorder {
     /// did, and those an exclusion held back once it is lifted.
     @discardableResult
     func recordMissingHits(of targets: [Target], by actor: Actor) async throws -> Int {
-        let matched = zip(targets, try await crossCheck.matches(of: targets)).filter { !$0.1.isEmpty }.map(\.0.id)
+        // Once each: the log can bring a target's creation and its change together.
+        let matched = Set(zip(targets, try await crossCheck.matches(of: targets)).filter { !$0.1.isEmpty }.map(\.0.id))
         guard !matched.isEmpty else { return 0 }
         // As the store holds them now: one deleted or changed meanwhile counts as it is.
-        let current = try await store.targets(ids: matched)
+        let current = try await store.targets(ids: Array(matched))
         let found = zip(current, try await crossCheck.matches(of: current)).map { ($0, $1) }
         var stored = Set<String>()
         for target in current { stored.formUnion(try await store.hits(targetId: target.id).map(\.pairKey)) }
