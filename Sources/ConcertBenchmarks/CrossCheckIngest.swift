@@ -164,13 +164,9 @@ func benchmarkCrossCheckIngest(selectors total: Int, operations: Int, batchSelec
     let storeOnlySeconds = seconds(ContinuousClock.now - storeOnlyStart)
 
     // The limit: the same selector rows, inserted plainly into a table shaped as the store's
-    // (the same columns and index), in transactions of the same size, in a file with the
-    // store's page size.
+    // (the same columns and index), in transactions of the same size.
     var configuration = Configuration()
-    configuration.prepareDatabase { db in
-        try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        try db.execute(sql: "PRAGMA page_size = \(SQLiteStore.pageSize)")
-    }
+    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
     let plain = try DatabasePool(path: folder.appendingPathComponent("plain.sqlite").path, configuration: configuration)
     try await plain.write { db in
         try db.execute(

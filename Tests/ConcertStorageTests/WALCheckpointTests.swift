@@ -6,23 +6,9 @@ import Testing
 @testable import ConcertStorage
 
 /// The write-ahead log is copied back into the database file on a connection of its own, next
-/// to the writer, and new databases have larger pages (both for imports' speed).
+/// to the writer (for imports' speed).
 @Suite("The SQLite log copied back next to the writer")
 struct WALCheckpointTests {
-    @Test("a new database has 16 KiB pages; one made before keeps its own and still opens")
-    func pageSizes() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pages-\(UUID()).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try SQLiteStore(path: path)
-        #expect(try await store.pool.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 16_384)
-
-        let oldPath = try await oldDatabase(upTo: "v8: selectors packed into their target", named: "pages", "")
-        defer { try? FileManager.default.removeItem(atPath: oldPath) }
-        let old = try SQLiteStore(path: oldPath)
-        #expect(try await old.pool.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 4_096)
-        #expect(try await old.agencies().map(\.id) == ["fr"])
-    }
-
     @Test(
         "what an import commits reaches the database file soon, before the log is big enough for the writer to copy it")
     func logCopiedBack() async throws {

@@ -11,9 +11,6 @@ public struct SQLiteStore: Store {
     /// Announces committed changes to operations.
     public let eventSignal = EventSignal()
 
-    /// The page size of the databases this store creates, in bytes.
-    public static let pageSize = 16_384
-
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
         // Copies the log back into the file next to the writer, instead of in its commits.
@@ -30,10 +27,6 @@ public struct SQLiteStore: Store {
             // WAL with NORMAL sync stays consistent after a crash and loses at most the last
             // commits on power loss, which the audit chain then shows as a shorter log.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // Only a new database takes it. A commit writes each changed page to the log
-            // with calls of its own, and an import changes thousands of pages: pages four
-            // times SQLite's default make a quarter of the calls.
-            try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)")
             guard !db.configuration.readonly else { return }
             // The writer inserts into B-trees keyed by random identifiers (targets by id,
             // events by operation): with SQLite's default 2 MB cache an import re-read most
