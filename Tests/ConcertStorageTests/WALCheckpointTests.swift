@@ -9,13 +9,9 @@ import Testing
 /// to the writer (for imports' speed).
 @Suite("The SQLite log copied back next to the writer")
 struct WALCheckpointTests {
-    @Test(
-        "what an import commits reaches the database file soon, before the log is big enough for the writer to copy it")
-    func logCopiedBack() async throws {
+    /// A fresh store at a new path, with agency `fr` leading operation `op`.
+    static func store() async throws -> (store: SQLiteStore, path: String, actor: Actor) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("log-\(UUID()).sqlite").path
-        defer {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        }
         let store = try SQLiteStore(path: path)
         try await store.createAgency(Agency(id: "fr", name: "OCLCTIC", country: "FR", kind: .police), by: nil)
         let actor = Actor(userId: "u", agencyId: "fr", role: .coordinator)
@@ -23,28 +19,53 @@ struct WALCheckpointTests {
             id: "op", codeName: "LOG", summary: nil, leadAgencyId: "fr", hHour: nil,
             participants: [Participant(agencyId: "fr", role: .lead)], createdAt: ConcertJSON.now())
         try await store.createOperation(operation, by: actor)
-        func fileSize() throws -> Int {
-            try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
-        }
-        let sizeBefore = try fileSize()
+        return (store, path, actor)
+    }
+
+    static func remove(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    static func fileSize(_ path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+    }
+
+    /// A target with about 4 KB of notes.
+    static func target(_ name: String) throws -> Target {
+        var target = try TargetDocumentTests.target(name, in: "op")
+        target.notes = String(repeating: "Seized front end, mirrors listed in the annex. ", count: 85)
+        return target
+    }
+
+    @Test(
+        "what an import commits reaches the database file soon, before the log is big enough for the writer to copy it")
+    func logCopiedBack() async throws {
+        let (store, path, actor) = try await Self.store()
+        defer { Self.remove(path) }
+        let sizeBefore = try Self.fileSize(path)
         // About 8 MB: past the 4 MB at which the checkpointer starts, far below the 64 MB past
         // which the writer would copy the log itself.
-        let notes = String(repeating: "Seized front end, mirrors listed in the annex. ", count: 85)
         for batch in 0..<4 {
-            let targets = try (0..<500).map { index in
-                var target = try TargetDocumentTests.target("Server \(batch)-\(index)", in: "op")
-                target.notes = notes
-                return target
-            }
-            try await store.importTargets(targets, by: actor)
+            try await store.importTargets(try (0..<500).map { try Self.target("Server \(batch)-\($0)") }, by: actor)
         }
         let deadline = ContinuousClock.now + .seconds(10)
-        while try fileSize() < sizeBefore + 8_000_000, ContinuousClock.now < deadline {
+        while try Self.fileSize(path) < sizeBefore + 8_000_000, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(try fileSize() >= sizeBefore + 8_000_000, "the log was not copied back into the file")
+        #expect(try Self.fileSize(path) >= sizeBefore + 8_000_000, "the log was not copied back into the file")
         // And all of it reads back from another store on the same file.
         let reopened = try SQLiteStore(path: path)
         #expect(try await reopened.encodedTargets(operationId: "op").count == 2_000)
+    }
+
+    @Test("small commits, as people make them, keep the log small: it starts afresh once copied back")
+    func smallCommitsKeepTheLogSmall() async throws {
+        let (store, path, actor) = try await Self.store()
+        defer { Self.remove(path) }
+        // About 12 MB, one target a commit: three times the 4 MB at which the log is copied back.
+        for index in 0..<1_500 { try await store.createTarget(try Self.target("Server \(index)"), by: actor) }
+        let log = try Self.fileSize(path + "-wal")
+        #expect(log < 6_000_000, "the log holds \(log) bytes")
+        #expect(try await store.encodedTargets(operationId: "op").count == 1_500)
     }
 }
