@@ -330,21 +330,29 @@ final class CrossCheckService: Sendable {
     }
 
     /// What of other operations matches each of `targets` as the index holds it now, as
-    /// ``record(_:importing:)`` finds, without changing the index.
+    /// ``record(_:importing:)`` finds, without changing the index. Like it, it takes the lock
+    /// once for each stretch of 256 targets: a server following the log looks up a thousand
+    /// targets at a time, and other requests' look-ups wait for one stretch at most.
     func matches(of targets: [Target]) async throws -> [[Found]] {
         try await ready()
-        return state.withLock { state in
-            targets.map { target in
-                target.selectors.flatMap { selector in
-                    let entry = CrossCheckEntry(
-                        targetId: target.id, operationId: target.operationId, agencyId: target.originatorAgencyId,
-                        selector: selector)
-                    return Self.unexcluded(state.index.lookUp(entry), for: entry, in: state).matches.map {
-                        Found(selector: selector, match: $0)
+        var found: [[Found]] = []
+        found.reserveCapacity(targets.count)
+        for start in stride(from: 0, to: targets.count, by: 256) {
+            let stretch = targets[start..<min(targets.count, start + 256)]
+            found += state.withLock { state in
+                stretch.map { target in
+                    target.selectors.flatMap { selector in
+                        let entry = CrossCheckEntry(
+                            targetId: target.id, operationId: target.operationId,
+                            agencyId: target.originatorAgencyId, selector: selector)
+                        return Self.unexcluded(state.index.lookUp(entry), for: entry, in: state).matches.map {
+                            Found(selector: selector, match: $0)
+                        }
                     }
                 }
             }
         }
+        return found
     }
 
     /// The targets of `agencyId` that hold exactly this value.
