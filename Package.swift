@@ -29,7 +29,8 @@ let package = Package(
     targets: [
         .target(
             name: "ConcertCore",
-            path: "Sources/ConcertCore"
+            path: "Sources/ConcertCore",
+            resources: [.copy("Resources/common-passwords.txt")]
         ),
         .target(
             name: "ConcertCrossCheck",

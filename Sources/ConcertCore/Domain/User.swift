@@ -49,13 +49,12 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
         return trimmed
     }
 
-    /// Checks a new password: at least 12 characters, at most 72 bytes (the bcrypt limit).
-    public static func validatePassword(_ password: String) throws(DomainError) {
-        guard password.count >= 12 else {
-            throw .invalid("A password needs at least 12 characters.", field: "password")
-        }
-        guard password.utf8.count <= 72 else {
-            throw .invalid("A password may have at most 72 bytes.", field: "password")
-        }
+    /// Checks a new password against ``PasswordPolicy``: at least 12 characters, at most 72 bytes
+    /// (the bcrypt limit), and none that attackers guess first (common passwords, repeats,
+    /// sequences, the username or display name, the name of the service).
+    public static func validatePassword(
+        _ password: String, username: String? = nil, displayName: String? = nil
+    ) throws(DomainError) {
+        try PasswordPolicy.validate(password, username: username, displayName: displayName)
     }
 }
