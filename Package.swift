@@ -30,7 +30,7 @@ let package = Package(
         .target(
             name: "ConcertCore",
             path: "Sources/ConcertCore",
-            resources: [.copy("Resources/common-passwords.txt")]
+            resources: [.copy("Resources/common-passwords.txt"), .copy("Resources/public_suffix_list.dat")]
         ),
         .target(
             name: "ConcertCrossCheck",

@@ -22,7 +22,7 @@ public enum DomainName {
             for variant in dotVariants { name = name.replacingOccurrences(of: String(variant), with: ".") }
         }
         if name.hasSuffix(".") { name.removeLast() }
-        name = (isASCII ? name : name.precomposedStringWithCompatibilityMapping).lowercased()
+        name = folded(name, isASCII: isASCII)
         guard !name.isEmpty, name.utf8.count <= 253 * 4 else {
             throw .invalid("'\(text)' is not a domain name.")
         }
@@ -44,7 +44,14 @@ public enum DomainName {
         return result
     }
 
-    private static func asciiLabel(_ label: String, in text: String) throws(DomainError) -> String {
+    /// Lower case in Unicode compatibility form (NFKC), as IDNA maps a name before encoding it.
+    static func folded(_ name: String, isASCII: Bool) -> String {
+        (isASCII ? name : name.precomposedStringWithCompatibilityMapping).lowercased()
+    }
+
+    /// One folded label as an A-label (`bücher` → `xn--bcher-kva`), checked for the characters a
+    /// label may hold; `text` is the whole name, for the message.
+    static func asciiLabel(_ label: String, in text: String) throws(DomainError) -> String {
         guard !label.isEmpty else { throw .invalid("'\(text)' has an empty label (two dots in a row).") }
         var ascii = label
         if !label.unicodeScalars.allSatisfy(\.isASCII) {
