@@ -3,6 +3,26 @@ import Testing
 
 @testable import ConcertCore
 
+/// What recording `text` as a selector of `kind` is refused with, or nil when it is accepted.
+private func refusal(
+    _ kind: SelectorKind, _ text: String, limits: SelectorLimits = .standard
+) -> DomainError? {
+    refusal(SelectorInput(kind: kind, text: text), limits: limits)
+}
+
+private func refusal(_ input: SelectorInput, limits: SelectorLimits = .standard) -> DomainError? {
+    do {
+        _ = try input.normalised(defaultCountry: "FR", limits: limits)
+        return nil
+    } catch {
+        return error
+    }
+}
+
+private func person(_ name: String, born: String? = nil) -> SelectorInput {
+    SelectorInput(kind: .person, value: .person(PersonIdentity(name: name, dateOfBirth: born)))
+}
+
 /// A list in the Public Suffix List format with a wildcard, an exception and both sections.
 private let sampleList = """
     // This Source Code Form is subject to the terms of the Mozilla Public License, v. 2.0.
@@ -22,6 +42,193 @@ private let sampleList = """
     // ===END PRIVATE DOMAINS===
 
     """
+
+@Suite("Selectors too wide to identify anyone: IP blocks")
+struct CIDRBreadthTests {
+    @Test(
+        "blocks wider than /16 (IPv4) or /32 (IPv6) are refused by default, naming the value",
+        arguments: [
+            "0.0.0.0/0", "::/0", "10.0.0.0/8", "10.0.0.0/15", "::ffff:0.0.0.0/96", "2001::/16", "2001:db8::/31",
+        ])
+    func wideBlocks(block: String) throws {
+        let error = try #require(refusal(.cidr, block))
+        #expect(error.field == "value")
+        #expect(error.message.hasPrefix("'\(block)' covers "))
+        #expect(error.message.contains("identifies no one"))
+    }
+
+    @Test("the sentence gives the numbers of the family and the limit")
+    func sentences() throws {
+        #expect(
+            refusal(.cidr, "10.0.0.0/8")?.message
+                == "'10.0.0.0/8' covers 16,777,216 addresses: an IPv4 CIDR block wider than /16 covers more than "
+                + "65,536 addresses and identifies no one; record the narrower blocks you mean.")
+        #expect(
+            refusal(.cidr, "0.0.0.0/0")?.message
+                == "'0.0.0.0/0' covers 4,294,967,296 addresses: an IPv4 CIDR block wider than /16 covers more "
+                + "than 65,536 addresses and identifies no one; record the narrower blocks you mean.")
+        #expect(
+            refusal(.cidr, "::/0")?.message
+                == "'::/0' covers 2^128 addresses: an IPv6 CIDR block wider than /32 covers more than 2^96 "
+                + "addresses and identifies no one; record the narrower blocks you mean.")
+    }
+
+    @Test(
+        "blocks at the limit or narrower, and single addresses, are accepted",
+        arguments: ["10.1.0.0/16", "10.1.2.0/24", "192.0.2.7", "::ffff:10.1.0.0/112", "2001:db8::/32", "2001:db8::/48"])
+    func narrowBlocks(block: String) {
+        #expect(refusal(.cidr, block) == nil)
+    }
+
+    @Test("an installation that allows /8 accepts 10.0.0.0/8 and still refuses wider")
+    func installationLimit() throws {
+        let limits = SelectorLimits(minimumIPv4PrefixLength: 8)
+        #expect(refusal(.cidr, "10.0.0.0/8", limits: limits) == nil)
+        #expect(refusal(.cidr, "10.0.0.0/8") != nil)
+        let error = try #require(refusal(.cidr, "0.0.0.0/0", limits: limits))
+        #expect(error.message.contains("wider than /8 covers more than 16,777,216 addresses"))
+        // The IPv6 limit is its own.
+        #expect(refusal(.cidr, "2001::/16", limits: limits) != nil)
+        #expect(refusal(.cidr, "2001::/16", limits: SelectorLimits(minimumIPv6PrefixLength: 16)) == nil)
+        // A limit beyond the family's width leaves single addresses allowed.
+        let strict = SelectorLimits(minimumIPv4PrefixLength: 40)
+        #expect(refusal(.cidr, "192.0.2.7/32", limits: strict) == nil)
+        #expect(refusal(.cidr, "192.0.2.6/31", limits: strict)?.message.contains("wider than /32") == true)
+    }
+}
+
+@Suite("Selectors too wide to identify anyone: public suffixes")
+struct PublicSuffixBreadthTests {
+    @Test(
+        "a domain that is a public suffix is refused, in the ICANN and the PRIVATE section, written in any form",
+        arguments: [
+            "co.uk", "CO.UK.", "com.cy", "github.io", "blogspot.com", "anything.ck", "公司.cn", "xn--55qx5d.cn",
+            "пример.kobe.jp",
+        ])
+    func suffixDomains(domain: String) throws {
+        let error = try #require(refusal(.domain, domain))
+        #expect(error.field == "value")
+        #expect(error.message.hasPrefix("'\(domain)' is a public suffix"), "\(error.message)")
+    }
+
+    @Test("the sentence names the value and what to record instead")
+    func sentence() {
+        #expect(
+            refusal(.domain, "co.uk")?.message
+                == "'co.uk' is a public suffix, a name under which anyone may register domains, so it identifies "
+                + "no one; record the registered domain you mean, such as example.co.uk.")
+    }
+
+    @Test("a top-level domain and the root are refused")
+    func topLevel() throws {
+        #expect(refusal(.domain, "COM.") != nil)
+        #expect(refusal(.domain, ".") != nil)
+        // However a selector came to hold them, the check refuses them too.
+        let com = Selector(kind: .domain, value: .text("COM."), matchKey: "com", dateOfBirth: nil)
+        #expect(throws: DomainError.self) { try com.checkBreadth(.standard) }
+        let root = Selector(kind: .domain, value: .text("."), matchKey: "", dateOfBirth: nil)
+        let error = try #require(throws: DomainError.self) { try root.checkBreadth(.standard) }
+        #expect(error.message.contains("root of the DNS"))
+    }
+
+    @Test(
+        "a registered domain under a public suffix is accepted",
+        arguments: [
+            "example.co.uk", "www.ck", "city.kobe.jp", "release-team.github.io", "example.com", "bücher.de",
+            "例え.公司.cn", "cdn.example.com.cy",
+        ])
+    func registeredDomains(domain: String) {
+        #expect(refusal(.domain, domain) == nil)
+    }
+
+    @Test("a URL whose host is a public suffix is refused; one on a registered domain or an address is not")
+    func urls() throws {
+        let error = try #require(refusal(.url, "http://co.uk/x"))
+        #expect(error.field == "value")
+        #expect(
+            error.message
+                == "'http://co.uk/x' has the host 'co.uk', a public suffix under which anyone may register domains, "
+                + "so it identifies no one; record the URL on the registered domain you mean.")
+        #expect(refusal(.url, "https://user@GitHub.io:8443/") != nil)
+        #expect(refusal(.url, "com.cy/films") != nil)
+        #expect(refusal(.url, "http://example.co.uk/x") == nil)
+        #expect(refusal(.url, "https://release-team.github.io:8443/") == nil)
+        #expect(refusal(.url, "http://192.0.2.7:8080/x") == nil)
+        #expect(refusal(.url, "http://[2001:db8::1]/x") == nil)
+    }
+
+    @Test("an e-mail address is refused only when its domain is itself a public suffix")
+    func emails() throws {
+        let error = try #require(refusal(.email, "a@co.uk"))
+        #expect(error.field == "value")
+        #expect(error.message.hasPrefix("'a@co.uk' has the domain 'co.uk', a public suffix"))
+        #expect(refusal(.email, "a@com") != nil)
+        #expect(refusal(.email, "x@gmail.com") == nil)
+        #expect(refusal(.email, "a.georgiou@release-team.co.uk") == nil)
+    }
+}
+
+@Suite("Selectors too wide to identify anyone: wildcards and names")
+struct WildcardBreadthTests {
+    @Test(
+        "a wildcard-like character in a domain, a URL's host or an e-mail address is refused as a wildcard",
+        arguments: [
+            (SelectorKind.domain, "*.example.com"), (.domain, "%"), (.domain, "exa?mple.com"), (.domain, "%.com"),
+            (.email, "*@example.com"), (.email, "a%b@example.com"), (.email, "admin@*.example.com"),
+            (.url, "http://*.example.com/"), (.url, "https://%2A.example.com/x"), (.url, "*.example.com/x"),
+        ])
+    func wildcards(kind: SelectorKind, text: String) throws {
+        let error = try #require(refusal(kind, text))
+        #expect(error.field == "value")
+        #expect(error.message.hasPrefix("'\(text)' holds '"), "\(error.message)")
+        #expect(error.message.contains("wildcard"), "\(error.message)")
+    }
+
+    @Test("the sentence names the value and the character")
+    func sentence() {
+        #expect(
+            refusal(.domain, "*.example.com")?.message
+                == "'*.example.com' holds '*', which reads as a wildcard; a selector names one domain exactly, so "
+                + "record each domain you mean in full.")
+    }
+
+    @Test("escapes and wildcards in a URL's path or query are part of the URL, not a wildcard")
+    func urlPaths() {
+        #expect(refusal(.url, "http://example.com/a%20b?q=*&r=%25") == nil)
+        #expect(refusal(.url, "http://example.com?x") == nil)
+    }
+
+    @Test("a person named by a wildcard or by fewer than two letters is refused")
+    func persons() throws {
+        for name in ["*", "Mül*", "%", "M?ller"] {
+            let error = try #require(refusal(person(name)), "\(name)")
+            #expect(error.field == "value.name")
+            #expect(error.message.contains("wildcard"), "\(error.message)")
+        }
+        for name in ["A", "A.", " x ", "Ж 1"] {
+            let error = try #require(refusal(person(name, born: "1980-01-01")), "\(name)")
+            #expect(error.field == "value.name")
+            #expect(error.message.contains("fewer than two letters"), "\(error.message)")
+        }
+        #expect(
+            refusal(person("A"))?.message
+                == "'A' has fewer than two letters, too few to tell one person from another; record the name in full.")
+    }
+
+    @Test("a person with a real name and a date of birth is accepted")
+    func realPerson() throws {
+        #expect(refusal(person("Müller", born: "1977-05-09")) == nil)
+        #expect(refusal(person("Li")) == nil)
+        #expect(refusal(person("O'Brien-Smith, Seán")) == nil)
+    }
+
+    @Test("phone numbers, wallets and single addresses are not affected")
+    func others() {
+        #expect(refusal(.phone, "+33 6 12 34 56 78") == nil)
+        #expect(refusal(.ip, "0.0.0.0") == nil)
+        #expect(refusal(.wallet, "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2") == nil)
+    }
+}
 
 @Suite("The Public Suffix List")
 struct PublicSuffixListTests {

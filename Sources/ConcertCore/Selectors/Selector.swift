@@ -90,10 +90,22 @@ public struct SelectorInput: Codable, Sendable, Hashable {
         self.init(kind: kind, value: .text(text))
     }
 
-    /// Normalises the value into a ``Selector``, or explains why it is not valid.
-    public func normalised(defaultCountry: String?) throws(DomainError) -> Selector {
+    /// Normalises the value into a ``Selector``, or explains why it is not valid or too wide
+    /// to identify anyone (see ``Selector/checkBreadth(_:)``).
+    ///
+    /// - Parameters:
+    ///   - defaultCountry: the country that phone numbers without a calling code belong to.
+    ///   - limits: how wide a selector the installation allows.
+    public func normalised(
+        defaultCountry: String?, limits: SelectorLimits = .standard
+    ) throws(DomainError) -> Selector {
         do {
-            return try normalise(defaultCountry: defaultCountry)
+            // Before normalising, so that `*.example.com` is told it is a wildcard rather than
+            // that a domain name cannot hold '*'.
+            try Selector.refuseWildcards(kind: kind, value: value)
+            let selector = try normalise(defaultCountry: defaultCountry)
+            try selector.checkWidth(limits)
+            return selector
         } catch {
             throw DomainError(kind: error.kind, field: error.field ?? "value", message: error.message)
         }
