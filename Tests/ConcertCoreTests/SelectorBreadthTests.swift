@@ -228,6 +228,34 @@ struct WildcardBreadthTests {
         #expect(refusal(.ip, "0.0.0.0") == nil)
         #expect(refusal(.wallet, "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2") == nil)
     }
+
+    @Test("a target and an exclusion are refused a wide selector, and take the installation's limits")
+    func targetsAndExclusions() throws {
+        let operation = JointOperation(
+            id: "op-1", codeName: "ONE", summary: nil, leadAgencyId: "fr", hHour: nil,
+            participants: [Participant(agencyId: "fr", role: .lead)], createdAt: Date(timeIntervalSince1970: 0))
+        let input = TargetInput(
+            kind: .server, name: "Release server", selectors: [SelectorInput(kind: .cidr, text: "10.0.0.0/8")],
+            handling: .h0, evaluation: Evaluation(code: "B2")!, distribution: .allParticipants)
+        let make = { (limits: SelectorLimits) throws(DomainError) -> Target in
+            try input.makeTarget(
+                id: "t-1", operation: operation, originatorAgencyId: "fr", createdBy: "u-1", defaultCountry: "FR",
+                createdAt: Date(timeIntervalSince1970: 0), now: Date(timeIntervalSince1970: 0), limits: limits)
+        }
+        let error = try #require(throws: DomainError.self) { try make(.standard) }
+        #expect(error.field == "selectors[0].value")
+        #expect(try make(SelectorLimits(minimumIPv4PrefixLength: 8)).selectors.first?.matchKey == "10.0.0.0/8")
+
+        let actor = Actor(userId: "u-1", agencyId: "fr", role: .officer)
+        let exclude = { (limits: SelectorLimits) throws(DomainError) -> Exclusion in
+            try Exclusion.make(
+                id: "x-1", input: SelectorInput(kind: .domain, text: "co.uk"), reason: nil, by: actor,
+                defaultCountry: "FR", now: Date(timeIntervalSince1970: 0), limits: limits)
+        }
+        #expect(throws: DomainError.self) { try exclude(.standard) }
+        let permissive = SelectorLimits(publicSuffixes: try PublicSuffixList(parsing: "com"))
+        #expect(try exclude(permissive).matchKey == "co.uk")
+    }
 }
 
 @Suite("The Public Suffix List")

@@ -121,11 +121,13 @@ public struct Exclusion: Codable, Sendable, Equatable, Identifiable {
     /// When.
     public var createdAt: Date
 
-    /// A new exclusion of `input` by `actor`, after normalising it like a target's selector.
+    /// A new exclusion of `input` by `actor`, after normalising it like a target's selector,
+    /// within the same `limits`.
     public static func make(
-        id: String, input: SelectorInput, reason: String?, by actor: Actor, defaultCountry: String?, now: Date
+        id: String, input: SelectorInput, reason: String?, by actor: Actor, defaultCountry: String?, now: Date,
+        limits: SelectorLimits = .standard
     ) throws(DomainError) -> Exclusion {
-        let selector = try input.normalised(defaultCountry: defaultCountry)
+        let selector = try input.normalised(defaultCountry: defaultCountry, limits: limits)
         return Exclusion(
             id: id, agencyId: actor.agencyId, kind: selector.kind, value: selector.value.written,
             matchKey: selector.matchKey,

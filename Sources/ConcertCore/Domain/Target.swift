@@ -88,9 +88,10 @@ public struct TargetInput: Codable, Sendable {
     /// - Parameters:
     ///   - operation: the operation it is recorded in; named distribution must list its participants.
     ///   - defaultCountry: the country that phone numbers without a calling code belong to.
+    ///   - limits: how wide a selector the installation allows.
     public func makeTarget(
         id: String, operation: JointOperation, originatorAgencyId: String, createdBy: String,
-        defaultCountry: String?, createdAt: Date, now: Date
+        defaultCountry: String?, createdAt: Date, now: Date, limits: SelectorLimits = .standard
     ) throws(DomainError) -> Target {
         let name = try Validation.requiredText(name, field: "name", maxLength: 300)
         let notes = try Validation.optionalText(notes, field: "notes", maxLength: 20_000)
@@ -102,7 +103,7 @@ public struct TargetInput: Codable, Sendable {
         var normalised: [Selector] = []
         for (index, input) in selectors.enumerated() {
             do {
-                normalised.append(try input.normalised(defaultCountry: defaultCountry))
+                normalised.append(try input.normalised(defaultCountry: defaultCountry, limits: limits))
             } catch {
                 throw error.nested(under: "selectors[\(index)]")
             }
