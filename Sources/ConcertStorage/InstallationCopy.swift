@@ -22,7 +22,7 @@ public struct CopiedTable: Sendable {
 public enum InstallationTables {
     public static let all: [(name: String, columns: [String])] = [
         ("agency", ["id", "name", "country", "kind", "contact"]),
-        ("user", ["id", "username", "display_name", "agency_id", "role", "password_hash"]),
+        ("user", ["id", "username", "display_name", "agency_id", "role", "password_hash", "disabled_at"]),
         ("operation", ["id", "json", "created_at", "last_sequence"]),
         ("participant", ["operation_id", "agency_id", "role"]),
         ("target", ["id", "operation_id", "originator_agency_id", "handling", "distribution", "json"]),

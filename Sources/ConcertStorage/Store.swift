@@ -183,6 +183,22 @@ public protocol Store: Sendable {
     /// A user and their password hash, for signing in.
     func credentials(username: String) async throws -> (user: User, passwordHash: String)?
 
+    /// Changes a user's display name, role or disabled state with `change`, appending
+    /// `eventKind` with the user's new JSON; ends every session of the user when
+    /// `endingSessions` is set or the account is now disabled. Throws `notFound` for an unknown id.
+    func updateUser(
+        id: String, by actor: Actor?, eventKind: String, endingSessions: Bool,
+        _ change: @escaping @Sendable (User) throws -> User
+    ) async throws -> User
+
+    /// Appends events that change no record (notices, failed sign-ins) in one transaction;
+    /// those of an operation count in its sequence and reach its live feed.
+    func appendEvents(_ drafts: [EventDraft]) async throws
+
+    /// The events of `kinds`, newest first, at most `limit`: of the operations named, or of
+    /// any operation or none when `operationIds` is nil.
+    func events(kinds: [String], operationIds: [String]?, limit: Int) async throws -> [Event]
+
     // MARK: Sessions
 
     /// Stores a session under the SHA-256 of its token, and records the sign-in.

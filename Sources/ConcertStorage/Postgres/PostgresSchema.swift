@@ -158,6 +158,15 @@ enum PostgresSchema {
             "v4: selectors without a key index",
             ["DROP INDEX IF EXISTS selector_by_key"]
         ),
+        (
+            // Agency administrators disable accounts; notices (account changes, checks of a
+            // holder's selectors) are listed by kind without reading the whole log.
+            "v5: disabled accounts, events by kind",
+            [
+                "ALTER TABLE app_user ADD COLUMN disabled_at DOUBLE PRECISION",
+                "CREATE INDEX event_by_kind ON event(kind, sequence)",
+            ]
+        ),
     ]
 
     /// Runs the migrations not run yet, each in its own transaction, holding the advisory lock.

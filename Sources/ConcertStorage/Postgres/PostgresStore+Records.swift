@@ -74,21 +74,81 @@ extension PostgresStore {
         }
     }
 
-    static let userColumns = "app_user.id, app_user.username, app_user.display_name, app_user.agency_id, app_user.role"
+    static let userColumns = """
+        app_user.id, app_user.username, app_user.display_name, app_user.agency_id, app_user.role, app_user.disabled_at
+        """
 
     static func users(_ rows: PostgresRowSequence) async throws -> [(User, String)] {
         var users: [(User, String)] = []
-        for try await (id, username, name, agency, role, hash) in rows.decode(
-            (String, String, String, String, String, String).self)
+        for try await (id, username, name, agency, role, disabledAt, hash) in rows.decode(
+            (String, String, String, String, String, Double?, String).self)
         {
             users.append(
                 (
                     User(
                         id: id, username: username, displayName: name, agencyId: agency,
-                        role: UserRole(rawValue: role) ?? .observer), hash
+                        role: UserRole(rawValue: role) ?? .observer,
+                        disabledAt: disabledAt.map(Date.init(timeIntervalSince1970:))), hash
                 ))
         }
         return users
+    }
+
+    public func updateUser(
+        id: String, by actor: Actor?, eventKind: String, endingSessions: Bool,
+        _ change: @escaping @Sendable (User) throws -> User
+    ) async throws -> User {
+        try await write { writer in
+            guard
+                let current = try await Self.users(
+                    try await writer.rows(
+                        "SELECT \(unescaped: Self.userColumns), password_hash FROM app_user WHERE id = \(id) FOR UPDATE"
+                    )
+                ).first?.0
+            else { throw StoreError.notFound("No such user.") }
+            let updated = try change(current)
+            try await writer.run(
+                """
+                UPDATE app_user SET display_name = \(updated.displayName), role = \(updated.role.rawValue),
+                    disabled_at = \(updated.disabledAt?.timeIntervalSince1970) WHERE id = \(id)
+                """)
+            if endingSessions || updated.isDisabled {
+                try await writer.run("DELETE FROM session WHERE user_id = \(id)")
+            }
+            try await Self.append(
+                EventDraft(
+                    operationId: nil, actor: actor, kind: eventKind, payload: try ConcertJSON.encodeToString(updated)),
+                in: writer)
+            return updated
+        }
+    }
+
+    public func appendEvents(_ drafts: [EventDraft]) async throws {
+        guard !drafts.isEmpty else { return }
+        try await write { writer in
+            for draft in drafts { try await Self.append(draft, in: writer) }
+        }
+    }
+
+    public func events(kinds: [String], operationIds: [String]?, limit: Int) async throws -> [Event] {
+        guard !kinds.isEmpty, operationIds?.isEmpty != true else { return [] }
+        return try await readLog { [logger] connection in
+            if let operationIds {
+                return try await Self.events(
+                    try await connection.query(
+                        """
+                        SELECT \(unescaped: Self.eventColumns) FROM event
+                        WHERE kind = ANY(\(kinds)) AND operation_id = ANY(\(operationIds))
+                        ORDER BY sequence DESC LIMIT \(limit)
+                        """, logger: logger))
+            }
+            return try await Self.events(
+                try await connection.query(
+                    """
+                    SELECT \(unescaped: Self.eventColumns) FROM event WHERE kind = ANY(\(kinds))
+                    ORDER BY sequence DESC LIMIT \(limit)
+                    """, logger: logger))
+        }
     }
 
     public func users() async throws -> [User] {
@@ -146,6 +206,7 @@ extension PostgresStore {
                     SELECT \(unescaped: Self.userColumns), app_user.password_hash
                     FROM session JOIN app_user ON app_user.id = session.user_id
                     WHERE session.token_hash = \(tokenHash) AND session.expires_at > \(now.timeIntervalSince1970)
+                        AND app_user.disabled_at IS NULL
                     """, logger: logger)
             ).first?.0
         }

@@ -224,6 +224,15 @@ enum SQLiteSchema {
                     DROP INDEX target_by_operation;
                     """)
         }
+        migrator.registerMigration("v10: disabled accounts, events by kind") { db in
+            // Agency administrators disable accounts; notices (account changes, checks of a
+            // holder's selectors) are listed by kind without reading the whole log.
+            try db.execute(
+                sql: """
+                    ALTER TABLE user ADD COLUMN disabled_at REAL;
+                    CREATE INDEX event_by_kind ON event(kind, sequence);
+                    """)
+        }
         return migrator
     }
 }

@@ -424,7 +424,58 @@ public struct SQLiteStore: Store {
     private static func user(from row: Row) -> User {
         User(
             id: row["id"], username: row["username"], displayName: row["display_name"], agencyId: row["agency_id"],
-            role: UserRole(rawValue: row["role"]) ?? .observer)
+            role: UserRole(rawValue: row["role"]) ?? .observer,
+            disabledAt: (row["disabled_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+    }
+
+    public func updateUser(
+        id: String, by actor: Actor?, eventKind: String, endingSessions: Bool,
+        _ change: @escaping @Sendable (User) throws -> User
+    ) async throws -> User {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM user WHERE id = ?", arguments: [id]) else {
+                throw StoreError.notFound("No such user.")
+            }
+            let current = Self.user(from: row)
+            let updated = try change(current)
+            try db.execute(
+                sql: "UPDATE user SET display_name = ?, role = ?, disabled_at = ? WHERE id = ?",
+                arguments: [
+                    updated.displayName, updated.role.rawValue, updated.disabledAt?.timeIntervalSince1970, id,
+                ])
+            if endingSessions || updated.isDisabled {
+                try db.execute(sql: "DELETE FROM session WHERE user_id = ?", arguments: [id])
+            }
+            try Self.append(
+                EventDraft(
+                    operationId: nil, actor: actor, kind: eventKind, payload: try ConcertJSON.encodeToString(updated)),
+                in: db)
+            return updated
+        }
+    }
+
+    public func appendEvents(_ drafts: [EventDraft]) async throws {
+        guard !drafts.isEmpty else { return }
+        try await commit(operationIds: { _ in Set(drafts.compactMap(\.operationId)) }) { db in
+            _ = try Self.append(contentsOf: drafts, in: db)
+        }
+    }
+
+    public func events(kinds: [String], operationIds: [String]?, limit: Int) async throws -> [Event] {
+        guard !kinds.isEmpty, operationIds?.isEmpty != true else { return [] }
+        return try await pool.read { db in
+            let kindMarks = Array(repeating: "?", count: kinds.count).joined(separator: ", ")
+            var arguments = StatementArguments(kinds)
+            var sql = "SELECT * FROM event WHERE kind IN (\(kindMarks))"
+            if let operationIds {
+                sql +=
+                    " AND operation_id IN (\(Array(repeating: "?", count: operationIds.count).joined(separator: ", ")))"
+                arguments += StatementArguments(operationIds)
+            }
+            sql += " ORDER BY sequence DESC LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.event(from:))
+        }
     }
 
     public func users() async throws -> [User] {
@@ -468,7 +519,7 @@ public struct SQLiteStore: Store {
                 db,
                 sql: """
                     SELECT user.* FROM session JOIN user ON user.id = session.user_id
-                    WHERE session.token_hash = ? AND session.expires_at > ?
+                    WHERE session.token_hash = ? AND session.expires_at > ? AND user.disabled_at IS NULL
                     """,
                 arguments: [tokenHash, now.timeIntervalSince1970]
             ).map(Self.user(from:))
