@@ -20,6 +20,7 @@ struct AccessPolicyTests {
     let outsider = Actor(userId: "6", agencyId: "x", role: .coordinator)
     let admin = Actor(userId: "7", agencyId: "lead", role: .admin)
     let prosecutorC = Actor(userId: "8", agencyId: "c", role: .prosecutor)
+    let adminOfB = Actor(userId: "9", agencyId: "b", role: .agencyAdmin)
 
     func denial(_ actor: Actor, _ permission: Permission) -> AccessDenial? {
         if case .failure(let denial) = AccessPolicy.decide(actor, permission, in: operation) { return denial }
@@ -37,9 +38,57 @@ struct AccessPolicyTests {
         for permission in permissions {
             #expect(denial(outsider, permission) == .hidden("No such operation."))
             #expect(denial(admin, permission) == .hidden("No such operation."))
+            // An agency administrator of a participant sees no more than the platform's.
+            #expect(denial(adminOfB, permission) == .hidden("No such operation."))
         }
-        #expect(AccessPolicy.allows(admin, .manageUsers))
-        #expect(!AccessPolicy.allows(coordinator, .manageUsers))
+        for administrator in [admin, adminOfB] {
+            #expect(!AccessPolicy.allows(administrator, .listOperations))
+            #expect(!AccessPolicy.allows(administrator, .useCrossCheck))
+        }
+    }
+
+    @Test("the platform admin makes only an agency's first administrator; after that only its own administrators")
+    func accounts() {
+        // The platform admin mints no account that could read content.
+        for role in UserRole.allCases where role != .agencyAdmin {
+            #expect(
+                !AccessPolicy.allows(admin, .createAccount(agencyId: "lead", role: role, agencyHasAccounts: false)))
+        }
+        #expect(AccessPolicy.allows(admin, .createAccount(agencyId: "b", role: .agencyAdmin, agencyHasAccounts: false)))
+        #expect(!AccessPolicy.allows(admin, .createAccount(agencyId: "b", role: .agencyAdmin, agencyHasAccounts: true)))
+        #expect(!AccessPolicy.allows(admin, .changeAccount(agencyId: "b", role: .officer)))
+        // An agency's administrator manages its own accounts, never another agency's.
+        #expect(
+            AccessPolicy.allows(adminOfB, .createAccount(agencyId: "b", role: .coordinator, agencyHasAccounts: true)))
+        #expect(
+            !AccessPolicy.allows(adminOfB, .createAccount(agencyId: "lead", role: .officer, agencyHasAccounts: true)))
+        #expect(!AccessPolicy.allows(adminOfB, .createAccount(agencyId: "b", role: .admin, agencyHasAccounts: true)))
+        #expect(AccessPolicy.allows(adminOfB, .changeAccount(agencyId: "b", role: .officer)))
+        #expect(!AccessPolicy.allows(adminOfB, .changeAccount(agencyId: "lead", role: .officer)))
+        #expect(!AccessPolicy.allows(adminOfB, .changeAccount(agencyId: "b", role: .admin)))
+        #expect(AccessPolicy.allows(adminOfB, .viewAccounts(agencyId: "b")))
+        #expect(!AccessPolicy.allows(adminOfB, .viewAccounts(agencyId: "lead")))
+        for actor in [coordinator, officerB, observerRole, prosecutorC] {
+            #expect(
+                !AccessPolicy.allows(
+                    actor, .createAccount(agencyId: actor.agencyId, role: .officer, agencyHasAccounts: true)))
+            #expect(!AccessPolicy.allows(actor, .changeAccount(agencyId: actor.agencyId, role: .officer)))
+            #expect(!AccessPolicy.allows(actor, .viewAccounts(agencyId: actor.agencyId)))
+        }
+    }
+
+    @Test("the other side of a hit is told beyond whom to contact only to those who may read its record")
+    func hitCounterparts() {
+        let forLead = RecordHandling(originatorAgencyId: "b", handling: .h2, distribution: .agencies(["lead"]))
+        let shared = RecordHandling(originatorAgencyId: "b", handling: .h0, distribution: .allParticipants)
+        #expect(AccessPolicy.mayReadCounterpart(coordinator, handling: forLead, in: operation))
+        #expect(!AccessPolicy.mayReadCounterpart(officerC, handling: forLead, in: operation))
+        #expect(AccessPolicy.mayReadCounterpart(officerC, handling: shared, in: operation))
+        #expect(!AccessPolicy.mayReadCounterpart(outsider, handling: shared, in: operation))
+        #expect(!AccessPolicy.mayReadCounterpart(observerAgency, handling: shared, in: operation))
+        // A record that is gone, or an operation that is, tells nothing.
+        #expect(!AccessPolicy.mayReadCounterpart(coordinator, handling: nil, in: operation))
+        #expect(!AccessPolicy.mayReadCounterpart(coordinator, handling: shared, in: nil))
     }
 
     @Test("observers see the board and nothing else")

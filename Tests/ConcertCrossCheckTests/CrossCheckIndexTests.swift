@@ -30,7 +30,7 @@ struct Recorder {
         _ name: String, born: String? = nil, in operation: String, by agency: String = "agency"
     ) throws -> CrossCheckEntry {
         let selector = try SelectorInput(kind: .person, value: .person(PersonIdentity(name: name, dateOfBirth: born)))
-            .normalised(defaultCountry: nil)
+            .normalised(defaultCountry: nil, limits: Self.anyWidth)
         let entry = CrossCheckEntry(
             targetId: "s\(counter)", operationId: operation, agencyId: agency, selector: selector)
         counter += 1
@@ -38,11 +38,14 @@ struct Recorder {
         return entry
     }
 
+    /// The index matches blocks of any width; the limits on recording them are the API's.
+    static let anyWidth = SelectorLimits(minimumIPv4PrefixLength: 0, minimumIPv6PrefixLength: 0)
+
     static func entry(
         _ kind: SelectorKind, _ text: String, in operation: String, by agency: String = "agency",
         country: String? = nil, targetId: String = "probe"
     ) throws -> CrossCheckEntry {
-        let selector = try SelectorInput(kind: kind, text: text).normalised(defaultCountry: country)
+        let selector = try SelectorInput(kind: kind, text: text).normalised(defaultCountry: country, limits: anyWidth)
         return CrossCheckEntry(targetId: targetId, operationId: operation, agencyId: agency, selector: selector)
     }
 

@@ -295,3 +295,31 @@ public struct StatusChange: Codable, Sendable {
         action.updatedAt = now
     }
 }
+
+extension Action {
+    /// The action as shown to someone who may not read its target: its kind, country, time and
+    /// status, but neither the target link nor the title and place, which describe the target
+    /// (an address, a suspect's name). An action without a target is shown whole.
+    public var withoutTargetDetails: Action {
+        guard targetId != nil else { return self }
+        var action = self
+        action.targetId = nil
+        action.title = "\(Self.words(kind.rawValue)) in \(country)"
+        action.place = ""
+        return action
+    }
+
+    /// `serverTakedown` as `Server takedown`.
+    static func words(_ camelCase: String) -> String {
+        var text = ""
+        for character in camelCase {
+            if character.isUppercase, !text.isEmpty {
+                text.append(" ")
+                text.append(contentsOf: character.lowercased())
+            } else {
+                text.append(character)
+            }
+        }
+        return text.prefix(1).uppercased() + text.dropFirst()
+    }
+}

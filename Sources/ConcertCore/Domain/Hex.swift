@@ -24,4 +24,9 @@ public enum Hex {
             return bytes.count * 2
         }
     }
+
+    /// Whether `text` is a SHA-256 digest as `sha256sum` prints it: 64 lower-case hex digits.
+    public static func isSHA256(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { digits.contains($0) }
+    }
 }

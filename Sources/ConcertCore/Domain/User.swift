@@ -1,7 +1,13 @@
+import Foundation
+
 /// What a user may do in Concert, independent of the operations their agency joins.
 public enum UserRole: String, Codable, Sendable, CaseIterable, LenientDecodable {
-    /// Platform administrator: manages agencies and accounts, sees no operation content by this role.
+    /// Platform administrator: creates agencies and each agency's first administrator; sees no
+    /// operation content, and cannot make an account that would.
     case admin
+    /// Agency administrator: creates, changes, disables and re-enables the accounts of their own
+    /// agency only, and ends their sessions; sees no operation content by this role.
+    case agencyAdmin
     /// Case coordinator: creates operations; in the lead agency, plans and runs the action day.
     case coordinator
     /// National investigator: records targets, reports the outcomes of their agency's actions.
@@ -24,15 +30,23 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
     public var agencyId: String
     /// What they may do.
     public var role: UserRole
+    /// When an agency administrator disabled the account; nil while it may sign in.
+    public var disabledAt: Date?
 
     /// Creates a user.
-    public init(id: String, username: String, displayName: String, agencyId: String, role: UserRole) {
+    public init(
+        id: String, username: String, displayName: String, agencyId: String, role: UserRole, disabledAt: Date? = nil
+    ) {
         self.id = id
         self.username = username
         self.displayName = displayName
         self.agencyId = agencyId
         self.role = role
+        self.disabledAt = disabledAt
     }
+
+    /// Whether the account is disabled: it cannot sign in, and its sessions are over.
+    public var isDisabled: Bool { disabledAt != nil }
 
     /// Checks a username: 2 to 64 characters of `a-z`, `0-9`, `-`, `_`, `.`.
     public static func validatedUsername(_ username: String) throws(DomainError) -> String {

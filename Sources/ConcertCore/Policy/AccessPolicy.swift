@@ -24,8 +24,17 @@ public struct Actor: Sendable, Equatable {
 public enum Permission: Sendable, Equatable {
     /// Create, list and change agencies.
     case manageAgencies
-    /// Create, list and change user accounts.
-    case manageUsers
+    /// Create an account of `role` in agency `agencyId`; `agencyHasAccounts` tells whether
+    /// that agency has any account yet (the platform administrator makes only the first, an
+    /// administrator of the agency).
+    case createAccount(agencyId: String, role: UserRole, agencyHasAccounts: Bool)
+    /// Change, disable or re-enable an account of agency `agencyId`, giving it `role`, or end
+    /// its sessions.
+    case changeAccount(agencyId: String, role: UserRole)
+    /// List the accounts of agency `agencyId` and the notices of changes to them.
+    case viewAccounts(agencyId: String)
+    /// List the operations the actor's agency takes part in.
+    case listOperations
     /// Create a new operation (the actor's agency becomes its lead).
     case createOperation
     /// Learn that the operation exists: its code name, participants and H-hour.
@@ -60,6 +69,9 @@ public enum Permission: Sendable, Equatable {
     case markSignificant
     /// Compile, edit, approve or discard sitreps, and read drafts.
     case manageSitreps
+    /// See the agency's hits, check selectors before sharing and exclude values from the
+    /// cross-check: the work of an agency that holds intelligence, in no one operation.
+    case useCrossCheck
 }
 
 /// Why the policy refused.
@@ -88,24 +100,73 @@ public enum AccessDenial: Error, Sendable, Equatable {
 ///   give GO, HOLD, RESUME or ABORT;
 /// - an officer reports status only for actions of their own agency; GO and ABORT are the
 ///   lead coordinator's;
-/// - the platform admin manages agencies and users and, by that role alone, sees no operation.
+/// - the platform admin creates agencies and each agency's first administrator; only an
+///   agency's own administrators manage its accounts after that; neither sees any operation.
 public enum AccessPolicy {
     /// Decides whether `actor` may do `permission`, in `operation` when the permission concerns one.
     public static func decide(
         _ actor: Actor, _ permission: Permission, in operation: JointOperation? = nil
     ) -> Result<Void, AccessDenial> {
         let notFound = AccessDenial.hidden("No such operation.")
+        let administrators: Set<UserRole> = [.admin, .agencyAdmin]
         switch permission {
-        case .manageAgencies, .manageUsers:
+        case .manageAgencies:
             return actor.role == .admin
                 ? .success(()) : .failure(.forbidden("Only a platform administrator may do this."))
+        case .createAccount(let agencyId, let role, let agencyHasAccounts):
+            guard role != .admin else {
+                return .failure(
+                    .forbidden("Platform administrators are made on the server's command line (concert user add)."))
+            }
+            switch actor.role {
+            case .admin:
+                return role == .agencyAdmin && !agencyHasAccounts
+                    ? .success(())
+                    : .failure(
+                        .forbidden(
+                            "The platform administrator creates only an agency's first account, its administrator; the agency's own administrators create the others."
+                        ))
+            case .agencyAdmin:
+                return agencyId == actor.agencyId
+                    ? .success(())
+                    : .failure(.forbidden("Agency administrators manage the accounts of their own agency only."))
+            default:
+                return .failure(.forbidden("Only an agency administrator may create accounts."))
+            }
+        case .changeAccount(let agencyId, let role):
+            guard actor.role == .agencyAdmin else {
+                return .failure(.forbidden("Only an administrator of the account's agency may change it."))
+            }
+            guard agencyId == actor.agencyId else {
+                return .failure(.forbidden("Agency administrators manage the accounts of their own agency only."))
+            }
+            return role == .admin
+                ? .failure(
+                    .forbidden("Platform administrators are made on the server's command line (concert user add)."))
+                : .success(())
+        case .viewAccounts(let agencyId):
+            return actor.role == .admin || (actor.role == .agencyAdmin && agencyId == actor.agencyId)
+                ? .success(())
+                : .failure(.forbidden("Only the agency's administrators see its accounts."))
+        case .listOperations:
+            return administrators.contains(actor.role)
+                ? .failure(.forbidden("Administrators manage accounts; they see no operation."))
+                : .success(())
         case .createOperation:
             return actor.role == .coordinator
                 ? .success(()) : .failure(.forbidden("Only a coordinator may create an operation."))
+        case .useCrossCheck:
+            return [.coordinator, .officer, .prosecutor].contains(actor.role)
+                ? .success(())
+                : .failure(
+                    .forbidden(
+                        "Hits and cross-checks are for the agencies that hold intelligence; this account holds none."))
         default:
             break
         }
-        guard let operation, actor.role != .admin, let participation = operation.role(of: actor.agencyId) else {
+        guard let operation, !administrators.contains(actor.role),
+            let participation = operation.role(of: actor.agencyId)
+        else {
             return .failure(notFound)
         }
         let isLeadCoordinator = participation == .lead && actor.role == .coordinator
@@ -161,9 +222,20 @@ public enum AccessPolicy {
                 return .failure(.forbidden("Gates are checked by the executing agency or the lead coordinator."))
             }
             return .success(())
-        case .manageAgencies, .manageUsers, .createOperation:
+        case .manageAgencies, .createAccount, .changeAccount, .viewAccounts, .listOperations, .createOperation,
+            .useCrossCheck:
             preconditionFailure("decided above")
         }
+    }
+
+    /// Whether `actor` may be told the other side of a hit beyond whom to contact: its value,
+    /// target, operation and code name. Only where `actor` may read that side's record, as it
+    /// is now (`handling` nil when the record is gone), in its own operation.
+    public static func mayReadCounterpart(
+        _ actor: Actor, handling: RecordHandling?, in operation: JointOperation?
+    ) -> Bool {
+        guard let handling, let operation else { return false }
+        return allows(actor, .readRecord(handling), in: operation)
     }
 
     /// Whether `actor` may do `permission`.
