@@ -21,7 +21,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "Sign-in name: lower-case letters, digits, '-', '_', '.'.") var username: String
         @Option(help: "Name shown to others.") var displayName: String
         @Option(help: "The agency: its id or its exact name.") var agency: String
-        @Option(help: "admin, coordinator, officer, prosecutor or observer.") var role: UserRole
+        @Option(help: "admin (platform), agencyAdmin, coordinator, officer, prosecutor or observer.") var role: UserRole
         @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
 
         func run() async throws {
@@ -42,7 +42,7 @@ struct UserCommand: AsyncParsableCommand {
                     id: Identifier.make(), username: try User.validatedUsername(username),
                     displayName: try Validation.requiredText(displayName, field: "display-name", maxLength: 200),
                     agencyId: found.id, role: role)
-                try User.validatePassword(password)
+                try User.validatePassword(password, username: user.username, displayName: user.displayName)
                 try await store.createUser(user, passwordHash: await Authenticator.hashPassword(password), by: nil)
                 print("Added \(user.username) (\(role.rawValue)) to \(found.name); id \(user.id).")
             } catch let error as DomainError {

@@ -4,22 +4,32 @@ import Crypto
 import Dispatch
 import Foundation
 import HummingbirdBcrypt
+import Synchronization
 
 /// Passwords (bcrypt) and session tokens (random, stored only as their SHA-256).
-public struct Authenticator: Sendable {
+public final class Authenticator: Sendable {
     /// bcrypt cost; 12 or more.
     public static let bcryptCost: UInt8 = 12
     /// How long a session lasts.
     public let sessionLifetime: TimeInterval
     let store: any Store
+    /// Failed sign-ins by account and by client address, shared by every request of this server.
+    let throttle: Mutex<SignInThrottle>
+    /// The threads bcrypt runs on when signing in.
+    let bcryptWorkers: BoundedWorkers
     /// A hash to verify against when the username is unknown, so that the answer takes as long
     /// as for a known one and does not tell which usernames exist.
     private static let decoyHash = Bcrypt.hash("not a password of anyone", cost: bcryptCost)
 
-    /// Creates an authenticator over a store.
-    public init(store: any Store, sessionLifetime: TimeInterval = 12 * 3600) {
+    /// Creates an authenticator over a store, with its own sign-in throttle and bcrypt workers.
+    public init(
+        store: any Store, sessionLifetime: TimeInterval = 12 * 3600,
+        signInRules: SignInThrottle.Rules = .init(), bcryptWorkers: Int = BoundedWorkers.defaultBcryptWorkers
+    ) {
         self.store = store
         self.sessionLifetime = sessionLifetime
+        self.throttle = Mutex(SignInThrottle(rules: signInRules))
+        self.bcryptWorkers = BoundedWorkers(workers: bcryptWorkers, queueLimit: 64)
     }
 
     /// Hashes a password with bcrypt off the cooperative thread pool (it takes a quarter second).
@@ -32,13 +42,53 @@ public struct Authenticator: Sendable {
         Hex.string(SHA256.hash(data: Data(token.utf8)))
     }
 
-    /// Checks a username and password; on success stores a new session and returns its token.
-    public func signIn(username: String, password: String) async throws -> (token: String, user: User, expiresAt: Date)?
-    {
-        let found = try await store.credentials(username: username.lowercased())
+    /// What a sign-in attempt came to.
+    public enum SignInOutcome: Sendable {
+        /// Signed in: the new session's token.
+        case signedIn(token: String, user: User, expiresAt: Date)
+        /// The username or password is wrong (or the account is disabled): the same answer for each.
+        case refused
+        /// Too many failures for this account or from this address, or too many sign-ins at
+        /// once: try again after this many seconds. The password was not checked.
+        case throttled(retryAfter: Double, reason: String)
+    }
+
+    /// Checks a username and password from `address`; on success stores a new session.
+    ///
+    /// Failed attempts are limited per account and per address (growing delays, then a lock);
+    /// an unknown username is counted and answered exactly like a known one. A throttled attempt
+    /// costs no bcrypt work, and bcrypt runs on ``bcryptWorkers`` only, so a flood of attempts
+    /// cannot slow other requests. Every failed attempt and every lock is an audit entry.
+    public func signIn(username: String, password: String, address: String) async throws -> SignInOutcome {
+        let account = username.lowercased()
+        let now = Date()
+        switch throttle.withLock({ $0.admit(account: account, address: address, now: now) }) {
+        case .proceed:
+            break
+        case .wait(let until, _):
+            return .throttled(
+                retryAfter: until.timeIntervalSince(now),
+                reason: "Too many failed sign-ins for this account or from this address; wait before trying again.")
+        case .locked(let until, _):
+            return .throttled(
+                retryAfter: until.timeIntervalSince(now),
+                reason:
+                    "Sign-in is locked for a while after too many failed attempts for this account or from this address."
+            )
+        }
+        let found = try await store.credentials(username: account)
         let hash = found?.passwordHash ?? Self.decoyHash
-        let matches = await Self.offload { Bcrypt.verify(password, hash: hash) }
-        guard let user = found?.user, matches else { return nil }
+        guard let matches = await bcryptWorkers.run({ Bcrypt.verify(password, hash: hash) }) else {
+            // Not checked: neither a failure nor a success; its mark as under way lapses by itself.
+            return .throttled(
+                retryAfter: 1, reason: "The server is checking many sign-ins at once; try again in a moment.")
+        }
+        guard let user = found?.user, matches, !user.isDisabled else {
+            let happened = throttle.withLock { $0.recordFailure(account: account, address: address, now: Date()) }
+            try await audit(failureOf: account, user: found?.user, address: address, happened: happened)
+            return .refused
+        }
+        throttle.withLock { $0.recordSuccess(account: account, address: address, now: Date()) }
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = generator.next() }
@@ -47,7 +97,43 @@ public struct Authenticator: Sendable {
             .replacingOccurrences(of: "=", with: "")
         let expiresAt = ConcertJSON.now().addingTimeInterval(sessionLifetime)
         try await store.createSession(tokenHash: Self.tokenHash(token), user: user, expiresAt: expiresAt)
-        return (token, user, expiresAt)
+        return .signedIn(token: token, user: user, expiresAt: expiresAt)
+    }
+
+    /// What the audit trail and the agency's administrators learn of a failed sign-in.
+    struct FailedSignIn: Encodable {
+        var username: String
+        var id: String?
+        var agencyId: String?
+        var address: String
+        var lockedUntil: Date?
+    }
+
+    /// Appends the failed attempt, and any lock it caused, to the log.
+    private func audit(
+        failureOf account: String, user: User?, address: String, happened: [SignInThrottle.Event]
+    ) async throws {
+        let actor = user.map(Actor.init)
+        var drafts = [
+            EventDraft(
+                operationId: nil, actor: actor, kind: "signIn.failed",
+                payload: try ConcertJSON.encodeToString(
+                    FailedSignIn(username: account, id: user?.id, agencyId: user?.agencyId, address: address)))
+        ]
+        for event in happened {
+            let until: Date
+            switch event {
+            case .accountLocked(_, let lockedUntil), .addressLocked(_, let lockedUntil): until = lockedUntil
+            }
+            drafts.append(
+                EventDraft(
+                    operationId: nil, actor: actor, kind: "signIn.locked",
+                    payload: try ConcertJSON.encodeToString(
+                        FailedSignIn(
+                            username: account, id: user?.id, agencyId: user?.agencyId, address: address,
+                            lockedUntil: until))))
+        }
+        try await store.appendEvents(drafts)
     }
 
     /// The user a token belongs to, while its session lasts.

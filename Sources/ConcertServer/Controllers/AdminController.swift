@@ -1,8 +1,15 @@
 import ConcertCore
 import ConcertStorage
+import Foundation
 import Hummingbird
 
-/// Agencies and user accounts: the platform administrator's routes.
+/// Agencies and user accounts.
+///
+/// The platform administrator creates agencies and each agency's first account, its
+/// administrator; after that only the agency's own administrators create, change, disable and
+/// re-enable its accounts and end their sessions, and each such change is a notice that the
+/// agency's administrators read (`GET /api/v1/account-notices`). The access policy decides every
+/// step (``Permission/createAccount(agencyId:role:agencyHasAccounts:)``).
 struct AdminController {
     let store: any Store
 
@@ -19,6 +26,47 @@ struct AdminController {
         var agencyId: String
         var role: UserRole
         var password: String
+    }
+
+    /// A change to an account: each field left out stays as it is.
+    struct UserChange: Decodable {
+        var displayName: String?
+        var role: UserRole?
+        var disabled: Bool?
+    }
+
+    /// One change to an account of the agency, or a failed sign-in or lock of one, as its
+    /// administrators are told.
+    struct AccountNotice: Encodable {
+        var sequence: Int64
+        var kind: String
+        var recordedAt: String
+        /// Who did it: nil for a sign-in attempt.
+        var actorUserId: String?
+        var actorAgencyId: String?
+        var user: User?
+        /// For sign-in notices: the name tried and the client address.
+        var username: String?
+        var address: String?
+        var lockedUntil: Date?
+    }
+
+    /// The event kinds that are account notices.
+    static let noticeKinds = [
+        "user.created", "user.changed", "user.disabled", "user.enabled", "user.sessionsEnded", "signIn.failed",
+        "signIn.locked",
+    ]
+
+    /// What an account notice's payload holds: the account (for changes) or the attempt.
+    struct NoticePayload: Decodable {
+        var id: String?
+        var username: String?
+        var displayName: String?
+        var agencyId: String?
+        var role: UserRole?
+        var disabledAt: Date?
+        var address: String?
+        var lockedUntil: Date?
     }
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
@@ -40,24 +88,125 @@ struct AdminController {
             return try Response.json(agency, status: .created)
         }
         router.get("/api/v1/users") { _, context in
-            try AccessPolicy.decide(try context.requireActor(), .manageUsers).get()
-            return try Response.items(try await store.users())
+            let actor = try context.requireActor()
+            try AccessPolicy.decide(actor, .viewAccounts(agencyId: actor.agencyId)).get()
+            let users = try await store.users()
+            return try Response.items(
+                users.filter { AccessPolicy.allows(actor, .viewAccounts(agencyId: $0.agencyId)) })
         }
         router.post("/api/v1/users") { request, context in
             let actor = try context.requireActor()
-            try AccessPolicy.decide(actor, .manageUsers).get()
+            // Only administrators go further: nobody else learns whether an agency has accounts.
+            guard actor.role == .admin || actor.role == .agencyAdmin else {
+                throw AccessDenial.forbidden("Only an agency administrator may create accounts.")
+            }
             let input = try await request.decodeJSON(as: UserInput.self, context: context)
-            let username = try User.validatedUsername(input.username)
-            let displayName = try Validation.requiredText(input.displayName, field: "displayName", maxLength: 200)
-            try User.validatePassword(input.password)
             guard try await store.agency(id: input.agencyId) != nil else {
                 throw DomainError.invalid("No agency has the id '\(input.agencyId)'.", field: "agencyId")
             }
+            let hasAccounts = try await store.users().contains { $0.agencyId == input.agencyId }
+            try AccessPolicy.decide(
+                actor, .createAccount(agencyId: input.agencyId, role: input.role, agencyHasAccounts: hasAccounts)
+            ).get()
+            let username = try User.validatedUsername(input.username)
+            let displayName = try Validation.requiredText(input.displayName, field: "displayName", maxLength: 200)
+            try User.validatePassword(input.password, username: username, displayName: displayName)
             let user = User(
                 id: Identifier.make(), username: username, displayName: displayName, agencyId: input.agencyId,
                 role: input.role)
             try await store.createUser(user, passwordHash: await Authenticator.hashPassword(input.password), by: actor)
             return try Response.json(user, status: .created)
         }
+        router.patch("/api/v1/users/:userId") { request, context in
+            let actor = try context.requireActor()
+            let current = try await account(try context.parameters.requireIdentifier("userId"))
+            try AccessPolicy.decide(actor, .changeAccount(agencyId: current.agencyId, role: current.role)).get()
+            let change = try await request.decodeJSON(as: UserChange.self, context: context)
+            guard change.displayName != nil || change.role != nil || change.disabled != nil else {
+                throw DomainError.invalid(
+                    "Say what to change: 'displayName', 'role' or 'disabled'.", field: "displayName")
+            }
+            let role = change.role ?? current.role
+            try AccessPolicy.decide(actor, .changeAccount(agencyId: current.agencyId, role: role)).get()
+            let displayName = try change.displayName.map {
+                try Validation.requiredText($0, field: "displayName", maxLength: 200)
+            }
+            if current.id == actor.userId, change.disabled == true || role != current.role {
+                // An agency keeps an administrator who can undo a mistake.
+                throw ProblemDetail(
+                    status: .forbidden,
+                    detail: "An administrator cannot disable their own account or change its role; ask another.")
+            }
+            let now = ConcertJSON.now()
+            let kind: String
+            switch (current.isDisabled, change.disabled) {
+            case (false, true?): kind = "user.disabled"
+            case (true, false?): kind = "user.enabled"
+            default: kind = "user.changed"
+            }
+            let updated = try await store.updateUser(id: current.id, by: actor, eventKind: kind, endingSessions: false)
+            {
+                user in
+                var user = user
+                if let displayName { user.displayName = displayName }
+                user.role = role
+                if let disabled = change.disabled { user.disabledAt = disabled ? (user.disabledAt ?? now) : nil }
+                return user
+            }
+            return try Response.json(updated)
+        }
+        router.delete("/api/v1/users/:userId/sessions") { _, context in
+            let actor = try context.requireActor()
+            let current = try await account(try context.parameters.requireIdentifier("userId"))
+            try AccessPolicy.decide(actor, .changeAccount(agencyId: current.agencyId, role: current.role)).get()
+            _ = try await store.updateUser(
+                id: current.id, by: actor, eventKind: "user.sessionsEnded", endingSessions: true
+            ) { $0 }
+            return Response(status: .noContent)
+        }
+        router.get("/api/v1/account-notices") { _, context in
+            let actor = try context.requireActor()
+            guard actor.role == .agencyAdmin else {
+                throw AccessDenial.forbidden("Account notices are for the agency's administrators.")
+            }
+            try AccessPolicy.decide(actor, .viewAccounts(agencyId: actor.agencyId)).get()
+            return try Response.items(try await notices(of: actor.agencyId))
+        }
+    }
+
+    /// The account with `id`, or a 404.
+    private func account(_ id: String) async throws -> User {
+        guard let user = try await store.user(id: id) else { throw StoreError.notFound("No such user.") }
+        return user
+    }
+
+    /// The newest account notices of an agency (at most 200).
+    func notices(of agencyId: String) async throws -> [AccountNotice] {
+        var notices: [AccountNotice] = []
+        for event in try await store.events(kinds: Self.noticeKinds, operationIds: nil, limit: 5_000) {
+            guard let payload = try? ConcertJSON.decode(NoticePayload.self, from: event.payload),
+                payload.agencyId == agencyId
+            else { continue }
+            let isSignIn = event.kind.hasPrefix("signIn.")
+            let user =
+                isSignIn
+                ? nil
+                : payload.id.flatMap { id in
+                    payload.username.flatMap { username in
+                        User(
+                            id: id, username: username, displayName: payload.displayName ?? username,
+                            agencyId: agencyId, role: payload.role ?? .observer, disabledAt: payload.disabledAt)
+                    }
+                }
+            notices.append(
+                AccountNotice(
+                    sequence: event.sequence, kind: event.kind, recordedAt: event.recordedAt,
+                    actorUserId: isSignIn ? nil : event.actorUserId,
+                    actorAgencyId: isSignIn ? nil : event.actorAgencyId,
+                    user: user, username: isSignIn ? payload.username : nil, address: payload.address,
+                    lockedUntil: payload.lockedUntil))
+            if notices.count == 200 { break }
+        }
+        return notices
     }
 }

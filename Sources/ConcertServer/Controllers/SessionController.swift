@@ -27,11 +27,16 @@ struct SessionController {
     func addRoutes(to router: Router<ConcertRequestContext>) {
         router.post("/api/v1/sessions") { request, context in
             let body = try await request.decodeJSON(as: SignIn.self, context: context)
-            guard let session = try await authenticator.signIn(username: body.username, password: body.password) else {
+            switch try await authenticator.signIn(
+                username: body.username, password: body.password, address: context.clientAddress)
+            {
+            case .signedIn(let token, let user, let expiresAt):
+                return try Response.json(SignedIn(token: token, expiresAt: expiresAt, user: user), status: .created)
+            case .refused:
                 throw ProblemDetail(status: .unauthorized, detail: "The username or password is wrong.")
+            case .throttled(let retryAfter, let reason):
+                throw ProblemDetail.tooManyRequests(reason, retryAfter: retryAfter)
             }
-            return try Response.json(
-                SignedIn(token: session.token, expiresAt: session.expiresAt, user: session.user), status: .created)
         }
         router.delete("/api/v1/sessions/current") { request, context in
             _ = try context.requireUser()

@@ -1,5 +1,6 @@
 import ConcertCore
 import Hummingbird
+import NIOCore
 
 /// A request context that knows who is signed in; ``AuthenticationMiddleware`` fills it.
 public protocol AuthenticatedRequestContext: RequestContext {
@@ -9,14 +10,22 @@ public protocol AuthenticatedRequestContext: RequestContext {
     var viaCookie: Bool { get set }
 }
 
-/// The request context of every Concert route: who is signed in, and how.
-public struct ConcertRequestContext: AuthenticatedRequestContext {
+/// The request context of every Concert route: who is signed in, and how, and from where.
+public struct ConcertRequestContext: AuthenticatedRequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var user: User?
     public var viaCookie = false
+    /// The client's address, which sign-in throttling counts failures by.
+    public var remoteAddress: SocketAddress?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The client's address as text (its IP address), or `unknown`.
+    public var clientAddress: String {
+        remoteAddress?.ipAddress ?? "unknown"
     }
 }
 

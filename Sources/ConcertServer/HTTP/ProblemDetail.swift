@@ -16,27 +16,36 @@ public struct ProblemDetail: Error, HTTPResponseError, Codable, Sendable {
     public var detail: String
     /// The request field concerned, as a JSON path, when there is one.
     public var field: String?
+    /// For 429: how many seconds to wait before trying again, sent as `Retry-After` too.
+    public var retryAfter: Int?
 
     /// The HTTP status.
     public var status: HTTPResponse.Status { .init(code: statusCode) }
 
     enum CodingKeys: String, CodingKey {
-        case type, title, detail, field
+        case type, title, detail, field, retryAfter
         case statusCode = "status"
     }
 
     /// Creates a problem.
-    public init(status: HTTPResponse.Status, detail: String, field: String? = nil) {
+    public init(status: HTTPResponse.Status, detail: String, field: String? = nil, retryAfter: Int? = nil) {
         self.type = "about:blank"
         self.title = status.reasonPhrase
         self.statusCode = status.code
         self.detail = detail
         self.field = field
+        self.retryAfter = retryAfter
+    }
+
+    /// A 429: the caller must wait `seconds` (at least one) before trying again.
+    public static func tooManyRequests(_ detail: String, retryAfter seconds: Double) -> ProblemDetail {
+        ProblemDetail(status: .tooManyRequests, detail: detail, retryAfter: max(1, Int(seconds.rounded(.up))))
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if statusCode == 401 { headers[.wwwAuthenticate] = #"Bearer realm="concert""# }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         let body = (try? ConcertJSON.encodeToString(self)) ?? #"{"status":\#(statusCode)}"#
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
