@@ -17,17 +17,31 @@ public struct ServerConfiguration: Sendable {
     /// Where and how message attachments are kept; nil keeps them in a temporary folder
     /// under a random key, for tests.
     public var attachments: AttachmentSettings?
+    /// How wide an identifier may be (CIDR blocks, public suffixes), for targets and checks alike.
+    public var selectorLimits: SelectorLimits
+    /// How many selectors check before sharing takes per user and per agency.
+    public var crossCheckBudget: CrossCheckBudgetSettings
+    /// When failed sign-ins delay and lock an account or a client address.
+    public var signInRules: SignInThrottle.Rules
+    /// How many threads check passwords (bcrypt) at once.
+    public var bcryptWorkers: Int
 
     /// Creates a configuration.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = true,
-        sessionLifetime: TimeInterval = 12 * 3600, attachments: AttachmentSettings? = nil
+        sessionLifetime: TimeInterval = 12 * 3600, attachments: AttachmentSettings? = nil,
+        selectorLimits: SelectorLimits = .standard, crossCheckBudget: CrossCheckBudgetSettings = .init(),
+        signInRules: SignInThrottle.Rules = .init(), bcryptWorkers: Int = BoundedWorkers.defaultBcryptWorkers
     ) {
         self.host = host
         self.port = port
         self.secureCookies = secureCookies
         self.sessionLifetime = sessionLifetime
         self.attachments = attachments
+        self.selectorLimits = selectorLimits
+        self.crossCheckBudget = crossCheckBudget
+        self.signInRules = signInRules
+        self.bcryptWorkers = bcryptWorkers
     }
 }
 
@@ -41,7 +55,9 @@ public func buildRouter(
     ConcertRequestContext
 > {
     let router = Router(context: ConcertRequestContext.self)
-    let authenticator = Authenticator(store: store, sessionLifetime: configuration.sessionLifetime)
+    let authenticator = Authenticator(
+        store: store, sessionLifetime: configuration.sessionLifetime, signInRules: configuration.signInRules,
+        bcryptWorkers: configuration.bcryptWorkers)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AuthenticationMiddleware<ConcertRequestContext>(authenticator: authenticator))
@@ -50,10 +66,12 @@ public func buildRouter(
     SessionController(authenticator: authenticator, store: store).addRoutes(to: router)
     AdminController(store: store).addRoutes(to: router)
     OperationController(store: store, guarded: guarded).addRoutes(to: router)
-    let crossCheck = CrossCheckService(store: store)
+    let crossCheck = CrossCheckService(store: store, limits: configuration.selectorLimits)
     let hits = HitRecorder(store: store, crossCheck: crossCheck)
     TargetController(store: store, guarded: guarded, hits: hits).addRoutes(to: router)
-    CrossCheckController(store: store, crossCheck: crossCheck).addRoutes(to: router)
+    CrossCheckController(
+        store: store, crossCheck: crossCheck, budget: CrossCheckBudget(settings: configuration.crossCheckBudget)
+    ).addRoutes(to: router)
     HitController(store: store, crossCheck: crossCheck).addRoutes(to: router)
     ActionController(store: store, guarded: guarded).addRoutes(to: router)
     InstrumentController(store: store, guarded: guarded).addRoutes(to: router)

@@ -68,7 +68,7 @@ enum OpenAPIDocument {
             },
             "/api/v1/sessions": {
               "post": {
-                "summary": "Sign in with username and password; answers a bearer token.",
+                "summary": "Sign in with username and password; answers a bearer token. Failed attempts are limited per account and per client address (growing delays, then a lock: 429 with Retry-After).",
                 "responses": {
                   "201": {
                     "description": "Signed in",
@@ -93,6 +93,9 @@ enum OpenAPIDocument {
                     "$ref": "#/components/responses/Problem"
                   },
                   "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
                     "$ref": "#/components/responses/Problem"
                   }
                 },
@@ -229,7 +232,7 @@ enum OpenAPIDocument {
             },
             "/api/v1/users": {
               "get": {
-                "summary": "Every user account (platform administrator).",
+                "summary": "The accounts the caller administers: every account for the platform administrator, the agency's own for an agency administrator.",
                 "responses": {
                   "200": {
                     "description": "OK",
@@ -261,7 +264,7 @@ enum OpenAPIDocument {
                 }
               },
               "post": {
-                "summary": "Add a user account (platform administrator).",
+                "summary": "Add an account: the platform administrator adds only an agency's first account, its administrator (role agencyAdmin); after that only the agency's administrators add accounts, in their own agency. Passwords are checked against common passwords and trivial patterns.",
                 "responses": {
                   "201": {
                     "description": "Created",
@@ -1997,7 +2000,7 @@ enum OpenAPIDocument {
             },
             "/api/v1/crosscheck": {
               "post": {
-                "summary": "Check before sharing: for each selector, whether another agency holds a matching one, and whom to contact. Stores nothing and notifies nobody; the check is in the caller's own audit trail.",
+                "summary": "Check before sharing: for each selector, whether another agency holds a matching one, and whom to contact. Bounded by a budget of selectors per user and per agency in a sliding window (429 with Retry-After past it); every value checked is kept in the caller's audit trail, and each holder whose selectors it hits is told who checked which of them (crosscheck.checked).",
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -2058,6 +2061,9 @@ enum OpenAPIDocument {
                     "$ref": "#/components/responses/Problem"
                   },
                   "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
                     "$ref": "#/components/responses/Problem"
                   }
                 }
@@ -2931,6 +2937,294 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/api/v1/users/{userId}": {
+              "patch": {
+                "summary": "Change an account of the caller's agency (agency administrator): its display name, its role, or disable and re-enable it. Disabling ends its sessions. Every change is an account notice to the agency's administrators.",
+                "parameters": [
+                  {
+                    "name": "userId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "displayName": {
+                            "type": "string"
+                          },
+                          "role": {
+                            "$ref": "#/components/schemas/UserRole"
+                          },
+                          "disabled": {
+                            "type": "boolean"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The account as it is now",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/User"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/users/{userId}/sessions": {
+              "delete": {
+                "summary": "End every session of an account of the caller's agency (agency administrator).",
+                "parameters": [
+                  {
+                    "name": "userId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "204": {
+                    "description": "Ended"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/account-notices": {
+              "get": {
+                "summary": "The newest changes to the accounts of the caller's agency, and failed sign-ins and locks of them (agency administrator).",
+                "responses": {
+                  "200": {
+                    "description": "The notices, newest first",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "items"
+                          ],
+                          "properties": {
+                            "items": {
+                              "type": "array",
+                              "items": {
+                                "type": "object",
+                                "required": [
+                                  "sequence",
+                                  "kind",
+                                  "recordedAt"
+                                ],
+                                "properties": {
+                                  "sequence": {
+                                    "type": "integer"
+                                  },
+                                  "kind": {
+                                    "type": "string",
+                                    "enum": [
+                                      "user.created",
+                                      "user.changed",
+                                      "user.disabled",
+                                      "user.enabled",
+                                      "user.sessionsEnded",
+                                      "signIn.failed",
+                                      "signIn.locked"
+                                    ]
+                                  },
+                                  "recordedAt": {
+                                    "type": "string"
+                                  },
+                                  "actorUserId": {
+                                    "type": "string"
+                                  },
+                                  "actorAgencyId": {
+                                    "type": "string"
+                                  },
+                                  "user": {
+                                    "$ref": "#/components/schemas/User"
+                                  },
+                                  "username": {
+                                    "type": "string"
+                                  },
+                                  "address": {
+                                    "type": "string"
+                                  },
+                                  "lockedUntil": {
+                                    "type": "string",
+                                    "format": "date-time"
+                                  }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/crosscheck/notices": {
+              "get": {
+                "summary": "Checks before sharing by other agencies that hit the caller's agency's selectors: who checked, when, and which of its selectors. Never the value the checker sent.",
+                "responses": {
+                  "200": {
+                    "description": "The notices, newest first",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "items"
+                          ],
+                          "properties": {
+                            "items": {
+                              "type": "array",
+                              "items": {
+                                "type": "object",
+                                "required": [
+                                  "id",
+                                  "holderAgencyId",
+                                  "operationId",
+                                  "checkedAt",
+                                  "checkedBy",
+                                  "selectors"
+                                ],
+                                "properties": {
+                                  "id": {
+                                    "type": "string"
+                                  },
+                                  "holderAgencyId": {
+                                    "type": "string"
+                                  },
+                                  "operationId": {
+                                    "type": "string"
+                                  },
+                                  "checkedAt": {
+                                    "type": "string",
+                                    "format": "date-time"
+                                  },
+                                  "checkedBy": {
+                                    "type": "object",
+                                    "required": [
+                                      "userId",
+                                      "agencyId",
+                                      "agencyName",
+                                      "agencyCountry"
+                                    ],
+                                    "properties": {
+                                      "userId": {
+                                        "type": "string"
+                                      },
+                                      "agencyId": {
+                                        "type": "string"
+                                      },
+                                      "agencyName": {
+                                        "type": "string"
+                                      },
+                                      "agencyCountry": {
+                                        "type": "string"
+                                      },
+                                      "agencyContact": {
+                                        "type": "string"
+                                      }
+                                    }
+                                  },
+                                  "selectors": {
+                                    "type": "array",
+                                    "items": {
+                                      "type": "object",
+                                      "required": [
+                                        "targetId",
+                                        "selectorKind",
+                                        "value",
+                                        "match"
+                                      ],
+                                      "properties": {
+                                        "targetId": {
+                                          "type": "string"
+                                        },
+                                        "selectorKind": {
+                                          "type": "string"
+                                        },
+                                        "value": {
+                                          "type": "string"
+                                        },
+                                        "match": {
+                                          "type": "string"
+                                        }
+                                      }
+                                    }
+                                  }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -2982,6 +3276,10 @@ enum OpenAPIDocument {
                   },
                   "field": {
                     "type": "string"
+                  },
+                  "retryAfter": {
+                    "type": "integer",
+                    "description": "For 429: seconds to wait, as in Retry-After."
                   }
                 }
               },
@@ -3083,6 +3381,7 @@ enum OpenAPIDocument {
                 "type": "string",
                 "enum": [
                   "admin",
+                  "agencyAdmin",
                   "coordinator",
                   "officer",
                   "prosecutor",
@@ -3113,6 +3412,11 @@ enum OpenAPIDocument {
                   },
                   "role": {
                     "$ref": "#/components/schemas/UserRole"
+                  },
+                  "disabledAt": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When an agency administrator disabled the account; absent while it may sign in."
                   }
                 }
               },
@@ -4211,7 +4515,7 @@ enum OpenAPIDocument {
               },
               "Hit": {
                 "type": "object",
-                "description": "A hit as the caller's agency sees it: its own selector, and the other side's agency, contact and selector. The other operation is named only to an agency that takes part in it.",
+                "description": "A hit as the caller's agency sees it: its own selector, and the other side's agency, contact and selector kind. The other side's value, target, operation and code name only where the caller may read that record.",
                 "required": [
                   "id",
                   "match",
@@ -4279,8 +4583,7 @@ enum OpenAPIDocument {
                     "type": "object",
                     "required": [
                       "agency",
-                      "selectorKind",
-                      "value"
+                      "selectorKind"
                     ],
                     "properties": {
                       "agency": {
@@ -4319,12 +4622,16 @@ enum OpenAPIDocument {
                         ]
                       },
                       "value": {
-                        "type": "string"
+                        "type": "string",
+                        "description": "Only where the caller may read the other side's record."
                       },
                       "operationId": {
                         "type": "string"
                       },
                       "codeName": {
+                        "type": "string"
+                      },
+                      "targetId": {
                         "type": "string"
                       }
                     }

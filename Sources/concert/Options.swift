@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConcertCore
 import ConcertServer
 import ConcertStorage
 import Foundation
@@ -132,4 +133,98 @@ struct AttachmentOptions: ParsableArguments {
 private struct SymmetricKeyText {
     var text: String
     var origin: String
+}
+
+/// The installation's safeguards against sweeps: how wide an identifier may be, and how many
+/// selectors check before sharing takes per user and per agency. Flags, else environment
+/// variables, else the defaults.
+struct SafeguardOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Widest IPv4 CIDR block a target or check may name, as a prefix length (default 16). Falls back to CONCERT_WIDEST_IPV4_BLOCK.",
+            valueName: "bits"))
+    var widestIpv4Block: Int?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Widest IPv6 CIDR block a target or check may name, as a prefix length (default 32). Falls back to CONCERT_WIDEST_IPV6_BLOCK.",
+            valueName: "bits"))
+    var widestIpv6Block: Int?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A newer Public Suffix List (public_suffix_list.dat) to use instead of the one Concert ships. Falls back to CONCERT_PUBLIC_SUFFIX_LIST.",
+            valueName: "file"))
+    var publicSuffixList: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Selectors one user may check before sharing in an hour (default 20000). Falls back to CONCERT_CHECK_BUDGET_USER.",
+            valueName: "count"))
+    var checkBudgetUser: Int?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Selectors one agency's users may check in an hour together (default 100000). Falls back to CONCERT_CHECK_BUDGET_AGENCY.",
+            valueName: "count"))
+    var checkBudgetAgency: Int?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "An agency's own hourly budget, AGENCY-ID=COUNT; repeat for several. Falls back to CONCERT_CHECK_BUDGET_AGENCIES (comma-separated).",
+            valueName: "agency=count"))
+    var checkBudgetFor: [String] = []
+
+    /// Applies the safeguards to a configuration.
+    func apply(to configuration: inout ServerConfiguration) throws {
+        let environment = ProcessInfo.processInfo.environment
+        func number(
+            _ flag: Int?, _ variable: String, _ fallback: Int, _ range: ClosedRange<Int>, _ what: String
+        ) throws
+            -> Int
+        {
+            let value = flag ?? environment[variable].flatMap { Int($0) } ?? fallback
+            guard range.contains(value) else {
+                throw ValidationError("\(what) must be from \(range.lowerBound) to \(range.upperBound), not \(value).")
+            }
+            return value
+        }
+        var limits = SelectorLimits(
+            minimumIPv4PrefixLength: try number(
+                widestIpv4Block, "CONCERT_WIDEST_IPV4_BLOCK", 16, 0...32, "The widest IPv4 block"),
+            minimumIPv6PrefixLength: try number(
+                widestIpv6Block, "CONCERT_WIDEST_IPV6_BLOCK", 32, 0...128, "The widest IPv6 block"))
+        if let file = publicSuffixList ?? environment["CONCERT_PUBLIC_SUFFIX_LIST"] {
+            do {
+                limits.publicSuffixes = try PublicSuffixList(contentsOf: URL(fileURLWithPath: file))
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        configuration.selectorLimits = limits
+        var overrides: [String: Int] = [:]
+        let named =
+            checkBudgetFor.isEmpty
+            ? (environment["CONCERT_CHECK_BUDGET_AGENCIES"] ?? "").split(separator: ",").map(String.init)
+            : checkBudgetFor
+        for item in named where !item.trimmingCharacters(in: .whitespaces).isEmpty {
+            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let count = Int(parts[1]), count >= 1 else {
+                throw ValidationError("'\(item)' is not AGENCY-ID=COUNT, such as 01J9Z...=50000.")
+            }
+            overrides[parts[0]] = count
+        }
+        configuration.crossCheckBudget = CrossCheckBudgetSettings(
+            perUser: try number(
+                checkBudgetUser, "CONCERT_CHECK_BUDGET_USER", 20_000, 1...10_000_000, "The user budget"),
+            perAgency: try number(
+                checkBudgetAgency, "CONCERT_CHECK_BUDGET_AGENCY", 100_000, 1...100_000_000, "The agency budget"),
+            agencyOverrides: overrides)
+    }
 }

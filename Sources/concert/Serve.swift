@@ -14,10 +14,12 @@ extension Concert {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var listen: ListenOptions
         @OptionGroup var attachments: AttachmentOptions
+        @OptionGroup var safeguards: SafeguardOptions
 
         func run() async throws {
             let store = try await database.openStore(default: "concert.sqlite")
             var prepared = try listen.configuration()
+            try safeguards.apply(to: &prepared)
             prepared.attachments = try attachments.settings(
                 databaseLocation: database.location(default: "concert.sqlite"))
             let configuration = prepared
@@ -37,6 +39,7 @@ extension Concert {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var listen: ListenOptions
         @OptionGroup var attachments: AttachmentOptions
+        @OptionGroup var safeguards: SafeguardOptions
         @Flag(help: "Play the action day's field reports over a few minutes, so the board moves by itself.")
         var simulate = false
 
@@ -44,6 +47,7 @@ extension Concert {
             let location = database.location(default: "concert-demo.sqlite")
             let store = try await database.openStore(default: "concert-demo.sqlite")
             var prepared = try listen.configuration()
+            try safeguards.apply(to: &prepared)
             prepared.attachments = try attachments.settings(databaseLocation: location)
             let configuration = prepared
             let logins = try await DemoSeeder.seedIfEmpty(store)

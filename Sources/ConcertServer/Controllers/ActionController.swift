@@ -34,7 +34,7 @@ struct ActionController {
         }
         return actions.map { action in
             var action = action
-            if let targetId = action.targetId, !readable.contains(targetId) { action.targetId = nil }
+            if let targetId = action.targetId, !readable.contains(targetId) { action = action.withoutTargetDetails }
             return action
         }
     }

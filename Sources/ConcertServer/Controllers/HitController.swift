@@ -19,8 +19,9 @@ struct AgencyContact: Encodable {
 }
 
 /// The hits of the caller's agency: where another operation holds a matching selector, and
-/// whom to contact. The other operation's code name and id are shown only to an agency that
-/// takes part in it too.
+/// whom to contact. The other side's value, target, operation and code name are shown only
+/// where the access policy lets the caller read that record
+/// (``AccessPolicy/mayReadCounterpart(_:handling:in:)``).
 struct HitController {
     let store: any Store
     /// For the common values the caller's agency holds.
@@ -47,8 +48,9 @@ struct HitController {
     struct OtherSide: Encodable {
         var agency: AgencyContact
         var selectorKind: SelectorKind
-        var value: String
-        /// Only for an agency that takes part in that operation too.
+        /// The rest only for a caller who may read the other side's record.
+        var value: String?
+        var targetId: String?
         var operationId: String?
         var codeName: String?
     }
@@ -63,18 +65,15 @@ struct HitController {
         var other: OtherSide
     }
 
-    /// The caller's agency, if it may see hits: agencies that hold intelligence.
+    /// The caller's agency, if the policy lets it see hits: agencies that hold intelligence.
     static func agency(of actor: Actor) throws -> String {
-        guard actor.role != .admin, actor.role != .observer else {
-            throw ProblemDetail(
-                status: .forbidden, detail: "Hits are for the agencies that hold intelligence; this account holds none."
-            )
-        }
+        try AccessPolicy.decide(actor, .useCrossCheck).get()
         return actor.agencyId
     }
 
-    /// The hits of an agency as it sees them, newest first.
-    static func views(of hits: [Hit], for agencyId: String, store: any Store) async throws -> [HitView] {
+    /// The hits of the actor's agency as the actor may see them, newest first.
+    static func views(of hits: [Hit], for actor: Actor, store: any Store) async throws -> [HitView] {
+        let agencyId = actor.agencyId
         let agencies = Dictionary(uniqueKeysWithValues: try await store.agencies().map { ($0.id, $0) })
         var operations: [String: JointOperation?] = [:]
         func operation(_ id: String) async throws -> JointOperation? {
@@ -83,13 +82,19 @@ struct HitController {
             operations[id] = loaded
             return loaded
         }
+        // The other sides' records as they are now: their handling decides what the caller learns.
+        let otherIds = Set(hits.compactMap { $0.sides(for: agencyId)?.theirs.targetId })
+        let others = Dictionary(
+            try await store.targets(ids: Array(otherIds)).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var views: [HitView] = []
         for hit in hits {
             guard let (mine, theirs, kind) = hit.sides(for: agencyId),
                 let myOperation = try await operation(mine.operationId), let agency = agencies[theirs.agencyId]
             else { continue }
             let otherOperation = try await operation(theirs.operationId)
-            let participates = otherOperation?.role(of: agencyId) != nil
+            let otherTarget = others[theirs.targetId].flatMap { $0.operationId == theirs.operationId ? $0 : nil }
+            let readable = AccessPolicy.mayReadCounterpart(
+                actor, handling: otherTarget?.recordHandling, in: otherOperation)
             views.append(
                 HitView(
                     id: hit.id, match: kind, foundAt: hit.foundAt, reviewed: hit.reviewedBy[agencyId] != nil,
@@ -98,21 +103,21 @@ struct HitController {
                         operationId: myOperation.id, codeName: myOperation.codeName, targetId: mine.targetId,
                         selectorKind: mine.selectorKind, value: mine.value),
                     other: OtherSide(
-                        agency: AgencyContact(agency),
-                        selectorKind: theirs.selectorKind, value: theirs.value,
-                        operationId: participates ? otherOperation?.id : nil,
-                        codeName: participates ? otherOperation?.codeName : nil)))
+                        agency: AgencyContact(agency), selectorKind: theirs.selectorKind,
+                        value: readable ? theirs.value : nil, targetId: readable ? theirs.targetId : nil,
+                        operationId: readable ? otherOperation?.id : nil,
+                        codeName: readable ? otherOperation?.codeName : nil)))
         }
         return views
     }
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
         router.get("/api/v1/hits") { _, context in
-            let agencyId = try Self.agency(of: try context.requireActor())
+            let actor = try context.requireActor()
+            let agencyId = try Self.agency(of: actor)
             return try Response.json(
                 HitList(
-                    items: try await Self.views(
-                        of: try await store.hits(agencyId: agencyId), for: agencyId, store: store),
+                    items: try await Self.views(of: try await store.hits(agencyId: agencyId), for: actor, store: store),
                     common: try await crossCheck.commonValues(agencyId: agencyId)))
         }
         router.post("/api/v1/hits/:hitId/review") { request, context in
@@ -129,7 +134,7 @@ struct HitController {
                 hit.reviewedBy[agencyId] = review.reviewed ? now : nil
                 return hit
             }
-            return try Response.json(try await Self.views(of: [updated], for: agencyId, store: store)[0])
+            return try Response.json(try await Self.views(of: [updated], for: actor, store: store)[0])
         }
     }
 }

@@ -42,7 +42,7 @@ struct TargetController {
             let target = try input.makeTarget(
                 id: Identifier.make(), operation: operation, originatorAgencyId: actor.agencyId,
                 createdBy: actor.userId, defaultCountry: try await store.agency(id: actor.agencyId)?.country,
-                createdAt: now, now: now)
+                createdAt: now, now: now, limits: hits.crossCheck.limits)
             try await store.createTarget(target, by: actor)
             try await hits.targetRecorded(target, by: actor)
             return try Response.json(target, status: .created)
@@ -64,7 +64,8 @@ struct TargetController {
                     targets.append(
                         try target.makeTarget(
                             id: Identifier.make(), operation: operation, originatorAgencyId: actor.agencyId,
-                            createdBy: actor.userId, defaultCountry: country, createdAt: now, now: now))
+                            createdBy: actor.userId, defaultCountry: country, createdAt: now, now: now,
+                            limits: hits.crossCheck.limits))
                 } catch {
                     throw error.nested(under: "targets[\(position)]")
                 }
@@ -97,7 +98,7 @@ struct TargetController {
                 return try input.makeTarget(
                     id: current.id, operation: operation, originatorAgencyId: current.originatorAgencyId,
                     createdBy: current.createdBy, defaultCountry: defaultCountry, createdAt: current.createdAt,
-                    now: ConcertJSON.now())
+                    now: ConcertJSON.now(), limits: hits.crossCheck.limits)
             }
             try await hits.targetRecorded(updated, by: actor)
             return try Response.json(updated)

@@ -46,9 +46,12 @@ final class CrossCheckService: Sendable {
 
     private let state: Mutex<State>
     let logger = Logger(label: "concert.crosscheck")
+    /// How wide an identifier may be, for targets and checks alike: the installation's setting.
+    let limits: SelectorLimits
 
     /// Creates the service and starts loading the index from `store`.
-    init(store: any Store, commonThreshold: Int = 50) {
+    init(store: any Store, commonThreshold: Int = 50, limits: SelectorLimits = .standard) {
+        self.limits = limits
         state = Mutex(State(index: CrossCheckIndex(commonThreshold: commonThreshold)))
         Task {
             guard let loadedAt = await self.load(from: store) else { return }

@@ -17,7 +17,9 @@ public enum FeedMessage: Sendable, Equatable {
     }
 }
 
-/// What a feed says of a hit: this side's selector, the other side's agency and selector.
+/// What a feed says of a hit: this side's selector, the other side's agency (whom to contact)
+/// and the kind of its selector; the other side's value, target, operation and code name only
+/// to a subscriber who may read that record.
 struct HitNotice: Encodable {
     var id: String
     var match: MatchKind
@@ -26,8 +28,12 @@ struct HitNotice: Encodable {
     var selectorKind: SelectorKind
     var value: String
     var otherAgencyId: String
+    var otherAgency: AgencyContact?
     var otherSelectorKind: SelectorKind
-    var otherValue: String
+    var otherValue: String?
+    var otherTargetId: String?
+    var otherOperationId: String?
+    var otherCodeName: String?
 }
 
 /// Decides, event by event, what one subscriber may see of an operation's log, through the
@@ -76,25 +82,39 @@ struct FeedFilter {
         case .intelligence(let json):
             guard AccessPolicy.allows(actor, .viewIntelligence, in: operation) else { return nil }
             data = json
-        case .hit(let hit, let retired):
-            // Each operation's feed tells the agency of its own side, and only the other
-            // side's agency and selector: never the other operation.
+        case .hit(let hit, let retired, let sides):
+            // Each operation's feed tells the agency of its own side whom to contact; what the
+            // other side holds only where the policy lets the subscriber read that record.
             let isA = hit.a.operationId == operation.id
             let (mine, theirs) = isA ? (hit.a, hit.b) : (hit.b, hit.a)
             guard mine.operationId == operation.id, actor.agencyId == mine.agencyId,
-                AccessPolicy.allows(actor, .viewIntelligence, in: operation),
+                AccessPolicy.allows(actor, .viewIntelligence, in: operation)
+            else { return nil }
+            let otherOperation = sides.operations[theirs.operationId]
+            let readable = AccessPolicy.mayReadCounterpart(
+                actor, handling: sides.handling(of: theirs), in: otherOperation)
+            guard
                 let json = try? ConcertJSON.encodeToString(
                     HitNotice(
                         id: hit.id, match: isA ? hit.kind : hit.kind.reversed, retired: retired,
                         targetId: mine.targetId, selectorKind: mine.selectorKind, value: mine.value,
-                        otherAgencyId: theirs.agencyId, otherSelectorKind: theirs.selectorKind,
-                        otherValue: theirs.value))
+                        otherAgencyId: theirs.agencyId,
+                        otherAgency: sides.agencies[theirs.agencyId].map(AgencyContact.init),
+                        otherSelectorKind: theirs.selectorKind, otherValue: readable ? theirs.value : nil,
+                        otherTargetId: readable ? theirs.targetId : nil,
+                        otherOperationId: readable ? otherOperation?.id : nil,
+                        otherCodeName: readable ? otherOperation?.codeName : nil))
             else { return nil }
             data = json
         case .message(let notice, let json):
             guard AccessPolicy.allows(actor, .readRecord(notice.recordHandling), in: operation),
                 notice.onlyAgencies?.contains(actor.agencyId) ?? true
             else { return nil }
+            data = json
+        case .agencyNotice(let agencyId, let json):
+            guard actor.agencyId == agencyId, AccessPolicy.allows(actor, .viewIntelligence, in: operation) else {
+                return nil
+            }
             data = json
         case .withheld:
             return nil

@@ -24,11 +24,16 @@ final class PreparedEvent: Sendable {
         case sitrepDraft(json: String)
         /// Shown to those who see intelligence (legal instruments).
         case intelligence(json: String)
-        /// A hit found, reviewed or retired: shown in each side's operation to that side's agency.
-        case hit(Hit, retired: Bool)
+        /// A hit found, reviewed or retired: shown in each side's operation to that side's agency,
+        /// with each side's record as it is now, so that the other side's value goes only to
+        /// those who may read it.
+        case hit(Hit, retired: Bool, sides: HitCounterparts)
         /// A message sent, acknowledged or passed on: shown to those who may read the message
         /// (and, for a forward, only to the agencies it concerns). Never the body.
         case message(MessageNotice, json: String)
+        /// A notice to one agency about its own records (a check hit its selectors): shown to
+        /// that agency's members who see intelligence.
+        case agencyNotice(agencyId: String, json: String)
         /// Never sent: a kind the feed does not know, or one it cannot read.
         case withheld
     }
@@ -53,8 +58,8 @@ final class PreparedEvent: Sendable {
         var actorAgencyId: String?
     }
 
-    /// The events of a batch, prepared: the targets their actions refer to are read once for
-    /// the batch (usually one target, or none).
+    /// The events of a batch, prepared: the targets their actions refer to, and the records and
+    /// agencies on both sides of their hits, are read once for the batch (usually one or none).
     static func prepare(_ events: [Event], store: any Store, logger: Logger) async throws -> [PreparedEvent] {
         var handlings: [String: RecordHandling] = [:]
         var looked: Set<String> = []
@@ -65,7 +70,20 @@ final class PreparedEvent: Sendable {
             else { continue }
             handlings[targetId] = try await store.target(id: targetId, operationId: operationId)?.recordHandling
         }
-        return events.compactMap { PreparedEvent($0, targetHandlings: handlings, logger: logger) }
+        var counterparts = HitCounterparts()
+        let hits = events.filter { $0.kind.hasPrefix("hit.") }.compactMap {
+            try? ConcertJSON.decode(Hit.self, from: $0.payload)
+        }
+        if !hits.isEmpty {
+            try await counterparts.load(for: hits, from: store)
+        }
+        return events.compactMap {
+            PreparedEvent($0, targetHandlings: handlings, counterparts: counterparts, logger: logger)
+        }
+    }
+
+    struct NoticeHolder: Decodable {
+        var holderAgencyId: String
     }
 
     struct TargetReference: Decodable {
@@ -81,7 +99,10 @@ final class PreparedEvent: Sendable {
 
     /// Prepares an event of an operation; nil for an event outside any operation's sequence.
     /// `targetHandlings` holds the handling of each target the actions of the batch refer to.
-    init?(_ event: Event, targetHandlings: [String: RecordHandling], logger: Logger) {
+    init?(
+        _ event: Event, targetHandlings: [String: RecordHandling], counterparts: HitCounterparts = .init(),
+        logger: Logger
+    ) {
         guard let sequence = event.operationSequence else { return nil }
         self.sequence = sequence
         self.kind = event.kind
@@ -93,7 +114,7 @@ final class PreparedEvent: Sendable {
         envelope.removeLast()
         self.envelopePrefix = envelope + #","data":"#
         do {
-            self.content = try Self.content(of: event, targetHandlings: targetHandlings)
+            self.content = try Self.content(of: event, targetHandlings: targetHandlings, counterparts: counterparts)
         } catch {
             // An event this server cannot read is withheld, like any kind it does not know.
             logger.error("Withheld event \(sequence) (\(event.kind)) of \(event.operationId ?? "-"): \(error)")
@@ -101,7 +122,9 @@ final class PreparedEvent: Sendable {
         }
     }
 
-    static func content(of event: Event, targetHandlings: [String: RecordHandling]) throws -> Content {
+    static func content(
+        of event: Event, targetHandlings: [String: RecordHandling], counterparts: HitCounterparts
+    ) throws -> Content {
         switch event.kind {
         case let kind where kind.hasPrefix("operation."):
             return .operation(try ConcertJSON.decode(JointOperation.self, from: event.payload), json: event.payload)
@@ -121,7 +144,7 @@ final class PreparedEvent: Sendable {
             guard let targetId = action.targetId else {
                 return .action(targetHandling: nil, json: json, withoutTarget: json)
             }
-            action.targetId = nil
+            action = action.withoutTargetDetails
             return .action(
                 targetHandling: targetHandlings[targetId], json: json,
                 withoutTarget: try ConcertJSON.encodeToString(action))
@@ -136,11 +159,44 @@ final class PreparedEvent: Sendable {
         case let kind where kind.hasPrefix("instrument."):
             return .intelligence(json: event.payload)
         case "hit.found", "hit.reviewed", "hit.retired":
-            return .hit(try ConcertJSON.decode(Hit.self, from: event.payload), retired: event.kind == "hit.retired")
+            return .hit(
+                try ConcertJSON.decode(Hit.self, from: event.payload), retired: event.kind == "hit.retired",
+                sides: counterparts)
+        case "crosscheck.checked":
+            let notice = try ConcertJSON.decode(NoticeHolder.self, from: event.payload)
+            return .agencyNotice(agencyId: notice.holderAgencyId, json: event.payload)
         case let kind where kind.hasPrefix("message."):
             return .message(try ConcertJSON.decode(MessageNotice.self, from: event.payload), json: event.payload)
         default:
             return .withheld
         }
+    }
+}
+
+/// The records, operations and agencies on the sides of a batch's hits, as the store holds
+/// them when the batch is prepared: what the feed needs to tell each side whom to contact and,
+/// only to those who may read it, what the other side holds.
+struct HitCounterparts: Sendable {
+    /// Each side's target, by id; a target that is gone is missing.
+    var targets: [String: Target] = [:]
+    /// Each side's operation, by id.
+    var operations: [String: JointOperation] = [:]
+    /// Each side's agency, by id.
+    var agencies: [String: Agency] = [:]
+
+    /// Reads the sides of `hits`.
+    mutating func load(for hits: [Hit], from store: any Store) async throws {
+        let targetIds = Set(hits.flatMap { [$0.a.targetId, $0.b.targetId] })
+        for target in try await store.targets(ids: Array(targetIds)) { targets[target.id] = target }
+        for operationId in Set(hits.flatMap { [$0.a.operationId, $0.b.operationId] }) {
+            operations[operationId] = try await store.operation(id: operationId)
+        }
+        let agencyIds = Set(hits.flatMap { [$0.a.agencyId, $0.b.agencyId] })
+        for agency in try await store.agencies() where agencyIds.contains(agency.id) { agencies[agency.id] = agency }
+    }
+
+    /// The handling of a side's record as it is now; nil when it is gone.
+    func handling(of side: HitSide) -> RecordHandling? {
+        targets[side.targetId].flatMap { $0.operationId == side.operationId ? $0.recordHandling : nil }
     }
 }

@@ -83,7 +83,10 @@ extension AttachmentError: CustomStringConvertible {
 
 /// The encrypted, content-addressed store of attachment files.
 ///
-/// A file is named by the SHA-256 of its content (`ab/abcdef…`). Its content is split into
+/// A file is named by a keyed hash of its content's SHA-256 (HMAC-SHA256 under a key derived
+/// from the attachment key, `ab/abcdef…`), so that whoever sees the folder cannot confirm that
+/// a known file is there; the SHA-256 shown to users stays what `sha256sum` prints. Files of
+/// installations that named them by the plain SHA-256 are renamed when first read. Its content is split into
 /// chunks of 1 MiB, each sealed with AES-GCM under a fresh nonce; each chunk's position and
 /// whether it is the last are authenticated with it, so that chunks cannot be reordered,
 /// dropped or cut off without the download noticing. Files are written to a staging folder
@@ -101,8 +104,28 @@ struct AttachmentVault: Sendable {
 
     var staging: URL { settings.folder.appendingPathComponent("staging") }
 
+    /// Where the file of content `sha256` is kept: named by its keyed hash.
     func location(of sha256: String) -> URL {
-        settings.folder.appendingPathComponent(String(sha256.prefix(2))).appendingPathComponent(sha256)
+        let name = Hex.string(HMAC<SHA256>.authenticationCode(for: Data(sha256.utf8), using: namingKey))
+        let keyed = settings.folder.appendingPathComponent(String(name.prefix(2))).appendingPathComponent(name)
+        // A file kept by an earlier version under its plain SHA-256 moves to its keyed name.
+        let legacy = settings.folder.appendingPathComponent(String(sha256.prefix(2))).appendingPathComponent(sha256)
+        if Hex.isSHA256(sha256), !FileManager.default.fileExists(atPath: keyed.path),
+            FileManager.default.fileExists(atPath: legacy.path)
+        {
+            try? FileManager.default.createDirectory(
+                at: keyed.deletingLastPathComponent(), withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
+            _ = rename(legacy.path, keyed.path)
+        }
+        return keyed
+    }
+
+    /// The key file names are made with: derived from the attachment key, so that one key
+    /// serves one purpose each.
+    var namingKey: SymmetricKey {
+        SymmetricKey(
+            data: HMAC<SHA256>.authenticationCode(for: Data("concert attachment file names".utf8), using: settings.key))
     }
 
     /// Starts receiving a file.

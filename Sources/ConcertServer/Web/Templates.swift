@@ -232,7 +232,7 @@ enum Templates {
             <td>{{foundUTC}}</td>
             <td>{{mineKind}} <code>{{mineValue}}</code><br><span class="muted">{{mineCodeName}}</span></td>
             <td>{{match}}</td>
-            <td>{{otherKind}} <code>{{otherValue}}</code>{{#otherCodeName}}<br><span class="muted">{{otherCodeName}}</span>{{/otherCodeName}}</td>
+            <td>{{otherKind}} {{#otherValue}}<code>{{otherValue}}</code>{{/otherValue}}{{^otherValue}}<span class="muted">held back: ask the agency</span>{{/otherValue}}{{#otherCodeName}}<br><span class="muted">{{otherCodeName}}</span>{{/otherCodeName}}</td>
             <td>{{otherAgency}} ({{otherCountry}}){{#otherContact}}<br>{{otherContact}}{{/otherContact}}</td>
             <td>{{#reviewed}}yes{{/reviewed}}{{^reviewed}}<button type="button" class="review-hit" data-hit="{{id}}">Mark reviewed</button>{{/reviewed}}</td>
           </tr>

@@ -71,16 +71,17 @@ struct WebController {
                 return response
             }
             let views = try await HitController.views(
-                of: try await store.hits(agencyId: agencyId), for: agencyId, store: store)
+                of: try await store.hits(agencyId: agencyId), for: actor, store: store)
             let rows: [[String: Any]] = views.map { view in
                 var row: [String: Any] = [
                     "id": view.id, "foundUTC": Self.utc(view.foundAt), "match": Self.words(view.match.rawValue),
                     "mineKind": view.mine.selectorKind.rawValue, "mineValue": view.mine.value,
                     "mineCodeName": view.mine.codeName, "otherKind": view.other.selectorKind.rawValue,
-                    "otherValue": view.other.value, "otherAgency": view.other.agency.name,
+                    "otherAgency": view.other.agency.name,
                     "otherCountry": view.other.agency.country, "reviewed": view.reviewed,
                 ]
                 if let contact = view.other.agency.contact { row["otherContact"] = contact }
+                if let value = view.other.value { row["otherValue"] = value }
                 if let codeName = view.other.codeName { row["otherCodeName"] = codeName }
                 return row
             }
@@ -149,24 +150,41 @@ struct WebController {
             return try await page("login", title: "Sign in", values: [:], context: context)
         }
         router.post("/login") { request, context in
+            // A sign-in form posted from another site would sign the browser in to an account
+            // of the attacker's choosing (login CSRF).
+            guard AuthenticationMiddleware<ConcertRequestContext>.isSameOrigin(request) else {
+                throw ProblemDetail(status: .forbidden, detail: "The sign-in form came from another site.")
+            }
             let buffer = try await request.body.collect(upTo: 16 * 1024)
             let form = try? URLEncodedFormDecoder().decode(SignInForm.self, from: String(buffer: buffer))
-            guard let form,
-                let session = try await authenticator.signIn(username: form.username, password: form.password)
-            else {
+            let outcome: Authenticator.SignInOutcome =
+                if let form {
+                    try await authenticator.signIn(
+                        username: form.username, password: form.password, address: context.clientAddress)
+                } else {
+                    .refused
+                }
+            switch outcome {
+            case .signedIn(let token, _, _):
+                var response = Response.redirect(to: "/operations", type: .found)
+                response.setCookie(
+                    Cookie(
+                        name: sessionCookieName, value: token, maxAge: Int(authenticator.sessionLifetime),
+                        path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+                return response
+            case .refused, .throttled:
+                var error = "The username or password is wrong."
+                var status = HTTPResponse.Status.unauthorized
+                if case .throttled(let retryAfter, let reason) = outcome {
+                    error = reason + " Try again in \(max(1, Int(retryAfter.rounded(.up)))) seconds."
+                    status = .tooManyRequests
+                }
                 var response = try await page(
-                    "login", title: "Sign in",
-                    values: ["error": "The username or password is wrong.", "username": form?.username ?? ""],
+                    "login", title: "Sign in", values: ["error": error, "username": form?.username ?? ""],
                     context: context)
-                response.status = .unauthorized
+                response.status = status
                 return response
             }
-            var response = Response.redirect(to: "/operations", type: .found)
-            response.setCookie(
-                Cookie(
-                    name: sessionCookieName, value: session.token, maxAge: Int(authenticator.sessionLifetime),
-                    path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
-            return response
         }
         router.post("/logout") { request, context in
             if let token = request.cookies[sessionCookieName]?.value { try await authenticator.signOut(token: token) }
@@ -180,7 +198,9 @@ struct WebController {
         router.get("/operations") { _, context in
             guard let user = context.user else { return Response.redirect(to: "/login") }
             let agencies = try await agencyDirectory()
-            let operations = user.role == .admin ? [] : try await store.operations(participatingAgencyId: user.agencyId)
+            let operations =
+                AccessPolicy.allows(Actor(user), .listOperations)
+                ? try await store.operations(participatingAgencyId: user.agencyId) : []
             let rows: [[String: Any]] = operations.map { operation in
                 [
                     "id": operation.id, "codeName": operation.codeName,
