@@ -182,7 +182,7 @@ struct BadInputTests {
                 ["name": "X", "country": "XX", "kind": "police"], 422, "country"
             ),
             (
-                "a short password", .post, "/api/v1/users", .platformAdmin,
+                "a short password", .post, "/api/v1/users", .agencyAdmin,
                 [
                     "username": "short-pass", "displayName": "S", "agencyId": world.partB.id, "role": "officer",
                     "password": "short",
@@ -190,14 +190,30 @@ struct BadInputTests {
                 422, "password"
             ),
             (
-                "a taken username", .post, "/api/v1/users", .platformAdmin,
+                "a taken username", .post, "/api/v1/users", .agencyAdmin,
                 [
                     "username": "participantofficer", "displayName": "S", "agencyId": world.partB.id, "role": "officer",
                     "password": "long enough password",
                 ], 409, nil
             ),
             (
-                "a bad username", .post, "/api/v1/users", .platformAdmin,
+                "a common password", .post, "/api/v1/users", .agencyAdmin,
+                [
+                    "username": "common-pass", "displayName": "C", "agencyId": world.partB.id, "role": "officer",
+                    "password": "password1234",
+                ],
+                422, "password"
+            ),
+            (
+                "twelve spaces as a password", .post, "/api/v1/users", .agencyAdmin,
+                [
+                    "username": "space-pass", "displayName": "C", "agencyId": world.partB.id, "role": "officer",
+                    "password": "            ",
+                ],
+                422, "password"
+            ),
+            (
+                "a bad username", .post, "/api/v1/users", .agencyAdmin,
                 [
                     "username": "Bad Name!", "displayName": "S", "agencyId": world.partB.id, "role": "officer",
                     "password": "long enough password",
@@ -236,6 +252,9 @@ struct BadInputTests {
                 uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer forged"])
             #expect(badToken.status == .unauthorized)
         }
-        #expect(try await world.eventCount() == before, "a refused request wrote to the store")
+        // Nothing was written but the audit entry of the wrong password, which must be there.
+        #expect(try await world.eventCount() == before + 1, "a refused request wrote to the store")
+        let failed = try await world.store.events(kinds: ["signIn.failed"], operationIds: nil, limit: 5)
+        #expect(failed.count == 1)
     }
 }

@@ -21,7 +21,7 @@ struct CrossCheckAPITests {
         response.object["results"] as? [[String: Any]] ?? []
     }
 
-    @Test("another agency learns hit or no hit and whom to contact, nothing of the operation, and nobody is told")
+    @Test("another agency learns hit or no hit and whom to contact, nothing of the operation; the holder is told")
     func hitNoHit() async throws {
         let world = try await TestWorld.make()
         defer { world.remove() }
@@ -54,9 +54,16 @@ struct CrossCheckAPITests {
                 [["kind": "ip", "value": "192.0.2.10"]], as: .participantOfficer, client: client)
             #expect(Self.results(own).first?["hit"] as? Bool == false)
         }
-        // Nothing reached the operation or its feed; each check is one entry in the caller's audit trail.
-        #expect(try await world.store.latestSequence(operationId: world.operation.id) == world.head)
-        #expect(try await world.eventCount() == eventsBefore + 2)
+        // Each check is one entry in the caller's audit trail; the outsider's hits on B's two
+        // targets are one notice to B in B's operation (B's own check hit nobody else's).
+        #expect(try await world.store.latestSequence(operationId: world.operation.id) == world.head + 1)
+        #expect(try await world.eventCount() == eventsBefore + 3)
+        let notice = try #require(
+            try await world.store.events(kinds: ["crosscheck.checked"], operationIds: [world.operation.id], limit: 5)
+                .first)
+        #expect(notice.payload.contains(world.partB.id) && notice.payload.contains(world.outsider.id))
+        // The holder learns which of its selectors were checked, never the value the checker sent.
+        #expect(!notice.payload.contains("HIDDEN-SUSPECT") && !notice.payload.contains("::ffff:"))
     }
 
     @Test("the index follows targets recorded and deleted, and finds addresses inside recorded blocks")

@@ -49,7 +49,8 @@ struct HitTests {
             #expect((seenByB["mine"] as? [String: Any])?["codeName"] as? String == "NIGHTJAR")
             let otherForB = try #require(seenByB["other"] as? [String: Any])
             #expect((otherForB["agency"] as? [String: Any])?["name"] as? String == "Outsider Agency")
-            #expect(otherForB["value"] as? String == "::ffff:192.0.2.10")
+            // B takes no part in the outsider's operation: whom to contact, never what it holds.
+            #expect(otherForB["value"] == nil && otherForB["targetId"] == nil)
             #expect(otherForB["codeName"] == nil && otherForB["operationId"] == nil)
             let listForB = try await client.execute(
                 uri: "/api/v1/hits", method: .get, headers: TestWorld.headers(.participantOfficer))
@@ -64,7 +65,7 @@ struct HitTests {
             #expect(
                 (otherForOutsider["agency"] as? [String: Any])?["contact"] as? String
                     == "Cybercrime desk, +49 30 5555 0100")
-            #expect(otherForOutsider["value"] as? String == "192.0.2.10")
+            #expect(otherForOutsider["value"] == nil && otherForOutsider["targetId"] == nil)
             #expect(otherForOutsider["codeName"] == nil)
             let listForOutsider = try await client.execute(
                 uri: "/api/v1/hits", method: .get, headers: TestWorld.headers(.nonParticipant))
@@ -139,7 +140,12 @@ struct HitTests {
             #expect(imported.object["imported"] as? Int == 3)
             #expect(imported.object["hits"] as? Int == 1)
             let forB = try await Self.hits(.participantOfficer, client)
-            #expect(forB.contains { ($0["other"] as? [String: Any])?["value"] as? String == "192.0.2.10" })
+            #expect(
+                forB.contains {
+                    ($0["mine"] as? [String: Any])?["value"] as? String == "192.0.2.10"
+                        && (($0["other"] as? [String: Any])?["agency"] as? [String: Any])?["name"] as? String
+                            == "Outsider Agency"
+                })
         }
     }
 
@@ -187,9 +193,12 @@ struct HitTests {
             // The hits it held back are back: the world's, and the second node's, for both sides.
             let back = try await Self.hits(.participantOfficer, client)
             #expect(back.count == 2, "\(back)")
+            let backForOutsider = try await Self.hits(.nonParticipant, client)
+            #expect(backForOutsider.count == 2)
             #expect(
-                back.contains { ($0["other"] as? [String: Any])?["value"] as? String == "cdn2.release-mirror.example" })
-            #expect(try await Self.hits(.nonParticipant, client).count == 2)
+                backForOutsider.contains {
+                    ($0["mine"] as? [String: Any])?["value"] as? String == "cdn2.release-mirror.example"
+                })
             #expect(try await record("Third node", "cdn3.release-mirror.example").status == .created)
             #expect(try await Self.hits(.participantOfficer, client).count == 3)
         }

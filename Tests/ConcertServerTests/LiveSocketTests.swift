@@ -256,7 +256,7 @@ struct LiveSocketTests {
             let anonymous = try await upgrade([])
             #expect(anonymous.status == 401)
             #expect(anonymous.type == "application/problem+json")
-            for persona in [Persona.nonParticipant, .platformAdmin] {
+            for persona in [Persona.nonParticipant, .platformAdmin, .agencyAdmin] {
                 let outsider = try await upgrade([bearer(persona)])
                 #expect(outsider.status == 404, "\(persona)")
                 #expect(!outsider.body.contains(world.operation.codeName))

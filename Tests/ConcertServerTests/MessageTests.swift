@@ -90,7 +90,9 @@ struct MessageTests {
                 uri: path + "/\(world.sharedMessage.id)", method: .get, headers: TestWorld.headers(.leadCoordinator))
             #expect((threadForLead.object["thread"] as? [Any])?.count == 2)
 
-            for persona in [Persona.otherParticipantOfficer, .observer, .nonParticipant, .platformAdmin, .anonymous] {
+            for persona in [
+                Persona.otherParticipantOfficer, .observer, .nonParticipant, .platformAdmin, .agencyAdmin, .anonymous,
+            ] {
                 let reply = try await client.execute(
                     uri: path + "/\(replyId)", method: .get, headers: TestWorld.headers(persona))
                 #expect(reply.status != .ok)
@@ -173,8 +175,7 @@ struct MessageTests {
             #expect(download.headers[.init("Concert-Handling")!]?.contains("NOT FOR JUDICIAL USE") == true)
         }
         // Stored encrypted: the file on disk is not the content.
-        let stored = world.attachments.folder.appendingPathComponent(String(expected.prefix(2)))
-            .appendingPathComponent(expected)
+        let stored = AttachmentVault(settings: world.attachments).location(of: expected)
         let onDisk = try Data(contentsOf: stored)
         #expect(onDisk.count > content.count)
         #expect(onDisk.range(of: Data(content.prefix(4096))) == nil)
@@ -298,7 +299,7 @@ struct MessageTests {
         let world = try await TestWorld.make()
         defer { world.remove() }
         let sha = world.sharedMessage.sha256
-        let stored = world.attachments.folder.appendingPathComponent(String(sha.prefix(2))).appendingPathComponent(sha)
+        let stored = AttachmentVault(settings: world.attachments).location(of: sha)
         var bytes = try Data(contentsOf: stored)
         bytes[bytes.count - 20] ^= 0x01
         try bytes.write(to: stored)

@@ -41,6 +41,7 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
             .replacingOccurrences(of: "{messageId}", with: world.restrictedMessage.id)
             .replacingOccurrences(of: "{attachmentId}", with: world.restrictedMessage.attachmentId)
             .replacingOccurrences(of: "{forwardId}", with: world.forwardRequestId)
+            .replacingOccurrences(of: "{userId}", with: world.users[.participantOfficer]!.id)
             .replacingOccurrences(
                 of: "{sitrepId}", with: onDraftSitrep ? world.draftSitrep.id : world.approvedSitrep.id) + query
     }
@@ -48,7 +49,7 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
 
 /// Every API route and the status each persona gets, in the order: lead coordinator,
 /// participant officer (agency B), officer of another participant (agency C), observer,
-/// non-participant, platform admin, anonymous.
+/// non-participant, platform admin, agency B's administrator, anonymous.
 ///
 /// The restricted target is B's, shown only to the lead: C must get 404 as if it did not exist.
 enum RouteTable {
@@ -70,180 +71,210 @@ enum RouteTable {
     }
 
     static let cases: [RouteCase] = [
-        RouteCase(method: .get, template: "/api/v1/health", statuses: [200, 200, 200, 200, 200, 200, 200]) { _ in nil },
-        RouteCase(method: .get, template: "/api/v1/openapi.json", statuses: [200, 200, 200, 200, 200, 200, 200]) { _ in
+        RouteCase(method: .get, template: "/api/v1/health", statuses: [200, 200, 200, 200, 200, 200, 200, 200]) { _ in
             nil
         },
-        RouteCase(method: .post, template: "/api/v1/sessions", statuses: [201, 201, 201, 201, 201, 201, 201]) { _ in
+        RouteCase(method: .get, template: "/api/v1/openapi.json", statuses: [200, 200, 200, 200, 200, 200, 200, 200]) {
+            _ in
+            nil
+        },
+        RouteCase(method: .post, template: "/api/v1/sessions", statuses: [201, 201, 201, 201, 201, 201, 201, 201]) {
+            _ in
             ["username": "participantofficer", "password": TestWorld.password]
         },
-        RouteCase(method: .delete, template: "/api/v1/sessions/current", statuses: [204, 204, 204, 204, 204, 204, 401])
-        { _ in nil },
-        RouteCase(method: .get, template: "/api/v1/me", statuses: [200, 200, 200, 200, 200, 200, 401]) { _ in nil },
-        RouteCase(method: .get, template: "/api/v1/agencies", statuses: [200, 200, 200, 200, 200, 200, 401]) { _ in nil
+        RouteCase(
+            method: .delete, template: "/api/v1/sessions/current", statuses: [204, 204, 204, 204, 204, 204, 204, 401]
+        ) { _ in nil },
+        RouteCase(method: .get, template: "/api/v1/me", statuses: [200, 200, 200, 200, 200, 200, 200, 401]) { _ in nil
         },
-        RouteCase(method: .post, template: "/api/v1/agencies", statuses: [403, 403, 403, 403, 403, 201, 401]) { _ in
+        RouteCase(method: .get, template: "/api/v1/agencies", statuses: [200, 200, 200, 200, 200, 200, 200, 401]) { _ in
+            nil
+        },
+        RouteCase(method: .post, template: "/api/v1/agencies", statuses: [403, 403, 403, 403, 403, 201, 403, 401]) {
+            _ in
             ["name": "New Agency", "country": "SE", "kind": "police"]
         },
-        RouteCase(method: .get, template: "/api/v1/users", statuses: [403, 403, 403, 403, 403, 200, 401]) { _ in nil },
-        RouteCase(method: .post, template: "/api/v1/users", statuses: [403, 403, 403, 403, 403, 201, 401]) { world in
+        RouteCase(method: .get, template: "/api/v1/users", statuses: [403, 403, 403, 403, 403, 200, 200, 401]) { _ in
+            nil
+        },
+        // The platform admin may not mint an account in an agency that has some (C has), nor anyone
+        // outside B an account of B.
+        RouteCase(method: .post, template: "/api/v1/users", statuses: [403, 403, 403, 403, 403, 403, 201, 401]) {
+            world in
             [
-                "username": "new-user", "displayName": "New User", "agencyId": world.partC.id, "role": "officer",
+                "username": "new-user", "displayName": "New User", "agencyId": world.partB.id, "role": "officer",
                 "password": "a long enough password",
             ]
         },
-        RouteCase(method: .get, template: "/api/v1/operations", statuses: [200, 200, 200, 200, 200, 200, 401]) { _ in
+        RouteCase(
+            method: .patch, template: "/api/v1/users/{userId}", statuses: [403, 403, 403, 403, 403, 403, 200, 401]
+        ) { _ in ["displayName": "Renamed Officer"] },
+        RouteCase(
+            method: .delete, template: "/api/v1/users/{userId}/sessions",
+            statuses: [403, 403, 403, 403, 403, 403, 204, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/account-notices", statuses: [403, 403, 403, 403, 403, 403, 200, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/crosscheck/notices", statuses: [200, 200, 200, 403, 200, 403, 403, 401]
+        ) { _ in nil },
+        RouteCase(method: .get, template: "/api/v1/operations", statuses: [200, 200, 200, 200, 200, 200, 200, 401]) {
+            _ in
             nil
         },
-        RouteCase(method: .post, template: "/api/v1/operations", statuses: [201, 403, 403, 403, 201, 403, 401]) { _ in
+        RouteCase(method: .post, template: "/api/v1/operations", statuses: [201, 403, 403, 403, 201, 403, 403, 401]) {
+            _ in
             ["codeName": "NEW CASE"]
         },
         RouteCase(
-            method: .get, template: "/api/v1/operations/{operationId}", statuses: [200, 200, 200, 200, 404, 404, 401]
+            method: .get, template: "/api/v1/operations/{operationId}",
+            statuses: [200, 200, 200, 200, 404, 404, 404, 401]
         ) {
             _ in nil
         },
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/participants",
-            statuses: [201, 403, 403, 403, 404, 404, 401]
+            statuses: [201, 403, 403, 403, 404, 404, 404, 401]
         ) { world in ["agencyId": world.outsider.id, "role": "participant"] },
         RouteCase(
             method: .put, template: "/api/v1/operations/{operationId}/h-hour",
-            statuses: [200, 403, 403, 403, 404, 404, 401]
+            statuses: [200, 403, 403, 403, 404, 404, 404, 401]
         ) { _ in ["hHour": "2027-01-15T04:30:00Z"] },
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/targets",
-            statuses: [200, 200, 200, 403, 404, 404, 401]
+            statuses: [200, 200, 200, 403, 404, 404, 404, 401]
         ) { _ in nil },
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/targets",
-            statuses: [201, 201, 201, 403, 404, 404, 401], body: newTarget),
+            statuses: [201, 201, 201, 403, 404, 404, 404, 401], body: newTarget),
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/targets/import",
-            statuses: [201, 201, 201, 403, 404, 404, 401], bodyLimit: 16 << 20
+            statuses: [201, 201, 201, 403, 404, 404, 404, 401], bodyLimit: 16 << 20
         ) { world in ["targets": [newTarget(world)!]] },
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/targets/{targetId}",
-            statuses: [200, 200, 404, 403, 404, 404, 401]
+            statuses: [200, 200, 404, 403, 404, 404, 404, 401]
         ) { _ in nil },
         RouteCase(
             method: .put, template: "/api/v1/operations/{operationId}/targets/{targetId}",
-            statuses: [403, 200, 404, 403, 404, 404, 401], body: newTarget),
+            statuses: [403, 200, 404, 403, 404, 404, 404, 401], body: newTarget),
         RouteCase(
             method: .delete, template: "/api/v1/operations/{operationId}/targets/{targetId}",
-            statuses: [403, 204, 404, 403, 404, 404, 401]
+            statuses: [403, 204, 404, 403, 404, 404, 404, 401]
         ) { _ in nil },
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/actions",
-            statuses: [200, 200, 200, 200, 404, 404, 401]
+            statuses: [200, 200, 200, 200, 404, 404, 404, 401]
         ) { _ in nil },
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/actions",
-            statuses: [201, 403, 403, 403, 404, 404, 401], body: newAction),
+            statuses: [201, 403, 403, 403, 404, 404, 404, 401], body: newAction),
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/actions/{actionId}",
-            statuses: [200, 200, 200, 200, 404, 404, 401]
+            statuses: [200, 200, 200, 200, 404, 404, 404, 401]
         ) { _ in nil },
         RouteCase(
             method: .put, template: "/api/v1/operations/{operationId}/actions/{actionId}",
-            statuses: [200, 403, 403, 403, 404, 404, 401], body: newAction),
+            statuses: [200, 403, 403, 403, 404, 404, 404, 401], body: newAction),
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/actions/{actionId}/status",
-            statuses: [200, 200, 403, 403, 404, 404, 401]
+            statuses: [200, 200, 403, 403, 404, 404, 404, 401]
         ) { _ in ["status": "ready"] },
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/instruments",
-            statuses: [200, 200, 200, 403, 404, 404, 401]
+            statuses: [200, 200, 200, 403, 404, 404, 404, 401]
         ) { _ in nil },
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/instruments",
-            statuses: [201, 403, 403, 403, 404, 404, 401], body: newInstrument),
+            statuses: [201, 403, 403, 403, 404, 404, 404, 401], body: newInstrument),
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/instruments/{instrumentId}",
-            statuses: [200, 200, 200, 403, 404, 404, 401]
+            statuses: [200, 200, 200, 403, 404, 404, 404, 401]
         ) { _ in nil },
         RouteCase(
             method: .put, template: "/api/v1/operations/{operationId}/instruments/{instrumentId}",
-            statuses: [200, 403, 403, 403, 404, 404, 401], body: newInstrument),
+            statuses: [200, 403, 403, 403, 404, 404, 404, 401], body: newInstrument),
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/control",
-            statuses: [200, 403, 403, 403, 404, 404, 401]
+            statuses: [200, 403, 403, 403, 404, 404, 404, 401]
         ) { _ in ["command": "hold", "reason": "Suspect moved"] },
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/actions/{actionId}/gates/{gateId}",
-            statuses: [200, 200, 403, 403, 404, 404, 401]
+            statuses: [200, 200, 403, 403, 404, 404, 404, 401]
         ) { _ in ["checked": true] },
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/log",
-            statuses: [200, 200, 200, 200, 404, 404, 401]
+            statuses: [200, 200, 200, 200, 404, 404, 404, 401]
         ) { _ in nil },
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/log",
-            statuses: [201, 201, 201, 403, 404, 404, 401]
+            statuses: [201, 201, 201, 403, 404, 404, 404, 401]
         ) { _ in ["text": "Door opened, suspect present"] },
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/log/{entryId}/significant",
-            statuses: [200, 403, 403, 403, 404, 404, 401]
+            statuses: [200, 403, 403, 403, 404, 404, 404, 401]
         ) { _ in ["significant": true] },
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/sitreps",
-            statuses: [200, 200, 200, 200, 404, 404, 401]
+            statuses: [200, 200, 200, 200, 404, 404, 404, 401]
         ) { _ in nil },
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/sitreps",
-            statuses: [201, 403, 403, 403, 404, 404, 401]
+            statuses: [201, 403, 403, 403, 404, 404, 404, 401]
         ) { _ in ["summary": "Arrests in Berlin and Dallas under way."] },
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/sitreps/{sitrepId}",
-            statuses: [200, 200, 200, 200, 404, 404, 401]
+            statuses: [200, 200, 200, 200, 404, 404, 404, 401]
         ) { _ in nil },
         // A draft is the lead coordinator's alone: others are told it does not exist.
         RouteCase(
             method: .put, template: "/api/v1/operations/{operationId}/sitreps/{sitrepId}",
-            statuses: [200, 403, 403, 403, 404, 404, 401], onDraftSitrep: true
+            statuses: [200, 403, 403, 403, 404, 404, 404, 401], onDraftSitrep: true
         ) { _ in ["summary": "Edited.", "openProblems": ["Suspect in Lyon not found"], "status": "draft"] },
         RouteCase(
             method: .delete, template: "/api/v1/operations/{operationId}/sitreps/{sitrepId}",
-            statuses: [204, 403, 403, 403, 404, 404, 401], onDraftSitrep: true
+            statuses: [204, 403, 403, 403, 404, 404, 404, 401], onDraftSitrep: true
         ) { _ in nil },
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/sitreps/{sitrepId}/markdown",
-            statuses: [200, 200, 200, 200, 404, 404, 401]
+            statuses: [200, 200, 200, 200, 404, 404, 404, 401]
         ) { _ in nil },
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/sitreps/{sitrepId}/html",
-            statuses: [200, 200, 200, 200, 404, 404, 401]
+            statuses: [200, 200, 200, 200, 404, 404, 404, 401]
         ) { _ in nil },
         // Check before sharing is not about one operation: any agency holding intelligence may ask.
         RouteCase(
-            method: .post, template: "/api/v1/crosscheck", statuses: [200, 200, 200, 403, 200, 403, 401]
+            method: .post, template: "/api/v1/crosscheck", statuses: [200, 200, 200, 403, 200, 403, 403, 401]
         ) { _ in ["selectors": [["kind": "ip", "value": "192.0.2.10"]]] },
         // Exclusions are each agency's own: B's is B's alone to lift.
         RouteCase(
-            method: .get, template: "/api/v1/crosscheck/exclusions", statuses: [200, 200, 200, 403, 200, 403, 401]
+            method: .get, template: "/api/v1/crosscheck/exclusions", statuses: [200, 200, 200, 403, 200, 403, 403, 401]
         ) { _ in nil },
         RouteCase(
-            method: .post, template: "/api/v1/crosscheck/exclusions", statuses: [201, 201, 201, 403, 201, 403, 401]
+            method: .post, template: "/api/v1/crosscheck/exclusions",
+            statuses: [201, 201, 201, 403, 201, 403, 403, 401]
         ) { _ in ["kind": "domain", "value": "dns.quad9.example", "reason": "Public resolver"] },
         RouteCase(
             method: .delete, template: "/api/v1/crosscheck/exclusions/{exclusionId}",
-            statuses: [404, 204, 404, 403, 404, 403, 401]
+            statuses: [404, 204, 404, 403, 404, 403, 403, 401]
         ) { _ in nil },
         // Hits concern the agencies on their two sides: B and the outsider, no one else.
         RouteCase(
-            method: .get, template: "/api/v1/hits", statuses: [200, 200, 200, 403, 200, 403, 401]
+            method: .get, template: "/api/v1/hits", statuses: [200, 200, 200, 403, 200, 403, 403, 401]
         ) { _ in nil },
         RouteCase(
-            method: .post, template: "/api/v1/hits/{hitId}/review", statuses: [404, 200, 404, 403, 200, 403, 401]
+            method: .post, template: "/api/v1/hits/{hitId}/review", statuses: [404, 200, 404, 403, 200, 403, 403, 401]
         ) { _ in ["reviewed": true] },
         // Messages: the restricted one is B's to the lead agency only; C is told it does not exist.
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/messages",
-            statuses: [200, 200, 200, 403, 404, 404, 401]
+            statuses: [200, 200, 200, 403, 404, 404, 404, 401]
         ) { _ in nil },
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/messages",
-            statuses: [201, 201, 201, 403, 404, 404, 401]
+            statuses: [201, 201, 201, 403, 404, 404, 404, 401]
         ) { _ in
             [
                 "subject": "Hosting contract found", "body": "The contract names a **shell company**.",
@@ -252,35 +283,35 @@ enum RouteTable {
         },
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/messages/{messageId}",
-            statuses: [200, 200, 404, 403, 404, 404, 401]
+            statuses: [200, 200, 404, 403, 404, 404, 404, 401]
         ) { _ in nil },
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/messages/{messageId}/markdown",
-            statuses: [200, 200, 404, 403, 404, 404, 401]
+            statuses: [200, 200, 404, 403, 404, 404, 404, 401]
         ) { _ in nil },
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/messages/{messageId}/attachments/{attachmentId}",
-            statuses: [200, 200, 404, 403, 404, 404, 401]
+            statuses: [200, 200, 404, 403, 404, 404, 404, 401]
         ) { _ in nil },
         // Recipients acknowledge; the originator B has nothing to acknowledge.
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/messages/{messageId}/acknowledgements",
-            statuses: [201, 409, 404, 403, 404, 404, 401], takesNoBody: true
+            statuses: [201, 409, 404, 403, 404, 404, 404, 401], takesNoBody: true
         ) { _ in nil },
         // The lead already asked to pass the H2 message to C; B, its originator, passes it on.
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/messages/{messageId}/forwards",
-            statuses: [409, 201, 404, 403, 404, 404, 401]
+            statuses: [409, 201, 404, 403, 404, 404, 404, 401]
         ) { world in ["agencyId": world.partC.id, "reason": "C executes the search in Ashburn."] },
         RouteCase(
             method: .post,
             template: "/api/v1/operations/{operationId}/messages/{messageId}/forwards/{forwardId}/decision",
-            statuses: [403, 200, 404, 403, 404, 404, 401]
+            statuses: [403, 200, 404, 403, 404, 404, 404, 401]
         ) { _ in ["grant": true] },
         // The live feed in catch-up mode (follow=false), so that the response ends.
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/live",
-            statuses: [200, 200, 200, 200, 404, 404, 401],
+            statuses: [200, 200, 200, 200, 404, 404, 404, 401],
             query: "?since=0&follow=false"
         ) { _ in nil },
     ]
@@ -303,6 +334,7 @@ enum RouteTable {
         // The outsider's own operation is nobody else's business, hit or not.
         let outsiders = [
             world.otherOperation.codeName, world.otherOperation.id, world.otherTarget.name, world.otherTarget.id,
+            "cdn.release-mirror.example",
         ]
         switch persona {
         case .leadCoordinator:
@@ -310,16 +342,23 @@ enum RouteTable {
         case .participantOfficer:
             return draft + outsiders
         case .otherParticipantOfficer:
-            return [world.restrictedTarget.name, "hidden-suspect", "Zacharias", world.restrictedTarget.id] + draft
-                + outsiders + restrictedMessage
+            // B's arrest concerns the restricted target: C sees its kind, country and time, not its title.
+            return [
+                world.restrictedTarget.name, "hidden-suspect", "Zacharias", world.restrictedTarget.id,
+                world.actionB.title,
+            ] + draft + outsiders + restrictedMessage
         case .observer:
-            return intelligence + draft + outsiders + restrictedMessage + sharedMessage
+            // Both actions concern targets; an observer reads none, so sees neither title.
+            return intelligence + draft + outsiders + restrictedMessage + sharedMessage + [
+                world.actionB.title, world.actionC.title,
+            ]
         case .nonParticipant:
             // The outsider learns of B's hit what a hit tells (B, its contact, its selector), nothing more.
             return intelligence + draft + restrictedMessage + sharedMessage + [
                 world.operation.codeName, world.operation.id, world.actionB.title, world.actionC.title,
+                "\"release-mirror.example\"",
             ]
-        case .platformAdmin, .anonymous:
+        case .platformAdmin, .agencyAdmin, .anonymous:
             return intelligence + draft + outsiders + restrictedMessage + sharedMessage + [
                 world.operation.codeName, world.operation.id, world.actionB.title, world.actionC.title,
             ]

@@ -11,7 +11,7 @@ import Testing
 /// The people a route is called as in the policy tests.
 enum Persona: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case leadCoordinator, participantOfficer, otherParticipantOfficer, observer, nonParticipant, platformAdmin,
-        anonymous
+        agencyAdmin, anonymous
 
     var testDescription: String { rawValue }
 }
@@ -77,6 +77,8 @@ struct TestWorld: Sendable {
             (.leadCoordinator, lead, .coordinator), (.participantOfficer, partB, .officer),
             (.otherParticipantOfficer, partC, .officer), (.observer, observerAgency, .observer),
             (.nonParticipant, outsider, .coordinator), (.platformAdmin, lead, .admin),
+            // An administrator of a participating agency: it manages B's accounts and sees no content.
+            (.agencyAdmin, partB, .agencyAdmin),
         ]
         var users: [Persona: User] = [:]
         for (persona, agency, role) in owners {
@@ -235,6 +237,18 @@ struct TestWorld: Sendable {
     /// An application over this world's store and attachments.
     func application() -> some ApplicationProtocol {
         Application(router: buildRouter(store: store, configuration: ServerConfiguration(attachments: attachments)))
+    }
+
+    /// Runs requests against the in-process router of a server configured by `configure`.
+    func withClient<Value: Sendable>(
+        configured configure: (inout ServerConfiguration) -> Void,
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Value
+    ) async throws -> Value {
+        var configuration = ServerConfiguration(attachments: attachments)
+        configure(&configuration)
+        return try await Application(router: buildRouter(store: store, configuration: configuration)).test(.router) {
+            client in try await body(client)
+        }
     }
 
     /// Runs requests against the in-process router.

@@ -113,14 +113,16 @@ struct WebPageTests {
         switch persona {
         case .participantOfficer:
             #expect(pages[6].text.contains("Outsider Agency"))
-            #expect(pages[6].text.contains("cdn.release-mirror.example"))
+            // B takes no part in the outsider's operation: whom to contact, never what it holds.
+            #expect(!pages[6].text.contains("cdn.release-mirror.example"))
+            #expect(pages[6].text.contains("held back: ask the agency"))
         case .nonParticipant:
             #expect(pages[6].text.contains("Agency B"))
             #expect(pages[6].text.contains("Cybercrime desk, +49 30 5555 0100"))
             #expect(pages[6].text.contains("review-hit"))
         case .leadCoordinator, .otherParticipantOfficer:
             #expect(pages[6].text.contains("No hit for your agency."))
-        case .observer, .platformAdmin:
+        case .observer, .platformAdmin, .agencyAdmin:
             #expect(pages[6].status == .forbidden)
         case .anonymous:
             break
@@ -147,7 +149,7 @@ struct WebPageTests {
             #expect(pages[11].text.contains("Servers will be imaged before seizure."))
         case .observer:
             #expect(pages[7...11].allSatisfy { $0.status == .forbidden || $0.status == .notFound })
-        case .nonParticipant, .platformAdmin:
+        case .nonParticipant, .platformAdmin, .agencyAdmin:
             #expect(pages[7...11].allSatisfy { $0.status == .notFound })
         case .anonymous:
             break
@@ -155,10 +157,12 @@ struct WebPageTests {
         switch persona {
         case .anonymous:
             #expect(pages.allSatisfy { $0.headers[.location] == "/login" })
-        case .nonParticipant, .platformAdmin:
+        case .nonParticipant, .platformAdmin, .agencyAdmin:
             #expect(pages[1...5].allSatisfy { $0.status == .notFound })
         case .observer:
-            #expect(pages[1].text.contains("Arrest in Berlin"))
+            // The arrest's title and place describe a target the observer may not read.
+            #expect(!pages[1].text.contains("Arrest in Berlin"))
+            #expect(pages[1].text.contains("Arrest in DE"))
             #expect(pages[2].status == .ok)
             #expect(!pages[2].text.contains("data-command"), "an observer gets no GO/HOLD/ABORT controls")
             #expect(pages[1].text.contains("targets and intelligence are not shown"))
