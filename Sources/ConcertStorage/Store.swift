@@ -235,7 +235,7 @@ public protocol Store: Sendable {
     /// operation's targets, so a list of thousands costs a handful of decisions.
     func visibleTargetsJSON(
         operationId: String, isVisible: @escaping @Sendable (RecordHandling) -> Bool
-    ) async throws -> (json: Data, count: Int)
+    ) async throws -> (json: Data, count: Int, ids: [String])
     /// One target of an operation.
     func target(id: String, operationId: String) async throws -> Target?
     /// The targets with these ids, whatever their operation, in no particular order; ids of

@@ -376,4 +376,27 @@ struct AttackTests {
         #expect(FileManager.default.fileExists(atPath: keyed.path))
         #expect(!FileManager.default.fileExists(atPath: legacy.path))
     }
+
+    @Test("a list read records which records it delivered, and no others")
+    func listReadsNameTheirRecords() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        try await world.withClient { client in
+            for path in ["targets", "messages"] {
+                let list = try await client.execute(
+                    uri: "/api/v1/operations/\(world.operation.id)/\(path)", method: .get,
+                    headers: TestWorld.headers(.otherParticipantOfficer))
+                #expect(list.status == .ok)
+            }
+        }
+        let targets = try #require(
+            try await world.store.events(kinds: ["audit.targetsListed"], operationIds: nil, limit: 1).first)
+        #expect(targets.payload.contains(world.sharedTarget.id))
+        #expect(!targets.payload.contains(world.restrictedTarget.id))
+        #expect(targets.actorUserId == world.users[.otherParticipantOfficer]!.id)
+        let messages = try #require(
+            try await world.store.events(kinds: ["audit.messagesListed"], operationIds: nil, limit: 1).first)
+        #expect(messages.payload.contains(world.sharedMessage.id))
+        #expect(!messages.payload.contains(world.restrictedMessage.id))
+    }
 }

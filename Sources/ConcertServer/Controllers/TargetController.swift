@@ -30,7 +30,7 @@ struct TargetController {
             }
             try await store.recordRead(
                 by: actor, operationId: operation.id, what: "audit.targetsListed",
-                payload: #"{"count":\#(visible.count)}"#)
+                payload: DeliveryAudit.payload(ids: visible.ids))
             return Response.items(jsonArray: visible.json)
         }
         router.post("/api/v1/operations/:operationId/targets") { request, context in

@@ -130,6 +130,9 @@ public enum DemoSeeder {
             Login(username: "observer", description: "observer of the EU judicial cooperation unit"),
             Login(username: "fr-prosecutor", description: "French prosecutor (legal instruments)"),
             Login(username: "admin", description: "platform administrator (sees no operation content)"),
+            Login(
+                username: "lead-admin",
+                description: "administrator of the lead agency's accounts (sees no operation content)"),
             Login(username: "no-officer", description: "officer of the Norwegian police, which does not take part"),
         ]
         result += desks.map { Login(username: "\($0.code.lowercased())-officer", description: "officer, \($0.agency)") }
@@ -397,5 +400,10 @@ public enum DemoSeeder {
                 handling: .h2, evaluation: Evaluation(code: "B2")!,
                 distribution: .agencies([lead.id, agencyByCountry["US"]!.id]), replyTo: report.message.id),
             by: frenchOfficer, answering: report)
+
+        // Every agency with accounts has its administrator first in real use; the lead's is in
+        // the demo, so that accounts are managed as they would be (created last, so that the
+        // demo's other ids stay what they were).
+        _ = try await user("lead-admin", "Lead Agency Administrator", lead, .agencyAdmin)
     }
 }

@@ -32,11 +32,6 @@ struct MessageController {
         var overdue: Int
     }
 
-    struct AuditedList: Encodable {
-        var count: Int
-        var query: String?
-    }
-
     func addRoutes(to router: Router<ConcertRequestContext>) {
         router.get("/api/v1/operations/:operationId/messages") { request, context in
             let actor = try context.requireActor()
@@ -55,7 +50,7 @@ struct MessageController {
             try await store.recordRead(
                 by: actor, operationId: operation.id,
                 what: query == nil ? "audit.messagesListed" : "audit.messagesSearched",
-                payload: try ConcertJSON.encodeToString(AuditedList(count: records.count, query: query)))
+                payload: DeliveryAudit.payload(ids: records.map(\.message.id), query: query))
             return try Response.json(
                 Inbox(
                     items: records.map { desk.view($0) }, unread: records.filter(desk.isUnread).count,

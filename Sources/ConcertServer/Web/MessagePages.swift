@@ -28,8 +28,8 @@ extension WebController {
             try await store.recordRead(
                 by: actor, operationId: operation.id,
                 what: query.isEmpty ? "audit.messagesListed" : "audit.messagesSearched",
-                payload: try ConcertJSON.encodeToString(
-                    MessageController.AuditedList(count: records.count, query: query.isEmpty ? nil : query)))
+                payload: DeliveryAudit.payload(
+                    ids: records.map(\.message.id), via: "web", query: query.isEmpty ? nil : query))
             let rows: [[String: Any]] = records.map { record in
                 let message = record.message
                 return [

@@ -261,7 +261,7 @@ struct WebController {
             }
             try await store.recordRead(
                 by: actor, operationId: operation.id, what: "audit.targetsListed",
-                payload: #"{"count":\#(visible.count),"via":"web"}"#)
+                payload: DeliveryAudit.payload(ids: visible.map(\.id), via: "web"))
             let targets = try visible.map { try ConcertJSON.decode(Target.self, from: $0.json) }
             values["targetCount"] = targets.count
             values["targets"] = targets.map { target -> [String: Any] in

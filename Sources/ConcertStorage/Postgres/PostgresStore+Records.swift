@@ -418,10 +418,11 @@ extension PostgresStore {
 
     public func visibleTargetsJSON(
         operationId: String, isVisible: @escaping @Sendable (RecordHandling) -> Bool
-    ) async throws -> (json: Data, count: Int) {
+    ) async throws -> (json: Data, count: Int, ids: [String]) {
         let targets = try await encodedTargets(operationId: operationId)
         var json = Data("[".utf8)
         var count = 0
+        var ids: [String] = []
         var decisions: [String: Bool] = [:]
         for target in targets {
             let key =
@@ -431,10 +432,11 @@ extension PostgresStore {
             guard visible else { continue }
             if count > 0 { json.append(0x2C) }
             json.append(contentsOf: target.json.utf8)
+            ids.append(target.id)
             count += 1
         }
         json.append(0x5D)
-        return (json, count)
+        return (json, count, ids)
     }
 
     public func target(id: String, operationId: String) async throws -> Target? {

@@ -729,7 +729,7 @@ public struct SQLiteStore: Store {
 
     public func visibleTargetsJSON(
         operationId: String, isVisible: @escaping @Sendable (RecordHandling) -> Bool
-    ) async throws -> (json: Data, count: Int) {
+    ) async throws -> (json: Data, count: Int, ids: [String]) {
         try await pool.read { [targetLists] db in
             // Read in the same transaction as the targets, so a cached list is used only
             // when no change to the operation has been committed since it was made.
@@ -753,10 +753,12 @@ public struct SQLiteStore: Store {
                     distribution: try ConcertJSON.decode(Distribution.self, from: row[2]))
                 visible.append(isVisible(record))
             }
-            guard visible.contains(true) else { return (Data("[]".utf8), 0) }
+            guard visible.contains(true) else { return (Data("[]".utf8), 0, []) }
             let key = ([operationId] + zip(handlings!, visible).filter(\.1).map { $0.0.joined(separator: "\u{1F}") })
                 .joined(separator: "\u{1E}")
-            if let cached = targetLists.list(key: key, sequence: sequence) { return (cached.json, cached.count) }
+            if let cached = targetLists.list(key: key, sequence: sequence) {
+                return (cached.json, cached.count, cached.ids)
+            }
 
             if current == nil {
                 current = try Self.currentRows(
@@ -767,14 +769,17 @@ public struct SQLiteStore: Store {
             // String of every target (or of the whole list) costs more than the rest.
             var json = Data("[".utf8)
             var count = 0
+            var ids: [String] = []
             for row in current!.rows where visible[row.handling] {
                 if count > 0 { json.append(0x2C) }
                 json.append(row.json)
+                ids.append(row.id)
                 count += 1
             }
             json.append(0x5D)
-            targetLists.storeList(TargetListCache.List(sequence: sequence, json: json, count: count), key: key)
-            return (json, count)
+            targetLists.storeList(
+                TargetListCache.List(sequence: sequence, json: json, count: count, ids: ids), key: key)
+            return (json, count, ids)
         }
     }
 

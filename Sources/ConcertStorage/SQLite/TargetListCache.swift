@@ -19,6 +19,8 @@ final class TargetListCache: Sendable {
         var sequence: Int64
         var json: Data
         var count: Int
+        /// The targets' ids, in order: the audit entry of a list names what it delivered.
+        var ids: [String]
     }
 
     /// An operation's targets as its list shows them, in order, current at `sequence`: a
