@@ -191,6 +191,61 @@ struct StoreConformanceTests {
         #expect(try await fixture.store.sessionUser(tokenHash: "h", now: Date()) == nil)
     }
 
+    @Test(
+        "a disabled account has no session and stays disabled; notices are listed by kind", arguments: Backend.allCases)
+    func disabledAccountsAndNotices(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let store = fixture.store
+        let user = try #require(try await store.user(id: fixture.actor.userId))
+        try await store.createSession(tokenHash: "h", user: user, expiresAt: Date().addingTimeInterval(60))
+        let disabledAt = Date(timeIntervalSince1970: 1_800_000_000)
+        let disabled = try await store.updateUser(
+            id: user.id, by: fixture.actor, eventKind: "user.disabled", endingSessions: false
+        ) { user in
+            var user = user
+            user.disabledAt = disabledAt
+            user.displayName = "Renamed"
+            return user
+        }
+        #expect(disabled.isDisabled && disabled.displayName == "Renamed")
+        #expect(try await store.user(id: user.id) == disabled)
+        #expect(try await store.credentials(username: "a")?.user.isDisabled == true)
+        #expect(try await store.sessionUser(tokenHash: "h", now: Date()) == nil)
+        // A session made anyway (a race with the disabling) does not let the account in.
+        try await store.createSession(tokenHash: "h2", user: disabled, expiresAt: Date().addingTimeInterval(60))
+        #expect(try await store.sessionUser(tokenHash: "h2", now: Date()) == nil)
+        await #expect(throws: StoreError.self) {
+            _ = try await store.updateUser(id: "nobody", by: nil, eventKind: "user.changed", endingSessions: true) {
+                $0
+            }
+        }
+        // A change that throws writes nothing.
+        let before = try await store.headSequence()
+        await #expect(throws: DomainError.self) {
+            _ = try await store.updateUser(id: user.id, by: nil, eventKind: "user.changed", endingSessions: true) { _ in
+                throw DomainError.invalid("no", field: "x")
+            }
+        }
+        #expect(try await store.headSequence() == before)
+
+        try await store.appendEvents([
+            EventDraft(
+                operationId: fixture.operation.id, actor: fixture.actor, kind: "crosscheck.checked", payload: "{}"),
+            EventDraft(operationId: nil, actor: nil, kind: "signIn.failed", payload: #"{"username":"x"}"#),
+        ])
+        let sequence = try await store.latestSequence(operationId: fixture.operation.id)
+        let inOperation = try await store.events(
+            kinds: ["crosscheck.checked"], operationIds: [fixture.operation.id], limit: 10)
+        #expect(inOperation.map(\.operationSequence) == [sequence])
+        #expect(try await store.events(kinds: ["crosscheck.checked"], operationIds: ["other"], limit: 10).isEmpty)
+        let accounts = try await store.events(kinds: ["user.disabled", "signIn.failed"], operationIds: nil, limit: 10)
+        #expect(accounts.map(\.kind) == ["signIn.failed", "user.disabled"])
+        #expect(
+            try await store.events(kinds: ["signIn.failed", "user.disabled"], operationIds: nil, limit: 1).count == 1)
+        #expect(try await store.verifyAuditChain().isIntact)
+    }
+
     @Test("hits are stored once a pair, found by target and agency, reviewed and retired", arguments: Backend.allCases)
     func hits(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
