@@ -329,6 +329,19 @@ public struct SignInThrottle: Sendable {
         }
     }
 
+    /// Whether neither `account` nor `address` has a failure within its window at `now`: an
+    /// attempt the server checks before those of clients that have been failing.
+    public func isClean(account: String, address: String, now: Date) -> Bool {
+        let rules = rules
+        func clean(_ entry: Entry?, _ limits: Limits) -> Bool {
+            guard var entry else { return true }
+            entry.prune(now: now, limits: limits, attemptTimeout: rules.attemptTimeout)
+            return entry.failures.isEmpty && entry.lockedUntil == nil
+        }
+        return clean(accounts[Self.accountKey(account)], rules.account)
+            && clean(addresses[Self.addressKey(address)], rules.address)
+    }
+
     /// Forgets every entry whose failures, attempts and lock are over at `now` (O(entries); the
     /// server may call it now and then, e.g. every minute; writes already forget a few).
     public mutating func removeExpired(now: Date) {

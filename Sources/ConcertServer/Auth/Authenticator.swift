@@ -78,7 +78,9 @@ public final class Authenticator: Sendable {
         }
         let found = try await store.credentials(username: account)
         let hash = found?.passwordHash ?? Self.decoyHash
-        guard let matches = await bcryptWorkers.run({ Bcrypt.verify(password, hash: hash) }) else {
+        // A client that has not been failing goes before those that have: guesses wait behind it.
+        let urgent = throttle.withLock { $0.isClean(account: account, address: address, now: now) }
+        guard let matches = await bcryptWorkers.run(urgent: urgent, { Bcrypt.verify(password, hash: hash) }) else {
             // Not checked: neither a failure nor a success; its mark as under way lapses by itself.
             return .throttled(
                 retryAfter: 1, reason: "The server is checking many sign-ins at once; try again in a moment.")

@@ -6,12 +6,15 @@ import Synchronization
 ///
 /// A flood of sign-ins then waits for these threads instead of taking every core from the
 /// requests that share the machine, and past the queue's bound it is turned away at once.
+/// Urgent work (a sign-in from a client that has not been failing) waits only behind other
+/// urgent work, so that a flood of guesses does not delay an investigator signing in.
 public final class BoundedWorkers: Sendable {
     /// One worker per two cores, at least one: the other cores keep serving other requests.
     public static let defaultBcryptWorkers = max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
 
     private struct State {
         var idle: [DispatchQueue]
+        var urgent: [CheckedContinuation<DispatchQueue?, Never>] = []
         var waiting: [CheckedContinuation<DispatchQueue?, Never>] = []
     }
 
@@ -25,13 +28,19 @@ public final class BoundedWorkers: Sendable {
         self.queueLimit = queueLimit
     }
 
-    /// Runs `work` on a worker; nil when too many jobs wait already.
-    public func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T? {
+    /// Runs `work` on a worker, before any work that is not `urgent`; nil when too many jobs
+    /// of its kind wait already.
+    public func run<T: Sendable>(urgent: Bool = false, _ work: @escaping @Sendable () -> T) async -> T? {
         let queue: DispatchQueue? = await withCheckedContinuation { continuation in
             let ready = state.withLock { state -> DispatchQueue?? in
                 if let queue = state.idle.popLast() { return .some(queue) }
-                guard state.waiting.count < queueLimit else { return .some(nil) }
-                state.waiting.append(continuation)
+                if urgent {
+                    guard state.urgent.count < queueLimit else { return .some(nil) }
+                    state.urgent.append(continuation)
+                } else {
+                    guard state.waiting.count < queueLimit else { return .some(nil) }
+                    state.waiting.append(continuation)
+                }
                 return .none
             }
             if let ready { continuation.resume(returning: ready) }
@@ -41,11 +50,10 @@ public final class BoundedWorkers: Sendable {
             queue.async { continuation.resume(returning: work()) }
         }
         let next = state.withLock { state -> CheckedContinuation<DispatchQueue?, Never>? in
-            if state.waiting.isEmpty {
-                state.idle.append(queue)
-                return nil
-            }
-            return state.waiting.removeFirst()
+            if !state.urgent.isEmpty { return state.urgent.removeFirst() }
+            if !state.waiting.isEmpty { return state.waiting.removeFirst() }
+            state.idle.append(queue)
+            return nil
         }
         next?.resume(returning: queue)
         return result
