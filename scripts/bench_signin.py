@@ -96,7 +96,7 @@ def guesser(port, address, stop, tally, lock):
 
 
 def main():
-    binary = sys.argv[1] if len(sys.argv) > 1 else None
+    binary = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else None
     if not binary:
         binary = subprocess.check_output(["swift", "build", "-c", "release", "--show-bin-path"], text=True).strip() + "/concert"
     folder = tempfile.mkdtemp(prefix="concert-bench-signin-")

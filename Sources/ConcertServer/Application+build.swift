@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable {
     public var signInRules: SignInThrottle.Rules
     /// How many threads check passwords (bcrypt) at once.
     public var bcryptWorkers: Int
+    /// The addresses of proxies (load balancers) whose `X-Forwarded-For` names the client that
+    /// sign-in throttling counts; empty when clients connect directly.
+    public var trustedProxies: Set<String> = []
 
     /// Creates a configuration.
     public init(
@@ -63,7 +66,8 @@ public func buildRouter(
     router.add(middleware: AuthenticationMiddleware<ConcertRequestContext>(authenticator: authenticator))
     let guarded = OperationGuard(store: store)
     SystemController().addRoutes(to: router)
-    SessionController(authenticator: authenticator, store: store).addRoutes(to: router)
+    SessionController(authenticator: authenticator, store: store, trustedProxies: configuration.trustedProxies)
+        .addRoutes(to: router)
     AdminController(store: store).addRoutes(to: router)
     OperationController(store: store, guarded: guarded).addRoutes(to: router)
     let crossCheck = CrossCheckService(store: store, limits: configuration.selectorLimits)
@@ -84,7 +88,7 @@ public func buildRouter(
     WebController(
         store: store, guarded: guarded, authenticator: authenticator, secureCookies: configuration.secureCookies,
         acknowledgementDue: vault.settings.acknowledgementDue, attachmentLimit: vault.settings.sizeLimit,
-        crossCheck: crossCheck
+        crossCheck: crossCheck, trustedProxies: configuration.trustedProxies
     ).addRoutes(to: router)
     return router
 }

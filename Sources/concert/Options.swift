@@ -181,6 +181,13 @@ struct SafeguardOptions: ParsableArguments {
             valueName: "agency=count"))
     var checkBudgetFor: [String] = []
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The address of a load balancer whose X-Forwarded-For names the client that sign-in throttling counts; repeat for several. Falls back to CONCERT_TRUSTED_PROXIES (comma-separated).",
+            valueName: "address"))
+    var trustedProxy: [String] = []
+
     /// Applies the safeguards to a configuration.
     func apply(to configuration: inout ServerConfiguration) throws {
         let environment = ProcessInfo.processInfo.environment
@@ -220,6 +227,12 @@ struct SafeguardOptions: ParsableArguments {
             }
             overrides[parts[0]] = count
         }
+        let proxies =
+            trustedProxy.isEmpty
+            ? (environment["CONCERT_TRUSTED_PROXIES"] ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            } : trustedProxy
+        configuration.trustedProxies = Set(proxies.filter { !$0.isEmpty })
         configuration.crossCheckBudget = CrossCheckBudgetSettings(
             perUser: try number(
                 checkBudgetUser, "CONCERT_CHECK_BUDGET_USER", 20_000, 1...10_000_000, "The user budget"),

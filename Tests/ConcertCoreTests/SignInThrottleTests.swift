@@ -8,6 +8,22 @@ struct SignInThrottleTests {
     let start = Date(timeIntervalSince1970: 1_796_000_000)
     let address = "203.0.113.9"
 
+    @Test("an address that signed in before goes first until it fails; a new one waits its turn")
+    func knownAddressesGoFirst() {
+        var throttle = SignInThrottle()
+        #expect(!throttle.goesFirst(account: "fr-officer", address: address, now: start))
+        throttle.recordSuccess(account: "fr-officer", address: address, now: start)
+        #expect(throttle.goesFirst(account: "fr-officer", address: address, now: start.addingTimeInterval(60)))
+        // A fresh address guessing is no investigator's: it waits, as does any other new client.
+        #expect(!throttle.goesFirst(account: "fr-officer", address: "198.51.100.4", now: start.addingTimeInterval(60)))
+        // A failure from the known address ends its precedence; so does the passing of 12 hours.
+        throttle.recordFailure(account: "someone", address: address, now: start.addingTimeInterval(61))
+        #expect(!throttle.goesFirst(account: "fr-officer", address: address, now: start.addingTimeInterval(62)))
+        var later = SignInThrottle()
+        later.recordSuccess(account: "fr-officer", address: address, now: start)
+        #expect(!later.goesFirst(account: "fr-officer", address: address, now: start.addingTimeInterval(13 * 3600)))
+    }
+
     @Test("a guessing loop of 50 wrong passwords then the right one is held back, as fast as it goes")
     func greedyGuessing() {
         var throttle = SignInThrottle()

@@ -174,6 +174,11 @@ struct AttackTests {
                 uri: "/api/v1/operations/\(world.operation.id)/live?since=\(world.head)&follow=false", method: .get,
                 headers: TestWorld.headers(.participantOfficer))
             #expect(feedOfB.text.contains("event: crosscheck.checked"))
+            // And on B's hits page, next to its hits.
+            let page = try await client.execute(
+                uri: "/hits", method: .get, headers: TestWorld.headers(.participantOfficer, json: false))
+            #expect(page.text.contains("Checks of your selectors") && page.text.contains("Outsider Agency"))
+            #expect(page.text.contains("Zacharias Quell (born 1970-01-02)"))
         }
         // The caller's own audit trail keeps every value it checked.
         let audits = try await world.store.events(kinds: ["audit.crossCheck"], operationIds: nil, limit: 10)

@@ -63,7 +63,10 @@ struct SitrepTests {
             let events = try #require(draft["significantEvents"] as? [[String: Any]])
             #expect(Set(events.compactMap { $0["entryId"] as? String }) == [world.logEntry.id, postedId])
             let problems = try #require(draft["openProblems"] as? [String])
-            #expect(problems.contains("Failed: Arrest in Berlin (DE): Suspect not at the address"))
+            // Every participant reads an approved sitrep, observers included: an action whose
+            // title describes a target is named by its kind and country.
+            #expect(problems.contains("Failed: Arrest in DE (DE): Suspect not at the address"))
+            #expect(!compiled.text.contains("Arrest in Berlin"))
 
             // The draft is the lead coordinator's until approved.
             let officerList = try await call(.get, "/sitreps", as: .participantOfficer)
@@ -140,7 +143,9 @@ struct SitrepTests {
             #expect(markdown.text.hasPrefix("# \(world.operation.codeName) — SITREP 2\n"))
             #expect(markdown.text.contains("| Servers taken down | 3 | 3 |"))
             #expect(markdown.text.contains(#"Servers \<b\>down\</b\> \| \*all\* of them"#))
-            #expect(markdown.text.contains("- US · Take down"))
+            // The observer reads it: the takedown is named by kind and country, not by its title.
+            #expect(markdown.text.contains("- US · Server takedown in US"))
+            #expect(!markdown.text.contains("Ashburn"))
 
             let html = try await client.execute(
                 uri: base + "/sitreps/\(id)/html", method: .get, headers: TestWorld.headers(.otherParticipantOfficer))

@@ -129,6 +129,10 @@ public struct Sitrep: Codable, Sendable, Equatable, Identifiable {
         summary: String?, by actor: Actor, now: Date
     ) throws(DomainError) -> Sitrep {
         let summary = try Validation.optionalText(summary, field: "summary", maxLength: 20_000) ?? ""
+        // An approved sitrep goes to every participant, observers included, who may not read
+        // the actions' targets: it names those actions by kind and country, not by the title
+        // and place that describe the target (the coordinator may add what all may know).
+        let actions = actions.map(\.withoutTargetDetails)
         let approved = sitreps.filter { $0.status == .approved }
         let previous = approved.max { ($0.number ?? 0) < ($1.number ?? 0) }
         let reportedActions = Set(approved.flatMap { $0.outcomes.map(\.actionId) })

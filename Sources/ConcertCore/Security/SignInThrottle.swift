@@ -86,6 +86,8 @@ public struct SignInThrottle: Sendable {
         /// How long an attempt admitted by ``SignInThrottle/admit(account:address:now:)`` counts as
         /// under way if it is never recorded: 10 s.
         public var attemptTimeout: TimeInterval
+        /// How long after a successful sign-in from an address its next attempts go first: 12 h.
+        public var trustedFor: TimeInterval
 
         /// Creates rules; each default is the one described on its property.
         public init(
@@ -96,12 +98,14 @@ public struct SignInThrottle: Sendable {
                 freeFailures: 10, firstDelay: 1, maximumDelay: 15, lockAfter: 30, lockDuration: 15 * 60,
                 window: 10 * 60),
             maximumEntries: Int = 100_000,
-            attemptTimeout: TimeInterval = 10
+            attemptTimeout: TimeInterval = 10,
+            trustedFor: TimeInterval = 12 * 3600
         ) {
             self.account = account
             self.address = address
             self.maximumEntries = maximumEntries
             self.attemptTimeout = attemptTimeout
+            self.trustedFor = trustedFor
         }
 
         /// The default rules.
@@ -201,6 +205,8 @@ public struct SignInThrottle: Sendable {
     public let rules: Rules
     private var accounts: RecencyTable<Entry>
     private var addresses: RecencyTable<Entry>
+    /// When each address last signed in successfully.
+    private var trusted: RecencyTable<Date>
 
     /// Entries looked at for expiry on every write.
     static let tidyPerWrite = 4
@@ -210,6 +216,7 @@ public struct SignInThrottle: Sendable {
         self.rules = rules
         accounts = RecencyTable(capacity: rules.maximumEntries)
         addresses = RecencyTable(capacity: rules.maximumEntries)
+        trusted = RecencyTable(capacity: rules.maximumEntries)
     }
 
     /// The accounts' table, for tests.
@@ -327,10 +334,21 @@ public struct SignInThrottle: Sendable {
         Self.update(&addresses, Self.addressKey(address), rules.address, rules, now: now) { entry in
             if !entry.underWay.isEmpty { entry.underWay.removeFirst() }
         }
+        trusted.set(now, for: Self.addressKey(address))
     }
 
-    /// Whether neither `account` nor `address` has a failure within its window at `now`: an
-    /// attempt the server checks before those of clients that have been failing.
+    /// Whether an attempt goes before others when passwords are checked one at a time: its
+    /// address signed in successfully within ``Rules/trustedFor`` and neither it nor the account
+    /// has failed since. A new client waits its turn with everyone, so that a flood of guesses
+    /// from fresh addresses does not go ahead of the investigators who sign in every day.
+    public func goesFirst(account: String, address: String, now: Date) -> Bool {
+        guard let last = trusted[Self.addressKey(address)], last.addingTimeInterval(rules.trustedFor) > now else {
+            return false
+        }
+        return isClean(account: account, address: address, now: now)
+    }
+
+    /// Whether neither `account` nor `address` has a failure within its window at `now`.
     public func isClean(account: String, address: String, now: Date) -> Bool {
         let rules = rules
         func clean(_ entry: Entry?, _ limits: Limits) -> Bool {
@@ -348,6 +366,7 @@ public struct SignInThrottle: Sendable {
         let rules = rules
         accounts.forgetAll { $0.isOver(now: now, limits: rules.account, attemptTimeout: rules.attemptTimeout) }
         addresses.forgetAll { $0.isOver(now: now, limits: rules.address, attemptTimeout: rules.attemptTimeout) }
+        trusted.forgetAll { $0.addingTimeInterval(rules.trustedFor) <= now }
     }
 
     /// Counts a failure in one table; returns the end of the lock it started, if it did.

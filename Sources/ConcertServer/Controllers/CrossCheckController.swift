@@ -129,6 +129,18 @@ struct CrossCheckController {
         var selectors: [Holding]
     }
 
+    /// The newest notices (at most 200) of checks by other agencies that hit the selectors of
+    /// `actor`'s agency, in the operations where the actor sees intelligence.
+    static func notices(for actor: Actor, store: any Store) async throws -> [CheckNotice] {
+        let operations = try await store.operations(participatingAgencyId: actor.agencyId).filter {
+            AccessPolicy.allows(actor, .viewIntelligence, in: $0)
+        }
+        let events = try await store.events(kinds: [noticeKind], operationIds: operations.map(\.id), limit: 1_000)
+        return Array(
+            events.compactMap { try? ConcertJSON.decode(CheckNotice.self, from: $0.payload) }
+                .filter { $0.holderAgencyId == actor.agencyId }.prefix(200))
+    }
+
     /// One notice per holding agency and operation for the selectors a check hit.
     private func notices(
         of matches: [CrossCheckMatch], checkedBy actor: Actor, agencies: [String: Agency]
@@ -230,15 +242,8 @@ struct CrossCheckController {
         }
         router.get("/api/v1/crosscheck/notices") { _, context in
             let actor = try context.requireActor()
-            let agencyId = try HitController.agency(of: actor)
-            let operations = try await store.operations(participatingAgencyId: agencyId).filter {
-                AccessPolicy.allows(actor, .viewIntelligence, in: $0)
-            }
-            let events = try await store.events(
-                kinds: [Self.noticeKind], operationIds: operations.map(\.id), limit: 1_000)
-            let notices = events.compactMap { try? ConcertJSON.decode(CheckNotice.self, from: $0.payload) }
-                .filter { $0.holderAgencyId == agencyId }
-            return try Response.items(notices.prefix(200).map { $0 })
+            _ = try HitController.agency(of: actor)
+            return try Response.items(try await Self.notices(for: actor, store: store))
         }
         router.get("/api/v1/crosscheck/exclusions") { _, context in
             let agencyId = try HitController.agency(of: try context.requireActor())

@@ -7,6 +7,8 @@ import Hummingbird
 struct SessionController {
     let authenticator: Authenticator
     let store: any Store
+    /// Proxies whose `X-Forwarded-For` names the client.
+    let trustedProxies: Set<String>
 
     struct SignIn: Decodable {
         var username: String
@@ -28,7 +30,8 @@ struct SessionController {
         router.post("/api/v1/sessions") { request, context in
             let body = try await request.decodeJSON(as: SignIn.self, context: context)
             switch try await authenticator.signIn(
-                username: body.username, password: body.password, address: context.clientAddress)
+                username: body.username, password: body.password,
+                address: context.clientAddress(of: request, trustedProxies: trustedProxies))
             {
             case .signedIn(let token, let user, let expiresAt):
                 return try Response.json(SignedIn(token: token, expiresAt: expiresAt, user: user), status: .created)

@@ -1,4 +1,6 @@
 import ConcertCore
+import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -26,6 +28,19 @@ public struct ConcertRequestContext: AuthenticatedRequestContext, RemoteAddressR
     /// The client's address as text (its IP address), or `unknown`.
     public var clientAddress: String {
         remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// The client's address, as a proxy in `trustedProxies` reports it: behind a load balancer
+    /// every connection comes from the balancer, which names the client last in
+    /// `X-Forwarded-For`. From any other peer the header is ignored, since anyone can send it.
+    public func clientAddress(of request: Request, trustedProxies: Set<String>) -> String {
+        let peer = clientAddress
+        guard trustedProxies.contains(peer),
+            let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!].last?
+                .split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
+            !forwarded.isEmpty
+        else { return peer }
+        return forwarded
     }
 }
 

@@ -240,6 +240,22 @@ enum Templates {
           </tbody>
         </table>
         {{/hasHits}}
+        {{#hasChecks}}
+        <h2>Checks of your selectors</h2>
+        <p class="muted">Another agency checked, before sharing, identifiers that match these selectors of your agency. Concert told them only that your agency holds a match and how to reach you.</p>
+        <table class="checks">
+          <thead><tr><th>Checked (UTC)</th><th>By</th><th>Your selectors it matched</th></tr></thead>
+          <tbody>
+          {{#checks}}
+          <tr>
+            <td>{{checkedUTC}}</td>
+            <td>{{agency}} ({{country}}){{#contact}}<br>{{contact}}{{/contact}}</td>
+            <td>{{#selectors}}{{kind}} <code>{{value}}</code> <span class="muted">{{match}}</span><br>{{/selectors}}</td>
+          </tr>
+          {{/checks}}
+          </tbody>
+        </table>
+        {{/hasChecks}}
         {{#hasCommon}}
         <h2>Common values</h2>
         <p class="muted">So many operations hold these values (public resolvers, large hosting providers) that they produce no hits one by one.</p>

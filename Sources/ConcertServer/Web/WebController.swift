@@ -17,6 +17,8 @@ struct WebController {
     let attachmentLimit: Int64
     /// For the common values shown on the hits page.
     let crossCheck: CrossCheckService
+    /// Proxies whose `X-Forwarded-For` names the client signing in.
+    var trustedProxies: Set<String> = []
 
     struct SignInForm: Decodable {
         var username: String
@@ -88,9 +90,24 @@ struct WebController {
             let common: [[String: Any]] = try await crossCheck.commonValues(agencyId: agencyId).map {
                 ["kind": $0.selectorKind.rawValue, "value": $0.value, "holders": $0.holders]
             }
+            let checks: [[String: Any]] = try await CrossCheckController.notices(for: actor, store: store).map {
+                notice in
+                var row: [String: Any] = [
+                    "checkedUTC": Self.utc(notice.checkedAt), "agency": notice.checkedBy.agencyName,
+                    "country": notice.checkedBy.agencyCountry,
+                    "selectors": notice.selectors.map {
+                        ["kind": $0.selectorKind.rawValue, "value": $0.value, "match": Self.words($0.match.rawValue)]
+                    },
+                ]
+                if let contact = notice.checkedBy.agencyContact { row["contact"] = contact }
+                return row
+            }
             return try await page(
                 "hits", title: "Hits",
-                values: ["hits": rows, "hasHits": !rows.isEmpty, "common": common, "hasCommon": !common.isEmpty],
+                values: [
+                    "hits": rows, "hasHits": !rows.isEmpty, "common": common, "hasCommon": !common.isEmpty,
+                    "checks": checks, "hasChecks": !checks.isEmpty,
+                ],
                 context: context)
         }
         router.get("/static/sitrep.js") { _, _ in
@@ -160,7 +177,8 @@ struct WebController {
             let outcome: Authenticator.SignInOutcome =
                 if let form {
                     try await authenticator.signIn(
-                        username: form.username, password: form.password, address: context.clientAddress)
+                        username: form.username, password: form.password,
+                        address: context.clientAddress(of: request, trustedProxies: trustedProxies))
                 } else {
                     .refused
                 }

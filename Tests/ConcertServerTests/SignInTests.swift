@@ -1,5 +1,10 @@
 import Dispatch
 import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOEmbedded
 import Synchronization
 import Testing
 
@@ -43,5 +48,33 @@ struct BoundedWorkersTests {
         gate.signal()
         _ = await (blocker, first, second, urgent)
         #expect(log.order.withLock { $0 } == ["investigator", "guess 1", "guess 2"])
+    }
+}
+
+@Suite("The client address sign-in throttling counts")
+struct ClientAddressTests {
+    static func context(peer: String) throws -> ConcertRequestContext {
+        let channel = EmbeddedChannel()
+        channel.remoteAddress = try SocketAddress(ipAddress: peer, port: 40_000)
+        return ConcertRequestContext(
+            source: ApplicationRequestContextSource(channel: channel, logger: Logger(label: "t")))
+    }
+
+    static func request(forwardedFor: String?) -> Request {
+        var head = HTTPRequest(method: .post, scheme: "http", authority: "127.0.0.1", path: "/api/v1/sessions")
+        if let forwardedFor { head.headerFields[HTTPField.Name("X-Forwarded-For")!] = forwardedFor }
+        return Request(head: head, body: .init(buffer: ByteBuffer()))
+    }
+
+    @Test("a trusted proxy's X-Forwarded-For names the client; anyone else's header is ignored")
+    func forwardedOnlyFromTrustedProxies() throws {
+        let forged = Self.request(forwardedFor: "192.0.2.1, 198.51.100.7")
+        let fromProxy = try Self.context(peer: "127.0.0.5")
+        #expect(fromProxy.clientAddress(of: forged, trustedProxies: ["127.0.0.5"]) == "198.51.100.7")
+        // A client that sends the header itself does not choose the address it is counted by.
+        let direct = try Self.context(peer: "127.0.0.9")
+        #expect(direct.clientAddress(of: forged, trustedProxies: ["127.0.0.5"]) == "127.0.0.9")
+        #expect(
+            fromProxy.clientAddress(of: Self.request(forwardedFor: nil), trustedProxies: ["127.0.0.5"]) == "127.0.0.5")
     }
 }
