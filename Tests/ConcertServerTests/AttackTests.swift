@@ -343,7 +343,9 @@ struct AttackTests {
             let own = try await client.execute(
                 uri: "/login", method: .post,
                 headers: [
+                    // What Chromium sends under Concert's no-referrer policy: a null Origin.
                     .contentType: "application/x-www-form-urlencoded", HTTPField.Name("Sec-Fetch-Site")!: "same-origin",
+                    .origin: "null",
                 ], body: form)
             #expect(own.status == .found)
             #expect(own.headers[.setCookie] != nil)

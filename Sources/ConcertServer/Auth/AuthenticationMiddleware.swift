@@ -47,9 +47,10 @@ struct AuthenticationMiddleware<Context: AuthenticatedRequestContext>: RouterMid
     /// Whether a cookie-authenticated change comes from Concert's own pages (the Origin header,
     /// when a browser sends one, names this host).
     static func isSameOrigin(_ request: Request) -> Bool {
-        // Browsers that send Fetch Metadata say outright where the request came from.
-        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin", site != "none" {
-            return false
+        // Browsers that send Fetch Metadata say outright where the request came from, and no
+        // page can forge it; their Origin may be "null" under Concert's no-referrer policy.
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!] {
+            return site == "same-origin" || site == "none"
         }
         guard let origin = request.headers[.origin] else { return true }
         guard let host = request.head.authority else { return false }

@@ -54,6 +54,17 @@ enum StaticAssets {
         .report button { margin: 0 .2rem .2rem 0; padding: .15rem .5rem; }
         ol.log { list-style: none; padding: 0; margin: 0; max-height: 70vh; overflow: auto; font-size: .9em; }
         ol.log li { border-bottom: 1px solid var(--line); padding: .3rem 0; }
+        code { overflow-wrap: anywhere; }
+        @media (max-width: 700px) {
+          main { padding: .8rem .8rem 2rem; }
+          header.top { flex-wrap: wrap; gap: .4rem 1rem; padding: .5rem .8rem; }
+          header.top .who { margin-left: 0; font-size: .85em; }
+          table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
+          table.stack thead { display: none; }
+          table.stack tr { border-bottom: 2px solid var(--line); padding: .35rem 0; }
+          table.stack td { border: 0; padding: .15rem .7rem; }
+          table.stack td[data-label]::before { content: attr(data-label); display: block; font-size: .78em; font-weight: 600; color: var(--muted); }
+        }
         """
 
     /// The live board: loads the plan through the API, then follows the live feed.

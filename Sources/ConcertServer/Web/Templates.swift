@@ -224,17 +224,17 @@ enum Templates {
         <p class="muted">Another operation holds a selector matching one your agency recorded. Contact the other agency before sharing more: Concert tells each side only who holds it and how it matches.</p>
         {{^hasHits}}<p class="muted">No hit for your agency.</p>{{/hasHits}}
         {{#hasHits}}
-        <table>
+        <table class="stack">
           <thead><tr><th>Found (UTC)</th><th>Your selector</th><th>Match</th><th>Their selector</th><th>Contact</th><th>Reviewed</th></tr></thead>
           <tbody>
           {{#hits}}
           <tr>
-            <td>{{foundUTC}}</td>
-            <td>{{mineKind}} <code>{{mineValue}}</code><br><span class="muted">{{mineCodeName}}</span></td>
-            <td>{{match}}</td>
-            <td>{{otherKind}} {{#otherValue}}<code>{{otherValue}}</code>{{/otherValue}}{{^otherValue}}<span class="muted">held back: ask the agency</span>{{/otherValue}}{{#otherCodeName}}<br><span class="muted">{{otherCodeName}}</span>{{/otherCodeName}}</td>
-            <td>{{otherAgency}} ({{otherCountry}}){{#otherContact}}<br>{{otherContact}}{{/otherContact}}</td>
-            <td>{{#reviewed}}yes{{/reviewed}}{{^reviewed}}<button type="button" class="review-hit" data-hit="{{id}}">Mark reviewed</button>{{/reviewed}}</td>
+            <td data-label="Found (UTC)">{{foundUTC}}</td>
+            <td data-label="Your selector">{{mineKind}} <code>{{mineValue}}</code><br><span class="muted">{{mineCodeName}}</span></td>
+            <td data-label="Match">{{match}}</td>
+            <td data-label="Their selector">{{otherKind}} {{#otherValue}}<code>{{otherValue}}</code>{{/otherValue}}{{^otherValue}}<span class="muted">held back: ask the agency</span>{{/otherValue}}{{#otherCodeName}}<br><span class="muted">{{otherCodeName}}</span>{{/otherCodeName}}</td>
+            <td data-label="Contact">{{otherAgency}} ({{otherCountry}}){{#otherContact}}<br>{{otherContact}}{{/otherContact}}</td>
+            <td data-label="Reviewed">{{#reviewed}}yes{{/reviewed}}{{^reviewed}}<button type="button" class="review-hit" data-hit="{{id}}">Mark reviewed</button>{{/reviewed}}</td>
           </tr>
           {{/hits}}
           </tbody>
@@ -243,14 +243,14 @@ enum Templates {
         {{#hasChecks}}
         <h2>Checks of your selectors</h2>
         <p class="muted">Another agency checked, before sharing, identifiers that match these selectors of your agency. Concert told them only that your agency holds a match and how to reach you.</p>
-        <table class="checks">
+        <table class="checks stack">
           <thead><tr><th>Checked (UTC)</th><th>By</th><th>Your selectors it matched</th></tr></thead>
           <tbody>
           {{#checks}}
           <tr>
-            <td>{{checkedUTC}}</td>
-            <td>{{agency}} ({{country}}){{#contact}}<br>{{contact}}{{/contact}}</td>
-            <td>{{#selectors}}{{kind}} <code>{{value}}</code> <span class="muted">{{match}}</span><br>{{/selectors}}</td>
+            <td data-label="Checked (UTC)">{{checkedUTC}}</td>
+            <td data-label="By">{{agency}} ({{country}}){{#contact}}<br>{{contact}}{{/contact}}</td>
+            <td data-label="Your selectors it matched">{{#selectors}}{{kind}} <code>{{value}}</code> <span class="muted">{{match}}</span><br>{{/selectors}}</td>
           </tr>
           {{/checks}}
           </tbody>
@@ -259,9 +259,9 @@ enum Templates {
         {{#hasCommon}}
         <h2>Common values</h2>
         <p class="muted">So many operations hold these values (public resolvers, large hosting providers) that they produce no hits one by one.</p>
-        <table class="common">
+        <table class="common stack">
           <thead><tr><th>Your selector</th><th>Operations holding it</th></tr></thead>
-          <tbody>{{#common}}<tr><td>{{kind}} <code>{{value}}</code></td><td>{{holders}}</td></tr>{{/common}}</tbody>
+          <tbody>{{#common}}<tr><td data-label="Your selector">{{kind}} <code>{{value}}</code></td><td data-label="Operations holding it">{{holders}}</td></tr>{{/common}}</tbody>
         </table>
         {{/hasCommon}}
         <p id="message" class="error" role="status" hidden></p>
