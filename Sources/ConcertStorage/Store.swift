@@ -1,4 +1,5 @@
 import ConcertCore
+import Crypto
 import Foundation
 
 /// What the store could not do, in words a caller can pass on.
@@ -160,6 +161,44 @@ public struct EventDraft: Sendable {
     }
 }
 
+/// The targets of an operation that one caller may see, as its list answers them.
+public struct VisibleTargets: Sendable {
+    /// The JSON array of the targets, in order.
+    public var json: Data
+    /// How many there are.
+    public var count: Int
+    /// Their ids, in order.
+    public var ids: [String]
+    /// The operation's sequence number the list is current at.
+    public var asOfSequence: Int64
+    /// The SHA-256 of the ids joined by newlines, hex: what an audit entry names a long list by.
+    public var idsSHA256: String
+
+    /// Creates a list, computing the digest of its ids.
+    public init(json: Data, count: Int, ids: [String], asOfSequence: Int64) {
+        self.init(json: json, count: count, ids: ids, asOfSequence: asOfSequence, idsSHA256: Self.digest(of: ids))
+    }
+
+    /// Creates a list whose digest is known.
+    public init(json: Data, count: Int, ids: [String], asOfSequence: Int64, idsSHA256: String) {
+        self.json = json
+        self.count = count
+        self.ids = ids
+        self.asOfSequence = asOfSequence
+        self.idsSHA256 = idsSHA256
+    }
+
+    /// The SHA-256 of `ids` joined by newlines, hex.
+    public static func digest(of ids: [String]) -> String {
+        var hasher = SHA256()
+        for (index, id) in ids.enumerated() {
+            if index > 0 { hasher.update(data: [0x0A]) }
+            hasher.update(data: Array(id.utf8))
+        }
+        return Hex.string(hasher.finalize())
+    }
+}
+
 /// Concert's storage: every method names a domain operation; each change writes its new
 /// state and appends its event in one transaction, or does nothing at all.
 ///
@@ -235,7 +274,7 @@ public protocol Store: Sendable {
     /// operation's targets, so a list of thousands costs a handful of decisions.
     func visibleTargetsJSON(
         operationId: String, isVisible: @escaping @Sendable (RecordHandling) -> Bool
-    ) async throws -> (json: Data, count: Int, ids: [String])
+    ) async throws -> VisibleTargets
     /// One target of an operation.
     func target(id: String, operationId: String) async throws -> Target?
     /// The targets with these ids, whatever their operation, in no particular order; ids of

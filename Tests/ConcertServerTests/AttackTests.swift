@@ -406,4 +406,53 @@ struct AttackTests {
         #expect(messages.payload.contains(world.sharedMessage.id))
         #expect(!messages.payload.contains(world.restrictedMessage.id))
     }
+
+    @Test("a feed records which handled records it gave its subscriber, and no others")
+    func feedReadsNameTheirRecords() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        try await world.withClient { client in
+            let feed = try await client.execute(
+                uri: "/api/v1/operations/\(world.operation.id)/live?since=0&follow=false", method: .get,
+                headers: TestWorld.headers(.otherParticipantOfficer))
+            #expect(feed.text.contains(world.sharedTarget.id))
+        }
+        // Written beside the feed once it ends: wait for it, a few seconds at most.
+        var entries: [Event] = []
+        for _ in 0..<200 where entries.isEmpty {
+            entries = try await world.store.events(kinds: ["audit.feedDelivered"], operationIds: nil, limit: 5)
+            if entries.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let entry = try #require(entries.first)
+        #expect(entry.actorUserId == world.users[.otherParticipantOfficer]!.id)
+        #expect(entry.payload.contains(world.sharedTarget.id) && entry.payload.contains(world.sharedMessage.id))
+        #expect(
+            !entry.payload.contains(world.restrictedTarget.id) && !entry.payload.contains(world.restrictedMessage.id))
+    }
+
+    @Test("a long list is named by its sequence and the digest of its ids, which the list reproduces")
+    func longListReadsNameTheirRecords() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let path = "/api/v1/operations/\(world.otherOperation.id)/targets"
+        let ids = try await world.withClient { client -> [String] in
+            let targets = (0..<1_001).map { index -> [String: Any] in
+                [
+                    "kind": "server", "name": "Node \(index)", "handling": "H0", "evaluation": "B2",
+                    "distribution": "all", "selectors": [["kind": "ip", "value": "203.0.113.\(index % 250 + 1)"]],
+                ]
+            }
+            let imported = try await Self.post(path + "/import", as: .nonParticipant, ["targets": targets], client)
+            #expect(imported.status == .created, "\(imported.text)")
+            let list = try await client.execute(uri: path, method: .get, headers: TestWorld.headers(.nonParticipant))
+            return try #require(list.object["items"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+        }
+        #expect(ids.count == 1_002)
+        let entry = try #require(
+            try await world.store.events(kinds: ["audit.targetsListed"], operationIds: nil, limit: 1).first)
+        #expect(entry.payload.contains(#""idsSHA256":"\#(VisibleTargets.digest(of: ids))""#), "\(entry.payload)")
+        // An audit entry takes no number in the operation's sequence: the list is current at the last.
+        let sequence = try await world.store.latestSequence(operationId: world.otherOperation.id)
+        #expect(entry.payload.contains(#""asOfSequence":\#(sequence)"#), "\(entry.payload)")
+    }
 }

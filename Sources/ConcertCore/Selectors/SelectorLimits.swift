@@ -17,17 +17,24 @@ public struct SelectorLimits: Sendable {
     /// addresses, as 128 does.
     public var minimumIPv6PrefixLength: Int
     /// The names under which anyone may register a domain; domains, URL hosts and e-mail
-    /// domains that are one of them are refused.
-    public var publicSuffixes: PublicSuffixList
+    /// domains that are one of them are refused. The shipped list unless the installation
+    /// names another.
+    public var publicSuffixes: PublicSuffixList {
+        get { namedSuffixes ?? .shipped }
+        set { namedSuffixes = newValue }
+    }
+    /// The list the installation named; nil for the shipped one, which is read only when first
+    /// needed, so that a server starts without parsing it (it takes tens of milliseconds).
+    private var namedSuffixes: PublicSuffixList?
 
-    /// Creates limits; each one left out takes its default.
+    /// Creates limits; each one left out takes its default (nil: the shipped list).
     public init(
         minimumIPv4PrefixLength: Int = 16, minimumIPv6PrefixLength: Int = 32,
-        publicSuffixes: PublicSuffixList = .shipped
+        publicSuffixes: PublicSuffixList? = nil
     ) {
         self.minimumIPv4PrefixLength = minimumIPv4PrefixLength
         self.minimumIPv6PrefixLength = minimumIPv6PrefixLength
-        self.publicSuffixes = publicSuffixes
+        self.namedSuffixes = publicSuffixes
     }
 
     /// The defaults: IPv4 blocks up to /16, IPv6 blocks up to /32, the Public Suffix List

@@ -30,7 +30,7 @@ struct TargetController {
             }
             try await store.recordRead(
                 by: actor, operationId: operation.id, what: "audit.targetsListed",
-                payload: DeliveryAudit.payload(ids: visible.ids))
+                payload: DeliveryAudit.payload(of: visible))
             return Response.items(jsonArray: visible.json)
         }
         router.post("/api/v1/operations/:operationId/targets") { request, context in

@@ -54,6 +54,9 @@ final class CrossCheckService: Sendable {
         self.limits = limits
         state = Mutex(State(index: CrossCheckIndex(commonThreshold: commonThreshold)))
         Task {
+            // Read the suffix list now, beside the index, rather than in the first request that
+            // records a domain.
+            _ = limits.publicSuffixes.ruleCount
             guard let loadedAt = await self.load(from: store) else { return }
             if store.isShared { await self.follow(store, from: loadedAt) }
         }

@@ -1,6 +1,7 @@
 import ConcertCore
 import ConcertStorage
 import Foundation
+import Synchronization
 
 /// One message of a live feed.
 public enum FeedMessage: Sendable, Equatable {
@@ -44,6 +45,9 @@ struct HitNotice: Encodable {
 struct FeedFilter {
     let actor: Actor
     var operation: JointOperation
+    /// Where the handled records the subscriber is given are noted for the audit trail; nil
+    /// for a filter whose results are not delivered to anyone.
+    var deliveries: DeliveryLog? = nil
 
     /// The JSON to send for `event`, or nil when the subscriber must not learn of it.
     mutating func view(of event: PreparedEvent) -> String? {
@@ -59,8 +63,9 @@ struct FeedFilter {
         case .operation(let updated, let json):
             operation = updated
             data = json
-        case .target(_, let handling, let json):
+        case .target(let id, let handling, let json):
             guard AccessPolicy.allows(actor, .readRecord(handling), in: operation) else { return nil }
+            deliveries?.delivered(id)
             data = json
         case .targetDeleted(let id, let handling):
             guard AccessPolicy.allows(actor, .readRecord(handling), in: operation) else { return nil }
@@ -105,11 +110,13 @@ struct FeedFilter {
                         otherOperationId: readable ? otherOperation?.id : nil,
                         otherCodeName: readable ? otherOperation?.codeName : nil))
             else { return nil }
+            if readable { deliveries?.delivered(theirs.targetId) }
             data = json
         case .message(let notice, let json):
             guard AccessPolicy.allows(actor, .readRecord(notice.recordHandling), in: operation),
                 notice.onlyAgencies?.contains(actor.agencyId) ?? true
             else { return nil }
+            deliveries?.delivered(notice.messageId)
             data = json
         case .agencyNotice(let agencyId, let json):
             guard actor.agencyId == agencyId, AccessPolicy.allows(actor, .viewIntelligence, in: operation) else {
@@ -120,5 +127,51 @@ struct FeedFilter {
             return nil
         }
         return data
+    }
+}
+
+/// The handled records a live feed gave one subscriber (targets, messages, the other side of
+/// a hit it may read), written to the audit trail in batches: `audit.feedDelivered` with the
+/// ids, as a list read records what it delivered. What is left when the subscription ends is
+/// written then.
+final class DeliveryLog: Sendable {
+    /// How many ids one audit entry names at most.
+    static let batchSize = 500
+
+    let store: any Store
+    let actor: Actor
+    let operationId: String
+    private let pending = Mutex<[String]>([])
+
+    init(store: any Store, actor: Actor, operationId: String) {
+        self.store = store
+        self.actor = actor
+        self.operationId = operationId
+    }
+
+    /// Notes that the record `id` was given to the subscriber.
+    func delivered(_ id: String) {
+        let batch = pending.withLock { pending -> [String]? in
+            pending.append(id)
+            guard pending.count >= Self.batchSize else { return nil }
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending
+        }
+        if let batch { write(batch) }
+    }
+
+    private func write(_ ids: [String]) {
+        let (store, actor, operationId) = (self.store, self.actor, self.operationId)
+        // Written beside the feed, which must not wait on the store's writer for every event.
+        Task {
+            try? await store.recordRead(
+                by: actor, operationId: operationId, what: "audit.feedDelivered",
+                payload: DeliveryAudit.payload(ids: ids))
+        }
+    }
+
+    deinit {
+        let rest = pending.withLock { $0 }
+        if !rest.isEmpty { write(rest) }
     }
 }

@@ -47,7 +47,9 @@ public struct LiveFeed: Sendable {
         operation: JointOperation, actor: Actor, since: Int64, follow: Bool,
         send: @escaping @Sendable (FeedMessage) throws -> Void
     ) async throws {
-        var filter = FeedFilter(actor: actor, operation: operation)
+        var filter = FeedFilter(
+            actor: actor, operation: operation,
+            deliveries: DeliveryLog(store: store, actor: actor, operationId: operation.id))
         var cursor = max(0, since)
         while !Task.isCancelled {
             try await catchUp(operationId: operation.id, filter: &filter, cursor: &cursor) { try send($0) }
@@ -77,7 +79,9 @@ public struct LiveFeed: Sendable {
     ) -> LiveSubscription {
         let subscription = LiveSubscription(hub: hub, operationId: operation.id)
         let task = Task {
-            var filter = FeedFilter(actor: actor, operation: operation)
+            var filter = FeedFilter(
+                actor: actor, operation: operation,
+                deliveries: DeliveryLog(store: store, actor: actor, operationId: operation.id))
             var cursor = max(0, since)
             do {
                 while true {

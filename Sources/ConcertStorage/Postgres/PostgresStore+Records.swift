@@ -418,7 +418,8 @@ extension PostgresStore {
 
     public func visibleTargetsJSON(
         operationId: String, isVisible: @escaping @Sendable (RecordHandling) -> Bool
-    ) async throws -> (json: Data, count: Int, ids: [String]) {
+    ) async throws -> VisibleTargets {
+        let sequence = try await latestSequence(operationId: operationId)
         let targets = try await encodedTargets(operationId: operationId)
         var json = Data("[".utf8)
         var count = 0
@@ -436,7 +437,7 @@ extension PostgresStore {
             count += 1
         }
         json.append(0x5D)
-        return (json, count, ids)
+        return VisibleTargets(json: json, count: count, ids: ids, asOfSequence: sequence)
     }
 
     public func target(id: String, operationId: String) async throws -> Target? {

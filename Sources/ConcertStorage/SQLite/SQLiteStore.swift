@@ -729,7 +729,7 @@ public struct SQLiteStore: Store {
 
     public func visibleTargetsJSON(
         operationId: String, isVisible: @escaping @Sendable (RecordHandling) -> Bool
-    ) async throws -> (json: Data, count: Int, ids: [String]) {
+    ) async throws -> VisibleTargets {
         try await pool.read { [targetLists] db in
             // Read in the same transaction as the targets, so a cached list is used only
             // when no change to the operation has been committed since it was made.
@@ -753,12 +753,12 @@ public struct SQLiteStore: Store {
                     distribution: try ConcertJSON.decode(Distribution.self, from: row[2]))
                 visible.append(isVisible(record))
             }
-            guard visible.contains(true) else { return (Data("[]".utf8), 0, []) }
+            guard visible.contains(true) else {
+                return VisibleTargets(json: Data("[]".utf8), count: 0, ids: [], asOfSequence: sequence)
+            }
             let key = ([operationId] + zip(handlings!, visible).filter(\.1).map { $0.0.joined(separator: "\u{1F}") })
                 .joined(separator: "\u{1E}")
-            if let cached = targetLists.list(key: key, sequence: sequence) {
-                return (cached.json, cached.count, cached.ids)
-            }
+            if let cached = targetLists.list(key: key, sequence: sequence) { return cached.visible }
 
             if current == nil {
                 current = try Self.currentRows(
@@ -777,9 +777,9 @@ public struct SQLiteStore: Store {
                 count += 1
             }
             json.append(0x5D)
-            targetLists.storeList(
-                TargetListCache.List(sequence: sequence, json: json, count: count, ids: ids), key: key)
-            return (json, count, ids)
+            let list = VisibleTargets(json: json, count: count, ids: ids, asOfSequence: sequence)
+            targetLists.storeList(TargetListCache.List(sequence: sequence, visible: list), key: key)
+            return list
         }
     }
 

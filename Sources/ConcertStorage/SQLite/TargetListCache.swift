@@ -17,10 +17,10 @@ final class TargetListCache: Sendable {
 
     struct List: Sendable {
         var sequence: Int64
-        var json: Data
-        var count: Int
-        /// The targets' ids, in order: the audit entry of a list names what it delivered.
-        var ids: [String]
+        /// The list, with its targets' ids and their digest: a list's audit entry names what it
+        /// delivered, and a list answered again is not hashed again.
+        var visible: VisibleTargets
+        var json: Data { visible.json }
     }
 
     /// An operation's targets as its list shows them, in order, current at `sequence`: a
