@@ -28,13 +28,16 @@ public struct ServerConfiguration: Sendable {
     /// The addresses of proxies (load balancers) whose `X-Forwarded-For` names the client that
     /// sign-in throttling counts; empty when clients connect directly.
     public var trustedProxies: Set<String> = []
+    /// What the live feed lets wait for its subscribers' sockets, and for how long.
+    public var liveLimits: LiveFeedLimits
 
     /// Creates a configuration.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = true,
         sessionLifetime: TimeInterval = 12 * 3600, attachments: AttachmentSettings? = nil,
         selectorLimits: SelectorLimits = .standard, crossCheckBudget: CrossCheckBudgetSettings = .init(),
-        signInRules: SignInThrottle.Rules = .init(), bcryptWorkers: Int = BoundedWorkers.defaultBcryptWorkers
+        signInRules: SignInThrottle.Rules = .init(), bcryptWorkers: Int = BoundedWorkers.defaultBcryptWorkers,
+        liveLimits: LiveFeedLimits = .init()
     ) {
         self.host = host
         self.port = port
@@ -45,6 +48,7 @@ public struct ServerConfiguration: Sendable {
         self.crossCheckBudget = crossCheckBudget
         self.signInRules = signInRules
         self.bcryptWorkers = bcryptWorkers
+        self.liveLimits = liveLimits
     }
 }
 
@@ -84,7 +88,8 @@ public func buildRouter(
     SitrepController(store: store, guarded: guarded).addRoutes(to: router)
     let vault = AttachmentVault(settings: configuration.attachments ?? .temporary())
     MessageController(store: store, guarded: guarded, vault: vault).addRoutes(to: router)
-    LiveController(guarded: guarded, feed: liveFeed ?? LiveFeed(store: store)).addRoutes(to: router)
+    LiveController(guarded: guarded, feed: liveFeed ?? LiveFeed(store: store, limits: configuration.liveLimits))
+        .addRoutes(to: router)
     WebController(
         store: store, guarded: guarded, authenticator: authenticator, secureCookies: configuration.secureCookies,
         acknowledgementDue: vault.settings.acknowledgementDue, attachmentLimit: vault.settings.sizeLimit,
@@ -98,7 +103,7 @@ public func buildApplication(
     store: any Store, configuration: ServerConfiguration = .init(), logger: Logger? = nil,
     onServerRunning: @escaping @Sendable () async -> Void = {}
 ) -> some ApplicationProtocol {
-    let liveFeed = LiveFeed(store: store)
+    let liveFeed = LiveFeed(store: store, limits: configuration.liveLimits)
     return Application(
         router: buildRouter(store: store, configuration: configuration, liveFeed: liveFeed),
         server: .concert(store: store, liveFeed: liveFeed, configuration: configuration),

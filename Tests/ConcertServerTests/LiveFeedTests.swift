@@ -220,7 +220,7 @@ struct LiveFeedTests {
             subscriptions.append(
                 feed.start(
                     operation: world.operation, actor: Actor(world.users[persona]!), since: world.head,
-                    catchUpSend: { messages.append($0) }, send: { messages.append($0) }, ended: { _ in }))
+                    outlet: ImmediateOutlet { messages.append($0) }, send: { messages.append($0) }, ended: { _ in }))
         }
         defer { for subscription in subscriptions { subscription.cancel() } }
         #expect(try await Self.eventually { feed.hub.subscriberCount(of: world.operation.id) == personas.count })

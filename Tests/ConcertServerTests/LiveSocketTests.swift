@@ -20,11 +20,12 @@ struct LiveSocketTests {
     /// A connection on an embedded channel with its handlers, as an upgrade leaves it (the
     /// frame encoder, the outlet for encoded frames, the live handler; inbound frames are
     /// written to it already decoded).
-    static func connection(limit: Int = 1_024) throws -> (EmbeddedChannel, LiveSocketConnection) {
+    static func connection(limit: Int = 4 << 20) throws -> (EmbeddedChannel, LiveSocketConnection) {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
         let handler = try LiveSocketConnection.install(
-            on: channel, outbox: LiveOutbox(eventLoop: channel.embeddedEventLoop), since: 7, limit: limit)
+            on: channel, outbox: LiveOutbox(eventLoop: channel.embeddedEventLoop), since: 7,
+            limits: LiveFeedLimits(subscriberBytes: limit))
         return (channel, handler.connection)
     }
 
@@ -123,13 +124,17 @@ struct LiveSocketTests {
         #expect(first[0] == first[1] && first[1] == first[2], "the three connections write the same bytes")
     }
 
-    @Test("a connection past its limit refuses the next message, then gets the resume point and a close")
+    @Test(
+        "a connection whose queue would pass its limit in bytes refuses the message, then gets the resume point and a close"
+    )
     func cutOff() throws {
-        let (channel, connection) = try Self.connection(limit: 3)
+        // Three frames of "{}" (2 bytes of header, 2 of text) fill 12 bytes.
+        let (channel, connection) = try Self.connection(limit: 12)
         for sequence in 8...10 {
             try connection.send(.event(sequence: Int64(sequence), kind: "log.posted", json: "{}"))
         }
-        // The socket has taken nothing yet: the fourth is one too many.
+        #expect(connection.queue.bytes == 12)
+        // The socket has taken nothing yet: the fourth is 4 bytes too many.
         let error = #expect(throws: LiveSocketConnection.FellBehind.self) {
             try connection.send(.event(sequence: 11, kind: "log.posted", json: "{}"))
         }
@@ -153,14 +158,15 @@ struct LiveSocketTests {
         let loop = channel.testingEventLoop
         let connection = try await loop.submit {
             try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
+            // Room for about four frames of a few bytes.
             return try LiveSocketConnection.install(
-                on: channel, outbox: LiveOutbox(eventLoop: loop), since: 0, limit: 4
+                on: channel, outbox: LiveOutbox(eventLoop: loop), since: 0, limits: LiveFeedLimits(subscriberBytes: 16)
             ).connection
         }.get()
         let replay = Task {
             for sequence in 1...40 {
-                try await connection.sendWhenRoom(
-                    .event(sequence: Int64(sequence), kind: "log.posted", json: "\(sequence)"))
+                try await connection.deliver(.event(sequence: Int64(sequence), kind: "log.posted", json: "\(sequence)"))
+                #expect(connection.queue.bytes <= 16)
             }
         }
         var texts: [String] = []
@@ -178,11 +184,13 @@ struct LiveSocketTests {
 
     @Test("frames the socket has taken no longer count against the limit")
     func limitCountsOnlyPending() throws {
-        let (channel, connection) = try Self.connection(limit: 2)
+        // Two heartbeat frames: 34 bytes of text and 2 of header each.
+        let (channel, connection) = try Self.connection(limit: 72)
         for round in 0..<5 {
             try connection.send(.heartbeat(sequence: Int64(2 * round)))
             try connection.send(.heartbeat(sequence: Int64(2 * round + 1)))
             channel.embeddedEventLoop.run()
+            #expect(connection.queue.bytes == 0)
         }
         #expect(try Self.written(channel).count == 10)
     }

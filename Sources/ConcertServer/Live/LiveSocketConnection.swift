@@ -9,10 +9,13 @@ import Synchronization
 ///
 /// No task serves it: the pump calls ``send(_:)``, which puts the message in its event loop's
 /// ``LiveOutbox``; the loop writes what gathered there to every connection at once, encoding
-/// each distinct message once for all the connections that get it. A connection
-/// more than `limit` messages behind (handed over, not yet taken by its socket) refuses the next
-/// one, so the pump detaches it, and it is cut off with the sequence number to resume from.
-final class LiveSocketConnection: Sendable {
+/// each distinct message once for all the connections that get it. What was handed over and
+/// not yet taken by the socket counts in bytes in the connection's ``LiveQueue``: a live message
+/// that would take it past its limit is refused, so the pump detaches the connection, and it is
+/// cut off with the sequence number to resume from. Its replay (``offer(_:)``) waits for the
+/// socket instead, and is cut off the same way when the socket takes nothing for the stall
+/// timeout.
+final class LiveSocketConnection: CatchUpOutlet {
     /// Thrown to the pump by a connection that fell too far behind: the last sequence handed over.
     struct FellBehind: Error {
         let lastSequence: Int64
@@ -23,29 +26,26 @@ final class LiveSocketConnection: Sendable {
 
     let channel: any Channel
     let outbox: LiveOutbox
-    /// How many messages may wait for the socket before the connection is cut off.
-    let limit: Int
-    /// How few messages may be waiting for the socket before a catching-up task hands over more.
-    private var room: Int { max(1, limit / 2) }
-    /// Messages handed over and not yet written to the socket.
-    private let pending = Synchronization.Atomic<Int>(0)
+    /// What was handed over and not yet taken by the socket.
+    let queue: LiveQueue
+    /// How long the connection has, once told to close, before it is closed regardless.
+    let closeGrace: Duration
     /// The sequence number of the last message handed over.
     private let lastSequence: Synchronization.Atomic<Int64>
     private let closing = Synchronization.Atomic<Bool>(false)
-    /// The catching-up task waiting for room, if any.
-    private let waiting = Mutex<CheckedContinuation<Void, any Error>?>(nil)
-    /// How many of this connection's frames the outbox is writing in its current round, and how
-    /// many it has written: touched only on the connection's event loop.
-    private let round: NIOLoopBoundBox<(remaining: Int, written: Int)>
+    /// How many of this connection's frames the outbox is writing in its current round, and the
+    /// bytes of those written so far: touched only on the connection's event loop.
+    private let round: NIOLoopBoundBox<(remaining: Int, bytes: Int)>
     /// Where encoded text frames enter the pipeline: just in front of the WebSocket frame
     /// encoder, so that one frame encoded once can be written to many connections.
     private let outlet: NIOLoopBoundBox<ChannelHandlerContext?>
 
-    /// A connection of `channel`, not yet in its pipeline: see ``install(on:outbox:since:limit:)``.
-    private init(channel: any Channel, outbox: LiveOutbox, since: Int64, limit: Int) {
+    /// A connection of `channel`, not yet in its pipeline: see ``install(on:outbox:since:limits:gauge:)``.
+    private init(channel: any Channel, outbox: LiveOutbox, since: Int64, limits: LiveFeedLimits, gauge: LiveGauge) {
         self.channel = channel
         self.outbox = outbox
-        self.limit = limit
+        self.queue = LiveQueue(limits: limits, gauge: gauge)
+        self.closeGrace = limits.closeGrace
         self.lastSequence = Synchronization.Atomic(since)
         self.round = NIOLoopBoundBox((0, 0), eventLoop: channel.eventLoop)
         self.outlet = NIOLoopBoundBox(nil, eventLoop: channel.eventLoop)
@@ -53,11 +53,15 @@ final class LiveSocketConnection: Sendable {
 
     /// Makes the live connection of an upgraded channel, on its event loop: an outlet for
     /// encoded frames in front of the pipeline's ``WebSocketFrameEncoder``, and the
-    /// ``LiveSocketHandler`` last. `since` is the sequence number the subscriber starts after.
+    /// ``LiveSocketHandler`` last. `since` is the sequence number the subscriber starts after;
+    /// `gauge` is the feed's (by default one of its own).
     static func install(
-        on channel: any Channel, outbox: LiveOutbox, since: Int64, limit: Int = 1_024
+        on channel: any Channel, outbox: LiveOutbox, since: Int64, limits: LiveFeedLimits = .init(),
+        gauge: LiveGauge? = nil
     ) throws -> LiveSocketHandler {
-        let connection = LiveSocketConnection(channel: channel, outbox: outbox, since: since, limit: limit)
+        let connection = LiveSocketConnection(
+            channel: channel, outbox: outbox, since: since, limits: limits,
+            gauge: gauge ?? LiveGauge(catchUpBudget: limits.catchUpBytes))
         let pipeline = channel.pipeline.syncOperations
         let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
         let outlet = EncodedFrameOutlet()
@@ -68,44 +72,57 @@ final class LiveSocketConnection: Sendable {
         return handler
     }
 
-    /// Hands a message over for writing; throws when the connection is closing or behind.
+    /// The bytes of a message's text frame as a server sends it: header and payload.
+    static func frameBytes(_ message: FeedMessage) -> Int {
+        frameBytes(text: message.webSocketText.utf8.count)
+    }
+
+    static func frameBytes(text length: Int) -> Int {
+        length + (length <= 125 ? 2 : length <= 0xFFFF ? 4 : 10)
+    }
+
+    /// Hands a live message over for writing; throws when the connection is closing or behind.
     func send(_ message: FeedMessage) throws {
         if closing.load(ordering: .relaxed) { throw Closing() }
-        if pending.wrappingAdd(1, ordering: .relaxed).newValue > limit {
-            pending.wrappingSubtract(1, ordering: .relaxed)
+        let text = message.webSocketText
+        guard queue.admit(Self.frameBytes(text: text.utf8.count)) else {
             throw FellBehind(lastSequence: lastSequence.load(ordering: .relaxed))
         }
         lastSequence.store(message.sequence, ordering: .relaxed)
-        outbox.enqueue(.init(connection: self, work: .text(message.webSocketText)))
+        outbox.enqueue(.init(connection: self, work: .text(text)))
     }
 
-    /// Hands a message over, first waiting while half the limit is still waiting for the
-    /// socket: for the connection's own catching-up task, which may replay far more than the
-    /// limit and, unlike the pump, can wait.
-    func sendWhenRoom(_ message: FeedMessage) async throws {
-        while pending.load(ordering: .relaxed) >= room {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let answer = waiting.withLock { waiting -> Result<Void, any Error>? in
-                    if closing.load(ordering: .relaxed) { return .failure(Closing()) }
-                    // Taken meanwhile: no need to wait.
-                    if pending.load(ordering: .relaxed) < room { return .success(()) }
-                    waiting = continuation
-                    return nil
-                }
-                if let answer { continuation.resume(with: answer) }
-            }
+    /// Hands a replayed message over if the queue has room for it: for the connection's own
+    /// catching-up task, which may replay far more than the queue holds and, unlike the pump,
+    /// can wait.
+    func offer(_ message: FeedMessage) throws -> Offer {
+        if closing.load(ordering: .relaxed) { throw Closing() }
+        let text = message.webSocketText
+        let bytes = Self.frameBytes(text: text.utf8.count)
+        do {
+            guard try queue.admitReplay(bytes) else { return .wait(bytes: bytes) }
+        } catch is QueueClosed {
+            throw Closing()
         }
-        try send(message)
+        lastSequence.store(message.sequence, ordering: .relaxed)
+        outbox.enqueue(.init(connection: self, work: .text(text)))
+        return .taken
     }
 
-    /// Resumes a catching-up task that waits for room, once there is (or with an error).
-    private func wakeWaiting(_ error: (any Error)? = nil) {
-        let continuation = waiting.withLock { waiting -> CheckedContinuation<Void, any Error>? in
-            guard error != nil || pending.load(ordering: .relaxed) < room else { return nil }
-            defer { waiting = nil }
-            return waiting
+    /// Waits until the socket has taken enough for `bytes` more; a socket that takes nothing
+    /// for the stall timeout has the connection cut off.
+    func waitForRoom(_ bytes: Int) async throws {
+        do {
+            try await queue.waitForRoom(bytes)
+        } catch is Stalled {
+            throw FellBehind(lastSequence: lastSequence.load(ordering: .relaxed))
+        } catch is QueueClosed {
+            throw Closing()
         }
-        if let error { continuation?.resume(throwing: error) } else { continuation?.resume() }
+    }
+
+    func finishReplay() {
+        queue.finishReplay()
     }
 
     /// What to do once the feed lets the connection go: nothing when it left; a cut-off notice
@@ -115,6 +132,7 @@ final class LiveSocketConnection: Sendable {
         case .none, is Closing:
             return
         case let behind as FellBehind:
+            queue.gauge.countCutOff()
             let notice = FeedMessage.cutOffNotice(behind.lastSequence).webSocketText
             // 1013: try again later.
             close(WebSocketErrorCode(codeNumber: 1013), notice: notice)
@@ -126,7 +144,7 @@ final class LiveSocketConnection: Sendable {
     /// Closes the connection after what was handed over before, with a close frame.
     func close(_ code: WebSocketErrorCode, notice: String? = nil) {
         guard !closing.exchange(true, ordering: .relaxed) else { return }
-        wakeWaiting(Closing())
+        queue.close()
         outbox.enqueue(.init(connection: self, work: .close(code, notice: notice)))
     }
 
@@ -139,7 +157,7 @@ final class LiveSocketConnection: Sendable {
     /// Marks the connection closing without writing anything more (the peer closed it).
     func markClosed() {
         closing.store(true, ordering: .relaxed)
-        wakeWaiting(Closing())
+        queue.close()
     }
 
     /// A whole text frame as a server sends it (final, unmasked): header and payload in one
@@ -170,26 +188,32 @@ final class LiveSocketConnection: Sendable {
     }
 
     /// Writes one encoded text frame; the last frame of a round is flushed, and when the socket
-    /// has taken it the round's frames no longer count as pending.
+    /// has taken it the round's bytes leave the queue. (Frames for a connection already gone
+    /// leave it at once.)
     fileprivate func write(frame: ByteBuffer) {
         round.value.remaining -= 1
-        round.value.written += 1
-        guard let outlet = outlet.value else { return }
-        guard round.value.remaining == 0 else {
-            outlet.write(NIOAny(frame), promise: nil)
-            return
+        round.value.bytes += frame.readableBytes
+        let last = round.value.remaining == 0
+        let outlet = outlet.value
+        if last || outlet == nil {
+            // Sent on, or dropped: either way these bytes no longer wait in the outbox.
+            let bytes = round.value.bytes
+            round.value.bytes = 0
+            guard let outlet else {
+                queue.written(bytes)
+                return
+            }
+            let promise = channel.eventLoop.makePromise(of: Void.self)
+            promise.futureResult.whenComplete { _ in self.queue.written(bytes) }
+            outlet.writeAndFlush(NIOAny(frame), promise: promise)
+        } else {
+            outlet!.write(NIOAny(frame), promise: nil)
         }
-        let written = round.value.written
-        round.value.written = 0
-        let promise = channel.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.whenComplete { _ in
-            self.pending.wrappingSubtract(written, ordering: .relaxed)
-            self.wakeWaiting()
-        }
-        outlet.writeAndFlush(NIOAny(frame), promise: promise)
     }
 
-    /// Writes the last text frame (if any), then a close frame, then closes the connection.
+    /// Writes the last text frame (if any), then a close frame, then closes the connection; one
+    /// whose socket does not take them within the close grace is closed regardless, dropping
+    /// what still waits for it.
     fileprivate func write(close code: WebSocketErrorCode, notice: ByteBuffer?) {
         if let notice, let outlet = outlet.value { outlet.write(NIOAny(notice), promise: nil) }
         var data = channel.allocator.buffer(capacity: 2)
@@ -198,6 +222,8 @@ final class LiveSocketConnection: Sendable {
         channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).whenComplete { _ in
             channel.close(promise: nil)
         }
+        let deadline = channel.eventLoop.scheduleTask(in: .init(closeGrace)) { channel.close(promise: nil) }
+        channel.closeFuture.whenComplete { _ in deadline.cancel() }
     }
 }
 

@@ -54,11 +54,12 @@ struct LiveSocketAdmission: Sendable {
     /// Serves an upgraded channel: its last handler, and the subscription that feeds it.
     func open(_ ticket: Ticket, on channel: any Channel) throws {
         let handler = try LiveSocketConnection.install(
-            on: channel, outbox: outboxes.outbox(for: channel.eventLoop), since: ticket.since)
+            on: channel, outbox: outboxes.outbox(for: channel.eventLoop), since: ticket.since, limits: feed.limits,
+            gauge: feed.gauge)
         let connection = handler.connection
         handler.subscription = feed.start(
-            operation: ticket.operation, actor: ticket.actor, since: ticket.since,
-            catchUpSend: connection.sendWhenRoom, send: connection.send, ended: connection.ended)
+            operation: ticket.operation, actor: ticket.actor, since: ticket.since, outlet: connection,
+            send: connection.send, ended: connection.ended)
     }
 }
 
@@ -279,7 +280,8 @@ extension HTTPServerBuilder {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 for Concert's router, with the live feed's WebSocket upgrades served by `liveFeed`
-    /// (pass the one the router's event stream uses, so both share one read of the log per commit).
+    /// (pass the one the router's event stream uses, so both share one read of the log per commit
+    /// and one replay budget; its limits are the ones its subscribers get).
     public static func concert(
         store: any Store, liveFeed: LiveFeed, configuration: ServerConfiguration = .init()
     ) -> HTTPServerBuilder {

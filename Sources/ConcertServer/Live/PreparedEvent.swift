@@ -45,6 +45,8 @@ final class PreparedEvent: Sendable {
     /// The JSON envelope up to its `data` value: `{"actorAgencyId":…,"sequence":N,"data":`.
     let envelopePrefix: String
     let content: Content
+    /// About how many bytes the event's message takes: what a replay reckons its pages by.
+    let bytes: Int
 
     /// The event's JSON around `data`, as a subscriber receives it.
     func envelope(_ data: String) -> String {
@@ -112,7 +114,9 @@ final class PreparedEvent: Sendable {
                     sequence: sequence, kind: event.kind, recordedAt: event.recordedAt,
                     actorAgencyId: event.actorAgencyId))) ?? "{"
         envelope.removeLast()
-        self.envelopePrefix = envelope + #","data":"#
+        let prefix = envelope + #","data":"#
+        self.envelopePrefix = prefix
+        self.bytes = prefix.utf8.count + event.payload.utf8.count + 1
         do {
             self.content = try Self.content(of: event, targetHandlings: targetHandlings, counterparts: counterparts)
         } catch {

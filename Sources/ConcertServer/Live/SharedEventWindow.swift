@@ -50,19 +50,23 @@ final class SharedEventWindow: Sendable {
         self.logger = logger
     }
 
-    /// The operation's events after `cursor`, at most `batchSize`, including at least every
-    /// event committed before the signal reached `version`.
+    /// The operation's events after `cursor`, at most `limit` (and `batchSize`), including at
+    /// least every event committed before the signal reached `version`.
     ///
     /// Taking events already in the window costs one lock and no suspension: that is what a
-    /// thousand subscribers do after each commit.
-    func events(operationId: String, after cursor: Int64, version: UInt64) async throws -> [PreparedEvent] {
+    /// thousand subscribers do after each commit. A subscriber further back reads its own page
+    /// of `limit` events from the log: a replay of large events asks for few at a time.
+    func events(
+        operationId: String, after cursor: Int64, version: UInt64, limit: Int = .max
+    ) async throws -> [PreparedEvent] {
+        let pageSize = max(1, min(limit, batchSize))
         while true {
             let step = windows.withLock { windows -> Step in
                 let window = windows[operationId] ?? Window(last: cursor)
                 if cursor < window.start { return .readItself }
                 if cursor < window.last {
                     let offset = Int(cursor - window.start)
-                    return .deliver(Array(window.events[offset..<min(window.events.count, offset + batchSize)]))
+                    return .deliver(Array(window.events[offset..<min(window.events.count, offset + pageSize)]))
                 }
                 // Nothing after the cursor in the window; if the window is complete up to the
                 // version the subscriber saw, there is nothing new for it.
@@ -76,7 +80,7 @@ final class SharedEventWindow: Sendable {
             }
             switch step {
             case .deliver(let events): return events
-            case .readItself: return try await read(operationId: operationId, after: cursor)
+            case .readItself: return try await read(operationId: operationId, after: cursor, limit: pageSize)
             case .waitFor(let refresh): try await refresh.value
             }
         }
@@ -89,7 +93,7 @@ final class SharedEventWindow: Sendable {
         guard let from = windows.withLock({ $0[operationId]?.last }) else { return }
         let fresh: [PreparedEvent]
         do {
-            fresh = try await read(operationId: operationId, after: from)
+            fresh = try await read(operationId: operationId, after: from, limit: batchSize)
         } catch {
             windows.withLock { $0[operationId]?.refresh = nil }
             throw error
@@ -107,9 +111,9 @@ final class SharedEventWindow: Sendable {
         }
     }
 
-    private func read(operationId: String, after cursor: Int64) async throws -> [PreparedEvent] {
+    private func read(operationId: String, after cursor: Int64, limit: Int) async throws -> [PreparedEvent] {
         try await PreparedEvent.prepare(
-            try await store.events(operationId: operationId, after: cursor, limit: batchSize), store: store,
+            try await store.events(operationId: operationId, after: cursor, limit: limit), store: store,
             logger: logger)
     }
 }

@@ -1,0 +1,264 @@
+import ConcertCore
+import ConcertStorage
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOPosix
+import NIOWebSocket
+import Synchronization
+import Testing
+
+@testable import ConcertServer
+
+/// The live feed's WebSocket connections seen from an attacker's side, over real sockets on
+/// 127.0.0.1: subscribers that never read after a large backlog, and a total budget for replays. What waits for sockets is read from the feed's own
+/// figures (``LiveGauge``), not guessed from timings.
+@Suite("Live feed limits", .timeLimit(.minutes(3)))
+struct LiveLimitsTests {
+    /// A subscriber's cap in these tests: a few of the backlog's events.
+    static let cap = 512 << 10
+
+    /// How many targets of a thousand URL selectors make a backlog far larger than what the
+    /// kernel takes on a stalled loopback connection (its send buffer grows to a few MiB).
+    static let backlogTargets = 50
+
+    /// Records `count` targets of a thousand URL selectors each (events of about 150 KB, as a
+    /// real operation's lists of release servers make) as `actor`.
+    static func backlog(
+        _ store: any Store, _ operation: JointOperation, by actor: Actor, targets count: Int = backlogTargets
+    ) async throws {
+        for index in 0..<count {
+            let target = try TargetInput(
+                kind: .server, name: "Release mirror \(index)",
+                selectors: (0..<1_000).map {
+                    SelectorInput(kind: .url, text: "https://mirror-\(index).example/releases/\($0)/film-\($0).mkv")
+                },
+                handling: .h0, evaluation: Evaluation(code: "B2")!, distribution: .allParticipants
+            ).makeTarget(
+                id: Identifier.make(), operation: operation, originatorAgencyId: actor.agencyId,
+                createdBy: actor.userId, defaultCountry: "DE", createdAt: ConcertJSON.now(), now: ConcertJSON.now())
+            try await store.createTarget(target, by: actor)
+        }
+    }
+
+    static func backlog(_ world: TestWorld) async throws {
+        try await backlog(world.store, world.operation, by: Actor(world.users[.participantOfficer]!))
+    }
+
+    /// Waits until `condition` holds, for at most `seconds`, looking every 50 ms (it may parse
+    /// megabytes).
+    static func eventually(seconds: Double = 10, _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1_000))
+        while !condition() {
+            if ContinuousClock.now > deadline { return false }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return true
+    }
+
+    static func webSocketRequest(_ world: TestWorld, port: Int, since: Int64, as persona: Persona) -> String {
+        "GET /api/v1/operations/\(world.operation.id)/live?since=\(since) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+            + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            + "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer \(TestWorld.token(for: persona))\r\n\r\n"
+    }
+
+    @Test(
+        "WebSocket subscribers that never read a large backlog hold no more than their cap and are cut off; from the resume point they were given a reader gets every event once"
+    )
+    func stalledSubscribers() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        try await Self.backlog(world)
+        let end = try await world.store.latestSequence(operationId: world.operation.id)
+        let limits = LiveFeedLimits(subscriberBytes: Self.cap, stallTimeout: .seconds(1), closeGrace: .seconds(60))
+        let (application, feed) = world.liveApplication(ServerConfiguration(liveLimits: limits))
+        try await application.test(.live) { client in
+            let port = try #require(client.port)
+            var sockets: [SlowClient] = []
+            for _ in 0..<3 {
+                sockets.append(
+                    try await SlowClient.connect(
+                        port: port, sending: Self.webSocketRequest(world, port: port, since: 0, as: .leadCoordinator)))
+            }
+            // Each fills its queue, then its socket takes nothing for the stall timeout.
+            #expect(try await Self.eventually(seconds: 30) { feed.gauge.cutOffCount == 3 })
+            #expect(feed.gauge.largestQueue <= Self.cap, "a queue held \(feed.gauge.largestQueue) bytes")
+            // A replay fills up to half its queue, leaving the rest for live events.
+            #expect(feed.gauge.largestQueue > Self.cap / 4, "the queues filled before the cut-off")
+
+            for socket in sockets {
+                socket.startReading()
+                #expect(try await Self.eventually(seconds: 30) { socket.isClosed })
+                var bytes = try #require(socket.received.afterHead(), "an upgrade answer")
+                let frames = try LiveSocketTests.frames(in: &bytes)
+                let texts = frames.filter { $0.opcode == .text }.map(LiveSocketTests.text)
+                let first = texts.dropLast().map(WireEvent.init(json:)).filter { $0.kind != "heartbeat" }
+                let notice = WireEvent(json: try #require(texts.last))
+                #expect(notice.kind == "reconnect")
+                #expect(frames.last.flatMap(LiveSocketTests.closeCode) == WebSocketErrorCode(codeNumber: 1013))
+                #expect((first.last?.sequence ?? 0) < end, "cut off before the backlog's end: \(first.map(\.sequence))")
+                #expect(notice.sequence == first.last?.sequence ?? 0, "the resume point is the last event sent")
+                // Reconnect from the resume point and read normally, following the feed.
+                let reader = try await SlowClient.connect(
+                    port: port,
+                    sending: Self.webSocketRequest(world, port: port, since: notice.sequence, as: .leadCoordinator),
+                    reading: true)
+                var rest: [WireEvent] = []
+                #expect(
+                    try await Self.eventually(seconds: 30) {
+                        guard var bytes = reader.received.afterHead(),
+                            let frames = try? LiveSocketTests.frames(in: &bytes)
+                        else { return false }
+                        rest = frames.filter { $0.opcode == .text }.map { WireEvent(json: LiveSocketTests.text($0)) }
+                            .filter { $0.kind != "heartbeat" }
+                        return rest.last?.sequence == end
+                    })
+                reader.close()
+                #expect((first + rest).map(\.sequence) == world.seenByLead(1...end))
+            }
+        }
+    }
+
+    @Test("replays that never read share the total budget: together they hold no more than it")
+    func totalBudget() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        try await Self.backlog(world)
+        // Room for the replays of about two of the four (each fills up to half its queue).
+        let budget = Self.cap * 3 / 4
+        let limits = LiveFeedLimits(subscriberBytes: Self.cap, catchUpBytes: budget, stallTimeout: .seconds(60))
+        let (application, feed) = world.liveApplication(ServerConfiguration(liveLimits: limits))
+        try await application.test(.live) { client in
+            let port = try #require(client.port)
+            var clients: [SlowClient] = []
+            for _ in 0..<4 {
+                let request = Self.webSocketRequest(world, port: port, since: 0, as: .leadCoordinator)
+                clients.append(try await SlowClient.connect(port: port, sending: request))
+            }
+            #expect(try await Self.eventually(seconds: 20) { feed.gauge.catchUpQueued > budget / 2 })
+            // Give the replays time to take whatever they could.
+            try await Task.sleep(for: .seconds(1))
+            #expect(feed.gauge.largestCatchUp <= budget, "replays held \(feed.gauge.largestCatchUp) bytes at once")
+            #expect(feed.gauge.largestQueue <= Self.cap)
+            #expect(feed.gauge.cutOffCount == 0, "waiting for the budget is not stalling")
+            for client in clients { client.close() }
+            // What the connections held is given back as they go.
+            #expect(try await Self.eventually(seconds: 10) { feed.gauge.catchUpQueued == 0 })
+        }
+    }
+
+    @Test("the bytes reckoned for a message's frame are the bytes written")
+    func messageBytes() {
+        let messages: [FeedMessage] = [
+            .event(sequence: 7, kind: "log.posted", json: #"{"text":"Team in position – Berlin"}"#),
+            .event(sequence: 1_234_567, kind: "target.created", json: String(repeating: "é", count: 70_000)),
+            .heartbeat(sequence: 0), .heartbeat(sequence: 98_765),
+        ]
+        for message in messages {
+            let frame = LiveSocketConnection.encodedTextFrame(message.webSocketText, allocator: ByteBufferAllocator())
+            #expect(LiveSocketConnection.frameBytes(message) == frame.readableBytes)
+        }
+    }
+}
+
+extension TestWorld {
+    /// The API and its live feed on both transports as `concert serve` has them, on a free port,
+    /// with `configuration`'s limits; and the feed, to read its figures.
+    func liveApplication(
+        _ configuration: ServerConfiguration, heartbeatInterval: Duration = .seconds(15)
+    ) -> (some ApplicationProtocol, LiveFeed) {
+        let feed = LiveFeed(store: store, heartbeatInterval: heartbeatInterval, limits: configuration.liveLimits)
+        let application = Application(
+            router: buildRouter(store: store, configuration: configuration, liveFeed: feed),
+            server: .concert(store: store, liveFeed: feed, configuration: configuration),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        return (application, feed)
+    }
+}
+
+/// An event as a client reads it off the wire: its sequence number and kind.
+struct WireEvent: Equatable {
+    var sequence: Int64
+    var kind: String
+
+    init(sequence: Int64, kind: String) {
+        self.sequence = sequence
+        self.kind = kind
+    }
+
+    /// From a WebSocket text frame: an event's JSON, a heartbeat or a reconnect notice.
+    init(json: String) {
+        let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] ?? [:]
+        self.sequence = (object["sequence"] as? Int).map(Int64.init) ?? -1
+        self.kind = object["kind"] as? String ?? "?"
+    }
+}
+
+extension ByteBuffer {
+    /// What follows an HTTP answer's head, once the head is in.
+    func afterHead() -> ByteBuffer? {
+        let view = readableBytesView
+        guard let end = view.firstRange(of: Array("\r\n\r\n".utf8)) else { return nil }
+        return getSlice(at: end.upperBound, length: view.endIndex - end.upperBound)
+    }
+}
+
+/// A client on a real socket with a small receive buffer, which reads nothing until told to
+/// (or at once, with `reading`): the server's writes to it stall once the kernel's buffers
+/// are full.
+final class SlowClient: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+
+    private struct State {
+        var received = ByteBuffer()
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+    private var channel: (any Channel)?
+
+    var received: ByteBuffer { state.withLock { $0.received } }
+    var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// Connects, sends `request` (if any) and, unless `reading`, reads nothing. Even reading, its
+    /// small receive buffer keeps the server's writes waiting on it now and then.
+    static func connect(
+        port: Int, sending request: String?, reading: Bool = false, receiveBuffer: Int = 4_096
+    ) async throws -> SlowClient {
+        let client = SlowClient()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.socketOption(.so_rcvbuf), value: receiveBuffer)
+            .channelOption(.autoRead, value: reading)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(client)
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        client.channel = channel
+        if let request { try await channel.writeAndFlush(ByteBuffer(string: request)) }
+        return client
+    }
+
+    /// Starts reading what the server sent, and goes on reading.
+    func startReading() {
+        guard let channel else { return }
+        channel.setOption(.autoRead, value: true).whenSuccess { channel.read() }
+    }
+
+    func close() {
+        channel?.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        state.withLock { $0.received.writeBuffer(&incoming) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        state.withLock { $0.closed = true }
+        context.fireChannelInactive()
+    }
+}
