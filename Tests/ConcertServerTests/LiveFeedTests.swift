@@ -305,29 +305,34 @@ struct LiveFeedTests {
         let fast = Received()
         let slow = Received()
         let cutOff = Received()
-        // Both are served as connections are: through a bounded buffer, the slow one's
-        // connection taking 200 ms per message.
+        // Both are served as connections are: through a queue bounded in bytes, the slow one's
+        // connection taking 500 ms per message.
         let fastTask = Task {
-            try await BoundedDelivery().run(since: start) { send in
+            try await BoundedDelivery().run(since: start) { queue in
                 try await feed.run(
-                    operation: world.operation, actor: coordinator, since: start, follow: true, send: send)
+                    operation: world.operation, actor: coordinator, since: start, follow: true, outlet: queue,
+                    send: queue.send)
             } deliver: {
                 fast.append($0)
             } cutOff: { _ in
             }
         }
+        // Room for two or three of the burst's events (under 1 KB each).
         let slowTask = Task {
-            try await BoundedDelivery(bufferSize: 8).run(since: start) { send in
+            try await BoundedDelivery(limits: LiveFeedLimits(subscriberBytes: 1_500)).run(since: start) { queue in
                 try await feed.run(
-                    operation: world.operation, actor: coordinator, since: start, follow: true, send: send)
+                    operation: world.operation, actor: coordinator, since: start, follow: true, outlet: queue,
+                    send: queue.send)
             } deliver: {
                 slow.append($0)
-                try await Task.sleep(for: .milliseconds(200))
+                try await Task.sleep(for: .milliseconds(500))
             } cutOff: {
                 cutOff.append(.heartbeat(sequence: $0))
             }
         }
-        try await Task.sleep(for: .milliseconds(100))
+        // Both in the pump's room: one that starts behind the pump replays what it missed at its
+        // socket's pace instead, and is not cut off while its socket takes something.
+        #expect(try await Self.eventually { feed.hub.subscriberCount(of: world.operation.id) == 2 })
         try await Self.burst(world, count: 20)
         #expect(try await Self.eventually(seconds: 3) { fast.events.count == 20 })
         #expect(slow.events.count < 15, "the slow subscriber should still be behind")
@@ -424,9 +429,9 @@ struct LiveFeedTests {
     func failingFeedEnds() async throws {
         let delivered = Received()
         let cutOff = Received()
-        try await BoundedDelivery().run(since: 0) { send in
-            try send(.heartbeat(sequence: 1))
-            try send(.heartbeat(sequence: 2))
+        try await BoundedDelivery().run(since: 0) { queue in
+            try queue.send(.heartbeat(sequence: 1))
+            try queue.send(.heartbeat(sequence: 2))
             throw LogUnreadable()
         } deliver: { message in
             delivered.append(message)
@@ -437,12 +442,13 @@ struct LiveFeedTests {
         #expect(cutOff.all.isEmpty)
     }
 
-    @Test("a subscriber that falls past the buffer is cut off with the sequence to resume from")
+    @Test("a subscriber whose queue would pass its limit in bytes is cut off with the sequence to resume from")
     func overflowCutsOff() async throws {
         let delivered = Received()
         let cutOff = Received()
-        try await BoundedDelivery(bufferSize: 4).run(since: 0) { send in
-            for sequence in 1...100 { try send(.heartbeat(sequence: Int64(sequence))) }
+        let heartbeat = FeedMessage.heartbeat(sequence: 10).serverSentEventBytes
+        try await BoundedDelivery(limits: LiveFeedLimits(subscriberBytes: 4 * heartbeat)).run(since: 0) { queue in
+            for sequence in 1...100 { try queue.send(.heartbeat(sequence: Int64(sequence))) }
         } deliver: { message in
             try await Task.sleep(for: .milliseconds(20))
             delivered.append(message)

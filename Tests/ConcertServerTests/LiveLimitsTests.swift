@@ -12,8 +12,9 @@ import Testing
 
 @testable import ConcertServer
 
-/// The live feed's WebSocket connections seen from an attacker's side, over real sockets on
-/// 127.0.0.1: subscribers that never read after a large backlog, and a total budget for replays. What waits for sockets is read from the feed's own
+/// The live feed seen from an attacker's side, over real sockets on 127.0.0.1: subscribers that
+/// never read after a large backlog, a total budget for replays, and, against them, an ordinary
+/// subscriber following an action day. What waits for sockets is read from the feed's own
 /// figures (``LiveGauge``), not guessed from timings.
 @Suite("Live feed limits", .timeLimit(.minutes(3)))
 struct LiveLimitsTests {
@@ -64,8 +65,15 @@ struct LiveLimitsTests {
             + "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer \(TestWorld.token(for: persona))\r\n\r\n"
     }
 
+    static func eventStreamRequest(
+        _ world: TestWorld, port: Int, since: Int64, as persona: Persona, follow: Bool = true
+    ) -> String {
+        "GET /api/v1/operations/\(world.operation.id)/live?since=\(since)\(follow ? "" : "&follow=false") HTTP/1.1\r\n"
+            + "Host: 127.0.0.1:\(port)\r\nAuthorization: Bearer \(TestWorld.token(for: persona))\r\n\r\n"
+    }
+
     @Test(
-        "WebSocket subscribers that never read a large backlog hold no more than their cap and are cut off; from the resume point they were given a reader gets every event once"
+        "subscribers that never read a large backlog hold no more than their cap and are cut off; from the resume point they were given a reader gets every event once"
     )
     func stalledSubscribers() async throws {
         let world = try await TestWorld.make()
@@ -77,13 +85,18 @@ struct LiveLimitsTests {
         try await application.test(.live) { client in
             let port = try #require(client.port)
             var sockets: [SlowClient] = []
-            for _ in 0..<3 {
+            var eventStreams: [SlowClient] = []
+            for _ in 0..<2 {
                 sockets.append(
                     try await SlowClient.connect(
                         port: port, sending: Self.webSocketRequest(world, port: port, since: 0, as: .leadCoordinator)))
+                eventStreams.append(
+                    try await SlowClient.connect(
+                        port: port, sending: Self.eventStreamRequest(world, port: port, since: 0, as: .leadCoordinator))
+                )
             }
             // Each fills its queue, then its socket takes nothing for the stall timeout.
-            #expect(try await Self.eventually(seconds: 30) { feed.gauge.cutOffCount == 3 })
+            #expect(try await Self.eventually(seconds: 30) { feed.gauge.cutOffCount == 4 })
             #expect(feed.gauge.largestQueue <= Self.cap, "a queue held \(feed.gauge.largestQueue) bytes")
             // A replay fills up to half its queue, leaving the rest for live events.
             #expect(feed.gauge.largestQueue > Self.cap / 4, "the queues filled before the cut-off")
@@ -118,6 +131,26 @@ struct LiveLimitsTests {
                 reader.close()
                 #expect((first + rest).map(\.sequence) == world.seenByLead(1...end))
             }
+            for stream in eventStreams {
+                stream.startReading()
+                #expect(try await Self.eventually(seconds: 30) { stream.received.eventStream().ended })
+                let events = stream.received.eventStream().events
+                let notice = try #require(events.last)
+                let first = events.dropLast().filter { $0.kind != "heartbeat" }
+                #expect(notice.kind == "reconnect")
+                #expect((first.last?.sequence ?? 0) < end, "cut off before the backlog's end: \(first.map(\.sequence))")
+                #expect(notice.sequence == first.last?.sequence ?? 0, "the resume point is the last event sent")
+                stream.close()
+                let reader = try await SlowClient.connect(
+                    port: port,
+                    sending: Self.eventStreamRequest(
+                        world, port: port, since: notice.sequence, as: .leadCoordinator, follow: false),
+                    reading: true)
+                #expect(try await Self.eventually(seconds: 30) { reader.received.eventStream().ended })
+                let rest = reader.received.eventStream().events.filter { $0.kind != "heartbeat" }
+                reader.close()
+                #expect((first + rest).map(\.sequence) == world.seenByLead(1...end))
+            }
         }
     }
 
@@ -133,8 +166,11 @@ struct LiveLimitsTests {
         try await application.test(.live) { client in
             let port = try #require(client.port)
             var clients: [SlowClient] = []
-            for _ in 0..<4 {
-                let request = Self.webSocketRequest(world, port: port, since: 0, as: .leadCoordinator)
+            for index in 0..<4 {
+                let request =
+                    index % 2 == 0
+                    ? Self.webSocketRequest(world, port: port, since: 0, as: .leadCoordinator)
+                    : Self.eventStreamRequest(world, port: port, since: 0, as: .leadCoordinator)
                 clients.append(try await SlowClient.connect(port: port, sending: request))
             }
             #expect(try await Self.eventually(seconds: 20) { feed.gauge.catchUpQueued > budget / 2 })
@@ -149,7 +185,74 @@ struct LiveLimitsTests {
         }
     }
 
-    @Test("the bytes reckoned for a message's frame are the bytes written")
+    @Test("an ordinary subscriber following an action day from before a backlog larger than its cap is never cut off")
+    func ordinarySubscriber() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("concert-limits-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("demo.sqlite").path)
+        try await DemoSeeder.seedIfEmpty(store)
+        let simulator = DemoSimulator(store: store, step: .milliseconds(5))
+        let operation = try #require(try await simulator.operation())
+        let coordinator = try #require(try await store.users().first { $0.username == "coordinator" })
+        try await store.createSession(
+            tokenHash: Authenticator.tokenHash("limits-coordinator"), user: coordinator,
+            expiresAt: Date().addingTimeInterval(3600))
+        // The demo's own events and a backlog of large targets: many times this cap, and more
+        // than the kernel's buffers take.
+        try await Self.backlog(store, operation, by: Actor(coordinator), targets: 30)
+        let limits = LiveFeedLimits(subscriberBytes: 256 << 10, stallTimeout: .seconds(5))
+        let feed = LiveFeed(store: store, limits: limits)
+        let application = Application(
+            router: buildRouter(store: store, liveFeed: feed),
+            server: .concert(store: store, liveFeed: feed, configuration: ServerConfiguration(liveLimits: limits)),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await application.test(.live) { client in
+            let port = try #require(client.port)
+            let path = "/api/v1/operations/\(operation.id)/live?since=0"
+            let socket = try await SlowClient.connect(
+                port: port,
+                sending: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Authorization: Bearer limits-coordinator\r\n\r\n",
+                reading: true)
+            let stream = try await SlowClient.connect(
+                port: port,
+                sending: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer limits-coordinator\r\n\r\n",
+                reading: true)
+            #expect(try await simulator.run() > 0)
+            // What the coordinator may see of the whole day, read in process.
+            let expected = Received()
+            try await LiveFeed(store: store).run(
+                operation: operation, actor: Actor(coordinator), since: 0, follow: false
+            ) { expected.append($0) }
+            let sequences = expected.events.map(\.sequence)
+            #expect(sequences.count > 100)
+            func socketEvents() -> [WireEvent] {
+                guard var bytes = socket.received.afterHead(), let frames = try? LiveSocketTests.frames(in: &bytes)
+                else { return [] }
+                return frames.filter { $0.opcode == .text }.map { WireEvent(json: LiveSocketTests.text($0)) }
+                    .filter { $0.kind != "heartbeat" }
+            }
+            func streamEvents() -> [WireEvent] {
+                stream.received.eventStream().events.filter { $0.kind != "heartbeat" }
+            }
+            #expect(
+                try await Self.eventually(seconds: 60) {
+                    socketEvents().last?.sequence == sequences.last && streamEvents().last?.sequence == sequences.last
+                })
+            #expect(socketEvents().map(\.sequence) == sequences)
+            #expect(streamEvents().map(\.sequence) == sequences)
+            #expect(!(socketEvents() + streamEvents()).contains { $0.kind == "reconnect" })
+            #expect(feed.gauge.largestQueue <= limits.subscriberBytes)
+            #expect(feed.gauge.cutOffCount == 0)
+            #expect(!socket.isClosed && !stream.isClosed)
+            socket.close()
+            stream.close()
+        }
+    }
+
+    @Test("the bytes reckoned for a message are the bytes written")
     func messageBytes() {
         let messages: [FeedMessage] = [
             .event(sequence: 7, kind: "log.posted", json: #"{"text":"Team in position – Berlin"}"#),
@@ -157,6 +260,7 @@ struct LiveLimitsTests {
             .heartbeat(sequence: 0), .heartbeat(sequence: 98_765),
         ]
         for message in messages {
+            #expect(message.serverSentEventBytes == message.serverSentEvent.utf8.count)
             let frame = LiveSocketConnection.encodedTextFrame(message.webSocketText, allocator: ByteBufferAllocator())
             #expect(LiveSocketConnection.frameBytes(message) == frame.readableBytes)
         }
@@ -202,6 +306,39 @@ extension ByteBuffer {
         let view = readableBytesView
         guard let end = view.firstRange(of: Array("\r\n\r\n".utf8)) else { return nil }
         return getSlice(at: end.upperBound, length: view.endIndex - end.upperBound)
+    }
+
+    /// The events of an event-stream answer (a chunked body), and whether its last chunk came.
+    func eventStream() -> (events: [WireEvent], ended: Bool) {
+        guard var chunked = afterHead() else { return ([], false) }
+        var body = ByteBuffer()
+        var ended = false
+        while let line = chunked.readableBytesView.firstRange(of: Array("\r\n".utf8)) {
+            let sizeText = String(
+                decoding: chunked.readableBytesView[chunked.readerIndex..<line.lowerBound], as: UTF8.self)
+            guard let size = Int(sizeText, radix: 16),
+                chunked.readableBytes >= line.upperBound - chunked.readerIndex + size + 2
+            else { break }
+            chunked.moveReaderIndex(to: line.upperBound)
+            if size == 0 {
+                ended = true
+                break
+            }
+            var chunk = chunked.readSlice(length: size)!
+            body.writeBuffer(&chunk)
+            chunked.moveReaderIndex(forwardBy: 2)
+        }
+        var events: [WireEvent] = []
+        let blocks = String(buffer: body).components(separatedBy: "\n\n").dropLast()
+        for block in blocks {
+            var event = WireEvent(sequence: -1, kind: "?")
+            for line in block.split(separator: "\n") {
+                if line.hasPrefix("id: ") { event.sequence = Int64(line.dropFirst(4)) ?? -1 }
+                if line.hasPrefix("event: ") { event.kind = String(line.dropFirst(7)) }
+            }
+            events.append(event)
+        }
+        return (events, ended)
     }
 }
 

@@ -6,7 +6,13 @@ import Hummingbird
 struct LiveController {
     let guarded: OperationGuard
     let feed: LiveFeed
-    var delivery = BoundedDelivery()
+    var delivery: BoundedDelivery
+
+    init(guarded: OperationGuard, feed: LiveFeed) {
+        self.guarded = guarded
+        self.feed = feed
+        self.delivery = BoundedDelivery(limits: feed.limits, gauge: feed.gauge)
+    }
 
     /// Where a subscriber starts: `?since=N`, else the `Last-Event-ID` an EventSource sends
     /// when it reconnects, else the beginning of the log.
@@ -50,8 +56,10 @@ struct LiveController {
             let feed = self.feed
             let delivery = self.delivery
             let body = ResponseBody { writer in
-                try await delivery.run(since: since) { send in
-                    try await feed.run(operation: operation, actor: actor, since: since, follow: follow, send: send)
+                try await delivery.run(since: since) { queue in
+                    try await feed.run(
+                        operation: operation, actor: actor, since: since, follow: follow, outlet: queue,
+                        send: queue.send)
                 } deliver: { message in
                     try await writer.write(ByteBuffer(string: message.serverSentEvent))
                 } cutOff: { sequence in
@@ -78,6 +86,27 @@ extension FeedMessage {
         case .heartbeat(let sequence):
             "id: \(sequence)\nevent: heartbeat\ndata: \(webSocketText)\n\n"
         }
+    }
+
+    /// The bytes of ``serverSentEvent``, reckoned without writing it.
+    var serverSentEventBytes: Int {
+        switch self {
+        case .event(let sequence, let kind, let json):
+            // "id: " N "\nevent: " kind "\ndata: " json "\n\n"
+            21 + Self.digits(sequence) + kind.utf8.count + json.utf8.count
+        case .heartbeat(let sequence):
+            30 + Self.digits(sequence) + webSocketText.utf8.count
+        }
+    }
+
+    private static func digits(_ number: Int64) -> Int {
+        var count = 1
+        var rest = number / 10
+        while rest != 0 {
+            count += 1
+            rest /= 10
+        }
+        return number < 0 ? count + 1 : count
     }
 
     /// The message as a WebSocket text frame: the event's JSON, or a heartbeat object.

@@ -96,8 +96,9 @@ struct LiveServerChannel: ServerChildChannel, HTTPChannelHandler {
     let configuration = HTTP1Channel.Configuration()
 
     init(responder: @escaping HTTPChannelHandler.Responder, admission: LiveSocketAdmission) {
-        self.routes = responder
-        self.responder = Self.redirectingUpgrades(to: responder)
+        let routes = Self.servingChannel(responder)
+        self.routes = routes
+        self.responder = Self.redirectingUpgrades(to: routes)
         self.admission = admission
     }
 
@@ -201,6 +202,19 @@ struct LiveServerChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
+    /// The router, with the channel it answers on known to the routes for the time of a request
+    /// (``ServingChannel``).
+    static func servingChannel(
+        _ responder: @escaping HTTPChannelHandler.Responder
+    ) -> HTTPChannelHandler.Responder {
+        { request, writer, channel in
+            var writer = Optional(writer)
+            try await ServingChannel.$current.withValue(channel) {
+                try await responder(request, writer.take()!, channel)
+            }
+        }
+    }
+
     /// The router, except that an upgrade request that is not a connection's first is answered
     /// with a redirect to itself and a close, so that the client asks again on a new connection.
     static func redirectingUpgrades(
@@ -269,6 +283,12 @@ final class FirstHeadRecorder: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func wrapOutbound(_ part: HTTPServerResponsePart) -> NIOAny { NIOAny(part) }
+}
+
+/// The channel that the request being answered came on, for routes that must close it
+/// themselves (an event stream whose client stopped reading).
+enum ServingChannel {
+    @TaskLocal static var current: (any Channel)?
 }
 
 extension HTTPServerBuilder {
