@@ -28,6 +28,13 @@ public struct ServerConfiguration: Sendable {
     /// The addresses of proxies (load balancers) whose `X-Forwarded-For` names the client that
     /// sign-in throttling counts; empty when clients connect directly.
     public var trustedProxies: Set<String> = []
+    /// How long a client may take to send a request's head, from connecting or from the first
+    /// byte of its next request, before the connection is closed (10 s); nil for no limit.
+    public var requestHeadTimeout: Duration?
+    /// How long a kept-alive connection may wait for its next request, or a request's body for
+    /// its next part, before it is closed (60 s); nil for no limit. A response that is being
+    /// written, such as the live feed's event stream, is never cut by it.
+    public var idleTimeout: Duration?
     /// What the live feed lets wait for its subscribers' sockets, and for how long.
     public var liveLimits: LiveFeedLimits
 
@@ -37,6 +44,7 @@ public struct ServerConfiguration: Sendable {
         sessionLifetime: TimeInterval = 12 * 3600, attachments: AttachmentSettings? = nil,
         selectorLimits: SelectorLimits = .standard, crossCheckBudget: CrossCheckBudgetSettings = .init(),
         signInRules: SignInThrottle.Rules = .init(), bcryptWorkers: Int = BoundedWorkers.defaultBcryptWorkers,
+        requestHeadTimeout: Duration? = .seconds(10), idleTimeout: Duration? = .seconds(60),
         liveLimits: LiveFeedLimits = .init()
     ) {
         self.host = host
@@ -48,6 +56,8 @@ public struct ServerConfiguration: Sendable {
         self.crossCheckBudget = crossCheckBudget
         self.signInRules = signInRules
         self.bcryptWorkers = bcryptWorkers
+        self.requestHeadTimeout = requestHeadTimeout
+        self.idleTimeout = idleTimeout
         self.liveLimits = liveLimits
     }
 }

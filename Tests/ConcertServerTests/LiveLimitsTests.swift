@@ -12,8 +12,9 @@ import Testing
 
 @testable import ConcertServer
 
-/// The live feed seen from an attacker's side, over real sockets on 127.0.0.1: subscribers that
-/// never read after a large backlog, a total budget for replays, and, against them, an ordinary
+/// The live feed and the HTTP server seen from an attacker's side, over real sockets on
+/// 127.0.0.1: subscribers that never read after a large backlog, a total budget for replays,
+/// connections that send half a request head or nothing, and, against them, an ordinary
 /// subscriber following an action day. What waits for sockets is read from the feed's own
 /// figures (``LiveGauge``), not guessed from timings.
 @Suite("Live feed limits", .timeLimit(.minutes(3)))
@@ -252,6 +253,76 @@ struct LiveLimitsTests {
         }
     }
 
+    @Test("a connection that sends half a request head, or nothing, is closed within the head timeout")
+    func requestHeadTimeout() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let configuration = ServerConfiguration(requestHeadTimeout: .seconds(1), idleTimeout: .seconds(30))
+        let (application, _) = world.liveApplication(configuration)
+        try await application.test(.live) { client in
+            let port = try #require(client.port)
+            let silent = try await SlowClient.connect(port: port, sending: nil, reading: true)
+            let half = try await SlowClient.connect(
+                port: port, sending: "GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ", reading: true)
+            let started = ContinuousClock.now
+            #expect(try await Self.eventually(seconds: 10) { silent.isClosed && half.isClosed })
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(silent.received.readableBytes == 0 && half.received.readableBytes == 0)
+
+            // On a kept-alive connection the next request's head has the same time from its first byte.
+            let keptAlive = try await SlowClient.connect(
+                port: port, sending: "GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", reading: true)
+            #expect(try await Self.eventually { String(buffer: keptAlive.received).hasPrefix("HTTP/1.1 200") })
+            try await Task.sleep(for: .seconds(2))
+            #expect(!keptAlive.isClosed, "between requests the idle timeout applies, not the head's")
+            keptAlive.send("GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            let sent = ContinuousClock.now
+            #expect(try await Self.eventually(seconds: 10) { keptAlive.isClosed })
+            #expect(ContinuousClock.now - sent < .seconds(5))
+        }
+    }
+
+    @Test("a kept-alive connection is closed once idle, but a streaming event stream and a WebSocket are not")
+    func idleTimeout() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let configuration = ServerConfiguration(requestHeadTimeout: .seconds(1), idleTimeout: .milliseconds(1_500))
+        let (application, _) = world.liveApplication(configuration, heartbeatInterval: .milliseconds(200))
+        try await application.test(.live) { client in
+            let port = try #require(client.port)
+            let idle = try await SlowClient.connect(
+                port: port, sending: "GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", reading: true)
+            let stream = try await SlowClient.connect(
+                port: port, sending: Self.eventStreamRequest(world, port: port, since: world.head, as: .observer),
+                reading: true)
+            let socket = try await SlowClient.connect(
+                port: port, sending: Self.webSocketRequest(world, port: port, since: world.head, as: .observer),
+                reading: true)
+            #expect(try await Self.eventually(seconds: 10) { idle.isClosed })
+            #expect(String(buffer: idle.received).hasPrefix("HTTP/1.1 200"))
+            // Well past both timeouts, the live feed still streams.
+            try await Task.sleep(for: .seconds(4))
+            #expect(!stream.isClosed && !socket.isClosed)
+            #expect(stream.received.eventStream().events.filter { $0.kind == "heartbeat" }.count >= 3)
+            _ = try await world.store.updateAction(
+                id: world.actionC.id, operationId: world.operation.id, by: Actor(world.users[.leadCoordinator]!),
+                eventKind: "action.statusChanged"
+            ) { action, _ in
+                var action = action
+                try StatusChange(status: .ready).apply(to: &action, now: ConcertJSON.now())
+                return action
+            }
+            let changed = world.head + 1
+            #expect(
+                try await Self.eventually {
+                    stream.received.eventStream().events.contains { $0.sequence == changed && $0.kind != "heartbeat" }
+                        && String(buffer: socket.received).contains(#""kind":"action.statusChanged""#)
+                })
+            stream.close()
+            socket.close()
+        }
+    }
+
     @Test("the bytes reckoned for a message are the bytes written")
     func messageBytes() {
         let messages: [FeedMessage] = [
@@ -269,7 +340,7 @@ struct LiveLimitsTests {
 
 extension TestWorld {
     /// The API and its live feed on both transports as `concert serve` has them, on a free port,
-    /// with `configuration`'s limits; and the feed, to read its figures.
+    /// with `configuration`'s limits and timeouts; and the feed, to read its figures.
     func liveApplication(
         _ configuration: ServerConfiguration, heartbeatInterval: Duration = .seconds(15)
     ) -> (some ApplicationProtocol, LiveFeed) {
@@ -383,6 +454,10 @@ final class SlowClient: ChannelInboundHandler, @unchecked Sendable {
     func startReading() {
         guard let channel else { return }
         channel.setOption(.autoRead, value: true).whenSuccess { channel.read() }
+    }
+
+    func send(_ text: String) {
+        channel?.writeAndFlush(ByteBuffer(string: text), promise: nil)
     }
 
     func close() {

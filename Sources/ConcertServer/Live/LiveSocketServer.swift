@@ -87,23 +87,38 @@ struct LiveServerChannel: ServerChildChannel, HTTPChannelHandler {
         let channel: any Channel
     }
 
+    /// How long a client may take over a request's head, and a kept-alive connection may wait
+    /// for its next request.
+    struct Timeouts: Sendable {
+        /// From the connection's opening, or the first byte of a request after the last one, to
+        /// the end of the request's head; nil for no limit.
+        var requestHead: Duration?
+        /// Between requests on a kept-alive connection, and between the parts of a request's
+        /// body; nil for no limit. A response that is being written (such as the event stream) is
+        /// never cut by it.
+        var idle: Duration?
+    }
+
     /// Answers a connection's requests; a later request on it that asks for an upgrade is sent
     /// to a new connection (NIO upgrades only a connection's first request).
     var responder: HTTPChannelHandler.Responder
     /// The router itself, for a refused upgrade.
     let routes: HTTPChannelHandler.Responder
     let admission: LiveSocketAdmission
+    let timeouts: Timeouts
     let configuration = HTTP1Channel.Configuration()
 
-    init(responder: @escaping HTTPChannelHandler.Responder, admission: LiveSocketAdmission) {
+    init(responder: @escaping HTTPChannelHandler.Responder, admission: LiveSocketAdmission, timeouts: Timeouts) {
         let routes = Self.servingChannel(responder)
         self.routes = routes
         self.responder = Self.redirectingUpgrades(to: routes)
         self.admission = admission
+        self.timeouts = timeouts
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        let idleTimeout = timeouts.idle
+        return channel.eventLoop.makeCompletedFuture {
             let firstHead = NIOLoopBoundBox<HTTPRequestHead?>(nil, eventLoop: channel.eventLoop)
             let admitted = NIOLoopBoundBox<LiveSocketAdmission.Ticket?>(nil, eventLoop: channel.eventLoop)
             let admission = self.admission
@@ -134,7 +149,7 @@ struct LiveServerChannel: ServerChildChannel, HTTPChannelHandler {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                         try channel.pipeline.syncOperations.addHandler(
-                            HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                            HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
                         let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true))
@@ -159,6 +174,9 @@ struct LiveServerChannel: ServerChildChannel, HTTPChannelHandler {
                 type: NIOTypedHTTPServerUpgradeHandler<UpgradeResult>.self)
             try channel.pipeline.syncOperations.addHandler(
                 FirstHeadRecorder(firstHead), position: .before(upgradeHandler))
+            if let timeout = timeouts.requestHead {
+                try RequestHeadDeadline.install(on: channel, timeout: timeout, before: upgradeHandler, logger: logger)
+            }
             return Value(upgradeResult: result, channel: channel)
         }
     }
@@ -293,15 +311,16 @@ enum ServingChannel {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 for the router, and WebSocket upgrades for the live feed of `admission`.
-    static func concert(_ admission: LiveSocketAdmission) -> HTTPServerBuilder {
-        .init { responder in LiveServerChannel(responder: responder, admission: admission) }
+    static func concert(_ admission: LiveSocketAdmission, timeouts: LiveServerChannel.Timeouts) -> HTTPServerBuilder {
+        .init { responder in LiveServerChannel(responder: responder, admission: admission, timeouts: timeouts) }
     }
 }
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 for Concert's router, with the live feed's WebSocket upgrades served by `liveFeed`
     /// (pass the one the router's event stream uses, so both share one read of the log per commit
-    /// and one replay budget; its limits are the ones its subscribers get).
+    /// and one replay budget; its limits are the ones its subscribers get). The connections'
+    /// timeouts are `configuration`'s.
     public static func concert(
         store: any Store, liveFeed: LiveFeed, configuration: ServerConfiguration = .init()
     ) -> HTTPServerBuilder {
@@ -309,6 +328,7 @@ extension HTTPServerBuilder {
             LiveSocketAdmission(
                 store: store,
                 authenticator: Authenticator(store: store, sessionLifetime: configuration.sessionLifetime),
-                feed: liveFeed))
+                feed: liveFeed),
+            timeouts: .init(requestHead: configuration.requestHeadTimeout, idle: configuration.idleTimeout))
     }
 }
