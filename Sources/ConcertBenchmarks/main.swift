@@ -14,7 +14,9 @@ import Hummingbird
 // 3. The live feed's fan-out to 1,000 WebSocket subscribers, one status change at a time,
 //    next to Redis pub/sub with as many subscribers (FanOut.swift). Target: p99 under 25 ms and
 //    at most twice Redis's p99.
-// 4. The server's resident memory per idle live subscriber. Target: under 30 KB.
+// 4. The server's resident memory per idle live subscriber. Target: under 30 KB. Then its
+//    growth with 1,000 live subscribers that never read, after 50 targets of 1,000 URL
+//    selectors each (StalledSubscribers.swift). Bound: under 512 MiB.
 //
 // 5. Ingest of 1,000,000 selectors across 1,000 operations with cross-checking through the
 //    store, next to a plain SQLite insert of the same rows (CrossCheckIngest.swift).
@@ -24,8 +26,8 @@ import Hummingbird
 // 7. Two servers on one PostgreSQL under 200 clients reporting statuses for 60 s, next to one
 //    server on SQLite, and cross-server delivery to a live subscriber (SeveralServers.swift).
 //
-// `ConcertBenchmarks foundation|live|memory|crosscheck|attachments|postgres` runs one group; no argument
-// runs them all.
+// `ConcertBenchmarks foundation|live|memory|stalled|crosscheck|attachments|postgres` runs one group; no
+// argument runs them all.
 
 /// Prints a line at once, also into a pipe or a file, so that a long run shows its progress.
 func show(_ line: String) {
@@ -219,4 +221,11 @@ if group == "all" || group == "live" || group == "memory" {
     let changes = environment["CONCERT_BENCH_CHANGES"].flatMap { Int($0) } ?? 1_000
     if group != "memory" { try await benchmarkFanOut(subscribers: subscribers, changes: changes) }
     try await benchmarkIdleSubscriberMemory(subscribers: subscribers)
+}
+if group == "all" || group == "memory" || group == "stalled" {
+    // Fewer or shorter for a quick look: CONCERT_BENCH_STALLED=100 CONCERT_BENCH_HOLD_SECONDS=10.
+    let environment = ProcessInfo.processInfo.environment
+    try await benchmarkStalledSubscribers(
+        subscribers: environment["CONCERT_BENCH_STALLED"].flatMap { Int($0) } ?? 1_000, targets: 50,
+        selectors: 1_000, hold: .seconds(environment["CONCERT_BENCH_HOLD_SECONDS"].flatMap { Int($0) } ?? 20))
 }
