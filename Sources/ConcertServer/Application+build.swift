@@ -86,10 +86,10 @@ public func buildRouter(
     OperationController(store: store, guarded: guarded).addRoutes(to: router)
     let crossCheck = CrossCheckService(store: store, limits: configuration.selectorLimits)
     let hits = HitRecorder(store: store, crossCheck: crossCheck)
-    TargetController(store: store, guarded: guarded, hits: hits).addRoutes(to: router)
-    CrossCheckController(
-        store: store, crossCheck: crossCheck, budget: CrossCheckBudget(settings: configuration.crossCheckBudget)
-    ).addRoutes(to: router)
+    // One budget for checks and recordings alike: both tell who else holds a value.
+    let budget = CrossCheckBudget(settings: configuration.crossCheckBudget)
+    TargetController(store: store, guarded: guarded, hits: hits, budget: budget).addRoutes(to: router)
+    CrossCheckController(store: store, crossCheck: crossCheck, budget: budget).addRoutes(to: router)
     HitController(store: store, crossCheck: crossCheck).addRoutes(to: router)
     ActionController(store: store, guarded: guarded).addRoutes(to: router)
     InstrumentController(store: store, guarded: guarded).addRoutes(to: router)

@@ -235,8 +235,10 @@ public protocol Store: Sendable {
     func appendEvents(_ drafts: [EventDraft]) async throws
 
     /// The events of `kinds`, newest first, at most `limit`: of the operations named, or of
-    /// any operation or none when `operationIds` is nil.
-    func events(kinds: [String], operationIds: [String]?, limit: Int) async throws -> [Event]
+    /// any operation or none when `operationIds` is nil; only those whose payload contains the
+    /// text `mentioning` when it is given (such as `"agencyId":"…"`), so that a flood of one
+    /// agency's notices cannot push another's out of its list.
+    func events(kinds: [String], operationIds: [String]?, mentioning: String?, limit: Int) async throws -> [Event]
 
     // MARK: Sessions
 
@@ -455,6 +457,11 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    /// The events of `kinds`, newest first, at most `limit`, of the operations named (any when nil).
+    public func events(kinds: [String], operationIds: [String]?, limit: Int) async throws -> [Event] {
+        try await events(kinds: kinds, operationIds: operationIds, mentioning: nil, limit: limit)
+    }
+
     /// Every selector of every operation, as strings (for tools and tests; the index reads
     /// them with ``readSelectors(into:_:)``).
     public func allSelectors() async throws -> [StoredSelector] {

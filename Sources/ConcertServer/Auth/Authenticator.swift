@@ -79,6 +79,13 @@ public final class Authenticator: Sendable {
             )
         }
         let found = try await store.credentials(username: account)
+        // bcrypt reads 72 bytes: a longer password would be right whatever followed them, and no
+        // password of more is ever set, so it is wrong without checking.
+        guard password.utf8.count <= PasswordPolicy.maximumBytes else {
+            let happened = throttle.withLock { $0.recordFailure(account: account, address: address, now: Date()) }
+            try await audit(failureOf: account, user: found?.user, address: address, happened: happened)
+            return .refused
+        }
         let hash = found?.passwordHash ?? Self.decoyHash
         // A client that signed in from here before and has not been failing since goes first:
         // a flood of guesses waits behind the investigators who sign in every day.

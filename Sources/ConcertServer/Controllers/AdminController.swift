@@ -183,7 +183,11 @@ struct AdminController {
     /// The newest account notices of an agency (at most 200).
     func notices(of agencyId: String) async throws -> [AccountNotice] {
         var notices: [AccountNotice] = []
-        for event in try await store.events(kinds: Self.noticeKinds, operationIds: nil, limit: 5_000) {
+        // Only this agency's notices are read: another agency's flood cannot push them out.
+        let mentioning = #""agencyId":"\#(agencyId)""#
+        for event in try await store.events(
+            kinds: Self.noticeKinds, operationIds: nil, mentioning: mentioning, limit: 400)
+        {
             guard let payload = try? ConcertJSON.decode(NoticePayload.self, from: event.payload),
                 payload.agencyId == agencyId
             else { continue }

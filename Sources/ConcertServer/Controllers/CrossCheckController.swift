@@ -135,7 +135,10 @@ struct CrossCheckController {
         let operations = try await store.operations(participatingAgencyId: actor.agencyId).filter {
             AccessPolicy.allows(actor, .viewIntelligence, in: $0)
         }
-        let events = try await store.events(kinds: [noticeKind], operationIds: operations.map(\.id), limit: 1_000)
+        // Only notices to this agency are read: checks hitting others cannot push them out.
+        let events = try await store.events(
+            kinds: [noticeKind], operationIds: operations.map(\.id),
+            mentioning: #""holderAgencyId":"\#(actor.agencyId)""#, limit: 200)
         return Array(
             events.compactMap { try? ConcertJSON.decode(CheckNotice.self, from: $0.payload) }
                 .filter { $0.holderAgencyId == actor.agencyId }.prefix(200))

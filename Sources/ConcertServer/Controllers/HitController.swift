@@ -71,6 +71,15 @@ struct HitController {
         return actor.agencyId
     }
 
+    /// Records which hits a caller was shown, and which other sides' records it could read in
+    /// them: a hit's view can carry another operation's value.
+    static func audit(_ views: [HitView], by actor: Actor, store: any Store, via: String? = nil) async throws {
+        let readable = views.compactMap(\.other.targetId)
+        try await store.recordRead(
+            by: actor, operationId: nil, what: "audit.hitsListed",
+            payload: DeliveryAudit.payload(ids: views.map(\.id) + readable, via: via))
+    }
+
     /// The hits of the actor's agency as the actor may see them, newest first.
     static func views(of hits: [Hit], for actor: Actor, store: any Store) async throws -> [HitView] {
         let agencyId = actor.agencyId
@@ -115,9 +124,11 @@ struct HitController {
         router.get("/api/v1/hits") { _, context in
             let actor = try context.requireActor()
             let agencyId = try Self.agency(of: actor)
+            let views = try await Self.views(of: try await store.hits(agencyId: agencyId), for: actor, store: store)
+            try await Self.audit(views, by: actor, store: store)
             return try Response.json(
                 HitList(
-                    items: try await Self.views(of: try await store.hits(agencyId: agencyId), for: actor, store: store),
+                    items: views,
                     common: try await crossCheck.commonValues(agencyId: agencyId)))
         }
         router.post("/api/v1/hits/:hitId/review") { request, context in

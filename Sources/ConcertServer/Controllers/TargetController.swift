@@ -8,6 +8,9 @@ struct TargetController {
     let guarded: OperationGuard
     /// Finds the hits of every selector recorded, changed or deleted, in the same request.
     let hits: HitRecorder
+    /// Recording a selector tells its recorder whether another agency holds it, as a check
+    /// does: it spends the same budget, so that imports cannot sweep what checks may not.
+    let budget: CrossCheckBudget
     /// How many targets one import may hold.
     static let maximumImport = 10_000
 
@@ -43,6 +46,7 @@ struct TargetController {
                 id: Identifier.make(), operation: operation, originatorAgencyId: actor.agencyId,
                 createdBy: actor.userId, defaultCountry: try await store.agency(id: actor.agencyId)?.country,
                 createdAt: now, now: now, limits: hits.crossCheck.limits)
+            try budget.spend(target.selectors.count, by: actor)
             try await store.createTarget(target, by: actor)
             try await hits.targetRecorded(target, by: actor)
             return try Response.json(target, status: .created)
@@ -70,6 +74,7 @@ struct TargetController {
                     throw error.nested(under: "targets[\(position)]")
                 }
             }
+            try budget.spend(targets.reduce(0) { $0 + $1.selectors.count }, by: actor)
             let hits = try await TargetImporter(store: store, hits: hits).importTargets(targets, by: actor)
             return try Response.json(ImportResult(imported: targets.count, hits: hits), status: .created)
         }
@@ -95,10 +100,13 @@ struct TargetController {
             let defaultCountry = try await store.agency(id: actor.agencyId)?.country
             let updated = try await store.updateTarget(id: id, operationId: operation.id, by: actor) { current in
                 try AccessPolicy.decide(actor, .modifyRecord(current.recordHandling), in: operation).get()
-                return try input.makeTarget(
+                let changed = try input.makeTarget(
                     id: current.id, operation: operation, originatorAgencyId: current.originatorAgencyId,
                     createdBy: current.createdBy, defaultCountry: defaultCountry, createdAt: current.createdAt,
                     now: ConcertJSON.now(), limits: hits.crossCheck.limits)
+                // Refused, the budget undoes the change with the transaction.
+                try budget.spend(changed.selectors.count, by: actor)
+                return changed
             }
             try await hits.targetRecorded(updated, by: actor)
             return try Response.json(updated)

@@ -51,7 +51,7 @@ final class CrossCheckBudget: Sendable {
         let agencyLimit = settings.limit(ofAgency: actor.agencyId)
         guard selectors <= min(userLimit, agencyLimit) else {
             throw DomainError.invalid(
-                "This check has \(selectors) selectors, more than the \(min(userLimit, agencyLimit)) your budget allows in \(Self.words(settings.window)); split the list.",
+                "This request has \(selectors) selectors, more than the \(min(userLimit, agencyLimit)) your budget of checked and recorded selectors allows in \(Self.words(settings.window)); split the list.",
                 field: "selectors")
         }
         let decision = budget.withLock {
@@ -64,14 +64,14 @@ final class CrossCheckBudget: Sendable {
         }
         if case .refused(let wait, _) = decision {
             throw ProblemDetail.tooManyRequests(
-                "You or your agency have checked as many selectors as the budget allows in \(Self.words(settings.window)). Try again in \(max(1, Int(wait.rounded(.up)))) seconds.",
+                "You or your agency have checked or recorded as many selectors as the budget allows in \(Self.words(settings.window)). Try again in \(max(1, Int(wait.rounded(.up)))) seconds.",
                 retryAfter: wait)
         }
     }
 
     static func words(_ window: TimeInterval) -> String {
         window >= 3600 && window.truncatingRemainder(dividingBy: 3600) == 0
-            ? (window == 3600 ? "hour" : "\(Int(window / 3600)) hours")
+            ? (window == 3600 ? "an hour" : "\(Int(window / 3600)) hours")
             : "\(Int(window)) seconds"
     }
 }

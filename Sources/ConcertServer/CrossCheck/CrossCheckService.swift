@@ -374,9 +374,32 @@ final class CrossCheckService: Sendable {
     }
 
     /// Looks each probe up once the index is ready, in order.
+    /// The most matches one probe of a check keeps: enough to name every agency that holds it,
+    /// not so many that a name recorded thousands of times makes a check hold thousands each.
+    static let matchesPerProbe = 256
+
     func lookUp(_ probes: [CrossCheckEntry]) async throws -> [CrossCheckResult] {
         try await ready()
-        return state.withLock { state in probes.map { Self.unexcluded(state.index.lookUp($0), for: $0, in: state) } }
+        var results: [CrossCheckResult] = []
+        results.reserveCapacity(probes.count)
+        // The same value asked twice is looked up once.
+        var asked: [String: Int] = [:]
+        for probe in probes {
+            let key = "\(probe.kind.rawValue)|\(probe.matchKey)|\(probe.dateOfBirth ?? "")"
+            if let earlier = asked[key] {
+                results.append(results[earlier])
+                continue
+            }
+            // One probe at a time under the lock: a check of many probes that each match much
+            // (a name without a date of birth) lets every other request in between.
+            var result = state.withLock { Self.unexcluded($0.index.lookUp(probe), for: probe, in: $0) }
+            if result.matches.count > Self.matchesPerProbe {
+                result.matches.removeSubrange(Self.matchesPerProbe...)
+            }
+            asked[key] = results.count
+            results.append(result)
+        }
+        return results
     }
 
     private func ready() async throws {

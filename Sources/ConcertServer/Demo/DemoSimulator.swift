@@ -109,7 +109,10 @@ public struct DemoSimulator: Sendable {
             try await report(action, outcome)
             if outcome.status == .failed, let description = outcome.outcome?.description {
                 try await significant(
-                    "\(action.title): \(description).", by: officers[action.executingAgencyId] ?? coordinator)
+                    // Every participant reads the log, observers included: the action is named as
+                    // they may see it, not by a title that describes its target.
+                    "\(action.withoutTargetDetails.title): \(description).",
+                    by: officers[action.executingAgencyId] ?? coordinator)
             }
         }
         // The coordinator's first sitrep of the day waits as a draft to be edited and approved.

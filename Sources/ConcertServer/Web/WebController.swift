@@ -74,6 +74,7 @@ struct WebController {
             }
             let views = try await HitController.views(
                 of: try await store.hits(agencyId: agencyId), for: actor, store: store)
+            try await HitController.audit(views, by: actor, store: store, via: "web")
             let rows: [[String: Any]] = views.map { view in
                 var row: [String: Any] = [
                     "id": view.id, "foundUTC": Self.utc(view.foundAt), "match": Self.words(view.match.rawValue),

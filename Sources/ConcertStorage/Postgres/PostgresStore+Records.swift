@@ -130,22 +130,27 @@ extension PostgresStore {
         }
     }
 
-    public func events(kinds: [String], operationIds: [String]?, limit: Int) async throws -> [Event] {
+    public func events(
+        kinds: [String], operationIds: [String]?, mentioning: String?, limit: Int
+    ) async throws -> [Event] {
         guard !kinds.isEmpty, operationIds?.isEmpty != true else { return [] }
+        // strpos of '' is 1: "mentioning nothing" matches every payload.
+        let text = mentioning ?? ""
         return try await readLog { [logger] connection in
             if let operationIds {
                 return try await Self.events(
                     try await connection.query(
                         """
                         SELECT \(unescaped: Self.eventColumns) FROM event
-                        WHERE kind = ANY(\(kinds)) AND operation_id = ANY(\(operationIds))
+                        WHERE kind = ANY(\(kinds)) AND operation_id = ANY(\(operationIds)) AND strpos(payload, \(text)) > 0
                         ORDER BY sequence DESC LIMIT \(limit)
                         """, logger: logger))
             }
             return try await Self.events(
                 try await connection.query(
                     """
-                    SELECT \(unescaped: Self.eventColumns) FROM event WHERE kind = ANY(\(kinds))
+                    SELECT \(unescaped: Self.eventColumns) FROM event
+                    WHERE kind = ANY(\(kinds)) AND strpos(payload, \(text)) > 0
                     ORDER BY sequence DESC LIMIT \(limit)
                     """, logger: logger))
         }

@@ -461,7 +461,9 @@ public struct SQLiteStore: Store {
         }
     }
 
-    public func events(kinds: [String], operationIds: [String]?, limit: Int) async throws -> [Event] {
+    public func events(
+        kinds: [String], operationIds: [String]?, mentioning: String?, limit: Int
+    ) async throws -> [Event] {
         guard !kinds.isEmpty, operationIds?.isEmpty != true else { return [] }
         return try await pool.read { db in
             let kindMarks = Array(repeating: "?", count: kinds.count).joined(separator: ", ")
@@ -471,6 +473,10 @@ public struct SQLiteStore: Store {
                 sql +=
                     " AND operation_id IN (\(Array(repeating: "?", count: operationIds.count).joined(separator: ", ")))"
                 arguments += StatementArguments(operationIds)
+            }
+            if let mentioning {
+                sql += " AND instr(payload, ?) > 0"
+                arguments += [mentioning]
             }
             sql += " ORDER BY sequence DESC LIMIT ?"
             arguments += [limit]
