@@ -332,6 +332,7 @@ struct LiveLimitsTests {
         ]
         for message in messages {
             #expect(message.serverSentEventBytes == message.serverSentEvent.utf8.count)
+            #expect(String(buffer: message.serverSentEventBuffer()) == message.serverSentEvent)
             let frame = LiveSocketConnection.encodedTextFrame(message.webSocketText, allocator: ByteBufferAllocator())
             #expect(LiveSocketConnection.frameBytes(message) == frame.readableBytes)
         }

@@ -21,16 +21,29 @@ struct BoundedDelivery {
     /// Delivers what `feed` hands to the queue with `deliver`, until the feed ends, the
     /// subscriber is cut off (then `cutOff` gets the last sequence delivered), the connection
     /// goes, or the server shuts down. `size` reckons the bytes a message takes on the wire.
-    ///
-    /// On the server's own connections (``ServingChannel``) a write that waits for the socket
-    /// longer than the stall timeout cuts the subscriber off, and a subscriber that is cut off or
-    /// told the server is going away has the close grace to take its last messages; then its
-    /// connection is closed, which ends the write that waits.
     func run(
         since: Int64,
         size: @escaping @Sendable (FeedMessage) -> Int = { $0.serverSentEventBytes },
         feed: @escaping @Sendable (_ queue: DeliveryQueue) async throws -> Void,
         deliver: (FeedMessage) async throws -> Void,
+        cutOff: (Int64) async throws -> Void
+    ) async throws {
+        try await run(since: since, size: size, encode: { $0 }, feed: feed, deliver: deliver, cutOff: cutOff)
+    }
+
+    /// Delivers what `feed` hands to the queue, each message made into what `deliver` writes by
+    /// `encode` as it leaves the queue (so that the message is let go of while its write waits).
+    ///
+    /// On the server's own connections (``ServingChannel``) a write that waits for the socket
+    /// longer than the stall timeout cuts the subscriber off, and a subscriber that is cut off or
+    /// told the server is going away has the close grace to take its last messages; then its
+    /// connection is closed, which ends the write that waits.
+    func run<Encoded>(
+        since: Int64,
+        size: @escaping @Sendable (FeedMessage) -> Int = { $0.serverSentEventBytes },
+        encode: @escaping (FeedMessage) -> Encoded,
+        feed: @escaping @Sendable (_ queue: DeliveryQueue) async throws -> Void,
+        deliver: (Encoded) async throws -> Void,
         cutOff: (Int64) async throws -> Void
     ) async throws {
         let channel = ServingChannel.current
@@ -52,12 +65,28 @@ struct BoundedDelivery {
                 queue.cutOffIfStalled(after: limits.stallTimeout)
             }
         }
+        // Tells what the socket has taken: a message counts as queued until then.
+        var progress: Progress?
+        if let channel {
+            let handler = try await channel.eventLoop.submit {
+                let handler = WriteProgress()
+                try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+                return NIOLoopBound(handler, eventLoop: channel.eventLoop)
+            }.get()
+            progress = Progress(channel: channel, handler: handler)
+        }
         defer {
             watchdog?.cancel()
             closing.withLock { $0?.cancel() }
             queue.close()
+            if let progress {
+                progress.channel.eventLoop.execute {
+                    progress.channel.pipeline.syncOperations.removeHandler(progress.handler.value, promise: nil)
+                }
+            }
         }
         let logger = self.logger
+        let written = progress
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Whatever ends the feed - shutdown, a cut-off, the subscriber leaving, or a
@@ -78,7 +107,8 @@ struct BoundedDelivery {
                     logger.error("A live feed ended on an error: \(error)")
                 }
             }
-            let lastSequence = try await Self.drain(queue, since: since, channel: channel, deliver: deliver)
+            let lastSequence = try await Self.drain(
+                queue, since: since, progress: written, encode: encode, deliver: deliver)
             if queue.isCutOff { try await cutOff(lastSequence) }
             group.cancelAll()
         }
@@ -86,47 +116,88 @@ struct BoundedDelivery {
 }
 
 extension BoundedDelivery {
+    /// A connection's channel, and the handler in its pipeline that tells what its socket took.
+    fileprivate struct Progress: Sendable {
+        let channel: any Channel
+        let handler: NIOLoopBound<WriteProgress>
+    }
+
     /// Writes what the queue holds, as it comes, until it is finished and empty; returns the
     /// sequence number of the last message written.
     ///
-    /// A write returns once the channel's writer takes the message, and the writer learns that
-    /// the socket is full only once the event loop has handled the writes before it: until then
-    /// every write passes. So what was written counts as waiting until the loop has caught up
-    /// with it (a barrier every 64 KiB, and whenever the queue runs empty); beyond that the
-    /// channel holds no more than its own high-water mark.
-    fileprivate static func drain(
-        _ queue: DeliveryQueue, since: Int64, channel: (any Channel)?, deliver: (FeedMessage) async throws -> Void
+    /// A write returns once the channel's writer takes the message, which it does while the
+    /// channel is below its high-water mark as far as the writer knows: it learns that the channel
+    /// is full only once the event loop has handled the writes before. So a message leaves the
+    /// queue only once the socket has taken it, as ``WriteProgress`` tells.
+    fileprivate static func drain<Encoded>(
+        _ queue: DeliveryQueue, since: Int64, progress: Progress?, encode: (FeedMessage) -> Encoded,
+        deliver: (Encoded) async throws -> Void
     ) async throws -> Int64 {
-        var unconfirmed = 0
-        // However the delivery ends, what it held no longer waits.
-        defer { if unconfirmed > 0 { queue.written(unconfirmed) } }
         var lastSequence = since
-        while true {
-            var next = queue.poll()
-            if next == nil {
-                if unconfirmed > 0 {
-                    try await channel?.eventLoop.submit {}.get()
-                    queue.written(unconfirmed)
-                    unconfirmed = 0
-                }
-                next = await queue.next()
-            }
-            guard let (message, bytes) = next else { break }
-            queue.writing(true)
-            // Whether taken or not, the message counts as waiting until confirmed.
-            unconfirmed += bytes
+        while let (encoded, sequence, bytes) = await queue.next(encode) {
             do {
+                queue.writing(true)
                 defer { queue.writing(false) }
-                try await deliver(message)
+                try await deliver(encoded)
+            } catch {
+                queue.written(bytes)
+                throw error
             }
-            if channel == nil || unconfirmed >= 64 << 10 {
-                try await channel?.eventLoop.submit {}.get()
-                queue.written(unconfirmed)
-                unconfirmed = 0
+            if let progress {
+                // After the write's own hop to the event loop, so that the mark counts it.
+                progress.channel.eventLoop.execute {
+                    progress.handler.value.whenTaken(on: progress.channel.eventLoop).whenComplete { _ in
+                        queue.written(bytes)
+                    }
+                }
+            } else {
+                queue.written(bytes)
             }
-            lastSequence = message.sequence
+            lastSequence = sequence
         }
         return lastSequence
+    }
+}
+
+/// Counts the bytes a connection's channel passes to its socket, first in the pipeline: tells
+/// when the socket has taken everything written so far.
+final class WriteProgress: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    /// Bytes written to the channel, and of those, taken by the socket (or dropped as it closed).
+    private var issued = 0
+    private var taken = 0
+    private var waiting: [(mark: Int, promise: EventLoopPromise<Void>)] = []
+
+    /// Succeeds once the socket has taken every byte written so far. On the channel's event loop.
+    func whenTaken(on loop: any EventLoop) -> EventLoopFuture<Void> {
+        guard taken < issued else { return loop.makeSucceededVoidFuture() }
+        let promise = loop.makePromise(of: Void.self)
+        waiting.append((issued, promise))
+        return promise.futureResult
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        let waiting = self.waiting
+        self.waiting = []
+        for (_, promise) in waiting { promise.succeed() }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let bytes = unwrapOutboundIn(data).readableBytes
+        issued += bytes
+        let promise = promise ?? context.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { _ in self.took(bytes) }
+        context.write(data, promise: promise)
+    }
+
+    private func took(_ bytes: Int) {
+        taken += bytes
+        while let first = waiting.first, first.mark <= taken {
+            waiting.removeFirst()
+            first.promise.succeed()
+        }
     }
 }
 
@@ -140,7 +211,8 @@ final class DeliveryQueue: CatchUpOutlet {
     struct CutOff: Error {}
 
     private struct State {
-        var items: [(FeedMessage, Int)] = []
+        /// What waits, from `head` on; slots before it were taken and are let go of at once.
+        var items: [(FeedMessage, Int)?] = []
         /// Where the next message to take is in `items`.
         var head = 0
         var consumer: CheckedContinuation<(FeedMessage, Int)?, Never>?
@@ -219,21 +291,27 @@ final class DeliveryQueue: CatchUpOutlet {
         consumer?.resume(returning: (message, bytes))
     }
 
-    /// The next message and its bytes, if one waits.
-    func poll() -> (FeedMessage, Int)? {
-        state.withLock { Self.take(&$0) }
-    }
-
     private static func take(_ state: inout State) -> (FeedMessage, Int)? {
-        guard state.head < state.items.count else { return nil }
-        let item = state.items[state.head]
+        guard state.head < state.items.count, let item = state.items[state.head] else { return nil }
+        // Taken: its message must not stay alive in the array until the array is compacted.
+        state.items[state.head] = nil
         state.head += 1
-        // Let go of what was taken once it is most of the array.
-        if state.head >= 64 && state.head * 2 >= state.items.count {
+        // Let go of the slots taken once they are most of the array.
+        if state.head == state.items.count {
+            state.items.removeAll(keepingCapacity: true)
+            state.head = 0
+        } else if state.head >= 64 && state.head * 2 >= state.items.count {
             state.items.removeFirst(state.head)
             state.head = 0
         }
         return item
+    }
+
+    /// The next message as `encode` makes it, with its sequence number and bytes: the message
+    /// itself is let go of here, before the connection waits to write what it was made into.
+    func next<Encoded>(_ encode: (FeedMessage) -> Encoded) async -> (Encoded, Int64, Int)? {
+        guard let (message, bytes) = await next() else { return nil }
+        return (encode(message), message.sequence, bytes)
     }
 
     /// The next message and its bytes, once there is one; nil once the queue is finished and
@@ -302,7 +380,7 @@ final class DeliveryQueue: CatchUpOutlet {
     func close() {
         finish()
         let left = state.withLock { state -> Int in
-            let left = state.items[state.head...].reduce(0) { $0 + $1.1 }
+            let left = state.items[state.head...].reduce(0) { $0 + ($1?.1 ?? 0) }
             state.items = []
             state.head = 0
             return left

@@ -56,14 +56,16 @@ struct LiveController {
             let feed = self.feed
             let delivery = self.delivery
             let body = ResponseBody { writer in
-                try await delivery.run(since: since) { queue in
+                // Each message is made into its bytes as it leaves the queue, which lets go of it
+                // while the write waits for the socket.
+                try await delivery.run(since: since, encode: { $0.serverSentEventBuffer() }) { queue in
                     try await feed.run(
                         operation: operation, actor: actor, since: since, follow: follow, outlet: queue,
                         send: queue.send)
-                } deliver: { message in
-                    try await writer.write(ByteBuffer(string: message.serverSentEvent))
+                } deliver: { buffer in
+                    try await writer.write(buffer)
                 } cutOff: { sequence in
-                    try await writer.write(ByteBuffer(string: FeedMessage.cutOffNotice(sequence).serverSentEvent))
+                    try await writer.write(FeedMessage.cutOffNotice(sequence).serverSentEventBuffer())
                 }
                 try await writer.finish(nil)
             }
@@ -86,6 +88,25 @@ extension FeedMessage {
         case .heartbeat(let sequence):
             "id: \(sequence)\nevent: heartbeat\ndata: \(webSocketText)\n\n"
         }
+    }
+
+    /// ``serverSentEvent`` written straight into a buffer of its size, without the string.
+    func serverSentEventBuffer(allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: serverSentEventBytes)
+        buffer.writeString("id: ")
+        buffer.writeString(String(sequence))
+        switch self {
+        case .event(_, let kind, let json):
+            buffer.writeString("\nevent: ")
+            buffer.writeString(kind)
+            buffer.writeString("\ndata: ")
+            buffer.writeString(json)
+        case .heartbeat:
+            buffer.writeString("\nevent: heartbeat\ndata: ")
+            buffer.writeString(webSocketText)
+        }
+        buffer.writeString("\n\n")
+        return buffer
     }
 
     /// The bytes of ``serverSentEvent``, reckoned without writing it.
