@@ -50,7 +50,14 @@ final class PreparedEvent: Sendable {
 
     /// The event's JSON around `data`, as a subscriber receives it.
     func envelope(_ data: String) -> String {
-        envelopePrefix + data + "}"
+        // Made at its size: `prefix + data + "}"` would double the storage of a large event's
+        // string to append the brace, and a replay's queue holds these strings.
+        var json = String()
+        json.reserveCapacity(envelopePrefix.utf8.count + data.utf8.count + 1)
+        json += envelopePrefix
+        json += data
+        json += "}"
+        return json
     }
 
     struct Envelope: Encodable {
