@@ -13,7 +13,7 @@ public struct LiveFeedLimits: Sendable, Equatable {
     /// Bytes that may wait for one subscriber's socket (4 MiB). One message larger than this is
     /// still sent, alone.
     public var subscriberBytes: Int
-    /// Bytes of replayed events that may wait for sockets across the server (256 MiB): each
+    /// Bytes of replayed events that may wait for sockets across the server (128 MiB): each
     /// replay is its subscriber's own copy, whereas live events are shared by every subscriber.
     /// A replay that finds it spent waits its turn.
     public var catchUpBytes: Int
@@ -26,7 +26,7 @@ public struct LiveFeedLimits: Sendable, Equatable {
 
     /// Creates limits; the defaults suit a server with a few thousand subscribers.
     public init(
-        subscriberBytes: Int = 4 << 20, catchUpBytes: Int = 256 << 20, stallTimeout: Duration = .seconds(30),
+        subscriberBytes: Int = 4 << 20, catchUpBytes: Int = 128 << 20, stallTimeout: Duration = .seconds(30),
         closeGrace: Duration = .seconds(10)
     ) {
         self.subscriberBytes = subscriberBytes
