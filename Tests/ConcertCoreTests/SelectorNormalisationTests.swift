@@ -41,7 +41,8 @@ struct IPAddressTests {
         "malformed addresses are refused",
         arguments: [
             "192.0.2", "192.0.2.256", "192.0.2.7.1", "1.2.3.-4", "2001:db8:::1", "2001:db8::1::2", "12345::",
-            "1:2:3:4:5:6:7:8:9", "example.com", "", "fe80::1%eth0", "192.0.2.0/24",
+            "1:2:3:4:5:6:7:8:9", "example.com", "", "fe80::1%eth0", "192.0.2.0/24", "192.0.2.7.", ".192.0.2.7",
+            "192.0.2.1000", "192.0.2.\u{664}", "192.0.2.+7", "192.0.2..7",
         ])
     func refused(input: String) {
         #expect(throws: DomainError.self) { try key(.ip, input) }
@@ -316,11 +317,26 @@ struct PersonNameTests {
         for bad in ["", "   ", "123", "---"] {
             #expect(throws: DomainError.self) { try personKey(bad) }
         }
-        for date in ["1980-02-30", "1980-13-01", "80-01-01", "1980/01/01", "1800-01-01", "yesterday"] {
+        for date in [
+            "1980-02-30", "1980-13-01", "80-01-01", "1980/01/01", "1800-01-01", "yesterday", "1900-02-29",
+            "1981-02-29", "1980-04-31", "1980-00-10", "1980-01-00", "2101-01-01", "1980-1-01", "1980-01-1",
+            "\u{FF11}980-01-01", "1980-01-01 ", "1980-01-01T00:00",
+        ] {
             #expect(throws: DomainError.self) {
                 try SelectorInput(kind: .person, value: .person(PersonIdentity(name: "A B", dateOfBirth: date)))
                     .normalised(defaultCountry: nil)
             }
+        }
+    }
+
+    @Test("the days of the Gregorian calendar are dates of birth, leap days included")
+    func realDates() throws {
+        for date in ["1980-02-29", "2000-02-29", "1900-02-28", "1980-12-31", "1980-04-30", "2100-12-31", "1900-01-01"] {
+            let selector = try SelectorInput(
+                kind: .person, value: .person(PersonIdentity(name: "A B", dateOfBirth: date))
+            )
+            .normalised(defaultCountry: nil)
+            #expect(selector.dateOfBirth == date)
         }
     }
 

@@ -82,22 +82,27 @@ extension Selector {
         }
     }
 
-    /// The characters that some search, export or pattern language reads as "anything".
-    private static let wildcards: Set<Character> = ["*", "%", "?"]
+    /// The first of the characters that some search, export or pattern language reads as
+    /// "anything" (`*`, `%`, `?`) in `text`. They are ASCII, so their bytes are looked for: a
+    /// check of many selectors would spend microseconds on each comparing characters.
+    private static func firstWildcard(in text: some StringProtocol) -> Character? {
+        text.utf8.first { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "?") }
+            .map { Character(Unicode.Scalar($0)) }
+    }
 
     /// Refuses a wildcard-like character in a domain, a URL's host, an e-mail address or a
     /// person's name, as written or normalised.
     static func refuseWildcards(kind: SelectorKind, value: SelectorValue) throws(DomainError) {
         switch (kind, value) {
         case (.domain, .text(let text)), (.email, .text(let text)):
-            guard let wildcard = text.first(where: wildcards.contains) else { return }
+            guard let wildcard = firstWildcard(in: text) else { return }
             let noun = kind == .domain ? "domain" : "e-mail address"
             throw .invalid(
                 "'\(text.trimmingWhitespace())' holds '\(wildcard)', which reads as a wildcard; a selector names "
                     + "one \(noun) exactly, so record each \(noun) you mean in full.",
                 field: "value")
         case (.url, .text(let text)):
-            guard let wildcard = host(ofURL: text.trimmingWhitespace()).first(where: wildcards.contains) else {
+            guard let wildcard = firstWildcard(in: host(ofURL: text.trimmingWhitespace())) else {
                 return
             }
             throw .invalid(
@@ -105,7 +110,7 @@ extension Selector {
                     + "selector names one URL exactly, so record each URL you mean in full.",
                 field: "value")
         case (.person, .person(let person)):
-            guard let wildcard = person.name.first(where: wildcards.contains) else { return }
+            guard let wildcard = firstWildcard(in: person.name) else { return }
             throw .invalid(
                 "'\(person.name.trimmingWhitespace())' holds '\(wildcard)', which reads as a wildcard; a person "
                     + "selector names one person, so record the name in full as it is written.",
