@@ -383,9 +383,15 @@ final class CrossCheckService: Sendable {
         var results: [CrossCheckResult] = []
         results.reserveCapacity(probes.count)
         // The same value asked twice is looked up once.
-        var asked: [String: Int] = [:]
+        struct Asked: Hashable {
+            var kind: SelectorKind
+            var matchKey: String
+            var dateOfBirth: String?
+        }
+        var asked: [Asked: Int] = [:]
+        asked.reserveCapacity(probes.count)
         for probe in probes {
-            let key = "\(probe.kind.rawValue)|\(probe.matchKey)|\(probe.dateOfBirth ?? "")"
+            let key = Asked(kind: probe.kind, matchKey: probe.matchKey, dateOfBirth: probe.dateOfBirth)
             if let earlier = asked[key] {
                 results.append(results[earlier])
                 continue
