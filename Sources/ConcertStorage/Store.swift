@@ -1,5 +1,4 @@
 import ConcertCore
-import Crypto
 import Foundation
 
 /// What the store could not do, in words a caller can pass on.
@@ -171,31 +170,13 @@ public struct VisibleTargets: Sendable {
     public var ids: [String]
     /// The operation's sequence number the list is current at.
     public var asOfSequence: Int64
-    /// The SHA-256 of the ids joined by newlines, hex: what an audit entry names a long list by.
-    public var idsSHA256: String
 
-    /// Creates a list, computing the digest of its ids.
+    /// Creates a list.
     public init(json: Data, count: Int, ids: [String], asOfSequence: Int64) {
-        self.init(json: json, count: count, ids: ids, asOfSequence: asOfSequence, idsSHA256: Self.digest(of: ids))
-    }
-
-    /// Creates a list whose digest is known.
-    public init(json: Data, count: Int, ids: [String], asOfSequence: Int64, idsSHA256: String) {
         self.json = json
         self.count = count
         self.ids = ids
         self.asOfSequence = asOfSequence
-        self.idsSHA256 = idsSHA256
-    }
-
-    /// The SHA-256 of `ids` joined by newlines, hex.
-    public static func digest(of ids: [String]) -> String {
-        var hasher = SHA256()
-        for (index, id) in ids.enumerated() {
-            if index > 0 { hasher.update(data: [0x0A]) }
-            hasher.update(data: Array(id.utf8))
-        }
-        return Hex.string(hasher.finalize())
     }
 }
 

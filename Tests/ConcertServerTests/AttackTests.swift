@@ -452,10 +452,17 @@ struct AttackTests {
         #expect(ids.count == 1_002)
         let entry = try #require(
             try await world.store.events(kinds: ["audit.targetsListed"], operationIds: nil, limit: 1).first)
-        #expect(entry.payload.contains(#""idsSHA256":"\#(VisibleTargets.digest(of: ids))""#), "\(entry.payload)")
+        #expect(entry.payload.contains(#""count":1002"#) && !entry.payload.contains(#""ids""#), "\(entry.payload)")
         // An audit entry takes no number in the operation's sequence: the list is current at the last.
         let sequence = try await world.store.latestSequence(operationId: world.otherOperation.id)
         #expect(entry.payload.contains(#""asOfSequence":\#(sequence)"#), "\(entry.payload)")
+        // The log at that number and the policy name the very records delivered.
+        let operation = try #require(try await world.store.operation(id: world.otherOperation.id))
+        let actor = Actor(try #require(world.users[.nonParticipant]))
+        let reproduced = try await world.store.visibleTargetsJSON(operationId: operation.id) {
+            AccessPolicy.allows(actor, .readRecord($0), in: operation)
+        }
+        #expect(reproduced.asOfSequence == sequence && reproduced.ids == ids)
     }
 
     @Test("recording targets spends the check budget: an import cannot sweep what checks may not")
