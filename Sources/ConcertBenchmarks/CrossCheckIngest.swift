@@ -279,6 +279,30 @@ func benchmarkCrossCheckIndex(store: SQLiteStore, databasePath: String, user: Us
     let token = "benchmark-\(UUID())"
     try await store.createSession(
         tokenHash: Authenticator.tokenHash(token), user: user, expiresAt: Date().addingTimeInterval(3_600))
+    // A reference build of concert (CONCERT_BENCH_REFERENCE, the path of its binary) answers
+    // the same checks next to this one, request for request, on a copy of the same database:
+    // the two figures then share the machine's moments, which differ from run to run by more
+    // than the few per cent a change is judged by.
+    let reference = ProcessInfo.processInfo.environment["CONCERT_BENCH_REFERENCE"].map {
+        URL(fileURLWithPath: $0)
+    }
+    var referenceServer: (Process, port: Int)?
+    if let reference {
+        let copy = databasePath + ".reference"
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: databasePath + suffix) {
+            try? FileManager.default.removeItem(atPath: copy + suffix)
+            try FileManager.default.copyItem(atPath: databasePath + suffix, toPath: copy + suffix)
+        }
+        // A build from before the check budget knows none of its flags, and spends none.
+        referenceServer =
+            try? await launchConcert(
+                ["serve", "--database", copy, "--check-budget-user", "10000000", "--check-budget-agency", "10000000"],
+                executable: reference)
+        if referenceServer == nil {
+            referenceServer = try await launchConcert(["serve", "--database", copy], executable: reference)
+        }
+    }
+    defer { if let referenceServer { stopProcess(referenceServer.0) } }
     let launched = ContinuousClock.now
     // 501 checks of 100 selectors are more than a user's hourly budget: this measures the check,
     // so the budget (which it still spends) is raised out of its way.
@@ -292,32 +316,61 @@ func benchmarkCrossCheckIndex(store: SQLiteStore, databasePath: String, user: Us
         return ByteBuffer(
             data: try ConcertJSON.makeEncoder().encode(Check(selectors: (0..<100).map { _ in inputs.next() })))
     }
-    func check() async throws -> Double {
+    func check(_ body: ByteBuffer, on port: Int) async throws -> Double {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/crosscheck")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(try body())
+        request.body = .bytes(body)
         let begin = ContinuousClock.now
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         _ = try await response.body.collect(upTo: 16 << 20)
         guard response.status == .ok else { throw BenchmarkError("the cross-check answered \(response.status)") }
         return seconds(ContinuousClock.now - begin) * 1_000
     }
-    _ = try await check()
+    let first = try body()
+    _ = try await check(first, on: port)
     show(
         String(
             format:
                 "   concert serve on the million: first cross-check answered %.2f s after start (the index loads first)",
             seconds(ContinuousClock.now - launched)))
+    if let referenceServer { _ = try await check(first, on: referenceServer.port) }
     var requests: [Double] = []
-    for _ in 0..<500 { requests.append(try await check()) }
+    var referenceRequests: [Double] = []
+    for index in 0..<500 {
+        let checked = try body()
+        guard let referenceServer else {
+            requests.append(try await check(checked, on: port))
+            continue
+        }
+        // Each goes first every other time, so that neither always finds the caches warm.
+        if index % 2 == 0 {
+            requests.append(try await check(checked, on: port))
+            referenceRequests.append(try await check(checked, on: referenceServer.port))
+        } else {
+            referenceRequests.append(try await check(checked, on: referenceServer.port))
+            requests.append(try await check(checked, on: port))
+        }
+    }
     requests.sort()
+    referenceRequests.sort()
     show(
         String(
             format:
                 "   check before sharing over HTTP, 100 selectors a request: p50 %.2f ms, p99 %.2f ms (%d requests)",
             percentile(requests, 0.5), percentile(requests, 0.99), requests.count))
+    if let reference, !referenceRequests.isEmpty {
+        show(
+            String(
+                format: "   the same checks on the reference %@, in turn with these: p50 %.2f ms, p99 %.2f ms",
+                reference.path, percentile(referenceRequests, 0.5), percentile(referenceRequests, 0.99)))
+        show(
+            String(
+                format: "   ratio this build / reference: p50 %.3f, p99 %.3f",
+                percentile(requests, 0.5) / percentile(referenceRequests, 0.5),
+                percentile(requests, 0.99) / percentile(referenceRequests, 0.99)))
+    }
 }
 
 /// A user of the ingest, for a session.

@@ -426,11 +426,15 @@ func benchmarkIdleSubscriberMemory(subscribers: Int) async throws {
 
 /// Starts the release `concert` next to this binary with `arguments` and a free loopback
 /// port, in `folder` if given, and returns once it answers its health check.
-func launchConcert(_ arguments: [String], in folder: URL? = nil) async throws -> (Process, port: Int) {
+/// `executable` names another build of `concert` to start instead, such as a reference build.
+func launchConcert(
+    _ arguments: [String], in folder: URL? = nil, executable: URL? = nil
+) async throws -> (Process, port: Int) {
     let port = freePort()
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("concert")
+    process.executableURL =
+        executable
+        ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("concert")
     process.arguments = arguments + ["--listen", "127.0.0.1:\(port)"]
     if let folder { process.currentDirectoryURL = folder }
     process.standardOutput = FileHandle.nullDevice
