@@ -68,7 +68,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // The API's description, served as it is at /api/v1/openapi.json.
+            resources: [.copy("Resources/openapi.json")]
         ),
         .executableTarget(
             name: "concert",

@@ -7,8 +7,9 @@ struct SystemController {
         router.get("/api/v1/health") { _, _ in
             Response.rawJSON(#"{"status":"ok"}"#)
         }
+        let document = OpenAPIDocument.json
         router.get("/api/v1/openapi.json") { _, _ in
-            Response.rawJSON(OpenAPIDocument.json)
+            Response.rawJSON(document)
         }
     }
 }
