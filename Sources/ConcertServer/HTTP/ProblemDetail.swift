@@ -156,6 +156,19 @@ struct ProblemMiddleware: RouterMiddleware {
     ) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            // No route took the request: a path the API describes, asked with a method it does
+            // not take, is told so (405, with the methods it takes), not that it does not exist.
+            let allowed = OpenAPIDocument.methods(takenBy: request.uri.path)
+            guard !allowed.isEmpty, !allowed.contains(request.method.rawValue) else {
+                return try ProblemDetail.from(error, logger: context.logger).response(from: request, context: context)
+            }
+            var response = try ProblemDetail(
+                status: .methodNotAllowed,
+                detail: "This address takes \(allowed.joined(separator: ", ")), not \(request.method.rawValue)."
+            ).response(from: request, context: context)
+            response.headers[.allow] = allowed.joined(separator: ", ")
+            return response
         } catch {
             let problem = ProblemDetail.from(error, logger: context.logger)
             return try problem.response(from: request, context: context)
