@@ -160,6 +160,10 @@ struct AttackTests {
             #expect((notice["checkedBy"] as? [String: Any])?["agencyName"] as? String == "Outsider Agency")
             let selectors = try #require(notice["selectors"] as? [[String: Any]])
             #expect(selectors.contains { $0["targetId"] as? String == world.restrictedTarget.id })
+            // Each of its selectors as B wrote it, never the value the outsider sent.
+            #expect(
+                selectors.contains { $0["value"] as? String == "Zacharias Quell (born 1970-01-02)" }, "\(selectors)")
+            #expect(!notices.text.contains("1970-01-01") && !notices.text.contains("1970-12-31"))
             // Nobody else is: not the lead, which may read the record, nor C.
             for persona in [Persona.leadCoordinator, .otherParticipantOfficer] {
                 let theirs = try await client.execute(

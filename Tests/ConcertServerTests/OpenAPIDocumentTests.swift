@@ -47,6 +47,14 @@ struct OpenAPIDocumentTests {
             let target = try await client.execute(
                 uri: "/api/v1/operations/\(world.operation.id)/targets/some-id?x=1", method: .post, headers: headers)
             #expect(target.status == .methodNotAllowed, "\(target.text)")
+            // Anonymous callers and observers learn no more than the public document says.
+            for persona in [Persona?.none, .observer] {
+                let refused = try await client.execute(
+                    uri: "/api/v1/operations/\(world.operation.id)/targets", method: .patch,
+                    headers: persona.map { TestWorld.headers($0) } ?? [:])
+                #expect(refused.status == .methodNotAllowed && refused.headers[.allow] == "GET, POST")
+                #expect(!refused.text.contains(world.operation.codeName), "\(refused.text)")
+            }
             // What does not exist still does not, with either method.
             for (uri, method) in [
                 ("/api/v1/nothing-here", HTTPRequest.Method.get), ("/api/v1/operations/no-such-operation", .get),

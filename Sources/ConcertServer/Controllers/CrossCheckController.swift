@@ -205,10 +205,15 @@ struct CrossCheckController {
             events.compactMap { try? ConcertJSON.decode(CheckNotice.self, from: $0.payload) }
                 .filter { $0.holderAgencyId == actor.agencyId }.prefix(200))
         // A notice is written with each check, from the index alone; the values are read here,
-        // as the holder's own agency wrote them, from those of its targets that are still there.
+        // as the holder's own agency wrote them, from those of its targets that are still there
+        // and that the policy lets the caller read.
         let targetIds = Set(notices.flatMap { $0.selectors.map(\.targetId) })
+        let operationsById = Dictionary(operations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var written: [String: String] = [:]
-        for target in try await store.targets(ids: Array(targetIds)) where target.originatorAgencyId == actor.agencyId {
+        for target in try await store.targets(ids: Array(targetIds)) {
+            guard target.originatorAgencyId == actor.agencyId, let operation = operationsById[target.operationId],
+                AccessPolicy.allows(actor, .readRecord(target.recordHandling), in: operation)
+            else { continue }
             for selector in target.selectors {
                 written["\(target.id)|\(selector.kind.rawValue)|\(selector.matchKey)|\(selector.dateOfBirth ?? "")"] =
                     selector.value.written
