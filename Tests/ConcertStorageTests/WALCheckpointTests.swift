@@ -64,8 +64,9 @@ struct WALCheckpointTests {
         defer { Self.remove(path) }
         // About 12 MB, one target a commit: three times the 4 MB at which the log is copied back.
         for index in 0..<1_500 { try await store.createTarget(try Self.target("Server \(index)"), by: actor) }
+        // Whatever the checkpointer managed on a busy machine, the writer copies the rest at 6 MiB.
         let log = try Self.fileSize(path + "-wal")
-        #expect(log < 6_000_000, "the log holds \(log) bytes")
+        #expect(log < WALCheckpointer.bytesBeforeWriterCopiesTheRest + 1_000_000, "the log holds \(log) bytes")
         #expect(try await store.encodedTargets(operationId: "op").count == 1_500)
     }
 }
