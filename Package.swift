@@ -124,6 +124,7 @@ let package = Package(
                 "ConcertCrossCheck",
                 "ConcertStorage",
                 "ConcertServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

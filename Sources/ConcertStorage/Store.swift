@@ -2,6 +2,23 @@ import ConcertCore
 import Foundation
 
 /// What the store could not do, in words a caller can pass on.
+/// The hits a change of targets makes and those it ends, written in the change's own
+/// transaction: the targets and their hits are stored together, or neither is.
+public struct HitChanges: Sendable {
+    /// New hits: those whose pair is stored already are left out, as by ``Store/recordHits(_:by:)``.
+    public var found: [Hit]
+    /// Stored hits that no longer match.
+    public var retiredIds: [String]
+
+    public init(found: [Hit] = [], retiredIds: [String] = []) {
+        self.found = found
+        self.retiredIds = retiredIds
+    }
+
+    /// No hit made or ended.
+    public static let none = HitChanges()
+}
+
 public enum StoreError: Error, Equatable, Sendable {
     /// The record does not exist.
     case notFound(String)
@@ -246,8 +263,9 @@ public protocol Store: Sendable {
 
     // MARK: Targets
 
-    /// Adds a target with its selectors.
-    func createTarget(_ target: Target, by actor: Actor) async throws
+    /// Adds a target with its selectors, and the hits it makes, in one transaction; returns
+    /// the hits it stored.
+    func createTarget(_ target: Target, by actor: Actor, hits: HitChanges) async throws -> [Hit]
     /// The targets of an operation in the order they were recorded, encoded.
     func encodedTargets(operationId: String) async throws -> [EncodedTarget]
     /// The targets of an operation that `isVisible` admits, as one JSON array in the order
@@ -263,20 +281,23 @@ public protocol Store: Sendable {
     /// The targets with these ids, whatever their operation, in no particular order; ids of
     /// no target are left out (for the other sides of hits, read in one go).
     func targets(ids: [String]) async throws -> [Target]
-    /// Replaces a target inside one transaction; `change` sees the current one.
+    /// Replaces a target inside one transaction, with the hits it makes and ends; `change`
+    /// sees the current one.
     func updateTarget(
-        id: String, operationId: String, by actor: Actor,
+        id: String, operationId: String, by actor: Actor, hits: HitChanges,
         _ change: @escaping @Sendable (Target) throws -> Target
     ) async throws -> Target
-    /// Adds many targets, possibly of several operations, in one transaction: an import.
-    /// Each is recorded as `target.created`, as if created one by one.
-    func importTargets(_ targets: [Target], by actor: Actor) async throws
+    /// Adds many targets, possibly of several operations, and the hits they make in one
+    /// transaction: an import. Each is recorded as `target.created`, as if created one by one.
+    /// Returns the hits it stored.
+    func importTargets(_ targets: [Target], by actor: Actor, hits: HitChanges) async throws -> [Hit]
     /// Hands every selector of every operation to `add`, target by target, for building the
     /// cross-check index; returns what `add` made of them.
     func readSelectors<Accumulator: Sendable>(
         into accumulator: Accumulator, _ add: @escaping @Sendable (inout Accumulator, SelectorBytes) -> Void
     ) async throws -> Accumulator
-    /// Deletes a target and its selectors; `check` sees it first and may refuse.
+    /// Deletes a target, its selectors and its hits (recorded as `hit.retired`) in one
+    /// transaction; `check` sees it first and may refuse.
     func deleteTarget(
         id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Target) throws -> Void
     ) async throws
@@ -370,12 +391,14 @@ public protocol Store: Sendable {
     /// Removes hits whose selectors are gone and records `hit.retired` in both operations' logs.
     func retireHits(ids: [String], by actor: Actor?) async throws
 
-    /// Adds an exclusion, recorded as `exclusion.created` (outside any operation).
-    func createExclusion(_ exclusion: Exclusion, by actor: Actor) async throws
+    /// Adds an exclusion, recorded as `exclusion.created` (outside any operation), with the
+    /// hits it ends, in one transaction.
+    func createExclusion(_ exclusion: Exclusion, by actor: Actor, hits: HitChanges) async throws
     /// The exclusions of one agency, or of all when `agencyId` is nil.
     func exclusions(agencyId: String?) async throws -> [Exclusion]
-    /// Deletes an exclusion of the actor's agency, recorded as `exclusion.deleted`.
-    func deleteExclusion(id: String, by actor: Actor) async throws -> Exclusion
+    /// Deletes an exclusion of the actor's agency, recorded as `exclusion.deleted`, with the
+    /// hits it held back, in one transaction.
+    func deleteExclusion(id: String, by actor: Actor, hits: HitChanges) async throws -> Exclusion
 
     // MARK: Messages
 
@@ -438,6 +461,28 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    /// Adds a target that makes no hit (for seeding and tests; the server finds its hits).
+    public func createTarget(_ target: Target, by actor: Actor) async throws {
+        _ = try await createTarget(target, by: actor, hits: .none)
+    }
+
+    /// Adds many targets without hits (for seeding and tests; the server finds their hits).
+    public func importTargets(_ targets: [Target], by actor: Actor) async throws {
+        _ = try await importTargets(targets, by: actor, hits: .none)
+    }
+
+    /// Adds an exclusion that ends no hit (for tests; the server retires the hits it ends).
+    public func createExclusion(_ exclusion: Exclusion, by actor: Actor) async throws {
+        try await createExclusion(exclusion, by: actor, hits: .none)
+    }
+
+    /// Replaces a target without changing its hits (for tests; the server finds its hits).
+    public func updateTarget(
+        id: String, operationId: String, by actor: Actor, _ change: @escaping @Sendable (Target) throws -> Target
+    ) async throws -> Target {
+        try await updateTarget(id: id, operationId: operationId, by: actor, hits: .none, change)
+    }
+
     /// The events of `kinds`, newest first, at most `limit`, of the operations named (any when nil).
     public func events(kinds: [String], operationIds: [String]?, limit: Int) async throws -> [Event] {
         try await events(kinds: kinds, operationIds: operationIds, mentioning: nil, limit: limit)

@@ -225,8 +225,7 @@ struct HitTests {
             ).makeTarget(
                 id: Identifier.make(), operation: operation, originatorAgencyId: world.outsider.id,
                 createdBy: outsider.userId, defaultCountry: "CY", createdAt: ConcertJSON.now(), now: ConcertJSON.now())
-            try await world.store.createTarget(target, by: outsider)
-            try await recorder.targetRecorded(target, by: outsider)
+            try await recorder.createTarget(target, by: outsider)
             counts.append(try await world.store.hitCount() - before)
         }
         // Each of the first 49 holders meets those before it; from the 50th on, the value is common.
@@ -270,7 +269,7 @@ struct HitTests {
             defaultCountry: "CY", createdAt: ConcertJSON.now(), now: ConcertJSON.now())
     }
 
-    @Test("an import is cross-checked while it is stored: a refused one leaves no trace in the index")
+    @Test("an import the store refuses leaves no trace in the index")
     func refusedImportForgotten() async throws {
         let world = try await TestWorld.make()
         defer { world.remove() }
@@ -280,7 +279,7 @@ struct HitTests {
         let target = try await Self.operationHolding("203.0.113.77", for: world.outsider, by: outsider, in: world)
         struct Refused: Error {}
         await #expect(throws: Refused.self) {
-            try await recorder.targetsImported([target], by: outsider) { throw Refused() }
+            try await recorder.record([target], by: outsider) { _ -> ((), [Hit]) in throw Refused() }
         }
         let probe = CrossCheckEntry(
             targetId: "probe", operationId: "elsewhere", agencyId: world.partC.id, kind: .ip, matchKey: "203.0.113.77")
@@ -298,9 +297,8 @@ struct HitTests {
         let first = try await Self.operationHolding("203.0.113.79", for: world.outsider, by: outsider, in: world)
         let second = try await Self.operationHolding("203.0.113.79", for: world.partC, by: officerC, in: world)
         let before = try await world.store.hitCount()
-        let stored = try await recorder.targetsImported([first, second], by: outsider) {
-            try await world.store.importTargets([first, second], by: outsider)
-        }
+        let stored = try await TargetImporter(store: world.store, hits: recorder).importTargets(
+            [first, second], by: outsider)
         #expect(stored == 1)
         #expect(try await world.store.hitCount() - before == 1)
         let hit = try #require(try await world.store.hits(targetId: second.id).first)
@@ -325,8 +323,7 @@ struct HitTests {
         let before = try await world.store.hitCount()
         // The other server stores C's target; this one records its own before it has seen C's.
         try await world.store.createTarget(theirs, by: officerC)
-        try await world.store.createTarget(mine, by: outsider)
-        try await recorder.targetRecorded(mine, by: outsider)
+        try await recorder.createTarget(mine, by: outsider)
         #expect(try await world.store.hitCount() == before)
 
         func hitsFound() async throws -> Int {
@@ -345,7 +342,7 @@ struct HitTests {
     }
 
     @Test(
-        "a target that matches an import still being stored gets its hit once the import is in the store",
+        "a target recorded while an import that it matches is being stored waits its turn and gets its hit; checks before sharing do not wait",
         arguments: [false, true])
     func matchWhileImportIsStored(_ importedToo: Bool) async throws {
         let world = try await TestWorld.make()
@@ -357,54 +354,34 @@ struct HitTests {
         let imported = try await Self.operationHolding("203.0.113.78", for: world.outsider, by: outsider, in: world)
         let recorded = try await Self.operationHolding("203.0.113.78", for: world.partC, by: officerC, in: world)
         let before = try await world.store.hitCount()
-        // The import's transaction is held open until `release` is called.
+        // The import's transaction waits until `release` is called.
         let (gate, release) = AsyncStream<Void>.makeStream()
         let importing = Task {
-            try await recorder.targetsImported([imported], by: outsider) {
+            try await recorder.record([imported], by: outsider) { changes in
                 for await _ in gate { break }
-                try await world.store.importTargets([imported], by: outsider)
-            }
+                return ((), try await world.store.importTargets([imported], by: outsider, hits: changes))
+            }.1.count
         }
         // Once the index holds the import's target (not yet in the store), C records the same address.
         let probe = CrossCheckEntry(
             targetId: "probe", operationId: "elsewhere", agencyId: world.lead.id, kind: .ip, matchKey: "203.0.113.78")
         while try await crossCheck.lookUp([probe]).first?.isHit != true { try await Task.sleep(for: .milliseconds(5)) }
-        // Recorded on its own, or imported too (then its import is the one that waits).
+        // Recorded on its own, or imported too.
         let recording = Task {
             if importedToo {
-                _ = try await recorder.targetsImported([recorded], by: officerC) {
-                    try await world.store.importTargets([recorded], by: officerC)
-                }
+                _ = try await TargetImporter(store: world.store, hits: recorder).importTargets([recorded], by: officerC)
             } else {
-                try await world.store.createTarget(recorded, by: officerC)
-                try await recorder.targetRecorded(recorded, by: officerC)
+                try await recorder.createTarget(recorded, by: officerC)
             }
         }
-        while try await crossCheck.lookUp([probe]).first?.matches.count != 2 {
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        // A target that matches nothing of the import does not wait for it.
-        let unrelated = try await Self.operationHolding("198.51.100.9", for: world.partC, by: officerC, in: world)
-        try await world.store.createTarget(unrelated, by: officerC)
-        let unrelatedRecording = Task {
-            try await recorder.targetRecorded(unrelated, by: officerC)
-            return true
-        }
-        let unrelatedFirst = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await unrelatedRecording.value) ?? false }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(10))
-                return false
-            }
-            let first = await group.next()!
-            // Let the import go, so that a waiting recording can end too.
-            if !first { release.yield() }
-            group.cancelAll()
-            return first
-        }
-        #expect(unrelatedFirst, "a target matching nothing of the import waited for it")
-        // Reading the import's target from the store now would find nothing and lose the hit.
+        // A check before sharing of a value of neither answers while the import is held.
+        let unrelated = CrossCheckEntry(
+            targetId: "probe", operationId: "elsewhere", agencyId: world.lead.id, kind: .ip, matchKey: "198.51.100.9")
+        #expect(try await crossCheck.lookUp([unrelated]).first?.isHit == false)
         try await Task.sleep(for: .milliseconds(200))
+        #expect(
+            try await world.store.target(id: recorded.id, operationId: recorded.operationId) == nil,
+            "C's target was stored before the import it matches")
         release.yield()
         #expect(try await importing.value == 0, "the import's own look-up came before C's target")
         try await recording.value

@@ -300,9 +300,9 @@ struct StoreConformanceTests {
         var stranger = fixture.actor
         stranger.agencyId = "other"
         await #expect(throws: StoreError.self) {
-            try await fixture.store.deleteExclusion(id: exclusion.id, by: stranger)
+            try await fixture.store.deleteExclusion(id: exclusion.id, by: stranger, hits: .none)
         }
-        #expect(try await fixture.store.deleteExclusion(id: exclusion.id, by: fixture.actor) == exclusion)
+        #expect(try await fixture.store.deleteExclusion(id: exclusion.id, by: fixture.actor, hits: .none) == exclusion)
         #expect(try await fixture.store.exclusions(agencyId: nil).isEmpty)
     }
 

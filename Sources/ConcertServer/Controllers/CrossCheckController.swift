@@ -345,28 +345,42 @@ struct CrossCheckController {
                 id: Identifier.make(), input: SelectorInput(kind: input.kind, value: input.value), reason: input.reason,
                 by: actor, defaultCountry: try await store.agency(id: agencyId)?.country, now: ConcertJSON.now(),
                 limits: crossCheck.limits)
-            try await store.createExclusion(exclusion, by: actor)
-            try await crossCheck.exclude(exclusion)
-            // The agency's hits on that value end with it.
-            let retired = try await store.hits(agencyId: agencyId).filter { hit in
-                [hit.a, hit.b].contains {
-                    $0.agencyId == agencyId && $0.selectorKind == exclusion.kind && $0.matchKey == exclusion.matchKey
+            // The agency's hits on that value end with it, in its transaction; target changes
+            // wait meanwhile, so that none makes a hit on the value between the two.
+            try await crossCheck.targetWrites.run {
+                let retired = try await store.hits(agencyId: agencyId).filter { hit in
+                    [hit.a, hit.b].contains {
+                        $0.agencyId == agencyId && $0.selectorKind == exclusion.kind
+                            && $0.matchKey == exclusion.matchKey
+                    }
                 }
+                try await store.createExclusion(exclusion, by: actor, hits: HitChanges(retiredIds: retired.map(\.id)))
+                await crossCheck.exclude(exclusion)
             }
-            try await store.retireHits(ids: retired.map(\.id), by: actor)
             return try Response.json(exclusion, status: .created)
         }
         router.delete("/api/v1/crosscheck/exclusions/:exclusionId") { _, context in
             let actor = try context.requireActor()
             _ = try HitController.agency(of: actor)
-            let exclusion = try await store.deleteExclusion(
-                id: try context.parameters.requireIdentifier("exclusionId"), by: actor)
-            try await crossCheck.include(exclusion)
-            // The hits it held back come back: those of the agency's targets holding the value.
-            let holding = try await crossCheck.targetIds(
-                of: exclusion.agencyId, holding: exclusion.kind, exclusion.matchKey)
-            try await HitRecorder(store: store, crossCheck: crossCheck).recordMissingHits(
-                of: try await store.targets(ids: Array(holding)), by: actor)
+            let id = try context.parameters.requireIdentifier("exclusionId")
+            // The hits it held back come back in its transaction: those of the agency's targets
+            // holding the value, found with the exclusion lifted in the index (and put back if
+            // the transaction fails).
+            try await crossCheck.targetWrites.run {
+                guard let exclusion = try await store.exclusions(agencyId: actor.agencyId).first(where: { $0.id == id })
+                else { throw StoreError.notFound("No such exclusion.") }
+                await crossCheck.include(exclusion)
+                do {
+                    let holding = try await crossCheck.targetIds(
+                        of: exclusion.agencyId, holding: exclusion.kind, exclusion.matchKey)
+                    let restored = try await HitRecorder(store: store, crossCheck: crossCheck).missingHits(
+                        of: try await store.targets(ids: Array(holding)))
+                    _ = try await store.deleteExclusion(id: id, by: actor, hits: HitChanges(found: restored))
+                } catch {
+                    await crossCheck.exclude(exclusion)
+                    throw error
+                }
+            }
             return Response(status: .noContent)
         }
     }

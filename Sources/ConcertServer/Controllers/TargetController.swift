@@ -47,8 +47,7 @@ struct TargetController {
                 createdBy: actor.userId, defaultCountry: try await store.agency(id: actor.agencyId)?.country,
                 createdAt: now, now: now, limits: hits.crossCheck.limits)
             try budget.spend(target.selectors.count, by: actor)
-            try await store.createTarget(target, by: actor)
-            try await hits.targetRecorded(target, by: actor)
+            try await hits.createTarget(target, by: actor)
             return try Response.json(target, status: .created)
         }
         router.post("/api/v1/operations/:operationId/targets/import") { request, context in
@@ -98,17 +97,30 @@ struct TargetController {
             let id = try context.parameters.requireIdentifier("targetId")
             let input = try await request.decodeJSON(as: TargetInput.self, context: context)
             let defaultCountry = try await store.agency(id: actor.agencyId)?.country
-            let updated = try await store.updateTarget(id: id, operationId: operation.id, by: actor) { current in
-                try AccessPolicy.decide(actor, .modifyRecord(current.recordHandling), in: operation).get()
-                let changed = try input.makeTarget(
-                    id: current.id, operation: operation, originatorAgencyId: current.originatorAgencyId,
-                    createdBy: current.createdBy, defaultCountry: defaultCountry, createdAt: current.createdAt,
-                    now: ConcertJSON.now(), limits: hits.crossCheck.limits)
-                // Refused, the budget undoes the change with the transaction.
-                try budget.spend(changed.selectors.count, by: actor)
-                return changed
+            // The change and its hits are found first and written in one transaction, which
+            // refuses if the target changed meanwhile.
+            guard let current = try await store.target(id: id, operationId: operation.id) else {
+                throw StoreError.notFound("No such target.")
             }
-            try await hits.targetRecorded(updated, by: actor)
+            try AccessPolicy.decide(actor, .modifyRecord(current.recordHandling), in: operation).get()
+            let changed = try input.makeTarget(
+                id: current.id, operation: operation, originatorAgencyId: current.originatorAgencyId,
+                createdBy: current.createdBy, defaultCountry: defaultCountry, createdAt: current.createdAt,
+                now: ConcertJSON.now(), limits: hits.crossCheck.limits)
+            try budget.spend(changed.selectors.count, by: actor)
+            let (updated, _) = try await hits.record([changed], replacing: [current], by: actor) {
+                [store] changes in
+                let updated = try await store.updateTarget(
+                    id: id, operationId: operation.id, by: actor, hits: changes
+                ) { latest in
+                    guard latest == current else {
+                        throw DomainError.conflict(
+                            "Someone changed this target while you did; read it again and make your change to it.")
+                    }
+                    return changed
+                }
+                return (updated, changes.found)
+            }
             return try Response.json(updated)
         }
         router.delete("/api/v1/operations/:operationId/targets/:targetId") { _, context in
@@ -119,7 +131,7 @@ struct TargetController {
             try await store.deleteTarget(id: id, operationId: operation.id, by: actor) { current in
                 try AccessPolicy.decide(actor, .modifyRecord(current.recordHandling), in: operation).get()
             }
-            try await hits.targetDeleted(id, by: actor)
+            await hits.targetDeleted(id)
             return Response(status: .noContent)
         }
     }

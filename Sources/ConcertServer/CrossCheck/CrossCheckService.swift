@@ -48,6 +48,8 @@ final class CrossCheckService: Sendable {
     let logger = Logger(label: "concert.crosscheck")
     /// How wide an identifier may be, for targets and checks alike: the installation's setting.
     let limits: SelectorLimits
+    /// The turns of the requests that record targets (see ``TargetWriteTurns``).
+    let targetWrites = TargetWriteTurns()
 
     /// Creates the service and starts loading the index from `store`.
     init(store: any Store, commonThreshold: Int = 50, limits: SelectorLimits = .standard) {
@@ -274,17 +276,18 @@ final class CrossCheckService: Sendable {
         }
     }
 
-    /// Excludes a value for an agency: its selectors with it produce no more hits.
-    func exclude(_ exclusion: Exclusion) async throws {
-        try await ready()
+    /// Excludes a value for an agency: its selectors with it produce no more hits. Like
+    /// ``forget(targetId:)``, it cannot fail: the store holds the exclusion already.
+    func exclude(_ exclusion: Exclusion) async {
+        try? await ready()
         _ = state.withLock {
             $0.exclusions.insert(Self.exclusionKey(exclusion.agencyId, exclusion.kind, exclusion.matchKey))
         }
     }
 
     /// Lifts an exclusion.
-    func include(_ exclusion: Exclusion) async throws {
-        try await ready()
+    func include(_ exclusion: Exclusion) async {
+        try? await ready()
         _ = state.withLock {
             $0.exclusions.remove(Self.exclusionKey(exclusion.agencyId, exclusion.kind, exclusion.matchKey))
         }
@@ -312,9 +315,10 @@ final class CrossCheckService: Sendable {
         "\(agencyId)|\(kind.rawValue)|\(matchKey)"
     }
 
-    /// Removes a deleted target's selectors.
-    func forget(targetId: String) async throws {
-        try await ready()
+    /// Removes a deleted target's selectors, once the index is loaded. It cannot fail: the
+    /// target is gone from the store already, and an index that failed to load answers nothing.
+    func forget(targetId: String) async {
+        try? await ready()
         state.withLock { $0.index.remove(targetId: targetId) }
     }
 

@@ -3,65 +3,68 @@ import ConcertCrossCheck
 import ConcertStorage
 import Foundation
 
-/// Turns what the index found for a target into stored hits, in the same request that
-/// recorded, changed or deleted the target: new pairs are stored and announced in both
-/// operations' feeds, pairs that no longer match are retired.
+/// Turns what the index found for a target into stored hits, in the transaction that
+/// records or changes the target: new pairs are stored and announced in both operations'
+/// feeds, pairs that no longer match are retired.
 struct HitRecorder {
     let store: any Store
     let crossCheck: CrossCheckService
 
-    /// After a target was created or changed: its hits are exactly what matches it now.
-    func targetRecorded(_ target: Target, by actor: Actor) async throws {
-        let recorded = try await crossCheck.record(target)
-        await crossCheck.waitUntilSettled(recorded.unsettled)
-        let hits = try await hits(of: [(target, recorded.found[0])])
-        let keep = Set(hits.map(\.pairKey))
-        let stale = try await store.hits(targetId: target.id).filter { !keep.contains($0.pairKey) }
-        try await store.retireHits(ids: stale.map(\.id), by: actor)
-        _ = try await store.recordHits(hits, by: actor)
+    /// Records new or changed targets: the index records them and finds their matches, the
+    /// other sides are read, and `storing` then writes the targets with the hits they make
+    /// and end (`HitChanges`) in one transaction. Returns what `storing` returned and the hits
+    /// it stored.
+    ///
+    /// Until `storing` is done the targets are an unsettled import of the index: a request
+    /// whose targets match them waits before reading them from the store. When `storing` fails,
+    /// the index forgets the new targets and takes back `previous` (the targets as they were
+    /// before a change), as if nothing had been recorded.
+    func record<Stored: Sendable>(
+        _ targets: [Target], replacing previous: [Target] = [], by actor: Actor,
+        storing: @Sendable (HitChanges) async throws -> (Stored, [Hit])
+    ) async throws -> (Stored, [Hit]) {
+        try await crossCheck.targetWrites.run {
+            try await recordInTurn(targets, replacing: previous, by: actor, storing: storing)
+        }
     }
 
-    /// Imports new targets: `storing` stores them while the index records them and looks up
-    /// their matches, on the other core, and the matched targets already in the store are read
-    /// meanwhile; once all is done, their hits are stored in one go. Returns how many hits the
-    /// import made (another server following this one's log may have stored some of them
-    /// first). When storing fails, the index forgets the targets again.
+    private func recordInTurn<Stored: Sendable>(
+        _ targets: [Target], replacing previous: [Target], by actor: Actor,
+        storing: @Sendable (HitChanges) async throws -> (Stored, [Hit])
+    ) async throws -> (Stored, [Hit]) {
+        let ids = Set(targets.map(\.id))
+        let newIds = ids.subtracting(previous.map(\.id))
+        let importId = try await crossCheck.beginImport(of: ids)
+        do {
+            let recorded = try await crossCheck.record(targets, importing: importId)
+            await crossCheck.waitUntilSettled(recorded.unsettled)
+            // The other sides, read in one go: an import of thousands finds thousands. This
+            // import's own are at hand.
+            let otherIds = Set(recorded.found.flatMap { $0.map(\.match.entry.targetId) })
+            let others = try await store.targets(ids: Array(otherIds.subtracting(ids)))
+            let found = hits(of: Array(zip(targets, recorded.found)), others: others + targets)
+            // A changed target's stored hits that it no longer makes end with the change.
+            var retired: [String] = []
+            let kept = Set(found.map(\.pairKey))
+            for target in previous {
+                retired += try await store.hits(targetId: target.id).filter { !kept.contains($0.pairKey) }.map(\.id)
+            }
+            let result = try await storing(HitChanges(found: found, retiredIds: retired))
+            crossCheck.settle(importId)
+            return result
+        } catch {
+            if !previous.isEmpty { _ = try? await crossCheck.record(previous, importing: importId) }
+            crossCheck.settle(importId, forgetting: Array(newIds))
+            throw error
+        }
+    }
+
+    /// Stores a new target with the hits it makes, in one transaction; returns the hits stored.
     @discardableResult
-    func targetsImported(
-        _ targets: [Target], by actor: Actor, storing: @escaping @Sendable () async throws -> Void
-    ) async throws -> Int {
-        let importedIds = Set(targets.map(\.id))
-        let importId = try await crossCheck.beginImport(of: importedIds)
-        async let stored: Void = storing()
-        let recorded: CrossCheckService.Recorded
-        do {
-            recorded = try await crossCheck.record(targets, importing: importId)
-        } catch {
-            try? await stored
-            crossCheck.settle(importId, forgetting: targets.map(\.id))
-            throw error
-        }
-        // The other sides in the store already are read while this import is written; those
-        // of other unsettled imports once they are in the store. This import's own are at hand.
-        let otherIds = Set(recorded.found.flatMap { $0.map(\.match.entry.targetId) })
-        let later = otherIds.intersection(crossCheck.unsettledTargets(of: recorded.unsettled))
-            .subtracting(importedIds)
-        async let readNow = store.targets(ids: Array(otherIds.subtracting(later).subtracting(importedIds)))
-        do {
-            try await stored
-        } catch {
-            _ = try? await readNow
-            crossCheck.settle(importId, forgetting: targets.map(\.id))
-            throw error
-        }
-        crossCheck.settle(importId)
-        await crossCheck.waitUntilSettled(recorded.unsettled)
-        let own = targets.filter { otherIds.contains($0.id) }
-        let others = try await readNow + (later.isEmpty ? [] : store.targets(ids: Array(later))) + own
-        let found = zip(targets, recorded.found).map { ($0, $1) }
-        let made = hits(of: found, others: others)
-        _ = try await store.recordHits(made, by: actor)
-        return made.count
+    func createTarget(_ target: Target, by actor: Actor) async throws -> [Hit] {
+        try await record([target], by: actor) { [store] changes in
+            ((), try await store.createTarget(target, by: actor, hits: changes))
+        }.1
     }
 
     /// Stores the hits that the index finds now for `targets` (which it holds already) and
@@ -70,21 +73,26 @@ struct HitRecorder {
     /// did, and those an exclusion held back once it is lifted.
     @discardableResult
     func recordMissingHits(of targets: [Target], by actor: Actor) async throws -> Int {
+        try await store.recordHits(try await missingHits(of: targets), by: actor).count
+    }
+
+    /// The hits that the index finds now for `targets` (which it holds already) and that are
+    /// not stored yet.
+    func missingHits(of targets: [Target]) async throws -> [Hit] {
         // Once each: the log can bring a target's creation and its change together.
         let matched = Set(zip(targets, try await crossCheck.matches(of: targets)).filter { !$0.1.isEmpty }.map(\.0.id))
-        guard !matched.isEmpty else { return 0 }
+        guard !matched.isEmpty else { return [] }
         // As the store holds them now: one deleted or changed meanwhile counts as it is.
         let current = try await store.targets(ids: Array(matched))
         let found = zip(current, try await crossCheck.matches(of: current)).map { ($0, $1) }
         var stored = Set<String>()
         for target in current { stored.formUnion(try await store.hits(targetId: target.id).map(\.pairKey)) }
-        let missing = try await hits(of: found).filter { !stored.contains($0.pairKey) }
-        return try await store.recordHits(missing, by: actor).count
+        return try await hits(of: found).filter { !stored.contains($0.pairKey) }
     }
 
     /// The hits that what the index found for each target make.
     private func hits(of found: [(Target, [CrossCheckService.Found])]) async throws -> [Hit] {
-        // The other sides, read in one go: an import of thousands finds thousands.
+        // The other sides, read in one go.
         let otherIds = Set(found.flatMap { $0.1.map(\.match.entry.targetId) })
         return hits(of: found, others: try await store.targets(ids: Array(otherIds)))
     }
@@ -113,10 +121,9 @@ struct HitRecorder {
         return hits
     }
 
-    /// After a target was deleted: its selectors and hits are gone everywhere.
-    func targetDeleted(_ targetId: String, by actor: Actor) async throws {
-        try await crossCheck.forget(targetId: targetId)
-        try await store.retireHits(ids: try await store.hits(targetId: targetId).map(\.id), by: actor)
+    /// After a target and its hits were deleted: its selectors leave the index.
+    func targetDeleted(_ targetId: String) async {
+        await crossCheck.forget(targetId: targetId)
     }
 }
 

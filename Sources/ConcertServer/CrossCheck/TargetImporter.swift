@@ -3,7 +3,7 @@ import ConcertStorage
 import Foundation
 
 /// Imports many targets at once, as `POST …/targets/import` does: all are checked first, then
-/// stored in one transaction while the index cross-checks them, their hits stored in one more.
+/// cross-checked by the index and stored with their hits in one transaction.
 public struct TargetImporter: Sendable {
     let store: any Store
     let hits: HitRecorder
@@ -21,8 +21,8 @@ public struct TargetImporter: Sendable {
 
     /// Stores `targets` and finds their hits; returns how many hits were stored.
     public func importTargets(_ targets: [Target], by actor: Actor) async throws -> Int {
-        try await hits.targetsImported(targets, by: actor) { [store] in
-            try await store.importTargets(targets, by: actor)
-        }
+        try await hits.record(targets, by: actor) { [store] changes in
+            ((), try await store.importTargets(targets, by: actor, hits: changes))
+        }.1.count
     }
 }

@@ -371,19 +371,13 @@ extension PostgresStore {
         }
     }
 
-    public func createTarget(_ target: Target, by actor: Actor) async throws {
-        try await write { writer in
-            let json = target.json
-            try await Self.insertTarget(target, json: json, in: writer)
-            try await Self.append(
-                EventDraft(operationId: target.operationId, actor: actor, kind: "target.created", payload: json),
-                in: writer)
-        }
+    public func createTarget(_ target: Target, by actor: Actor, hits: HitChanges) async throws -> [Hit] {
+        try await importTargets([target], by: actor, hits: hits)
     }
 
-    public func importTargets(_ targets: [Target], by actor: Actor) async throws {
-        guard !targets.isEmpty else { return }
-        try await write { writer in
+    public func importTargets(_ targets: [Target], by actor: Actor, hits: HitChanges) async throws -> [Hit] {
+        guard !targets.isEmpty else { return [] }
+        return try await write { writer in
             for target in targets {
                 let json = target.json
                 try await Self.insertTarget(target, json: json, in: writer)
@@ -391,6 +385,7 @@ extension PostgresStore {
                     EventDraft(operationId: target.operationId, actor: actor, kind: "target.created", payload: json),
                     in: writer)
             }
+            return try await Self.write(hits, by: actor, in: writer)
         }
     }
 
@@ -459,7 +454,8 @@ extension PostgresStore {
     }
 
     public func updateTarget(
-        id: String, operationId: String, by actor: Actor, _ change: @escaping @Sendable (Target) throws -> Target
+        id: String, operationId: String, by actor: Actor, hits: HitChanges,
+        _ change: @escaping @Sendable (Target) throws -> Target
     ) async throws -> Target {
         try await write { writer in
             let current = try await Self.existing(
@@ -477,6 +473,7 @@ extension PostgresStore {
             try await Self.insertSelectors(of: updated, in: writer)
             try await Self.append(
                 EventDraft(operationId: operationId, actor: actor, kind: "target.updated", payload: json), in: writer)
+            _ = try await Self.write(hits, by: actor, in: writer)
             return updated
         }
     }
@@ -495,6 +492,13 @@ extension PostgresStore {
                     operationId: operationId, actor: actor, kind: "target.deleted",
                     payload: try ConcertJSON.encodeToString(SQLiteStore.DeletedTarget(current))),
                 in: writer)
+            var hitIds: [String] = []
+            for try await hitId in try await writer.rows(
+                "SELECT id FROM hit WHERE a_target_id = \(id) OR b_target_id = \(id)"
+            ).decode(String.self) {
+                hitIds.append(hitId)
+            }
+            try await Self.deleteHits(ids: hitIds, by: actor, in: writer)
         }
     }
 
@@ -729,28 +733,53 @@ extension PostgresStore {
 
     public func recordHits(_ hits: [Hit], by actor: Actor) async throws -> [Hit] {
         guard !hits.isEmpty else { return [] }
-        return try await write { writer in
-            var stored: [Hit] = []
-            for hit in hits {
-                let json = hit.json
-                let inserted = try await Self.exists(
-                    try await writer.rows(
-                        """
-                        INSERT INTO hit (id, pair_key, a_target_id, b_target_id, a_agency_id, b_agency_id, found_at, json)
-                        VALUES (\(hit.id), \(hit.pairKey), \(hit.a.targetId), \(hit.b.targetId), \(hit.a.agencyId),
-                                \(hit.b.agencyId), \(ConcertJSON.formatTimestamp(hit.foundAt)), \(json))
-                        ON CONFLICT (pair_key) DO NOTHING RETURNING 1
-                        """))
-                guard inserted else { continue }
-                for operationId in [hit.a.operationId, hit.b.operationId] {
-                    try await Self.append(
-                        EventDraft(operationId: operationId, actor: actor, kind: "hit.found", payload: json), in: writer
-                    )
-                }
-                stored.append(hit)
+        return try await write { writer in try await Self.insertHits(hits, by: actor, in: writer) }
+    }
+
+    /// Stores the hits whose pair is not stored yet, with `hit.found` in both operations' logs;
+    /// returns those it stored.
+    static func insertHits(_ hits: [Hit], by actor: Actor, in writer: Writer) async throws -> [Hit] {
+        var stored: [Hit] = []
+        for hit in hits {
+            let json = hit.json
+            let inserted = try await exists(
+                try await writer.rows(
+                    """
+                    INSERT INTO hit (id, pair_key, a_target_id, b_target_id, a_agency_id, b_agency_id, found_at, json)
+                    VALUES (\(hit.id), \(hit.pairKey), \(hit.a.targetId), \(hit.b.targetId), \(hit.a.agencyId),
+                            \(hit.b.agencyId), \(ConcertJSON.formatTimestamp(hit.foundAt)), \(json))
+                    ON CONFLICT (pair_key) DO NOTHING RETURNING 1
+                    """))
+            guard inserted else { continue }
+            for operationId in [hit.a.operationId, hit.b.operationId] {
+                try await append(
+                    EventDraft(operationId: operationId, actor: actor, kind: "hit.found", payload: json), in: writer)
             }
-            return stored
+            stored.append(hit)
         }
+        return stored
+    }
+
+    /// Removes the hits `ids` names, with `hit.retired` in both operations' logs.
+    static func deleteHits(ids: [String], by actor: Actor?, in writer: Writer) async throws {
+        for id in ids {
+            for try await json in try await writer.rows("DELETE FROM hit WHERE id = \(id) RETURNING json").decode(
+                String.self)
+            {
+                let hit = try ConcertJSON.decode(Hit.self, from: json)
+                for operationId in [hit.a.operationId, hit.b.operationId] {
+                    try await append(
+                        EventDraft(operationId: operationId, actor: actor, kind: "hit.retired", payload: json),
+                        in: writer)
+                }
+            }
+        }
+    }
+
+    /// Writes the hits a change of targets made and ended; returns the hits stored.
+    static func write(_ changes: HitChanges, by actor: Actor, in writer: Writer) async throws -> [Hit] {
+        try await deleteHits(ids: changes.retiredIds, by: actor, in: writer)
+        return try await insertHits(changes.found, by: actor, in: writer)
     }
 
     func hits(where condition: PostgresQuery) async throws -> [Hit] {
@@ -811,29 +840,17 @@ extension PostgresStore {
 
     public func retireHits(ids: [String], by actor: Actor?) async throws {
         guard !ids.isEmpty else { return }
-        try await write { writer in
-            for id in ids {
-                for try await json in try await writer.rows("DELETE FROM hit WHERE id = \(id) RETURNING json").decode(
-                    String.self)
-                {
-                    let hit = try ConcertJSON.decode(Hit.self, from: json)
-                    for operationId in [hit.a.operationId, hit.b.operationId] {
-                        try await Self.append(
-                            EventDraft(operationId: operationId, actor: actor, kind: "hit.retired", payload: json),
-                            in: writer)
-                    }
-                }
-            }
-        }
+        try await write { writer in try await Self.deleteHits(ids: ids, by: actor, in: writer) }
     }
 
-    public func createExclusion(_ exclusion: Exclusion, by actor: Actor) async throws {
-        try await write { writer in
+    public func createExclusion(_ exclusion: Exclusion, by actor: Actor, hits: HitChanges) async throws {
+        _ = try await write { writer in
             let json = try ConcertJSON.encodeToString(exclusion)
             try await writer.run(
                 "INSERT INTO exclusion (id, agency_id, json) VALUES (\(exclusion.id), \(exclusion.agencyId), \(json))")
             try await Self.append(
                 EventDraft(operationId: nil, actor: actor, kind: "exclusion.created", payload: json), in: writer)
+            return try await Self.write(hits, by: actor, in: writer)
         }
     }
 
@@ -850,7 +867,7 @@ extension PostgresStore {
         }
     }
 
-    public func deleteExclusion(id: String, by actor: Actor) async throws -> Exclusion {
+    public func deleteExclusion(id: String, by actor: Actor, hits: HitChanges) async throws -> Exclusion {
         try await write { writer in
             var deleted: String?
             for try await json in try await writer.rows(
@@ -862,6 +879,7 @@ extension PostgresStore {
             else { throw StoreError.notFound("No such exclusion.") }
             try await Self.append(
                 EventDraft(operationId: nil, actor: actor, kind: "exclusion.deleted", payload: json), in: writer)
+            _ = try await Self.write(hits, by: actor, in: writer)
             return try ConcertJSON.decode(Exclusion.self, from: json)
         }
     }

@@ -60,30 +60,72 @@ public struct SQLiteStore: Store {
 
     public func recordHits(_ hits: [Hit], by actor: Actor) async throws -> [Hit] {
         guard !hits.isEmpty else { return [] }
-        return try await commit(operationIds: { Set($0.flatMap { [$0.a.operationId, $0.b.operationId] }) }) { db in
-            var stored: [Hit] = []
-            var drafts: [EventDraft] = []
-            // Prepared once: an import stores thousands of hits in one transaction.
-            let insert = try BulkStatement(
-                """
-                INSERT INTO hit (id, pair_key, a_target_id, b_target_id, a_agency_id, b_agency_id, found_at, json)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(pair_key) DO NOTHING
-                """, in: db)
-            for hit in hits {
-                let json = hit.json
-                try insert.run(
-                    .text(hit.id), .text(hit.pairKey), .text(hit.a.targetId), .text(hit.b.targetId),
-                    .text(hit.a.agencyId), .text(hit.b.agencyId), .text(ConcertJSON.formatTimestamp(hit.foundAt)),
-                    .text(json))
-                guard db.changesCount > 0 else { continue }
-                for operationId in [hit.a.operationId, hit.b.operationId] {
-                    drafts.append(EventDraft(operationId: operationId, actor: actor, kind: "hit.found", payload: json))
-                }
-                stored.append(hit)
-            }
-            try Self.append(contentsOf: drafts, in: db)
-            return stored
+        return try await commit(operationIds: { Self.operationIds(of: $0) }) { db in
+            try Self.insertHits(hits, by: actor, in: db)
         }
+    }
+
+    /// The operations on either side of `hits`.
+    static func operationIds(of hits: [Hit]) -> Set<String> {
+        Set(hits.flatMap { [$0.a.operationId, $0.b.operationId] })
+    }
+
+    /// Stores the hits whose pair is not stored yet, with `hit.found` in both operations' logs;
+    /// returns those it stored.
+    static func insertHits(_ hits: [Hit], by actor: Actor, in db: Database) throws -> [Hit] {
+        guard !hits.isEmpty else { return [] }
+        var stored: [Hit] = []
+        var drafts: [EventDraft] = []
+        // Prepared once: an import stores thousands of hits in one transaction.
+        let insert = try BulkStatement(
+            """
+            INSERT INTO hit (id, pair_key, a_target_id, b_target_id, a_agency_id, b_agency_id, found_at, json)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(pair_key) DO NOTHING
+            """, in: db)
+        for hit in hits {
+            let json = hit.json
+            try insert.run(
+                .text(hit.id), .text(hit.pairKey), .text(hit.a.targetId), .text(hit.b.targetId),
+                .text(hit.a.agencyId), .text(hit.b.agencyId), .text(ConcertJSON.formatTimestamp(hit.foundAt)),
+                .text(json))
+            guard db.changesCount > 0 else { continue }
+            for operationId in [hit.a.operationId, hit.b.operationId] {
+                drafts.append(EventDraft(operationId: operationId, actor: actor, kind: "hit.found", payload: json))
+            }
+            stored.append(hit)
+        }
+        try append(contentsOf: drafts, in: db)
+        return stored
+    }
+
+    /// Removes the hits `ids` names, with `hit.retired` in both operations' logs; returns the
+    /// operations whose logs it wrote to.
+    static func deleteHits(ids: [String], by actor: Actor?, in db: Database) throws -> Set<String> {
+        var operations = Set<String>()
+        for id in ids {
+            guard let json = try String.fetchOne(db, sql: "SELECT json FROM hit WHERE id = ?", arguments: [id])
+            else { continue }
+            let hit = try ConcertJSON.decode(Hit.self, from: json)
+            try db.execute(sql: "DELETE FROM hit WHERE id = ?", arguments: [id])
+            for operationId in [hit.a.operationId, hit.b.operationId] {
+                try append(
+                    EventDraft(operationId: operationId, actor: actor, kind: "hit.retired", payload: json), in: db)
+                operations.insert(operationId)
+            }
+        }
+        return operations
+    }
+
+    /// Writes the hits a change of targets made and ended; returns the hits stored and the
+    /// operations whose logs it wrote to.
+    static func write(
+        _ changes: HitChanges, by actor: Actor, in db: Database
+    ) throws -> (
+        stored: [Hit], operationIds: Set<String>
+    ) {
+        let retiredIn = try deleteHits(ids: changes.retiredIds, by: actor, in: db)
+        let stored = try insertHits(changes.found, by: actor, in: db)
+        return (stored, retiredIn.union(operationIds(of: stored)))
     }
 
     public func hits(targetId: String) async throws -> [Hit] {
@@ -143,33 +185,20 @@ public struct SQLiteStore: Store {
 
     public func retireHits(ids: [String], by actor: Actor?) async throws {
         guard !ids.isEmpty else { return }
-        _ = try await commit(operationIds: { Set($0) }) { db -> [String] in
-            var operations: [String] = []
-            for id in ids {
-                guard let json = try String.fetchOne(db, sql: "SELECT json FROM hit WHERE id = ?", arguments: [id])
-                else { continue }
-                let hit = try ConcertJSON.decode(Hit.self, from: json)
-                try db.execute(sql: "DELETE FROM hit WHERE id = ?", arguments: [id])
-                for operationId in [hit.a.operationId, hit.b.operationId] {
-                    try Self.append(
-                        EventDraft(operationId: operationId, actor: actor, kind: "hit.retired", payload: json), in: db)
-                    operations.append(operationId)
-                }
-            }
-            return operations
-        }
+        _ = try await commit(operationIds: { $0 }) { db in try Self.deleteHits(ids: ids, by: actor, in: db) }
     }
 
     // MARK: Exclusions
 
-    public func createExclusion(_ exclusion: Exclusion, by actor: Actor) async throws {
-        _ = try await pool.write { db in
+    public func createExclusion(_ exclusion: Exclusion, by actor: Actor, hits: HitChanges) async throws {
+        _ = try await commit(operationIds: { $0 }) { db in
             let json = try ConcertJSON.encodeToString(exclusion)
             try db.execute(
                 sql: "INSERT INTO exclusion (id, agency_id, json) VALUES (?, ?, ?)",
                 arguments: [exclusion.id, exclusion.agencyId, json])
             try Self.append(
                 EventDraft(operationId: nil, actor: actor, kind: "exclusion.created", payload: json), in: db)
+            return try Self.write(hits, by: actor, in: db).operationIds
         }
     }
 
@@ -186,8 +215,8 @@ public struct SQLiteStore: Store {
         }
     }
 
-    public func deleteExclusion(id: String, by actor: Actor) async throws -> Exclusion {
-        try await pool.write { db in
+    public func deleteExclusion(id: String, by actor: Actor, hits: HitChanges) async throws -> Exclusion {
+        try await commit(operationIds: { $0.operationIds }) { db in
             guard
                 let json = try String.fetchOne(
                     db, sql: "SELECT json FROM exclusion WHERE id = ? AND agency_id = ?",
@@ -196,8 +225,9 @@ public struct SQLiteStore: Store {
             try db.execute(sql: "DELETE FROM exclusion WHERE id = ?", arguments: [id])
             try Self.append(
                 EventDraft(operationId: nil, actor: actor, kind: "exclusion.deleted", payload: json), in: db)
-            return try ConcertJSON.decode(Exclusion.self, from: json)
-        }
+            let operationIds = try Self.write(hits, by: actor, in: db).operationIds
+            return (exclusion: try ConcertJSON.decode(Exclusion.self, from: json), operationIds: operationIds)
+        }.exclusion
     }
 
     // MARK: Event log
@@ -680,19 +710,20 @@ public struct SQLiteStore: Store {
         }
     }
 
-    public func createTarget(_ target: Target, by actor: Actor) async throws {
-        try await commit(operationId: target.operationId) { db in
+    public func createTarget(_ target: Target, by actor: Actor, hits: HitChanges) async throws -> [Hit] {
+        try await commit(operationIds: { $0.operationIds.union([target.operationId]) }) { db in
             let event = try Self.append(
                 EventDraft(
                     operationId: target.operationId, actor: actor, kind: "target.created", payload: target.json),
                 in: db)
             try Self.insertTarget(target, writtenBy: event, in: db)
-        }
+            return try Self.write(hits, by: actor, in: db)
+        }.stored
     }
 
-    public func importTargets(_ targets: [Target], by actor: Actor) async throws {
-        guard !targets.isEmpty else { return }
-        _ = try await commit(operationIds: { _ in Set(targets.map(\.operationId)) }) { db in
+    public func importTargets(_ targets: [Target], by actor: Actor, hits: HitChanges) async throws -> [Hit] {
+        guard !targets.isEmpty else { return [] }
+        return try await commit(operationIds: { $0.operationIds.union(targets.map(\.operationId)) }) { db in
             // The events first: each target's row points at the one that holds its JSON.
             let events = try Self.append(
                 contentsOf: targets.map { target in
@@ -706,7 +737,8 @@ public struct SQLiteStore: Store {
                     .text(target.handling.rawValue), .text(target.distribution.json),
                     .text(PackedSelectors.pack(target.selectors)), .integer(event.sequence))
             }
-        }
+            return try Self.write(hits, by: actor, in: db)
+        }.stored
     }
 
     public func encodedTargets(operationId: String) async throws -> [EncodedTarget] {
@@ -886,9 +918,10 @@ public struct SQLiteStore: Store {
     }
 
     public func updateTarget(
-        id: String, operationId: String, by actor: Actor, _ change: @escaping @Sendable (Target) throws -> Target
+        id: String, operationId: String, by actor: Actor, hits: HitChanges,
+        _ change: @escaping @Sendable (Target) throws -> Target
     ) async throws -> Target {
-        try await commit(operationId: operationId) { db in
+        try await commit(operationIds: { $0.operationIds.union([operationId]) }) { db in
             guard let current = try Self.fetchTarget(id: id, operationId: operationId, in: db) else {
                 throw StoreError.notFound("No such target.")
             }
@@ -905,14 +938,14 @@ public struct SQLiteStore: Store {
                     updated.handling.rawValue, updated.distribution.json, PackedSelectors.pack(updated.selectors),
                     event.sequence, id,
                 ])
-            return updated
-        }
+            return (updated: updated, operationIds: try Self.write(hits, by: actor, in: db).operationIds)
+        }.updated
     }
 
     public func deleteTarget(
         id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Target) throws -> Void
     ) async throws {
-        try await commit(operationId: operationId) { db in
+        _ = try await commit(operationIds: { $0.union([operationId]) }) { db in
             guard let current = try Self.fetchTarget(id: id, operationId: operationId, in: db) else {
                 throw StoreError.notFound("No such target.")
             }
@@ -923,6 +956,9 @@ public struct SQLiteStore: Store {
                     operationId: operationId, actor: actor, kind: "target.deleted",
                     payload: try ConcertJSON.encodeToString(DeletedTarget(current))),
                 in: db)
+            let hitIds = try String.fetchAll(
+                db, sql: "SELECT id FROM hit WHERE a_target_id = ? OR b_target_id = ?", arguments: [id, id])
+            return try Self.deleteHits(ids: hitIds, by: actor, in: db)
         }
     }
 
