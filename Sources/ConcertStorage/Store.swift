@@ -1,22 +1,59 @@
 import ConcertCore
 import Foundation
+import Synchronization
 
 /// What the store could not do, in words a caller can pass on.
 /// The hits a change of targets makes and those it ends, written in the change's own
 /// transaction: the targets and their hits are stored together, or neither is.
+///
+/// They may be still to find (``pending(_:)``): the store then starts its transaction, writes
+/// the targets, and only then waits for them, so that an import is written on one core while
+/// the cross-check index finds its hits on the other.
 public struct HitChanges: Sendable {
     /// New hits: those whose pair is stored already are left out, as by ``Store/recordHits(_:by:)``.
     public var found: [Hit]
     /// Stored hits that no longer match.
     public var retiredIds: [String]
+    /// What finds them, when they are still to find.
+    private var finding: (@Sendable () async throws -> HitChanges)?
 
     public init(found: [Hit] = [], retiredIds: [String] = []) {
         self.found = found
         self.retiredIds = retiredIds
     }
 
+    /// Hits that `find` finds (while the store writes the targets); if it fails, so does the
+    /// transaction.
+    public static func pending(_ find: @escaping @Sendable () async throws -> HitChanges) -> HitChanges {
+        var changes = HitChanges()
+        changes.finding = find
+        return changes
+    }
+
     /// No hit made or ended.
     public static let none = HitChanges()
+
+    /// The hits, once found.
+    func resolved() async throws -> HitChanges {
+        guard let finding else { return self }
+        return try await finding()
+    }
+
+    /// The hits, once found, waited for on a thread that may block (SQLite's writer, which
+    /// holds the transaction open meanwhile; finding them reads only through other connections).
+    func resolvedBlocking() throws -> HitChanges {
+        guard let finding else { return self }
+        let outcome = Mutex<Result<HitChanges, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let result: Result<HitChanges, any Error>
+            do { result = .success(try await finding()) } catch { result = .failure(error) }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        return try outcome.withLock { $0! }.get()
+    }
 }
 
 public enum StoreError: Error, Equatable, Sendable {

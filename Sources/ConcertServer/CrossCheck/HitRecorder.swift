@@ -35,24 +35,30 @@ struct HitRecorder {
         let ids = Set(targets.map(\.id))
         let newIds = ids.subtracting(previous.map(\.id))
         let importId = try await crossCheck.beginImport(of: ids)
-        do {
+        // Found while the store writes the targets, which then waits for them.
+        let finding = Task { [store, crossCheck] in
             let recorded = try await crossCheck.record(targets, importing: importId)
             await crossCheck.waitUntilSettled(recorded.unsettled)
             // The other sides, read in one go: an import of thousands finds thousands. This
             // import's own are at hand.
             let otherIds = Set(recorded.found.flatMap { $0.map(\.match.entry.targetId) })
             let others = try await store.targets(ids: Array(otherIds.subtracting(ids)))
-            let found = hits(of: Array(zip(targets, recorded.found)), others: others + targets)
+            let found = Self.hits(of: Array(zip(targets, recorded.found)), others: others + targets)
             // A changed target's stored hits that it no longer makes end with the change.
             var retired: [String] = []
             let kept = Set(found.map(\.pairKey))
             for target in previous {
                 retired += try await store.hits(targetId: target.id).filter { !kept.contains($0.pairKey) }.map(\.id)
             }
-            let result = try await storing(HitChanges(found: found, retiredIds: retired))
+            return HitChanges(found: found, retiredIds: retired)
+        }
+        do {
+            let result = try await storing(.pending { try await finding.value })
             crossCheck.settle(importId)
             return result
         } catch {
+            // Once the index is done with the targets, it takes back what it held before.
+            _ = try? await finding.value
             if !previous.isEmpty { _ = try? await crossCheck.record(previous, importing: importId) }
             crossCheck.settle(importId, forgetting: Array(newIds))
             throw error
@@ -94,12 +100,12 @@ struct HitRecorder {
     private func hits(of found: [(Target, [CrossCheckService.Found])]) async throws -> [Hit] {
         // The other sides, read in one go.
         let otherIds = Set(found.flatMap { $0.1.map(\.match.entry.targetId) })
-        return hits(of: found, others: try await store.targets(ids: Array(otherIds)))
+        return Self.hits(of: found, others: try await store.targets(ids: Array(otherIds)))
     }
 
     /// The hits that what the index found for each target make, given the other sides' targets
     /// as the store holds them (a match whose target is gone makes none).
-    private func hits(of found: [(Target, [CrossCheckService.Found])], others: [Target]) -> [Hit] {
+    private static func hits(of found: [(Target, [CrossCheckService.Found])], others: [Target]) -> [Hit] {
         let others = Dictionary(others.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var hits: [Hit] = []
         let now = ConcertJSON.now()

@@ -778,6 +778,7 @@ extension PostgresStore {
 
     /// Writes the hits a change of targets made and ended; returns the hits stored.
     static func write(_ changes: HitChanges, by actor: Actor, in writer: Writer) async throws -> [Hit] {
+        let changes = try await changes.resolved()
         try await deleteHits(ids: changes.retiredIds, by: actor, in: writer)
         return try await insertHits(changes.found, by: actor, in: writer)
     }

@@ -123,6 +123,7 @@ public struct SQLiteStore: Store {
     ) throws -> (
         stored: [Hit], operationIds: Set<String>
     ) {
+        let changes = try changes.resolvedBlocking()
         let retiredIn = try deleteHits(ids: changes.retiredIds, by: actor, in: db)
         let stored = try insertHits(changes.found, by: actor, in: db)
         return (stored, retiredIn.union(operationIds(of: stored)))
