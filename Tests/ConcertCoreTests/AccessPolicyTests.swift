@@ -68,7 +68,14 @@ struct AccessPolicyTests {
         #expect(!AccessPolicy.allows(adminOfB, .changeAccount(agencyId: "b", role: .admin)))
         #expect(AccessPolicy.allows(adminOfB, .viewAccounts(agencyId: "b")))
         #expect(!AccessPolicy.allows(adminOfB, .viewAccounts(agencyId: "lead")))
+        // Account notices are the agency's own administrators' alone, not the platform admin's.
+        #expect(AccessPolicy.allows(adminOfB, .readAccountNotices(agencyId: "b")))
+        #expect(!AccessPolicy.allows(adminOfB, .readAccountNotices(agencyId: "lead")))
+        #expect(!AccessPolicy.allows(admin, .readAccountNotices(agencyId: "b")))
+        #expect(AccessPolicy.allows(admin, .manageAccounts) && AccessPolicy.allows(adminOfB, .manageAccounts))
         for actor in [coordinator, officerB, observerRole, prosecutorC] {
+            #expect(!AccessPolicy.allows(actor, .manageAccounts))
+            #expect(!AccessPolicy.allows(actor, .readAccountNotices(agencyId: actor.agencyId)))
             #expect(
                 !AccessPolicy.allows(
                     actor, .createAccount(agencyId: actor.agencyId, role: .officer, agencyHasAccounts: true)))

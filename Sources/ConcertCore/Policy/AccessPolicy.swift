@@ -31,8 +31,14 @@ public enum Permission: Sendable, Equatable {
     /// Change, disable or re-enable an account of agency `agencyId`, giving it `role`, or end
     /// its sessions.
     case changeAccount(agencyId: String, role: UserRole)
-    /// List the accounts of agency `agencyId` and the notices of changes to them.
+    /// List the accounts of agency `agencyId`.
     case viewAccounts(agencyId: String)
+    /// Ask to create or manage accounts at all (asked before anything is read, so that nobody
+    /// else learns whether an agency or an account exists).
+    case manageAccounts
+    /// Read the notices of changes to the accounts of agency `agencyId` and of failed
+    /// sign-ins to them: for its own administrators only.
+    case readAccountNotices(agencyId: String)
     /// List the operations the actor's agency takes part in.
     case listOperations
     /// Create a new operation (the actor's agency becomes its lead).
@@ -148,6 +154,16 @@ public enum AccessPolicy {
             return actor.role == .admin || (actor.role == .agencyAdmin && agencyId == actor.agencyId)
                 ? .success(())
                 : .failure(.forbidden("Only the agency's administrators see its accounts."))
+        case .manageAccounts:
+            return administrators.contains(actor.role)
+                ? .success(()) : .failure(.forbidden("Only an agency administrator may create accounts."))
+        case .readAccountNotices(let agencyId):
+            guard actor.role == .agencyAdmin else {
+                return .failure(.forbidden("Account notices are for the agency's administrators."))
+            }
+            return agencyId == actor.agencyId
+                ? .success(())
+                : .failure(.forbidden("Agency administrators read the notices of their own agency only."))
         case .listOperations:
             return administrators.contains(actor.role)
                 ? .failure(.forbidden("Administrators manage accounts; they see no operation."))
@@ -222,7 +238,8 @@ public enum AccessPolicy {
                 return .failure(.forbidden("Gates are checked by the executing agency or the lead coordinator."))
             }
             return .success(())
-        case .manageAgencies, .createAccount, .changeAccount, .viewAccounts, .listOperations, .createOperation,
+        case .manageAgencies, .createAccount, .changeAccount, .viewAccounts, .manageAccounts, .readAccountNotices,
+            .listOperations, .createOperation,
             .useCrossCheck:
             preconditionFailure("decided above")
         }

@@ -97,9 +97,7 @@ struct AdminController {
         router.post("/api/v1/users") { request, context in
             let actor = try context.requireActor()
             // Only administrators go further: nobody else learns whether an agency has accounts.
-            guard actor.role == .admin || actor.role == .agencyAdmin else {
-                throw AccessDenial.forbidden("Only an agency administrator may create accounts.")
-            }
+            try AccessPolicy.decide(actor, .manageAccounts).get()
             let input = try await request.decodeJSON(as: UserInput.self, context: context)
             guard try await store.agency(id: input.agencyId) != nil else {
                 throw DomainError.invalid("No agency has the id '\(input.agencyId)'.", field: "agencyId")
@@ -166,10 +164,7 @@ struct AdminController {
         }
         router.get("/api/v1/account-notices") { _, context in
             let actor = try context.requireActor()
-            guard actor.role == .agencyAdmin else {
-                throw AccessDenial.forbidden("Account notices are for the agency's administrators.")
-            }
-            try AccessPolicy.decide(actor, .viewAccounts(agencyId: actor.agencyId)).get()
+            try AccessPolicy.decide(actor, .readAccountNotices(agencyId: actor.agencyId)).get()
             return try Response.items(try await notices(of: actor.agencyId))
         }
     }

@@ -119,7 +119,7 @@ struct TargetController {
                     }
                     return changed
                 }
-                return (updated, changes.found)
+                return (updated, [])
             }
             return try Response.json(updated)
         }
