@@ -6,9 +6,11 @@ import Synchronization
 /// The hits a change of targets makes and those it ends, written in the change's own
 /// transaction: the targets and their hits are stored together, or neither is.
 ///
-/// They may be still to find (``pending(_:)``): the store then starts its transaction, writes
-/// the targets, and only then waits for them, so that an import is written on one core while
-/// the cross-check index finds its hits on the other.
+/// They may be still to find (``pending(_:)``): SQLite then starts its transaction, writes the
+/// targets, and only then waits for them, so that an import is written on one core while the
+/// cross-check index finds its hits on the other. PostgreSQL waits for them before its
+/// transaction: finding them reads through its connections, which writers waiting for the
+/// chain's lock could all hold.
 public struct HitChanges: Sendable {
     /// New hits: those whose pair is stored already are left out, as by ``Store/recordHits(_:by:)``.
     public var found: [Hit]

@@ -287,6 +287,69 @@ struct StoreConformanceTests {
         #expect(try await store.targets(ids: [mine.id, "no-such-target"]) == [mine])
     }
 
+    @Test(
+        "targets are written with the hits they make and end in one transaction, or not at all",
+        arguments: Backend.allCases)
+    func targetsWithTheirHits(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let store = fixture.store
+        let theirs = try fixture.target("Theirs", ip: "192.0.2.7")
+        try await store.createTarget(theirs, by: fixture.actor)
+        let head = try await store.headSequence()
+        func hit(_ a: Target, _ b: Target) -> Hit {
+            let side = { (target: Target) in
+                HitSide(
+                    targetId: target.id, operationId: target.operationId, agencyId: target.originatorAgencyId,
+                    selectorKind: .ip, value: "192.0.2.7", matchKey: "192.0.2.7")
+            }
+            return Hit(id: Identifier.make(), kind: .exact, a: side(a), b: side(b), foundAt: ConcertJSON.now())
+        }
+        // Hits that cannot be found fail the whole write: no target, no event, no hit.
+        struct Unfound: Error {}
+        let refused = try fixture.target("Refused", ip: "192.0.2.7")
+        await #expect(throws: Unfound.self) {
+            try await store.createTarget(refused, by: fixture.actor, hits: .pending { throw Unfound() })
+        }
+        await #expect(throws: Unfound.self) {
+            try await store.importTargets([refused], by: fixture.actor, hits: .pending { throw Unfound() })
+        }
+        #expect(try await store.target(id: refused.id, operationId: fixture.operation.id) == nil)
+        #expect(try await store.headSequence() == head)
+        // Found, they are stored with the target, after its event.
+        let mine = try fixture.target("Mine", ip: "192.0.2.7")
+        let made = hit(mine, theirs)
+        #expect(
+            try await store.createTarget(mine, by: fixture.actor, hits: .pending { HitChanges(found: [made]) }).map(
+                \.id) == [made.id])
+        #expect(try await store.hits(targetId: theirs.id).map(\.id) == [made.id])
+        let kinds = try await store.events(after: head, limit: 100).map(\.kind)
+        #expect(kinds == ["target.created", "hit.found", "hit.found"])
+        // A change that ends the hit and fails to store leaves both; one that succeeds ends it.
+        let afterCreate = try await store.headSequence()
+        await #expect(throws: Unfound.self) {
+            try await store.updateTarget(
+                id: mine.id, operationId: fixture.operation.id, by: fixture.actor, hits: .pending { throw Unfound() }
+            ) { $0 }
+        }
+        #expect(try await store.hitCount() == 1)
+        #expect(try await store.headSequence() == afterCreate)
+        _ = try await store.updateTarget(
+            id: mine.id, operationId: fixture.operation.id, by: fixture.actor,
+            hits: HitChanges(retiredIds: [made.id])
+        ) { $0 }
+        #expect(try await store.hitCount() == 0)
+        // Deleting a target retires its hits with it.
+        let again = hit(mine, theirs)
+        _ = try await store.recordHits([again], by: fixture.actor)
+        try await store.deleteTarget(id: theirs.id, operationId: fixture.operation.id, by: fixture.actor) { _ in }
+        #expect(try await store.hitCount() == 0)
+        #expect(
+            try await store.events(after: afterCreate, limit: 100).map(\.kind).suffix(3) == [
+                "target.deleted", "hit.retired", "hit.retired",
+            ])
+    }
+
     @Test("exclusions belong to their agency alone", arguments: Backend.allCases)
     func exclusions(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)

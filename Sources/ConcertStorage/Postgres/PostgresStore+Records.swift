@@ -377,6 +377,9 @@ extension PostgresStore {
 
     public func importTargets(_ targets: [Target], by actor: Actor, hits: HitChanges) async throws -> [Hit] {
         guard !targets.isEmpty else { return [] }
+        // Found before the transaction: finding them reads through this client's connections,
+        // which writers waiting for the chain's lock could all be holding.
+        let hits = try await hits.resolved()
         return try await write { writer in
             for target in targets {
                 let json = target.json
@@ -457,7 +460,9 @@ extension PostgresStore {
         id: String, operationId: String, by actor: Actor, hits: HitChanges,
         _ change: @escaping @Sendable (Target) throws -> Target
     ) async throws -> Target {
-        try await write { writer in
+        // Found before the transaction, as for an import.
+        let hits = try await hits.resolved()
+        return try await write { writer in
             let current = try await Self.existing(
                 Target.self, in: "target", id: id, operationId: operationId, notFound: "No such target.",
                 on: writer)
