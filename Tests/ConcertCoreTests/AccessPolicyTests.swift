@@ -32,7 +32,7 @@ struct AccessPolicyTests {
         let record = RecordHandling(originatorAgencyId: "b", handling: .h0, distribution: .allParticipants)
         let permissions: [Permission] = [
             .viewOperation, .viewBoard, .viewIntelligence, .createRecord, .readRecord(record), .modifyRecord(record),
-            .inviteAgency, .setHHour, .changePlan, .manageInstruments,
+            .decideForward(record), .inviteAgency, .setHHour, .changePlan, .manageInstruments,
             .reportStatus(executingAgencyId: "x", to: .ready),
         ]
         for permission in permissions {
@@ -119,6 +119,13 @@ struct AccessPolicyTests {
         #expect(denial(officerC, .modifyRecord(restricted)) == .hidden("No such record."))
         #expect(denial(coordinator, .modifyRecord(restricted)) != nil)
         #expect(AccessPolicy.allows(officerB, .modifyRecord(restricted), in: operation))
+        // A forward of a message is the sender's to decide; a reader of it is told so, others learn nothing.
+        #expect(AccessPolicy.allows(officerB, .decideForward(restricted), in: operation))
+        #expect(
+            denial(coordinator, .decideForward(restricted))
+                == .forbidden("Only the agency that sent the message decides who else receives it."))
+        #expect(denial(officerC, .decideForward(restricted)) == .hidden("No such record."))
+        #expect(denial(observerAgency, .decideForward(restricted)) != nil)
     }
 
     @Test("only the lead coordinator plans; officers report their own agency's actions")

@@ -69,6 +69,9 @@ public enum Permission: Sendable, Equatable {
     case controlActionDay
     /// Check or uncheck a gate of an action executed by `executingAgencyId`.
     case checkGate(executingAgencyId: String)
+    /// Grant or refuse a request to forward a message whose record is `RecordHandling`: the
+    /// sending agency's alone.
+    case decideForward(RecordHandling)
     /// Post an entry to the operation's log.
     case postLogEntry
     /// Mark a log entry significant (or not).
@@ -200,16 +203,20 @@ public enum AccessPolicy {
             }
             return record.distribution.includes(actor.agencyId, originator: record.originatorAgencyId)
                 ? .success(()) : .failure(.hidden("No such record."))
-        case .modifyRecord(let record):
+        case .modifyRecord(let record), .decideForward(let record):
             guard seesIntelligence else {
                 return .failure(.forbidden("Observers follow the board; they do not see or record intelligence."))
             }
             guard record.distribution.includes(actor.agencyId, originator: record.originatorAgencyId) else {
                 return .failure(.hidden("No such record."))
             }
-            return record.originatorAgencyId == actor.agencyId
-                ? .success(())
-                : .failure(.forbidden("Only the agency that recorded it may change or delete this record."))
+            guard record.originatorAgencyId == actor.agencyId else {
+                if case .decideForward = permission {
+                    return .failure(.forbidden("Only the agency that sent the message decides who else receives it."))
+                }
+                return .failure(.forbidden("Only the agency that recorded it may change or delete this record."))
+            }
+            return .success(())
         case .inviteAgency, .setHHour, .changePlan, .controlActionDay, .markSignificant, .manageSitreps:
             return isLeadCoordinator
                 ? .success(()) : .failure(.forbidden("Only a coordinator of the lead agency may do this."))

@@ -180,10 +180,7 @@ struct MessageController {
                 guard var forward = record.forwards.first(where: { $0.id == forwardId }) else {
                     throw StoreError.notFound("No such forward request.")
                 }
-                guard record.message.originatorAgencyId == actor.agencyId else {
-                    throw AccessDenial.forbidden("Only the agency that sent the message decides who else receives it.")
-                }
-                try AccessPolicy.decide(actor, .modifyRecord(record.recordHandling), in: operation).get()
+                try AccessPolicy.decide(actor, .decideForward(record.recordHandling), in: operation).get()
                 guard forward.status == .requested else {
                     throw DomainError.conflict("This request was already \(forward.status.rawValue).")
                 }
