@@ -46,6 +46,10 @@ public enum InstallationTables {
         ),
         ("chain_head", ["id", "sequence", "hash"]),
     ]
+
+    /// The table's name in the database: `user` is a reserved word in PostgreSQL, and both
+    /// engines name the table `app_user`.
+    static func physical(_ name: String) -> String { name == "user" ? "app_user" : name }
 }
 
 /// A store that can be copied whole: read table by table, and filled when empty.

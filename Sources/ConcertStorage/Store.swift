@@ -2,7 +2,6 @@ import ConcertCore
 import Foundation
 import Synchronization
 
-/// What the store could not do, in words a caller can pass on.
 /// The hits a change of targets makes and those it ends, written in the change's own
 /// transaction: the targets and their hits are stored together, or neither is.
 ///
@@ -45,19 +44,11 @@ public struct HitChanges: Sendable {
     /// holds the transaction open meanwhile; finding them reads only through other connections).
     func resolvedBlocking() throws -> HitChanges {
         guard let finding else { return self }
-        let outcome = Mutex<Result<HitChanges, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            let result: Result<HitChanges, any Error>
-            do { result = .success(try await finding()) } catch { result = .failure(error) }
-            outcome.withLock { $0 = result }
-            done.signal()
-        }
-        done.wait()
-        return try outcome.withLock { $0! }.get()
+        return try waitBlocking(finding)
     }
 }
 
+/// What the store could not do, in words a caller can pass on.
 public enum StoreError: Error, Equatable, Sendable {
     /// The record does not exist.
     case notFound(String)

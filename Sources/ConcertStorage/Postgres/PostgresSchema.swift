@@ -167,10 +167,20 @@ enum PostgresSchema {
                 "CREATE INDEX event_by_kind ON event(kind, sequence)",
             ]
         ),
+        (
+            // A message is stored by the code both engines share, and then indexed for search
+            // by a statement of this engine's own.
+            "v6: messages indexed after they are stored",
+            ["ALTER TABLE message ALTER COLUMN search SET DEFAULT ''::tsvector"]
+        ),
     ]
 
-    /// Runs the migrations not run yet, each in its own transaction, holding the advisory lock.
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+    /// Runs the migrations not run yet, each in its own transaction, holding the advisory lock;
+    /// up to the one named `last` (for tests of migrations), or all of them.
+    static func migrate(_ client: PostgresClient, upTo last: String? = nil, logger: Logger) async throws {
+        let wanted =
+            last.flatMap { name in migrations.firstIndex { $0.name == name } }.map { migrations[...$0] }
+            ?? migrations[...]
         try await client.withConnection { connection in
             try await connection.execute("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
             do {
@@ -183,7 +193,7 @@ enum PostgresSchema {
                 {
                     applied.insert(name)
                 }
-                for migration in migrations where !applied.contains(migration.name) {
+                for migration in wanted where !applied.contains(migration.name) {
                     try await connection.execute("BEGIN", logger: logger)
                     do {
                         for statement in migration.sql {

@@ -233,6 +233,11 @@ enum SQLiteSchema {
                     CREATE INDEX event_by_kind ON event(kind, sequence);
                     """)
         }
+        migrator.registerMigration("v11: the user table named as in PostgreSQL") { db in
+            // One schema for both engines: `user` is a reserved word in PostgreSQL, so the
+            // table is `app_user` in both. SQLite renames the references to it as well.
+            try db.execute(sql: "ALTER TABLE user RENAME TO app_user")
+        }
         return migrator
     }
 }

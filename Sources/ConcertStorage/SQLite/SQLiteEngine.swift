@@ -1,0 +1,92 @@
+import ConcertCore
+import Foundation
+import GRDB
+
+/// The shared store code's connection on SQLite: GRDB's database, on its own thread.
+final class SQLiteConnection: SQLTransaction {
+    let db: Database
+    let dialect = SQLDialect.sqlite
+    /// The operations this transaction appended counted events to, announced once committed.
+    private(set) var operations: Set<String> = []
+
+    init(_ db: Database) { self.db = db }
+
+    private func statement(_ statement: SQL) throws -> (Statement, StatementArguments) {
+        let text = statement.text(marking: { _ in "?" })
+        // Statements of a fixed text are prepared once per connection; those with a list of
+        // values would fill the cache with one-off texts.
+        let prepared = statement.varies ? try db.makeStatement(sql: text) : try db.cachedStatement(sql: text)
+        return (prepared, StatementArguments(statement.values.map(\.databaseValue)))
+    }
+
+    func execute(_ statement: SQL) throws {
+        let (prepared, arguments) = try self.statement(statement)
+        try prepared.execute(arguments: arguments)
+    }
+
+    func rows(_ statement: SQL) throws -> [SQLRow] {
+        let (prepared, arguments) = try self.statement(statement)
+        return try Row.fetchAll(prepared, arguments: arguments).map { row in
+            SQLRow(
+                row.databaseValues.map { value in
+                    switch value.storage {
+                    case .null: .null
+                    case .int64(let number): .integer(number)
+                    case .double(let number): .real(number)
+                    case .string(let text): .text(text)
+                    case .blob(let data): .text(String(decoding: data, as: UTF8.self))
+                    }
+                })
+        }
+    }
+
+    func append(_ draft: EventDraft, countsInOperation: Bool) throws -> Event {
+        let event = try SQLiteStore.append(draft, countsInOperation: countsInOperation, in: db)
+        if let operationId = event.operationId, event.operationSequence != nil { operations.insert(operationId) }
+        return event
+    }
+
+    /// Appends events in order, reading the chain head once (an import appends thousands).
+    func append(contentsOf drafts: [EventDraft]) throws -> [Event] {
+        let events = try SQLiteStore.append(contentsOf: drafts, in: db)
+        for event in events where event.operationSequence != nil { operations.insert(event.operationId!) }
+        return events
+    }
+}
+
+extension SQLValue {
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .integer(let number): number.databaseValue
+        case .real(let number): number.databaseValue
+        case .text(let text): text.databaseValue
+        }
+    }
+}
+
+extension SQLiteStore: SQLEngineStore {
+    public func writing<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        let (result, operations) = try await pool.write { db in
+            let connection = SQLiteConnection(db)
+            return (try body(connection), connection.operations)
+        }
+        for operationId in operations { eventSignal.publish(operationId) }
+        return result
+    }
+
+    public func reading<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await pool.read { db in try body(SQLiteConnection(db)) }
+    }
+
+    /// Hits still to find are waited for inside the transaction, after the targets are written.
+    public func beforeTransaction(_ hits: HitChanges) async throws -> HitChanges { hits }
+
+    public static func indexText(of message: Message, in transaction: any SQLTransaction) throws {
+        try transaction.execute(
+            """
+            INSERT INTO message_text (subject, body, operation_id, message_id)
+            VALUES (\(message.subject), \(message.body), \(message.operationId), \(message.id))
+            """)
+    }
+}

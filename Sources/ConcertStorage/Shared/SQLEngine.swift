@@ -1,0 +1,114 @@
+import ConcertCore
+import Foundation
+
+/// What differs between the SQL of the two engines, each difference once.
+public struct SQLDialect: Sendable {
+    /// The column that orders a table's rows as they were written (`rowid` in SQLite, a
+    /// `position` sequence in PostgreSQL).
+    public var insertionOrder: String
+
+    public static let sqlite = SQLDialect(insertionOrder: "rowid")
+    public static let postgres = SQLDialect(insertionOrder: "position")
+}
+
+/// A connection the shared store code reads on, inside a read or a write.
+///
+/// Its calls block: on SQLite they run on the database's own thread, on PostgreSQL on a thread
+/// kept for waiting on the server, so that one body of code serves both (see ``SQLEngineStore``).
+public protocol SQLConnection: AnyObject {
+    var dialect: SQLDialect { get }
+    /// Runs a statement to its end, throwing the first error it meets.
+    func execute(_ statement: SQL) throws
+    /// Runs a query and returns its rows.
+    func rows(_ statement: SQL) throws -> [SQLRow]
+}
+
+/// A write transaction: a connection that also appends events to the chain, written with the
+/// transaction's rows or not at all.
+public protocol SQLTransaction: SQLConnection {
+    /// Appends an event; `countsInOperation` false keeps it out of its operation's numbering
+    /// (reads recorded for the audit trail), and out of the operation's live feed.
+    @discardableResult
+    func append(_ draft: EventDraft, countsInOperation: Bool) throws -> Event
+    /// Tells the transaction an operation's last sequence number, read with the operation
+    /// after the transaction began: an engine that would read it again to append can skip it.
+    func knowLastSequence(_ sequence: Int64, of operationId: String)
+    /// Appends events in order (counted in their operations), as one `append` after another
+    /// would: an engine may write them together.
+    @discardableResult
+    func append(contentsOf drafts: [EventDraft]) throws -> [Event]
+}
+
+extension SQLTransaction {
+    @discardableResult
+    public func append(contentsOf drafts: [EventDraft]) throws -> [Event] {
+        try drafts.map { try append($0, countsInOperation: true) }
+    }
+
+    public func knowLastSequence(_ sequence: Int64, of operationId: String) {}
+
+    @discardableResult
+    func append(_ draft: EventDraft) throws -> Event { try append(draft, countsInOperation: true) }
+}
+
+extension SQLConnection {
+    /// Whether a query returns a row.
+    func exists(_ statement: SQL) throws -> Bool { try !rows(statement).isEmpty }
+
+    /// The first column of every row, as text.
+    func strings(_ statement: SQL) throws -> [String] { try rows(statement).map { try $0.string(0) } }
+
+    /// Every JSON text the query returns in its first column, decoded.
+    func documents<Record: Decodable>(_ type: Record.Type, _ statement: SQL) throws -> [Record] {
+        try rows(statement).map { try ConcertJSON.decode(type, from: try $0.string(0)) }
+    }
+
+    /// The first JSON text the query returns, decoded.
+    func document<Record: Decodable>(_ type: Record.Type, _ statement: SQL) throws -> Record? {
+        try documents(type, statement).first
+    }
+
+    /// One record of an operation from a table that keeps records as JSON (the table name is
+    /// never taken from input).
+    func document<Record: Decodable>(
+        _ type: Record.Type, from table: String, id: String, operationId: String
+    ) throws -> Record? {
+        try document(type, "SELECT json FROM \(raw: table) WHERE id = \(id) AND operation_id = \(operationId)")
+    }
+
+    /// Such a record, or `StoreError.notFound(notFound)` when there is none.
+    func existing<Record: Decodable>(
+        _ type: Record.Type, in table: String, id: String, operationId: String, notFound: String
+    ) throws -> Record {
+        guard let record = try document(type, from: table, id: id, operationId: operationId) else {
+            throw StoreError.notFound(notFound)
+        }
+        return record
+    }
+
+    /// Every record of an operation from such a table, ordered by `order` and then as written.
+    func documents<Record: Decodable>(
+        _ type: Record.Type, from table: String, operationId: String, orderedBy order: String? = nil
+    ) throws -> [Record] {
+        let order = [order, dialect.insertionOrder].compactMap { $0 }.joined(separator: ", ")
+        return try documents(
+            type, "SELECT json FROM \(raw: table) WHERE operation_id = \(operationId) ORDER BY \(raw: order)")
+    }
+}
+
+/// A store whose behaviours are written once, in `Shared/`, over the transactions and reads
+/// of its engine; an engine adds only what it does differently (its fast paths for targets and
+/// the event log, its full-text search).
+public protocol SQLEngineStore: Store {
+    /// Runs `body` in one write transaction: its rows and events are committed together, or
+    /// none of them; once committed, the operations it appended events to are announced.
+    func writing<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+    /// Runs `body` on a connection that sees one committed state.
+    func reading<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
+    /// Makes a stored message findable by the words of its subject and body, inside the
+    /// transaction that stores it.
+    static func indexText(of message: Message, in transaction: any SQLTransaction) throws
+    /// The hits a change will write, found now when the engine cannot wait for them inside its
+    /// transaction (see ``HitChanges``).
+    func beforeTransaction(_ hits: HitChanges) async throws -> HitChanges
+}

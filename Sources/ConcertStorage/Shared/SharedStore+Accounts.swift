@@ -1,0 +1,156 @@
+import ConcertCore
+import Foundation
+
+// Agencies, users and sessions, once for both engines.
+
+extension SQLEngineStore {
+    public func createAgency(_ agency: Agency, by actor: Actor?) async throws {
+        try await writing { transaction in
+            try transaction.execute(
+                """
+                INSERT INTO agency (id, name, country, kind, contact)
+                VALUES (\(agency.id), \(agency.name), \(agency.country), \(agency.kind.rawValue), \(agency.contact))
+                """)
+            try transaction.append(
+                EventDraft(
+                    operationId: nil, actor: actor, kind: "agency.created",
+                    payload: try ConcertJSON.encodeToString(agency)))
+        }
+    }
+
+    public func agencies() async throws -> [Agency] {
+        try await reading { connection in
+            try connection.rows("SELECT id, name, country, kind, contact FROM agency ORDER BY name").map(
+                storedAgency(from:))
+        }
+    }
+
+    public func agency(id: String) async throws -> Agency? {
+        try await reading { connection in
+            try connection.rows("SELECT id, name, country, kind, contact FROM agency WHERE id = \(id)")
+                .map(storedAgency(from:)).first
+        }
+    }
+
+    public func createUser(_ user: User, passwordHash: String, by actor: Actor?) async throws {
+        try await writing { transaction in
+            if try transaction.exists("SELECT 1 FROM app_user WHERE username = \(user.username)") {
+                throw StoreError.duplicate("The username '\(user.username)' is already taken.")
+            }
+            guard try transaction.exists("SELECT 1 FROM agency WHERE id = \(user.agencyId)") else {
+                throw StoreError.notFound("No agency has the id '\(user.agencyId)'.")
+            }
+            try transaction.execute(
+                """
+                INSERT INTO app_user (id, username, display_name, agency_id, role, password_hash)
+                VALUES (\(user.id), \(user.username), \(user.displayName), \(user.agencyId), \(user.role.rawValue),
+                        \(passwordHash))
+                """)
+            try transaction.append(
+                EventDraft(
+                    operationId: nil, actor: actor, kind: "user.created", payload: try ConcertJSON.encodeToString(user))
+            )
+        }
+    }
+
+    public func updateUser(
+        id: String, by actor: Actor?, eventKind: String, endingSessions: Bool,
+        _ change: @escaping @Sendable (User) throws -> User
+    ) async throws -> User {
+        try await writing { transaction in
+            guard
+                let current = try transaction.rows("SELECT \(raw: userColumns) FROM app_user WHERE id = \(id)")
+                    .first.map(storedUser(from:))
+            else { throw StoreError.notFound("No such user.") }
+            let updated = try change(current)
+            try transaction.execute(
+                """
+                UPDATE app_user SET display_name = \(updated.displayName), role = \(updated.role.rawValue),
+                    disabled_at = \(updated.disabledAt?.timeIntervalSince1970) WHERE id = \(id)
+                """)
+            if endingSessions || updated.isDisabled {
+                try transaction.execute("DELETE FROM session WHERE user_id = \(id)")
+            }
+            try transaction.append(
+                EventDraft(
+                    operationId: nil, actor: actor, kind: eventKind, payload: try ConcertJSON.encodeToString(updated)))
+            return updated
+        }
+    }
+
+    public func users() async throws -> [User] {
+        try await reading { connection in
+            try connection.rows("SELECT \(raw: userColumns) FROM app_user ORDER BY username").map(storedUser(from:))
+        }
+    }
+
+    public func user(id: String) async throws -> User? {
+        try await reading { connection in
+            try connection.rows("SELECT \(raw: userColumns) FROM app_user WHERE id = \(id)").first.map(
+                storedUser(from:))
+        }
+    }
+
+    public func credentials(username: String) async throws -> (user: User, passwordHash: String)? {
+        try await reading { connection -> (user: User, passwordHash: String)? in
+            guard
+                let row = try connection.rows(
+                    "SELECT \(raw: userColumns), password_hash FROM app_user WHERE username = \(username)"
+                ).first
+            else { return nil }
+            return (try storedUser(from: row), try row.string(6))
+        }
+    }
+
+    // MARK: Sessions
+
+    public func createSession(tokenHash: String, user: User, expiresAt: Date) async throws {
+        try await writing { transaction in
+            try transaction.execute("DELETE FROM session WHERE expires_at < \(Date().timeIntervalSince1970)")
+            try transaction.execute(
+                """
+                INSERT INTO session (token_hash, user_id, expires_at)
+                VALUES (\(tokenHash), \(user.id), \(expiresAt.timeIntervalSince1970))
+                """)
+            try transaction.append(
+                EventDraft(
+                    operationId: nil, actor: Actor(user), kind: "user.signedIn", payload: #"{"userId":"\#(user.id)"}"#))
+        }
+    }
+
+    public func sessionUser(tokenHash: String, now: Date) async throws -> User? {
+        try await reading { connection in
+            try connection.rows(
+                """
+                SELECT \(raw: userColumns) FROM session JOIN app_user ON app_user.id = session.user_id
+                WHERE session.token_hash = \(tokenHash) AND session.expires_at > \(now.timeIntervalSince1970)
+                    AND app_user.disabled_at IS NULL
+                """
+            ).first.map(storedUser(from:))
+        }
+    }
+
+    public func deleteSession(tokenHash: String) async throws {
+        try await writing { transaction in
+            try transaction.execute("DELETE FROM session WHERE token_hash = \(tokenHash)")
+        }
+    }
+}
+
+/// The columns ``storedUser(from:)`` reads, in its order.
+private let userColumns = """
+    app_user.id, app_user.username, app_user.display_name, app_user.agency_id, app_user.role, app_user.disabled_at
+    """
+
+private func storedUser(from row: SQLRow) throws -> User {
+    User(
+        id: try row.string(0), username: try row.string(1), displayName: try row.string(2),
+        agencyId: try row.string(3), role: UserRole(rawValue: try row.string(4)) ?? .observer,
+        disabledAt: row.optionalDouble(5).map(Date.init(timeIntervalSince1970:)))
+}
+
+private func storedAgency(from row: SQLRow) throws -> Agency {
+    Agency(
+        id: try row.string(0), name: try row.string(1), country: try row.string(2),
+        kind: AgencyKind(rawValue: try row.string(3)) ?? .police, contact: row.optionalString(4))
+}

@@ -1,0 +1,154 @@
+import ConcertCore
+import Foundation
+
+// Messages, their forwards, acknowledgements and reads, once for both engines; only their
+// full-text index differs (``SQLEngineStore/indexText(of:in:)``, and each engine's search).
+
+extension SQLEngineStore {
+    public func createMessage(_ message: Message, by actor: Actor) async throws {
+        try await writing { transaction in
+            try transaction.execute(
+                """
+                INSERT INTO message (id, operation_id, json)
+                VALUES (\(message.id), \(message.operationId), \(try ConcertJSON.encodeToString(message)))
+                """)
+            try Self.indexText(of: message, in: transaction)
+            try transaction.append(
+                EventDraft(
+                    operationId: message.operationId, actor: actor, kind: "message.sent",
+                    payload: try ConcertJSON.encodeToString(MessageNotice(MessageRecord(message: message)))))
+        }
+    }
+
+    public func messages(operationId: String) async throws -> [MessageRecord] {
+        try await reading { connection in
+            let order = connection.dialect.insertionOrder
+            let forwards = Dictionary(
+                grouping: try connection.documents(
+                    Forward.self,
+                    """
+                    SELECT f.json FROM message_forward f JOIN message m ON m.id = f.message_id
+                    WHERE m.operation_id = \(operationId) ORDER BY f.\(raw: order)
+                    """),
+                by: \.messageId)
+            var acknowledgements: [String: [Acknowledgement]] = [:]
+            for row in try connection.rows(
+                """
+                SELECT a.message_id, a.json FROM message_acknowledgement a JOIN message m ON m.id = a.message_id
+                WHERE m.operation_id = \(operationId) ORDER BY a.\(raw: order)
+                """)
+            {
+                acknowledgements[try row.string(0), default: []].append(
+                    try ConcertJSON.decode(Acknowledgement.self, from: try row.string(1)))
+            }
+            return try connection.documents(Message.self, from: "message", operationId: operationId).map { message in
+                MessageRecord(
+                    message: message, forwards: forwards[message.id] ?? [],
+                    acknowledgements: acknowledgements[message.id] ?? [])
+            }
+        }
+    }
+
+    public func message(id: String, operationId: String) async throws -> MessageRecord? {
+        try await reading { connection in try messageRecord(id: id, operationId: operationId, in: connection) }
+    }
+
+    public func messagesRead(userId: String, operationId: String) async throws -> Set<String> {
+        try await reading { connection in
+            Set(
+                try connection.strings(
+                    """
+                    SELECT r.message_id FROM message_read r JOIN message m ON m.id = r.message_id
+                    WHERE r.user_id = \(userId) AND m.operation_id = \(operationId)
+                    """))
+        }
+    }
+
+    public func recordMessageRead(
+        messageId: String, operationId: String, by actor: Actor, what: String, payload: String
+    ) async throws {
+        try await writing { transaction in
+            try transaction.execute(
+                """
+                INSERT INTO message_read (message_id, user_id) VALUES (\(messageId), \(actor.userId))
+                ON CONFLICT DO NOTHING
+                """)
+            try transaction.append(
+                EventDraft(operationId: operationId, actor: actor, kind: what, payload: payload),
+                countsInOperation: false)
+        }
+    }
+
+    public func acknowledgeMessage(
+        id: String, operationId: String, by actor: Actor,
+        _ check: @escaping @Sendable (MessageRecord) throws -> Void
+    ) async throws -> (record: MessageRecord, isNew: Bool) {
+        try await writing { transaction in
+            var record = try existingMessage(id: id, operationId: operationId, in: transaction)
+            try check(record)
+            // An agency acknowledges once; a second acknowledgement by it changes nothing.
+            if record.acknowledgements.contains(where: { $0.agencyId == actor.agencyId }) { return (record, false) }
+            let acknowledgement = Acknowledgement(
+                agencyId: actor.agencyId, userId: actor.userId, acknowledgedAt: ConcertJSON.now())
+            try transaction.execute(
+                """
+                INSERT INTO message_acknowledgement (message_id, agency_id, json)
+                VALUES (\(id), \(actor.agencyId), \(try ConcertJSON.encodeToString(acknowledgement)))
+                """)
+            record.acknowledgements.append(acknowledgement)
+            try transaction.append(
+                EventDraft(
+                    operationId: operationId, actor: actor, kind: "message.acknowledged",
+                    payload: try ConcertJSON.encodeToString(MessageNotice(record, acknowledgement: acknowledgement))))
+            return (record, true)
+        }
+    }
+
+    public func changeForward(
+        messageId: String, operationId: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (MessageRecord) throws -> Forward
+    ) async throws -> (record: MessageRecord, forward: Forward) {
+        try await writing { transaction in
+            var record = try existingMessage(id: messageId, operationId: operationId, in: transaction)
+            let forward = try change(record)
+            let json = try ConcertJSON.encodeToString(forward)
+            if record.record(forward) {
+                try transaction.execute(
+                    "INSERT INTO message_forward (id, message_id, json) VALUES (\(forward.id), \(messageId), \(json))")
+            } else {
+                try transaction.execute("UPDATE message_forward SET json = \(json) WHERE id = \(forward.id)")
+            }
+            try transaction.append(
+                EventDraft(
+                    operationId: operationId, actor: actor, kind: eventKind,
+                    payload: try ConcertJSON.encodeToString(MessageNotice(forwardOf: forward, in: record))))
+            return (record, forward)
+        }
+    }
+}
+
+/// A message with its forwards and acknowledgements, as written.
+private func messageRecord(id: String, operationId: String, in connection: any SQLConnection) throws -> MessageRecord? {
+    guard let message = try connection.document(Message.self, from: "message", id: id, operationId: operationId)
+    else { return nil }
+    let order = connection.dialect.insertionOrder
+    return MessageRecord(
+        message: message,
+        forwards: try connection.documents(
+            Forward.self, "SELECT json FROM message_forward WHERE message_id = \(id) ORDER BY \(raw: order)"),
+        acknowledgements: try connection.documents(
+            Acknowledgement.self,
+            "SELECT json FROM message_acknowledgement WHERE message_id = \(id) ORDER BY \(raw: order)"))
+}
+
+/// Such a message, read inside a write; refused when it is not there.
+private func existingMessage(
+    id: String, operationId: String, in connection: any SQLConnection
+) throws
+    -> MessageRecord
+{
+    guard let record = try messageRecord(id: id, operationId: operationId, in: connection) else {
+        throw StoreError.notFound("No such message.")
+    }
+    return record
+}

@@ -1,0 +1,313 @@
+import ConcertCore
+import Foundation
+
+// Operations and what is planned and written in them (actions, legal instruments, the
+// operation log, sitreps), once for both engines.
+
+extension SQLEngineStore {
+    public func createOperation(_ operation: JointOperation, by actor: Actor) async throws {
+        try await writing { transaction in
+            let json = try ConcertJSON.encodeToString(operation)
+            try transaction.execute(
+                """
+                INSERT INTO operation (id, json, created_at)
+                VALUES (\(operation.id), \(json), \(operation.createdAt.timeIntervalSince1970))
+                """)
+            try writeParticipants(of: operation, in: transaction)
+            try transaction.append(
+                EventDraft(operationId: operation.id, actor: actor, kind: "operation.created", payload: json))
+        }
+    }
+
+    public func operations(participatingAgencyId: String) async throws -> [JointOperation] {
+        try await reading { connection in
+            try connection.documents(
+                JointOperation.self,
+                """
+                SELECT operation.json FROM operation
+                JOIN participant ON participant.operation_id = operation.id
+                    AND participant.agency_id = \(participatingAgencyId)
+                ORDER BY operation.created_at DESC
+                """)
+        }
+    }
+
+    public func operation(id: String) async throws -> JointOperation? {
+        try await reading { connection in
+            try connection.document(JointOperation.self, "SELECT json FROM operation WHERE id = \(id)")
+        }
+    }
+
+    public func operationsWithHHour() async throws -> [JointOperation] {
+        try await reading { connection in
+            try connection.documents(JointOperation.self, "SELECT json FROM operation")
+        }.filter { $0.hHour != nil }
+    }
+
+    public func updateOperation(
+        id: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (JointOperation) throws -> JointOperation
+    ) async throws -> JointOperation {
+        try await writing { transaction in
+            let current = try existingOperation(id: id, in: transaction)
+            let updated = try change(current)
+            let json = try ConcertJSON.encodeToString(updated)
+            try transaction.execute("UPDATE operation SET json = \(json) WHERE id = \(id)")
+            try writeParticipants(of: updated, in: transaction)
+            try transaction.append(EventDraft(operationId: id, actor: actor, kind: eventKind, payload: json))
+            return updated
+        }
+    }
+
+    // MARK: Actions
+
+    public func createAction(_ action: Action, by actor: Actor) async throws {
+        try await writing { transaction in
+            let json = try ConcertJSON.encodeToString(action)
+            try transaction.execute(
+                """
+                INSERT INTO action (id, operation_id, offset_minutes, json)
+                VALUES (\(action.id), \(action.operationId), \(action.offsetMinutes), \(json))
+                """)
+            try transaction.append(
+                EventDraft(operationId: action.operationId, actor: actor, kind: "action.created", payload: json))
+        }
+    }
+
+    public func actions(operationId: String) async throws -> [Action] {
+        try await reading { connection in try actionsOf(operationId, in: connection) }
+    }
+
+    public func action(id: String, operationId: String) async throws -> Action? {
+        try await readDocument(Action.self, from: "action", id: id, operationId: operationId)
+    }
+
+    public func updateAction(
+        id: String, operationId: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (Action, JointOperation) throws -> Action
+    ) async throws -> Action {
+        try await writing { transaction in
+            // The action and its operation in one read: a status report holds the chain for as
+            // few round trips as it can.
+            guard
+                let row = try transaction.rows(
+                    """
+                    SELECT action.json, operation.json, operation.last_sequence
+                    FROM action JOIN operation ON operation.id = action.operation_id
+                    WHERE action.id = \(id) AND action.operation_id = \(operationId)
+                    """
+                ).first
+            else { throw StoreError.notFound("No such action.") }
+            transaction.knowLastSequence(try row.int64(2), of: operationId)
+            let updated = try change(
+                try ConcertJSON.decode(Action.self, from: try row.string(0)),
+                try ConcertJSON.decode(JointOperation.self, from: try row.string(1)))
+            try writeAction(updated, eventKind: eventKind, by: actor, in: transaction)
+            return updated
+        }
+    }
+
+    public func updateActionDay(
+        operationId: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (JointOperation, [Action]) throws -> (JointOperation, [Action])
+    ) async throws -> (operation: JointOperation, changed: [Action]) {
+        try await writing { transaction in
+            let operation = try existingOperation(id: operationId, in: transaction)
+            let (updated, changed) = try change(operation, try actionsOf(operationId, in: transaction))
+            let json = try ConcertJSON.encodeToString(updated)
+            try transaction.execute("UPDATE operation SET json = \(json) WHERE id = \(operationId)")
+            try transaction.append(EventDraft(operationId: operationId, actor: actor, kind: eventKind, payload: json))
+            for action in changed {
+                try writeAction(action, eventKind: "action.statusChanged", by: actor, in: transaction)
+            }
+            return (updated, changed)
+        }
+    }
+
+    // MARK: Legal instruments
+
+    public func createInstrument(_ instrument: LegalInstrument, by actor: Actor) async throws {
+        try await insertDocument(
+            instrument, into: "legal_instrument", operationId: instrument.operationId, by: actor,
+            eventKind: "instrument.created")
+    }
+
+    public func instruments(operationId: String) async throws -> [LegalInstrument] {
+        try await readDocuments(LegalInstrument.self, from: "legal_instrument", operationId: operationId)
+    }
+
+    public func instrument(id: String, operationId: String) async throws -> LegalInstrument? {
+        try await readDocument(LegalInstrument.self, from: "legal_instrument", id: id, operationId: operationId)
+    }
+
+    public func updateInstrument(
+        id: String, operationId: String, by actor: Actor,
+        _ change: @escaping @Sendable (LegalInstrument) throws -> LegalInstrument
+    ) async throws -> LegalInstrument {
+        try await updateDocument(
+            LegalInstrument.self, in: "legal_instrument", id: id, operationId: operationId, by: actor,
+            notFound: "No such legal instrument.", eventKind: { _, _ in "instrument.updated" }
+        ) { current, _ in try change(current) }
+    }
+
+    // MARK: Operation log
+
+    public func createLogEntry(_ entry: LogEntry, by actor: Actor) async throws {
+        try await insertDocument(
+            entry, into: "log_entry", operationId: entry.operationId, by: actor, eventKind: "log.posted")
+    }
+
+    public func logEntries(operationId: String) async throws -> [LogEntry] {
+        try await readDocuments(LogEntry.self, from: "log_entry", operationId: operationId)
+    }
+
+    public func updateLogEntry(
+        id: String, operationId: String, by actor: Actor, eventKind: String,
+        _ change: @escaping @Sendable (LogEntry) throws -> LogEntry
+    ) async throws -> LogEntry {
+        try await updateDocument(
+            LogEntry.self, in: "log_entry", id: id, operationId: operationId, by: actor,
+            notFound: "No such log entry.", eventKind: { _, _ in eventKind }
+        ) { current, _ in try change(current) }
+    }
+
+    // MARK: Sitreps
+
+    public func createSitrep(
+        operationId: String, by actor: Actor,
+        _ compile: @escaping @Sendable (JointOperation, [Action], [LogEntry], [Sitrep]) throws -> Sitrep
+    ) async throws -> Sitrep {
+        try await writing { transaction in
+            let operation = try existingOperation(id: operationId, in: transaction)
+            let sitrep = try compile(
+                operation, try actionsOf(operationId, in: transaction),
+                try transaction.documents(LogEntry.self, from: "log_entry", operationId: operationId),
+                try transaction.documents(Sitrep.self, from: "sitrep", operationId: operationId))
+            let json = try ConcertJSON.encodeToString(sitrep)
+            try transaction.execute(
+                "INSERT INTO sitrep (id, operation_id, json) VALUES (\(sitrep.id), \(operationId), \(json))")
+            try transaction.append(
+                EventDraft(operationId: operationId, actor: actor, kind: "sitrep.compiled", payload: json))
+            return sitrep
+        }
+    }
+
+    public func sitreps(operationId: String) async throws -> [Sitrep] {
+        try await readDocuments(Sitrep.self, from: "sitrep", operationId: operationId)
+    }
+
+    public func sitrep(id: String, operationId: String) async throws -> Sitrep? {
+        try await readDocument(Sitrep.self, from: "sitrep", id: id, operationId: operationId)
+    }
+
+    public func updateSitrep(
+        id: String, operationId: String, by actor: Actor,
+        _ change: @escaping @Sendable (Sitrep, [Sitrep]) throws -> Sitrep
+    ) async throws -> Sitrep {
+        try await updateDocument(
+            Sitrep.self, in: "sitrep", id: id, operationId: operationId, by: actor, notFound: "No such sitrep.",
+            eventKind: { current, updated in
+                // The approval rule: only the change from draft to approved is an approval.
+                current.status == .draft && updated.status == .approved ? "sitrep.approved" : "sitrep.updated"
+            }, change)
+    }
+
+    public func deleteSitrep(
+        id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Sitrep) throws -> Void
+    ) async throws {
+        try await writing { transaction in
+            let current = try transaction.existing(
+                Sitrep.self, in: "sitrep", id: id, operationId: operationId, notFound: "No such sitrep.")
+            try check(current)
+            try transaction.execute("DELETE FROM sitrep WHERE id = \(id)")
+            try transaction.append(
+                EventDraft(
+                    operationId: operationId, actor: actor, kind: "sitrep.discarded",
+                    payload: try ConcertJSON.encodeToString(["id": id])))
+        }
+    }
+
+    // MARK: Records kept as JSON
+
+    /// Every record of an operation from a table that keeps records as JSON, as written.
+    func readDocuments<Record: Decodable & Sendable>(
+        _ type: Record.Type, from table: String, operationId: String
+    ) async throws -> [Record] {
+        try await reading { connection in try connection.documents(type, from: table, operationId: operationId) }
+    }
+
+    /// One record of an operation from such a table.
+    func readDocument<Record: Decodable & Sendable>(
+        _ type: Record.Type, from table: String, id: String, operationId: String
+    ) async throws -> Record? {
+        try await reading { connection in try connection.document(type, from: table, id: id, operationId: operationId) }
+    }
+
+    /// Stores a record of an operation in a table that keeps records as JSON, with the event
+    /// `eventKind` names.
+    func insertDocument<Record: Encodable & Identifiable & Sendable>(
+        _ record: Record, into table: String, operationId: String, by actor: Actor, eventKind: String
+    ) async throws where Record.ID == String {
+        try await writing { transaction in
+            let json = try ConcertJSON.encodeToString(record)
+            try transaction.execute(
+                "INSERT INTO \(raw: table) (id, operation_id, json) VALUES (\(record.id), \(operationId), \(json))")
+            try transaction.append(EventDraft(operationId: operationId, actor: actor, kind: eventKind, payload: json))
+        }
+    }
+
+    /// Changes a record kept as JSON inside one transaction and records the event `eventKind`
+    /// names for the change; `change` also sees every record of the operation in that table.
+    func updateDocument<Record: Codable & Sendable & Identifiable>(
+        _ type: Record.Type, in table: String, id: String, operationId: String, by actor: Actor, notFound: String,
+        eventKind: @escaping @Sendable (Record, Record) -> String,
+        _ change: @escaping @Sendable (Record, [Record]) throws -> Record
+    ) async throws -> Record where Record.ID == String {
+        try await writing { transaction in
+            let all = try transaction.documents(type, from: table, operationId: operationId)
+            guard let current = all.first(where: { $0.id == id }) else { throw StoreError.notFound(notFound) }
+            let updated = try change(current, all)
+            let json = try ConcertJSON.encodeToString(updated)
+            try transaction.execute("UPDATE \(raw: table) SET json = \(json) WHERE id = \(id)")
+            try transaction.append(
+                EventDraft(operationId: operationId, actor: actor, kind: eventKind(current, updated), payload: json))
+            return updated
+        }
+    }
+}
+
+/// The operation, read inside a write (its sequence number comes along, so that appending
+/// its events needs no read of its own); refused when there is none.
+func existingOperation(id: String, in transaction: any SQLTransaction) throws -> JointOperation {
+    guard let row = try transaction.rows("SELECT json, last_sequence FROM operation WHERE id = \(id)").first else {
+        throw StoreError.notFound("No such operation.")
+    }
+    transaction.knowLastSequence(try row.int64(1), of: id)
+    return try ConcertJSON.decode(JointOperation.self, from: try row.string(0))
+}
+
+private func writeParticipants(of operation: JointOperation, in transaction: any SQLTransaction) throws {
+    try transaction.execute("DELETE FROM participant WHERE operation_id = \(operation.id)")
+    for participant in operation.participants {
+        try transaction.execute(
+            """
+            INSERT INTO participant (operation_id, agency_id, role)
+            VALUES (\(operation.id), \(participant.agencyId), \(participant.role.rawValue))
+            """)
+    }
+}
+
+/// An operation's actions in their order on the action day, then as written.
+private func actionsOf(_ operationId: String, in connection: any SQLConnection) throws -> [Action] {
+    try connection.documents(Action.self, from: "action", operationId: operationId, orderedBy: "offset_minutes")
+}
+
+private func writeAction(
+    _ action: Action, eventKind: String, by actor: Actor, in transaction: any SQLTransaction
+) throws {
+    let json = try ConcertJSON.encodeToString(action)
+    try transaction.execute(
+        "UPDATE action SET offset_minutes = \(action.offsetMinutes), json = \(json) WHERE id = \(action.id)")
+    try transaction.append(
+        EventDraft(operationId: action.operationId, actor: actor, kind: eventKind, payload: json))
+}

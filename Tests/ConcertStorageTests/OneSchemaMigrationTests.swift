@@ -1,0 +1,96 @@
+import ConcertCore
+import Foundation
+import GRDB
+import Logging
+import PostgresNIO
+import Testing
+
+@testable import ConcertStorage
+
+/// Databases left by the version before the two engines shared one schema and one body of
+/// store code, carried to it without loss.
+@Suite("Migrations to the one schema")
+struct OneSchemaMigrationTests {
+    @Test("a SQLite database from before keeps its users, their passwords, sessions and disabled accounts")
+    func sqliteUsers() async throws {
+        let path = try await oldDatabase(
+            upTo: "v10: disabled accounts, events by kind", named: "users",
+            """
+            INSERT INTO user (id, username, display_name, agency_id, role, password_hash, disabled_at)
+                VALUES ('u1', 'fr-officer', 'Officer', 'fr', 'officer', 'hash-1', NULL),
+                       ('u2', 'fr-gone', 'Gone', 'fr', 'observer', 'hash-2', 1700000000);
+            INSERT INTO session (token_hash, user_id, expires_at) VALUES ('t1', 'u1', 4102444800),
+                ('t2', 'u2', 4102444800);
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteStore(path: path)
+        #expect(try await store.users().map(\.username) == ["fr-gone", "fr-officer"])
+        let credentials = try await store.credentials(username: "fr-officer")
+        #expect(credentials?.passwordHash == "hash-1")
+        #expect(credentials?.user.role == .officer)
+        #expect(try await store.user(id: "u2")?.disabledAt == Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(try await store.sessionUser(tokenHash: "t1", now: Date())?.id == "u1")
+        #expect(try await store.sessionUser(tokenHash: "t2", now: Date()) == nil, "a disabled account signs in")
+        // The references follow the table: a session of a user no one has is refused.
+        await #expect(throws: (any Error).self) {
+            try await store.createSession(
+                tokenHash: "t3",
+                user: User(id: "nobody", username: "x", displayName: "x", agencyId: "fr", role: .observer),
+                expiresAt: Date(timeIntervalSinceNow: 60))
+        }
+        try await store.createUser(
+            User(id: "u3", username: "fr-new", displayName: "New", agencyId: "fr", role: .observer),
+            passwordHash: "hash-3", by: nil)
+        #expect(try await store.credentials(username: "fr-new")?.passwordHash == "hash-3")
+    }
+
+    @Test("a PostgreSQL database from before keeps its messages findable, and finds new ones")
+    func postgresMessages() async throws {
+        guard let server = ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"] else {
+            Issue.record("CONCERT_TEST_POSTGRES_URL is not set: run the tests with scripts/test.")
+            return
+        }
+        let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let url = try await PostgresStore.createDatabase(name, serverURL: server)
+        let logger = Logger(label: "test")
+        let client = PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await PostgresSchema.migrate(client, upTo: "v5: disabled accounts, events by kind", logger: logger)
+            let old = Message(
+                id: "m1", operationId: "op", threadId: "m1", replyTo: nil, corrects: nil,
+                subject: "Seizure at Limassol",
+                body: "The server room is sealed.", handling: .h0, handlingRestriction: nil,
+                evaluation: Evaluation(code: "B2")!,
+                distribution: .allParticipants, targets: [], attachments: [], originatorAgencyId: "fr",
+                authorUserId: "u1", sentAt: ConcertJSON.now())
+            try await client.withConnection { connection in
+                try await connection.execute(
+                    """
+                    INSERT INTO agency (id, name, country, kind) VALUES ('fr', 'OCLCTIC', 'FR', 'police');
+                    """, logger: logger)
+                try await connection.execute(
+                    "INSERT INTO operation (id, json, created_at) VALUES ('op', '{}', 0)", logger: logger)
+                try await connection.execute(
+                    """
+                    INSERT INTO message (id, operation_id, json, search)
+                    VALUES ('m1', 'op', \(try ConcertJSON.encodeToString(old)),
+                            to_tsvector('simple', \(old.subject) || ' ' || \(old.body)))
+                    """, logger: logger)
+            }
+            group.cancelAll()
+        }
+        let store = try await PostgresStore.open(url: url)
+        defer { store.close() }
+        #expect(try await store.searchMessages(operationId: "op", words: ["limassol"]) == ["m1"])
+        let new = Message(
+            id: "m2", operationId: "op", threadId: "m2", replyTo: nil, corrects: nil, subject: "Second seizure",
+            body: "Limassol again.", handling: .h0, handlingRestriction: nil, evaluation: Evaluation(code: "B2")!,
+            distribution: .allParticipants, targets: [], attachments: [], originatorAgencyId: "fr",
+            authorUserId: "u1", sentAt: ConcertJSON.now())
+        try await store.createMessage(new, by: Actor(userId: "u1", agencyId: "fr", role: .officer))
+        #expect(Set(try await store.searchMessages(operationId: "op", words: ["limassol"])) == ["m1", "m2"])
+        #expect(try await store.searchMessages(operationId: "op", words: ["second"]) == ["m2"])
+        #expect(try await store.messages(operationId: "op").map(\.message.id) == ["m1", "m2"])
+    }
+}
