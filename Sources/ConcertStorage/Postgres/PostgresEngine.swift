@@ -31,21 +31,17 @@ final class PostgresSQLConnection: SQLTransaction, @unchecked Sendable {
         return PostgresQuery(unsafeSQL: statement.text(marking: { "$\($0)" }), binds: bindings)
     }
 
+    // Each statement is waited for on its connection's event loop future: the thread waiting
+    // holds no thread of the concurrency pool, and the answer does not queue for one (a writer
+    // holds the chain's lock meanwhile).
+
     func execute(_ statement: SQL) throws {
-        let query = try Self.query(statement)
-        let (connection, logger) = (connection, logger)
-        try waitBlocking { try await connection.execute(query, logger: logger) }
+        _ = try connection.query(try Self.query(statement), logger: logger).wait()
     }
 
     func rows(_ statement: SQL) throws -> [SQLRow] {
-        let query = try Self.query(statement)
-        let (connection, logger) = (connection, logger)
-        return try waitBlocking {
-            var rows: [SQLRow] = []
-            for try await row in try await connection.query(query, logger: logger) {
-                rows.append(SQLRow(try row.map(Self.value(of:))))
-            }
-            return rows
+        try connection.query(try Self.query(statement), logger: logger).wait().rows.map { row in
+            SQLRow(try row.map(Self.value(of:)))
         }
     }
 
@@ -69,17 +65,13 @@ final class PostgresSQLConnection: SQLTransaction, @unchecked Sendable {
 
     func append(_ draft: EventDraft, countsInOperation: Bool) throws -> Event {
         guard let writer else { preconditionFailure("Events are appended in a write transaction.") }
-        let box = UncheckedWriter(writer: writer)
-        return try waitBlocking {
-            try await PostgresStore.append(draft, countsInOperation: countsInOperation, in: box.writer)
+        if let operationId = draft.operationId, countsInOperation, writer.operationSequences[operationId] == nil,
+            let row = try rows("SELECT last_sequence FROM operation WHERE id = \(operationId)").first
+        {
+            writer.operationSequences[operationId] = try row.int64(0)
         }
+        return try PostgresStore.appendRead(draft, countsInOperation: countsInOperation, in: writer)
     }
-}
-
-/// The writer, handed to the task that appends for a thread that waits for it: only one of
-/// them uses it at a time.
-private struct UncheckedWriter: @unchecked Sendable {
-    let writer: PostgresStore.Writer
 }
 
 extension PostgresStore: SQLEngineStore {

@@ -5,13 +5,6 @@ import PostgresNIO
 // The `Store` protocol on PostgreSQL, method by method as the SQLite store does it.
 
 extension PostgresStore {
-    public func appendEvents(_ drafts: [EventDraft]) async throws {
-        guard !drafts.isEmpty else { return }
-        try await write { writer in
-            for draft in drafts { try await Self.append(draft, in: writer) }
-        }
-    }
-
     public func events(
         kinds: [String], operationIds: [String]?, mentioning: String?, limit: Int
     ) async throws -> [Event] {
@@ -40,19 +33,43 @@ extension PostgresStore {
 
     // MARK: Targets
 
-    static func insertTarget(_ target: Target, json: String, in writer: Writer) async throws {
-        try await writer.run(
-            """
-            INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json)
-            VALUES (\(target.id), \(target.operationId), \(target.originatorAgencyId), \(target.handling.rawValue),
-                    \(target.distribution.json), \(json))
-            """)
-        try await insertSelectors(of: target, in: writer)
+    // A target's row keeps its JSON, and its selectors are rows of their own.
+
+    public static func insertTargets(
+        _ targets: [Target], writtenBy events: [Event], in transaction: any SQLTransaction
+    ) throws {
+        for target in targets {
+            try transaction.execute(
+                """
+                INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json)
+                VALUES (\(target.id), \(target.operationId), \(target.originatorAgencyId), \(target.handling.rawValue),
+                        \(target.distribution.json), \(target.json))
+                """)
+            try insertSelectors(of: target, in: transaction)
+        }
     }
 
-    static func insertSelectors(of target: Target, in writer: Writer) async throws {
+    public static func updateTargetRow(
+        _ target: Target, writtenBy event: Event, in transaction: any SQLTransaction
+    ) throws {
+        try transaction.execute(
+            """
+            UPDATE target SET handling = \(target.handling.rawValue), distribution = \(target.distribution.json),
+                json = \(target.json)
+            WHERE id = \(target.id)
+            """)
+        try transaction.execute("DELETE FROM selector WHERE target_id = \(target.id)")
+        try insertSelectors(of: target, in: transaction)
+    }
+
+    /// Its selectors go with it (`ON DELETE CASCADE`).
+    public static func deleteTargetRow(id: String, in transaction: any SQLTransaction) throws {
+        try transaction.execute("DELETE FROM target WHERE id = \(id)")
+    }
+
+    private static func insertSelectors(of target: Target, in transaction: any SQLTransaction) throws {
         for selector in target.selectors {
-            try await writer.run(
+            try transaction.execute(
                 """
                 INSERT INTO selector (target_id, operation_id, kind, match_key, date_of_birth)
                 VALUES (\(target.id), \(target.operationId), \(selector.kind.rawValue), \(selector.matchKey),
@@ -97,27 +114,6 @@ extension PostgresStore {
                 }
             }
             return accumulator
-        }
-    }
-
-    public func createTarget(_ target: Target, by actor: Actor, hits: HitChanges) async throws -> [Hit] {
-        try await importTargets([target], by: actor, hits: hits)
-    }
-
-    public func importTargets(_ targets: [Target], by actor: Actor, hits: HitChanges) async throws -> [Hit] {
-        guard !targets.isEmpty else { return [] }
-        // Found before the transaction: finding them reads through this client's connections,
-        // which writers waiting for the chain's lock could all be holding.
-        let hits = try await hits.resolved()
-        return try await write { writer in
-            for target in targets {
-                let json = target.json
-                try await Self.insertTarget(target, json: json, in: writer)
-                try await Self.append(
-                    EventDraft(operationId: target.operationId, actor: actor, kind: "target.created", payload: json),
-                    in: writer)
-            }
-            return try await Self.write(hits, by: actor, in: writer)
         }
     }
 
@@ -172,10 +168,6 @@ extension PostgresStore {
         return VisibleTargets(json: json, count: count, ids: ids, asOfSequence: sequence)
     }
 
-    public func target(id: String, operationId: String) async throws -> Target? {
-        try await document(Target.self, from: "target", id: id, operationId: operationId)
-    }
-
     public func targets(ids: [String]) async throws -> [Target] {
         guard !ids.isEmpty else { return [] }
         return try await read { [logger] connection in
@@ -185,74 +177,7 @@ extension PostgresStore {
         }
     }
 
-    public func updateTarget(
-        id: String, operationId: String, by actor: Actor, hits: HitChanges,
-        _ change: @escaping @Sendable (Target) throws -> Target
-    ) async throws -> Target {
-        // Found before the transaction, as for an import.
-        let hits = try await hits.resolved()
-        return try await write { writer in
-            let current = try await Self.existing(
-                Target.self, in: "target", id: id, operationId: operationId, notFound: "No such target.",
-                on: writer)
-            let updated = try change(current)
-            let json = updated.json
-            try await writer.run(
-                """
-                UPDATE target SET handling = \(updated.handling.rawValue),
-                    distribution = \(updated.distribution.json), json = \(json)
-                WHERE id = \(id)
-                """)
-            try await writer.run("DELETE FROM selector WHERE target_id = \(id)")
-            try await Self.insertSelectors(of: updated, in: writer)
-            try await Self.append(
-                EventDraft(operationId: operationId, actor: actor, kind: "target.updated", payload: json), in: writer)
-            _ = try await Self.write(hits, by: actor, in: writer)
-            return updated
-        }
-    }
-
-    public func deleteTarget(
-        id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Target) throws -> Void
-    ) async throws {
-        try await write { writer in
-            let current = try await Self.existing(
-                Target.self, in: "target", id: id, operationId: operationId, notFound: "No such target.",
-                on: writer)
-            try check(current)
-            try await writer.run("DELETE FROM target WHERE id = \(id)")
-            try await Self.append(
-                EventDraft(
-                    operationId: operationId, actor: actor, kind: "target.deleted",
-                    payload: try ConcertJSON.encodeToString(DeletedTarget(current))),
-                in: writer)
-            var hitIds: [String] = []
-            for try await hitId in try await writer.rows(
-                "SELECT id FROM hit WHERE a_target_id = \(id) OR b_target_id = \(id)"
-            ).decode(String.self) {
-                hitIds.append(hitId)
-            }
-            let connection = PostgresSQLConnection(connection: writer.connection, logger: writer.logger, writer: writer)
-            try await BlockingThreads.run { [hitIds] in try removeHits(ids: hitIds, by: actor, in: connection) }
-        }
-    }
-
-    /// Writes the hits a change of targets made and ended, found before the transaction (see
-    /// ``writeHits(_:by:in:)``); returns the hits stored.
-    static func write(_ changes: HitChanges, by actor: Actor, in writer: Writer) async throws -> [Hit] {
-        let connection = PostgresSQLConnection(connection: writer.connection, logger: writer.logger, writer: writer)
-        return try await BlockingThreads.run { try writeHits(changes, by: actor, in: connection) }
-    }
-
     // MARK: Event log and audit
-
-    public func recordRead(by actor: Actor, operationId: String?, what: String, payload: String) async throws {
-        try await write { writer in
-            try await Self.append(
-                EventDraft(operationId: operationId, actor: actor, kind: what, payload: payload),
-                countsInOperation: false, in: writer)
-        }
-    }
 
     public func latestSequence(operationId: String) async throws -> Int64 {
         try await readLog { [logger] connection in

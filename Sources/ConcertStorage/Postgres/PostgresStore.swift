@@ -206,16 +206,23 @@ public final class PostgresStore: Store, @unchecked Sendable {
     /// Appends an event to the chain inside a write transaction (written when it ends).
     @discardableResult
     static func append(_ draft: EventDraft, countsInOperation: Bool = true, in writer: Writer) async throws -> Event {
+        if let operationId = draft.operationId, countsInOperation, writer.operationSequences[operationId] == nil {
+            for try await value in try await writer.rows(
+                "SELECT last_sequence FROM operation WHERE id = \(operationId)"
+            ).decode(Int64.self) {
+                writer.operationSequences[operationId] = value
+            }
+        }
+        return try appendRead(draft, countsInOperation: countsInOperation, in: writer)
+    }
+
+    /// Appends an event whose operation's sequence number the writer has read already (or
+    /// that counts in no operation); refused for an operation it has not read, which then
+    /// does not exist.
+    static func appendRead(_ draft: EventDraft, countsInOperation: Bool, in writer: Writer) throws -> Event {
         let sequence = writer.sequence + 1
         var operationSequence: Int64?
         if let operationId = draft.operationId, countsInOperation {
-            if writer.operationSequences[operationId] == nil {
-                for try await value in try await writer.rows(
-                    "SELECT last_sequence FROM operation WHERE id = \(operationId)"
-                ).decode(Int64.self) {
-                    writer.operationSequences[operationId] = value
-                }
-            }
             guard let last = writer.operationSequences[operationId] else {
                 throw StoreError.notFound("No such operation.")
             }
@@ -243,65 +250,6 @@ public final class PostgresStore: Store, @unchecked Sendable {
         var records: [Record] = []
         for try await json in rows.decode(String.self) { records.append(try ConcertJSON.decode(type, from: json)) }
         return records
-    }
-
-    /// The first JSON text a query returns, decoded.
-    static func document<Record: Decodable>(_ type: Record.Type, _ rows: PostgresRowSequence) async throws -> Record? {
-        try await documents(type, rows).first
-    }
-
-    /// One record of an operation from a table that keeps records as JSON; the table name is
-    /// never taken from input.
-    static func document<Record: Decodable>(
-        _ type: Record.Type, from table: String, id: String, operationId: String, on connection: PostgresConnection,
-        logger: Logger
-    ) async throws -> Record? {
-        try await document(
-            type,
-            try await connection.query(
-                "SELECT json FROM \(unescaped: table) WHERE id = \(id) AND operation_id = \(operationId)",
-                logger: logger))
-    }
-
-    /// Every record of an operation from such a table, in the order they were stored.
-    static func documents<Record: Decodable>(
-        _ type: Record.Type, from table: String, operationId: String, orderedBy order: String = "position",
-        on connection: PostgresConnection, logger: Logger
-    ) async throws -> [Record] {
-        try await documents(
-            type,
-            try await connection.query(
-                "SELECT json FROM \(unescaped: table) WHERE operation_id = \(operationId) ORDER BY \(unescaped: order)",
-                logger: logger))
-    }
-
-    func documents<Record: Decodable & Sendable>(
-        _ type: Record.Type, from table: String, operationId: String, orderedBy order: String = "position"
-    ) async throws -> [Record] {
-        try await read { [logger] connection in
-            try await Self.documents(
-                type, from: table, operationId: operationId, orderedBy: order, on: connection, logger: logger)
-        }
-    }
-
-    func document<Record: Decodable & Sendable>(
-        _ type: Record.Type, from table: String, id: String, operationId: String
-    ) async throws -> Record? {
-        try await read { [logger] connection in
-            try await Self.document(type, from: table, id: id, operationId: operationId, on: connection, logger: logger)
-        }
-    }
-
-    /// A record of an operation from a table that keeps records as JSON, read inside a write
-    /// (so that the change sees the latest commit); `notFound` is the refusal when it is not there.
-    static func existing<Record: Decodable>(
-        _ type: Record.Type, in table: String, id: String, operationId: String, notFound: String, on writer: Writer
-    ) async throws -> Record {
-        guard
-            let record = try await document(
-                type, from: table, id: id, operationId: operationId, on: writer.connection, logger: writer.logger)
-        else { throw StoreError.notFound(notFound) }
-        return record
     }
 
     /// Whether a query returns a row.

@@ -39,41 +39,13 @@ public struct SQLiteStore: Store {
     }
 
     /// Writes in one transaction and, once it is committed, announces the change to the
-    /// operation's followers.
-    func commit<T: Sendable>(
-        operationId: String, _ updates: @escaping @Sendable (Database) throws -> T
-    ) async throws -> T {
-        try await commit(operationIds: { _ in [operationId] }, updates)
-    }
-
-    /// Writes in one transaction and, once it is committed, announces the change to the
     /// followers of each of the operations.
-    private func commit<T: Sendable>(
+    func commit<T: Sendable>(
         operationIds: @escaping @Sendable (T) -> Set<String>, _ updates: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         let result = try await pool.write(updates)
         for operationId in operationIds(result) { eventSignal.publish(operationId) }
         return result
-    }
-
-    // MARK: Hits
-
-    /// Writes the hits a change of targets made and ended (see ``writeHits(_:by:in:)``);
-    /// returns the hits stored and the operations whose logs it wrote to.
-    static func write(
-        _ changes: HitChanges, by actor: Actor, in db: Database
-    ) throws -> (stored: [Hit], operationIds: Set<String>) {
-        let connection = SQLiteConnection(db)
-        let stored = try writeHits(changes, by: actor, in: connection)
-        return (stored, connection.operations)
-    }
-
-    /// Removes hits (see ``removeHits(ids:by:in:)``); returns the operations whose logs it
-    /// wrote to.
-    static func deleteHits(ids: [String], by actor: Actor?, in db: Database) throws -> Set<String> {
-        let connection = SQLiteConnection(db)
-        try removeHits(ids: ids, by: actor, in: connection)
-        return connection.operations
     }
 
     // MARK: Event log
@@ -180,14 +152,6 @@ public struct SQLiteStore: Store {
             hash: row["hash"])
     }
 
-    public func recordRead(by actor: Actor, operationId: String?, what: String, payload: String) async throws {
-        _ = try await pool.write { db in
-            try Self.append(
-                EventDraft(operationId: operationId, actor: actor, kind: what, payload: payload),
-                countsInOperation: false, in: db)
-        }
-    }
-
     public func latestSequence(operationId: String) async throws -> Int64 {
         try await pool.read { db in
             try Int64.fetchOne(db, sql: "SELECT last_sequence FROM operation WHERE id = ?", arguments: [operationId])
@@ -245,13 +209,6 @@ public struct SQLiteStore: Store {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agency") == 0 }
     }
 
-    public func appendEvents(_ drafts: [EventDraft]) async throws {
-        guard !drafts.isEmpty else { return }
-        try await commit(operationIds: { _ in Set(drafts.compactMap(\.operationId)) }) { db in
-            _ = try Self.append(contentsOf: drafts, in: db)
-        }
-    }
-
     public func events(
         kinds: [String], operationIds: [String]?, mentioning: String?, limit: Int
     ) async throws -> [Event] {
@@ -275,36 +232,6 @@ public struct SQLiteStore: Store {
         }
     }
 
-    // MARK: Records stored as JSON documents
-
-    /// One record of an operation from a table that keeps records as JSON (`target`,
-    /// `action`, `legal_instrument`; the table name is never taken from input).
-    private static func fetchDocument<Record: Decodable>(
-        _ type: Record.Type, from table: String, id: String, operationId: String, in db: Database
-    ) throws -> Record? {
-        try String.fetchOne(
-            db, sql: "SELECT json FROM \(table) WHERE id = ? AND operation_id = ?", arguments: [id, operationId]
-        ).map { try ConcertJSON.decode(type, from: $0) }
-    }
-
-    /// Every record of an operation from such a table, in the given order.
-    private func fetchDocuments<Record: Decodable & Sendable>(
-        _ type: Record.Type, from table: String, operationId: String, orderedBy order: String
-    ) async throws -> [Record] {
-        try await pool.read { db in
-            try Self.fetchDocuments(type, from: table, operationId: operationId, orderedBy: order, in: db)
-        }
-    }
-
-    /// Every record of an operation from such a table, inside the caller's transaction.
-    private static func fetchDocuments<Record: Decodable>(
-        _ type: Record.Type, from table: String, operationId: String, orderedBy order: String, in db: Database
-    ) throws -> [Record] {
-        try String.fetchAll(
-            db, sql: "SELECT json FROM \(table) WHERE operation_id = ? ORDER BY \(order)", arguments: [operationId]
-        ).map { try ConcertJSON.decode(type, from: $0) }
-    }
-
     // MARK: Targets
 
     // A target's row holds what finds and filters it; its JSON is the payload of the event that
@@ -315,13 +242,42 @@ public struct SQLiteStore: Store {
         VALUES (?, ?, ?, ?, ?, '', ?, ?)
         """
 
-    /// One target, as a single change writes it, after `event`, which holds its JSON (an import
-    /// uses a ``BulkStatement``; preparing one for a single row would cost more than it saves).
-    private static func insertTarget(_ target: Target, writtenBy event: Event, in db: Database) throws {
-        try db.cachedStatement(sql: insertTargetSQL).execute(arguments: [
-            target.id, target.operationId, target.originatorAgencyId, target.handling.rawValue,
-            target.distribution.json, PackedSelectors.pack(target.selectors), event.sequence,
-        ])
+    /// Stores targets' rows, each pointing at the event that holds its JSON, its selectors
+    /// packed into it (see ``PackedSelectors``). An import prepares a ``BulkStatement``; for a
+    /// single row that would cost more than it saves.
+    public static func insertTargets(
+        _ targets: [Target], writtenBy events: [Event], in transaction: any SQLTransaction
+    ) throws {
+        let db = (transaction as! SQLiteConnection).db
+        if targets.count == 1, let target = targets.first, let event = events.first {
+            try db.cachedStatement(sql: insertTargetSQL).execute(arguments: [
+                target.id, target.operationId, target.originatorAgencyId, target.handling.rawValue,
+                target.distribution.json, PackedSelectors.pack(target.selectors), event.sequence,
+            ])
+            return
+        }
+        let insertTarget = try BulkStatement(Self.insertTargetSQL, in: db)
+        for (target, event) in zip(targets, events) {
+            try insertTarget.run(
+                .text(target.id), .text(target.operationId), .text(target.originatorAgencyId),
+                .text(target.handling.rawValue), .text(target.distribution.json),
+                .text(PackedSelectors.pack(target.selectors)), .integer(event.sequence))
+        }
+    }
+
+    public static func updateTargetRow(
+        _ target: Target, writtenBy event: Event, in transaction: any SQLTransaction
+    ) throws {
+        try transaction.execute(
+            """
+            UPDATE target_row SET handling = \(target.handling.rawValue), distribution = \(target.distribution.json),
+                json = '', selector_keys = \(PackedSelectors.pack(target.selectors)), json_event = \(event.sequence)
+            WHERE id = \(target.id)
+            """)
+    }
+
+    public static func deleteTargetRow(id: String, in transaction: any SQLTransaction) throws {
+        try transaction.execute("DELETE FROM target_row WHERE id = \(id)")
     }
 
     public func readSelectors<Accumulator: Sendable>(
@@ -352,37 +308,6 @@ public struct SQLiteStore: Store {
             }
             return accumulator
         }
-    }
-
-    public func createTarget(_ target: Target, by actor: Actor, hits: HitChanges) async throws -> [Hit] {
-        try await commit(operationIds: { $0.operationIds.union([target.operationId]) }) { db in
-            let event = try Self.append(
-                EventDraft(
-                    operationId: target.operationId, actor: actor, kind: "target.created", payload: target.json),
-                in: db)
-            try Self.insertTarget(target, writtenBy: event, in: db)
-            return try Self.write(hits, by: actor, in: db)
-        }.stored
-    }
-
-    public func importTargets(_ targets: [Target], by actor: Actor, hits: HitChanges) async throws -> [Hit] {
-        guard !targets.isEmpty else { return [] }
-        return try await commit(operationIds: { $0.operationIds.union(targets.map(\.operationId)) }) { db in
-            // The events first: each target's row points at the one that holds its JSON.
-            let events = try Self.append(
-                contentsOf: targets.map { target in
-                    EventDraft(
-                        operationId: target.operationId, actor: actor, kind: "target.created", payload: target.json)
-                }, in: db)
-            let insertTarget = try BulkStatement(Self.insertTargetSQL, in: db)
-            for (target, event) in zip(targets, events) {
-                try insertTarget.run(
-                    .text(target.id), .text(target.operationId), .text(target.originatorAgencyId),
-                    .text(target.handling.rawValue), .text(target.distribution.json),
-                    .text(PackedSelectors.pack(target.selectors)), .integer(event.sequence))
-            }
-            return try Self.write(hits, by: actor, in: db)
-        }.stored
     }
 
     public func encodedTargets(operationId: String) async throws -> [EncodedTarget] {
@@ -540,14 +465,6 @@ public struct SQLiteStore: Store {
         return true
     }
 
-    private static func fetchTarget(id: String, operationId: String, in db: Database) throws -> Target? {
-        try fetchDocument(Target.self, from: "target", id: id, operationId: operationId, in: db)
-    }
-
-    public func target(id: String, operationId: String) async throws -> Target? {
-        try await pool.read { db in try Self.fetchTarget(id: id, operationId: operationId, in: db) }
-    }
-
     public func targets(ids: [String]) async throws -> [Target] {
         guard !ids.isEmpty else { return [] }
         return try await pool.read { db in
@@ -558,51 +475,6 @@ public struct SQLiteStore: Store {
                     try decoder.decode(Target.self, from: Data($0.utf8))
                 }
             }
-        }
-    }
-
-    public func updateTarget(
-        id: String, operationId: String, by actor: Actor, hits: HitChanges,
-        _ change: @escaping @Sendable (Target) throws -> Target
-    ) async throws -> Target {
-        try await commit(operationIds: { $0.operationIds.union([operationId]) }) { db in
-            guard let current = try Self.fetchTarget(id: id, operationId: operationId, in: db) else {
-                throw StoreError.notFound("No such target.")
-            }
-            let updated = try change(current)
-            let event = try Self.append(
-                EventDraft(operationId: operationId, actor: actor, kind: "target.updated", payload: updated.json),
-                in: db)
-            try db.execute(
-                sql: """
-                    UPDATE target_row SET handling = ?, distribution = ?, json = '', selector_keys = ?, json_event = ?
-                    WHERE id = ?
-                    """,
-                arguments: [
-                    updated.handling.rawValue, updated.distribution.json, PackedSelectors.pack(updated.selectors),
-                    event.sequence, id,
-                ])
-            return (updated: updated, operationIds: try Self.write(hits, by: actor, in: db).operationIds)
-        }.updated
-    }
-
-    public func deleteTarget(
-        id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Target) throws -> Void
-    ) async throws {
-        _ = try await commit(operationIds: { $0.union([operationId]) }) { db in
-            guard let current = try Self.fetchTarget(id: id, operationId: operationId, in: db) else {
-                throw StoreError.notFound("No such target.")
-            }
-            try check(current)
-            try db.execute(sql: "DELETE FROM target_row WHERE id = ?", arguments: [id])
-            try Self.append(
-                EventDraft(
-                    operationId: operationId, actor: actor, kind: "target.deleted",
-                    payload: try ConcertJSON.encodeToString(DeletedTarget(current))),
-                in: db)
-            let hitIds = try String.fetchAll(
-                db, sql: "SELECT id FROM hit WHERE a_target_id = ? OR b_target_id = ?", arguments: [id, id])
-            return try Self.deleteHits(ids: hitIds, by: actor, in: db)
         }
     }
 

@@ -108,6 +108,14 @@ public protocol SQLEngineStore: Store {
     /// Makes a stored message findable by the words of its subject and body, inside the
     /// transaction that stores it.
     static func indexText(of message: Message, in transaction: any SQLTransaction) throws
+    /// Stores new targets' rows, after the events that created them (one for each, in order).
+    static func insertTargets(
+        _ targets: [Target], writtenBy events: [Event], in transaction: any SQLTransaction)
+        throws
+    /// Rewrites a changed target's row, after the event that changed it.
+    static func updateTargetRow(_ target: Target, writtenBy event: Event, in transaction: any SQLTransaction) throws
+    /// Removes a target's row and what belongs to it alone (its selectors).
+    static func deleteTargetRow(id: String, in transaction: any SQLTransaction) throws
     /// The hits a change will write, found now when the engine cannot wait for them inside its
     /// transaction (see ``HitChanges``).
     func beforeTransaction(_ hits: HitChanges) async throws -> HitChanges
