@@ -5,32 +5,6 @@ import PostgresNIO
 // The `Store` protocol on PostgreSQL, method by method as the SQLite store does it.
 
 extension PostgresStore {
-    public func events(
-        kinds: [String], operationIds: [String]?, mentioning: String?, limit: Int
-    ) async throws -> [Event] {
-        guard !kinds.isEmpty, operationIds?.isEmpty != true else { return [] }
-        // strpos of '' is 1: "mentioning nothing" matches every payload.
-        let text = mentioning ?? ""
-        return try await readLog { [logger] connection in
-            if let operationIds {
-                return try await Self.events(
-                    try await connection.query(
-                        """
-                        SELECT \(unescaped: Self.eventColumns) FROM event
-                        WHERE kind = ANY(\(kinds)) AND operation_id = ANY(\(operationIds)) AND strpos(payload, \(text)) > 0
-                        ORDER BY sequence DESC LIMIT \(limit)
-                        """, logger: logger))
-            }
-            return try await Self.events(
-                try await connection.query(
-                    """
-                    SELECT \(unescaped: Self.eventColumns) FROM event
-                    WHERE kind = ANY(\(kinds)) AND strpos(payload, \(text)) > 0
-                    ORDER BY sequence DESC LIMIT \(limit)
-                    """, logger: logger))
-        }
-    }
-
     // MARK: Targets
 
     // A target's row keeps its JSON, and its selectors are rows of their own.
@@ -179,18 +153,6 @@ extension PostgresStore {
 
     // MARK: Event log and audit
 
-    public func latestSequence(operationId: String) async throws -> Int64 {
-        try await readLog { [logger] connection in
-            var sequence: Int64 = 0
-            for try await value in try await connection.query(
-                "SELECT last_sequence FROM operation WHERE id = \(operationId)", logger: logger
-            ).decode(Int64.self) {
-                sequence = value
-            }
-            return sequence
-        }
-    }
-
     static let eventColumns = """
         sequence, operation_id, operation_sequence, actor_user_id, actor_agency_id, kind, payload, recorded_at,
         previous_hash, hash
@@ -235,30 +197,6 @@ extension PostgresStore {
         }
     }
 
-    public func verifyAuditChain() async throws -> ChainVerification {
-        var verifier = EventChain.Verifier()
-        var after: Int64 = 0
-        // Read in pages, so that a chain of millions needs no memory.
-        page: while true {
-            let events = try await events(after: after, limit: 10_000)
-            if events.isEmpty { break }
-            for event in events {
-                if !verifier.check(event) { break page }
-                after = event.sequence
-            }
-        }
-        let head = try await read { [logger] connection -> (Int64, String) in
-            var head: (Int64, String) = (0, EventChain.genesisHash)
-            for try await row in try await connection.query(
-                "SELECT sequence, hash FROM chain_head WHERE id = 1", logger: logger
-            ).decode((Int64, String).self) {
-                head = row
-            }
-            return head
-        }
-        return verifier.finish(headSequence: head.0, headHash: head.1)
-    }
-
     /// Holds a session-level advisory lock on a connection of its own while `body` runs.
     public func exclusively(_ body: @escaping @Sendable () async throws -> Void) async throws {
         let key = PostgresSchema.lockKey + 1
@@ -274,24 +212,6 @@ extension PostgresStore {
         }
     }
 
-    public func headSequence() async throws -> Int64 {
-        try await readLog { [logger] connection in
-            var sequence: Int64 = 0
-            for try await value in try await connection.query(
-                "SELECT sequence FROM chain_head WHERE id = 1", logger: logger
-            ).decode(Int64.self) {
-                sequence = value
-            }
-            return sequence
-        }
-    }
-
     /// Several servers share the database.
     public var isShared: Bool { true }
-
-    public func isEmpty() async throws -> Bool {
-        try await read { [logger] connection in
-            !(try await Self.exists(try await connection.query("SELECT 1 FROM agency LIMIT 1", logger: logger)))
-        }
-    }
 }

@@ -152,13 +152,6 @@ public struct SQLiteStore: Store {
             hash: row["hash"])
     }
 
-    public func latestSequence(operationId: String) async throws -> Int64 {
-        try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT last_sequence FROM operation WHERE id = ?", arguments: [operationId])
-                ?? 0
-        }
-    }
-
     public func events(operationId: String, after operationSequence: Int64, limit: Int) async throws -> [Event] {
         try await pool.read { db in
             try Row.fetchAll(
@@ -181,56 +174,13 @@ public struct SQLiteStore: Store {
         }
     }
 
-    public func verifyAuditChain() async throws -> ChainVerification {
-        try await pool.read { db in
-            var verifier = EventChain.Verifier()
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM event ORDER BY sequence")
-            while let row = try rows.next() {
-                if !verifier.check(Self.event(from: row)) { break }
-            }
-            let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM chain_head WHERE id = 1")!
-            return verifier.finish(headSequence: head["sequence"], headHash: head["hash"])
-        }
-    }
-
     /// One SQLite file serves one server, whose set-up runs once at start: nothing to wait for.
     public func exclusively(_ body: @escaping @Sendable () async throws -> Void) async throws {
         try await body()
     }
 
-    public func headSequence() async throws -> Int64 {
-        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT sequence FROM chain_head WHERE id = 1") ?? 0 }
-    }
-
     /// One SQLite file serves one server.
     public var isShared: Bool { false }
-
-    public func isEmpty() async throws -> Bool {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agency") == 0 }
-    }
-
-    public func events(
-        kinds: [String], operationIds: [String]?, mentioning: String?, limit: Int
-    ) async throws -> [Event] {
-        guard !kinds.isEmpty, operationIds?.isEmpty != true else { return [] }
-        return try await pool.read { db in
-            let kindMarks = Array(repeating: "?", count: kinds.count).joined(separator: ", ")
-            var arguments = StatementArguments(kinds)
-            var sql = "SELECT * FROM event WHERE kind IN (\(kindMarks))"
-            if let operationIds {
-                sql +=
-                    " AND operation_id IN (\(Array(repeating: "?", count: operationIds.count).joined(separator: ", ")))"
-                arguments += StatementArguments(operationIds)
-            }
-            if let mentioning {
-                sql += " AND instr(payload, ?) > 0"
-                arguments += [mentioning]
-            }
-            sql += " ORDER BY sequence DESC LIMIT ?"
-            arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.event(from:))
-        }
-    }
 
     // MARK: Targets
 

@@ -33,6 +33,14 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
         varies = stringInterpolation.varies
     }
 
+    /// Adds a statement's text and values at the end of this one.
+    public mutating func append(_ other: SQL) {
+        pieces[pieces.count - 1] += other.pieces[0]
+        pieces += other.pieces.dropFirst()
+        values += other.values
+        varies = varies || other.varies
+    }
+
     /// The text with each value's place marked as `marker` makes it (`?`, or `$1`, `$2` …).
     func text(marking marker: (Int) -> String) -> String {
         var text = pieces[0]

@@ -6,9 +6,11 @@ public struct SQLDialect: Sendable {
     /// The column that orders a table's rows as they were written (`rowid` in SQLite, a
     /// `position` sequence in PostgreSQL).
     public var insertionOrder: String
+    /// The function that finds text in text: `\(raw: position)(haystack, needle) > 0`.
+    public var position: String
 
-    public static let sqlite = SQLDialect(insertionOrder: "rowid")
-    public static let postgres = SQLDialect(insertionOrder: "position")
+    public static let sqlite = SQLDialect(insertionOrder: "rowid", position: "instr")
+    public static let postgres = SQLDialect(insertionOrder: "position", position: "strpos")
 }
 
 /// A connection the shared store code reads on, inside a read or a write.
