@@ -3,6 +3,7 @@ import ConcertStorage
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// How a Concert server is set up.
 public struct ServerConfiguration: Sendable {
@@ -62,15 +63,36 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
+/// The router with every route of Concert, and the services that run beside it (see
+/// ``buildConcert(store:configuration:liveFeed:)``).
+public struct ConcertParts {
+    /// The REST API under `/api/v1` and the web pages.
+    public let router: Router<ConcertRequestContext>
+    /// What runs while the application runs, in the order it starts (and the reverse of the
+    /// order it stops): the store's connections, the cross-check index's loading and following,
+    /// the watch for overdue actions.
+    public let services: [any Service]
+}
+
 /// Builds the router with every route of Concert: the REST API under `/api/v1` and the web pages.
+///
+/// A router alone answers without the cross-check index's service: its first request that
+/// needs the index loads it, and on a shared database it does not follow the other servers
+/// (for tests of routes). An application runs ``buildConcert(store:configuration:liveFeed:)``'s
+/// services beside it.
+public func buildRouter(
+    store: any Store, configuration: ServerConfiguration = .init(), liveFeed: LiveFeed? = nil
+) -> Router<ConcertRequestContext> {
+    buildConcert(store: store, configuration: configuration, liveFeed: liveFeed).router
+}
+
+/// Builds the router and the services an application runs beside it.
 ///
 /// `liveFeed` serves the event stream; pass the one the WebSocket router uses so that both
 /// share one read of the log per commit.
-public func buildRouter(
+public func buildConcert(
     store: any Store, configuration: ServerConfiguration = .init(), liveFeed: LiveFeed? = nil
-) -> Router<
-    ConcertRequestContext
-> {
+) -> ConcertParts {
     let router = Router(context: ConcertRequestContext.self)
     let authenticator = Authenticator(
         store: store, sessionLifetime: configuration.sessionLifetime, signInRules: configuration.signInRules,
@@ -105,7 +127,8 @@ public func buildRouter(
         acknowledgementDue: vault.settings.acknowledgementDue, attachmentLimit: vault.settings.sizeLimit,
         crossCheck: crossCheck, trustedProxies: configuration.trustedProxies
     ).addRoutes(to: router)
-    return router
+    // The store first: it stops last, once nothing uses it.
+    return ConcertParts(router: router, services: [store, crossCheck, OverdueWatch(store: store)])
 }
 
 /// Builds the Concert application: the router, bound to the configured address.
@@ -114,12 +137,13 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable () async -> Void = {}
 ) -> some ApplicationProtocol {
     let liveFeed = LiveFeed(store: store, limits: configuration.liveLimits)
+    let parts = buildConcert(store: store, configuration: configuration, liveFeed: liveFeed)
     return Application(
-        router: buildRouter(store: store, configuration: configuration, liveFeed: liveFeed),
+        router: parts.router,
         server: .concert(store: store, liveFeed: liveFeed, configuration: configuration),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Concert"),
-        services: [OverdueWatch(store: store)],
+        services: parts.services,
         onServerRunning: { _ in await onServerRunning() },
         logger: logger ?? Logger(label: "concert")
     )

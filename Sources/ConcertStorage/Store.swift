@@ -1,5 +1,6 @@
 import ConcertCore
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
 /// The hits a change of targets makes and those it ends, written in the change's own
@@ -232,7 +233,10 @@ public struct VisibleTargets: Sendable {
 ///
 /// Methods that change a record take a closure that sees the current state inside the
 /// transaction and may throw (a policy denial, a broken rule) to leave everything unchanged.
-public protocol Store: Sendable {
+///
+/// A store is a service of the application (`run()`): it is open before the application starts,
+/// and it closes its connections when the application shuts down, after everything that uses it.
+public protocol Store: Service {
     // MARK: Agencies and users
 
     /// Adds an agency.

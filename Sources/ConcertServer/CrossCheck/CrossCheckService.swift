@@ -2,19 +2,27 @@ import ConcertCore
 import ConcertCrossCheck
 import ConcertStorage
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// The cross-check index of this server: built from the store when the server starts, kept
 /// current as targets are recorded, changed and deleted, and asked by the cross-check API.
 ///
-/// The server answers other requests while the index loads; a cross-check, and a change of
-/// selectors, waits until it is ready.
-final class CrossCheckService: Sendable {
+/// As a service of the application (``run()``), it loads the index when the server starts
+/// and, on a database that several servers share, follows the others' changes until the
+/// application shuts down. The server answers other requests while the index loads; a
+/// cross-check, and a change of selectors, waits until it is ready. Used outside an
+/// application (tools, the demo's seeding), the first request that needs the index loads it.
+final class CrossCheckService: Service, Sendable {
     private struct State {
         var index: CrossCheckIndex
         /// Values agencies excluded, as `agencyId|kind|matchKey`.
         var exclusions: Set<String> = []
+        /// Whether someone started loading the index.
+        var isLoading = false
         var isReady = false
+        /// The log's head sequence number read before the selectors were loaded.
+        var loadedAt: Int64?
         /// Who waits for the index to be ready.
         var waiting: [CheckedContinuation<Void, any Error>] = []
         var loadError: String?
@@ -50,22 +58,44 @@ final class CrossCheckService: Sendable {
     let limits: SelectorLimits
     /// The turns of the requests that record targets (see ``TargetWriteTurns``).
     let targetWrites = TargetWriteTurns()
+    /// The store the index is built from.
+    private let store: any Store
 
-    /// Creates the service and starts loading the index from `store`.
+    /// Creates the service; the index is loaded from `store` by ``run()``, or by the first
+    /// request that needs it.
     init(store: any Store, commonThreshold: Int = 50, limits: SelectorLimits = .standard) {
         self.limits = limits
+        self.store = store
         state = Mutex(State(index: CrossCheckIndex(commonThreshold: commonThreshold)))
-        Task {
-            // Read the suffix list now, beside the index, rather than in the first request that
-            // records a domain.
-            _ = limits.publicSuffixes.ruleCount
-            guard let loadedAt = await self.load(from: store) else { return }
-            if store.isShared { await self.follow(store, from: loadedAt) }
+    }
+
+    /// Loads the index, then follows the other servers' changes on a shared database, until
+    /// the application shuts down.
+    func run() async throws {
+        // Read the suffix list now, beside the index, rather than in the first request that
+        // records a domain.
+        _ = limits.publicSuffixes.ruleCount
+        await loadUnlessLoading()
+        // Loaded here or by a request that came first: either way, followed from where it was.
+        try? await ready()
+        if store.isShared, let loadedAt = state.withLock({ $0.loadedAt }) {
+            await cancelWhenGracefulShutdown { await self.follow(self.store, from: loadedAt) }
+        } else {
+            try? await gracefulShutdown()
         }
     }
 
-    /// Loads the index; returns the log's head sequence number read before the selectors.
-    private func load(from store: any Store) async -> Int64? {
+    /// Loads the index unless someone else started to.
+    private func loadUnlessLoading() async {
+        let isFirst = state.withLock { state in
+            defer { state.isLoading = true }
+            return !state.isLoading
+        }
+        if isFirst { await load(from: store) }
+    }
+
+    /// Loads the index, noting the log's head sequence number read before the selectors.
+    private func load(from store: any Store) async {
         do {
             let head = try await store.headSequence()
             let threshold = state.withLock { $0.index.commonThreshold }
@@ -80,13 +110,13 @@ final class CrossCheckService: Sendable {
             let waiting = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
                 state.exclusions = Set(exclusions.map { Self.exclusionKey($0.agencyId, $0.kind, $0.matchKey) })
                 state.index = loaded
+                state.loadedAt = head
                 state.isReady = true
                 defer { state.waiting = [] }
                 return state.waiting
             }
             logger.info("Cross-check index ready: \(loaded.count) selectors")
             for continuation in waiting { continuation.resume() }
-            return head
         } catch {
             logger.error("The cross-check index could not be loaded: \(error)")
             let waiting = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
@@ -95,7 +125,6 @@ final class CrossCheckService: Sendable {
                 return state.waiting
             }
             for continuation in waiting { continuation.resume(throwing: error) }
-            return nil
         }
     }
 
@@ -413,6 +442,8 @@ final class CrossCheckService: Sendable {
     }
 
     private func ready() async throws {
+        // Without an application to run the service, the first request loads the index.
+        if !state.withLock({ $0.isLoading }) { await loadUnlessLoading() }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let outcome = state.withLock { state -> Result<Void, any Error>? in
                 if let failure = state.loadError { return .failure(IndexUnavailable(reason: failure)) }

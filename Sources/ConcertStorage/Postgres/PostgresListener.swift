@@ -26,6 +26,11 @@ final class PostgresListener: Sendable {
         task.withLock { $0?.cancel() }
     }
 
+    /// Returns once the listener's connection is closed (after ``stop()``).
+    func stopped() async {
+        await task.withLock { $0 }?.value
+    }
+
     private func run() async {
         var delay = Duration.milliseconds(100)
         while !Task.isCancelled {

@@ -2,6 +2,7 @@ import ConcertCore
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 
 /// The store for several Concert servers behind one PostgreSQL database, on PostgresNIO.
 ///
@@ -88,6 +89,21 @@ public final class PostgresStore: Store, @unchecked Sendable {
         listener?.stop()
         clientTask.cancel()
         logClientTask.cancel()
+    }
+
+    /// Stops listening and closes the connections, and returns once they are closed.
+    public func shutDown() async {
+        close()
+        await clientTask.value
+        await logClientTask.value
+        await listener?.stopped()
+    }
+
+    /// Waits for the application's shutdown, then closes the connections: the store is the
+    /// first service, and so the last to stop.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutDown()
     }
 
     deinit { close() }
@@ -284,8 +300,10 @@ enum PostgresURL {
             password: components.percentEncodedPassword?.removingPercentEncoding,
             database: database.isEmpty ? nil : database, tls: tls)
         configuration.options.maximumConnections = 16
-        // Named per process, so that an operator (or a test) can tell the servers' connections apart.
-        configuration.options.additionalStartupParameters = [("application_name", "concert-\(getpid())")]
+        // Named per process, so that an operator (or a test) can tell the servers' connections
+        // apart; `?application_name=` names them otherwise.
+        let name = components.queryItems?.first { $0.name == "application_name" }?.value ?? "concert-\(getpid())"
+        configuration.options.additionalStartupParameters = [("application_name", name)]
         return configuration
     }
 }

@@ -1,6 +1,7 @@
 import ConcertCore
 import Foundation
 import GRDB
+import ServiceLifecycle
 
 /// The shared store code's connection on SQLite: GRDB's database, on its own thread.
 final class SQLiteConnection: SQLTransaction {
@@ -66,6 +67,12 @@ extension SQLValue {
 }
 
 extension SQLiteStore: SQLEngineStore {
+    /// Waits for the application's shutdown: the file's connections have nothing running
+    /// between requests, and close with the store.
+    public func run() async throws {
+        try? await gracefulShutdown()
+    }
+
     public func writing<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         let (result, operations) = try await pool.write { db in
             let connection = SQLiteConnection(db)
