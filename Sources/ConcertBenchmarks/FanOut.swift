@@ -151,7 +151,7 @@ struct FanOutWorld {
     /// Flips the action between planned and ready: one status change, one event.
     func flip(_ index: Int) async throws {
         _ = try await store.updateAction(
-            id: action.id, operationId: operation.id, by: coordinator, eventKind: "action.statusChanged"
+            id: action.id, operationId: operation.id, by: coordinator, eventKind: .actionStatusChanged
         ) { current, _ in
             var current = current
             try StatusChange(status: index % 2 == 0 ? .ready : .planned).apply(to: &current, now: ConcertJSON.now())

@@ -94,7 +94,8 @@ public struct Event: Codable, Sendable, Equatable {
     public var actorUserId: String?
     /// The agency of that user.
     public var actorAgencyId: String?
-    /// What happened, such as `target.created` or `audit.read`.
+    /// What happened, such as `target.created` or `audit.targetRead`, as stored: a kind this
+    /// version does not know (written by a newer one) stays readable and verifiable.
     public var kind: String
     /// JSON describing it (usually the new state of the record).
     public var payload: String
@@ -104,6 +105,9 @@ public struct Event: Codable, Sendable, Equatable {
     public var previousHash: String
     /// SHA-256 over the previous hash and this event's canonical content.
     public var hash: String
+
+    /// What happened, as one of the kinds this version writes; nil for a kind it does not know.
+    public var eventKind: EventKind? { EventKind(rawValue: kind) }
 }
 
 /// The outcome of checking the event log's hash chain.
@@ -195,12 +199,12 @@ public struct EventDraft: Sendable {
     /// Who caused it.
     public var actor: Actor?
     /// What happened.
-    public var kind: String
+    public var kind: EventKind
     /// JSON describing it.
     public var payload: String
 
     /// Creates an event draft.
-    public init(operationId: String?, actor: Actor?, kind: String, payload: String) {
+    public init(operationId: String?, actor: Actor?, kind: EventKind, payload: String) {
         self.operationId = operationId
         self.actor = actor
         self.kind = kind
@@ -258,7 +262,7 @@ public protocol Store: Service {
     /// `eventKind` with the user's new JSON; ends every session of the user when
     /// `endingSessions` is set or the account is now disabled. Throws `notFound` for an unknown id.
     func updateUser(
-        id: String, by actor: Actor?, eventKind: String, endingSessions: Bool,
+        id: String, by actor: Actor?, eventKind: EventKind, endingSessions: Bool,
         _ change: @escaping @Sendable (User) throws -> User
     ) async throws -> User
 
@@ -270,7 +274,7 @@ public protocol Store: Service {
     /// any operation or none when `operationIds` is nil; only those whose payload contains the
     /// text `mentioning` when it is given (such as `"agencyId":"…"`), so that a flood of one
     /// agency's notices cannot push another's out of its list.
-    func events(kinds: [String], operationIds: [String]?, mentioning: String?, limit: Int) async throws -> [Event]
+    func events(kinds: [EventKind], operationIds: [String]?, mentioning: String?, limit: Int) async throws -> [Event]
 
     // MARK: Sessions
 
@@ -291,7 +295,7 @@ public protocol Store: Service {
     func operation(id: String) async throws -> JointOperation?
     /// Changes an operation inside one transaction and records `eventKind`.
     func updateOperation(
-        id: String, by actor: Actor, eventKind: String,
+        id: String, by actor: Actor, eventKind: EventKind,
         _ change: @escaping @Sendable (JointOperation) throws -> JointOperation
     ) async throws -> JointOperation
 
@@ -347,13 +351,13 @@ public protocol Store: Service {
     /// Changes an action inside one transaction and records `eventKind`; `change` sees the
     /// action and its operation as they are in that transaction.
     func updateAction(
-        id: String, operationId: String, by actor: Actor, eventKind: String,
+        id: String, operationId: String, by actor: Actor, eventKind: EventKind,
         _ change: @escaping @Sendable (Action, JointOperation) throws -> Action
     ) async throws -> Action
     /// Changes an operation and any of its actions in one transaction: the operation is
     /// recorded as `eventKind`, each changed action as `action.statusChanged`.
     func updateActionDay(
-        operationId: String, by actor: Actor, eventKind: String,
+        operationId: String, by actor: Actor, eventKind: EventKind,
         _ change: @escaping @Sendable (JointOperation, [Action]) throws -> (JointOperation, [Action])
     ) async throws -> (operation: JointOperation, changed: [Action])
     /// Every operation whose H-hour is set, for the overdue watch.
@@ -378,7 +382,7 @@ public protocol Store: Service {
     func logEntries(operationId: String) async throws -> [LogEntry]
     /// Changes a log entry inside one transaction and records `eventKind`.
     func updateLogEntry(
-        id: String, operationId: String, by actor: Actor, eventKind: String,
+        id: String, operationId: String, by actor: Actor, eventKind: EventKind,
         _ change: @escaping @Sendable (LogEntry) throws -> LogEntry
     ) async throws -> LogEntry
 
@@ -451,7 +455,7 @@ public protocol Store: Service {
     /// Records that `actor` read a message's body or one of its files: an audit entry and the
     /// user's read mark, in one transaction.
     func recordMessageRead(
-        messageId: String, operationId: String, by actor: Actor, what: String, payload: String
+        messageId: String, operationId: String, by actor: Actor, what: EventKind, payload: String
     ) async throws
     /// Records the actor's agency's acknowledgement of a message once, as
     /// `message.acknowledged`; `check` sees the message first and may refuse. Returns the
@@ -463,14 +467,14 @@ public protocol Store: Service {
     /// Adds or replaces a forward of a message inside one transaction and records `eventKind`;
     /// `change` sees the message and returns the forward to store (a new id adds one).
     func changeForward(
-        messageId: String, operationId: String, by actor: Actor, eventKind: String,
+        messageId: String, operationId: String, by actor: Actor, eventKind: EventKind,
         _ change: @escaping @Sendable (MessageRecord) throws -> Forward
     ) async throws -> (record: MessageRecord, forward: Forward)
 
     // MARK: Event log and audit
 
     /// Appends an audit entry for a read of handled records.
-    func recordRead(by actor: Actor, operationId: String?, what: String, payload: String) async throws
+    func recordRead(by actor: Actor, operationId: String?, what: EventKind, payload: String) async throws
     /// The sequence number of the operation's latest event (0 when it has none).
     func latestSequence(operationId: String) async throws -> Int64
     /// The operation's events after `operationSequence`, at most `limit`.
@@ -518,7 +522,7 @@ extension Store {
     }
 
     /// The events of `kinds`, newest first, at most `limit`, of the operations named (any when nil).
-    public func events(kinds: [String], operationIds: [String]?, limit: Int) async throws -> [Event] {
+    public func events(kinds: [EventKind], operationIds: [String]?, limit: Int) async throws -> [Event] {
         try await events(kinds: kinds, operationIds: operationIds, mentioning: nil, limit: limit)
     }
 

@@ -185,7 +185,7 @@ struct AttackTests {
             #expect(page.text.contains("Zacharias Quell (born 1970-01-02)"))
         }
         // The caller's own audit trail keeps every value it checked.
-        let audits = try await world.store.events(kinds: ["audit.crossCheck"], operationIds: nil, limit: 10)
+        let audits = try await world.store.events(kinds: [.auditCrossCheck], operationIds: nil, limit: 10)
         #expect(audits.count == 1)
         #expect(audits.first?.payload.contains("1970-12-31") == true)
         #expect(audits.first?.actorAgencyId == world.outsider.id)
@@ -247,7 +247,7 @@ struct AttackTests {
             #expect(unknown.filter { $0 == 401 }.count <= 10 && unknown.contains(429), "\(unknown)")
             #expect(Array(known.prefix(3)) == [401, 401, 401] && Array(unknown.prefix(3)) == [401, 401, 401])
         }
-        let failures = try await world.store.events(kinds: ["signIn.failed"], operationIds: nil, limit: 100)
+        let failures = try await world.store.events(kinds: [.signInFailed], operationIds: nil, limit: 100)
         #expect(failures.contains { $0.payload.contains(world.users[.participantOfficer]!.id) })
         #expect(failures.contains { $0.payload.contains("nobody-at-all") })
         // B's administrator is told of the failed attempts on B's accounts.
@@ -403,12 +403,12 @@ struct AttackTests {
             }
         }
         let targets = try #require(
-            try await world.store.events(kinds: ["audit.targetsListed"], operationIds: nil, limit: 1).first)
+            try await world.store.events(kinds: [.auditTargetsListed], operationIds: nil, limit: 1).first)
         #expect(targets.payload.contains(world.sharedTarget.id))
         #expect(!targets.payload.contains(world.restrictedTarget.id))
         #expect(targets.actorUserId == world.users[.otherParticipantOfficer]!.id)
         let messages = try #require(
-            try await world.store.events(kinds: ["audit.messagesListed"], operationIds: nil, limit: 1).first)
+            try await world.store.events(kinds: [.auditMessagesListed], operationIds: nil, limit: 1).first)
         #expect(messages.payload.contains(world.sharedMessage.id))
         #expect(!messages.payload.contains(world.restrictedMessage.id))
     }
@@ -426,7 +426,7 @@ struct AttackTests {
         // Written beside the feed once it ends: wait for it, a few seconds at most.
         var entries: [Event] = []
         for _ in 0..<200 where entries.isEmpty {
-            entries = try await world.store.events(kinds: ["audit.feedDelivered"], operationIds: nil, limit: 5)
+            entries = try await world.store.events(kinds: [.auditFeedDelivered], operationIds: nil, limit: 5)
             if entries.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
         }
         let entry = try #require(entries.first)
@@ -455,7 +455,7 @@ struct AttackTests {
         }
         #expect(ids.count == 1_002)
         let entry = try #require(
-            try await world.store.events(kinds: ["audit.targetsListed"], operationIds: nil, limit: 1).first)
+            try await world.store.events(kinds: [.auditTargetsListed], operationIds: nil, limit: 1).first)
         #expect(entry.payload.contains(#""count":1002"#) && !entry.payload.contains(#""ids""#), "\(entry.payload)")
         // An audit entry takes no number in the operation's sequence: the list is current at the last.
         let sequence = try await world.store.latestSequence(operationId: world.otherOperation.id)

@@ -254,7 +254,7 @@ struct BadInputTests {
         }
         // Nothing was written but the audit entry of the wrong password, which must be there.
         #expect(try await world.eventCount() == before + 1, "a refused request wrote to the store")
-        let failed = try await world.store.events(kinds: ["signIn.failed"], operationIds: nil, limit: 5)
+        let failed = try await world.store.events(kinds: [.signInFailed], operationIds: nil, limit: 5)
         #expect(failed.count == 1)
     }
 }

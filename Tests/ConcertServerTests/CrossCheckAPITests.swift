@@ -59,7 +59,7 @@ struct CrossCheckAPITests {
         #expect(try await world.store.latestSequence(operationId: world.operation.id) == world.head + 1)
         #expect(try await world.eventCount() == eventsBefore + 3)
         let notice = try #require(
-            try await world.store.events(kinds: ["crosscheck.checked"], operationIds: [world.operation.id], limit: 5)
+            try await world.store.events(kinds: [.crosscheckChecked], operationIds: [world.operation.id], limit: 5)
                 .first)
         #expect(notice.payload.contains(world.partB.id) && notice.payload.contains(world.outsider.id))
         // The holder learns which of its selectors were checked, never the value the checker sent.

@@ -228,7 +228,7 @@ struct LiveFeedTests {
         let coordinator = Actor(world.users[.leadCoordinator]!)
         let officerB = Actor(world.users[.participantOfficer]!)
         _ = try await world.store.updateAction(
-            id: world.actionB.id, operationId: world.operation.id, by: coordinator, eventKind: "action.statusChanged"
+            id: world.actionB.id, operationId: world.operation.id, by: coordinator, eventKind: .actionStatusChanged
         ) { action, _ in
             var action = action
             try StatusChange(status: .ready).apply(to: &action, now: ConcertJSON.now())
@@ -394,7 +394,7 @@ struct LiveFeedTests {
                 try await Self.burst(world, count: 3)
                 _ = try await world.store.updateAction(
                     id: world.actionC.id, operationId: world.operation.id, by: Actor(world.users[.leadCoordinator]!),
-                    eventKind: "action.statusChanged"
+                    eventKind: .actionStatusChanged
                 ) { action, _ in
                     var action = action
                     try StatusChange(status: .ready).apply(to: &action, now: ConcertJSON.now())

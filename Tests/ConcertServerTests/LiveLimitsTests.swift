@@ -310,7 +310,7 @@ struct LiveLimitsTests {
             #expect(stream.received.eventStream().events.filter { $0.kind == "heartbeat" }.count >= 3)
             _ = try await world.store.updateAction(
                 id: world.actionC.id, operationId: world.operation.id, by: Actor(world.users[.leadCoordinator]!),
-                eventKind: "action.statusChanged"
+                eventKind: .actionStatusChanged
             ) { action, _ in
                 var action = action
                 try StatusChange(status: .ready).apply(to: &action, now: ConcertJSON.now())

@@ -16,7 +16,7 @@ struct SitrepTests {
             (world.actionB, .failed, Outcome(kind: .notFound, description: "Suspect not at the address")),
         ] {
             _ = try await world.store.updateAction(
-                id: action.id, operationId: world.operation.id, by: coordinator, eventKind: "action.statusChanged"
+                id: action.id, operationId: world.operation.id, by: coordinator, eventKind: .actionStatusChanged
             ) { current, _ in
                 var current = current
                 current.status = status

@@ -201,7 +201,7 @@ struct StoreConformanceTests {
         try await store.createSession(tokenHash: "h", user: user, expiresAt: Date().addingTimeInterval(60))
         let disabledAt = Date(timeIntervalSince1970: 1_800_000_000)
         let disabled = try await store.updateUser(
-            id: user.id, by: fixture.actor, eventKind: "user.disabled", endingSessions: false
+            id: user.id, by: fixture.actor, eventKind: .userDisabled, endingSessions: false
         ) { user in
             var user = user
             user.disabledAt = disabledAt
@@ -216,14 +216,14 @@ struct StoreConformanceTests {
         try await store.createSession(tokenHash: "h2", user: disabled, expiresAt: Date().addingTimeInterval(60))
         #expect(try await store.sessionUser(tokenHash: "h2", now: Date()) == nil)
         await #expect(throws: StoreError.self) {
-            _ = try await store.updateUser(id: "nobody", by: nil, eventKind: "user.changed", endingSessions: true) {
+            _ = try await store.updateUser(id: "nobody", by: nil, eventKind: .userChanged, endingSessions: true) {
                 $0
             }
         }
         // A change that throws writes nothing.
         let before = try await store.headSequence()
         await #expect(throws: DomainError.self) {
-            _ = try await store.updateUser(id: user.id, by: nil, eventKind: "user.changed", endingSessions: true) { _ in
+            _ = try await store.updateUser(id: user.id, by: nil, eventKind: .userChanged, endingSessions: true) { _ in
                 throw DomainError.invalid("no", field: "x")
             }
         }
@@ -231,18 +231,18 @@ struct StoreConformanceTests {
 
         try await store.appendEvents([
             EventDraft(
-                operationId: fixture.operation.id, actor: fixture.actor, kind: "crosscheck.checked", payload: "{}"),
-            EventDraft(operationId: nil, actor: nil, kind: "signIn.failed", payload: #"{"username":"x"}"#),
+                operationId: fixture.operation.id, actor: fixture.actor, kind: .crosscheckChecked, payload: "{}"),
+            EventDraft(operationId: nil, actor: nil, kind: .signInFailed, payload: #"{"username":"x"}"#),
         ])
         let sequence = try await store.latestSequence(operationId: fixture.operation.id)
         let inOperation = try await store.events(
-            kinds: ["crosscheck.checked"], operationIds: [fixture.operation.id], limit: 10)
+            kinds: [.crosscheckChecked], operationIds: [fixture.operation.id], limit: 10)
         #expect(inOperation.map(\.operationSequence) == [sequence])
-        #expect(try await store.events(kinds: ["crosscheck.checked"], operationIds: ["other"], limit: 10).isEmpty)
-        let accounts = try await store.events(kinds: ["user.disabled", "signIn.failed"], operationIds: nil, limit: 10)
+        #expect(try await store.events(kinds: [.crosscheckChecked], operationIds: ["other"], limit: 10).isEmpty)
+        let accounts = try await store.events(kinds: [.userDisabled, .signInFailed], operationIds: nil, limit: 10)
         #expect(accounts.map(\.kind) == ["signIn.failed", "user.disabled"])
         #expect(
-            try await store.events(kinds: ["signIn.failed", "user.disabled"], operationIds: nil, limit: 1).count == 1)
+            try await store.events(kinds: [.signInFailed, .userDisabled], operationIds: nil, limit: 1).count == 1)
         #expect(try await store.verifyAuditChain().isIntact)
     }
 
@@ -394,10 +394,10 @@ struct StoreConformanceTests {
         #expect(try await store.searchMessages(operationId: "another", words: ["courier"]).isEmpty)
         #expect(try await store.messagesRead(userId: fixture.actor.userId, operationId: operationId).isEmpty)
         try await store.recordMessageRead(
-            messageId: message.id, operationId: operationId, by: fixture.actor, what: "audit.messageRead",
+            messageId: message.id, operationId: operationId, by: fixture.actor, what: .auditMessageRead,
             payload: "{}")
         try await store.recordMessageRead(
-            messageId: message.id, operationId: operationId, by: fixture.actor, what: "audit.messageRead",
+            messageId: message.id, operationId: operationId, by: fixture.actor, what: .auditMessageRead,
             payload: "{}")
         #expect(try await store.messagesRead(userId: fixture.actor.userId, operationId: operationId) == [message.id])
         var recipient = fixture.actor
@@ -411,10 +411,10 @@ struct StoreConformanceTests {
             id: Identifier.make(), messageId: message.id, agencyId: "agency-c", requestedByAgencyId: "agency-b",
             requestedByUserId: recipient.userId, reason: nil, status: .requested, requestedAt: ConcertJSON.now())
         _ = try await store.changeForward(
-            messageId: message.id, operationId: operationId, by: recipient, eventKind: "message.forwardRequested"
+            messageId: message.id, operationId: operationId, by: recipient, eventKind: .messageForwardRequested
         ) { _ in forward }
         let granted = try await store.changeForward(
-            messageId: message.id, operationId: operationId, by: fixture.actor, eventKind: "message.forwardGranted"
+            messageId: message.id, operationId: operationId, by: fixture.actor, eventKind: .messageForwardGranted
         ) { record in
             var decided = record.forwards[0]
             decided.status = .granted
@@ -447,7 +447,7 @@ struct StoreConformanceTests {
         let entries = try await store.logEntries(operationId: operationId)
         #expect(entries.map(\.text) == ["First", "Second"])
         let marked = try await store.updateLogEntry(
-            id: entries[1].id, operationId: operationId, by: fixture.actor, eventKind: "log.markedSignificant"
+            id: entries[1].id, operationId: operationId, by: fixture.actor, eventKind: .logMarkedSignificant
         ) {
             var changed = $0
             changed.significant = true
@@ -466,7 +466,7 @@ struct StoreConformanceTests {
         try await store.createAction(earlier, by: fixture.actor)
         #expect(try await store.actions(operationId: operationId).map(\.title) == ["Earlier", "Later"])
         let (_, changed) = try await store.updateActionDay(
-            operationId: operationId, by: fixture.actor, eventKind: "operation.hold"
+            operationId: operationId, by: fixture.actor, eventKind: .operationHold
         ) { operation, actions in
             (operation, [actions[0]])
         }

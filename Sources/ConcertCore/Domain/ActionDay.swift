@@ -52,6 +52,16 @@ public enum ActionDayCommandKind: String, Codable, Sendable, CaseIterable, Lenie
     case resume
     /// Every unfinished action (or one country's) is called off.
     case abort
+
+    /// The event the command writes to the log.
+    public var eventKind: EventKind {
+        switch self {
+        case .go: .operationGo
+        case .hold: .operationHold
+        case .resume: .operationResume
+        case .abort: .operationAbort
+        }
+    }
 }
 
 /// A command of the coordinator, for the whole operation or one country.

@@ -128,7 +128,7 @@ public final class Authenticator: Sendable {
         let actor = user.map(Actor.init)
         var drafts = [
             EventDraft(
-                operationId: nil, actor: actor, kind: "signIn.failed",
+                operationId: nil, actor: actor, kind: .signInFailed,
                 payload: try ConcertJSON.encodeToString(
                     FailedSignIn(username: account, id: user?.id, agencyId: user?.agencyId, address: address)))
         ]
@@ -139,7 +139,7 @@ public final class Authenticator: Sendable {
             }
             drafts.append(
                 EventDraft(
-                    operationId: nil, actor: actor, kind: "signIn.locked",
+                    operationId: nil, actor: actor, kind: .signInLocked,
                     payload: try ConcertJSON.encodeToString(
                         FailedSignIn(
                             username: account, id: user?.id, agencyId: user?.agencyId, address: address,

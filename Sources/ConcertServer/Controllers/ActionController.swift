@@ -96,7 +96,7 @@ struct ActionController {
             let input = try await request.decodeJSON(as: ActionInput.self, context: context)
             try await validateReferences(input, actor: actor, operation: operation)
             let updated = try await store.updateAction(
-                id: id, operationId: operation.id, by: actor, eventKind: "action.updated"
+                id: id, operationId: operation.id, by: actor, eventKind: .actionUpdated
             ) { current, _ in
                 input.makeAction(
                     id: current.id, operationId: current.operationId, status: current.status,
@@ -111,7 +111,7 @@ struct ActionController {
             let id = try context.parameters.requireIdentifier("actionId")
             let change = try await request.decodeJSON(as: StatusChange.self, context: context)
             let updated = try await store.updateAction(
-                id: id, operationId: operation.id, by: actor, eventKind: "action.statusChanged"
+                id: id, operationId: operation.id, by: actor, eventKind: .actionStatusChanged
             ) { current, operation in
                 try AccessPolicy.decide(
                     actor, .reportStatus(executingAgencyId: current.executingAgencyId, to: change.status),

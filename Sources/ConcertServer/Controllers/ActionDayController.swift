@@ -18,7 +18,7 @@ struct ActionDayController {
                 try context.parameters.requireIdentifier("operationId"), for: actor, .controlActionDay)
             let command = try await request.decodeJSON(as: ActionDayCommand.self, context: context)
             let (updated, _) = try await store.updateActionDay(
-                operationId: operation.id, by: actor, eventKind: "operation.\(command.command.rawValue)"
+                operationId: operation.id, by: actor, eventKind: command.command.eventKind
             ) { operation, actions in
                 try AccessPolicy.decide(actor, .controlActionDay, in: operation).get()
                 var operation = operation
@@ -35,7 +35,7 @@ struct ActionDayController {
             let gateId = try context.parameters.requireIdentifier("gateId")
             let check = try await request.decodeJSON(as: GateCheck.self, context: context)
             let updated = try await store.updateAction(
-                id: actionId, operationId: operation.id, by: actor, eventKind: "action.gateChecked"
+                id: actionId, operationId: operation.id, by: actor, eventKind: .actionGateChecked
             ) { action, operation in
                 try AccessPolicy.decide(actor, .checkGate(executingAgencyId: action.executingAgencyId), in: operation)
                     .get()

@@ -52,9 +52,8 @@ struct AdminController {
     }
 
     /// The event kinds that are account notices.
-    static let noticeKinds = [
-        "user.created", "user.changed", "user.disabled", "user.enabled", "user.sessionsEnded", "signIn.failed",
-        "signIn.locked",
+    static let noticeKinds: [EventKind] = [
+        .userCreated, .userChanged, .userDisabled, .userEnabled, .userSessionsEnded, .signInFailed, .signInLocked,
     ]
 
     /// What an account notice's payload holds: the account (for changes) or the attempt.
@@ -136,11 +135,11 @@ struct AdminController {
                     detail: "An administrator cannot disable their own account or change its role; ask another.")
             }
             let now = ConcertJSON.now()
-            let kind: String
+            let kind: EventKind
             switch (current.isDisabled, change.disabled) {
-            case (false, true?): kind = "user.disabled"
-            case (true, false?): kind = "user.enabled"
-            default: kind = "user.changed"
+            case (false, true?): kind = .userDisabled
+            case (true, false?): kind = .userEnabled
+            default: kind = .userChanged
             }
             let updated = try await store.updateUser(id: current.id, by: actor, eventKind: kind, endingSessions: false)
             {
@@ -158,7 +157,7 @@ struct AdminController {
             let current = try await account(try context.parameters.requireIdentifier("userId"))
             try AccessPolicy.decide(actor, .changeAccount(agencyId: current.agencyId, role: current.role)).get()
             _ = try await store.updateUser(
-                id: current.id, by: actor, eventKind: "user.sessionsEnded", endingSessions: true
+                id: current.id, by: actor, eventKind: .userSessionsEnded, endingSessions: true
             ) { $0 }
             return Response(status: .noContent)
         }
@@ -186,7 +185,7 @@ struct AdminController {
             guard let payload = try? ConcertJSON.decode(NoticePayload.self, from: event.payload),
                 payload.agencyId == agencyId
             else { continue }
-            let isSignIn = event.kind.hasPrefix("signIn.")
+            let isSignIn = event.eventKind?.family == .signIn
             let user =
                 isSignIn
                 ? nil

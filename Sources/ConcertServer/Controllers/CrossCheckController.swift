@@ -91,7 +91,7 @@ struct CrossCheckController {
     }
 
     /// The event kind of a notice to a holder that someone checked its selectors.
-    static let noticeKind = "crosscheck.checked"
+    static let noticeKind = EventKind.crosscheckChecked
 
     /// What the caller's audit trail keeps of a check: every value checked.
     struct CheckAudit: Codable {
@@ -316,7 +316,7 @@ struct CrossCheckController {
             }
             var drafts = [
                 EventDraft(
-                    operationId: nil, actor: actor, kind: "audit.crossCheck",
+                    operationId: nil, actor: actor, kind: .auditCrossCheck,
                     payload: CheckAudit(
                         checked: probes.count, hits: results.filter(\.hit).count,
                         selectors: zip(checked, results).map {

@@ -76,7 +76,7 @@ struct HitController {
     static func audit(_ views: [HitView], by actor: Actor, store: any Store, via: String? = nil) async throws {
         let readable = views.compactMap(\.other.targetId)
         try await store.recordRead(
-            by: actor, operationId: nil, what: "audit.hitsListed",
+            by: actor, operationId: nil, what: .auditHitsListed,
             payload: DeliveryAudit.payload(ids: views.map(\.id) + readable, via: via))
     }
 

@@ -39,7 +39,7 @@ struct LogController {
             let id = try context.parameters.requireIdentifier("entryId")
             let input = try await request.decodeJSON(as: Significance.self, context: context)
             let updated = try await store.updateLogEntry(
-                id: id, operationId: operation.id, by: actor, eventKind: "log.markedSignificant"
+                id: id, operationId: operation.id, by: actor, eventKind: .logMarkedSignificant
             ) { entry in
                 var entry = entry
                 entry.significant = input.significant

@@ -75,7 +75,7 @@ struct OperationController {
             guard try await store.agency(id: invitation.agencyId) != nil else {
                 throw DomainError.invalid("No agency has the id '\(invitation.agencyId)'.", field: "agencyId")
             }
-            let updated = try await store.updateOperation(id: id, by: actor, eventKind: "operation.agencyInvited") {
+            let updated = try await store.updateOperation(id: id, by: actor, eventKind: .operationAgencyInvited) {
                 operation in
                 try AccessPolicy.decide(actor, .inviteAgency, in: operation).get()
                 guard operation.role(of: invitation.agencyId) == nil else {
@@ -92,7 +92,7 @@ struct OperationController {
             let id = try context.parameters.requireIdentifier("operationId")
             _ = try await guarded.operation(id, for: actor, .setHHour)
             let input = try await request.decodeJSON(as: HHourInput.self, context: context)
-            let updated = try await store.updateOperation(id: id, by: actor, eventKind: "operation.hHourSet") {
+            let updated = try await store.updateOperation(id: id, by: actor, eventKind: .operationHHourSet) {
                 operation in
                 try AccessPolicy.decide(actor, .setHHour, in: operation).get()
                 var operation = operation

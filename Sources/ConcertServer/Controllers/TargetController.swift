@@ -32,7 +32,7 @@ struct TargetController {
                 AccessPolicy.allows(actor, .readRecord(handling), in: operation)
             }
             try await store.recordRead(
-                by: actor, operationId: operation.id, what: "audit.targetsListed",
+                by: actor, operationId: operation.id, what: .auditTargetsListed,
                 payload: DeliveryAudit.payload(of: visible))
             return Response.items(jsonArray: visible.json)
         }
@@ -87,7 +87,7 @@ struct TargetController {
             }
             try AccessPolicy.decide(actor, .readRecord(target.recordHandling), in: operation).get()
             try await store.recordRead(
-                by: actor, operationId: operation.id, what: "audit.targetRead", payload: #"{"id":"\#(target.id)"}"#)
+                by: actor, operationId: operation.id, what: .auditTargetRead, payload: #"{"id":"\#(target.id)"}"#)
             return try Response.json(target)
         }
         router.put("/api/v1/operations/:operationId/targets/:targetId") { request, context in

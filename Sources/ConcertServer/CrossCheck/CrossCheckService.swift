@@ -185,19 +185,19 @@ final class CrossCheckService: Service, Sendable {
     @discardableResult
     func apply(_ event: Event) -> Target? {
         struct Identified: Decodable { var id: String }
-        switch event.kind {
-        case "target.created", "target.updated":
+        switch event.eventKind {
+        case .targetCreated, .targetUpdated:
             guard let target = try? ConcertJSON.decode(Target.self, from: event.payload) else { return nil }
             state.withLock { state in _ = Self.replace(target, in: &state.index) }
             return target
-        case "target.deleted":
+        case .targetDeleted:
             guard let deleted = try? ConcertJSON.decode(Identified.self, from: event.payload) else { return nil }
             state.withLock { $0.index.remove(targetId: deleted.id) }
-        case "exclusion.created", "exclusion.deleted":
+        case .exclusionCreated, .exclusionDeleted:
             guard let exclusion = try? ConcertJSON.decode(Exclusion.self, from: event.payload) else { return nil }
             let key = Self.exclusionKey(exclusion.agencyId, exclusion.kind, exclusion.matchKey)
             state.withLock { state in
-                if event.kind == "exclusion.created" {
+                if event.eventKind == .exclusionCreated {
                     state.exclusions.insert(key)
                 } else {
                     state.exclusions.remove(key)

@@ -49,7 +49,7 @@ public struct DemoSimulator: Sendable {
         func report(_ action: Action, _ change: StatusChange) async throws {
             let actor = officers[action.executingAgencyId] ?? coordinator
             _ = try await store.updateAction(
-                id: action.id, operationId: operation.id, by: actor, eventKind: "action.statusChanged"
+                id: action.id, operationId: operation.id, by: actor, eventKind: .actionStatusChanged
             ) { current, operation in
                 var updated = current
                 try change.apply(to: &updated, actionDay: operation.actionDay, now: ConcertJSON.now())
@@ -65,7 +65,7 @@ public struct DemoSimulator: Sendable {
                 id: Identifier.make(), operationId: operation.id, text: text, by: author, now: ConcertJSON.now())
             try await store.createLogEntry(entry, by: author)
             _ = try await store.updateLogEntry(
-                id: entry.id, operationId: operation.id, by: coordinator, eventKind: "log.markedSignificant"
+                id: entry.id, operationId: operation.id, by: coordinator, eventKind: .logMarkedSignificant
             ) { entry in
                 var entry = entry
                 entry.significant = true
@@ -74,7 +74,7 @@ public struct DemoSimulator: Sendable {
         }
 
         for action in chosen { try await report(action, StatusChange(status: .ready)) }
-        _ = try await store.updateActionDay(operationId: operation.id, by: coordinator, eventKind: "operation.go") {
+        _ = try await store.updateActionDay(operationId: operation.id, by: coordinator, eventKind: .operationGo) {
             operation, actions in
             var operation = operation
             let changed = try ActionDayCommand(command: .go).apply(

@@ -165,7 +165,7 @@ final class DeliveryLog: Sendable {
         // Written beside the feed, which must not wait on the store's writer for every event.
         Task {
             try? await store.recordRead(
-                by: actor, operationId: operationId, what: "audit.feedDelivered",
+                by: actor, operationId: operationId, what: .auditFeedDelivered,
                 payload: DeliveryAudit.payload(ids: ids))
         }
     }

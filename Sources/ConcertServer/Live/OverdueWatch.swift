@@ -50,7 +50,7 @@ public struct OverdueWatch: Service {
                 let watchActor = Actor(userId: "overdue-watch", agencyId: operation.leadAgencyId, role: .coordinator)
                 do {
                     _ = try await store.updateAction(
-                        id: action.id, operationId: operation.id, by: watchActor, eventKind: "action.overdue"
+                        id: action.id, operationId: operation.id, by: watchActor, eventKind: .actionOverdue
                     ) { current, operation in
                         // Decided again inside the transaction: another server may have flagged it.
                         guard

@@ -72,7 +72,7 @@ final class PreparedEvent: Sendable {
     static func prepare(_ events: [Event], store: any Store, logger: Logger) async throws -> [PreparedEvent] {
         var handlings: [String: RecordHandling] = [:]
         var looked: Set<String> = []
-        for event in events where event.kind.hasPrefix("action.") {
+        for event in events where event.eventKind?.family == .action {
             guard let operationId = event.operationId,
                 let targetId = try? ConcertJSON.decode(TargetReference.self, from: event.payload).targetId,
                 looked.insert(targetId).inserted
@@ -80,7 +80,7 @@ final class PreparedEvent: Sendable {
             handlings[targetId] = try await store.target(id: targetId, operationId: operationId)?.recordHandling
         }
         var counterparts = HitCounterparts()
-        let hits = events.filter { $0.kind.hasPrefix("hit.") }.compactMap {
+        let hits = events.filter { $0.eventKind?.family == .hit }.compactMap {
             try? ConcertJSON.decode(Hit.self, from: $0.payload)
         }
         if !hits.isEmpty {
@@ -136,20 +136,24 @@ final class PreparedEvent: Sendable {
     static func content(
         of event: Event, targetHandlings: [String: RecordHandling], counterparts: HitCounterparts
     ) throws -> Content {
-        switch event.kind {
-        case let kind where kind.hasPrefix("operation."):
+        // Every kind is decided here: a kind added to `EventKind` does not compile until it
+        // is. A kind this version does not know (written by a newer one) is withheld.
+        guard let kind = event.eventKind else { return .withheld }
+        switch kind {
+        case .operationCreated, .operationAgencyInvited, .operationHHourSet, .operationGo, .operationHold,
+            .operationResume, .operationAbort:
             return .operation(try ConcertJSON.decode(JointOperation.self, from: event.payload), json: event.payload)
-        case "target.created", "target.updated":
+        case .targetCreated, .targetUpdated:
             let target = try ConcertJSON.decode(Target.self, from: event.payload)
             return .target(id: target.id, handling: target.recordHandling, json: event.payload)
-        case "target.deleted":
+        case .targetDeleted:
             let deleted = try ConcertJSON.decode(DeletedTarget.self, from: event.payload)
             return .targetDeleted(
                 id: deleted.id,
                 handling: RecordHandling(
                     originatorAgencyId: deleted.originatorAgencyId, handling: deleted.handling,
                     distribution: deleted.distribution))
-        case let kind where kind.hasPrefix("action."):
+        case .actionCreated, .actionUpdated, .actionStatusChanged, .actionGateChecked, .actionOverdue:
             var action = try ConcertJSON.decode(Action.self, from: event.payload)
             let json = try ConcertJSON.encodeToString(action)
             guard let targetId = action.targetId else {
@@ -159,26 +163,34 @@ final class PreparedEvent: Sendable {
             return .action(
                 targetHandling: targetHandlings[targetId], json: json,
                 withoutTarget: try ConcertJSON.encodeToString(action))
-        case let kind where kind.hasPrefix("log."):
+        case .logPosted, .logMarkedSignificant:
             // The log is part of the board: every participant follows it.
             return .everyone(json: event.payload)
-        case "sitrep.approved":
+        case .sitrepApproved:
             // An approved sitrep goes to every participant; it holds no target details.
             return .everyone(json: event.payload)
-        case let kind where kind.hasPrefix("sitrep."):
+        case .sitrepCompiled, .sitrepUpdated, .sitrepDiscarded:
             return .sitrepDraft(json: event.payload)
-        case let kind where kind.hasPrefix("instrument."):
+        case .instrumentCreated, .instrumentUpdated:
             return .intelligence(json: event.payload)
-        case "hit.found", "hit.reviewed", "hit.retired":
+        case .hitFound, .hitReviewed, .hitRetired:
             return .hit(
-                try ConcertJSON.decode(Hit.self, from: event.payload), retired: event.kind == "hit.retired",
+                try ConcertJSON.decode(Hit.self, from: event.payload), retired: kind == .hitRetired,
                 sides: counterparts)
-        case "crosscheck.checked":
+        case .crosscheckChecked:
             let notice = try ConcertJSON.decode(NoticeHolder.self, from: event.payload)
             return .agencyNotice(agencyId: notice.holderAgencyId, json: event.payload)
-        case let kind where kind.hasPrefix("message."):
+        case .messageSent, .messageAcknowledged, .messageForwarded, .messageForwardRequested,
+            .messageForwardGranted, .messageForwardRefused:
             return .message(try ConcertJSON.decode(MessageNotice.self, from: event.payload), json: event.payload)
-        default:
+        case .agencyCreated, .userCreated, .userChanged, .userDisabled, .userEnabled, .userSessionsEnded,
+            .userSignedIn, .signInFailed, .signInLocked, .exclusionCreated, .exclusionDeleted:
+            // The platform's and agencies' own business: never in an operation's feed.
+            return .withheld
+        case .auditAttachmentRead, .auditAttachmentRefused, .auditCrossCheck, .auditFeedDelivered, .auditHitsListed,
+            .auditMessageExported, .auditMessageRead, .auditMessagesListed, .auditMessagesSearched, .auditTargetRead,
+            .auditTargetsListed:
+            // The audit trail is read by `audit verify` and the agencies' notices, not by feeds.
             return .withheld
         }
     }

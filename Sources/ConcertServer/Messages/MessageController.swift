@@ -49,7 +49,7 @@ struct MessageController {
             }
             try await store.recordRead(
                 by: actor, operationId: operation.id,
-                what: query == nil ? "audit.messagesListed" : "audit.messagesSearched",
+                what: query == nil ? .auditMessagesListed : .auditMessagesSearched,
                 payload: DeliveryAudit.payload(ids: records.map(\.message.id), query: query))
             return try Response.json(
                 Inbox(
@@ -81,7 +81,7 @@ struct MessageController {
             var desk = try await desk(for: actor, in: operation)
             let record = try readable(try context.parameters.requireIdentifier("messageId"), in: desk)
             try await store.recordMessageRead(
-                messageId: record.message.id, operationId: operation.id, by: actor, what: "audit.messageRead",
+                messageId: record.message.id, operationId: operation.id, by: actor, what: .auditMessageRead,
                 payload: #"{"messageId":"\#(record.message.id)"}"#)
             desk.readIds.insert(record.message.id)
             return try Response.json(desk.view(record, detail: true))
@@ -93,7 +93,7 @@ struct MessageController {
             let desk = try await desk(for: actor, in: operation)
             let record = try readable(try context.parameters.requireIdentifier("messageId"), in: desk)
             try await store.recordMessageRead(
-                messageId: record.message.id, operationId: operation.id, by: actor, what: "audit.messageExported",
+                messageId: record.message.id, operationId: operation.id, by: actor, what: .auditMessageExported,
                 payload: #"{"messageId":"\#(record.message.id)","format":"markdown"}"#)
             let agencies = try await store.agencies()
             let document = MessageDocument.markdown(
@@ -151,7 +151,7 @@ struct MessageController {
             let direct = current.message.originatorAgencyId == actor.agencyId || !current.forwardingNeedsPermission
             let (_, forward) = try await store.changeForward(
                 messageId: messageId, operationId: operation.id, by: actor,
-                eventKind: direct ? "message.forwarded" : "message.forwardRequested"
+                eventKind: direct ? .messageForwarded : .messageForwardRequested
             ) { record in
                 try AccessPolicy.decide(actor, .readRecord(record.recordHandling), in: operation).get()
                 try Self.checkForward(to: input.agencyId, of: record, in: operation, asking: !direct)
@@ -174,7 +174,7 @@ struct MessageController {
             let input = try await request.decodeJSON(as: ForwardDecision.self, context: context)
             let (_, forward) = try await store.changeForward(
                 messageId: messageId, operationId: operation.id, by: actor,
-                eventKind: input.grant ? "message.forwardGranted" : "message.forwardRefused"
+                eventKind: input.grant ? .messageForwardGranted : .messageForwardRefused
             ) { record in
                 try AccessPolicy.decide(actor, .readRecord(record.recordHandling), in: operation).get()
                 guard var forward = record.forwards.first(where: { $0.id == forwardId }) else {
@@ -299,7 +299,7 @@ struct MessageController {
             try vault.verify(sha256: attachment.sha256, size: attachment.size)
         } catch let error as AttachmentError {
             try await store.recordRead(
-                by: actor, operationId: operation.id, what: "audit.attachmentRefused",
+                by: actor, operationId: operation.id, what: .auditAttachmentRefused,
                 payload: try ConcertJSON.encodeToString(["attachmentId": attachment.id, "problem": "\(error)"]))
             throw ProblemDetail(
                 status: .conflict,
@@ -308,7 +308,7 @@ struct MessageController {
             )
         }
         try await store.recordMessageRead(
-            messageId: record.message.id, operationId: operation.id, by: actor, what: "audit.attachmentRead",
+            messageId: record.message.id, operationId: operation.id, by: actor, what: .auditAttachmentRead,
             payload: try ConcertJSON.encodeToString([
                 "messageId": record.message.id, "attachmentId": attachment.id, "sha256": attachment.sha256,
             ]))

@@ -27,7 +27,7 @@ extension WebController {
             }
             try await store.recordRead(
                 by: actor, operationId: operation.id,
-                what: query.isEmpty ? "audit.messagesListed" : "audit.messagesSearched",
+                what: query.isEmpty ? .auditMessagesListed : .auditMessagesSearched,
                 payload: DeliveryAudit.payload(
                     ids: records.map(\.message.id), via: "web", query: query.isEmpty ? nil : query))
             let rows: [[String: Any]] = records.map { record in
@@ -99,7 +99,7 @@ extension WebController {
             var items: [[String: Any]] = []
             for entry in thread {
                 try await store.recordMessageRead(
-                    messageId: entry.message.id, operationId: operation.id, by: actor, what: "audit.messageRead",
+                    messageId: entry.message.id, operationId: operation.id, by: actor, what: .auditMessageRead,
                     payload: #"{"messageId":"\#(entry.message.id)"}"#)
                 items.append(threadItem(entry, desk: desk, operation: operation, agencies: agencies, current: id))
             }

@@ -279,7 +279,7 @@ struct WebController {
                 AccessPolicy.allows(actor, .readRecord($0.handling), in: operation)
             }
             try await store.recordRead(
-                by: actor, operationId: operation.id, what: "audit.targetsListed",
+                by: actor, operationId: operation.id, what: .auditTargetsListed,
                 payload: DeliveryAudit.payload(ids: visible.map(\.id), via: "web"))
             let targets = try visible.map { try ConcertJSON.decode(Target.self, from: $0.json) }
             values["targetCount"] = targets.count

@@ -249,10 +249,11 @@ public final class PostgresStore: Store, @unchecked Sendable {
         let hash = EventChain.hash(
             previousHash: writer.hash, sequence: sequence, operationId: draft.operationId,
             operationSequence: operationSequence, actorUserId: draft.actor?.userId,
-            actorAgencyId: draft.actor?.agencyId, kind: draft.kind, payload: draft.payload, recordedAt: recordedAt)
+            actorAgencyId: draft.actor?.agencyId, kind: draft.kind.rawValue, payload: draft.payload,
+            recordedAt: recordedAt)
         let event = Event(
             sequence: sequence, operationId: draft.operationId, operationSequence: operationSequence,
-            actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind,
+            actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind.rawValue,
             payload: draft.payload, recordedAt: recordedAt, previousHash: writer.hash, hash: hash)
         writer.pending.append(event)
         writer.sequence = sequence

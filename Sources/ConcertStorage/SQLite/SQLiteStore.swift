@@ -68,7 +68,8 @@ public struct SQLiteStore: Store {
         let hash = EventChain.hash(
             previousHash: previousHash, sequence: sequence, operationId: draft.operationId,
             operationSequence: operationSequence, actorUserId: draft.actor?.userId,
-            actorAgencyId: draft.actor?.agencyId, kind: draft.kind, payload: draft.payload, recordedAt: recordedAt)
+            actorAgencyId: draft.actor?.agencyId, kind: draft.kind.rawValue, payload: draft.payload,
+            recordedAt: recordedAt)
         try db.cachedStatement(
             sql: """
                 INSERT INTO event (sequence, operation_id, operation_sequence, actor_user_id, actor_agency_id,
@@ -77,13 +78,13 @@ public struct SQLiteStore: Store {
                 """
         ).execute(arguments: [
             sequence, draft.operationId, operationSequence, draft.actor?.userId, draft.actor?.agencyId,
-            draft.kind, draft.payload, recordedAt, previousHash, hash,
+            draft.kind.rawValue, draft.payload, recordedAt, previousHash, hash,
         ])
         try db.cachedStatement(sql: "UPDATE chain_head SET sequence = ?, hash = ? WHERE id = 1")
             .execute(arguments: [sequence, hash])
         return Event(
             sequence: sequence, operationId: draft.operationId, operationSequence: operationSequence,
-            actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind,
+            actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind.rawValue,
             payload: draft.payload, recordedAt: recordedAt, previousHash: previousHash, hash: hash)
     }
 
@@ -123,15 +124,16 @@ public struct SQLiteStore: Store {
             let hash = EventChain.hash(
                 previousHash: previousHash, sequence: sequence, operationId: draft.operationId,
                 operationSequence: operationSequence, actorUserId: draft.actor?.userId,
-                actorAgencyId: draft.actor?.agencyId, kind: draft.kind, payload: draft.payload, recordedAt: recordedAt)
+                actorAgencyId: draft.actor?.agencyId, kind: draft.kind.rawValue, payload: draft.payload,
+                recordedAt: recordedAt)
             try insert.run(
                 .integer(sequence), .text(draft.operationId), .integer(operationSequence), .text(draft.actor?.userId),
-                .text(draft.actor?.agencyId), .text(draft.kind), .text(draft.payload), .text(recordedAt),
+                .text(draft.actor?.agencyId), .text(draft.kind.rawValue), .text(draft.payload), .text(recordedAt),
                 .text(previousHash), .text(hash))
             events.append(
                 Event(
                     sequence: sequence, operationId: draft.operationId, operationSequence: operationSequence,
-                    actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind,
+                    actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind.rawValue,
                     payload: draft.payload, recordedAt: recordedAt, previousHash: previousHash, hash: hash))
             previousHash = hash
         }

@@ -13,7 +13,7 @@ extension SQLEngineStore {
                 """)
             try transaction.append(
                 EventDraft(
-                    operationId: nil, actor: actor, kind: "agency.created",
+                    operationId: nil, actor: actor, kind: .agencyCreated,
                     payload: try ConcertJSON.encodeToString(agency)))
         }
     }
@@ -48,13 +48,13 @@ extension SQLEngineStore {
                 """)
             try transaction.append(
                 EventDraft(
-                    operationId: nil, actor: actor, kind: "user.created", payload: try ConcertJSON.encodeToString(user))
+                    operationId: nil, actor: actor, kind: .userCreated, payload: try ConcertJSON.encodeToString(user))
             )
         }
     }
 
     public func updateUser(
-        id: String, by actor: Actor?, eventKind: String, endingSessions: Bool,
+        id: String, by actor: Actor?, eventKind: EventKind, endingSessions: Bool,
         _ change: @escaping @Sendable (User) throws -> User
     ) async throws -> User {
         try await writing { transaction in
@@ -114,7 +114,7 @@ extension SQLEngineStore {
                 """)
             try transaction.append(
                 EventDraft(
-                    operationId: nil, actor: Actor(user), kind: "user.signedIn", payload: #"{"userId":"\#(user.id)"}"#))
+                    operationId: nil, actor: Actor(user), kind: .userSignedIn, payload: #"{"userId":"\#(user.id)"}"#))
         }
     }
 

@@ -10,7 +10,7 @@ extension SQLEngineStore {
         try await writing { transaction in _ = try transaction.append(contentsOf: drafts) }
     }
 
-    public func recordRead(by actor: Actor, operationId: String?, what: String, payload: String) async throws {
+    public func recordRead(by actor: Actor, operationId: String?, what: EventKind, payload: String) async throws {
         try await writing { transaction in
             // A read is kept for the audit trail, outside the operation's numbering and feed.
             _ = try transaction.append(
@@ -22,11 +22,11 @@ extension SQLEngineStore {
 
 extension SQLEngineStore {
     public func events(
-        kinds: [String], operationIds: [String]?, mentioning: String?, limit: Int
+        kinds: [EventKind], operationIds: [String]?, mentioning: String?, limit: Int
     ) async throws -> [Event] {
         guard !kinds.isEmpty, operationIds?.isEmpty != true else { return [] }
         return try await reading { connection in
-            var statement: SQL = "SELECT \(raw: eventColumns) FROM event WHERE kind IN (\(list: kinds))"
+            var statement: SQL = "SELECT \(raw: eventColumns) FROM event WHERE kind IN (\(list: kinds.map(\.rawValue)))"
             if let operationIds { statement.append(" AND operation_id IN (\(list: operationIds))") }
             if let mentioning {
                 statement.append(" AND \(raw: connection.dialect.position)(payload, \(mentioning)) > 0")

@@ -51,7 +51,7 @@ extension SQLEngineStore {
             // A review is the reviewing agency's: only its side's operation is told.
             for side in [updated.a, updated.b] where side.agencyId == actor.agencyId {
                 try transaction.append(
-                    EventDraft(operationId: side.operationId, actor: actor, kind: "hit.reviewed", payload: json))
+                    EventDraft(operationId: side.operationId, actor: actor, kind: .hitReviewed, payload: json))
             }
             return updated
         }
@@ -70,7 +70,7 @@ extension SQLEngineStore {
             let json = try ConcertJSON.encodeToString(exclusion)
             try transaction.execute(
                 "INSERT INTO exclusion (id, agency_id, json) VALUES (\(exclusion.id), \(exclusion.agencyId), \(json))")
-            try transaction.append(EventDraft(operationId: nil, actor: actor, kind: "exclusion.created", payload: json))
+            try transaction.append(EventDraft(operationId: nil, actor: actor, kind: .exclusionCreated, payload: json))
             _ = try writeHits(hits, by: actor, in: transaction)
         }
     }
@@ -95,7 +95,7 @@ extension SQLEngineStore {
                 ).first
             else { throw StoreError.notFound("No such exclusion.") }
             try transaction.execute("DELETE FROM exclusion WHERE id = \(id)")
-            try transaction.append(EventDraft(operationId: nil, actor: actor, kind: "exclusion.deleted", payload: json))
+            try transaction.append(EventDraft(operationId: nil, actor: actor, kind: .exclusionDeleted, payload: json))
             _ = try writeHits(hits, by: actor, in: transaction)
             return try ConcertJSON.decode(Exclusion.self, from: json)
         }
@@ -118,7 +118,7 @@ func storeHits(_ hits: [Hit], by actor: Actor, in transaction: any SQLTransactio
             """)
         guard inserted else { continue }
         for operationId in [hit.a.operationId, hit.b.operationId] {
-            drafts.append(EventDraft(operationId: operationId, actor: actor, kind: "hit.found", payload: json))
+            drafts.append(EventDraft(operationId: operationId, actor: actor, kind: .hitFound, payload: json))
         }
         stored.append(hit)
     }
@@ -133,7 +133,7 @@ func removeHits(ids: [String], by actor: Actor?, in transaction: any SQLTransact
             let hit = try ConcertJSON.decode(Hit.self, from: json)
             for operationId in [hit.a.operationId, hit.b.operationId] {
                 try transaction.append(
-                    EventDraft(operationId: operationId, actor: actor, kind: "hit.retired", payload: json))
+                    EventDraft(operationId: operationId, actor: actor, kind: .hitRetired, payload: json))
             }
         }
     }

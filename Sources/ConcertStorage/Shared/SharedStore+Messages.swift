@@ -15,7 +15,7 @@ extension SQLEngineStore {
             try Self.indexText(of: message, in: transaction)
             try transaction.append(
                 EventDraft(
-                    operationId: message.operationId, actor: actor, kind: "message.sent",
+                    operationId: message.operationId, actor: actor, kind: .messageSent,
                     payload: try ConcertJSON.encodeToString(MessageNotice(MessageRecord(message: message)))))
         }
     }
@@ -65,7 +65,7 @@ extension SQLEngineStore {
     }
 
     public func recordMessageRead(
-        messageId: String, operationId: String, by actor: Actor, what: String, payload: String
+        messageId: String, operationId: String, by actor: Actor, what: EventKind, payload: String
     ) async throws {
         try await writing { transaction in
             try transaction.execute(
@@ -98,14 +98,14 @@ extension SQLEngineStore {
             record.acknowledgements.append(acknowledgement)
             try transaction.append(
                 EventDraft(
-                    operationId: operationId, actor: actor, kind: "message.acknowledged",
+                    operationId: operationId, actor: actor, kind: .messageAcknowledged,
                     payload: try ConcertJSON.encodeToString(MessageNotice(record, acknowledgement: acknowledgement))))
             return (record, true)
         }
     }
 
     public func changeForward(
-        messageId: String, operationId: String, by actor: Actor, eventKind: String,
+        messageId: String, operationId: String, by actor: Actor, eventKind: EventKind,
         _ change: @escaping @Sendable (MessageRecord) throws -> Forward
     ) async throws -> (record: MessageRecord, forward: Forward) {
         try await writing { transaction in

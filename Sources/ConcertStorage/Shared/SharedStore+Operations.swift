@@ -15,7 +15,7 @@ extension SQLEngineStore {
                 """)
             try writeParticipants(of: operation, in: transaction)
             try transaction.append(
-                EventDraft(operationId: operation.id, actor: actor, kind: "operation.created", payload: json))
+                EventDraft(operationId: operation.id, actor: actor, kind: .operationCreated, payload: json))
         }
     }
 
@@ -45,7 +45,7 @@ extension SQLEngineStore {
     }
 
     public func updateOperation(
-        id: String, by actor: Actor, eventKind: String,
+        id: String, by actor: Actor, eventKind: EventKind,
         _ change: @escaping @Sendable (JointOperation) throws -> JointOperation
     ) async throws -> JointOperation {
         try await writing { transaction in
@@ -70,7 +70,7 @@ extension SQLEngineStore {
                 VALUES (\(action.id), \(action.operationId), \(action.offsetMinutes), \(json))
                 """)
             try transaction.append(
-                EventDraft(operationId: action.operationId, actor: actor, kind: "action.created", payload: json))
+                EventDraft(operationId: action.operationId, actor: actor, kind: .actionCreated, payload: json))
         }
     }
 
@@ -83,7 +83,7 @@ extension SQLEngineStore {
     }
 
     public func updateAction(
-        id: String, operationId: String, by actor: Actor, eventKind: String,
+        id: String, operationId: String, by actor: Actor, eventKind: EventKind,
         _ change: @escaping @Sendable (Action, JointOperation) throws -> Action
     ) async throws -> Action {
         try await writing { transaction in
@@ -108,7 +108,7 @@ extension SQLEngineStore {
     }
 
     public func updateActionDay(
-        operationId: String, by actor: Actor, eventKind: String,
+        operationId: String, by actor: Actor, eventKind: EventKind,
         _ change: @escaping @Sendable (JointOperation, [Action]) throws -> (JointOperation, [Action])
     ) async throws -> (operation: JointOperation, changed: [Action]) {
         try await writing { transaction in
@@ -118,7 +118,7 @@ extension SQLEngineStore {
             try transaction.execute("UPDATE operation SET json = \(json) WHERE id = \(operationId)")
             try transaction.append(EventDraft(operationId: operationId, actor: actor, kind: eventKind, payload: json))
             for action in changed {
-                try writeAction(action, eventKind: "action.statusChanged", by: actor, in: transaction)
+                try writeAction(action, eventKind: .actionStatusChanged, by: actor, in: transaction)
             }
             return (updated, changed)
         }
@@ -129,7 +129,7 @@ extension SQLEngineStore {
     public func createInstrument(_ instrument: LegalInstrument, by actor: Actor) async throws {
         try await insertDocument(
             instrument, into: "legal_instrument", operationId: instrument.operationId, by: actor,
-            eventKind: "instrument.created")
+            eventKind: .instrumentCreated)
     }
 
     public func instruments(operationId: String) async throws -> [LegalInstrument] {
@@ -146,7 +146,7 @@ extension SQLEngineStore {
     ) async throws -> LegalInstrument {
         try await updateDocument(
             LegalInstrument.self, in: "legal_instrument", id: id, operationId: operationId, by: actor,
-            notFound: "No such legal instrument.", eventKind: { _, _ in "instrument.updated" }
+            notFound: "No such legal instrument.", eventKind: { _, _ in .instrumentUpdated }
         ) { current, _ in try change(current) }
     }
 
@@ -154,7 +154,7 @@ extension SQLEngineStore {
 
     public func createLogEntry(_ entry: LogEntry, by actor: Actor) async throws {
         try await insertDocument(
-            entry, into: "log_entry", operationId: entry.operationId, by: actor, eventKind: "log.posted")
+            entry, into: "log_entry", operationId: entry.operationId, by: actor, eventKind: .logPosted)
     }
 
     public func logEntries(operationId: String) async throws -> [LogEntry] {
@@ -162,7 +162,7 @@ extension SQLEngineStore {
     }
 
     public func updateLogEntry(
-        id: String, operationId: String, by actor: Actor, eventKind: String,
+        id: String, operationId: String, by actor: Actor, eventKind: EventKind,
         _ change: @escaping @Sendable (LogEntry) throws -> LogEntry
     ) async throws -> LogEntry {
         try await updateDocument(
@@ -187,7 +187,7 @@ extension SQLEngineStore {
             try transaction.execute(
                 "INSERT INTO sitrep (id, operation_id, json) VALUES (\(sitrep.id), \(operationId), \(json))")
             try transaction.append(
-                EventDraft(operationId: operationId, actor: actor, kind: "sitrep.compiled", payload: json))
+                EventDraft(operationId: operationId, actor: actor, kind: .sitrepCompiled, payload: json))
             return sitrep
         }
     }
@@ -208,7 +208,7 @@ extension SQLEngineStore {
             Sitrep.self, in: "sitrep", id: id, operationId: operationId, by: actor, notFound: "No such sitrep.",
             eventKind: { current, updated in
                 // The approval rule: only the change from draft to approved is an approval.
-                current.status == .draft && updated.status == .approved ? "sitrep.approved" : "sitrep.updated"
+                current.status == .draft && updated.status == .approved ? .sitrepApproved : .sitrepUpdated
             }, change)
     }
 
@@ -222,7 +222,7 @@ extension SQLEngineStore {
             try transaction.execute("DELETE FROM sitrep WHERE id = \(id)")
             try transaction.append(
                 EventDraft(
-                    operationId: operationId, actor: actor, kind: "sitrep.discarded",
+                    operationId: operationId, actor: actor, kind: .sitrepDiscarded,
                     payload: try ConcertJSON.encodeToString(["id": id])))
         }
     }
@@ -246,7 +246,7 @@ extension SQLEngineStore {
     /// Stores a record of an operation in a table that keeps records as JSON, with the event
     /// `eventKind` names.
     func insertDocument<Record: Encodable & Identifiable & Sendable>(
-        _ record: Record, into table: String, operationId: String, by actor: Actor, eventKind: String
+        _ record: Record, into table: String, operationId: String, by actor: Actor, eventKind: EventKind
     ) async throws where Record.ID == String {
         try await writing { transaction in
             let json = try ConcertJSON.encodeToString(record)
@@ -260,7 +260,7 @@ extension SQLEngineStore {
     /// names for the change; `change` also sees every record of the operation in that table.
     func updateDocument<Record: Codable & Sendable & Identifiable>(
         _ type: Record.Type, in table: String, id: String, operationId: String, by actor: Actor, notFound: String,
-        eventKind: @escaping @Sendable (Record, Record) -> String,
+        eventKind: @escaping @Sendable (Record, Record) -> EventKind,
         _ change: @escaping @Sendable (Record, [Record]) throws -> Record
     ) async throws -> Record where Record.ID == String {
         try await writing { transaction in
@@ -303,7 +303,7 @@ private func actionsOf(_ operationId: String, in connection: any SQLConnection) 
 }
 
 private func writeAction(
-    _ action: Action, eventKind: String, by actor: Actor, in transaction: any SQLTransaction
+    _ action: Action, eventKind: EventKind, by actor: Actor, in transaction: any SQLTransaction
 ) throws {
     let json = try ConcertJSON.encodeToString(action)
     try transaction.execute(

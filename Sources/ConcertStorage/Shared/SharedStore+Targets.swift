@@ -19,7 +19,7 @@ extension SQLEngineStore {
             let events = try transaction.append(
                 contentsOf: targets.map { target in
                     EventDraft(
-                        operationId: target.operationId, actor: actor, kind: "target.created", payload: target.json)
+                        operationId: target.operationId, actor: actor, kind: .targetCreated, payload: target.json)
                 })
             try Self.insertTargets(targets, writtenBy: events, in: transaction)
             return try writeHits(hits, by: actor, in: transaction)
@@ -36,7 +36,7 @@ extension SQLEngineStore {
                 Target.self, in: "target", id: id, operationId: operationId, notFound: "No such target.")
             let updated = try change(current)
             let event = try transaction.append(
-                EventDraft(operationId: operationId, actor: actor, kind: "target.updated", payload: updated.json))
+                EventDraft(operationId: operationId, actor: actor, kind: .targetUpdated, payload: updated.json))
             try Self.updateTargetRow(updated, writtenBy: event, in: transaction)
             _ = try writeHits(hits, by: actor, in: transaction)
             return updated
@@ -53,7 +53,7 @@ extension SQLEngineStore {
             try Self.deleteTargetRow(id: id, in: transaction)
             try transaction.append(
                 EventDraft(
-                    operationId: operationId, actor: actor, kind: "target.deleted",
+                    operationId: operationId, actor: actor, kind: .targetDeleted,
                     payload: try ConcertJSON.encodeToString(DeletedTarget(current))))
             // A deleted target's hits end with it.
             let hitIds = try transaction.strings("SELECT id FROM hit WHERE a_target_id = \(id) OR b_target_id = \(id)")
