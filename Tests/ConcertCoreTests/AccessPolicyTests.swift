@@ -84,6 +84,14 @@ struct AccessPolicyTests {
         }
     }
 
+    @Test("intelligence is sent only to agencies that take part, and not to observers")
+    func intelligenceRecipients() {
+        #expect(AccessPolicy.mayReceiveIntelligence(agencyId: coordinator.agencyId, in: operation))
+        #expect(AccessPolicy.mayReceiveIntelligence(agencyId: officerC.agencyId, in: operation))
+        #expect(!AccessPolicy.mayReceiveIntelligence(agencyId: observerAgency.agencyId, in: operation))
+        #expect(!AccessPolicy.mayReceiveIntelligence(agencyId: outsider.agencyId, in: operation))
+    }
+
     @Test("the other side of a hit is told beyond whom to contact only to those who may read its record")
     func hitCounterparts() {
         let forLead = RecordHandling(originatorAgencyId: "b", handling: .h2, distribution: .agencies(["lead"]))

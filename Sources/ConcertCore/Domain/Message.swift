@@ -198,7 +198,8 @@ public struct MessageRecord: Sendable, Equatable {
     /// intelligence in the operation, except the originator.
     public func recipients(in operation: JointOperation) -> [String] {
         operation.participants.compactMap { participant in
-            guard participant.role != .observer, participant.agencyId != message.originatorAgencyId,
+            guard AccessPolicy.mayReceiveIntelligence(agencyId: participant.agencyId, in: operation),
+                participant.agencyId != message.originatorAgencyId,
                 audience.includes(participant.agencyId, originator: message.originatorAgencyId)
             else { return nil }
             return participant.agencyId
@@ -295,18 +296,12 @@ public struct MessageInput: Codable, Sendable {
                     "A named distribution lists at least one agency; use \"all\" to send to every participant.",
                     field: "distribution")
             }
-            for agency in named {
-                switch operation.role(of: agency) {
-                case nil:
-                    throw .invalid(
-                        "Agency '\(agency)' does not take part in this operation, so it cannot receive the message.",
-                        field: "distribution")
-                case .observer?:
-                    throw .invalid(
-                        "Agency '\(agency)' observes this operation and receives no intelligence.",
-                        field: "distribution")
-                default: continue
-                }
+            for agency in named where !AccessPolicy.mayReceiveIntelligence(agencyId: agency, in: operation) {
+                throw .invalid(
+                    operation.role(of: agency) == nil
+                        ? "Agency '\(agency)' does not take part in this operation, so it cannot receive the message."
+                        : "Agency '\(agency)' observes this operation and receives no intelligence.",
+                    field: "distribution")
             }
         }
         let targets = targets ?? []

@@ -262,6 +262,13 @@ public enum AccessPolicy {
         return allows(actor, .readRecord(handling), in: operation)
     }
 
+    /// Whether agency `agencyId` may be sent intelligence (a message, a forward) in
+    /// `operation`: it takes part in it, and not as an observer. Observers follow the board only.
+    public static func mayReceiveIntelligence(agencyId: String, in operation: JointOperation) -> Bool {
+        guard let role = operation.role(of: agencyId) else { return false }
+        return role != .observer
+    }
+
     /// Whether `actor` may do `permission`.
     public static func allows(_ actor: Actor, _ permission: Permission, in operation: JointOperation? = nil) -> Bool {
         if case .success = decide(actor, permission, in: operation) { return true }

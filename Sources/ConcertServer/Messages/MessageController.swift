@@ -221,14 +221,12 @@ struct MessageController {
         guard case .agencies = record.audience else {
             throw DomainError.conflict("This message already goes to every participant.")
         }
-        switch operation.role(of: agencyId) {
-        case nil:
+        guard AccessPolicy.mayReceiveIntelligence(agencyId: agencyId, in: operation) else {
             throw DomainError.invalid(
-                "Agency '\(agencyId)' does not take part in this operation.", field: "agencyId")
-        case .observer?:
-            throw DomainError.invalid(
-                "Agency '\(agencyId)' observes this operation and receives no intelligence.", field: "agencyId")
-        default: break
+                operation.role(of: agencyId) == nil
+                    ? "Agency '\(agencyId)' does not take part in this operation."
+                    : "Agency '\(agencyId)' observes this operation and receives no intelligence.",
+                field: "agencyId")
         }
         if record.audience.includes(agencyId, originator: record.message.originatorAgencyId) {
             throw DomainError.conflict("Agency '\(agencyId)' already receives this message.")

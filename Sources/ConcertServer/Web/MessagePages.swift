@@ -63,8 +63,9 @@ extension WebController {
             // be able to read, and may reach only the agencies that one reached.
             let parentId = request.uri.queryParameters.get("corrects") ?? request.uri.queryParameters.get("replyTo")
             let parent = parentId.flatMap(desk.record)
-            var recipients = operation.participants.filter { $0.role != .observer && $0.agencyId != actor.agencyId }
-                .map(\.agencyId)
+            var recipients = operation.participants.map(\.agencyId).filter {
+                $0 != actor.agencyId && AccessPolicy.mayReceiveIntelligence(agencyId: $0, in: operation)
+            }
             var allowAll = true
             if let parent, case .agencies(let reached) = parent.audience {
                 let within = Set(reached + [parent.message.originatorAgencyId])
@@ -160,7 +161,8 @@ extension WebController {
             }
         }
         let forwardable = operation.participants.filter {
-            $0.role != .observer && !record.audience.includes($0.agencyId, originator: message.originatorAgencyId)
+            AccessPolicy.mayReceiveIntelligence(agencyId: $0.agencyId, in: operation)
+                && !record.audience.includes($0.agencyId, originator: message.originatorAgencyId)
         }
         if case .agencies = record.audience, !forwardable.isEmpty {
             item["canForward"] = true
