@@ -234,7 +234,7 @@ struct MultiServerTests {
 
 @Suite("Moving an installation between databases")
 struct MigrateDataTests {
-    @Test("migrate-data copies a whole SQLite installation into PostgreSQL, events and hash chain included")
+    @Test("migrate-data copies a whole SQLite installation into PostgreSQL and back, events and hash chain included")
     func sqliteToPostgres() async throws {
         let server = try #require(
             ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"],
@@ -289,5 +289,20 @@ struct MigrateDataTests {
         let again = try ConcertExecutable.run(["migrate-data", "--from", "sqlite:\(path)", "--to", url])
         #expect(again.status != 0)
         #expect(again.errors.contains("not empty"), "\(again.errors)")
+
+        // And back: the same copy, written once for both engines, fills a new SQLite file.
+        let back = folder.appendingPathComponent("back.sqlite").path
+        let returned = try ConcertExecutable.run(["migrate-data", "--from", url, "--to", "sqlite:\(back)"])
+        #expect(returned.status == 0, "\(returned.output) \(returned.errors)")
+        let roundTrip = try SQLiteStore(path: back)
+        #expect(
+            try await roundTrip.events(after: 0, limit: 100_000) == (try await copy.events(after: 0, limit: 100_000)))
+        #expect(try await roundTrip.users() == (try await source.users()))
+        #expect(
+            try await roundTrip.encodedTargets(operationId: operation.id).map(\.json)
+                == (try await source.encodedTargets(operationId: operation.id).map(\.json)))
+        #expect(try await roundTrip.allSelectors().count == (try await source.allSelectors().count))
+        #expect(!(try await roundTrip.searchMessages(operationId: operation.id, words: ["courier"])).isEmpty)
+        #expect(try await roundTrip.verifyAuditChain().isIntact)
     }
 }

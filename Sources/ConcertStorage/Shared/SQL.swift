@@ -33,6 +33,17 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
         varies = stringInterpolation.varies
     }
 
+    /// `INSERT INTO table (columns) VALUES (…)` with every value bound; the table and column
+    /// names are the code's, never input.
+    static func insert(into table: String, columns: [String], values: [SQLValue]) -> SQL {
+        var statement = SQL(stringLiteral: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (")
+        for (index, value) in values.enumerated() {
+            statement.append(index == 0 ? "\(value)" : ", \(value)")
+        }
+        statement.append(")")
+        return statement
+    }
+
     /// Adds a statement's text and values at the end of this one.
     public mutating func append(_ other: SQL) {
         pieces[pieces.count - 1] += other.pieces[0]
