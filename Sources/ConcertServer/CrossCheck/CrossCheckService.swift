@@ -120,7 +120,13 @@ final class CrossCheckService: Service, Sendable {
         } catch {
             logger.error("The cross-check index could not be loaded: \(error)")
             let waiting = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
-                state.loadError = "\(error)"
+                // A load cancelled with the request that started it is started again by the
+                // next one; any other failure stays, and every cross-check says so.
+                if error is CancellationError {
+                    state.isLoading = false
+                } else {
+                    state.loadError = "\(error)"
+                }
                 defer { state.waiting = [] }
                 return state.waiting
             }

@@ -219,19 +219,6 @@ public final class PostgresStore: Store, @unchecked Sendable {
         try await logClient.withConnection { connection in try await body(connection) }
     }
 
-    /// Appends an event to the chain inside a write transaction (written when it ends).
-    @discardableResult
-    static func append(_ draft: EventDraft, countsInOperation: Bool = true, in writer: Writer) async throws -> Event {
-        if let operationId = draft.operationId, countsInOperation, writer.operationSequences[operationId] == nil {
-            for try await value in try await writer.rows(
-                "SELECT last_sequence FROM operation WHERE id = \(operationId)"
-            ).decode(Int64.self) {
-                writer.operationSequences[operationId] = value
-            }
-        }
-        return try appendRead(draft, countsInOperation: countsInOperation, in: writer)
-    }
-
     /// Appends an event whose operation's sequence number the writer has read already (or
     /// that counts in no operation); refused for an operation it has not read, which then
     /// does not exist.

@@ -38,16 +38,6 @@ public struct SQLiteStore: Store {
         try SQLiteSchema.migrator.migrate(pool)
     }
 
-    /// Writes in one transaction and, once it is committed, announces the change to the
-    /// followers of each of the operations.
-    func commit<T: Sendable>(
-        operationIds: @escaping @Sendable (T) -> Set<String>, _ updates: @escaping @Sendable (Database) throws -> T
-    ) async throws -> T {
-        let result = try await pool.write(updates)
-        for operationId in operationIds(result) { eventSignal.publish(operationId) }
-        return result
-    }
-
     // MARK: Event log
 
     /// Appends an event to the chain inside the caller's transaction.
