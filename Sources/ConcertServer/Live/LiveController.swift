@@ -52,7 +52,13 @@ struct LiveController {
                         "The WebSocket upgrade was refused: send a valid handshake (Sec-WebSocket-Key, version 13) with a current session, or read the feed as an event stream."
                 )
             }
-            let follow = request.uri.queryParameters.get("follow") != "false"
+            let follow: Bool
+            switch request.uri.queryParameters.get("follow") {
+            case nil, "true": follow = true
+            case "false": follow = false
+            case let other?:
+                throw DomainError.invalid("'follow' is true or false, not '\(other)'.", field: "follow")
+            }
             let feed = self.feed
             let delivery = self.delivery
             let body = ResponseBody { writer in

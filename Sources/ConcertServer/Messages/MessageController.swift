@@ -39,9 +39,13 @@ struct MessageController {
                 try context.parameters.requireIdentifier("operationId"), for: actor, .viewIntelligence)
             let desk = try await desk(for: actor, in: operation)
             var records = Array(desk.readable.reversed())
-            let query = request.uri.queryParameters.get("q").map { $0.trimmingWhitespace() }.flatMap {
-                $0.isEmpty ? nil : $0
+            let raw = request.uri.queryParameters.get("q")
+            // The length is the text's as sent, counted as the API document counts it (in
+            // code points), before white space around the words is trimmed.
+            if let raw, raw.unicodeScalars.count > 500 {
+                throw DomainError.invalid("A search has at most 10 words and 500 characters.", field: "q")
             }
+            let query = raw.map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
             if let query {
                 let words = try Self.searchWords(query)
                 let found = try await store.searchMessages(operationId: operation.id, words: words)
