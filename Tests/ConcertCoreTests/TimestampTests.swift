@@ -30,6 +30,18 @@ struct TimestampTests {
         #expect(ConcertJSON.parseTimestamp(ConcertJSON.formatTimestamp(now)) == now)
     }
 
+    @Test("a time with a field out of range is refused, not rolled over")
+    func outOfRangeFields() {
+        #expect(ConcertJSON.parseTimestamp("2024-01-01T12:59:00Z") != nil)
+        #expect(ConcertJSON.parseTimestamp("2024-01-01T12:30:00.250Z") != nil)
+        for text in [
+            "2024-01-01T12:99:00Z", "2024-01-01T24:00:00Z", "2024-13-01T00:00:00Z", "2024-01-00T00:00:00Z",
+            "2024-01-01T00:00:61Z", "2024-01-01",
+        ] {
+            #expect(ConcertJSON.parseTimestamp(text) == nil, "\(text)")
+        }
+    }
+
     @Test("hex is two lower-case digits a byte")
     func hex() {
         #expect(Hex.string([0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")

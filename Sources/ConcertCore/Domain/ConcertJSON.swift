@@ -96,8 +96,26 @@ public enum ConcertJSON {
 
     /// Parses an ISO 8601 time with a zone, with or without fractional seconds.
     public static func parseTimestamp(_ text: String) -> Date? {
+        // Foundation rolls fields over (12:99 is 13:39); a time whose fields are out of range is
+        // refused instead.
+        guard fieldsInRange(text) else { return nil }
         if let date = try? Date(text, strategy: .iso8601) { return date }
         return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    /// Whether month, day, hour, minute and second of `yyyy-MM-ddTHH:mm:ss…` lie in range.
+    static func fieldsInRange(_ text: String) -> Bool {
+        let bytes = Array(text.utf8.prefix(19))
+        guard bytes.count == 19 else { return false }
+        func number(_ start: Int) -> Int? {
+            let digits = bytes[start..<start + 2]
+            guard digits.allSatisfy({ (48...57).contains($0) }) else { return nil }
+            return Int(digits[start] - 48) * 10 + Int(digits[start + 1] - 48)
+        }
+        guard let month = number(5), let day = number(8), let hour = number(11), let minute = number(14),
+            let second = number(17)
+        else { return false }
+        return (1...12).contains(month) && (1...31).contains(day) && hour <= 23 && minute <= 59 && second <= 60
     }
 
     /// The current time, to the second, so that it survives a round trip through JSON unchanged.
