@@ -25,8 +25,10 @@ public enum InstallationTables {
         ("user", ["id", "username", "display_name", "agency_id", "role", "password_hash", "disabled_at"]),
         ("operation", ["id", "json", "created_at", "last_sequence"]),
         ("participant", ["operation_id", "agency_id", "role"]),
-        ("target", ["id", "operation_id", "originator_agency_id", "handling", "distribution", "json"]),
-        ("selector", ["target_id", "operation_id", "kind", "match_key", "date_of_birth"]),
+        (
+            "target",
+            ["id", "operation_id", "originator_agency_id", "handling", "distribution", "json", "selector_keys"]
+        ),
         ("action", ["id", "operation_id", "offset_minutes", "json"]),
         ("legal_instrument", ["id", "operation_id", "json"]),
         ("log_entry", ["id", "operation_id", "json"]),

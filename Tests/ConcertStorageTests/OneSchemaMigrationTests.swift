@@ -93,4 +93,75 @@ struct OneSchemaMigrationTests {
         #expect(try await store.searchMessages(operationId: "op", words: ["second"]) == ["m2"])
         #expect(try await store.messages(operationId: "op").map(\.message.id) == ["m1", "m2"])
     }
+
+    @Test("a PostgreSQL database from before keeps its targets and their selectors in the shared layout")
+    func postgresTargets() async throws {
+        guard let server = ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"] else {
+            Issue.record("CONCERT_TEST_POSTGRES_URL is not set: run the tests with scripts/test.")
+            return
+        }
+        let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let url = try await PostgresStore.createDatabase(name, serverURL: server)
+        let logger = Logger(label: "test")
+        // A target as the previous schema kept it: its JSON in its row, a row per selector
+        // (one with a date of birth, one whose match key holds a space).
+        var old = try TargetDocumentTests.target("Old front end", in: "op")
+        old.selectors.append(
+            Selector(kind: .person, value: .text("Ana Ivanova"), matchKey: "ana ivanova", dateOfBirth: "1990-04-01"))
+        let client = PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await PostgresSchema.migrate(
+                client, upTo: "v6: messages indexed after they are stored", logger: logger)
+            try await client.withConnection { connection in
+                try await connection.execute(
+                    "INSERT INTO agency (id, name, country, kind) VALUES ('fr', 'OCLCTIC', 'FR', 'police')",
+                    logger: logger)
+                try await connection.execute(
+                    "INSERT INTO operation (id, json, created_at) VALUES ('op', '{}', 0)", logger: logger)
+                try await connection.execute(
+                    """
+                    INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json)
+                    VALUES (\(old.id), 'op', 'fr', 'H1', \(old.distribution.json), \(old.json))
+                    """, logger: logger)
+                for selector in old.selectors {
+                    try await connection.execute(
+                        """
+                        INSERT INTO selector (target_id, operation_id, kind, match_key, date_of_birth)
+                        VALUES (\(old.id), 'op', \(selector.kind.rawValue), \(selector.matchKey),
+                                \(selector.dateOfBirth))
+                        """, logger: logger)
+                }
+            }
+            group.cancelAll()
+        }
+        let store = try await PostgresStore.open(url: url)
+        defer { store.close() }
+        #expect(try await store.target(id: old.id, operationId: "op") == old)
+        let selectors = try await store.allSelectors()
+        #expect(selectors.map(\.matchKey) == old.selectors.map(\.matchKey))
+        #expect(selectors.map(\.dateOfBirth) == old.selectors.map(\.dateOfBirth))
+        #expect(Set(selectors.map(\.targetId)) == [old.id])
+
+        // Written after: the row points at its event, and the old row reads, changes and lists.
+        let actor = Actor(userId: "u", agencyId: "fr", role: .coordinator)
+        let new = try TargetDocumentTests.target("New front end", in: "op")
+        try await store.importTargets([new], by: actor)
+        let renamed = try await store.updateTarget(id: old.id, operationId: "op", by: actor) { target in
+            var target = target
+            target.name = "Old front end, renamed"
+            return target
+        }
+        #expect(
+            try await store.targets(ids: [old.id, new.id]).sorted { $0.id < $1.id }
+                == [renamed, new].sorted { $0.id < $1.id })
+        #expect(try await store.encodedTargets(operationId: "op").map(\.id) == [old.id, new.id])
+        #expect(try await store.allSelectors().count == old.selectors.count + new.selectors.count)
+        let stored = try await store.reading { connection in
+            try connection.rows("SELECT json, json_event FROM target_row ORDER BY position")
+        }
+        #expect(stored.map { $0.values[0] } == [.text(""), .text("")])
+        #expect(stored.allSatisfy { $0.values[1] != .null })
+        #expect(try await store.verifyAuditChain().isIntact)
+    }
 }

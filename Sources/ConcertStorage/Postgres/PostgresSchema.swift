@@ -173,6 +173,39 @@ enum PostgresSchema {
             "v6: messages indexed after they are stored",
             ["ALTER TABLE message ALTER COLUMN search SET DEFAULT ''::tsvector"]
         ),
+        (
+            // One schema for targets, as SQLite keeps them (its migrations v8 and v9): a row
+            // holds what finds and filters a target, its selectors packed into one column (see
+            // `PackedSelectors`), and points at the event that last wrote its JSON; `target` is
+            // the view that reads the JSON from there, or from the row for rows written before.
+            "v7: targets kept as one row each, their JSON in their event",
+            [
+                "ALTER TABLE target RENAME TO target_row",
+                "ALTER INDEX target_by_operation RENAME TO target_row_by_operation",
+                "ALTER TABLE target_row ADD COLUMN selector_keys TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE target_row ADD COLUMN json_event BIGINT",
+                """
+                UPDATE target_row SET selector_keys = packed.keys
+                FROM (
+                    SELECT target_id,
+                           string_agg(kind || ' ' || octet_length(match_key) || ' ' || match_key || ' '
+                                      || coalesce(date_of_birth, '-') || E'\\n', '' ORDER BY ctid) AS keys
+                    FROM selector GROUP BY target_id
+                ) AS packed
+                WHERE target_row.id = packed.target_id
+                """,
+                "DROP TABLE selector",
+                """
+                CREATE VIEW target AS
+                    SELECT stored.position AS position, stored.id AS id, stored.operation_id AS operation_id,
+                           stored.originator_agency_id AS originator_agency_id, stored.handling AS handling,
+                           stored.distribution AS distribution, stored.selector_keys AS selector_keys,
+                           CASE WHEN stored.json_event IS NULL THEN stored.json
+                                ELSE (SELECT payload FROM event WHERE sequence = stored.json_event) END AS json
+                    FROM target_row AS stored
+                """,
+            ]
+        ),
     ]
 
     /// Runs the migrations not run yet, each in its own transaction, holding the advisory lock;

@@ -24,25 +24,6 @@ extension PostgresStore {
             return ids
         }
     }
-
 }
 
-extension PostgresStore: CopyableStore {
-    /// A table of their own here, as in the copy.
-    public func copiedSelectors(columns: [String]) async throws -> CopiedTable {
-        try await reading { connection in
-            CopiedTable(
-                name: "selector", columns: columns,
-                rows: try connection.rows(
-                    "SELECT \(raw: columns.joined(separator: ", ")) FROM selector ORDER BY ctid"
-                ).map { $0.values.map(CopiedValue.init) })
-        }
-    }
-
-    public static func restoreSelectors(_ table: CopiedTable, in transaction: any SQLTransaction) throws {
-        for row in table.rows {
-            try transaction.execute(
-                .insert(into: "selector", columns: table.columns, values: row.map(\.sqlValue)))
-        }
-    }
-}
+extension PostgresStore: CopyableStore {}

@@ -7,80 +7,28 @@ import PostgresNIO
 extension PostgresStore {
     // MARK: Targets
 
-    // A target's row keeps its JSON, and its selectors are rows of their own.
-
-    public static func insertTargets(
-        _ targets: [Target], writtenBy events: [Event], in transaction: any SQLTransaction
-    ) throws {
-        for target in targets {
-            try transaction.execute(
-                """
-                INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json)
-                VALUES (\(target.id), \(target.operationId), \(target.originatorAgencyId), \(target.handling.rawValue),
-                        \(target.distribution.json), \(target.json))
-                """)
-            try insertSelectors(of: target, in: transaction)
-        }
-    }
-
-    public static func updateTargetRow(
-        _ target: Target, writtenBy event: Event, in transaction: any SQLTransaction
-    ) throws {
-        try transaction.execute(
-            """
-            UPDATE target SET handling = \(target.handling.rawValue), distribution = \(target.distribution.json),
-                json = \(target.json)
-            WHERE id = \(target.id)
-            """)
-        try transaction.execute("DELETE FROM selector WHERE target_id = \(target.id)")
-        try insertSelectors(of: target, in: transaction)
-    }
-
-    /// Its selectors go with it (`ON DELETE CASCADE`).
-    public static func deleteTargetRow(id: String, in transaction: any SQLTransaction) throws {
-        try transaction.execute("DELETE FROM target WHERE id = \(id)")
-    }
-
-    private static func insertSelectors(of target: Target, in transaction: any SQLTransaction) throws {
-        for selector in target.selectors {
-            try transaction.execute(
-                """
-                INSERT INTO selector (target_id, operation_id, kind, match_key, date_of_birth)
-                VALUES (\(target.id), \(target.operationId), \(selector.kind.rawValue), \(selector.matchKey),
-                        \(selector.dateOfBirth))
-                """)
-        }
-    }
-
     public func readSelectors<Accumulator: Sendable>(
         into accumulator: Accumulator, _ add: @escaping @Sendable (inout Accumulator, SelectorBytes) -> Void
     ) async throws -> Accumulator {
         try await read { [logger] connection in
             var accumulator = accumulator
-            for try await (targetId, operationId, agencyId, kind, matchKey, dateOfBirth) in try await connection.query(
-                """
-                SELECT selector.target_id, selector.operation_id, target.originator_agency_id, selector.kind,
-                       selector.match_key, selector.date_of_birth
-                FROM target JOIN selector ON selector.target_id = target.id
-                """, logger: logger
-            ).decode((String, String, String, String, String, String?).self) {
-                guard let kind = SelectorKind(rawValue: kind) else { continue }
-                var (targetId, operationId, agencyId, matchKey) = (targetId, operationId, agencyId, matchKey)
-                var dateOfBirth = dateOfBirth
+            for try await (targetId, operationId, agencyId, packed) in try await connection.query(
+                "SELECT id, operation_id, originator_agency_id, selector_keys FROM target_row ORDER BY position",
+                logger: logger
+            ).decode((String, String, String, String).self) {
+                var (targetId, operationId, agencyId, packed) = (targetId, operationId, agencyId, packed)
                 targetId.withUTF8 { targetId in
                     operationId.withUTF8 { operationId in
                         agencyId.withUTF8 { agencyId in
-                            matchKey.withUTF8 { matchKey in
-                                func selector(_ birth: UnsafeRawBufferPointer?) -> SelectorBytes {
-                                    SelectorBytes(
-                                        targetId: .init(targetId), operationId: .init(operationId),
-                                        agencyId: .init(agencyId), kind: kind, matchKey: .init(matchKey),
-                                        dateOfBirth: birth)
-                                }
-                                if dateOfBirth != nil {
-                                    dateOfBirth!.withUTF8 { add(&accumulator, selector(.init($0))) }
-                                } else {
-                                    add(&accumulator, selector(nil))
+                            packed.withUTF8 { packed in
+                                PackedSelectors.forEach(in: UnsafeRawBufferPointer(packed)) {
+                                    kind, matchKey, dateOfBirth in
+                                    add(
+                                        &accumulator,
+                                        SelectorBytes(
+                                            targetId: .init(targetId), operationId: .init(operationId),
+                                            agencyId: .init(agencyId), kind: kind, matchKey: matchKey,
+                                            dateOfBirth: dateOfBirth))
                                 }
                             }
                         }

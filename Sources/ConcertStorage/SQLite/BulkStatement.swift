@@ -7,16 +7,6 @@ import GRDBSQLite
 ///
 /// The statement is its own (not GRDB's cached one), so that GRDB never sees it half-used.
 final class BulkStatement {
-    /// A parameter.
-    enum Value {
-        case text(String)
-        case integer(Int64)
-        case null
-
-        static func text(_ text: String?) -> Value { text.map(Value.text) ?? .null }
-        static func integer(_ integer: Int64?) -> Value { integer.map(Value.integer) ?? .null }
-    }
-
     private let statement: Statement
     private let database: Database
 
@@ -27,7 +17,10 @@ final class BulkStatement {
     }
 
     /// Runs the statement once with `values` for its parameters, in order.
-    func run(_ values: Value...) throws {
+    func run(_ values: SQLValue...) throws { try run(values) }
+
+    /// Runs the statement once with `values` for its parameters, in order.
+    func run(_ values: [SQLValue]) throws {
         let raw = statement.sqliteStatement
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
@@ -46,6 +39,8 @@ final class BulkStatement {
                 }
             case .integer(let integer):
                 _ = sqlite3_bind_int64(raw, index, integer)
+            case .real(let real):
+                _ = sqlite3_bind_double(raw, index, real)
             case .null:
                 _ = sqlite3_bind_null(raw, index)
             }
@@ -60,4 +55,11 @@ final class BulkStatement {
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}
+
+extension SQLValue {
+    /// A text parameter, or null.
+    static func text(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
+    /// An integer parameter, or null.
+    static func integer(_ integer: Int64?) -> SQLValue { integer.map(SQLValue.integer) ?? .null }
 }

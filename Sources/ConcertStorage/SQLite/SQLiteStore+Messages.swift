@@ -18,42 +18,6 @@ extension SQLiteStore {
                 arguments: [query, operationId])
         }
     }
-
 }
 
-extension SQLiteStore: CopyableStore {
-    /// Kept packed in the target rows here; copied in the shared one-row-per-selector form.
-    public func copiedSelectors(columns: [String]) async throws -> CopiedTable {
-        let rows = try await allSelectors().map { selector -> [CopiedValue] in
-            let values: [String: CopiedValue] = [
-                "target_id": .text(selector.targetId), "operation_id": .text(selector.operationId),
-                "kind": .text(selector.kind.rawValue), "match_key": .text(selector.matchKey),
-                "date_of_birth": selector.dateOfBirth.map(CopiedValue.text) ?? .null,
-            ]
-            return columns.map { values[$0] ?? .null }
-        }
-        return CopiedTable(name: "selector", columns: columns, rows: rows)
-    }
-
-    /// Packs copied selector rows into their targets (copied before them): see ``PackedSelectors``.
-    public static func restoreSelectors(_ table: CopiedTable, in transaction: any SQLTransaction) throws {
-        var packed: [String: [Selector]] = [:]
-        for row in table.rows {
-            func text(_ column: String) -> String? {
-                guard let index = table.columns.firstIndex(of: column), case .text(let text) = row[index] else {
-                    return nil
-                }
-                return text
-            }
-            guard let targetId = text("target_id"), let kind = text("kind").flatMap(SelectorKind.init),
-                let matchKey = text("match_key")
-            else { continue }
-            packed[targetId, default: []].append(
-                Selector(kind: kind, value: .text(matchKey), matchKey: matchKey, dateOfBirth: text("date_of_birth")))
-        }
-        for (targetId, selectors) in packed {
-            try transaction.execute(
-                "UPDATE target_row SET selector_keys = \(PackedSelectors.pack(selectors)) WHERE id = \(targetId)")
-        }
-    }
-}
+extension SQLiteStore: CopyableStore {}

@@ -176,50 +176,26 @@ public struct SQLiteStore: Store {
 
     // MARK: Targets
 
-    // A target's row holds what finds and filters it; its JSON is the payload of the event that
-    // last wrote it (`json_event`), which the `target` view reads (see migration v9).
-    private static let insertTargetSQL = """
-        INSERT INTO target_row (id, operation_id, originator_agency_id, handling, distribution, json, selector_keys,
-                                json_event)
-        VALUES (?, ?, ?, ?, ?, '', ?, ?)
-        """
+    // A target's row as the shared code writes it (``SQLEngineStore/targetRow(_:writtenBy:)``),
+    // by a statement prepared once for an import.
+    private static let insertTargetSQL =
+        "INSERT INTO target_row (\(targetRowColumns.joined(separator: ", "))) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 
-    /// Stores targets' rows, each pointing at the event that holds its JSON, its selectors
-    /// packed into it (see ``PackedSelectors``). An import prepares a ``BulkStatement``; for a
-    /// single row that would cost more than it saves.
+    /// Stores targets' rows with a ``BulkStatement`` prepared once for an import (binding from
+    /// each string's own bytes); for a single row that would cost more than it saves.
     public static func insertTargets(
         _ targets: [Target], writtenBy events: [Event], in transaction: any SQLTransaction
     ) throws {
         let db = (transaction as! SQLiteConnection).db
         if targets.count == 1, let target = targets.first, let event = events.first {
-            try db.cachedStatement(sql: insertTargetSQL).execute(arguments: [
-                target.id, target.operationId, target.originatorAgencyId, target.handling.rawValue,
-                target.distribution.json, PackedSelectors.pack(target.selectors), event.sequence,
-            ])
+            try db.cachedStatement(sql: insertTargetSQL).execute(
+                arguments: StatementArguments(targetRow(target, writtenBy: event).map(\.databaseValue)))
             return
         }
         let insertTarget = try BulkStatement(Self.insertTargetSQL, in: db)
         for (target, event) in zip(targets, events) {
-            try insertTarget.run(
-                .text(target.id), .text(target.operationId), .text(target.originatorAgencyId),
-                .text(target.handling.rawValue), .text(target.distribution.json),
-                .text(PackedSelectors.pack(target.selectors)), .integer(event.sequence))
+            try insertTarget.run(targetRow(target, writtenBy: event))
         }
-    }
-
-    public static func updateTargetRow(
-        _ target: Target, writtenBy event: Event, in transaction: any SQLTransaction
-    ) throws {
-        try transaction.execute(
-            """
-            UPDATE target_row SET handling = \(target.handling.rawValue), distribution = \(target.distribution.json),
-                json = '', selector_keys = \(PackedSelectors.pack(target.selectors)), json_event = \(event.sequence)
-            WHERE id = \(target.id)
-            """)
-    }
-
-    public static func deleteTargetRow(id: String, in transaction: any SQLTransaction) throws {
-        try transaction.execute("DELETE FROM target_row WHERE id = \(id)")
     }
 
     public func readSelectors<Accumulator: Sendable>(

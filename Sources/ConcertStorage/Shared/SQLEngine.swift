@@ -8,18 +8,15 @@ public struct SQLDialect: Sendable {
     public var insertionOrder: String
     /// The function that finds text in text: `\(raw: position)(haystack, needle) > 0`.
     public var position: String
-
-    /// The table that keeps targets' rows (SQLite's `target` is a view over `target_row`).
-    public var targetRows: String
     /// The tables that have no `position` of their own on PostgreSQL, ordered by where their
     /// rows lie.
     var tablesWithoutPosition: Set<String> = []
     var physicalOrder = "rowid"
 
-    public static let sqlite = SQLDialect(insertionOrder: "rowid", position: "instr", targetRows: "target_row")
+    public static let sqlite = SQLDialect(insertionOrder: "rowid", position: "instr")
     public static let postgres = SQLDialect(
-        insertionOrder: "position", position: "strpos", targetRows: "target",
-        tablesWithoutPosition: ["agency", "user", "operation", "participant", "selector", "chain_head"],
+        insertionOrder: "position", position: "strpos",
+        tablesWithoutPosition: ["agency", "user", "operation", "participant", "chain_head"],
         physicalOrder: "ctid")
 
     /// What orders a table's rows as they were written, for copying it whole.
@@ -125,18 +122,12 @@ public protocol SQLEngineStore: Store {
     /// Makes a stored message findable by the words of its subject and body, inside the
     /// transaction that stores it.
     static func indexText(of message: Message, in transaction: any SQLTransaction) throws
-    /// Stores new targets' rows, after the events that created them (one for each, in order).
+    /// Stores new targets' rows (``targetRow(_:writtenBy:)``), after the events that created
+    /// them (one for each, in order). Shared by default; SQLite prepares an import's statement
+    /// once.
     static func insertTargets(
         _ targets: [Target], writtenBy events: [Event], in transaction: any SQLTransaction)
         throws
-    /// Rewrites a changed target's row, after the event that changed it.
-    static func updateTargetRow(_ target: Target, writtenBy event: Event, in transaction: any SQLTransaction) throws
-    /// Removes a target's row and what belongs to it alone (its selectors).
-    static func deleteTargetRow(id: String, in transaction: any SQLTransaction) throws
-    /// Every selector, in the one-row-per-selector form of ``InstallationTables``.
-    func copiedSelectors(columns: [String]) async throws -> CopiedTable
-    /// Stores copied selector rows with their targets, copied before them.
-    static func restoreSelectors(_ table: CopiedTable, in transaction: any SQLTransaction) throws
     /// The hits a change will write, found now when the engine cannot wait for them inside its
     /// transaction (see ``HitChanges``).
     func beforeTransaction(_ hits: HitChanges) async throws -> HitChanges

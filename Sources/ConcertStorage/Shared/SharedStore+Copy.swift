@@ -2,11 +2,10 @@ import ConcertCore
 import Foundation
 
 // Copying a whole installation between databases (`concert migrate-data`), once for both
-// engines; only how selectors are kept differs (``SQLEngineStore/copiedSelectors(columns:)``).
+// engines, whose tables are the same.
 
 extension SQLEngineStore {
     public func copiedTable(_ name: String, columns: [String]) async throws -> CopiedTable {
-        if name == "selector" { return try await copiedSelectors(columns: columns) }
         return try await reading { connection in
             let order =
                 switch name {
@@ -31,12 +30,8 @@ extension SQLEngineStore {
             // The copy's chain head is the source's: nothing is appended by the copy itself.
             try transaction.execute("DELETE FROM chain_head")
             for table in tables {
-                if table.name == "selector" {
-                    try Self.restoreSelectors(table, in: transaction)
-                    continue
-                }
-                let destination =
-                    table.name == "target" ? transaction.dialect.targetRows : InstallationTables.physical(table.name)
+                // A copied target keeps its JSON in its row: `target_row` points at no event.
+                let destination = table.name == "target" ? "target_row" : InstallationTables.physical(table.name)
                 for row in table.rows {
                     try transaction.execute(
                         .insert(into: destination, columns: table.columns, values: row.map(\.sqlValue)))

@@ -2,9 +2,11 @@ import ConcertCore
 import Foundation
 
 // The rules of a change of targets, once for both engines: which events it appends, that the
-// hits it makes and ends are written with it, what a deletion retires. How a target's row is
-// kept is each engine's (``SQLEngineStore/insertTargets(_:writtenBy:in:)``): SQLite packs its
-// selectors into the row and reads its JSON from the event, PostgreSQL keeps both in tables.
+// hits it makes and ends are written with it, what a deletion retires; and how a target is
+// kept, the same on both: a row in `target_row` holds what finds and filters it, its selectors
+// packed into one column (``PackedSelectors``), and the sequence number of the event that last
+// wrote it, whose payload is its JSON (the `target` view reads it from there). A target is
+// written once, not twice, and the cross-check index reads one row per target.
 
 extension SQLEngineStore {
     public func createTarget(_ target: Target, by actor: Actor, hits: HitChanges) async throws -> [Hit] {
@@ -37,7 +39,13 @@ extension SQLEngineStore {
             let updated = try change(current)
             let event = try transaction.append(
                 EventDraft(operationId: operationId, actor: actor, kind: .targetUpdated, payload: updated.json))
-            try Self.updateTargetRow(updated, writtenBy: event, in: transaction)
+            try transaction.execute(
+                """
+                UPDATE target_row SET handling = \(updated.handling.rawValue),
+                    distribution = \(updated.distribution.json), json = '',
+                    selector_keys = \(PackedSelectors.pack(updated.selectors)), json_event = \(event.sequence)
+                WHERE id = \(updated.id)
+                """)
             _ = try writeHits(hits, by: actor, in: transaction)
             return updated
         }
@@ -50,7 +58,7 @@ extension SQLEngineStore {
             let current = try transaction.existing(
                 Target.self, in: "target", id: id, operationId: operationId, notFound: "No such target.")
             try check(current)
-            try Self.deleteTargetRow(id: id, in: transaction)
+            try transaction.execute("DELETE FROM target_row WHERE id = \(id)")
             try transaction.append(
                 EventDraft(
                     operationId: operationId, actor: actor, kind: .targetDeleted,
@@ -58,6 +66,32 @@ extension SQLEngineStore {
             // A deleted target's hits end with it.
             let hitIds = try transaction.strings("SELECT id FROM hit WHERE a_target_id = \(id) OR b_target_id = \(id)")
             try removeHits(ids: hitIds, by: actor, in: transaction)
+        }
+    }
+
+    /// The columns of a target's row, in the order of ``targetRow(_:writtenBy:)``.
+    static var targetRowColumns: [String] {
+        [
+            "id", "operation_id", "originator_agency_id", "handling", "distribution", "json", "selector_keys",
+            "json_event",
+        ]
+    }
+
+    /// A new target's row: its JSON is the payload of `event`, which wrote it.
+    static func targetRow(_ target: Target, writtenBy event: Event) -> [SQLValue] {
+        [
+            .text(target.id), .text(target.operationId), .text(target.originatorAgencyId),
+            .text(target.handling.rawValue), .text(target.distribution.json), .text(""),
+            .text(PackedSelectors.pack(target.selectors)), .integer(event.sequence),
+        ]
+    }
+
+    public static func insertTargets(
+        _ targets: [Target], writtenBy events: [Event], in transaction: any SQLTransaction
+    ) throws {
+        for (target, event) in zip(targets, events) {
+            try transaction.execute(
+                .insert(into: "target_row", columns: targetRowColumns, values: targetRow(target, writtenBy: event)))
         }
     }
 
