@@ -104,10 +104,11 @@ struct OneSchemaMigrationTests {
         let url = try await PostgresStore.createDatabase(name, serverURL: server)
         let logger = Logger(label: "test")
         // A target as the previous schema kept it: its JSON in its row, a row per selector
-        // (one with a date of birth, one whose match key holds a space).
+        // (one with a date of birth, one whose match key holds a space and a letter of two UTF-8
+        // bytes).
         var old = try TargetDocumentTests.target("Old front end", in: "op")
         old.selectors.append(
-            Selector(kind: .person, value: .text("Ana Ivanova"), matchKey: "ana ivanova", dateOfBirth: "1990-04-01"))
+            Selector(kind: .person, value: .text("Ana Ivanová"), matchKey: "ana ivanová", dateOfBirth: "1990-04-01"))
         let client = PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }

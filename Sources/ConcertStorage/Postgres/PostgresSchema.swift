@@ -178,6 +178,9 @@ enum PostgresSchema {
             // holds what finds and filters a target, its selectors packed into one column (see
             // `PackedSelectors`), and points at the event that last wrote its JSON; `target` is
             // the view that reads the JSON from there, or from the row for rows written before.
+            // The lengths are of the key's UTF-8, as the packer counts them, whatever the
+            // database's encoding; a kind this version does not know is left out, as SQLite's
+            // v8 left it out (the reader stops at one).
             "v7: targets kept as one row each, their JSON in their event",
             [
                 "ALTER TABLE target RENAME TO target_row",
@@ -188,9 +191,11 @@ enum PostgresSchema {
                 UPDATE target_row SET selector_keys = packed.keys
                 FROM (
                     SELECT target_id,
-                           string_agg(kind || ' ' || octet_length(match_key) || ' ' || match_key || ' '
+                           string_agg(kind || ' ' || octet_length(convert_to(match_key, 'UTF8')) || ' ' || match_key || ' '
                                       || coalesce(date_of_birth, '-') || E'\\n', '' ORDER BY ctid) AS keys
-                    FROM selector GROUP BY target_id
+                    FROM selector
+                    WHERE kind IN ('ip', 'cidr', 'domain', 'email', 'phone', 'url', 'wallet', 'person')
+                    GROUP BY target_id
                 ) AS packed
                 WHERE target_row.id = packed.target_id
                 """,
