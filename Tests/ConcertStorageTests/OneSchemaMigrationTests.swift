@@ -46,40 +46,31 @@ struct OneSchemaMigrationTests {
 
     @Test("a PostgreSQL database from before keeps its messages findable, and finds new ones")
     func postgresMessages() async throws {
-        guard let server = ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"] else {
-            Issue.record("CONCERT_TEST_POSTGRES_URL is not set: run the tests with scripts/test.")
-            return
-        }
-        let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let url = try await PostgresStore.createDatabase(name, serverURL: server)
-        let logger = Logger(label: "test")
-        let client = PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            try await PostgresSchema.migrate(client, upTo: "v5: disabled accounts, events by kind", logger: logger)
-            let old = Message(
-                id: "m1", operationId: "op", threadId: "m1", replyTo: nil, corrects: nil,
-                subject: "Seizure at Limassol",
-                body: "The server room is sealed.", handling: .h0, handlingRestriction: nil,
-                evaluation: Evaluation(code: "B2")!,
-                distribution: .allParticipants, targets: [], attachments: [], originatorAgencyId: "fr",
-                authorUserId: "u1", sentAt: ConcertJSON.now())
-            try await client.withConnection { connection in
-                try await connection.execute(
-                    """
-                    INSERT INTO agency (id, name, country, kind) VALUES ('fr', 'OCLCTIC', 'FR', 'police');
-                    """, logger: logger)
-                try await connection.execute(
-                    "INSERT INTO operation (id, json, created_at) VALUES ('op', '{}', 0)", logger: logger)
-                try await connection.execute(
-                    """
-                    INSERT INTO message (id, operation_id, json, search)
-                    VALUES ('m1', 'op', \(try ConcertJSON.encodeToString(old)),
-                            to_tsvector('simple', \(old.subject) || ' ' || \(old.body)))
-                    """, logger: logger)
-            }
-            group.cancelAll()
-        }
+        let old = Message(
+            id: "m1", operationId: "op", threadId: "m1", replyTo: nil, corrects: nil,
+            subject: "Seizure at Limassol",
+            body: "The server room is sealed.", handling: .h0, handlingRestriction: nil,
+            evaluation: Evaluation(code: "B2")!,
+            distribution: .allParticipants, targets: [], attachments: [], originatorAgencyId: "fr",
+            authorUserId: "u1", sentAt: ConcertJSON.now())
+        guard
+            let url = try await Self.oldPostgresDatabase(
+                upTo: "v5: disabled accounts, events by kind",
+                { connection, logger in
+                    try await connection.execute(
+                        """
+                        INSERT INTO agency (id, name, country, kind) VALUES ('fr', 'OCLCTIC', 'FR', 'police');
+                        """, logger: logger)
+                    try await connection.execute(
+                        "INSERT INTO operation (id, json, created_at) VALUES ('op', '{}', 0)", logger: logger)
+                    try await connection.execute(
+                        """
+                        INSERT INTO message (id, operation_id, json, search)
+                        VALUES ('m1', 'op', \(try ConcertJSON.encodeToString(old)),
+                                to_tsvector('simple', \(old.subject) || ' ' || \(old.body)))
+                        """, logger: logger)
+                })
+        else { return }
         let store = try await PostgresStore.open(url: url)
         defer { store.close() }
         #expect(try await store.searchMessages(operationId: "op", words: ["limassol"]) == ["m1"])
@@ -96,46 +87,37 @@ struct OneSchemaMigrationTests {
 
     @Test("a PostgreSQL database from before keeps its targets and their selectors in the shared layout")
     func postgresTargets() async throws {
-        guard let server = ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"] else {
-            Issue.record("CONCERT_TEST_POSTGRES_URL is not set: run the tests with scripts/test.")
-            return
-        }
-        let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let url = try await PostgresStore.createDatabase(name, serverURL: server)
-        let logger = Logger(label: "test")
         // A target as the previous schema kept it: its JSON in its row, a row per selector
         // (one with a date of birth, one whose match key holds a space and a letter of two UTF-8
         // bytes).
-        var old = try TargetDocumentTests.target("Old front end", in: "op")
-        old.selectors.append(
+        var written = try TargetDocumentTests.target("Old front end", in: "op")
+        written.selectors.append(
             Selector(kind: .person, value: .text("Ana Ivanová"), matchKey: "ana ivanová", dateOfBirth: "1990-04-01"))
-        let client = PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            try await PostgresSchema.migrate(
-                client, upTo: "v6: messages indexed after they are stored", logger: logger)
-            try await client.withConnection { connection in
-                try await connection.execute(
-                    "INSERT INTO agency (id, name, country, kind) VALUES ('fr', 'OCLCTIC', 'FR', 'police')",
-                    logger: logger)
-                try await connection.execute(
-                    "INSERT INTO operation (id, json, created_at) VALUES ('op', '{}', 0)", logger: logger)
-                try await connection.execute(
-                    """
-                    INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json)
-                    VALUES (\(old.id), 'op', 'fr', 'H1', \(old.distribution.json), \(old.json))
-                    """, logger: logger)
-                for selector in old.selectors {
+        let old = written
+        guard
+            let url = try await Self.oldPostgresDatabase(
+                upTo: "v6: messages indexed after they are stored",
+                { connection, logger in
+                    try await connection.execute(
+                        "INSERT INTO agency (id, name, country, kind) VALUES ('fr', 'OCLCTIC', 'FR', 'police')",
+                        logger: logger)
+                    try await connection.execute(
+                        "INSERT INTO operation (id, json, created_at) VALUES ('op', '{}', 0)", logger: logger)
                     try await connection.execute(
                         """
-                        INSERT INTO selector (target_id, operation_id, kind, match_key, date_of_birth)
-                        VALUES (\(old.id), 'op', \(selector.kind.rawValue), \(selector.matchKey),
-                                \(selector.dateOfBirth))
+                        INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json)
+                        VALUES (\(old.id), 'op', 'fr', 'H1', \(old.distribution.json), \(old.json))
                         """, logger: logger)
-                }
-            }
-            group.cancelAll()
-        }
+                    for selector in old.selectors {
+                        try await connection.execute(
+                            """
+                            INSERT INTO selector (target_id, operation_id, kind, match_key, date_of_birth)
+                            VALUES (\(old.id), 'op', \(selector.kind.rawValue), \(selector.matchKey),
+                                    \(selector.dateOfBirth))
+                            """, logger: logger)
+                    }
+                })
+        else { return }
         let store = try await PostgresStore.open(url: url)
         defer { store.close() }
         #expect(try await store.target(id: old.id, operationId: "op") == old)
@@ -164,5 +146,27 @@ struct OneSchemaMigrationTests {
         #expect(stored.map { $0.values[0] } == [.text(""), .text("")])
         #expect(stored.allSatisfy { $0.values[1] != .null })
         #expect(try await store.verifyAuditChain().isIntact)
+    }
+
+    /// A new PostgreSQL database migrated up to the migration named `last` and filled by `fill`
+    /// as that version wrote its rows; nil, with the test failed, without a test server.
+    static func oldPostgresDatabase(
+        upTo last: String, _ fill: @escaping @Sendable (PostgresConnection, Logger) async throws -> Void
+    ) async throws -> String? {
+        guard let server = ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"] else {
+            Issue.record("CONCERT_TEST_POSTGRES_URL is not set: run the tests with scripts/test.")
+            return nil
+        }
+        let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let url = try await PostgresStore.createDatabase(name, serverURL: server)
+        let logger = Logger(label: "test")
+        let client = PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await PostgresSchema.migrate(client, upTo: last, logger: logger)
+            try await client.withConnection { connection in try await fill(connection, logger) }
+            group.cancelAll()
+        }
+        return url
     }
 }
