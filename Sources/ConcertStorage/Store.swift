@@ -192,23 +192,61 @@ public struct SelectorBytes {
     }
 }
 
-/// A change to record in the event log along with the state it produced.
+/// A change to record in the event log along with the state it produced: a kind and a
+/// payload of the type that kind carries, or it does not compile.
 public struct EventDraft: Sendable {
     /// The operation it concerns, if any.
     public var operationId: String?
     /// Who caused it.
     public var actor: Actor?
     /// What happened.
-    public var kind: EventKind
-    /// JSON describing it.
-    public var payload: String
+    public let kind: EventKind
+    /// JSON describing it, as the kind's payload type writes it.
+    public let payload: String
 
-    /// Creates an event draft.
-    public init(operationId: String?, actor: Actor?, kind: EventKind, payload: String) {
+    /// A draft of an event of `kind` carrying `encoded`, a payload already encoded (the text
+    /// a store also writes into its record's row).
+    public init<Payload>(
+        operationId: String?, actor: Actor?, kind: TypedEventKind<Payload>, encoded: EncodedPayload<Payload>
+    ) {
         self.operationId = operationId
         self.actor = actor
-        self.kind = kind
-        self.payload = payload
+        self.kind = kind.kind
+        self.payload = encoded.json
+    }
+
+    /// A draft of an event of `kind` carrying `payload`.
+    public init<Payload>(operationId: String?, actor: Actor?, kind: TypedEventKind<Payload>, payload: Payload) throws {
+        self.init(operationId: operationId, actor: actor, kind: kind, encoded: try EncodedPayload(payload))
+    }
+}
+
+/// An event's payload was asked for as a kind it is not.
+public struct EventPayloadMismatch: Error, CustomStringConvertible {
+    /// The event's sequence number.
+    public var sequence: Int64
+    /// Its kind, as stored.
+    public var kind: String
+    /// The kinds it was read as.
+    public var expected: [EventKind]
+
+    public var description: String {
+        "Event \(sequence) is \(kind), not \(expected.map(\.rawValue).joined(separator: " or "))."
+    }
+}
+
+extension Event {
+    /// Reads the payload as the type `kinds` carry; refused when the event is of none of them.
+    public func payload<Payload>(_ kinds: TypedEventKind<Payload>...) throws -> Payload {
+        try payload(kinds)
+    }
+
+    /// Reads the payload as the type `kinds` carry; refused when the event is of none of them.
+    public func payload<Payload>(_ kinds: [TypedEventKind<Payload>]) throws -> Payload {
+        guard let kind = kinds.first(where: { $0.kind.rawValue == self.kind }) else {
+            throw EventPayloadMismatch(sequence: sequence, kind: kind, expected: kinds.map(\.kind))
+        }
+        return try kind.decode(payload)
     }
 }
 
@@ -262,7 +300,7 @@ public protocol Store: Service {
     /// `eventKind` with the user's new JSON; ends every session of the user when
     /// `endingSessions` is set or the account is now disabled. Throws `notFound` for an unknown id.
     func updateUser(
-        id: String, by actor: Actor?, eventKind: EventKind, endingSessions: Bool,
+        id: String, by actor: Actor?, eventKind: TypedEventKind<User>, endingSessions: Bool,
         _ change: @escaping @Sendable (User) throws -> User
     ) async throws -> User
 
@@ -295,7 +333,7 @@ public protocol Store: Service {
     func operation(id: String) async throws -> JointOperation?
     /// Changes an operation inside one transaction and records `eventKind`.
     func updateOperation(
-        id: String, by actor: Actor, eventKind: EventKind,
+        id: String, by actor: Actor, eventKind: TypedEventKind<JointOperation>,
         _ change: @escaping @Sendable (JointOperation) throws -> JointOperation
     ) async throws -> JointOperation
 
@@ -351,13 +389,13 @@ public protocol Store: Service {
     /// Changes an action inside one transaction and records `eventKind`; `change` sees the
     /// action and its operation as they are in that transaction.
     func updateAction(
-        id: String, operationId: String, by actor: Actor, eventKind: EventKind,
+        id: String, operationId: String, by actor: Actor, eventKind: TypedEventKind<Action>,
         _ change: @escaping @Sendable (Action, JointOperation) throws -> Action
     ) async throws -> Action
     /// Changes an operation and any of its actions in one transaction: the operation is
     /// recorded as `eventKind`, each changed action as `action.statusChanged`.
     func updateActionDay(
-        operationId: String, by actor: Actor, eventKind: EventKind,
+        operationId: String, by actor: Actor, eventKind: TypedEventKind<JointOperation>,
         _ change: @escaping @Sendable (JointOperation, [Action]) throws -> (JointOperation, [Action])
     ) async throws -> (operation: JointOperation, changed: [Action])
     /// Every operation whose H-hour is set, for the overdue watch.
@@ -382,7 +420,7 @@ public protocol Store: Service {
     func logEntries(operationId: String) async throws -> [LogEntry]
     /// Changes a log entry inside one transaction and records `eventKind`.
     func updateLogEntry(
-        id: String, operationId: String, by actor: Actor, eventKind: EventKind,
+        id: String, operationId: String, by actor: Actor, eventKind: TypedEventKind<LogEntry>,
         _ change: @escaping @Sendable (LogEntry) throws -> LogEntry
     ) async throws -> LogEntry
 
@@ -454,8 +492,8 @@ public protocol Store: Service {
     func messagesRead(userId: String, operationId: String) async throws -> Set<String>
     /// Records that `actor` read a message's body or one of its files: an audit entry and the
     /// user's read mark, in one transaction.
-    func recordMessageRead(
-        messageId: String, operationId: String, by actor: Actor, what: EventKind, payload: String
+    func recordMessageRead<Payload>(
+        messageId: String, operationId: String, by actor: Actor, what: TypedEventKind<Payload>, payload: Payload
     ) async throws
     /// Records the actor's agency's acknowledgement of a message once, as
     /// `message.acknowledged`; `check` sees the message first and may refuse. Returns the
@@ -467,14 +505,16 @@ public protocol Store: Service {
     /// Adds or replaces a forward of a message inside one transaction and records `eventKind`;
     /// `change` sees the message and returns the forward to store (a new id adds one).
     func changeForward(
-        messageId: String, operationId: String, by actor: Actor, eventKind: EventKind,
+        messageId: String, operationId: String, by actor: Actor, eventKind: TypedEventKind<MessageNotice>,
         _ change: @escaping @Sendable (MessageRecord) throws -> Forward
     ) async throws -> (record: MessageRecord, forward: Forward)
 
     // MARK: Event log and audit
 
     /// Appends an audit entry for a read of handled records.
-    func recordRead(by actor: Actor, operationId: String?, what: EventKind, payload: String) async throws
+    func recordRead<Payload>(
+        by actor: Actor, operationId: String?, what: TypedEventKind<Payload>, payload: Payload
+    ) async throws
     /// The sequence number of the operation's latest event (0 when it has none).
     func latestSequence(operationId: String) async throws -> Int64
     /// The operation's events after `operationSequence`, at most `limit`.

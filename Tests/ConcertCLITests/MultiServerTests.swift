@@ -251,7 +251,7 @@ struct MigrateDataTests {
         let message = try #require(try await source.messages(operationId: operation.id).first)
         try await source.recordMessageRead(
             messageId: message.message.id, operationId: operation.id, by: Actor(reader), what: .auditMessageRead,
-            payload: "{}")
+            payload: MessageReadAudit(messageId: message.message.id))
         let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let url = try await PostgresStore.createDatabase(name, serverURL: server)
 
@@ -283,7 +283,9 @@ struct MigrateDataTests {
         #expect(try await copy.hitCount() == (try await source.hitCount()))
         #expect(try await copy.allSelectors().count == (try await source.allSelectors().count))
         // The copy goes on where the source stopped: the next event links to the copied chain.
-        try await copy.recordRead(by: Actor(reader), operationId: nil, what: .auditTargetRead, payload: "{}")
+        try await copy.recordRead(
+            by: Actor(reader), operationId: nil, what: .auditTargetRead,
+            payload: RecordReference(id: "t"))
         #expect(try await copy.verifyAuditChain().isIntact)
 
         let again = try ConcertExecutable.run(["migrate-data", "--from", "sqlite:\(path)", "--to", url])

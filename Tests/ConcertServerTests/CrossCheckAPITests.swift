@@ -144,31 +144,4 @@ struct CrossCheckAPITests {
         #expect(output.json == (try ConcertJSON.encodeToString(output)))
         #expect(CrossCheckController.Output(results: []).json == #"{"results":[]}"#)
     }
-
-    @Test("the audit and the notices a check writes by hand are the encoder's, byte for byte")
-    func auditAndNoticeEncoding() throws {
-        let audit = CrossCheckController.CheckAudit(
-            checked: 3, hits: 1,
-            selectors: [
-                .init(kind: .ip, value: "203.0.113.7", hit: true),
-                .init(kind: .person, value: "Zoë \"Z\" Quell (born 1970-01-02)", hit: false),
-                .init(kind: .url, value: "https://example.com/a\\b\u{1}", hit: false),
-            ])
-        #expect(audit.json == (try ConcertJSON.encodeToString(audit)))
-        var notice = CrossCheckController.CheckNotice(
-            id: "n1", holderAgencyId: "cy", operationId: "op", checkedAt: Date(timeIntervalSince1970: 1_800_000_000.25),
-            checkedBy: .init(
-                userId: "u", agencyId: "fr", agencyName: "Police \"nationale\"", agencyCountry: "FR",
-                agencyContact: nil),
-            selectors: [
-                .init(targetId: "t1", selectorKind: .ip, value: "203.0.113.7", dateOfBirth: nil, match: .exact),
-                .init(
-                    targetId: "t2", selectorKind: .person, value: "zoe quell", dateOfBirth: "1970-01-02",
-                    match: .possiblePerson),
-            ])
-        #expect(notice.json == (try ConcertJSON.encodeToString(notice)))
-        notice.checkedBy.agencyContact = "+33 1\n2"
-        notice.selectors = []
-        #expect(notice.json == (try ConcertJSON.encodeToString(notice)))
-    }
 }

@@ -229,10 +229,17 @@ struct StoreConformanceTests {
         }
         #expect(try await store.headSequence() == before)
 
+        let notice = CrossCheckNotice(
+            id: "notice", holderAgencyId: fixture.actor.agencyId, operationId: fixture.operation.id,
+            checkedAt: Date(timeIntervalSince1970: 1_600_000_000),
+            checkedBy: .init(userId: "u", agencyId: "b", agencyName: "B", agencyCountry: "CY", agencyContact: nil),
+            selectors: [])
         try await store.appendEvents([
             EventDraft(
-                operationId: fixture.operation.id, actor: fixture.actor, kind: .crosscheckChecked, payload: "{}"),
-            EventDraft(operationId: nil, actor: nil, kind: .signInFailed, payload: #"{"username":"x"}"#),
+                operationId: fixture.operation.id, actor: fixture.actor, kind: .crosscheckChecked, payload: notice),
+            EventDraft(
+                operationId: nil, actor: nil, kind: .signInFailed,
+                payload: FailedSignIn(username: "x", id: nil, agencyId: nil, address: "127.0.0.1")),
         ])
         let sequence = try await store.latestSequence(operationId: fixture.operation.id)
         let inOperation = try await store.events(
@@ -395,10 +402,10 @@ struct StoreConformanceTests {
         #expect(try await store.messagesRead(userId: fixture.actor.userId, operationId: operationId).isEmpty)
         try await store.recordMessageRead(
             messageId: message.id, operationId: operationId, by: fixture.actor, what: .auditMessageRead,
-            payload: "{}")
+            payload: MessageReadAudit(messageId: message.id))
         try await store.recordMessageRead(
             messageId: message.id, operationId: operationId, by: fixture.actor, what: .auditMessageRead,
-            payload: "{}")
+            payload: MessageReadAudit(messageId: message.id))
         #expect(try await store.messagesRead(userId: fixture.actor.userId, operationId: operationId) == [message.id])
         var recipient = fixture.actor
         recipient.agencyId = "agency-b"

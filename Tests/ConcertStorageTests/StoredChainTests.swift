@@ -110,7 +110,7 @@ struct StoredChainTests {
         // The next event links on.
         try await store.recordRead(
             by: Actor(userId: "u", agencyId: "fr", role: .officer), operationId: nil, what: .auditTargetRead,
-            payload: "{}")
+            payload: RecordReference(id: "t"))
         #expect(try await store.verifyAuditChain().isIntact)
     }
 }

@@ -54,7 +54,7 @@ public enum ActionDayCommandKind: String, Codable, Sendable, CaseIterable, Lenie
     case abort
 
     /// The event the command writes to the log.
-    public var eventKind: EventKind {
+    public var eventKind: TypedEventKind<JointOperation> {
         switch self {
         case .go: .operationGo
         case .hold: .operationHold

@@ -112,25 +112,15 @@ public final class Authenticator: Sendable {
         return .signedIn(token: token, user: user, expiresAt: expiresAt)
     }
 
-    /// What the audit trail and the agency's administrators learn of a failed sign-in.
-    struct FailedSignIn: Encodable {
-        var username: String
-        var id: String?
-        var agencyId: String?
-        var address: String
-        var lockedUntil: Date?
-    }
-
     /// Appends the failed attempt, and any lock it caused, to the log.
     private func audit(
         failureOf account: String, user: User?, address: String, happened: [SignInThrottle.Event]
     ) async throws {
         let actor = user.map(Actor.init)
         var drafts = [
-            EventDraft(
+            try EventDraft(
                 operationId: nil, actor: actor, kind: .signInFailed,
-                payload: try ConcertJSON.encodeToString(
-                    FailedSignIn(username: account, id: user?.id, agencyId: user?.agencyId, address: address)))
+                payload: FailedSignIn(username: account, id: user?.id, agencyId: user?.agencyId, address: address))
         ]
         for event in happened {
             let until: Date
@@ -138,12 +128,11 @@ public final class Authenticator: Sendable {
             case .accountLocked(_, let lockedUntil), .addressLocked(_, let lockedUntil): until = lockedUntil
             }
             drafts.append(
-                EventDraft(
+                try EventDraft(
                     operationId: nil, actor: actor, kind: .signInLocked,
-                    payload: try ConcertJSON.encodeToString(
-                        FailedSignIn(
-                            username: account, id: user?.id, agencyId: user?.agencyId, address: address,
-                            lockedUntil: until))))
+                    payload: FailedSignIn(
+                        username: account, id: user?.id, agencyId: user?.agencyId, address: address,
+                        lockedUntil: until)))
         }
         try await store.appendEvents(drafts)
     }

@@ -56,18 +56,6 @@ struct AdminController {
         .userCreated, .userChanged, .userDisabled, .userEnabled, .userSessionsEnded, .signInFailed, .signInLocked,
     ]
 
-    /// What an account notice's payload holds: the account (for changes) or the attempt.
-    struct NoticePayload: Decodable {
-        var id: String?
-        var username: String?
-        var displayName: String?
-        var agencyId: String?
-        var role: UserRole?
-        var disabledAt: Date?
-        var address: String?
-        var lockedUntil: Date?
-    }
-
     func addRoutes(to router: Router<ConcertRequestContext>) {
         // Any signed-in user may read the directory of agencies: inviting and naming a
         // distribution need it, and it holds no operation content.
@@ -135,7 +123,7 @@ struct AdminController {
                     detail: "An administrator cannot disable their own account or change its role; ask another.")
             }
             let now = ConcertJSON.now()
-            let kind: EventKind
+            let kind: TypedEventKind<User>
             switch (current.isDisabled, change.disabled) {
             case (false, true?): kind = .userDisabled
             case (true, false?): kind = .userEnabled
@@ -182,27 +170,26 @@ struct AdminController {
         for event in try await store.events(
             kinds: Self.noticeKinds, operationIds: nil, mentioning: mentioning, limit: 400)
         {
-            guard let payload = try? ConcertJSON.decode(NoticePayload.self, from: event.payload),
-                payload.agencyId == agencyId
-            else { continue }
-            let isSignIn = event.eventKind?.family == .signIn
-            let user =
-                isSignIn
-                ? nil
-                : payload.id.flatMap { id in
-                    payload.username.flatMap { username in
-                        User(
-                            id: id, username: username, displayName: payload.displayName ?? username,
-                            agencyId: agencyId, role: payload.role ?? .observer, disabledAt: payload.disabledAt)
-                    }
-                }
-            notices.append(
-                AccountNotice(
-                    sequence: event.sequence, kind: event.kind, recordedAt: event.recordedAt,
-                    actorUserId: isSignIn ? nil : event.actorUserId,
-                    actorAgencyId: isSignIn ? nil : event.actorAgencyId,
-                    user: user, username: isSignIn ? payload.username : nil, address: payload.address,
-                    lockedUntil: payload.lockedUntil))
+            // A sign-in's actor is the account tried, not someone who acted on it.
+            if let attempt = try? event.payload(.signInFailed, .signInLocked) {
+                guard attempt.agencyId == agencyId else { continue }
+                notices.append(
+                    AccountNotice(
+                        sequence: event.sequence, kind: event.kind, recordedAt: event.recordedAt,
+                        actorUserId: nil, actorAgencyId: nil, user: nil, username: attempt.username,
+                        address: attempt.address, lockedUntil: attempt.lockedUntil))
+            } else if let user = try? event.payload(
+                .userCreated, .userChanged, .userDisabled, .userEnabled, .userSessionsEnded),
+                user.agencyId == agencyId
+            {
+                notices.append(
+                    AccountNotice(
+                        sequence: event.sequence, kind: event.kind, recordedAt: event.recordedAt,
+                        actorUserId: event.actorUserId, actorAgencyId: event.actorAgencyId, user: user,
+                        username: nil, address: nil, lockedUntil: nil))
+            } else {
+                continue
+            }
             if notices.count == 200 { break }
         }
         return notices

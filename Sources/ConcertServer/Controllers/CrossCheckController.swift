@@ -90,119 +90,18 @@ struct CrossCheckController {
         }
     }
 
-    /// The event kind of a notice to a holder that someone checked its selectors.
-    static let noticeKind = EventKind.crosscheckChecked
-
-    /// What the caller's audit trail keeps of a check: every value checked.
-    struct CheckAudit: Codable {
-        struct Checked: Codable {
-            var kind: SelectorKind
-            var value: String
-            var hit: Bool
-        }
-        var checked: Int
-        var hits: Int
-        var selectors: [Checked]
-
-        /// The audit as the encoder writes it, by hand: it is written with every check, and a
-        /// check of 100 selectors would spend a third of a millisecond in the encoder (a test
-        /// compares the two).
-        var json: String {
-            var text = JSONText(capacity: 32 + selectors.count * 48)
-            text.beginObject()
-            text.key("checked")
-            text.number(checked)
-            text.key("hits")
-            text.number(hits)
-            text.key("selectors")
-            text.beginArray()
-            for selector in selectors {
-                text.beginObject()
-                text.key("hit")
-                text.bool(selector.hit)
-                text.field("kind", selector.kind.rawValue)
-                text.field("value", selector.value)
-                text.endObject()
-            }
-            text.endArray()
-            text.endObject()
-            return text.string
-        }
-    }
-
-    /// What a holder is told when a check hits its selectors: who checked, when, which of its
-    /// selectors and how they matched; never the value the checker sent.
-    struct CheckNotice: Codable {
-        struct Checker: Codable {
-            var userId: String
-            var agencyId: String
-            var agencyName: String
-            var agencyCountry: String
-            var agencyContact: String?
-        }
-        struct Holding: Codable {
-            var targetId: String
-            var selectorKind: SelectorKind
-            /// The holder's selector: in the feed, its match key (the normalised value by which
-            /// it matched); in ``CrossCheckController/notices(for:store:)``, as the holder wrote it.
-            var value: String
-            /// The date of birth of a person selector.
-            var dateOfBirth: String?
-            var match: MatchKind
-        }
-        var id: String
-        var holderAgencyId: String
-        var operationId: String
-        var checkedAt: Date
-        var checkedBy: Checker
-        var selectors: [Holding]
-
-        /// The notice as the encoder writes it, by hand: a check writes one for each holder it
-        /// hits (a test compares the two).
-        var json: String {
-            var text = JSONText(capacity: 384 + selectors.count * 128)
-            text.beginObject()
-            text.field("checkedAt", checkedAt)
-            text.key("checkedBy")
-            text.beginObject()
-            text.field("agencyContact", checkedBy.agencyContact)
-            text.field("agencyCountry", checkedBy.agencyCountry)
-            text.field("agencyId", checkedBy.agencyId)
-            text.field("agencyName", checkedBy.agencyName)
-            text.field("userId", checkedBy.userId)
-            text.endObject()
-            text.field("holderAgencyId", holderAgencyId)
-            text.field("id", id)
-            text.field("operationId", operationId)
-            text.key("selectors")
-            text.beginArray()
-            for holding in selectors {
-                text.beginObject()
-                text.field("dateOfBirth", holding.dateOfBirth)
-                text.field("match", holding.match.rawValue)
-                text.field("selectorKind", holding.selectorKind.rawValue)
-                text.field("targetId", holding.targetId)
-                text.field("value", holding.value)
-                text.endObject()
-            }
-            text.endArray()
-            text.endObject()
-            return text.string
-        }
-    }
-
     /// The newest notices (at most 200) of checks by other agencies that hit the selectors of
     /// `actor`'s agency, in the operations where the actor sees intelligence.
-    static func notices(for actor: Actor, store: any Store) async throws -> [CheckNotice] {
+    static func notices(for actor: Actor, store: any Store) async throws -> [CrossCheckNotice] {
         let operations = try await store.operations(participatingAgencyId: actor.agencyId).filter {
             AccessPolicy.allows(actor, .viewIntelligence, in: $0)
         }
         // Only notices to this agency are read: checks hitting others cannot push them out.
         let events = try await store.events(
-            kinds: [noticeKind], operationIds: operations.map(\.id),
+            kinds: [.crosscheckChecked], operationIds: operations.map(\.id),
             mentioning: #""holderAgencyId":"\#(actor.agencyId)""#, limit: 200)
         var notices = Array(
-            events.compactMap { try? ConcertJSON.decode(CheckNotice.self, from: $0.payload) }
+            events.compactMap { try? $0.payload(.crosscheckChecked) }
                 .filter { $0.holderAgencyId == actor.agencyId }.prefix(200))
         // A notice is written with each check, from the index alone; the values are read here,
         // as the holder's own agency wrote them, from those of its targets that are still there
@@ -233,7 +132,7 @@ struct CrossCheckController {
     /// index's entries alone: a check reads no target to tell their holders.
     private func notices(
         of matches: [CrossCheckMatch], checkedBy actor: Actor, agencies: [String: Agency]
-    ) -> [EventDraft] {
+    ) throws -> [EventDraft] {
         guard !matches.isEmpty, let checker = agencies[actor.agencyId] else { return [] }
         struct Holder: Hashable, Comparable {
             var agencyId: String
@@ -242,27 +141,26 @@ struct CrossCheckController {
                 (left.agencyId, left.operationId) < (right.agencyId, right.operationId)
             }
         }
-        var byHolder: [Holder: [CheckNotice.Holding]] = [:]
+        var byHolder: [Holder: [CrossCheckNotice.Holding]] = [:]
         var seen: Set<CrossCheckEntry> = []
         seen.reserveCapacity(matches.count)
         for match in matches where seen.insert(match.entry).inserted {
             let entry = match.entry
             byHolder[Holder(agencyId: entry.agencyId, operationId: entry.operationId), default: []].append(
-                CheckNotice.Holding(
+                CrossCheckNotice.Holding(
                     targetId: entry.targetId, selectorKind: entry.kind, value: entry.matchKey,
                     dateOfBirth: entry.dateOfBirth, match: match.kind.reversed))
         }
         let now = ConcertJSON.now()
-        return byHolder.sorted { $0.key < $1.key }.map { holder, holdings in
-            let notice = CheckNotice(
+        return try byHolder.sorted { $0.key < $1.key }.map { holder, holdings in
+            let notice = CrossCheckNotice(
                 id: Identifier.make(), holderAgencyId: holder.agencyId, operationId: holder.operationId, checkedAt: now,
-                checkedBy: CheckNotice.Checker(
+                checkedBy: CrossCheckNotice.Checker(
                     userId: actor.userId, agencyId: checker.id, agencyName: checker.name,
                     agencyCountry: checker.country, agencyContact: checker.contact),
                 selectors: holdings)
-            return EventDraft(
-                operationId: holder.operationId, actor: actor, kind: Self.noticeKind,
-                payload: notice.json)
+            return try EventDraft(
+                operationId: holder.operationId, actor: actor, kind: .crosscheckChecked, payload: notice)
         }
     }
 
@@ -315,16 +213,16 @@ struct CrossCheckController {
                     commonHolders: result.commonHolders)
             }
             var drafts = [
-                EventDraft(
+                try EventDraft(
                     operationId: nil, actor: actor, kind: .auditCrossCheck,
-                    payload: CheckAudit(
+                    payload: CrossCheckAudit(
                         checked: probes.count, hits: results.filter(\.hit).count,
                         selectors: zip(checked, results).map {
-                            CheckAudit.Checked(kind: $0.kind, value: $0.value.written, hit: $1.hit)
+                            CrossCheckAudit.Checked(kind: $0.kind, value: $0.value.written, hit: $1.hit)
                         }
-                    ).json)
+                    ))
             ]
-            drafts += notices(of: announced, checkedBy: actor, agencies: agencies)
+            drafts += try notices(of: announced, checkedBy: actor, agencies: agencies)
             try await store.appendEvents(drafts)
             return Response.rawJSON(Output(results: results).json)
         }

@@ -77,7 +77,7 @@ struct HitController {
         let readable = views.compactMap(\.other.targetId)
         try await store.recordRead(
             by: actor, operationId: nil, what: .auditHitsListed,
-            payload: DeliveryAudit.payload(ids: views.map(\.id) + readable, via: via))
+            payload: ListDelivery(ids: views.map(\.id) + readable, via: via))
     }
 
     /// The hits of the actor's agency as the actor may see them, newest first.

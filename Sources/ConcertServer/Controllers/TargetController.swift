@@ -33,7 +33,7 @@ struct TargetController {
             }
             try await store.recordRead(
                 by: actor, operationId: operation.id, what: .auditTargetsListed,
-                payload: DeliveryAudit.payload(of: visible))
+                payload: ListDelivery(listOf: visible.ids, asOfSequence: visible.asOfSequence))
             return Response.items(jsonArray: visible.json)
         }
         router.post("/api/v1/operations/:operationId/targets") { request, context in
@@ -87,7 +87,7 @@ struct TargetController {
             }
             try AccessPolicy.decide(actor, .readRecord(target.recordHandling), in: operation).get()
             try await store.recordRead(
-                by: actor, operationId: operation.id, what: .auditTargetRead, payload: #"{"id":"\#(target.id)"}"#)
+                by: actor, operationId: operation.id, what: .auditTargetRead, payload: RecordReference(id: target.id))
             return try Response.json(target)
         }
         router.put("/api/v1/operations/:operationId/targets/:targetId") { request, context in

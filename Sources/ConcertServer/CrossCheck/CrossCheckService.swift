@@ -190,17 +190,16 @@ final class CrossCheckService: Service, Sendable {
     /// the event created or changed.
     @discardableResult
     func apply(_ event: Event) -> Target? {
-        struct Identified: Decodable { var id: String }
         switch event.eventKind {
         case .targetCreated, .targetUpdated:
-            guard let target = try? ConcertJSON.decode(Target.self, from: event.payload) else { return nil }
+            guard let target = try? event.payload(.targetCreated, .targetUpdated) else { return nil }
             state.withLock { state in _ = Self.replace(target, in: &state.index) }
             return target
         case .targetDeleted:
-            guard let deleted = try? ConcertJSON.decode(Identified.self, from: event.payload) else { return nil }
+            guard let deleted = try? event.payload(.targetDeleted) else { return nil }
             state.withLock { $0.index.remove(targetId: deleted.id) }
         case .exclusionCreated, .exclusionDeleted:
-            guard let exclusion = try? ConcertJSON.decode(Exclusion.self, from: event.payload) else { return nil }
+            guard let exclusion = try? event.payload(.exclusionCreated, .exclusionDeleted) else { return nil }
             let key = Self.exclusionKey(exclusion.agencyId, exclusion.kind, exclusion.matchKey)
             state.withLock { state in
                 if event.eventKind == .exclusionCreated {

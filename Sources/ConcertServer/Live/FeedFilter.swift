@@ -166,7 +166,7 @@ final class DeliveryLog: Sendable {
         Task {
             try? await store.recordRead(
                 by: actor, operationId: operationId, what: .auditFeedDelivered,
-                payload: DeliveryAudit.payload(ids: ids))
+                payload: ListDelivery(ids: ids))
         }
     }
 

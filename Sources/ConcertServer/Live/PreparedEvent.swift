@@ -74,15 +74,13 @@ final class PreparedEvent: Sendable {
         var looked: Set<String> = []
         for event in events where event.eventKind?.family == .action {
             guard let operationId = event.operationId,
-                let targetId = try? ConcertJSON.decode(TargetReference.self, from: event.payload).targetId,
+                let targetId = try? event.payload(Self.actionKinds).targetId,
                 looked.insert(targetId).inserted
             else { continue }
             handlings[targetId] = try await store.target(id: targetId, operationId: operationId)?.recordHandling
         }
         var counterparts = HitCounterparts()
-        let hits = events.filter { $0.eventKind?.family == .hit }.compactMap {
-            try? ConcertJSON.decode(Hit.self, from: $0.payload)
-        }
+        let hits = events.compactMap { try? $0.payload(.hitFound, .hitReviewed, .hitRetired) }
         if !hits.isEmpty {
             try await counterparts.load(for: hits, from: store)
         }
@@ -91,20 +89,10 @@ final class PreparedEvent: Sendable {
         }
     }
 
-    struct NoticeHolder: Decodable {
-        var holderAgencyId: String
-    }
-
-    struct TargetReference: Decodable {
-        var targetId: String?
-    }
-
-    struct DeletedTarget: Decodable {
-        var id: String
-        var originatorAgencyId: String
-        var handling: HandlingCode
-        var distribution: Distribution
-    }
+    /// The kinds that carry an action.
+    static let actionKinds: [TypedEventKind<Action>] = [
+        .actionCreated, .actionUpdated, .actionStatusChanged, .actionGateChecked, .actionOverdue,
+    ]
 
     /// Prepares an event of an operation; nil for an event outside any operation's sequence.
     /// `targetHandlings` holds the handling of each target the actions of the batch refer to.
@@ -142,19 +130,18 @@ final class PreparedEvent: Sendable {
         switch kind {
         case .operationCreated, .operationAgencyInvited, .operationHHourSet, .operationGo, .operationHold,
             .operationResume, .operationAbort:
-            return .operation(try ConcertJSON.decode(JointOperation.self, from: event.payload), json: event.payload)
+            let operation = try event.payload(
+                .operationCreated, .operationAgencyInvited, .operationHHourSet, .operationGo, .operationHold,
+                .operationResume, .operationAbort)
+            return .operation(operation, json: event.payload)
         case .targetCreated, .targetUpdated:
-            let target = try ConcertJSON.decode(Target.self, from: event.payload)
+            let target = try event.payload(.targetCreated, .targetUpdated)
             return .target(id: target.id, handling: target.recordHandling, json: event.payload)
         case .targetDeleted:
-            let deleted = try ConcertJSON.decode(DeletedTarget.self, from: event.payload)
-            return .targetDeleted(
-                id: deleted.id,
-                handling: RecordHandling(
-                    originatorAgencyId: deleted.originatorAgencyId, handling: deleted.handling,
-                    distribution: deleted.distribution))
+            let deleted = try event.payload(.targetDeleted)
+            return .targetDeleted(id: deleted.id, handling: deleted.recordHandling)
         case .actionCreated, .actionUpdated, .actionStatusChanged, .actionGateChecked, .actionOverdue:
-            var action = try ConcertJSON.decode(Action.self, from: event.payload)
+            var action = try event.payload(actionKinds)
             let json = try ConcertJSON.encodeToString(action)
             guard let targetId = action.targetId else {
                 return .action(targetHandling: nil, json: json, withoutTarget: json)
@@ -164,25 +151,36 @@ final class PreparedEvent: Sendable {
                 targetHandling: targetHandlings[targetId], json: json,
                 withoutTarget: try ConcertJSON.encodeToString(action))
         case .logPosted, .logMarkedSignificant:
-            // The log is part of the board: every participant follows it.
+            // The log is part of the board: every participant follows it. The payload is read
+            // all the same, so that an event of the wrong shape is withheld, not sent.
+            _ = try event.payload(.logPosted, .logMarkedSignificant)
             return .everyone(json: event.payload)
         case .sitrepApproved:
             // An approved sitrep goes to every participant; it holds no target details.
+            _ = try event.payload(.sitrepApproved)
             return .everyone(json: event.payload)
-        case .sitrepCompiled, .sitrepUpdated, .sitrepDiscarded:
+        case .sitrepCompiled, .sitrepUpdated:
+            _ = try event.payload(.sitrepCompiled, .sitrepUpdated)
+            return .sitrepDraft(json: event.payload)
+        case .sitrepDiscarded:
+            _ = try event.payload(.sitrepDiscarded)
             return .sitrepDraft(json: event.payload)
         case .instrumentCreated, .instrumentUpdated:
+            _ = try event.payload(.instrumentCreated, .instrumentUpdated)
             return .intelligence(json: event.payload)
         case .hitFound, .hitReviewed, .hitRetired:
             return .hit(
-                try ConcertJSON.decode(Hit.self, from: event.payload), retired: kind == .hitRetired,
+                try event.payload(.hitFound, .hitReviewed, .hitRetired), retired: kind == .hitRetired,
                 sides: counterparts)
         case .crosscheckChecked:
-            let notice = try ConcertJSON.decode(NoticeHolder.self, from: event.payload)
+            let notice = try event.payload(.crosscheckChecked)
             return .agencyNotice(agencyId: notice.holderAgencyId, json: event.payload)
         case .messageSent, .messageAcknowledged, .messageForwarded, .messageForwardRequested,
             .messageForwardGranted, .messageForwardRefused:
-            return .message(try ConcertJSON.decode(MessageNotice.self, from: event.payload), json: event.payload)
+            let notice = try event.payload(
+                .messageSent, .messageAcknowledged, .messageForwarded, .messageForwardRequested,
+                .messageForwardGranted, .messageForwardRefused)
+            return .message(notice, json: event.payload)
         case .agencyCreated, .userCreated, .userChanged, .userDisabled, .userEnabled, .userSessionsEnded,
             .userSignedIn, .signInFailed, .signInLocked, .exclusionCreated, .exclusionDeleted:
             // The platform's and agencies' own business: never in an operation's feed.

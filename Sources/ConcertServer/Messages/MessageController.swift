@@ -54,7 +54,7 @@ struct MessageController {
             try await store.recordRead(
                 by: actor, operationId: operation.id,
                 what: query == nil ? .auditMessagesListed : .auditMessagesSearched,
-                payload: DeliveryAudit.payload(ids: records.map(\.message.id), query: query))
+                payload: ListDelivery(ids: records.map(\.message.id), query: query))
             return try Response.json(
                 Inbox(
                     items: records.map { desk.view($0) }, unread: records.filter(desk.isUnread).count,
@@ -86,7 +86,7 @@ struct MessageController {
             let record = try readable(try context.parameters.requireIdentifier("messageId"), in: desk)
             try await store.recordMessageRead(
                 messageId: record.message.id, operationId: operation.id, by: actor, what: .auditMessageRead,
-                payload: #"{"messageId":"\#(record.message.id)"}"#)
+                payload: MessageReadAudit(messageId: record.message.id))
             desk.readIds.insert(record.message.id)
             return try Response.json(desk.view(record, detail: true))
         }
@@ -98,7 +98,7 @@ struct MessageController {
             let record = try readable(try context.parameters.requireIdentifier("messageId"), in: desk)
             try await store.recordMessageRead(
                 messageId: record.message.id, operationId: operation.id, by: actor, what: .auditMessageExported,
-                payload: #"{"messageId":"\#(record.message.id)","format":"markdown"}"#)
+                payload: MessageReadAudit(messageId: record.message.id, format: "markdown"))
             let agencies = try await store.agencies()
             let document = MessageDocument.markdown(
                 desk.view(record, detail: true), codeName: operation.codeName,
@@ -302,7 +302,7 @@ struct MessageController {
         } catch let error as AttachmentError {
             try await store.recordRead(
                 by: actor, operationId: operation.id, what: .auditAttachmentRefused,
-                payload: try ConcertJSON.encodeToString(["attachmentId": attachment.id, "problem": "\(error)"]))
+                payload: AttachmentAudit(refusalOf: attachment.id, problem: "\(error)"))
             throw ProblemDetail(
                 status: .conflict,
                 detail:
@@ -311,9 +311,8 @@ struct MessageController {
         }
         try await store.recordMessageRead(
             messageId: record.message.id, operationId: operation.id, by: actor, what: .auditAttachmentRead,
-            payload: try ConcertJSON.encodeToString([
-                "messageId": record.message.id, "attachmentId": attachment.id, "sha256": attachment.sha256,
-            ]))
+            payload: AttachmentAudit(downloadOf: attachment.id, messageId: record.message.id, sha256: attachment.sha256)
+        )
         let vault = vault
         var headers: HTTPFields = [
             .contentType: "application/octet-stream",

@@ -28,7 +28,7 @@ extension WebController {
             try await store.recordRead(
                 by: actor, operationId: operation.id,
                 what: query.isEmpty ? .auditMessagesListed : .auditMessagesSearched,
-                payload: DeliveryAudit.payload(
+                payload: ListDelivery(
                     ids: records.map(\.message.id), via: "web", query: query.isEmpty ? nil : query))
             let rows: [[String: Any]] = records.map { record in
                 let message = record.message
@@ -101,7 +101,7 @@ extension WebController {
             for entry in thread {
                 try await store.recordMessageRead(
                     messageId: entry.message.id, operationId: operation.id, by: actor, what: .auditMessageRead,
-                    payload: #"{"messageId":"\#(entry.message.id)"}"#)
+                    payload: MessageReadAudit(messageId: entry.message.id))
                 items.append(threadItem(entry, desk: desk, operation: operation, agencies: agencies, current: id))
             }
             return try await page(

@@ -280,7 +280,7 @@ struct WebController {
             }
             try await store.recordRead(
                 by: actor, operationId: operation.id, what: .auditTargetsListed,
-                payload: DeliveryAudit.payload(ids: visible.map(\.id), via: "web"))
+                payload: ListDelivery(ids: visible.map(\.id), via: "web"))
             let targets = try visible.map { try ConcertJSON.decode(Target.self, from: $0.json) }
             values["targetCount"] = targets.count
             values["targets"] = targets.map { target -> [String: Any] in

@@ -12,9 +12,7 @@ extension SQLEngineStore {
                 VALUES (\(agency.id), \(agency.name), \(agency.country), \(agency.kind.rawValue), \(agency.contact))
                 """)
             try transaction.append(
-                EventDraft(
-                    operationId: nil, actor: actor, kind: .agencyCreated,
-                    payload: try ConcertJSON.encodeToString(agency)))
+                EventDraft(operationId: nil, actor: actor, kind: .agencyCreated, payload: agency))
         }
     }
 
@@ -47,14 +45,12 @@ extension SQLEngineStore {
                         \(passwordHash))
                 """)
             try transaction.append(
-                EventDraft(
-                    operationId: nil, actor: actor, kind: .userCreated, payload: try ConcertJSON.encodeToString(user))
-            )
+                EventDraft(operationId: nil, actor: actor, kind: .userCreated, payload: user))
         }
     }
 
     public func updateUser(
-        id: String, by actor: Actor?, eventKind: EventKind, endingSessions: Bool,
+        id: String, by actor: Actor?, eventKind: TypedEventKind<User>, endingSessions: Bool,
         _ change: @escaping @Sendable (User) throws -> User
     ) async throws -> User {
         try await writing { transaction in
@@ -72,8 +68,7 @@ extension SQLEngineStore {
                 try transaction.execute("DELETE FROM session WHERE user_id = \(id)")
             }
             try transaction.append(
-                EventDraft(
-                    operationId: nil, actor: actor, kind: eventKind, payload: try ConcertJSON.encodeToString(updated)))
+                EventDraft(operationId: nil, actor: actor, kind: eventKind, payload: updated))
             return updated
         }
     }
@@ -114,7 +109,7 @@ extension SQLEngineStore {
                 """)
             try transaction.append(
                 EventDraft(
-                    operationId: nil, actor: Actor(user), kind: .userSignedIn, payload: #"{"userId":"\#(user.id)"}"#))
+                    operationId: nil, actor: Actor(user), kind: .userSignedIn, payload: SignedIn(userId: user.id)))
         }
     }
 

@@ -10,7 +10,9 @@ extension SQLEngineStore {
         try await writing { transaction in _ = try transaction.append(contentsOf: drafts) }
     }
 
-    public func recordRead(by actor: Actor, operationId: String?, what: EventKind, payload: String) async throws {
+    public func recordRead<Payload>(
+        by actor: Actor, operationId: String?, what: TypedEventKind<Payload>, payload: Payload
+    ) async throws {
         try await writing { transaction in
             // A read is kept for the audit trail, outside the operation's numbering and feed.
             _ = try transaction.append(

@@ -46,12 +46,12 @@ extension SQLEngineStore {
                 throw StoreError.notFound("No such hit.")
             }
             let updated = try change(current)
-            let json = try ConcertJSON.encodeToString(updated)
-            try transaction.execute("UPDATE hit SET json = \(json) WHERE id = \(id)")
+            let encoded = try EncodedPayload(updated)
+            try transaction.execute("UPDATE hit SET json = \(encoded.json) WHERE id = \(id)")
             // A review is the reviewing agency's: only its side's operation is told.
             for side in [updated.a, updated.b] where side.agencyId == actor.agencyId {
                 try transaction.append(
-                    EventDraft(operationId: side.operationId, actor: actor, kind: .hitReviewed, payload: json))
+                    EventDraft(operationId: side.operationId, actor: actor, kind: .hitReviewed, encoded: encoded))
             }
             return updated
         }
@@ -67,10 +67,14 @@ extension SQLEngineStore {
     public func createExclusion(_ exclusion: Exclusion, by actor: Actor, hits: HitChanges) async throws {
         let hits = try await beforeTransaction(hits)
         try await writing { transaction in
-            let json = try ConcertJSON.encodeToString(exclusion)
+            let encoded = try EncodedPayload(exclusion)
             try transaction.execute(
-                "INSERT INTO exclusion (id, agency_id, json) VALUES (\(exclusion.id), \(exclusion.agencyId), \(json))")
-            try transaction.append(EventDraft(operationId: nil, actor: actor, kind: .exclusionCreated, payload: json))
+                """
+                INSERT INTO exclusion (id, agency_id, json)
+                VALUES (\(exclusion.id), \(exclusion.agencyId), \(encoded.json))
+                """)
+            try transaction.append(
+                EventDraft(operationId: nil, actor: actor, kind: .exclusionCreated, encoded: encoded))
             _ = try writeHits(hits, by: actor, in: transaction)
         }
     }
@@ -94,10 +98,12 @@ extension SQLEngineStore {
                     "SELECT json FROM exclusion WHERE id = \(id) AND agency_id = \(actor.agencyId)"
                 ).first
             else { throw StoreError.notFound("No such exclusion.") }
+            let (exclusion, encoded) = try EncodedPayload<Exclusion>.stored(json)
             try transaction.execute("DELETE FROM exclusion WHERE id = \(id)")
-            try transaction.append(EventDraft(operationId: nil, actor: actor, kind: .exclusionDeleted, payload: json))
+            try transaction.append(
+                EventDraft(operationId: nil, actor: actor, kind: .exclusionDeleted, encoded: encoded))
             _ = try writeHits(hits, by: actor, in: transaction)
-            return try ConcertJSON.decode(Exclusion.self, from: json)
+            return exclusion
         }
     }
 }
@@ -108,17 +114,17 @@ func storeHits(_ hits: [Hit], by actor: Actor, in transaction: any SQLTransactio
     var stored: [Hit] = []
     var drafts: [EventDraft] = []
     for hit in hits {
-        let json = hit.json
+        let encoded = try EncodedPayload(hit)
         let inserted = try transaction.exists(
             """
             INSERT INTO hit (id, pair_key, a_target_id, b_target_id, a_agency_id, b_agency_id, found_at, json)
             VALUES (\(hit.id), \(hit.pairKey), \(hit.a.targetId), \(hit.b.targetId), \(hit.a.agencyId),
-                    \(hit.b.agencyId), \(ConcertJSON.formatTimestamp(hit.foundAt)), \(json))
+                    \(hit.b.agencyId), \(ConcertJSON.formatTimestamp(hit.foundAt)), \(encoded.json))
             ON CONFLICT (pair_key) DO NOTHING RETURNING 1
             """)
         guard inserted else { continue }
         for operationId in [hit.a.operationId, hit.b.operationId] {
-            drafts.append(EventDraft(operationId: operationId, actor: actor, kind: .hitFound, payload: json))
+            drafts.append(EventDraft(operationId: operationId, actor: actor, kind: .hitFound, encoded: encoded))
         }
         stored.append(hit)
     }
@@ -130,10 +136,10 @@ func storeHits(_ hits: [Hit], by actor: Actor, in transaction: any SQLTransactio
 func removeHits(ids: [String], by actor: Actor?, in transaction: any SQLTransaction) throws {
     for id in ids {
         for json in try transaction.strings("DELETE FROM hit WHERE id = \(id) RETURNING json") {
-            let hit = try ConcertJSON.decode(Hit.self, from: json)
+            let (hit, encoded) = try EncodedPayload<Hit>.stored(json)
             for operationId in [hit.a.operationId, hit.b.operationId] {
                 try transaction.append(
-                    EventDraft(operationId: operationId, actor: actor, kind: .hitRetired, payload: json))
+                    EventDraft(operationId: operationId, actor: actor, kind: .hitRetired, encoded: encoded))
             }
         }
     }

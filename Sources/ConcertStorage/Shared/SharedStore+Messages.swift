@@ -16,7 +16,7 @@ extension SQLEngineStore {
             try transaction.append(
                 EventDraft(
                     operationId: message.operationId, actor: actor, kind: .messageSent,
-                    payload: try ConcertJSON.encodeToString(MessageNotice(MessageRecord(message: message)))))
+                    payload: MessageNotice(MessageRecord(message: message))))
         }
     }
 
@@ -64,8 +64,8 @@ extension SQLEngineStore {
         }
     }
 
-    public func recordMessageRead(
-        messageId: String, operationId: String, by actor: Actor, what: EventKind, payload: String
+    public func recordMessageRead<Payload>(
+        messageId: String, operationId: String, by actor: Actor, what: TypedEventKind<Payload>, payload: Payload
     ) async throws {
         try await writing { transaction in
             try transaction.execute(
@@ -99,13 +99,13 @@ extension SQLEngineStore {
             try transaction.append(
                 EventDraft(
                     operationId: operationId, actor: actor, kind: .messageAcknowledged,
-                    payload: try ConcertJSON.encodeToString(MessageNotice(record, acknowledgement: acknowledgement))))
+                    payload: MessageNotice(record, acknowledgement: acknowledgement)))
             return (record, true)
         }
     }
 
     public func changeForward(
-        messageId: String, operationId: String, by actor: Actor, eventKind: EventKind,
+        messageId: String, operationId: String, by actor: Actor, eventKind: TypedEventKind<MessageNotice>,
         _ change: @escaping @Sendable (MessageRecord) throws -> Forward
     ) async throws -> (record: MessageRecord, forward: Forward) {
         try await writing { transaction in
@@ -121,7 +121,7 @@ extension SQLEngineStore {
             try transaction.append(
                 EventDraft(
                     operationId: operationId, actor: actor, kind: eventKind,
-                    payload: try ConcertJSON.encodeToString(MessageNotice(forwardOf: forward, in: record))))
+                    payload: MessageNotice(forwardOf: forward, in: record)))
             return (record, forward)
         }
     }

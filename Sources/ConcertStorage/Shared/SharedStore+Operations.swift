@@ -7,15 +7,15 @@ import Foundation
 extension SQLEngineStore {
     public func createOperation(_ operation: JointOperation, by actor: Actor) async throws {
         try await writing { transaction in
-            let json = try ConcertJSON.encodeToString(operation)
+            let encoded = try EncodedPayload(operation)
             try transaction.execute(
                 """
                 INSERT INTO operation (id, json, created_at)
-                VALUES (\(operation.id), \(json), \(operation.createdAt.timeIntervalSince1970))
+                VALUES (\(operation.id), \(encoded.json), \(operation.createdAt.timeIntervalSince1970))
                 """)
             try writeParticipants(of: operation, in: transaction)
             try transaction.append(
-                EventDraft(operationId: operation.id, actor: actor, kind: .operationCreated, payload: json))
+                EventDraft(operationId: operation.id, actor: actor, kind: .operationCreated, encoded: encoded))
         }
     }
 
@@ -45,16 +45,16 @@ extension SQLEngineStore {
     }
 
     public func updateOperation(
-        id: String, by actor: Actor, eventKind: EventKind,
+        id: String, by actor: Actor, eventKind: TypedEventKind<JointOperation>,
         _ change: @escaping @Sendable (JointOperation) throws -> JointOperation
     ) async throws -> JointOperation {
         try await writing { transaction in
             let current = try existingOperation(id: id, in: transaction)
             let updated = try change(current)
-            let json = try ConcertJSON.encodeToString(updated)
-            try transaction.execute("UPDATE operation SET json = \(json) WHERE id = \(id)")
+            let encoded = try EncodedPayload(updated)
+            try transaction.execute("UPDATE operation SET json = \(encoded.json) WHERE id = \(id)")
             try writeParticipants(of: updated, in: transaction)
-            try transaction.append(EventDraft(operationId: id, actor: actor, kind: eventKind, payload: json))
+            try transaction.append(EventDraft(operationId: id, actor: actor, kind: eventKind, encoded: encoded))
             return updated
         }
     }
@@ -63,14 +63,14 @@ extension SQLEngineStore {
 
     public func createAction(_ action: Action, by actor: Actor) async throws {
         try await writing { transaction in
-            let json = try ConcertJSON.encodeToString(action)
+            let encoded = try EncodedPayload(action)
             try transaction.execute(
                 """
                 INSERT INTO action (id, operation_id, offset_minutes, json)
-                VALUES (\(action.id), \(action.operationId), \(action.offsetMinutes), \(json))
+                VALUES (\(action.id), \(action.operationId), \(action.offsetMinutes), \(encoded.json))
                 """)
             try transaction.append(
-                EventDraft(operationId: action.operationId, actor: actor, kind: .actionCreated, payload: json))
+                EventDraft(operationId: action.operationId, actor: actor, kind: .actionCreated, encoded: encoded))
         }
     }
 
@@ -83,7 +83,7 @@ extension SQLEngineStore {
     }
 
     public func updateAction(
-        id: String, operationId: String, by actor: Actor, eventKind: EventKind,
+        id: String, operationId: String, by actor: Actor, eventKind: TypedEventKind<Action>,
         _ change: @escaping @Sendable (Action, JointOperation) throws -> Action
     ) async throws -> Action {
         try await writing { transaction in
@@ -108,15 +108,16 @@ extension SQLEngineStore {
     }
 
     public func updateActionDay(
-        operationId: String, by actor: Actor, eventKind: EventKind,
+        operationId: String, by actor: Actor, eventKind: TypedEventKind<JointOperation>,
         _ change: @escaping @Sendable (JointOperation, [Action]) throws -> (JointOperation, [Action])
     ) async throws -> (operation: JointOperation, changed: [Action]) {
         try await writing { transaction in
             let operation = try existingOperation(id: operationId, in: transaction)
             let (updated, changed) = try change(operation, try actionsOf(operationId, in: transaction))
-            let json = try ConcertJSON.encodeToString(updated)
-            try transaction.execute("UPDATE operation SET json = \(json) WHERE id = \(operationId)")
-            try transaction.append(EventDraft(operationId: operationId, actor: actor, kind: eventKind, payload: json))
+            let encoded = try EncodedPayload(updated)
+            try transaction.execute("UPDATE operation SET json = \(encoded.json) WHERE id = \(operationId)")
+            try transaction.append(
+                EventDraft(operationId: operationId, actor: actor, kind: eventKind, encoded: encoded))
             for action in changed {
                 try writeAction(action, eventKind: .actionStatusChanged, by: actor, in: transaction)
             }
@@ -162,7 +163,7 @@ extension SQLEngineStore {
     }
 
     public func updateLogEntry(
-        id: String, operationId: String, by actor: Actor, eventKind: EventKind,
+        id: String, operationId: String, by actor: Actor, eventKind: TypedEventKind<LogEntry>,
         _ change: @escaping @Sendable (LogEntry) throws -> LogEntry
     ) async throws -> LogEntry {
         try await updateDocument(
@@ -183,11 +184,11 @@ extension SQLEngineStore {
                 operation, try actionsOf(operationId, in: transaction),
                 try transaction.documents(LogEntry.self, from: "log_entry", operationId: operationId),
                 try transaction.documents(Sitrep.self, from: "sitrep", operationId: operationId))
-            let json = try ConcertJSON.encodeToString(sitrep)
+            let encoded = try EncodedPayload(sitrep)
             try transaction.execute(
-                "INSERT INTO sitrep (id, operation_id, json) VALUES (\(sitrep.id), \(operationId), \(json))")
+                "INSERT INTO sitrep (id, operation_id, json) VALUES (\(sitrep.id), \(operationId), \(encoded.json))")
             try transaction.append(
-                EventDraft(operationId: operationId, actor: actor, kind: .sitrepCompiled, payload: json))
+                EventDraft(operationId: operationId, actor: actor, kind: .sitrepCompiled, encoded: encoded))
             return sitrep
         }
     }
@@ -222,8 +223,7 @@ extension SQLEngineStore {
             try transaction.execute("DELETE FROM sitrep WHERE id = \(id)")
             try transaction.append(
                 EventDraft(
-                    operationId: operationId, actor: actor, kind: .sitrepDiscarded,
-                    payload: try ConcertJSON.encodeToString(["id": id])))
+                    operationId: operationId, actor: actor, kind: .sitrepDiscarded, payload: RecordReference(id: id)))
         }
     }
 
@@ -245,32 +245,37 @@ extension SQLEngineStore {
 
     /// Stores a record of an operation in a table that keeps records as JSON, with the event
     /// `eventKind` names.
-    func insertDocument<Record: Encodable & Identifiable & Sendable>(
-        _ record: Record, into table: String, operationId: String, by actor: Actor, eventKind: EventKind
+    func insertDocument<Record: EventPayload & Identifiable>(
+        _ record: Record, into table: String, operationId: String, by actor: Actor,
+        eventKind: TypedEventKind<Record>
     ) async throws where Record.ID == String {
         try await writing { transaction in
-            let json = try ConcertJSON.encodeToString(record)
+            let encoded = try EncodedPayload(record)
             try transaction.execute(
-                "INSERT INTO \(raw: table) (id, operation_id, json) VALUES (\(record.id), \(operationId), \(json))")
-            try transaction.append(EventDraft(operationId: operationId, actor: actor, kind: eventKind, payload: json))
+                """
+                INSERT INTO \(raw: table) (id, operation_id, json) VALUES (\(record.id), \(operationId), \(encoded.json))
+                """)
+            try transaction.append(
+                EventDraft(operationId: operationId, actor: actor, kind: eventKind, encoded: encoded))
         }
     }
 
     /// Changes a record kept as JSON inside one transaction and records the event `eventKind`
     /// names for the change; `change` also sees every record of the operation in that table.
-    func updateDocument<Record: Codable & Sendable & Identifiable>(
+    func updateDocument<Record: Codable & EventPayload & Identifiable>(
         _ type: Record.Type, in table: String, id: String, operationId: String, by actor: Actor, notFound: String,
-        eventKind: @escaping @Sendable (Record, Record) -> EventKind,
+        eventKind: @escaping @Sendable (Record, Record) -> TypedEventKind<Record>,
         _ change: @escaping @Sendable (Record, [Record]) throws -> Record
     ) async throws -> Record where Record.ID == String {
         try await writing { transaction in
             let all = try transaction.documents(type, from: table, operationId: operationId)
             guard let current = all.first(where: { $0.id == id }) else { throw StoreError.notFound(notFound) }
             let updated = try change(current, all)
-            let json = try ConcertJSON.encodeToString(updated)
-            try transaction.execute("UPDATE \(raw: table) SET json = \(json) WHERE id = \(id)")
+            let encoded = try EncodedPayload(updated)
+            try transaction.execute("UPDATE \(raw: table) SET json = \(encoded.json) WHERE id = \(id)")
             try transaction.append(
-                EventDraft(operationId: operationId, actor: actor, kind: eventKind(current, updated), payload: json))
+                EventDraft(
+                    operationId: operationId, actor: actor, kind: eventKind(current, updated), encoded: encoded))
             return updated
         }
     }
@@ -303,11 +308,11 @@ private func actionsOf(_ operationId: String, in connection: any SQLConnection) 
 }
 
 private func writeAction(
-    _ action: Action, eventKind: EventKind, by actor: Actor, in transaction: any SQLTransaction
+    _ action: Action, eventKind: TypedEventKind<Action>, by actor: Actor, in transaction: any SQLTransaction
 ) throws {
-    let json = try ConcertJSON.encodeToString(action)
+    let encoded = try EncodedPayload(action)
     try transaction.execute(
-        "UPDATE action SET offset_minutes = \(action.offsetMinutes), json = \(json) WHERE id = \(action.id)")
+        "UPDATE action SET offset_minutes = \(action.offsetMinutes), json = \(encoded.json) WHERE id = \(action.id)")
     try transaction.append(
-        EventDraft(operationId: action.operationId, actor: actor, kind: eventKind, payload: json))
+        EventDraft(operationId: action.operationId, actor: actor, kind: eventKind, encoded: encoded))
 }

@@ -20,8 +20,9 @@ extension SQLEngineStore {
             // The events first: a row may point at the event that holds its target's JSON.
             let events = try transaction.append(
                 contentsOf: targets.map { target in
-                    EventDraft(
-                        operationId: target.operationId, actor: actor, kind: .targetCreated, payload: target.json)
+                    try EventDraft(
+                        operationId: target.operationId, actor: actor, kind: .targetCreated,
+                        encoded: EncodedPayload(target))
                 })
             try Self.insertTargets(targets, writtenBy: events, in: transaction)
             return try writeHits(hits, by: actor, in: transaction)
@@ -38,7 +39,7 @@ extension SQLEngineStore {
                 Target.self, in: "target", id: id, operationId: operationId, notFound: "No such target.")
             let updated = try change(current)
             let event = try transaction.append(
-                EventDraft(operationId: operationId, actor: actor, kind: .targetUpdated, payload: updated.json))
+                EventDraft(operationId: operationId, actor: actor, kind: .targetUpdated, payload: updated))
             try transaction.execute(
                 """
                 UPDATE target_row SET handling = \(updated.handling.rawValue),
@@ -61,8 +62,7 @@ extension SQLEngineStore {
             try transaction.execute("DELETE FROM target_row WHERE id = \(id)")
             try transaction.append(
                 EventDraft(
-                    operationId: operationId, actor: actor, kind: .targetDeleted,
-                    payload: try ConcertJSON.encodeToString(DeletedTarget(current))))
+                    operationId: operationId, actor: actor, kind: .targetDeleted, payload: DeletedTarget(current)))
             // A deleted target's hits end with it.
             let hitIds = try transaction.strings("SELECT id FROM hit WHERE a_target_id = \(id) OR b_target_id = \(id)")
             try removeHits(ids: hitIds, by: actor, in: transaction)

@@ -1,5 +1,3 @@
-import ConcertCore
-import Crypto
 import Foundation
 
 /// What the event log records of a message and of what happens to it: everything a recipient
@@ -34,9 +32,10 @@ public struct MessageNotice: Codable, Sendable, Equatable {
     /// The acknowledgement the event is about.
     public var acknowledgement: Acknowledgement?
 
-    /// The notice of a message as it stands.
+    /// The notice of a message as it stands; `bodySha256` is the SHA-256 of its body, hex
+    /// (computed by the store, which has the hash function).
     public init(
-        _ record: MessageRecord, onlyAgencies: [String]? = nil, forward: Forward? = nil,
+        _ record: MessageRecord, bodySha256: String, onlyAgencies: [String]? = nil, forward: Forward? = nil,
         acknowledgement: Acknowledgement? = nil
     ) {
         let message = record.message
@@ -49,17 +48,16 @@ public struct MessageNotice: Codable, Sendable, Equatable {
         self.audience = record.audience
         self.sentAt = message.sentAt
         self.attachmentCount = message.attachments.count
-        self.bodySha256 = Hex.string(SHA256.hash(data: Data(message.body.utf8)))
+        self.bodySha256 = bodySha256
         self.onlyAgencies = onlyAgencies
         self.forward = forward
         self.acknowledgement = acknowledgement
     }
 
-    /// The notice of a forward asked for or decided: told to the originator, the asker and
-    /// the agency it concerns (which reads the message once it is granted).
-    public init(forwardOf forward: Forward, in record: MessageRecord) {
-        let concerned = [record.message.originatorAgencyId, forward.requestedByAgencyId, forward.agencyId]
-        self.init(record, onlyAgencies: Array(Set(concerned)).sorted(), forward: forward)
+    /// The agencies a forward concerns: the originator, the asker and the agency it names
+    /// (which reads the message once it is granted).
+    public static func agenciesConcerned(by forward: Forward, in record: MessageRecord) -> [String] {
+        Array(Set([record.message.originatorAgencyId, forward.requestedByAgencyId, forward.agencyId])).sorted()
     }
 
     /// The facts the access policy decides on.
