@@ -1,12 +1,17 @@
 import Foundation
 
 /// Shared checks for free-text fields.
+///
+/// A length is counted as the API's document states it (JSON Schema's `maxLength`): in Unicode
+/// code points of the text as sent, not in the grapheme clusters Swift's `count` gives. A run of
+/// combining marks or emoji modifiers is one cluster of any number of code points, so counting
+/// clusters let a 240 KB summary through a limit of 20,000.
 public enum Validation {
     /// A required text: trimmed, not empty, at most `maxLength` characters.
     public static func requiredText(_ text: String, field: String, maxLength: Int) throws(DomainError) -> String {
         let trimmed = text.trimmingWhitespace()
         guard !trimmed.isEmpty else { throw .invalid("The field '\(field)' must not be empty.", field: field) }
-        guard trimmed.count <= maxLength else {
+        guard text.unicodeScalars.count <= maxLength else {
             throw .invalid("The field '\(field)' may have at most \(maxLength) characters.", field: field)
         }
         return trimmed
@@ -17,7 +22,7 @@ public enum Validation {
         guard let text else { return nil }
         let trimmed = text.trimmingWhitespace()
         if trimmed.isEmpty { return nil }
-        guard trimmed.count <= maxLength else {
+        guard text.unicodeScalars.count <= maxLength else {
             throw .invalid("The field '\(field)' may have at most \(maxLength) characters.", field: field)
         }
         return trimmed
