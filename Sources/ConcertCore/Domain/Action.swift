@@ -297,15 +297,24 @@ public struct StatusChange: Codable, Sendable {
 }
 
 extension Action {
-    /// The action as shown to someone who may not read its target: its kind, country, time and
-    /// status, but neither the target link nor the title and place, which describe the target
-    /// (an address, a suspect's name). An action without a target is shown whole.
+    /// The action as shown to someone who may not read its target: its kind, country, time,
+    /// status, the kind and count of its outcome and whether its gates hold, but neither the
+    /// target link nor the title, place, outcome description or gate titles, which describe the
+    /// target (an address, a suspect's name). An action without a target is shown whole.
     public var withoutTargetDetails: Action {
         guard targetId != nil else { return self }
         var action = self
         action.targetId = nil
         action.title = "\(Self.words(kind.rawValue)) in \(country)"
         action.place = ""
+        // An outcome's words and a gate's title may name the target ("Zacharias seen at home"):
+        // only what kind of outcome, how many, and whether each gate holds go.
+        action.outcome?.description = nil
+        action.gates = gates?.enumerated().map { index, gate in
+            var gate = gate
+            gate.title = "Gate \(index + 1)"
+            return gate
+        }
         return action
     }
 
