@@ -13,65 +13,16 @@ with the browser's session and acknowledges it; the German officer finds nothing
 
 import hashlib
 import os
-import socket
-import subprocess
 import tempfile
 import time
 
-import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
+from conftest import PASSWORD, browser
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-PASSWORD = "concert-demo-2020"
 ARREST = "Arrest Michael Turner"  # a US suspect of the demo
 RESTRICTED_US_TARGET = "Topsite server 13 (Ashburn)"  # recorded by the US for the lead agency only
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server():
-    binary = os.environ.get("CONCERT_BINARY", ".build/debug/concert")
-    binary = os.path.abspath(binary)
-    folder = tempfile.mkdtemp(prefix="concert-browser-")
-    port = free_port()
-    log = open(os.path.join(folder, "demo.log"), "w")
-    process = subprocess.Popen([binary, "demo", "--listen", f"127.0.0.1:{port}"], cwd=folder, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    import urllib.request
-
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/v1/health", timeout=1)
-            break
-        except OSError:
-            if time.time() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=30)
-
-
-def browser():
-    options = Options()
-    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1400,1000"]:
-        options.add_argument(argument)
-    binary = "/usr/bin/chromium"
-    if os.path.exists(binary):
-        options.binary_location = binary
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
 def sign_in(driver, base, username):

@@ -3,6 +3,7 @@ enum StaticAssets {
     static let stylesheet = """
         :root { --ink: #1d2430; --muted: #5b6575; --line: #d8dde5; --bg: #f6f7f9; --accent: #1f4f8f; }
         * { box-sizing: border-box; }
+        [hidden] { display: none !important; }
         body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
         header.top { display: flex; gap: 1rem; align-items: center; padding: .6rem 1.5rem; background: #14233b; color: #fff; }
         header.top .brand { color: #fff; font-weight: 700; text-decoration: none; letter-spacing: .04em; }
@@ -55,7 +56,41 @@ enum StaticAssets {
         ol.log { list-style: none; padding: 0; margin: 0; max-height: 70vh; overflow: auto; font-size: .9em; }
         ol.log li { border-bottom: 1px solid var(--line); padding: .3rem 0; }
         code { overflow-wrap: anywhere; }
+        header.top nav { display: flex; gap: 1rem; flex-wrap: wrap; }
+        header.top a, header.top nav a { color: #fff; }
+        header.top button { background: #fff; color: var(--ink); }
+        a.button { display: inline-block; padding: .35rem .9rem; border: 1px solid var(--accent); border-radius: 4px; text-decoration: none; background: #fff; }
+        a.button.primary { background: var(--accent); color: #fff; }
+        form.form { max-width: 40rem; }
+        form.form.wide { max-width: 64rem; }
+        form.form h3 { margin: 0 0 .4rem; }
+        form select, form textarea { width: 100%; padding: .45rem; font: inherit; border: 1px solid #8a93a3; border-radius: 4px; background: #fff; }
+        form input { border-color: #8a93a3; }
+        form input[type=checkbox], form input[type=radio] { width: auto; margin-right: .4rem; }
+        form fieldset { border: 1px solid var(--line); border-radius: 6px; margin: 1rem 0 0; padding: .4rem .9rem .8rem; }
+        form fieldset legend { font-weight: 700; padding: 0 .3rem; }
+        form fieldset label { font-weight: 500; }
+        form fieldset.plain { border: 0; padding: 0; margin: .4rem 0 0; }
+        form fieldset.plain legend { font-weight: 600; padding: 0; }
+        .inline { display: flex; flex-wrap: wrap; gap: 0 1rem; align-items: flex-end; }
+        .inline label { flex: 0 1 auto; } .inline label.grow { flex: 1 1 16rem; }
+        .row { display: flex; flex-wrap: wrap; gap: 0 .8rem; align-items: flex-end; padding: .3rem 0; border-bottom: 1px dashed var(--line); }
+        .row label { flex: 1 1 10rem; } .row button { margin-bottom: .1rem; }
+        [data-add-row] { margin-top: .6rem; }
+        .field-error { color: #8a1c1c; font-weight: 600; margin: .25rem 0 0; }
+        [aria-invalid=true] { border: 2px solid #8a1c1c !important; }
+        output.utc { display: block; margin-top: .4rem; font-weight: 600; }
+        .forms { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1rem; }
+        .prepare { margin: 1rem 0; }
+        table + form.card, table + .forms { margin-top: 1.2rem; }
+        ul.gates { list-style: none; margin: 0; padding: 0; font-size: .9em; } ul.gates li.checked { color: #245c2a; }
+        ul.gates button { padding: 0 .4rem; font-size: .85em; }
+        .warning { color: #8a1c1c; }
+        table.results tr.hit td { background: #fff4e5; font-weight: 600; }
+        tr.significant td { background: #fff8e1; }
         @media (max-width: 700px) {
+          .board-grid { grid-template-columns: 1fr; }
+          header.top nav { gap: .3rem .8rem; }
           main { padding: .8rem .8rem 2rem; }
           header.top { flex-wrap: wrap; gap: .4rem 1rem; padding: .5rem .8rem; }
           header.top .who { margin-left: 0; font-size: .85em; }
@@ -446,9 +481,11 @@ enum StaticAssets {
         document.querySelectorAll("time.local").forEach(function (element) {
           var date = new Date(element.getAttribute("datetime"));
           if (!isNaN(date)) {
-            element.textContent = date.toLocaleString(undefined, {
-              weekday: "short", day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short"
-            });
+            // As Europeans read it: 24-hour clock, day before month, the zone named.
+            element.textContent = date.toLocaleString("en-GB", {
+              weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+              hourCycle: "h23", timeZoneName: "short"
+            }).replace(",", "");
           }
         });
         """

@@ -5,7 +5,7 @@ import Mustache
 enum Templates {
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
-        for (name, text) in sources {
+        for (name, text) in sources.merging(workspaceSources, uniquingKeysWith: { first, _ in first }) {
             // The templates are fixed text tested at every build; a parse error is a programming error.
             try! library.register(MustacheTemplate(string: text), named: name)
         }
@@ -26,7 +26,11 @@ enum Templates {
         <header class="top">
           <a class="brand" href="/operations">Concert</a>
           {{#signedIn}}
-          <a href="/hits">Hits</a>
+          <nav aria-label="Main">
+            <a href="/operations">Operations</a>
+            {{#mayCheck}}<a href="/hits">Hits</a> <a href="/check">Check before sharing</a>{{/mayCheck}}
+            {{#mayAdminister}}<a href="/admin">Administration</a>{{/mayAdminister}}
+          </nav>
           <span class="who">{{userName}} · {{agencyName}} ({{agencyCountry}}) · {{role}}</span>
           <form method="post" action="/logout"><button type="submit">Sign out</button></form>
           {{/signedIn}}
@@ -54,20 +58,21 @@ enum Templates {
         """,
         "operations": """
         <h1>Operations</h1>
+        {{#canCreate}}<p><a class="button primary" href="/operations/new">New operation</a></p>{{/canCreate}}
         {{^hasOperations}}<p class="muted">Your agency takes part in no operation yet.</p>{{/hasOperations}}
         {{#hasOperations}}
-        <table>
+        <table class="stack">
           <thead><tr><th>Code name</th><th>Lead agency</th><th>Your agency's role</th><th>Agencies</th><th>H-hour (UTC)</th></tr></thead>
           <tbody>
           {{#operations}}
-          <tr><td><a href="/operations/{{id}}">{{codeName}}</a></td><td>{{leadAgency}}</td><td>{{yourRole}}</td><td>{{participantCount}}</td><td>{{hHourUTC}}</td></tr>
+          <tr><td data-label="Code name"><a href="/operations/{{id}}">{{codeName}}</a></td><td data-label="Lead agency">{{leadAgency}}</td><td data-label="Your agency's role">{{yourRole}}</td><td data-label="Agencies">{{participantCount}}</td><td data-label="H-hour (UTC)">{{hHourUTC}}</td></tr>
           {{/operations}}
           </tbody>
         </table>
         {{/hasOperations}}
         """,
         "operation": """
-        <p><a href="/operations">← Operations</a> · <a href="/operations/{{operationId}}/board"><strong>Open the live board</strong></a>{{#showIntelligence}} · <a href="/operations/{{operationId}}/messages">Messages</a>{{/showIntelligence}}</p>
+        <p><a href="/operations">← Operations</a> · <a href="/operations/{{operationId}}/board"><strong>Open the live board</strong></a>{{#showIntelligence}} · <a href="/operations/{{operationId}}/messages">Messages</a>{{/showIntelligence}} · <a href="/operations/{{operationId}}/log">Operation log</a> · <a href="/operations/{{operationId}}/sitreps">Sitreps</a></p>
         <h1>{{codeName}}</h1>
         {{#summary}}<p>{{summary}}</p>{{/summary}}
         <dl class="facts">
@@ -76,26 +81,30 @@ enum Templates {
           <dt>H-hour</dt><dd>{{#hasHHour}}{{hHourUTC}} UTC · your time: <time class="local" datetime="{{hHourISO}}">{{hHourUTC}} UTC</time>{{/hasHHour}}{{^hasHHour}}not set{{/hasHHour}}</dd>
         </dl>
 
+        {{#prepare}}{{> prepare}}{{/prepare}}
+
         <h2>Participants ({{participantCount}})</h2>
-        <table>
+        <table class="stack">
           <thead><tr><th>Agency</th><th>Country</th><th>Role</th></tr></thead>
-          <tbody>{{#participants}}<tr><td>{{name}}</td><td>{{country}}</td><td>{{role}}</td></tr>{{/participants}}</tbody>
+          <tbody>{{#participants}}<tr><td data-label="Agency">{{name}}</td><td data-label="Country">{{country}}</td><td data-label="Role">{{role}}</td></tr>{{/participants}}</tbody>
         </table>
 
         {{#showIntelligence}}
-        <h2>Targets ({{targetCount}})</h2>
-        <table class="targets">
-          <thead><tr><th>Name</th><th>Kind</th><th>Selectors</th><th>Handling</th><th>Evaluation</th><th>Originator</th><th>Distribution</th></tr></thead>
+        <h2 id="targets">Targets ({{targetCount}})</h2>
+        {{#canRecord}}<p><a class="button" href="/operations/{{operationId}}/targets/new">Record a target</a></p>{{/canRecord}}
+        <table class="targets stack">
+          <thead><tr><th>Name</th><th>Kind</th><th>Selectors</th><th>Handling</th><th>Evaluation</th><th>Originator</th><th>Distribution</th><th></th></tr></thead>
           <tbody>
           {{#targets}}
           <tr>
-            <td>{{name}}{{#place}}<br><span class="muted">{{place}}</span>{{/place}}</td>
-            <td>{{kind}}</td>
-            <td><ul class="selectors">{{#selectors}}<li><span class="tag">{{kind}}</span> {{value}}</li>{{/selectors}}</ul></td>
-            <td><span class="handling handling-{{handling}}" title="{{handlingMeaning}}">{{handling}}</span> <span class="muted">{{handlingMeaning}}</span>{{#restriction}}<br><strong>Restriction:</strong> {{restriction}}{{/restriction}}</td>
-            <td><span class="evaluation" title="{{evaluationMeaning}}">{{evaluation}}</span></td>
-            <td>{{originator}}</td>
-            <td>{{distribution}}</td>
+            <td data-label="Name">{{name}}{{#place}}<br><span class="muted">{{place}}</span>{{/place}}</td>
+            <td data-label="Kind">{{kind}}</td>
+            <td data-label="Selectors"><ul class="selectors">{{#selectors}}<li><span class="tag">{{kind}}</span> {{value}}</li>{{/selectors}}</ul></td>
+            <td data-label="Handling"><span class="handling handling-{{handling}}" title="{{handlingMeaning}}">{{handling}}</span> <span class="muted">{{handlingMeaning}}</span>{{#restriction}}<br><strong>Restriction:</strong> {{restriction}}{{/restriction}}</td>
+            <td data-label="Evaluation"><span class="evaluation" title="{{evaluationMeaning}}">{{evaluation}}</span></td>
+            <td data-label="Originator">{{originator}}</td>
+            <td data-label="Distribution">{{distribution}}</td>
+            <td data-label="">{{#canModify}}<a href="/operations/{{operationId}}/targets/{{id}}/edit">Change</a> <button type="button" data-call="/api/v1/operations/{{operationId}}/targets/{{id}}" data-method="DELETE" data-confirm="Delete the target {{name}}? Its hits end with it." data-then="reload">Delete</button>{{/canModify}}</td>
           </tr>
           {{/targets}}
           </tbody>
@@ -103,33 +112,38 @@ enum Templates {
         {{/showIntelligence}}
         {{^showIntelligence}}<p class="notice">As an observer you follow the board; targets and intelligence are not shown.</p>{{/showIntelligence}}
 
-        <h2>Action plan ({{actionCount}})</h2>
-        <table class="plan">
-          <thead><tr><th>H±</th><th>Planned (UTC)</th><th>Local time at the place</th><th>Your time</th><th>Action</th><th>Executing agency</th><th>Place</th><th>Legal instrument</th><th>Status</th></tr></thead>
+        <h2 id="plan">Action plan ({{actionCount}})</h2>
+        {{#canPlan}}<p><a class="button" href="/operations/{{operationId}}/actions/new">Plan an action</a></p>{{/canPlan}}
+        <table class="plan stack">
+          <thead><tr><th>H±</th><th>Planned (UTC)</th><th>Local time at the place</th><th>Your time</th><th>Action</th><th>Executing agency</th><th>Place</th><th>Legal instrument</th><th>Gates</th><th>Status</th></tr></thead>
           <tbody>
           {{#actions}}
           <tr>
-            <td class="offset">{{offset}}</td>
-            <td>{{plannedUTC}}</td>
-            <td>{{plannedLocal}}</td>
-            <td>{{#plannedISO}}<time class="local" datetime="{{plannedISO}}">{{plannedUTC}}</time>{{/plannedISO}}</td>
-            <td><span class="tag">{{kind}}</span> {{title}}</td>
-            <td>{{agency}}</td>
-            <td>{{place}} ({{country}})</td>
-            <td>{{instrument}}</td>
-            <td><span class="status status-{{status}}">{{statusLabel}}</span>{{#outcome}}<br><span class="muted">{{outcome}}</span>{{/outcome}}</td>
+            <td class="offset" data-label="H±">{{offset}}</td>
+            <td data-label="Planned (UTC)">{{plannedUTC}}</td>
+            <td data-label="Local time at the place">{{plannedLocal}}</td>
+            <td data-label="Your time">{{#plannedISO}}<time class="local" datetime="{{plannedISO}}">{{plannedUTC}}</time>{{/plannedISO}}</td>
+            <td data-label="Action"><span class="tag">{{kind}}</span> {{title}}{{#canPlan}} <a href="/operations/{{operationId}}/actions/{{id}}/edit" aria-label="Change {{title}}">Change</a>{{/canPlan}}</td>
+            <td data-label="Executing agency">{{agency}}</td>
+            <td data-label="Place">{{place}} ({{country}})</td>
+            <td data-label="Legal instrument">{{instrument}}{{#instrumentWarning}}<br><strong class="warning">{{instrumentWarning}}</strong>{{/instrumentWarning}}</td>
+            <td data-label="Gates"><ul class="gates">{{#gates}}<li class="{{#checked}}checked{{/checked}}">{{#checked}}✔{{/checked}}{{^checked}}○{{/checked}} {{title}}{{#canCheck}} <button type="button" data-call="/api/v1/operations/{{operationId}}/actions/{{actionId}}/gates/{{id}}" data-body='{"checked":{{^checked}}true{{/checked}}{{#checked}}false{{/checked}}}' data-then="reload">{{#checked}}Uncheck{{/checked}}{{^checked}}Check{{/checked}}</button>{{/canCheck}}</li>{{/gates}}</ul></td>
+            <td data-label="Status"><span class="status status-{{status}}">{{statusLabel}}</span>{{#outcome}}<br><span class="muted">{{outcome}}</span>{{/outcome}}</td>
           </tr>
           {{/actions}}
           </tbody>
         </table>
 
         {{#showIntelligence}}
-        <h2>Legal instruments ({{instrumentCount}})</h2>
-        <table>
-          <thead><tr><th>Kind</th><th>Reference</th><th>Issuing authority</th><th>Executing country</th><th>Status</th></tr></thead>
-          <tbody>{{#instruments}}<tr><td>{{kind}}</td><td>{{reference}}</td><td>{{authority}}</td><td>{{country}}</td><td>{{status}}</td></tr>{{/instruments}}</tbody>
+        <h2 id="instruments">Legal instruments ({{instrumentCount}})</h2>
+        {{#canManageInstruments}}<p><a class="button" href="/operations/{{operationId}}/instruments/new">Record a legal instrument</a></p>{{/canManageInstruments}}
+        <table class="stack">
+          <thead><tr><th>Kind</th><th>Reference</th><th>Issuing authority</th><th>Executing country</th><th>Status</th><th></th></tr></thead>
+          <tbody>{{#instruments}}<tr><td data-label="Kind">{{kind}}</td><td data-label="Reference">{{reference}}</td><td data-label="Issuing authority">{{authority}}</td><td data-label="Executing country">{{country}}</td><td data-label="Status">{{status}}</td><td data-label="">{{#canManage}}<a href="/operations/{{operationId}}/instruments/{{id}}/edit">Change</a>{{/canManage}}</td></tr>{{/instruments}}</tbody>
         </table>
         {{/showIntelligence}}
+        <p id="message" class="error" role="status" hidden></p>
+        <script src="/static/forms.js"></script>
         """,
         "board": """
         <div id="board" data-operation="{{operationId}}" data-since="{{since}}" data-agency="{{agencyId}}"

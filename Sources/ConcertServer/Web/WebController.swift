@@ -27,6 +27,7 @@ struct WebController {
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
         addMessageRoutes(to: router)
+        addWorkspaceRoutes(to: router)
         router.get("/static/concert.css") { _, _ in
             Self.asset(StaticAssets.stylesheet, type: "text/css; charset=utf-8")
         }
@@ -231,7 +232,10 @@ struct WebController {
             }
             return try await page(
                 "operations", title: "Operations",
-                values: ["operations": rows, "hasOperations": !rows.isEmpty], context: context)
+                values: [
+                    "operations": rows, "hasOperations": !rows.isEmpty,
+                    "canCreate": AccessPolicy.allows(Actor(user), .createOperation),
+                ], context: context)
         }
         router.get("/operations/:operationId") { _, context in
             guard context.user != nil else { return Response.redirect(to: "/login") }
@@ -266,6 +270,10 @@ struct WebController {
             },
         ]
         if let summary = operation.summary { values["summary"] = summary }
+        if let prepare = try await prepareValues(operation, actor: actor) { values["prepare"] = prepare }
+        values["canRecord"] = AccessPolicy.allows(actor, .createRecord, in: operation)
+        values["canPlan"] = AccessPolicy.allows(actor, .changePlan, in: operation)
+        values["canManageInstruments"] = AccessPolicy.allows(actor, .manageInstruments, in: operation)
         if let hHour = operation.hHour {
             values["hasHHour"] = true
             values["hHourUTC"] = Self.utc(hHour)
@@ -285,6 +293,8 @@ struct WebController {
             values["targetCount"] = targets.count
             values["targets"] = targets.map { target -> [String: Any] in
                 var row: [String: Any] = [
+                    "id": target.id,
+                    "canModify": AccessPolicy.allows(actor, .modifyRecord(target.recordHandling), in: operation),
                     "name": target.name, "kind": Self.words(target.kind.rawValue), "handling": target.handling.rawValue,
                     "handlingMeaning": target.handling.meaning, "evaluation": target.evaluation.description,
                     "evaluationMeaning": Self.evaluationMeaning(target.evaluation),
@@ -307,6 +317,7 @@ struct WebController {
             values["instrumentCount"] = instruments.count
             values["instruments"] = instruments.map { instrument -> [String: Any] in
                 [
+                    "id": instrument.id, "canManage": AccessPolicy.allows(actor, .manageInstruments, in: operation),
                     "kind": instrument.kind.label, "reference": instrument.reference,
                     "authority": instrument.issuingAuthority ?? "", "country": instrument.executingCountry,
                     "status": instrument.status.rawValue,
@@ -317,7 +328,16 @@ struct WebController {
             of: try await store.actions(operationId: operation.id), for: actor, in: operation, store: store)
         values["actionCount"] = actions.count
         values["actions"] = actions.map { action -> [String: Any] in
+            let canCheck = AccessPolicy.allows(
+                actor, .checkGate(executingAgencyId: action.executingAgencyId), in: operation)
             var row: [String: Any] = [
+                "id": action.id,
+                "gates": (action.gates ?? []).map { gate -> [String: Any] in
+                    [
+                        "id": gate.id, "actionId": action.id, "title": gate.title, "checked": gate.checked,
+                        "canCheck": canCheck,
+                    ]
+                },
                 "offset": action.offsetLabel, "kind": Self.words(action.kind.rawValue), "title": action.title,
                 "agency": agencyName(action.executingAgencyId), "place": action.place, "country": action.country,
                 "status": action.status.rawValue, "statusLabel": Self.words(action.status.rawValue),
@@ -332,6 +352,14 @@ struct WebController {
             } else {
                 row["plannedUTC"] = "H-hour not set"
                 row["plannedLocal"] = action.timeZone
+            }
+            // An action that goes ahead without its instrument issued is flagged where it is planned.
+            if [.ready, .go, .inProgress, .done].contains(action.status),
+                let instrument = action.legalInstrumentId.flatMap({ instrumentsById[$0] }),
+                ![.issued, .executed].contains(instrument.status)
+            {
+                row["instrumentWarning"] =
+                    "\(Self.words(action.status.rawValue).capitalized) while the instrument is \(instrument.status.rawValue), not issued"
             }
             if let outcome = action.outcome {
                 row["outcome"] = [
@@ -377,6 +405,8 @@ struct WebController {
             layout["role"] = user.role.rawValue
             let agency = try await store.agency(id: user.agencyId)
             layout["agencyName"] = agency?.name ?? ""
+            layout["mayCheck"] = AccessPolicy.allows(Actor(user), .useCrossCheck)
+            layout["mayAdminister"] = AccessPolicy.allows(Actor(user), .manageAccounts)
             layout["agencyCountry"] = agency?.country ?? ""
         }
         layout["content"] = Templates.library.render(values, withTemplate: template) ?? ""
@@ -428,11 +458,15 @@ struct WebController {
         return formatter.string(from: date)
     }
 
+    /// `Thu 05:00 CET (Europe/Paris)`: the zone's abbreviation from the IANA database, which
+    /// the formatter's `zzz` replaces by `GMT-5` for zones its locale does not name.
     static func local(_ date: Date, timeZone identifier: String) -> String {
+        let zone = TimeZone(identifier: identifier) ?? TimeZone(identifier: "UTC")!
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone(identifier: identifier) ?? TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE HH:mm zzz"
-        return formatter.string(from: date) + " (\(identifier))"
+        formatter.timeZone = zone
+        formatter.dateFormat = "EEE HH:mm"
+        let abbreviation = zone.abbreviation(for: date) ?? identifier
+        return formatter.string(from: date) + " \(abbreviation) (\(identifier))"
     }
 }

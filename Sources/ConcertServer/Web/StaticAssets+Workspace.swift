@@ -1,0 +1,291 @@
+extension StaticAssets {
+    /// The workspace's forms: each `form[data-api]` is sent as JSON to the API route it names,
+    /// so that a page runs exactly the code (validation, access policy, one transaction) the
+    /// API runs. A refusal is shown next to the field the problem detail names, in the API's
+    /// words, and the values entered stay; nothing is written.
+    ///
+    /// Conventions: an input's `name` is its JSON path (`selectors[0].value`); rows of a list
+    /// live in `[data-rows=NAME]` and their inputs carry `data-name` relative to the row (their
+    /// `name` is set from the row's place when the form is sent); `data-type` reads a value as
+    /// `int`, `bool`, `lines` (one array item a line), `evaluation` (a fieldset of source and
+    /// information), `distribution` (a fieldset: all participants, or the agencies ticked) or
+    /// `zoned-time` (a fieldset of date, time and IANA zone, sent as UTC); empty optional
+    /// values (`data-optional`) are left out.
+    static let formsScript = """
+        (function () {
+          "use strict";
+          function setPath(object, path, value) {
+            var parts = path.replace(/\\[(\\d+)\\]/g, ".$1").split(".");
+            var target = object;
+            for (var i = 0; i < parts.length - 1; i++) {
+              if (target[parts[i]] === undefined) { target[parts[i]] = /^\\d+$/.test(parts[i + 1]) ? [] : {}; }
+              target = target[parts[i]];
+            }
+            target[parts[parts.length - 1]] = value;
+          }
+          function zoneOffset(instant, zone) {
+            var format = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hourCycle: "h23", year: "numeric",
+              month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+            var parts = {};
+            format.formatToParts(new Date(instant)).forEach(function (part) { parts[part.type] = part.value; });
+            return Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour % 24, +parts.minute, +parts.second) - instant;
+          }
+          // The instant a wall-clock time in an IANA zone names, as ISO 8601 in UTC.
+          function zonedTime(fieldset) {
+            var date = fieldset.querySelector("[data-part=date]").value;
+            var time = fieldset.querySelector("[data-part=time]").value;
+            var zone = fieldset.querySelector("[data-part=zone]").value;
+            if (!date || !time || !zone) { return ""; }
+            var d = date.split("-").map(Number), t = time.split(":").map(Number);
+            var wall = Date.UTC(d[0], d[1] - 1, d[2], t[0], t[1]);
+            var instant = wall;
+            try {
+              for (var i = 0; i < 3; i++) { instant = wall - zoneOffset(instant, zone); }
+            } catch (error) { return "invalid"; }
+            return new Date(instant).toISOString().replace(".000Z", "Z");
+          }
+          function showUTC(fieldset) {
+            var output = fieldset.querySelector("output");
+            if (!output) { return; }
+            var value = zonedTime(fieldset);
+            output.textContent = value && value !== "invalid"
+              ? "= " + new Date(value).toUTCString().replace(":00 GMT", " UTC") : "";
+          }
+          function numberRows(form) {
+            form.querySelectorAll("[data-rows]").forEach(function (list) {
+              var name = list.dataset.rows;
+              Array.prototype.forEach.call(list.children, function (row, index) {
+                row.querySelectorAll("[data-name]").forEach(function (input) {
+                  input.name = name + "[" + index + "]" + (input.dataset.name ? "." + input.dataset.name : "");
+                });
+              });
+            });
+          }
+          function rowApplies(input) {
+            var row = input.closest("[data-kind-row]");
+            if (!row) { return true; }
+            var kind = row.querySelector("[data-name=kind]").value;
+            if (input.dataset.whenKind) { return input.dataset.whenKind === kind; }
+            if (input.dataset.unlessKind) { return input.dataset.unlessKind !== kind; }
+            return true;
+          }
+          function body(form) {
+            numberRows(form);
+            var result = {};
+            form.querySelectorAll("fieldset[data-type]").forEach(function (fieldset) {
+              var name = fieldset.dataset.name, value;
+              if (fieldset.dataset.type === "evaluation") {
+                value = (fieldset.querySelector("[data-part=source]").value || "") +
+                  (fieldset.querySelector("[data-part=information]").value || "");
+              } else if (fieldset.dataset.type === "distribution") {
+                var all = fieldset.querySelector("input[value=all]");
+                value = all && all.checked ? "all" : Array.prototype.map.call(
+                  fieldset.querySelectorAll("input[data-agency]:checked"), function (box) { return box.value; });
+              } else if (fieldset.dataset.type === "zoned-time") {
+                value = zonedTime(fieldset);
+                if (value === "" && fieldset.hasAttribute("data-optional")) { return; }
+              }
+              setPath(result, name, value);
+            });
+            Array.prototype.forEach.call(form.elements, function (input) {
+              if (!input.name || input.closest("fieldset[data-type]") || input.type === "submit" || input.type === "button") { return; }
+              if (!rowApplies(input)) { return; }
+              if (input.type === "radio" && !input.checked) { return; }
+              var value = input.value;
+              var type = input.dataset.type;
+              if (type === "bool") { value = input.checked; }
+              else if (type === "lines") {
+                value = value.split("\\n").map(function (line) { return line.trim(); }).filter(Boolean);
+                if (!value.length && input.hasAttribute("data-optional")) { return; }
+              } else {
+                if (value.trim() === "" && input.hasAttribute("data-optional")) { return; }
+                if (type === "int") { value = value.trim() === "" ? null : Number(value); }
+              }
+              setPath(result, input.name, value);
+            });
+            return result;
+          }
+          function clearErrors(form) {
+            form.querySelectorAll(".field-error").forEach(function (error) { error.remove(); });
+            form.querySelectorAll("[aria-invalid]").forEach(function (input) {
+              input.removeAttribute("aria-invalid");
+              input.removeAttribute("aria-describedby");
+            });
+          }
+          // The input a problem's field names, or the nearest one that holds it.
+          function fieldElement(form, field) {
+            var path = field;
+            while (path) {
+              var found = form.querySelector("[name=\\"" + path + "\\"], [data-field=\\"" + path + "\\"]");
+              if (found) { return found; }
+              var cut = Math.max(path.lastIndexOf("."), path.lastIndexOf("["));
+              path = cut > 0 ? path.substring(0, cut) : "";
+            }
+            return null;
+          }
+          var errors = 0;
+          function showProblem(form, problem) {
+            var summary = form.querySelector(".form-problem");
+            summary.textContent = problem.detail || "The request was refused.";
+            summary.hidden = false;
+            var element = problem.field ? fieldElement(form, problem.field) : null;
+            if (!element) { summary.focus(); return; }
+            var note = document.createElement("p");
+            note.className = "field-error";
+            note.id = "field-error-" + (++errors);
+            note.textContent = problem.detail;
+            var anchor = element.closest("label, fieldset, .row") || element;
+            anchor.insertAdjacentElement("afterend", note);
+            element.setAttribute("aria-invalid", "true");
+            element.setAttribute("aria-describedby", note.id);
+            if (element.focus) { element.focus(); }
+          }
+          function send(method, url, payload) {
+            return fetch(url, {
+              method: method, credentials: "same-origin",
+              headers: payload === undefined ? {} : { "Content-Type": "application/json" },
+              body: payload === undefined ? undefined : JSON.stringify(payload)
+            }).then(function (response) {
+              return response.text().then(function (text) {
+                var data = {};
+                try { data = text ? JSON.parse(text) : {}; } catch (error) { data = { detail: text }; }
+                if (!response.ok) { data.status = response.status; throw data; }
+                return data;
+              });
+            });
+          }
+          function follow(then, data) {
+            if (!then || then === "reload") { window.location.reload(); return; }
+            window.location.assign(then.replace("{id}", encodeURIComponent(data.id || "")));
+          }
+          document.querySelectorAll("form[data-api]").forEach(function (form) {
+            form.setAttribute("novalidate", "");
+            form.querySelectorAll("fieldset[data-type=zoned-time]").forEach(function (fieldset) {
+              fieldset.addEventListener("input", function () { showUTC(fieldset); });
+              fieldset.addEventListener("change", function () { showUTC(fieldset); });
+              showUTC(fieldset);
+            });
+            form.addEventListener("submit", function (event) {
+              event.preventDefault();
+              clearErrors(form);
+              form.querySelector(".form-problem").hidden = true;
+              var button = form.querySelector("[type=submit]");
+              if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { return; }
+              if (button) { button.disabled = true; }
+              send(form.dataset.method || "POST", form.dataset.api, body(form)).then(function (data) {
+                follow(form.dataset.then, data);
+              }).catch(function (problem) {
+                if (button) { button.disabled = false; }
+                showProblem(form, problem);
+              });
+            });
+          });
+          // Rows of a list: add one from its template, remove one.
+          document.addEventListener("click", function (event) {
+            var add = event.target.closest("[data-add-row]");
+            if (add) {
+              var template = document.getElementById(add.dataset.addRow + "-row");
+              var list = document.querySelector("[data-rows=\\"" + add.dataset.addRow + "\\"]");
+              list.appendChild(template.content.cloneNode(true));
+              var inputs = list.lastElementChild.querySelectorAll("input, select");
+              if (inputs.length) { inputs[0].focus(); }
+              kindRows(list.lastElementChild);
+              return;
+            }
+            var remove = event.target.closest("[data-remove-row]");
+            if (remove) { remove.closest(".row").remove(); return; }
+            var call = event.target.closest("button[data-call]");
+            if (call) {
+              if (call.dataset.confirm && !window.confirm(call.dataset.confirm)) { return; }
+              var message = document.getElementById("message");
+              call.disabled = true;
+              send(call.dataset.method || "POST", call.dataset.call,
+                   call.dataset.body ? JSON.parse(call.dataset.body) : undefined).then(function (data) {
+                follow(call.dataset.then, data);
+              }).catch(function (problem) {
+                call.disabled = false;
+                if (message) { message.textContent = problem.detail || "Refused."; message.hidden = false; }
+              });
+            }
+          });
+          // A selector row shows the inputs its kind takes: a person has a name and a date of birth.
+          function kindRows(scope) {
+            scope.querySelectorAll("[data-kind-row]").forEach(function (row) {
+              var kind = row.querySelector("[data-name=kind]");
+              function show() {
+                row.querySelectorAll("[data-when-kind], [data-unless-kind]").forEach(function (input) {
+                  (input.closest("label") || input).hidden = !rowApplies(input);
+                });
+              }
+              kind.addEventListener("change", show);
+              show();
+            });
+          }
+          kindRows(document);
+        })();
+        """
+
+    /// The check before sharing: sends the identifiers pasted (one a line, kind guessed or
+    /// chosen) to the API and shows hit or no hit for each, and whom to contact.
+    static let checkScript = """
+        (function () {
+          "use strict";
+          var form = document.getElementById("check");
+          if (!form) { return; }
+          function guess(value) {
+            if (/^\\d{1,3}(\\.\\d{1,3}){3}\\/\\d{1,2}$/.test(value) || /^[0-9a-f:]+\\/\\d{1,3}$/i.test(value)) { return "cidr"; }
+            if (/^\\d{1,3}(\\.\\d{1,3}){3}$/.test(value) || (/^[0-9a-f:]+$/i.test(value) && value.indexOf(":") >= 0)) { return "ip"; }
+            if (/^[a-z][a-z0-9+.-]*:\\/\\//i.test(value)) { return "url"; }
+            if (/^[^@\\s]+@[^@\\s]+$/.test(value)) { return "email"; }
+            if (/^\\+?[\\d\\s().-]{6,}$/.test(value)) { return "phone"; }
+            if (/^(bc1|[13])[a-zA-HJ-NP-Z0-9]{20,}$/.test(value) || /^0x[0-9a-fA-F]{40}$/.test(value)) { return "wallet"; }
+            return "domain";
+          }
+          function cell(row, text) { var td = row.insertCell(); td.textContent = text; return td; }
+          form.addEventListener("submit", function (event) {
+            event.preventDefault();
+            var chosen = form.elements.kind.value;
+            var lines = form.elements.values.value.split("\\n").map(function (line) { return line.trim(); }).filter(Boolean);
+            var problem = form.querySelector(".form-problem");
+            problem.hidden = true;
+            var table = document.getElementById("results");
+            var body = table.tBodies[0];
+            body.textContent = "";
+            if (!lines.length) {
+              problem.textContent = "Paste at least one identifier, one a line.";
+              problem.hidden = false;
+              return;
+            }
+            var selectors = lines.map(function (line) {
+              return { kind: chosen === "guess" ? guess(line) : chosen, value: line };
+            });
+            fetch("/api/v1/crosscheck", { method: "POST", credentials: "same-origin",
+              headers: { "Content-Type": "application/json" }, body: JSON.stringify({ selectors: selectors }) })
+              .then(function (response) {
+                return response.json().then(function (data) { if (!response.ok) { throw data; } return data; });
+              }).then(function (data) {
+                data.results.forEach(function (result, index) {
+                  var row = body.insertRow();
+                  row.className = result.hit ? "hit" : "no-hit";
+                  cell(row, selectors[index].value).dataset.label = "Identifier";
+                  cell(row, selectors[index].kind).dataset.label = "Kind";
+                  cell(row, result.hit ? "HIT" : "no hit").dataset.label = "Result";
+                  var contacts = result.matches.map(function (match) {
+                    return match.agency.name + " (" + match.agency.country + ")" +
+                      (match.agency.contact ? ": " + match.agency.contact : "") + " — " + match.match.replace(/([A-Z])/g, " $1").toLowerCase();
+                  });
+                  if (result.commonHolders) { contacts.push("a common value, held by " + result.commonHolders + " operations"); }
+                  cell(row, contacts.join("; ")).dataset.label = "Whom to contact";
+                });
+                table.hidden = false;
+              }).catch(function (error) {
+                var where = error.field ? " (" + error.field.replace(/^selectors\\[(\\d+)\\].*/, function (_, n) {
+                  return "line " + (Number(n) + 1) + ": " + lines[Number(n)];
+                }) + ")" : "";
+                problem.textContent = (error.detail || "The check was refused.") + where;
+                problem.hidden = false;
+              });
+          });
+        })();
+        """
+}

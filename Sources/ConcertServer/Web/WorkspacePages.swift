@@ -1,0 +1,400 @@
+import ConcertCore
+import ConcertStorage
+import Foundation
+import Hummingbird
+
+/// The pages that prepare an operation and administer the platform. They only draw forms:
+/// each form is sent to the API route that does the same thing (`forms.js`), so the access
+/// policy, the validation and the transaction are the API's own. A page that a role may not
+/// use is refused with the API's words (403, or 404 for an operation the agency is not in).
+extension WebController {
+    func addWorkspaceRoutes(to router: Router<ConcertRequestContext>) {
+        router.get("/static/forms.js") { _, _ in
+            Self.asset(StaticAssets.formsScript, type: "text/javascript; charset=utf-8")
+        }
+        router.get("/static/check.js") { _, _ in
+            Self.asset(StaticAssets.checkScript, type: "text/javascript; charset=utf-8")
+        }
+        router.get("/operations/new") { _, context in
+            guard context.user != nil else { return Response.redirect(to: "/login") }
+            let actor = try context.requireActor()
+            guard AccessPolicy.allows(actor, .createOperation) else {
+                return try await refused("Only coordinators create operations.", context: context)
+            }
+            return try await page("operation-new", title: "New operation", values: [:], context: context)
+        }
+        router.get("/operations/:operationId/targets/new") { _, context in
+            try await operationPage(context, .createRecord) { operation, actor in
+                var values = try await targetFormValues(nil, in: operation, actor: actor)
+                values["heading"] = "Record a target"
+                values["apiPath"] = "/api/v1/operations/\(operation.id)/targets"
+                values["method"] = "POST"
+                values["submitLabel"] = "Record the target"
+                return ("target-form", "Record a target", values)
+            }
+        }
+        router.get("/operations/:operationId/targets/:targetId/edit") { _, context in
+            try await operationPage(context, .viewIntelligence) { operation, actor in
+                let targetId = try context.parameters.requireIdentifier("targetId")
+                guard let target = try await store.target(id: targetId, operationId: operation.id),
+                    AccessPolicy.allows(actor, .readRecord(target.recordHandling), in: operation)
+                else { throw AccessDenial.hidden("No such target.") }
+                try AccessPolicy.decide(actor, .modifyRecord(target.recordHandling), in: operation).get()
+                var values = try await targetFormValues(target, in: operation, actor: actor)
+                values["heading"] = "Change \(target.name)"
+                values["apiPath"] = "/api/v1/operations/\(operation.id)/targets/\(target.id)"
+                values["method"] = "PUT"
+                values["submitLabel"] = "Save the target"
+                return ("target-form", "Change a target", values)
+            }
+        }
+        router.get("/operations/:operationId/actions/new") { _, context in
+            try await operationPage(context, .changePlan) { operation, actor in
+                var values = try await actionFormValues(nil, in: operation, actor: actor)
+                values["heading"] = "Plan an action"
+                values["apiPath"] = "/api/v1/operations/\(operation.id)/actions"
+                values["method"] = "POST"
+                values["submitLabel"] = "Add to the plan"
+                return ("action-form", "Plan an action", values)
+            }
+        }
+        router.get("/operations/:operationId/actions/:actionId/edit") { _, context in
+            try await operationPage(context, .changePlan) { operation, actor in
+                let actionId = try context.parameters.requireIdentifier("actionId")
+                guard let action = try await store.action(id: actionId, operationId: operation.id) else {
+                    throw AccessDenial.hidden("No such action.")
+                }
+                var values = try await actionFormValues(action, in: operation, actor: actor)
+                values["heading"] = "Change \(action.title)"
+                values["apiPath"] = "/api/v1/operations/\(operation.id)/actions/\(action.id)"
+                values["method"] = "PUT"
+                values["submitLabel"] = "Save the action"
+                return ("action-form", "Change an action", values)
+            }
+        }
+        router.get("/operations/:operationId/instruments/new") { _, context in
+            try await operationPage(context, .manageInstruments) { operation, _ in
+                var values = Self.instrumentFormValues(nil, in: operation)
+                values["heading"] = "Record a legal instrument"
+                values["apiPath"] = "/api/v1/operations/\(operation.id)/instruments"
+                values["method"] = "POST"
+                values["submitLabel"] = "Record the instrument"
+                return ("instrument-form", "Record a legal instrument", values)
+            }
+        }
+        router.get("/operations/:operationId/instruments/:instrumentId/edit") { _, context in
+            try await operationPage(context, .manageInstruments) { operation, _ in
+                let instrumentId = try context.parameters.requireIdentifier("instrumentId")
+                guard let instrument = try await store.instrument(id: instrumentId, operationId: operation.id) else {
+                    throw AccessDenial.hidden("No such legal instrument.")
+                }
+                var values = Self.instrumentFormValues(instrument, in: operation)
+                values["heading"] = "Change \(instrument.kind.label) \(instrument.reference)"
+                values["apiPath"] = "/api/v1/operations/\(operation.id)/instruments/\(instrument.id)"
+                values["method"] = "PUT"
+                values["submitLabel"] = "Save the instrument"
+                return ("instrument-form", "Change a legal instrument", values)
+            }
+        }
+        router.get("/operations/:operationId/log") { _, context in
+            try await operationPage(context, .viewBoard) { operation, actor in
+                let agencies = try await agencyDirectory()
+                let canMark = AccessPolicy.allows(actor, .markSignificant, in: operation)
+                let entries = try await store.logEntries(operationId: operation.id).reversed().map {
+                    entry -> [String: Any] in
+                    [
+                        "id": entry.id, "text": entry.text, "significant": entry.significant,
+                        "agency": agencies[entry.agencyId]?.name ?? entry.agencyId,
+                        "postedUTC": Self.utc(entry.createdAt),
+                        "postedISO": ConcertJSON.formatTimestamp(entry.createdAt),
+                        "canMark": canMark, "operationId": operation.id,
+                    ]
+                }
+                let values: [String: Any] = [
+                    "operationId": operation.id, "codeName": operation.codeName, "entries": entries,
+                    "hasEntries": !entries.isEmpty,
+                    "canPost": AccessPolicy.allows(actor, .postLogEntry, in: operation),
+                ]
+                return ("log", "\(operation.codeName) log", values)
+            }
+        }
+        router.get("/check") { _, context in
+            guard context.user != nil else { return Response.redirect(to: "/login") }
+            let actor = try context.requireActor()
+            guard AccessPolicy.allows(actor, .useCrossCheck) else {
+                return try await refused(
+                    "Checks before sharing are for the agencies that hold intelligence.", context: context)
+            }
+            return try await page(
+                "check", title: "Check before sharing", values: ["kinds": SelectorKind.allCases.map(\.rawValue)],
+                context: context)
+        }
+        router.get("/admin") { _, context in
+            guard let user = context.user else { return Response.redirect(to: "/login") }
+            let actor = Actor(user)
+            guard AccessPolicy.allows(actor, .manageAccounts) else {
+                return try await refused(
+                    "Administration is for the platform's and the agencies' administrators.", context: context)
+            }
+            return try await page(
+                "admin", title: "Administration", values: try await adminValues(actor), context: context)
+        }
+    }
+
+    /// A page of an operation that the caller's agency takes part in and may do `permission`
+    /// in; any other answers as the API would, in words.
+    func operationPage(
+        _ context: ConcertRequestContext, _ permission: Permission,
+        _ values: (JointOperation, Actor) async throws -> (template: String, title: String, values: [String: Any])
+    ) async throws -> Response {
+        guard context.user != nil else { return Response.redirect(to: "/login") }
+        let actor = try context.requireActor()
+        let operation: JointOperation
+        do {
+            operation = try await guarded.operation(
+                try context.parameters.requireIdentifier("operationId"), for: actor, .viewOperation)
+        } catch {
+            return try await operationNotFound(context: context)
+        }
+        do {
+            try AccessPolicy.decide(actor, permission, in: operation).get()
+            let (template, title, values) = try await values(operation, actor)
+            return try await page(template, title: title, values: values, context: context)
+        } catch let denial as AccessDenial {
+            switch denial {
+            case .hidden: return try await operationNotFound(context: context)
+            case .forbidden(let message): return try await refused(message, context: context)
+            }
+        }
+    }
+
+    /// The page of something the caller's role may not do, in the API's words.
+    func refused(_ detail: String, context: ConcertRequestContext) async throws -> Response {
+        var response = try await page(
+            "error", title: "Not for your role", values: ["title": "Not for your role", "detail": detail],
+            context: context)
+        response.status = .forbidden
+        return response
+    }
+
+    /// The values of the lead coordinator's preparation forms on the operation page; nil for
+    /// anyone else.
+    func prepareValues(_ operation: JointOperation, actor: Actor) async throws -> [String: Any]? {
+        guard AccessPolicy.allows(actor, .inviteAgency, in: operation) else { return nil }
+        let taking = Set(operation.participants.map(\.agencyId))
+        let invitable = try await store.agencies().filter { !taking.contains($0.id) }.map {
+            ["id": $0.id, "name": $0.name, "country": $0.country]
+        }
+        return [
+            "operationId": operation.id, "invitable": invitable,
+            "hHourField": Self.zonedTimeField(
+                name: "hHour", legend: "H-hour: one instant for every country", operation.hHour),
+        ]
+    }
+
+    /// The date, time and zone inputs of an instant, shown in UTC until changed.
+    static func zonedTimeField(name: String, legend: String, _ date: Date?) -> [String: Any] {
+        var field: [String: Any] = ["name": name, "legend": legend, "zones": zoneOptions(selected: "UTC")]
+        if let date {
+            let text = ConcertJSON.formatTimestamp(date)
+            field["date"] = String(text.prefix(10))
+            field["time"] = String(text.dropFirst(11).prefix(5))
+        }
+        return field
+    }
+
+    /// Every IANA zone a place can be in, `selected` marked.
+    static func zoneOptions(selected: String) -> [[String: Any]] {
+        let zones =
+            ["UTC"] + TimeZone.knownTimeZoneIdentifiers.filter { $0.contains("/") && !$0.hasPrefix("Etc/") }.sorted()
+        return zones.map { ["name": $0, "selected": $0 == selected] }
+    }
+
+    func targetFormValues(_ target: Target?, in operation: JointOperation, actor: Actor) async throws -> [String: Any] {
+        let agencies = try await agencyDirectory()
+        func selectorRow(_ selector: Selector?) -> [String: Any] {
+            var row: [String: Any] = [
+                "kinds": SelectorKind.allCases.map {
+                    ["value": $0.rawValue, "selected": $0 == (selector?.kind ?? .ip)]
+                }
+            ]
+            switch selector?.value {
+            case .text(let text): row["text"] = text
+            case .person(let person):
+                row["personName"] = person.name
+                row["dateOfBirth"] = person.dateOfBirth ?? ""
+            case nil: break
+            }
+            return row
+        }
+        var named: Set<String> = []
+        if case .agencies(let ids) = target?.distribution { named = Set(ids) }
+        let recipients = operation.participants.filter {
+            $0.agencyId != actor.agencyId && AccessPolicy.mayReceiveIntelligence(agencyId: $0.agencyId, in: operation)
+        }.map { participant -> [String: Any] in
+            let agency = agencies[participant.agencyId]
+            return [
+                "id": participant.agencyId, "name": agency?.name ?? participant.agencyId,
+                "country": agency?.country ?? "", "selected": named.contains(participant.agencyId),
+            ]
+        }
+        var values: [String: Any] = [
+            "operationId": operation.id, "codeName": operation.codeName,
+            "targetKinds": TargetKind.allCases.map {
+                ["value": $0.rawValue, "label": Self.words($0.rawValue), "selected": $0 == target?.kind]
+            },
+            "selectors": target.map { $0.selectors.map(selectorRow) } ?? [selectorRow(nil)],
+            "newSelector": selectorRow(nil),
+            "recipients": recipients, "distributionAll": target.map { $0.distribution == .allParticipants } ?? true,
+        ]
+        values.merge(Self.handlingValues(target.map { ($0.handling, $0.evaluation) })) { _, new in new }
+        if let target {
+            values["name"] = target.name
+            values["hostingProvider"] = target.hostingProvider ?? ""
+            values["country"] = target.country ?? ""
+            values["notes"] = target.notes ?? ""
+            values["handlingRestriction"] = target.handlingRestriction ?? ""
+        }
+        return values
+    }
+
+    /// The handling codes, source reliabilities and information accuracies to choose from.
+    static func handlingValues(_ current: (HandlingCode, Evaluation)?) -> [String: Any] {
+        [
+            "handlings": HandlingCode.allCases.map {
+                ["code": $0.rawValue, "meaning": $0.meaning, "selected": $0 == current?.0]
+            },
+            "sources": SourceReliability.allCases.map {
+                ["value": $0.rawValue, "label": sourceLabel($0), "selected": $0 == current?.1.source]
+            },
+            "accuracies": InformationAccuracy.allCases.map {
+                ["value": $0.rawValue, "label": accuracyLabel($0), "selected": $0 == current?.1.information]
+            },
+        ]
+    }
+
+    static func sourceLabel(_ source: SourceReliability) -> String {
+        switch source {
+        case .a: "A: no doubt about its reliability"
+        case .b: "B: reliable in most instances"
+        case .c: "C: unreliable in most instances"
+        case .x: "X: cannot be assessed"
+        }
+    }
+
+    static func accuracyLabel(_ accuracy: InformationAccuracy) -> String {
+        switch accuracy {
+        case .one: "1: accuracy not in doubt"
+        case .two: "2: known personally to the source, not to the official"
+        case .three: "3: not known personally to the source, corroborated"
+        case .four: "4: not known personally to the source, not corroborated"
+        }
+    }
+
+    func actionFormValues(_ action: Action?, in operation: JointOperation, actor: Actor) async throws -> [String: Any] {
+        let agencies = try await agencyDirectory()
+        let targets = try await store.encodedTargets(operationId: operation.id).filter {
+            AccessPolicy.allows(actor, .readRecord($0.handling), in: operation)
+        }.map { try ConcertJSON.decode(Target.self, from: $0.json) }
+        let instruments = try await store.instruments(operationId: operation.id)
+        let executing = operation.participants.filter { $0.role != .observer }.map {
+            participant -> [String: Any] in
+            let agency = agencies[participant.agencyId]
+            return [
+                "id": participant.agencyId, "name": agency?.name ?? participant.agencyId,
+                "country": agency?.country ?? "", "selected": participant.agencyId == action?.executingAgencyId,
+            ]
+        }
+        var values: [String: Any] = [
+            "operationId": operation.id, "codeName": operation.codeName,
+            "actionKinds": ActionKind.allCases.map {
+                ["value": $0.rawValue, "label": Self.words($0.rawValue), "selected": $0 == action?.kind]
+            },
+            "targets": targets.map { ["id": $0.id, "name": $0.name, "selected": $0.id == action?.targetId] },
+            "agencies": executing,
+            "instruments": instruments.map {
+                [
+                    "id": $0.id,
+                    "label": "\($0.kind.label) \($0.reference) (\($0.executingCountry), \($0.status.rawValue))",
+                    "selected": $0.id == action?.legalInstrumentId,
+                ]
+            },
+            "zones": Self.zoneOptions(selected: action?.timeZone ?? "UTC"),
+            "offsetMinutes": action?.offsetMinutes ?? 0,
+        ]
+        if let action {
+            values["title"] = action.title
+            values["place"] = action.place
+            values["country"] = action.country
+            values["expectedDurationMinutes"] = action.expectedDurationMinutes
+            values["gates"] = (action.gates ?? []).map(\.title).joined(separator: "\n")
+        }
+        return values
+    }
+
+    static func instrumentFormValues(_ instrument: LegalInstrument?, in operation: JointOperation) -> [String: Any] {
+        var values: [String: Any] = [
+            "operationId": operation.id, "codeName": operation.codeName,
+            "instrumentKinds": LegalInstrumentKind.allCases.map {
+                ["value": $0.rawValue, "label": $0.label, "selected": $0 == instrument?.kind]
+            },
+            "statuses": LegalInstrumentStatus.allCases.map {
+                ["value": $0.rawValue, "selected": $0 == (instrument?.status ?? .requested)]
+            },
+        ]
+        if let instrument {
+            values["reference"] = instrument.reference
+            values["issuingAuthority"] = instrument.issuingAuthority ?? ""
+            values["executingCountry"] = instrument.executingCountry
+            values["notes"] = instrument.notes ?? ""
+        }
+        return values
+    }
+
+    func adminValues(_ actor: Actor) async throws -> [String: Any] {
+        let agencies = try await store.agencies()
+        let users = try await store.users()
+        if AccessPolicy.allows(actor, .manageAgencies) {
+            let accounts = Dictionary(grouping: users, by: \.agencyId).mapValues(\.count)
+            let rows = agencies.map { agency -> [String: Any] in
+                [
+                    "id": agency.id, "name": agency.name, "country": agency.country,
+                    "kind": Self.words(agency.kind.rawValue), "contact": agency.contact ?? "",
+                    "accounts": accounts[agency.id] ?? 0,
+                ]
+            }
+            return [
+                "platform": [
+                    "agencies": rows, "agencyCount": rows.count,
+                    "withoutAccounts": rows.filter { ($0["accounts"] as? Int) == 0 },
+                    "agencyKinds": AgencyKind.allCases.map {
+                        ["value": $0.rawValue, "label": Self.words($0.rawValue)]
+                    },
+                ]
+            ]
+        }
+        // An agency's administrator: its own accounts only, as the policy lets it see them.
+        let own = users.filter { AccessPolicy.allows(actor, .viewAccounts(agencyId: $0.agencyId)) }
+        let rows = own.map { user -> [String: Any] in
+            [
+                "id": user.id, "username": user.username, "displayName": user.displayName, "role": user.role.rawValue,
+                "disabled": user.isDisabled,
+                // An administrator keeps its own account; platform administrators are the server's.
+                "canChange": user.id != actor.userId
+                    && AccessPolicy.allows(actor, .changeAccount(agencyId: user.agencyId, role: user.role)),
+            ]
+        }
+        let creatable = UserRole.allCases.filter {
+            AccessPolicy.allows(actor, .createAccount(agencyId: actor.agencyId, role: $0, agencyHasAccounts: true))
+        }
+        return [
+            "agencyAdmin": [
+                "agencyId": actor.agencyId, "agencyName": agencies.first { $0.id == actor.agencyId }?.name ?? "",
+                "users": rows, "userCount": rows.count,
+                "roles": creatable.map {
+                    ["value": $0.rawValue, "label": Self.words($0.rawValue), "selected": $0 == .officer]
+                },
+            ]
+        ]
+    }
+}

@@ -1,0 +1,121 @@
+import ConcertCore
+import ConcertStorage
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Workspace pages")
+struct WorkspacePageTests {
+    /// The workspace's pages, in the order of ``expected(_:)``.
+    static func paths(in world: TestWorld) -> [String] {
+        let operation = "/operations/\(world.operation.id)"
+        return [
+            "/operations/new", operation + "/targets/new", operation + "/targets/\(world.restrictedTarget.id)/edit",
+            operation + "/targets/\(world.sharedTarget.id)/edit", operation + "/actions/new",
+            operation + "/actions/\(world.actionB.id)/edit", operation + "/instruments/new",
+            operation + "/instruments/\(world.instrument.id)/edit", operation + "/log", "/check", "/admin",
+        ]
+    }
+
+    /// What each persona gets from each page: a form it may use, 403 for one its role may not
+    /// use, 404 where the operation or the record is not its to know.
+    static func expected(_ persona: Persona) -> [HTTPResponse.Status] {
+        switch persona {
+        case .leadCoordinator:
+            // B recorded both targets: the lead reads them, and only B changes them.
+            [.ok, .ok, .forbidden, .forbidden, .ok, .ok, .ok, .ok, .ok, .ok, .forbidden]
+        case .participantOfficer:
+            [.forbidden, .ok, .ok, .ok, .forbidden, .forbidden, .forbidden, .forbidden, .ok, .ok, .forbidden]
+        case .otherParticipantOfficer:
+            // The restricted target is not C's to know of: 404, as if it did not exist.
+            [
+                .forbidden, .ok, .notFound, .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .ok, .ok,
+                .forbidden,
+            ]
+        case .observer:
+            // An observer sees no intelligence at all: refused before any record is looked up.
+            [
+                .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .ok,
+                .forbidden, .forbidden,
+            ]
+        case .nonParticipant:
+            // The outsider's coordinator runs an operation of its own, and checks before sharing.
+            [
+                .ok, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound,
+                .ok, .forbidden,
+            ]
+        case .platformAdmin, .agencyAdmin:
+            [
+                .forbidden, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound,
+                .forbidden, .ok,
+            ]
+        case .anonymous:
+            Array(repeating: .found, count: 11)
+        }
+    }
+
+    @Test("each persona gets the forms its role may use, and nothing it may not see", arguments: Persona.allCases)
+    func formsFollowThePolicy(persona: Persona) async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let paths = Self.paths(in: world)
+        let pages = try await world.withClient { client in
+            var pages: [TestResponse] = []
+            for path in paths {
+                pages.append(
+                    try await client.execute(uri: path, method: .get, headers: TestWorld.headers(persona, json: false)))
+            }
+            return pages
+        }
+        let expected = Self.expected(persona)
+        for (index, page) in pages.enumerated() {
+            if persona == .anonymous {
+                #expect(page.headers[.location] == "/login", "\(paths[index])")
+            } else {
+                #expect(page.status == expected[index], "\(persona) got \(page.status) from \(paths[index])")
+            }
+            for secret in RouteTable.secrets(for: persona, in: world) {
+                #expect(!page.text.contains(secret), "\(persona) saw '\(secret)' on \(paths[index])")
+            }
+        }
+        // A form that is offered names the API route it is sent to, which decides again.
+        if persona == .participantOfficer {
+            #expect(pages[2].text.contains(world.restrictedTarget.name))
+            #expect(pages[2].text.contains(#"data-method="PUT""#))
+            #expect(
+                pages[2].text.contains("/api/v1/operations/\(world.operation.id)/targets/\(world.restrictedTarget.id)"))
+        }
+        if persona == .leadCoordinator {
+            #expect(pages[5].text.contains("Team in position"), "the action's gates are in its form")
+            #expect(pages[4].text.contains("Europe/Paris"), "the time zone picker lists the IANA zones")
+        }
+    }
+
+    @Test("the operation page offers each persona only the buttons its role may use")
+    func operationPageButtons() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let path = "/operations/\(world.operation.id)"
+        let (lead, officerB, officerC) = try await world.withClient { client in
+            (
+                try await client.execute(
+                    uri: path, method: .get, headers: TestWorld.headers(.leadCoordinator, json: false)),
+                try await client.execute(
+                    uri: path, method: .get, headers: TestWorld.headers(.participantOfficer, json: false)),
+                try await client.execute(
+                    uri: path, method: .get, headers: TestWorld.headers(.otherParticipantOfficer, json: false))
+            )
+        }
+        #expect(lead.text.contains("Prepare the operation") && lead.text.contains("/h-hour"))
+        #expect(lead.text.contains("Plan an action") && lead.text.contains("Record a legal instrument"))
+        #expect(!officerB.text.contains("Prepare the operation") && !officerB.text.contains("Plan an action"))
+        // B checks the gate of its own arrest, and changes its own targets; C does neither.
+        let gate = "/actions/\(world.actionB.id)/gates/"
+        #expect(officerB.text.contains(gate))
+        #expect(!officerC.text.contains(gate))
+        #expect(officerB.text.contains("/targets/\(world.sharedTarget.id)/edit"))
+        #expect(!officerC.text.contains("/targets/\(world.sharedTarget.id)/edit"))
+        #expect(officerC.text.contains(world.sharedTarget.name))
+    }
+}

@@ -1,0 +1,60 @@
+"""What the browser tests share: a `concert demo` server of their own, and headless Chromium.
+
+Chromium and chromedriver are Debian's, named outright, so that Selenium never looks for a
+driver on the network.
+"""
+
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+
+PASSWORD = "concert-demo-2020"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A fresh `concert demo` in a scratch folder, on a free loopback port."""
+    binary = os.path.abspath(os.environ.get("CONCERT_BINARY", ".build/debug/concert"))
+    folder = tempfile.mkdtemp(prefix="concert-browser-")
+    port = free_port()
+    log = open(os.path.join(folder, "demo.log"), "w")
+    process = subprocess.Popen([binary, "demo", "--listen", f"127.0.0.1:{port}"], cwd=folder, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/api/v1/health", timeout=1)
+            break
+        except OSError:
+            if time.time() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def browser(width=1400, height=1000):
+    options = Options()
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     f"--window-size={width},{height}"]:
+        options.add_argument(argument)
+    binary = "/usr/bin/chromium"
+    if os.path.exists(binary):
+        options.binary_location = binary
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
