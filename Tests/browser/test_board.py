@@ -118,19 +118,29 @@ def test_arrest_reaches_every_board_and_restricted_targets_stay_hidden(server):
         click_in_arrest_row(us_officer, "button.report-ready")
         wait_everywhere(boards, lambda d: status_of_arrest(d) == "ready")
 
+        # GO is given through a dialog that says what it does; the board then says who gave it.
         coordinator.find_element(By.CSS_SELECTOR, "button.control.go").click()
-        WebDriverWait(coordinator, 5).until(expected_conditions.alert_is_present())
-        coordinator.switch_to.alert.accept()
+        confirm = WebDriverWait(coordinator, 5).until(
+            expected_conditions.element_to_be_clickable((By.CSS_SELECTOR, "#control-dialog button[type=submit]")))
+        assert "ready action" in coordinator.find_element(By.CSS_SELECTOR, "#control-dialog .explain").text
+        confirm.click()
         wait_everywhere(boards, lambda d: status_of_arrest(d) == "go")
+        wait_everywhere(
+            boards, lambda d: "GO given at" in d.execute_script("return document.getElementById('go-banner').textContent")
+            and "EU Cybercrime Coordination Centre" in d.execute_script("return document.getElementById('go-banner').textContent"))
 
         click_in_arrest_row(us_officer, "button.report-inProgress")
         wait_everywhere(boards, lambda d: status_of_arrest(d) == "inProgress")
 
+        # The outcome is reported through a form: its kind chosen for an arrest, how many, notes.
         click_in_arrest_row(us_officer, "button.report-done")
-        WebDriverWait(us_officer, 5).until(expected_conditions.alert_is_present())
-        prompt = us_officer.switch_to.alert
-        prompt.send_keys("1")
-        prompt.accept()
+        report = WebDriverWait(us_officer, 5).until(
+            expected_conditions.element_to_be_clickable((By.CSS_SELECTOR, "#outcome-dialog button[type=submit]")))
+        assert us_officer.find_element(By.CSS_SELECTOR, "#outcome-dialog select[name=kind]").get_attribute("value") == "arrested"
+        count = us_officer.find_element(By.CSS_SELECTOR, "#outcome-dialog input[name=count]")
+        count.clear()
+        count.send_keys("1")
+        report.click()
         took = wait_everywhere(
             boards,
             lambda d: status_of_arrest(d) == "done"

@@ -132,6 +132,36 @@ def field_error(driver):
     return errors[0].text if errors else None
 
 
+def row_text(driver, title):
+    """The text of the board's row of the action `title`, read in one script call."""
+    return driver.execute_script(
+        "var r = document.querySelectorAll('#countries tr'); for (var i = 0; i < r.length; i++) {"
+        " if (r[i].querySelector('.title') && r[i].querySelector('.title').textContent === arguments[0]) return r[i].innerText; }"
+        " return '';", title)
+
+
+def click_in_row(driver, title, css):
+    clicked = driver.execute_script(
+        "var r = document.querySelectorAll('#countries tr'); for (var i = 0; i < r.length; i++) {"
+        " var t = r[i].querySelector('.title'); if (t && t.textContent === arguments[0]) {"
+        " var b = r[i].querySelector(arguments[1]); if (b) { setTimeout(function () { b.click(); }, 0); return true; } } }"
+        " return false;", title, css)
+    assert clicked, f"no {css} in the row of {title}"
+
+
+def command(driver, name, country=None, reason=None):
+    """Gives GO, HOLD, RESUME or ABORT through the board's dialog."""
+    driver.find_element(By.CSS_SELECTOR, f"button.control[data-command={name}]").click()
+    dialog = WebDriverWait(driver, 5).until(
+        expected_conditions.visibility_of_element_located((By.ID, "control-dialog")))
+    if country is not None:
+        choose(dialog.find_element(By.NAME, "country"), value=country)
+    if reason is not None:
+        dialog.find_element(By.NAME, "reason").send_keys(reason)
+    dialog.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 5).until(lambda d: not d.execute_script("return document.getElementById('control-dialog').open"))
+
+
 def test_coordinator_prepares_an_operation_in_the_browser(server):
     print(f"\nscreenshots of the workspace: {SCREENSHOTS}")
     coordinator_token = token_of(server, "coordinator")
@@ -327,6 +357,47 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
         assert rows[0].count("—") == 1, "only the lead agency holds it"
         assert "no hit" in rows[1], rows
         look(officer, "check-results")
+
+        # The action day on the board: France readies its takedown, whose second gate is still
+        # open, so the board says why GO would not move it; the coordinator holds France, resumes
+        # it, gives GO, and approves a sitrep.
+        coordinator.get(server + f"/operations/{operation_id}/board")
+        officer.get(server + f"/operations/{operation_id}/board")
+        for driver in (coordinator, officer):
+            WebDriverWait(driver, 10).until(lambda d: text_of(d, "#connection") == "live")
+        click_in_row(officer, "Take down seedbox 1", "button.report-ready")
+        for driver in (coordinator, officer):
+            WebDriverWait(driver, 5).until(
+                lambda d: "Cannot go: 1 gate open: Hosting provider on site" in row_text(d, "Take down seedbox 1"))
+        look(officer, "board-officer")
+        assert not officer.find_elements(By.CSS_SELECTOR, "button.control"), "only the lead coordinator commands"
+        command(coordinator, "hold", country="FR", reason="Hosting provider not yet on site")
+        for driver in (coordinator, officer):
+            WebDriverWait(driver, 5).until(lambda d: "FR (Hosting provider not yet on site)" in text_of(d, "#hold-banner"))
+        look(coordinator, "board-held")
+        command(coordinator, "resume", country="FR")
+        WebDriverWait(officer, 5).until(lambda d: d.execute_script("return document.getElementById('hold-banner').hidden"))
+        click_in_row(officer, "Take down seedbox 1", "ul.gates li:not(.checked) button")
+        WebDriverWait(officer, 5).until(lambda d: "Cannot go" not in row_text(d, "Take down seedbox 1"))
+        command(coordinator, "go")
+        for driver in (coordinator, officer):
+            WebDriverWait(driver, 5).until(lambda d: d.execute_script(
+                "var r = document.querySelectorAll('#countries tr'); for (var i = 0; i < r.length; i++) {"
+                " if (r[i].textContent.indexOf('Take down seedbox 1') >= 0) return r[i].dataset.status; } return null;") == "go")
+            assert "GO given at" in text_of(driver, "#go-banner")
+        operation = api(server, "GET", base_path, token=coordinator_token)[1]
+        assert operation["actionDay"]["goGivenAt"] and "FR" not in operation["actionDay"].get("countryHolds", {})
+        coordinator.get(server + f"/operations/{operation_id}/sitreps")
+        coordinator.find_element(By.CSS_SELECTOR, "#compile-sitrep button.primary").click()
+        WebDriverWait(coordinator, 10).until(expected_conditions.presence_of_element_located((By.ID, "edit-sitrep")))
+        coordinator.execute_script(
+            "var button = document.querySelector('#edit-sitrep button[value=approved]');"
+            "setTimeout(function () { button.click(); }, 0);")
+        WebDriverWait(coordinator, 5).until(expected_conditions.alert_is_present())
+        coordinator.switch_to.alert.accept()
+        WebDriverWait(coordinator, 10).until(lambda d: "KESTREL — SITREP 1" in text_of(d, "h1"))
+        sitreps = api(server, "GET", base_path + "/sitreps", token=coordinator_token)[1]["items"]
+        assert [(s["status"], s.get("number")) for s in sitreps] == [("approved", 1)]
 
         # An observer does not see the planning forms and is refused when it posts anyway.
         observer_token = token_of(server, "observer")

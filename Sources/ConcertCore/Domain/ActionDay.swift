@@ -18,12 +18,16 @@ public struct Hold: Codable, Sendable, Equatable {
 public struct ActionDayState: Codable, Sendable, Equatable {
     /// When the coordinator gave GO, if they did.
     public var goGivenAt: Date?
+    /// The agency whose coordinator gave GO.
+    public var goGivenByAgencyId: String?
     /// A hold of the whole operation.
     public var hold: Hold?
     /// Holds of single countries (ISO 3166-1 alpha-2).
     public var countryHolds: [String: Hold]
     /// When the whole operation was aborted, if it was.
     public var abortedAt: Date?
+    /// Why it was aborted, as the coordinator said it.
+    public var abortReason: String?
     /// Countries whose actions were aborted.
     public var abortedCountries: [String]
 
@@ -80,12 +84,14 @@ public struct ActionDayCommand: Codable, Sendable {
         self.reason = reason
     }
 
-    /// Applies the command to the operation and its actions, or explains why it cannot be given.
+    /// Applies the command, given by a coordinator of `agencyId`, to the operation and its
+    /// actions, or explains why it cannot be given.
     ///
     /// Returns the actions it changed. GO moves each ready action whose gates are all checked,
     /// outside held countries, to `go`; ABORT moves every unfinished action in scope to `aborted`.
-    public func apply(to operation: inout JointOperation, actions: [Action], now: Date) throws(DomainError) -> [Action]
-    {
+    public func apply(
+        to operation: inout JointOperation, actions: [Action], by agencyId: String? = nil, now: Date
+    ) throws(DomainError) -> [Action] {
         let country = try self.country.map { code throws(DomainError) in
             try Country.validatedCode(code, field: "country")
         }
@@ -105,7 +111,10 @@ public struct ActionDayCommand: Codable, Sendable {
             guard state.hold == nil else {
                 throw .conflict("The operation is on hold; resume it first.", field: "command")
             }
-            state.goGivenAt = state.goGivenAt ?? now
+            if state.goGivenAt == nil {
+                state.goGivenAt = now
+                state.goGivenByAgencyId = agencyId
+            }
             for var action in actions
             where action.status == .ready && action.openGates.isEmpty
                 && !state.isHeld(country: action.country)
@@ -142,6 +151,7 @@ public struct ActionDayCommand: Codable, Sendable {
                 state.abortedCountries.append(country)
             } else {
                 state.abortedAt = now
+                state.abortReason = reason
             }
             for var action in actions where !action.status.isFinal && (country == nil || action.country == country) {
                 action.status = .aborted

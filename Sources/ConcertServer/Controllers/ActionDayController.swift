@@ -22,7 +22,8 @@ struct ActionDayController {
             ) { operation, actions in
                 try AccessPolicy.decide(actor, .controlActionDay, in: operation).get()
                 var operation = operation
-                let changed = try command.apply(to: &operation, actions: actions, now: ConcertJSON.now())
+                let changed = try command.apply(
+                    to: &operation, actions: actions, by: actor.agencyId, now: ConcertJSON.now())
                 return (operation, changed)
             }
             return try Response.json(updated)

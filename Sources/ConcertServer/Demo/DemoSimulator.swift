@@ -78,7 +78,7 @@ public struct DemoSimulator: Sendable {
             operation, actions in
             var operation = operation
             let changed = try ActionDayCommand(command: .go).apply(
-                to: &operation, actions: actions, now: ConcertJSON.now())
+                to: &operation, actions: actions, by: coordinator.agencyId, now: ConcertJSON.now())
             return (operation, changed)
         }
         try await Task.sleep(for: step)

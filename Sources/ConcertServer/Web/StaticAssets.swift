@@ -40,10 +40,18 @@ enum StaticAssets {
         a { color: var(--accent); }
         .hold-banner { background: #b3261e; color: #fff; font-size: 1.4rem; font-weight: 800; padding: .8rem 1rem; border-radius: 6px; margin: .5rem 0; letter-spacing: .03em; }
         .hold-banner.aborted { background: #3b3b3b; }
+        .go-banner { background: #245c2a; color: #fff; font-weight: 700; padding: .5rem 1rem; border-radius: 6px; margin: .5rem 0; }
+        .country h3 .held { color: #b3261e; font-weight: 800; }
+        .blocked { color: #8a1c1c; font-size: .85em; margin-top: .2rem; }
+        dialog { border: 1px solid var(--line); border-radius: 8px; padding: 1.2rem 1.5rem; max-width: min(32rem, 94vw); }
+        dialog::backdrop { background: rgba(20, 35, 59, .45); }
+        dialog h2 { margin-top: 0; }
+        .buttons { display: flex; gap: .6rem; margin-top: 1rem; } .buttons button.primary { margin-top: 0; }
+        .control:disabled { opacity: .55; cursor: not-allowed; }
         .board-head { display: flex; justify-content: space-between; align-items: flex-start; gap: 1rem; }
         .clock { text-align: right; } #countdown { font-size: 1.5rem; font-family: ui-monospace, monospace; }
         .connection.live { color: #245c2a; } .connection.lost { color: #b3261e; font-weight: 700; }
-        .controls { display: flex; gap: .6rem; margin: .6rem 0; }
+        .controls { display: flex; flex-wrap: wrap; gap: .6rem; margin: .6rem 0; }
         .control { font-weight: 800; padding: .5rem 1.2rem; } .control.go { background: #245c2a; color: #fff; } .control.hold { background: #b3261e; color: #fff; }
         .control.abort { background: #3b3b3b; color: #fff; }
         .counters { display: flex; gap: 1rem; flex-wrap: wrap; margin: .6rem 0; }
@@ -90,6 +98,8 @@ enum StaticAssets {
         tr.significant td { background: #fff8e1; }
         @media (max-width: 700px) {
           .board-grid { grid-template-columns: 1fr; }
+          .board-head { flex-direction: column; } .clock { text-align: left; }
+          .hold-banner { font-size: 1.05rem; }
           header.top nav { gap: .3rem .8rem; }
           main { padding: .8rem .8rem 2rem; }
           header.top { flex-wrap: wrap; gap: .4rem 1rem; padding: .5rem .8rem; }
@@ -118,12 +128,21 @@ enum StaticAssets {
           var operation = null;
           var labels = { planned: "Planned", ready: "Ready", go: "GO", inProgress: "In progress", done: "Done", failed: "Failed", aborted: "Aborted" };
           var next = { planned: ["ready"], ready: ["planned"], go: ["inProgress"], inProgress: ["done", "failed"] };
+          var outcomeFor = { arrest: "arrested", serverTakedown: "serversSeized", domainSeizure: "domainSeized",
+                             assetFreeze: "assetsFrozen", interview: "interviewed", seizure: "itemsSeized", houseSearch: "itemsSeized" };
 
           function text(tag, value, className) {
             var element = document.createElement(tag);
             element.textContent = value;
             if (className) { element.className = className; }
             return element;
+          }
+          function cell(row, label, value, className) {
+            var td = row.insertCell();
+            td.dataset.label = label;
+            if (value !== undefined) { td.textContent = value; }
+            if (className) { td.className = className; }
+            return td;
           }
           function showMessage(message) {
             var box = document.getElementById("message");
@@ -137,10 +156,13 @@ enum StaticAssets {
               body: body ? JSON.stringify(body) : undefined
             }).then(function (response) {
               return response.json().then(function (data) {
-                if (!response.ok) { throw new Error(data.detail || response.statusText); }
+                if (!response.ok) { var error = new Error(data.detail || response.statusText); error.field = data.field; throw error; }
                 return data;
               });
             });
+          }
+          function utc(date) {
+            return date.toISOString().substring(11, 16) + " UTC";
           }
           function outcomeText(action) {
             if (!action.outcome) { return ""; }
@@ -148,6 +170,7 @@ enum StaticAssets {
             return words + (action.outcome.count != null ? ": " + action.outcome.count : "") +
               (action.outcome.description ? " (" + action.outcome.description + ")" : "");
           }
+          function openGates(action) { return (action.gates || []).filter(function (gate) { return !gate.checked; }); }
           function isOverdue(action) {
             if (!hHour || ["done", "failed", "aborted"].indexOf(action.status) >= 0) { return false; }
             var start = hHour.getTime() + action.offsetMinutes * 60000;
@@ -157,17 +180,50 @@ enum StaticAssets {
             }
             return Date.now() > start;
           }
+          function mayAct(action) { return action.executingAgencyId === myAgency || isLead; }
+
+          // A dialog's form: shows it, sends what `body` makes of it, shows a refusal in it.
+          function dialog(id, title, prepare, send) {
+            var box = document.getElementById(id);
+            var form = box.querySelector("form");
+            var problem = form.querySelector(".form-problem");
+            box.querySelector("h2").textContent = title;
+            problem.hidden = true;
+            prepare(form);
+            form.onsubmit = function (event) {
+              event.preventDefault();
+              problem.hidden = true;
+              send(form).then(function () { box.close(); }).catch(function (error) {
+                problem.textContent = error.message;
+                problem.hidden = false;
+              });
+            };
+            form.querySelector(".cancel").onclick = function () { box.close(); };
+            box.showModal();
+            var first = form.querySelector("select:not([hidden]), input:not([hidden])");
+            if (first) { first.focus(); }
+          }
           function report(action, status) {
-            var body = { status: status };
-            if (status === "done" || status === "failed") {
-              var kinds = { arrest: "arrested", serverTakedown: "serversSeized", domainSeizure: "domainSeized",
-                            assetFreeze: "assetsFrozen", interview: "interviewed", seizure: "itemsSeized", houseSearch: "itemsSeized" };
-              var kind = status === "failed" ? "notFound" : (kinds[action.kind] || "other");
-              var count = window.prompt("Outcome (" + kind + "): how many?", status === "failed" ? "0" : "1");
-              if (count === null) { return; }
-              body.outcome = { kind: kind, count: parseInt(count, 10) || 0 };
+            if (status !== "done" && status !== "failed") {
+              request("POST", api + "/actions/" + action.id + "/status", { status: status }).then(function (updated) {
+                upsert(updated); showMessage("");
+              }).catch(function (error) { showMessage(error.message); });
+              return;
             }
-            request("POST", api + "/actions/" + action.id + "/status", body).then(function (updated) {
+            dialog("outcome-dialog", (status === "done" ? "Done: " : "Failed: ") + action.title, function (form) {
+              form.elements.kind.value = status === "failed" ? "notFound" : (outcomeFor[action.kind] || "other");
+              form.elements.count.value = status === "failed" ? "0" : "1";
+              form.elements.description.value = "";
+            }, function (form) {
+              var outcome = { kind: form.elements.kind.value };
+              if (form.elements.count.value !== "") { outcome.count = Number(form.elements.count.value); }
+              if (form.elements.description.value.trim()) { outcome.description = form.elements.description.value; }
+              return request("POST", api + "/actions/" + action.id + "/status", { status: status, outcome: outcome })
+                .then(function (updated) { upsert(updated); showMessage(""); });
+            });
+          }
+          function checkGate(action, gate) {
+            request("POST", api + "/actions/" + action.id + "/gates/" + gate.id, { checked: !gate.checked }).then(function (updated) {
               upsert(updated); showMessage("");
             }).catch(function (error) { showMessage(error.message); });
           }
@@ -191,13 +247,19 @@ enum StaticAssets {
             ["arrests", "servers", "seizures", "done", "running", "failed", "overdue"].forEach(function (key) {
               document.getElementById("count-" + key).textContent = counts[key];
             });
+            var day = (operation && operation.actionDay) || {};
+            var countryHolds = day.countryHolds || {};
             var container = document.getElementById("countries");
             container.textContent = "";
             Object.keys(byCountry).sort().forEach(function (country) {
               var section = document.createElement("div");
               section.className = "country";
-              section.appendChild(text("h3", country));
+              var heading = text("h3", country);
+              if (countryHolds[country]) { heading.appendChild(text("span", " ON HOLD" + (countryHolds[country].reason ? ": " + countryHolds[country].reason : ""), "held")); }
+              if ((day.abortedCountries || []).indexOf(country) >= 0) { heading.appendChild(text("span", " ABORTED", "held")); }
+              section.appendChild(heading);
               var table = document.createElement("table");
+              table.className = "stack";
               var head = table.createTHead().insertRow();
               ["H±", "Action", "Executing agency", "Status", "Outcome", ""].forEach(function (title) { head.appendChild(text("th", title)); });
               var body = table.createTBody();
@@ -210,16 +272,39 @@ enum StaticAssets {
                 var label = offset === 0 ? "H" : "H" + (offset < 0 ? "-" : "+") +
                   (Math.abs(offset) >= 60 ? Math.floor(Math.abs(offset) / 60) + "h" : "") +
                   (Math.abs(offset) % 60 ? Math.abs(offset) % 60 + "m" : "");
-                row.appendChild(text("td", label, "offset"));
-                row.appendChild(text("td", action.title));
-                row.appendChild(text("td", (agencies[action.executingAgencyId] || {}).name || ""));
-                var statusCell = document.createElement("td");
+                cell(row, "H±", label, "offset");
+                var title = cell(row, "Action");
+                title.appendChild(text("span", action.title, "title"));
+                if ((action.gates || []).length) {
+                  var gates = document.createElement("ul");
+                  gates.className = "gates";
+                  action.gates.forEach(function (gate) {
+                    var item = text("li", (gate.checked ? "✔ " : "○ ") + gate.title, gate.checked ? "checked" : "");
+                    if (mayAct(action) && ["done", "failed", "aborted"].indexOf(action.status) < 0) {
+                      var button = text("button", gate.checked ? "Uncheck" : "Check", "gate");
+                      button.type = "button";
+                      button.addEventListener("click", function () { checkGate(action, gate); });
+                      item.appendChild(document.createTextNode(" "));
+                      item.appendChild(button);
+                    }
+                    gates.appendChild(item);
+                  });
+                  title.appendChild(gates);
+                }
+                cell(row, "Executing agency", (agencies[action.executingAgencyId] || {}).name || "");
+                var statusCell = cell(row, "Status");
                 statusCell.appendChild(text("span", labels[action.status] || action.status, "status status-" + action.status));
-                row.appendChild(statusCell);
-                row.appendChild(text("td", outcomeText(action), "outcome"));
-                var actionsCell = document.createElement("td");
-                actionsCell.className = "report";
-                if (action.executingAgencyId === myAgency || isLead) {
+                var open = openGates(action);
+                if (action.status === "ready" && open.length) {
+                  // Where GO would have moved it: why it cannot go.
+                  statusCell.appendChild(text("div", "Cannot go: " + open.length + (open.length === 1 ? " gate open: " : " gates open: ") +
+                    open.map(function (gate) { return gate.title; }).join(", "), "blocked"));
+                } else if (action.status === "ready" && (day.hold || countryHolds[action.country])) {
+                  statusCell.appendChild(text("div", "Cannot go: on hold", "blocked"));
+                }
+                cell(row, "Outcome", outcomeText(action), "outcome");
+                var actionsCell = cell(row, "", undefined, "report");
+                if (mayAct(action) && !day.abortedAt) {
                   (next[action.status] || []).forEach(function (status) {
                     var button = text("button", labels[status], "report-" + status);
                     button.type = "button";
@@ -227,31 +312,49 @@ enum StaticAssets {
                     actionsCell.appendChild(button);
                   });
                 }
-                row.appendChild(actionsCell);
               });
               section.appendChild(table);
               container.appendChild(section);
             });
-            var day = (operation && operation.actionDay) || {};
-            var heldCountries = Object.keys(day.countryHolds || {});
-            document.getElementById("hold-banner").hidden = !(day.hold || heldCountries.length);
-            document.getElementById("hold-reason").textContent = day.hold ? (day.hold.reason || "") :
-              (heldCountries.length ? "Held: " + heldCountries.join(", ") : "");
-            document.getElementById("abort-banner").hidden = !day.abortedAt;
+            // The banners agree with the state: an abort ends the day and replaces every other banner.
+            var aborted = !!day.abortedAt;
+            var held = Object.keys(countryHolds);
+            document.getElementById("abort-banner").hidden = !aborted;
+            document.getElementById("abort-reason").textContent = day.abortReason ? "Reason: " + day.abortReason : "";
+            document.getElementById("hold-banner").hidden = aborted || !(day.hold || held.length);
+            document.getElementById("hold-reason").textContent = day.hold
+              ? "the whole operation" + (day.hold.reason ? " (" + day.hold.reason + ")" : "") + "."
+              : held.map(function (country) { return country + (countryHolds[country].reason ? " (" + countryHolds[country].reason + ")" : ""); }).join(", ") + ".";
+            var go = document.getElementById("go-banner");
+            go.hidden = aborted || !day.goGivenAt;
+            if (day.goGivenAt) {
+              go.textContent = "GO given at " + utc(new Date(day.goGivenAt)) +
+                (day.goGivenByAgencyId && agencies[day.goGivenByAgencyId] ? " by " + agencies[day.goGivenByAgencyId].name : "");
+            }
+            var controls = document.querySelector(".controls");
+            if (controls) {
+              controls.hidden = aborted;
+              var goButton = controls.querySelector("[data-command=go]");
+              goButton.disabled = !!day.hold || !hHour;
+              goButton.title = day.hold ? "The operation is on hold: resume it first." : (!hHour ? "Set H-hour first." : "");
+              controls.querySelector("[data-command=resume]").hidden = !(day.hold || held.length);
+            }
           }
           function upsert(action) { actions[action.id] = action; render(); }
-          function log(event) {
+          function logLine(time, what, who, first) {
             var item = document.createElement("li");
-            var time = new Date(event.recordedAt);
+            item.appendChild(text("strong", time.toISOString().substring(11, 19) + " UTC "));
+            item.appendChild(document.createTextNode(what + (who ? " — " + who : "")));
+            var list = document.getElementById("log");
+            if (first) { list.insertBefore(item, list.firstChild); } else { list.appendChild(item); }
+          }
+          function log(event) {
             var who = (agencies[event.actorAgencyId] || {}).name || "";
             var what = event.kind.replace(".", " ").replace(/([A-Z])/g, " $1").toLowerCase();
             var subject = event.data && (event.data.title || event.data.name || event.data.codeName || event.data.text) || "";
             if (event.kind === "sitrep.approved") { subject = "SITREP " + event.data.number; }
-            item.appendChild(text("strong", time.toISOString().substring(11, 19) + " UTC "));
             var status = event.kind === "action.statusChanged" && event.data ? " → " + (labels[event.data.status] || event.data.status) : "";
-            item.appendChild(document.createTextNode(what + (subject ? ": " + subject : "") + status + (who ? " — " + who : "")));
-            var list = document.getElementById("log");
-            list.insertBefore(item, list.firstChild);
+            logLine(new Date(event.recordedAt), what + (subject ? ": " + subject : "") + status, who, true);
           }
           function follow(since) {
             var status = document.getElementById("connection");
@@ -285,25 +388,56 @@ enum StaticAssets {
                 String(h).padStart(2, "0") + ":" + String(m).padStart(2, "0") + ":" + String(s % 60).padStart(2, "0");
             }
           }
+          var commands = { go: "GO", hold: "HOLD", resume: "RESUME", abort: "ABORT" };
           document.querySelectorAll("button.control").forEach(function (button) {
             button.addEventListener("click", function () {
               var command = button.dataset.command;
-              var reason = "";
-              if (command !== "go") {
-                reason = window.prompt("Reason for " + command.toUpperCase() + " (shown to every team):", "");
-                if (reason === null) { return; }
-              }
-              if (!window.confirm("Give " + command.toUpperCase() + " for the whole operation?")) { return; }
-              request("POST", api + "/control", { command: command, reason: reason || undefined }).then(function (updated) {
-                operation = updated; render(); showMessage("");
-              }).catch(function (error) { showMessage(error.message); });
+              var day = (operation && operation.actionDay) || {};
+              dialog("control-dialog", "Give " + commands[command], function (form) {
+                var scope = form.elements.country;
+                scope.textContent = "";
+                var countries = Object.keys(actions).map(function (id) { return actions[id].country; })
+                  .filter(function (country, index, all) { return all.indexOf(country) === index; }).sort();
+                if (command === "resume") {
+                  countries = Object.keys(day.countryHolds || {}).sort();
+                }
+                if (command !== "resume" || day.hold) { scope.appendChild(new Option("The whole operation", "")); }
+                countries.forEach(function (country) { scope.appendChild(new Option("Only " + country, country)); });
+                // GO is for the whole operation; RESUME needs no reason.
+                scope.closest("label").hidden = command === "go";
+                form.elements.reason.closest("label").hidden = command === "go" || command === "resume";
+                form.elements.reason.value = "";
+                form.querySelector("button[type=submit]").textContent = "Give " + commands[command];
+                form.querySelector(".explain").textContent = {
+                  go: "Every ready action whose gates hold, outside held countries, goes.",
+                  hold: "Nothing in scope may start until RESUME. Every team sees the reason.",
+                  resume: "The hold ends; ready actions wait for GO.",
+                  abort: "Every unfinished action in scope is called off. Aborting the whole operation ends the day."
+                }[command];
+              }, function (form) {
+                var body = { command: command };
+                if (command !== "go" && form.elements.country.value) { body.country = form.elements.country.value; }
+                if (form.elements.reason.value.trim() && command !== "go" && command !== "resume") { body.reason = form.elements.reason.value; }
+                return request("POST", api + "/control", body).then(function (updated) {
+                  operation = updated;
+                  return request("GET", api + "/actions");
+                }).then(function (list) {
+                  list.items.forEach(function (action) { actions[action.id] = action; });
+                  render(); showMessage("");
+                });
+              });
             });
           });
-          Promise.all([request("GET", "/api/v1/agencies"), request("GET", api), request("GET", api + "/actions")])
+          Promise.all([request("GET", "/api/v1/agencies"), request("GET", api), request("GET", api + "/actions"), request("GET", api + "/log")])
             .then(function (results) {
               results[0].items.forEach(function (agency) { agencies[agency.id] = agency; });
               operation = results[1];
               results[2].items.forEach(function (action) { actions[action.id] = action; });
+              // The log so far, newest first; what happens from now on goes above it.
+              results[3].items.slice().reverse().forEach(function (entry) {
+                logLine(new Date(entry.createdAt), "log" + (entry.significant ? " (significant)" : "") + ": " + entry.text,
+                        (agencies[entry.agencyId] || {}).name || "", false);
+              });
               render();
               follow(root.dataset.since);
             }).catch(function (error) { showMessage(error.message); });

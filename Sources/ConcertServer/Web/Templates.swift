@@ -149,8 +149,9 @@ enum Templates {
         <div id="board" data-operation="{{operationId}}" data-since="{{since}}" data-agency="{{agencyId}}"
              data-lead="{{isLeadCoordinator}}" data-hhour="{{hHourISO}}">
           <p><a href="/operations/{{operationId}}">← {{codeName}}</a> · <a href="/operations/{{operationId}}/sitreps">Sitreps</a></p>
-          <div id="hold-banner" class="hold-banner" role="alert" hidden>ON HOLD — no action may start. <span id="hold-reason"></span></div>
-          <div id="abort-banner" class="hold-banner aborted" role="alert" hidden>ABORTED — the action day is over.</div>
+          <div id="abort-banner" class="hold-banner aborted" role="alert" hidden>ABORTED — the action day is over. <span id="abort-reason"></span></div>
+          <div id="hold-banner" class="hold-banner" role="alert" hidden>ON HOLD: <span id="hold-reason"></span> No action may start there.</div>
+          <div id="go-banner" class="go-banner" role="status" hidden></div>
           <header class="board-head">
             <h1>{{codeName}} — live board</h1>
             <div class="clock">
@@ -163,10 +164,30 @@ enum Templates {
           <section class="controls" aria-label="Action-day control">
             <button type="button" class="control go" data-command="go">GO</button>
             <button type="button" class="control hold" data-command="hold">HOLD</button>
-            <button type="button" class="control resume" data-command="resume">RESUME</button>
+            <button type="button" class="control resume" data-command="resume" hidden>RESUME</button>
             <button type="button" class="control abort" data-command="abort">ABORT</button>
           </section>
+          <dialog id="control-dialog" aria-labelledby="control-title">
+            <form class="form">
+              <h2 id="control-title">Give a command</h2>
+              <p class="explain muted"></p>
+              <label>Scope <select name="country"></select></label>
+              <label>Reason, shown to every team <input name="reason" maxlength="1000" autocomplete="off"></label>
+              <p class="form-problem error" role="alert" hidden></p>
+              <div class="buttons"><button type="submit" class="primary">Give</button> <button type="button" class="cancel">Cancel</button></div>
+            </form>
+          </dialog>
           {{/isLeadCoordinator}}
+          <dialog id="outcome-dialog" aria-labelledby="outcome-title">
+            <form class="form">
+              <h2 id="outcome-title">Report the outcome</h2>
+              <label>Outcome <select name="kind">{{#outcomeKinds}}<option value="{{value}}">{{label}}</option>{{/outcomeKinds}}</select></label>
+              <label>How many <span class="muted">(persons, servers, items)</span> <input name="count" type="number" min="0" step="1"></label>
+              <label>Notes <span class="muted">(optional)</span> <input name="description" maxlength="2000" autocomplete="off"></label>
+              <p class="form-problem error" role="alert" hidden></p>
+              <div class="buttons"><button type="submit" class="primary">Report</button> <button type="button" class="cancel">Cancel</button></div>
+            </form>
+          </dialog>
           <section class="counters" aria-label="Counters">
             <div class="counter"><span id="count-arrests">0</span> arrests</div>
             <div class="counter"><span id="count-servers">0</span> servers down</div>

@@ -52,6 +52,7 @@ struct WebController {
                 "operationId": operation.id, "codeName": operation.codeName, "agencyId": actor.agencyId,
                 "since": try await store.latestSequence(operationId: operation.id),
                 "isLeadCoordinator": AccessPolicy.allows(actor, .controlActionDay, in: operation),
+                "outcomeKinds": OutcomeKind.allCases.map { ["value": $0.rawValue, "label": Self.words($0.rawValue)] },
             ]
             if let hHour = operation.hHour {
                 values["hHourISO"] = ConcertJSON.formatTimestamp(hHour)
