@@ -63,3 +63,27 @@ struct ActionStatusTests {
         }
     }
 }
+
+@Suite("Gates of a changed plan")
+struct GateIdentityTests {
+    @Test("a gate keeps its id and check when its title stays; no two gates ever share an id")
+    func gateIdsStayUnique() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        func input(_ gates: [String]) -> ActionInput {
+            ActionInput(
+                kind: .arrest, title: "Arrest", executingAgencyId: "b", place: "Berlin", country: "DE",
+                timeZone: "Europe/Berlin", offsetMinutes: 0, gates: gates)
+        }
+        var action = input(["A", "B"]).makeAction(id: "x", operationId: "o", createdAt: now, now: now)
+        #expect(action.gates?.map(\.id) == ["g1", "g2"])
+        action.gates?[0].checked = true
+        // Reordered with a new gate first: A keeps g1 and its check, C takes the first free id.
+        action = input(["C", "A"]).makeAction(id: "x", operationId: "o", keeping: action, createdAt: now, now: now)
+        #expect(action.gates?.map(\.title) == ["C", "A"])
+        #expect(action.gates?.map(\.id) == ["g2", "g1"])
+        #expect(action.gates?.map(\.checked) == [false, true])
+        // Two gates of one title are two gates.
+        action = input(["A", "A", "D"]).makeAction(id: "x", operationId: "o", keeping: action, createdAt: now, now: now)
+        #expect(Set(action.gates!.map(\.id)).count == 3)
+    }
+}

@@ -235,10 +235,21 @@ extension ActionInput {
             legalInstrumentId: legalInstrumentId, status: status, outcome: outcome, gates: nil,
             startedAt: previous?.startedAt, overdueFlags: previous?.overdueFlags, createdAt: createdAt, updatedAt: now)
         if let titles = gates {
-            let previousGates = previous?.gates ?? []
-            action.gates = titles.enumerated().map { index, title in
+            // A gate whose title stays keeps its id and its check, each previous gate once; a new
+            // one gets the first id no kept gate has, so that no two gates share an id.
+            var unmatched = previous?.gates ?? []
+            let kept = titles.map { title -> Gate? in
                 let title = title.trimmingWhitespace()
-                return previousGates.first { $0.title == title } ?? Gate(id: "g\(index + 1)", title: title)
+                guard let index = unmatched.firstIndex(where: { $0.title == title }) else { return nil }
+                return unmatched.remove(at: index)
+            }
+            var used = Set(kept.compactMap { $0?.id })
+            var next = 1
+            action.gates = zip(titles, kept).map { title, kept in
+                if let kept { return kept }
+                while used.contains("g\(next)") { next += 1 }
+                used.insert("g\(next)")
+                return Gate(id: "g\(next)", title: title.trimmingWhitespace())
             }
         } else {
             action.gates = previous?.gates

@@ -93,16 +93,40 @@ struct ActionController {
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .changePlan)
             let id = try context.parameters.requireIdentifier("actionId")
-            let input = try await request.decodeJSON(as: ActionInput.self, context: context)
+            var input = try await request.decodeJSON(as: ActionInput.self, context: context)
+            guard let existing = try await store.action(id: id, operationId: operation.id) else {
+                throw StoreError.notFound("No such action.")
+            }
+            // A planner who may not read the action's target sees it without what describes that
+            // target; a change keeps those as they are (the target, title, place and gates), and
+            // changes only its time, agency and instrument, so that nothing hidden is unlinked
+            // and shown to everyone, nor overwritten by what the planner was shown instead.
+            let keepsTarget =
+                try await Self.boardView(of: [existing], for: actor, in: operation, store: store)[0]
+                != existing
+            if keepsTarget {
+                input.targetId = nil
+                input.title = existing.title
+                input.place = existing.place
+                input.gates = nil
+            }
             try await validateReferences(input, actor: actor, operation: operation)
+            let change = input
             let updated = try await store.updateAction(
                 id: id, operationId: operation.id, by: actor, eventKind: .actionUpdated
             ) { current, _ in
-                input.makeAction(
+                var input = change
+                if keepsTarget {
+                    input.targetId = current.targetId
+                    input.title = current.title
+                    input.place = current.place
+                }
+                return input.makeAction(
                     id: current.id, operationId: current.operationId, status: current.status,
                     outcome: current.outcome, keeping: current, createdAt: current.createdAt, now: ConcertJSON.now())
             }
-            return try Response.json(updated)
+            return try Response.json(
+                try await Self.boardView(of: [updated], for: actor, in: operation, store: store)[0])
         }
         router.post("/api/v1/operations/:operationId/actions/:actionId/status") { request, context in
             let actor = try context.requireActor()

@@ -23,6 +23,16 @@ struct TargetController {
         var hits: Int
     }
 
+    /// Decides `permission` on a target; one the caller may not know of is answered exactly as
+    /// one that does not exist, so that its answer does not tell that it exists.
+    static func decide(_ actor: Actor, _ permission: Permission, in operation: JointOperation) throws {
+        do {
+            try AccessPolicy.decide(actor, permission, in: operation).get()
+        } catch AccessDenial.hidden {
+            throw StoreError.notFound("No such target.")
+        }
+    }
+
     func addRoutes(to router: Router<ConcertRequestContext>) {
         router.get("/api/v1/operations/:operationId/targets") { _, context in
             let actor = try context.requireActor()
@@ -85,7 +95,7 @@ struct TargetController {
             guard let target = try await store.target(id: id, operationId: operation.id) else {
                 throw StoreError.notFound("No such target.")
             }
-            try AccessPolicy.decide(actor, .readRecord(target.recordHandling), in: operation).get()
+            try Self.decide(actor, .readRecord(target.recordHandling), in: operation)
             try await store.recordRead(
                 by: actor, operationId: operation.id, what: .auditTargetRead, payload: RecordReference(id: target.id))
             return try Response.json(target)
@@ -102,7 +112,7 @@ struct TargetController {
             guard let current = try await store.target(id: id, operationId: operation.id) else {
                 throw StoreError.notFound("No such target.")
             }
-            try AccessPolicy.decide(actor, .modifyRecord(current.recordHandling), in: operation).get()
+            try Self.decide(actor, .modifyRecord(current.recordHandling), in: operation)
             let changed = try input.makeTarget(
                 id: current.id, operation: operation, originatorAgencyId: current.originatorAgencyId,
                 createdBy: current.createdBy, defaultCountry: defaultCountry, createdAt: current.createdAt,
@@ -129,7 +139,7 @@ struct TargetController {
                 try context.parameters.requireIdentifier("operationId"), for: actor, .viewIntelligence)
             let id = try context.parameters.requireIdentifier("targetId")
             try await store.deleteTarget(id: id, operationId: operation.id, by: actor) { current in
-                try AccessPolicy.decide(actor, .modifyRecord(current.recordHandling), in: operation).get()
+                try Self.decide(actor, .modifyRecord(current.recordHandling), in: operation)
             }
             await hits.targetDeleted(id)
             return Response(status: .noContent)

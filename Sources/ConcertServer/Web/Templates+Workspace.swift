@@ -124,20 +124,23 @@ extension Templates {
         <p><a href="/operations/{{operationId}}">← {{codeName}}</a></p>
         <h1>{{heading}}</h1>
         <form class="card form wide" data-api="{{apiPath}}" data-method="{{method}}" data-then="/operations/{{operationId}}#plan">
+          {{#redacted}}<p class="notice">This action concerns a target your agency may not read. Its target, title, place and gates stay as the executing agency knows them; you change its time, agency and instrument.</p>{{/redacted}}
           <div class="inline">
             <label>Kind <select name="kind">{{#actionKinds}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/actionKinds}}</select></label>
-            <label class="grow">Title <input name="title" maxlength="300" value="{{title}}" autocomplete="off"></label>
+            <label class="grow">Title <input name="title" maxlength="300" value="{{title}}" autocomplete="off"{{#redacted}} readonly{{/redacted}}></label>
           </div>
+          {{^redacted}}
           <label>Target <span class="muted">(optional)</span> <select name="targetId" data-optional>
             <option value="">No target</option>
             {{#targets}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/targets}}
           </select></label>
+          {{/redacted}}
           <label>Executing agency <select name="executingAgencyId">
             <option value="">Choose the agency that acts…</option>
             {{#agencies}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}} ({{country}})</option>{{/agencies}}
           </select></label>
           <div class="inline">
-            <label class="grow">Place <input name="place" maxlength="300" value="{{place}}"></label>
+            <label class="grow">Place <input name="place" maxlength="300" value="{{place}}"{{#redacted}} readonly{{/redacted}}></label>
             <label>Country <span class="muted">(ISO code)</span> <input name="country" maxlength="2" size="3" value="{{country}}"></label>
             <label>Time zone at the place <select name="timeZone">{{#zones}}<option{{#selected}} selected{{/selected}}>{{name}}</option>{{/zones}}</select></label>
           </div>
@@ -149,8 +152,10 @@ extension Templates {
             <option value="">None</option>
             {{#instruments}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/instruments}}
           </select></label>
+          {{^redacted}}
           <label for="gates">Gates: what must hold before GO, one a line <span class="muted">(optional)</span></label>
           <textarea id="gates" name="gates" rows="3" data-type="lines" data-optional>{{gates}}</textarea>
+          {{/redacted}}
           {{> form-problem}}
           <button type="submit" class="primary">{{submitLabel}}</button>
         </form>

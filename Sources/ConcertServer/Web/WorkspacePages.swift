@@ -61,10 +61,15 @@ extension WebController {
         router.get("/operations/:operationId/actions/:actionId/edit") { _, context in
             try await operationPage(context, .changePlan) { operation, actor in
                 let actionId = try context.parameters.requireIdentifier("actionId")
-                guard let action = try await store.action(id: actionId, operationId: operation.id) else {
+                guard let stored = try await store.action(id: actionId, operationId: operation.id) else {
                     throw AccessDenial.hidden("No such action.")
                 }
+                // As the API shows it to this planner: without what describes a target it may
+                // not read, which a change then keeps as it is.
+                let action = try await ActionController.boardView(
+                    of: [stored], for: actor, in: operation, store: store)[0]
                 var values = try await actionFormValues(action, in: operation, actor: actor)
+                values["redacted"] = action != stored
                 values["heading"] = "Change \(action.title)"
                 values["apiPath"] = "/api/v1/operations/\(operation.id)/actions/\(action.id)"
                 values["method"] = "PUT"
