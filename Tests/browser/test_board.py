@@ -33,6 +33,11 @@ def sign_in(driver, base, username):
     WebDriverWait(driver, 10).until(expected_conditions.url_contains("/operations"))
     driver.find_element(By.LINK_TEXT, "SPARKLER").click()
     WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located((By.LINK_TEXT, "Open the live board")))
+    # An officer lands on its agency's day; the whole operation is one link away.
+    whole = driver.find_elements(By.PARTIAL_LINK_TEXT, "the whole operation")
+    if whole:
+        whole[0].click()
+        WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located((By.LINK_TEXT, "Messages")))
 
 
 def open_board(driver):

@@ -314,6 +314,14 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
         # to the log and checks identifiers before sharing.
         officer_token = token_of(server, "fr-officer")
         sign_in(officer, server, "fr-officer")
+        # An officer's first view of an operation is its agency's day: France's two actions, in
+        # time order, not the US's.
+        officer.find_element(By.LINK_TEXT, "KESTREL").click()
+        WebDriverWait(officer, 10).until(lambda d: "OCLCTIC's day" in text_of(d, "h1"))
+        day = text_of(officer, "table.plan")
+        assert day.index("Take down seedbox 1") < day.index("Search the release site's operator")
+        assert "courier" not in day and "Newark" not in day
+        look(officer, "day-officer")
         officer.get(server + f"/operations/{operation_id}")
         assert "Group's US courier" not in officer.page_source, "the US-only target stays hidden"
         assert not officer.find_elements(By.CSS_SELECTOR, "form[data-api$='/participants']")

@@ -3,6 +3,45 @@ extension Templates {
     /// H-hour, record targets, plan actions and instruments), the operation log, the check
     /// before sharing and the administration. Every form is sent to the API by `forms.js`.
     static let workspaceSources: [String: String] = [
+        "plan-table": """
+        <table class="plan stack">
+          <thead><tr><th>H±</th><th>Planned (UTC)</th><th>Local time at the place</th><th>Your time</th><th>Action</th><th>Executing agency</th><th>Place</th><th>Legal instrument</th><th>Gates</th><th>Status</th></tr></thead>
+          <tbody>
+          {{#actions}}
+          <tr>
+            <td class="offset" data-label="H±">{{offset}}</td>
+            <td data-label="Planned (UTC)">{{plannedUTC}}</td>
+            <td data-label="Local time at the place">{{plannedLocal}}</td>
+            <td data-label="Your time">{{#plannedISO}}<time class="local" datetime="{{plannedISO}}">{{plannedUTC}}</time>{{/plannedISO}}</td>
+            <td data-label="Action"><span class="tag">{{kind}}</span> {{title}}{{#canPlan}} <a href="/operations/{{operationId}}/actions/{{id}}/edit" aria-label="Change {{title}}">Change</a>{{/canPlan}}</td>
+            <td data-label="Executing agency">{{agency}}</td>
+            <td data-label="Place">{{place}} ({{country}})</td>
+            <td data-label="Legal instrument">{{instrument}}{{#instrumentWarning}}<br><strong class="warning">{{instrumentWarning}}</strong>{{/instrumentWarning}}</td>
+            <td data-label="Gates"><ul class="gates">{{#gates}}<li class="{{#checked}}checked{{/checked}}">{{#checked}}✔{{/checked}}{{^checked}}○{{/checked}} {{title}}{{#canCheck}} <button type="button" data-call="/api/v1/operations/{{operationId}}/actions/{{actionId}}/gates/{{id}}" data-body='{"checked":{{^checked}}true{{/checked}}{{#checked}}false{{/checked}}}' data-then="reload">{{#checked}}Uncheck{{/checked}}{{^checked}}Check{{/checked}}</button>{{/canCheck}}</li>{{/gates}}</ul></td>
+            <td data-label="Status"><span class="status status-{{status}}">{{statusLabel}}</span>{{#outcome}}<br><span class="muted">{{outcome}}</span>{{/outcome}}</td>
+          </tr>
+          {{/actions}}
+          </tbody>
+        </table>
+        """,
+        "day": """
+        <p><a href="/operations">← Operations</a> · <a href="/operations/{{operationId}}">{{codeName}}: the whole operation</a> · <a href="/operations/{{operationId}}/board"><strong>Open the live board</strong></a></p>
+        <h1>{{heading}}</h1>
+        <form method="get" action="/operations/{{operationId}}/day" class="inline day-choice">
+          <label>Show <select name="country">
+            <option value="">Your agency's actions</option>
+            {{#countries}}<option value="{{code}}"{{#selected}} selected{{/selected}}>Every action in {{code}}</option>{{/countries}}
+          </select></label>
+          <button type="submit">Show</button>
+        </form>
+        <dl class="facts">
+          <dt>H-hour</dt><dd>{{#hasHHour}}{{hHourUTC}} UTC · your time: <time class="local" datetime="{{hHourISO}}">{{hHourUTC}} UTC</time>{{/hasHHour}}{{^hasHHour}}not set{{/hasHHour}}</dd>
+        </dl>
+        {{^hasActions}}<p class="muted">No action here.</p>{{/hasActions}}
+        {{#hasActions}}{{> plan-table}}{{/hasActions}}
+        <p id="message" class="error" role="status" hidden></p>
+        <script src="/static/forms.js"></script>
+        """,
         "form-problem": """
         <p class="form-problem error" role="alert" tabindex="-1" hidden></p>
         """,

@@ -65,14 +65,14 @@ enum Templates {
           <thead><tr><th>Code name</th><th>Lead agency</th><th>Your agency's role</th><th>Agencies</th><th>H-hour (UTC)</th></tr></thead>
           <tbody>
           {{#operations}}
-          <tr><td data-label="Code name"><a href="/operations/{{id}}">{{codeName}}</a></td><td data-label="Lead agency">{{leadAgency}}</td><td data-label="Your agency's role">{{yourRole}}</td><td data-label="Agencies">{{participantCount}}</td><td data-label="H-hour (UTC)">{{hHourUTC}}</td></tr>
+          <tr><td data-label="Code name"><a href="{{path}}">{{codeName}}</a></td><td data-label="Lead agency">{{leadAgency}}</td><td data-label="Your agency's role">{{yourRole}}</td><td data-label="Agencies">{{participantCount}}</td><td data-label="H-hour (UTC)">{{hHourUTC}}</td></tr>
           {{/operations}}
           </tbody>
         </table>
         {{/hasOperations}}
         """,
         "operation": """
-        <p><a href="/operations">← Operations</a> · <a href="/operations/{{operationId}}/board"><strong>Open the live board</strong></a>{{#showIntelligence}} · <a href="/operations/{{operationId}}/messages">Messages</a>{{/showIntelligence}} · <a href="/operations/{{operationId}}/log">Operation log</a> · <a href="/operations/{{operationId}}/sitreps">Sitreps</a></p>
+        <p><a href="/operations">← Operations</a> · <a href="/operations/{{operationId}}/board"><strong>Open the live board</strong></a>{{#showIntelligence}} · <a href="/operations/{{operationId}}/messages">Messages</a>{{/showIntelligence}} · <a href="/operations/{{operationId}}/log">Operation log</a> · <a href="/operations/{{operationId}}/sitreps">Sitreps</a> · <a href="/operations/{{operationId}}/day">Your agency's day</a></p>
         <h1>{{codeName}}</h1>
         {{#summary}}<p>{{summary}}</p>{{/summary}}
         <dl class="facts">
@@ -114,25 +114,7 @@ enum Templates {
 
         <h2 id="plan">Action plan ({{actionCount}})</h2>
         {{#canPlan}}<p><a class="button" href="/operations/{{operationId}}/actions/new">Plan an action</a></p>{{/canPlan}}
-        <table class="plan stack">
-          <thead><tr><th>H±</th><th>Planned (UTC)</th><th>Local time at the place</th><th>Your time</th><th>Action</th><th>Executing agency</th><th>Place</th><th>Legal instrument</th><th>Gates</th><th>Status</th></tr></thead>
-          <tbody>
-          {{#actions}}
-          <tr>
-            <td class="offset" data-label="H±">{{offset}}</td>
-            <td data-label="Planned (UTC)">{{plannedUTC}}</td>
-            <td data-label="Local time at the place">{{plannedLocal}}</td>
-            <td data-label="Your time">{{#plannedISO}}<time class="local" datetime="{{plannedISO}}">{{plannedUTC}}</time>{{/plannedISO}}</td>
-            <td data-label="Action"><span class="tag">{{kind}}</span> {{title}}{{#canPlan}} <a href="/operations/{{operationId}}/actions/{{id}}/edit" aria-label="Change {{title}}">Change</a>{{/canPlan}}</td>
-            <td data-label="Executing agency">{{agency}}</td>
-            <td data-label="Place">{{place}} ({{country}})</td>
-            <td data-label="Legal instrument">{{instrument}}{{#instrumentWarning}}<br><strong class="warning">{{instrumentWarning}}</strong>{{/instrumentWarning}}</td>
-            <td data-label="Gates"><ul class="gates">{{#gates}}<li class="{{#checked}}checked{{/checked}}">{{#checked}}✔{{/checked}}{{^checked}}○{{/checked}} {{title}}{{#canCheck}} <button type="button" data-call="/api/v1/operations/{{operationId}}/actions/{{actionId}}/gates/{{id}}" data-body='{"checked":{{^checked}}true{{/checked}}{{#checked}}false{{/checked}}}' data-then="reload">{{#checked}}Uncheck{{/checked}}{{^checked}}Check{{/checked}}</button>{{/canCheck}}</li>{{/gates}}</ul></td>
-            <td data-label="Status"><span class="status status-{{status}}">{{statusLabel}}</span>{{#outcome}}<br><span class="muted">{{outcome}}</span>{{/outcome}}</td>
-          </tr>
-          {{/actions}}
-          </tbody>
-        </table>
+        {{> plan-table}}
 
         {{#showIntelligence}}
         <h2 id="instruments">Legal instruments ({{instrumentCount}})</h2>

@@ -229,6 +229,8 @@ struct WebController {
                     "yourRole": operation.role(of: user.agencyId)?.rawValue ?? "",
                     "participantCount": operation.participants.count,
                     "hHourUTC": operation.hHour.map(Self.utc) ?? "not set",
+                    // An officer's first view is its agency's day; a coordinator's, the whole operation.
+                    "path": user.role == .officer ? "/operations/\(operation.id)/day" : "/operations/\(operation.id)",
                 ]
             }
             return try await page(
@@ -328,7 +330,20 @@ struct WebController {
         let actions = try await ActionController.boardView(
             of: try await store.actions(operationId: operation.id), for: actor, in: operation, store: store)
         values["actionCount"] = actions.count
-        values["actions"] = actions.map { action -> [String: Any] in
+        values["actions"] = planRows(
+            actions, in: operation, actor: actor, instruments: instrumentsById, agencyName: agencyName)
+        return values
+    }
+
+    /// The rows of an action plan as `actor` may see it (the actions already in its view):
+    /// planned time in UTC, at the place and for the viewer, gates with what the actor may
+    /// check, and a warning where an action goes ahead while its instrument is not issued.
+    func planRows(
+        _ actions: [Action], in operation: JointOperation, actor: Actor,
+        instruments instrumentsById: [String: LegalInstrument],
+        agencyName: (String) -> String
+    ) -> [[String: Any]] {
+        actions.map { action -> [String: Any] in
             let canCheck = AccessPolicy.allows(
                 actor, .checkGate(executingAgencyId: action.executingAgencyId), in: operation)
             var row: [String: Any] = [
@@ -369,7 +384,6 @@ struct WebController {
             }
             return row
         }
-        return values
     }
 
     /// The operation of the page's path if the user's agency follows its board; nil for one
@@ -460,14 +474,14 @@ struct WebController {
     }
 
     /// `Thu 05:00 CET (Europe/Paris)`: the zone's abbreviation from the IANA database, which
-    /// the formatter's `zzz` replaces by `GMT-5` for zones its locale does not name.
+    /// the formatter's `zzz` replaces by `GMT+1` for zones its locale does not name.
     static func local(_ date: Date, timeZone identifier: String) -> String {
         let zone = TimeZone(identifier: identifier) ?? TimeZone(identifier: "UTC")!
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB")
         formatter.timeZone = zone
         formatter.dateFormat = "EEE HH:mm"
-        let abbreviation = zone.abbreviation(for: date) ?? identifier
-        return formatter.string(from: date) + " \(abbreviation) (\(identifier))"
+        return formatter.string(from: date)
+            + " \(ZoneAbbreviation.abbreviation(of: identifier, at: date)) (\(identifier))"
     }
 }

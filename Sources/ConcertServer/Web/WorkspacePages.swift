@@ -123,6 +123,42 @@ extension WebController {
                 return ("log", "\(operation.codeName) log", values)
             }
         }
+        router.get("/operations/:operationId/day") { request, context in
+            try await operationPage(context, .viewBoard) { operation, actor in
+                let agencies = try await agencyDirectory()
+                let all = try await ActionController.boardView(
+                    of: try await store.actions(operationId: operation.id), for: actor, in: operation, store: store)
+                let countries = Set(all.map(\.country)).sorted()
+                let asked = request.uri.queryParameters.get("country").map { String($0) }
+                let country = asked.flatMap { countries.contains($0) ? $0 : nil }
+                let chosen = all.filter {
+                    country == nil ? $0.executingAgencyId == actor.agencyId : $0.country == country
+                }
+                var instruments: [String: LegalInstrument] = [:]
+                if AccessPolicy.allows(actor, .viewIntelligence, in: operation) {
+                    for instrument in try await store.instruments(operationId: operation.id) {
+                        instruments[instrument.id] = instrument
+                    }
+                }
+                let ownName = agencies[actor.agencyId]?.name ?? "Your agency"
+                var values: [String: Any] = [
+                    "operationId": operation.id, "codeName": operation.codeName,
+                    "heading": country.map { "\(operation.codeName): every action in \($0)" }
+                        ?? "\(operation.codeName): \(ownName)'s day",
+                    "countries": countries.map { ["code": $0, "selected": $0 == country] },
+                    "actions": planRows(
+                        chosen, in: operation, actor: actor, instruments: instruments,
+                        agencyName: { agencies[$0]?.name ?? $0 }),
+                    "hasActions": !chosen.isEmpty,
+                ]
+                if let hHour = operation.hHour {
+                    values["hasHHour"] = true
+                    values["hHourUTC"] = Self.utc(hHour)
+                    values["hHourISO"] = ConcertJSON.formatTimestamp(hHour)
+                }
+                return ("day", "\(operation.codeName) day", values)
+            }
+        }
         router.get("/check") { _, context in
             guard context.user != nil else { return Response.redirect(to: "/login") }
             let actor = try context.requireActor()
