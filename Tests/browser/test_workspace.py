@@ -395,6 +395,11 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
             assert "GO given at" in text_of(driver, "#go-banner")
         operation = api(server, "GET", base_path, token=coordinator_token)[1]
         assert operation["actionDay"]["goGivenAt"] and "FR" not in operation["actionDay"].get("countryHolds", {})
+        # The timeline draws a bar per action, by country and status, and moves with the board.
+        bars = coordinator.execute_script(
+            "return Array.from(document.querySelectorAll('#timeline rect')).map(function (r) { return r.dataset.status; })")
+        assert sorted(bars) == ["go", "planned", "planned", "planned"], bars
+        look(coordinator, "board-go")
         coordinator.get(server + f"/operations/{operation_id}/sitreps")
         coordinator.find_element(By.CSS_SELECTOR, "#compile-sitrep button.primary").click()
         WebDriverWait(coordinator, 10).until(expected_conditions.presence_of_element_located((By.ID, "edit-sitrep")))

@@ -43,6 +43,11 @@ enum StaticAssets {
         .go-banner { background: #245c2a; color: #fff; font-weight: 700; padding: .5rem 1rem; border-radius: 6px; margin: .5rem 0; }
         .country h3 .held { color: #b3261e; font-weight: 800; }
         .blocked { color: #8a1c1c; font-size: .85em; margin-top: .2rem; }
+        #timeline { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: .4rem; margin: .6rem 0; }
+        .legend span { display: inline-block; margin-right: .8rem; font-size: .85em; }
+        .legend i { display: inline-block; width: .8em; height: .8em; margin-right: .3em; border-radius: 2px; vertical-align: -.05em; }
+        .swatch-planned { background: #8a93a3; } .swatch-ready { background: #b26a00; } .swatch-go { background: #1f4f8f; }
+        .swatch-done { background: #245c2a; } .swatch-failed { background: #b3261e; } .swatch-aborted { background: #3b3b3b; }
         dialog { border: 1px solid var(--line); border-radius: 8px; padding: 1.2rem 1.5rem; max-width: min(32rem, 94vw); }
         dialog::backdrop { background: rgba(20, 35, 59, .45); }
         dialog h2 { margin-top: 0; }
@@ -316,6 +321,7 @@ enum StaticAssets {
               section.appendChild(table);
               container.appendChild(section);
             });
+            drawTimeline(byCountry);
             // The banners agree with the state: an abort ends the day and replaces every other banner.
             var aborted = !!day.abortedAt;
             var held = Object.keys(countryHolds);
@@ -340,7 +346,61 @@ enum StaticAssets {
               controls.querySelector("[data-command=resume]").hidden = !(day.hold || held.length);
             }
           }
-          function upsert(action) { actions[action.id] = action; render(); }
+          // The plan as a timeline: a row per country, each action a bar from its planned start for
+        // its expected duration, coloured by status, over H-48 h … H+24 h (wider if the plan is),
+        // with H-hour and now marked. Redrawn with the board, so it moves live.
+        var statusColours = { planned: "#8a93a3", ready: "#b26a00", go: "#1f4f8f", inProgress: "#1f4f8f",
+                              done: "#245c2a", failed: "#b3261e", aborted: "#3b3b3b" };
+        function svg(tag, attributes, text) {
+          var element = document.createElementNS("http://www.w3.org/2000/svg", tag);
+          Object.keys(attributes).forEach(function (key) { element.setAttribute(key, attributes[key]); });
+          if (text !== undefined) { element.textContent = text; }
+          return element;
+        }
+        function drawTimeline(byCountry) {
+          var box = document.getElementById("timeline");
+          if (!box) { return; }
+          box.textContent = "";
+          var countries = Object.keys(byCountry).sort();
+          if (!countries.length) { return; }
+          var from = -48 * 60, to = 24 * 60;
+          Object.keys(actions).forEach(function (id) {
+            from = Math.min(from, actions[id].offsetMinutes);
+            to = Math.max(to, actions[id].offsetMinutes + actions[id].expectedDurationMinutes);
+          });
+          var left = 44, width = 1000, row = 22, top = 20;
+          var height = top + countries.length * row + 8;
+          function x(minutes) { return left + (minutes - from) / (to - from) * (width - left - 28); }
+          var chart = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "img", width: "100%",
+                                   "aria-label": "Timeline of the plan by country, from H" + Math.round(from / 60) + "h to H+" + Math.round(to / 60) + "h" });
+          for (var hour = Math.ceil(from / 720) * 12; hour * 60 <= to; hour += 12) {
+            chart.appendChild(svg("line", { x1: x(hour * 60), x2: x(hour * 60), y1: top - 4, y2: height - 4, stroke: "#d8dde5" }));
+            chart.appendChild(svg("text", { x: x(hour * 60), y: 12, "font-size": 11, "text-anchor": "middle", fill: "#1d2430" },
+                                  hour === 0 ? "H" : "H" + (hour > 0 ? "+" : "") + hour + "h"));
+          }
+          countries.forEach(function (country, index) {
+            var y = top + index * row;
+            chart.appendChild(svg("text", { x: 4, y: y + 15, "font-size": 12, "font-weight": 700, fill: "#1d2430" }, country));
+            byCountry[country].forEach(function (action) {
+              var start = x(action.offsetMinutes);
+              var bar = svg("rect", { x: start, y: y + 4, height: row - 8, rx: 2,
+                                      width: Math.max(4, x(action.offsetMinutes + action.expectedDurationMinutes) - start),
+                                      fill: statusColours[action.status] || "#8a93a3", "data-status": action.status });
+              bar.appendChild(svg("title", {}, action.title + " — " + (labels[action.status] || action.status)));
+              chart.appendChild(bar);
+            });
+          });
+          chart.appendChild(svg("line", { x1: x(0), x2: x(0), y1: top - 4, y2: height, stroke: "#1d2430", "stroke-width": 2 }));
+          if (hHour) {
+            var now = (Date.now() - hHour.getTime()) / 60000;
+            if (now >= from && now <= to) {
+              chart.appendChild(svg("line", { x1: x(now), x2: x(now), y1: top - 4, y2: height, stroke: "#b3261e", "stroke-width": 2, "stroke-dasharray": "4 3" }));
+              chart.appendChild(svg("text", { x: x(now) + 3, y: height - 2, "font-size": 11, fill: "#b3261e" }, "now"));
+            }
+          }
+          box.appendChild(chart);
+        }
+        function upsert(action) { actions[action.id] = action; render(); }
           function logLine(time, what, who, first) {
             var item = document.createElement("li");
             item.appendChild(text("strong", time.toISOString().substring(11, 19) + " UTC "));

@@ -177,6 +177,11 @@ enum Templates {
             <div class="counter"><span id="count-done">0</span> done · <span id="count-running">0</span> in progress · <span id="count-failed">0</span> failed · <span id="count-overdue">0</span> overdue</div>
           </section>
           <p id="message" class="error" role="status" hidden></p>
+          <section aria-labelledby="timeline-title">
+            <h2 id="timeline-title">Timeline</h2>
+            <div id="timeline"></div>
+            <p class="legend muted"><span><i class="swatch-planned"></i>planned</span><span><i class="swatch-ready"></i>ready</span><span><i class="swatch-go"></i>GO or in progress</span><span><i class="swatch-done"></i>done</span><span><i class="swatch-failed"></i>failed</span><span><i class="swatch-aborted"></i>aborted</span> · the black line is H-hour, the dashed red one now</p>
+          </section>
           <div class="board-grid">
             <section>
               <h2>Actions by country</h2>
