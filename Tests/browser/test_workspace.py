@@ -21,6 +21,7 @@ import pytest
 from axe_selenium_python import Axe
 from conftest import PASSWORD, browser
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -262,6 +263,17 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
             WebDriverWait(coordinator, 10).until(lambda d: name in text_of(d, "table.targets"))
         recorded = api(server, "GET", base_path + "/targets", token=coordinator_token)[1]["items"]
         assert sorted(t["name"] for t in recorded) == sorted(t[1] for t in targets)
+        # The target list filters as one types: by selector text, by kind.
+        coordinator.get(server + f"/operations/{operation_id}")
+        search = coordinator.find_element(By.CSS_SELECTOR, "form[data-filter] [data-filter-by=text]")
+        search.send_keys("kestrel-releases")
+        WebDriverWait(coordinator, 5).until(lambda d: text_of(d, "[data-filter-count]") == "1 of 3 shown")
+        search.send_keys(Keys.CONTROL, "a")
+        search.send_keys(Keys.DELETE)
+        WebDriverWait(coordinator, 5).until(lambda d: text_of(d, "[data-filter-count]") == "3 of 3 shown")
+        choose(coordinator.find_element(By.CSS_SELECTOR, "form[data-filter] [data-filter-by=kind]"), text="person")
+        WebDriverWait(coordinator, 5).until(lambda d: text_of(d, "[data-filter-count]") == "1 of 3 shown")
+        assert "Group's US courier" in text_of(coordinator, "table.targets")
         courier = next(t for t in recorded if t["kind"] == "person")
         assert courier["distribution"] == [usa["id"]] and courier["handling"] == "H2"
         instrument = api(server, "GET", base_path + "/instruments", token=coordinator_token)[1]["items"][0]

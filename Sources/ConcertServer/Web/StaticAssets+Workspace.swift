@@ -222,6 +222,27 @@ extension StaticAssets {
             });
           }
           kindRows(document);
+          // A list filtered as one types: by kind, by agency, by any text of the row.
+          document.querySelectorAll("form[data-filter]").forEach(function (form) {
+            var rows = document.querySelectorAll(form.dataset.filter + " tbody tr");
+            function apply() {
+              var kind = form.querySelector("[data-filter-by=kind]").value;
+              var agency = form.querySelector("[data-filter-by=agency]").value;
+              var words = form.querySelector("[data-filter-by=text]").value.trim().toLowerCase();
+              var shown = 0;
+              rows.forEach(function (row) {
+                var match = (!kind || row.dataset.kind === kind) && (!agency || row.dataset.agency === agency) &&
+                  (!words || row.textContent.toLowerCase().indexOf(words) >= 0);
+                row.hidden = !match;
+                if (match) { shown += 1; }
+              });
+              form.querySelector("[data-filter-count]").textContent = shown + " of " + rows.length + " shown";
+            }
+            form.addEventListener("input", apply);
+            form.addEventListener("change", apply);
+            form.addEventListener("submit", function (event) { event.preventDefault(); });
+            apply();
+          });
         })();
         """
 

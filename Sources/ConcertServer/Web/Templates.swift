@@ -92,11 +92,17 @@ enum Templates {
         {{#showIntelligence}}
         <h2 id="targets">Targets ({{targetCount}})</h2>
         {{#canRecord}}<p><a class="button" href="/operations/{{operationId}}/targets/new">Record a target</a></p>{{/canRecord}}
+        <form class="filter inline" data-filter="table.targets" role="search" aria-label="Filter the targets">
+          <label>Kind <select data-filter-by="kind"><option value="">All kinds</option>{{#targetKindsShown}}<option>{{.}}</option>{{/targetKindsShown}}</select></label>
+          <label>Recorded by <select data-filter-by="agency"><option value="">Any agency</option>{{#originatorsShown}}<option>{{.}}</option>{{/originatorsShown}}</select></label>
+          <label class="grow">Name or selector contains <input type="search" data-filter-by="text"></label>
+          <output class="muted" data-filter-count aria-live="polite"></output>
+        </form>
         <table class="targets stack">
           <thead><tr><th>Name</th><th>Kind</th><th>Selectors</th><th>Handling</th><th>Evaluation</th><th>Originator</th><th>Distribution</th><th></th></tr></thead>
           <tbody>
           {{#targets}}
-          <tr>
+          <tr data-kind="{{kind}}" data-agency="{{originator}}">
             <td data-label="Name">{{name}}{{#place}}<br><span class="muted">{{place}}</span>{{/place}}</td>
             <td data-label="Kind">{{kind}}</td>
             <td data-label="Selectors"><ul class="selectors">{{#selectors}}<li><span class="tag">{{kind}}</span> {{value}}</li>{{/selectors}}</ul></td>

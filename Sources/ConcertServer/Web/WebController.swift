@@ -294,6 +294,8 @@ struct WebController {
                 payload: ListDelivery(ids: visible.map(\.id), via: "web"))
             let targets = try visible.map { try ConcertJSON.decode(Target.self, from: $0.json) }
             values["targetCount"] = targets.count
+            values["targetKindsShown"] = Set(targets.map { Self.words($0.kind.rawValue) }).sorted()
+            values["originatorsShown"] = Set(targets.map { agencyName($0.originatorAgencyId) }).sorted()
             values["targets"] = targets.map { target -> [String: Any] in
                 var row: [String: Any] = [
                     "id": target.id,
