@@ -49,6 +49,19 @@ def server():
     process.wait(timeout=30)
 
 
+def sign_in(driver, base, username):
+    """Signs in with the form and waits for the list of operations."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button.primary").click()
+    WebDriverWait(driver, 10).until(expected_conditions.url_contains("/operations"))
+
+
 def browser(width=1400, height=1000):
     options = Options()
     for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

@@ -16,7 +16,8 @@ import os
 import tempfile
 import time
 
-from conftest import PASSWORD, browser
+from conftest import browser
+from conftest import sign_in as sign_in_with_form
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -26,11 +27,8 @@ RESTRICTED_US_TARGET = "Topsite server 13 (Ashburn)"  # recorded by the US for t
 
 
 def sign_in(driver, base, username):
-    driver.get(base + "/login")
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "button.primary").click()
-    WebDriverWait(driver, 10).until(expected_conditions.url_contains("/operations"))
+    """Signs in and opens the demo operation's page."""
+    sign_in_with_form(driver, base, username)
     driver.find_element(By.LINK_TEXT, "SPARKLER").click()
     WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located((By.LINK_TEXT, "Open the live board")))
     # An officer lands on its agency's day; the whole operation is one link away.

@@ -19,7 +19,7 @@ import urllib.request
 
 import pytest
 from axe_selenium_python import Axe
-from conftest import PASSWORD, browser
+from conftest import PASSWORD, browser, sign_in
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
@@ -49,14 +49,6 @@ def token_of(base, username):
     status, body = api(base, "POST", "/api/v1/sessions", {"username": username, "password": PASSWORD})
     assert status == 201 or status == 200, body
     return body["token"]
-
-
-def sign_in(driver, base, username):
-    driver.get(base + "/login")
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "button.primary").click()
-    WebDriverWait(driver, 10).until(expected_conditions.url_contains("/operations"))
 
 
 def look(driver, name):

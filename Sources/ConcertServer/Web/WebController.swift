@@ -241,18 +241,9 @@ struct WebController {
                 ], context: context)
         }
         router.get("/operations/:operationId") { _, context in
-            guard context.user != nil else { return Response.redirect(to: "/login") }
-            let actor = try context.requireActor()
-            let operation: JointOperation
-            do {
-                operation = try await guarded.operation(
-                    try context.parameters.requireIdentifier("operationId"), for: actor, .viewOperation)
-            } catch {
-                return try await operationNotFound(context: context)
+            try await operationPage(context, .viewOperation) { operation, actor in
+                ("operation", operation.codeName, try await operationValues(operation, actor: actor))
             }
-            return try await page(
-                "operation", title: operation.codeName,
-                values: try await operationValues(operation, actor: actor), context: context)
         }
     }
 
