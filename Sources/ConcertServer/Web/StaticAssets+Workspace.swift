@@ -116,7 +116,8 @@ extension StaticAssets {
           function fieldElement(form, field) {
             var path = field;
             while (path) {
-              var found = form.querySelector("[name=\\"" + path + "\\"], [data-field=\\"" + path + "\\"]");
+              var quoted = CSS.escape(path);
+              var found = form.querySelector("[name=\\"" + quoted + "\\"], [data-field=\\"" + quoted + "\\"]");
               if (found) { return found; }
               var cut = Math.max(path.lastIndexOf("."), path.lastIndexOf("["));
               path = cut > 0 ? path.substring(0, cut) : "";
@@ -185,7 +186,7 @@ extension StaticAssets {
             var add = event.target.closest("[data-add-row]");
             if (add) {
               var template = document.getElementById(add.dataset.addRow + "-row");
-              var list = document.querySelector("[data-rows=\\"" + add.dataset.addRow + "\\"]");
+              var list = document.querySelector("[data-rows=\\"" + CSS.escape(add.dataset.addRow) + "\\"]");
               list.appendChild(template.content.cloneNode(true));
               var inputs = list.lastElementChild.querySelectorAll("input, select");
               if (inputs.length) { inputs[0].focus(); }
