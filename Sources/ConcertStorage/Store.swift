@@ -357,6 +357,10 @@ public protocol Store: Service {
     /// The targets with these ids, whatever their operation, in no particular order; ids of
     /// no target are left out (for the other sides of hits, read in one go).
     func targets(ids: [String]) async throws -> [Target]
+    /// The handling facts of the targets of an operation with these ids, by id, read without
+    /// their JSON (what the policy decides an action's view on); ids of no target there are
+    /// left out.
+    func targetHandlings(ids: [String], operationId: String) async throws -> [String: RecordHandling]
     /// Replaces a target inside one transaction, with the hits it makes and ends; `change`
     /// sees the current one.
     func updateTarget(

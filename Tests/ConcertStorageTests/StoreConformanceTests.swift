@@ -79,6 +79,11 @@ struct StoreConformanceTests {
             return changed
         }
         #expect(renamed.name == "Renamed")
+        // Its handling facts, read without its JSON; other operations' and unknown ids are left out.
+        let handlings = try await store.targetHandlings(
+            ids: [target.id, Identifier.make()], operationId: fixture.operation.id)
+        #expect(handlings == [target.id: target.recordHandling])
+        #expect(try await store.targetHandlings(ids: [target.id], operationId: "another").isEmpty)
         try await store.deleteTarget(id: target.id, operationId: fixture.operation.id, by: fixture.actor) { _ in }
         #expect(try await store.target(id: target.id, operationId: fixture.operation.id) == nil)
         let events = try await store.events(operationId: fixture.operation.id, after: 0, limit: 100)

@@ -16,20 +16,11 @@ struct ActionController {
         guard !referenced.isEmpty else { return actions }
         var readable: Set<String> = []
         if AccessPolicy.allows(actor, .viewIntelligence, in: operation) {
-            if referenced.count <= 32 {
-                // A field report answers with one action: read its target, not the whole operation's.
-                for id in referenced {
-                    if let target = try await store.target(id: id, operationId: operation.id),
-                        AccessPolicy.allows(actor, .readRecord(target.recordHandling), in: operation)
-                    {
-                        readable.insert(id)
-                    }
-                }
-            } else {
-                for target in try await store.encodedTargets(operationId: operation.id)
-                where AccessPolicy.allows(actor, .readRecord(target.handling), in: operation) {
-                    readable.insert(target.id)
-                }
+            // The handling columns of the referenced targets alone: a target of 1,000 selectors
+            // is not read and decoded to learn who may read it.
+            for (id, handling) in try await store.targetHandlings(ids: Array(referenced), operationId: operation.id)
+            where AccessPolicy.allows(actor, .readRecord(handling), in: operation) {
+                readable.insert(id)
             }
         }
         return actions.map { action in

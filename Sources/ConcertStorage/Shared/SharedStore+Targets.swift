@@ -69,6 +69,29 @@ extension SQLEngineStore {
         }
     }
 
+    public func targetHandlings(ids: [String], operationId: String) async throws -> [String: RecordHandling] {
+        guard !ids.isEmpty else { return [:] }
+        return try await reading { connection in
+            var distributions = DistributionDecoder()
+            var handlings: [String: RecordHandling] = [:]
+            // In slices, within what both engines bind in one statement.
+            for start in stride(from: 0, to: ids.count, by: 1_000) {
+                for row in try connection.rows(
+                    """
+                    SELECT id, originator_agency_id, handling, distribution FROM target_row
+                    WHERE operation_id = \(operationId) AND id IN (\(list: Array(ids[start..<min(start + 1_000, ids.count)])))
+                    """)
+                {
+                    handlings[try row.string(0)] = RecordHandling(
+                        originatorAgencyId: try row.string(1),
+                        handling: HandlingCode(rawValue: try row.string(2)) ?? .h3,
+                        distribution: try distributions.decode(try row.string(3)))
+                }
+            }
+            return handlings
+        }
+    }
+
     /// The columns of a target's row, in the order of ``targetRow(_:writtenBy:)``.
     static var targetRowColumns: [String] {
         [
