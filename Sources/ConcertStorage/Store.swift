@@ -243,10 +243,10 @@ extension Event {
 
     /// Reads the payload as the type `kinds` carry; refused when the event is of none of them.
     public func payload<Payload>(_ kinds: [TypedEventKind<Payload>]) throws -> Payload {
-        guard let kind = kinds.first(where: { $0.kind.rawValue == self.kind }) else {
+        guard let match = kinds.first(where: { $0.kind.rawValue == kind }) else {
             throw EventPayloadMismatch(sequence: sequence, kind: kind, expected: kinds.map(\.kind))
         }
-        return try kind.decode(payload)
+        return try match.decode(payload)
     }
 }
 
