@@ -15,6 +15,7 @@ struct WorkspacePageTests {
             operation + "/targets/\(world.sharedTarget.id)/edit", operation + "/actions/new",
             operation + "/actions/\(world.actionB.id)/edit", operation + "/instruments/new",
             operation + "/instruments/\(world.instrument.id)/edit", operation + "/log", "/check", "/admin",
+            operation + "/day", operation + "/day?country=DE",
         ]
     }
 
@@ -24,34 +25,34 @@ struct WorkspacePageTests {
         switch persona {
         case .leadCoordinator:
             // B recorded both targets: the lead reads them, and only B changes them.
-            [.ok, .ok, .forbidden, .forbidden, .ok, .ok, .ok, .ok, .ok, .ok, .forbidden]
+            [.ok, .ok, .forbidden, .forbidden, .ok, .ok, .ok, .ok, .ok, .ok, .forbidden, .ok, .ok]
         case .participantOfficer:
-            [.forbidden, .ok, .ok, .ok, .forbidden, .forbidden, .forbidden, .forbidden, .ok, .ok, .forbidden]
+            [.forbidden, .ok, .ok, .ok, .forbidden, .forbidden, .forbidden, .forbidden, .ok, .ok, .forbidden, .ok, .ok]
         case .otherParticipantOfficer:
             // The restricted target is not C's to know of: 404, as if it did not exist.
             [
                 .forbidden, .ok, .notFound, .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .ok, .ok,
-                .forbidden,
+                .forbidden, .ok, .ok,
             ]
         case .observer:
             // An observer sees no intelligence at all: refused before any record is looked up.
             [
                 .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .ok,
-                .forbidden, .forbidden,
+                .forbidden, .forbidden, .ok, .ok,
             ]
         case .nonParticipant:
             // The outsider's coordinator runs an operation of its own, and checks before sharing.
             [
                 .ok, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound,
-                .ok, .forbidden,
+                .ok, .forbidden, .notFound, .notFound,
             ]
         case .platformAdmin, .agencyAdmin:
             [
                 .forbidden, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound,
-                .forbidden, .ok,
+                .forbidden, .ok, .notFound, .notFound,
             ]
         case .anonymous:
-            Array(repeating: .found, count: 11)
+            Array(repeating: .found, count: 13)
         }
     }
 
@@ -85,6 +86,19 @@ struct WorkspacePageTests {
             #expect(pages[2].text.contains(#"data-method="PUT""#))
             #expect(
                 pages[2].text.contains("/api/v1/operations/\(world.operation.id)/targets/\(world.restrictedTarget.id)"))
+        }
+        // A country's day names an action about a target as each persona may see it: B wrote the
+        // target, C may not read it, so C (and the observer) read only its kind and country.
+        switch persona {
+        case .participantOfficer, .leadCoordinator:
+            #expect(pages[12].text.contains(world.actionB.title))
+        case .otherParticipantOfficer, .observer:
+            #expect(pages[12].text.contains("Arrest in DE"))
+        default:
+            break
+        }
+        if persona == .participantOfficer {
+            #expect(pages[11].text.contains(world.actionB.title), "B's own day holds its arrest")
         }
         if persona == .leadCoordinator {
             #expect(pages[5].text.contains("Team in position"), "the action's gates are in its form")
