@@ -25,12 +25,11 @@ extension WebController {
         }
         router.get("/operations/:operationId/targets/new") { _, context in
             try await operationPage(context, .createRecord) { operation, actor in
-                var values = try await targetFormValues(nil, in: operation, actor: actor)
-                values["heading"] = "Record a target"
-                values["apiPath"] = "/api/v1/operations/\(operation.id)/targets"
-                values["method"] = "POST"
-                values["submitLabel"] = "Record the target"
-                return ("target-form", "Record a target", values)
+                let values = try await targetFormValues(nil, in: operation, actor: actor)
+                return Self.form(
+                    "target-form", title: "Record a target", heading: "Record a target",
+                    api: "/api/v1/operations/\(operation.id)/targets", method: "POST", submit: "Record the target",
+                    values)
             }
         }
         router.get("/operations/:operationId/targets/:targetId/edit") { _, context in
@@ -40,22 +39,20 @@ extension WebController {
                     AccessPolicy.allows(actor, .readRecord(target.recordHandling), in: operation)
                 else { throw AccessDenial.hidden("No such target.") }
                 try AccessPolicy.decide(actor, .modifyRecord(target.recordHandling), in: operation).get()
-                var values = try await targetFormValues(target, in: operation, actor: actor)
-                values["heading"] = "Change \(target.name)"
-                values["apiPath"] = "/api/v1/operations/\(operation.id)/targets/\(target.id)"
-                values["method"] = "PUT"
-                values["submitLabel"] = "Save the target"
-                return ("target-form", "Change a target", values)
+                let values = try await targetFormValues(target, in: operation, actor: actor)
+                return Self.form(
+                    "target-form", title: "Change a target", heading: "Change \(target.name)",
+                    api: "/api/v1/operations/\(operation.id)/targets/\(target.id)", method: "PUT",
+                    submit: "Save the target", values)
             }
         }
         router.get("/operations/:operationId/actions/new") { _, context in
             try await operationPage(context, .changePlan) { operation, actor in
-                var values = try await actionFormValues(nil, in: operation, actor: actor)
-                values["heading"] = "Plan an action"
-                values["apiPath"] = "/api/v1/operations/\(operation.id)/actions"
-                values["method"] = "POST"
-                values["submitLabel"] = "Add to the plan"
-                return ("action-form", "Plan an action", values)
+                let values = try await actionFormValues(nil, in: operation, actor: actor)
+                return Self.form(
+                    "action-form", title: "Plan an action", heading: "Plan an action",
+                    api: "/api/v1/operations/\(operation.id)/actions", method: "POST", submit: "Add to the plan", values
+                )
             }
         }
         router.get("/operations/:operationId/actions/:actionId/edit") { _, context in
@@ -70,21 +67,19 @@ extension WebController {
                     of: [stored], for: actor, in: operation, store: store)[0]
                 var values = try await actionFormValues(action, in: operation, actor: actor)
                 values["redacted"] = action != stored
-                values["heading"] = "Change \(action.title)"
-                values["apiPath"] = "/api/v1/operations/\(operation.id)/actions/\(action.id)"
-                values["method"] = "PUT"
-                values["submitLabel"] = "Save the action"
-                return ("action-form", "Change an action", values)
+                return Self.form(
+                    "action-form", title: "Change an action", heading: "Change \(action.title)",
+                    api: "/api/v1/operations/\(operation.id)/actions/\(action.id)", method: "PUT",
+                    submit: "Save the action", values)
             }
         }
         router.get("/operations/:operationId/instruments/new") { _, context in
             try await operationPage(context, .manageInstruments) { operation, _ in
-                var values = Self.instrumentFormValues(nil, in: operation)
-                values["heading"] = "Record a legal instrument"
-                values["apiPath"] = "/api/v1/operations/\(operation.id)/instruments"
-                values["method"] = "POST"
-                values["submitLabel"] = "Record the instrument"
-                return ("instrument-form", "Record a legal instrument", values)
+                let values = Self.instrumentFormValues(nil, in: operation)
+                return Self.form(
+                    "instrument-form", title: "Record a legal instrument", heading: "Record a legal instrument",
+                    api: "/api/v1/operations/\(operation.id)/instruments", method: "POST",
+                    submit: "Record the instrument", values)
             }
         }
         router.get("/operations/:operationId/instruments/:instrumentId/edit") { _, context in
@@ -93,12 +88,12 @@ extension WebController {
                 guard let instrument = try await store.instrument(id: instrumentId, operationId: operation.id) else {
                     throw AccessDenial.hidden("No such legal instrument.")
                 }
-                var values = Self.instrumentFormValues(instrument, in: operation)
-                values["heading"] = "Change \(instrument.kind.label) \(instrument.reference)"
-                values["apiPath"] = "/api/v1/operations/\(operation.id)/instruments/\(instrument.id)"
-                values["method"] = "PUT"
-                values["submitLabel"] = "Save the instrument"
-                return ("instrument-form", "Change a legal instrument", values)
+                let values = Self.instrumentFormValues(instrument, in: operation)
+                return Self.form(
+                    "instrument-form", title: "Change a legal instrument",
+                    heading: "Change \(instrument.kind.label) \(instrument.reference)",
+                    api: "/api/v1/operations/\(operation.id)/instruments/\(instrument.id)", method: "PUT",
+                    submit: "Save the instrument", values)
             }
         }
         router.get("/operations/:operationId/log") { _, context in
@@ -180,6 +175,20 @@ extension WebController {
             return try await page(
                 "admin", title: "Administration", values: try await adminValues(actor), context: context)
         }
+    }
+
+    /// A form page: `values` with the heading, the API route the form is sent to, its method and
+    /// the words of its button.
+    static func form(
+        _ template: String, title: String, heading: String, api: String, method: String, submit: String,
+        _ values: [String: Any]
+    ) -> (template: String, title: String, values: [String: Any]) {
+        var values = values
+        values["heading"] = heading
+        values["apiPath"] = api
+        values["method"] = method
+        values["submitLabel"] = submit
+        return (template, title, values)
     }
 
     /// A page of an operation that the caller's agency takes part in and may do `permission`
