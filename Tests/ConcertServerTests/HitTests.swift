@@ -149,6 +149,63 @@ struct HitTests {
         }
     }
 
+    @Test("an import's preview names every bad row and every hit it would make, and records no target")
+    func importPreview() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let operationPath = "/api/v1/operations/\(world.otherOperation.id)"
+        @Sendable func target(_ name: String, _ kind: String, _ value: String) -> [String: Any] {
+            [
+                "kind": "server", "name": name, "handling": "H0", "evaluation": "C3", "distribution": "all",
+                "selectors": [["kind": kind, "value": value]],
+            ]
+        }
+        try await world.withClient { client in
+            let headers = TestWorld.headers(.nonParticipant)
+            let listed = try await client.execute(uri: operationPath + "/targets", method: .get, headers: headers)
+            let targetsBefore = (listed.object["items"] as? [Any])?.count
+            let hitsBefore = try await Self.hits(.nonParticipant, client).count
+            let preview = try await client.execute(
+                uri: operationPath + "/targets/import/preview", method: .post, headers: headers,
+                body: .json([
+                    "targets": [
+                        target("One", "ip", "203.0.113.1"), target("Bad", "ip", "203.0.113.999"),
+                        ["kind": "server", "name": 7], target("Mirror of B's server", "ip", "192.0.2.10"),
+                    ]
+                ]))
+            #expect(preview.status == .ok, "\(preview.text)")
+            let answer = preview.object
+            #expect(answer["targets"] as? Int == 4)
+            #expect(answer["valid"] as? Int == 2)
+            #expect(answer["invalid"] as? Int == 2)
+            #expect(answer["selectors"] as? Int == 2)
+            #expect(answer["hits"] as? Int == 1)
+            let rows = try #require(answer["rows"] as? [[String: Any]])
+            #expect(rows.map { $0["row"] as? Int } == [1, 2, 3, 4])
+            // Each bad row is named by its field, as the import would name it; the others go on.
+            #expect((rows[1]["problem"] as? [String: Any])?["field"] as? String == "targets[1].selectors[0].value")
+            #expect((rows[2]["problem"] as? [String: Any])?["field"] as? String == "targets[2].name")
+            #expect(rows[0]["problem"] == nil && rows[3]["problem"] == nil)
+            let mirror = try #require((rows[3]["selectors"] as? [[String: Any]])?.first)
+            #expect(mirror["hit"] as? Bool == true)
+            let holder = (mirror["matches"] as? [[String: Any]])?.first?["agency"] as? [String: Any]
+            #expect(holder?["id"] as? String == world.partB.id)
+            #expect((rows[0]["selectors"] as? [[String: Any]])?.first?["hit"] as? Bool == false)
+            // Whom to contact, never what the holder holds or where.
+            for secret in ["NIGHTJAR", world.operation.id, world.hit.a.targetId, world.hit.b.targetId] {
+                #expect(!preview.text.contains(secret), "the preview told \(secret)")
+            }
+            // Nothing was recorded.
+            let after = try await client.execute(uri: operationPath + "/targets", method: .get, headers: headers)
+            #expect((after.object["items"] as? [Any])?.count == targetsBefore)
+            #expect(try await Self.hits(.nonParticipant, client).count == hitsBefore)
+            // A preview is a check: the holder is told that its selector was checked.
+            let notices = try await client.execute(
+                uri: "/api/v1/crosscheck/notices", method: .get, headers: TestWorld.headers(.participantOfficer))
+            #expect(notices.text.contains("192.0.2.10"))
+        }
+    }
+
     @Test("an agency that excludes a value gets no hits on it, its hits on it are retired, and lifted they come back")
     func exclusions() async throws {
         let world = try await TestWorld.make()

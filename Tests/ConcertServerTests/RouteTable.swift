@@ -153,6 +153,10 @@ enum RouteTable {
             statuses: [201, 201, 201, 403, 404, 404, 404, 401], bodyLimit: 16 << 20
         ) { world in ["targets": [newTarget(world)!]] },
         RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/targets/import/preview",
+            statuses: [200, 200, 200, 403, 404, 404, 404, 401], bodyLimit: 16 << 20
+        ) { world in ["targets": [newTarget(world)!]] },
+        RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/targets/{targetId}",
             statuses: [200, 200, 404, 403, 404, 404, 404, 401]
         ) { _ in nil },

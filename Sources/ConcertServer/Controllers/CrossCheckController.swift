@@ -164,6 +164,52 @@ struct CrossCheckController {
         }
     }
 
+    /// Checks `selectors` (normalised already) as `actor`: spends their budget (or throws the
+    /// 429 to answer, spending nothing), looks them up, keeps what was checked in the caller's
+    /// audit trail and tells each holder whose selector was hit. The answer to the check route,
+    /// and to an import's preview, which tells the same.
+    func check(_ checked: [Selector], by actor: Actor) async throws -> [ResultView] {
+        let agencies = Dictionary(uniqueKeysWithValues: try await store.agencies().map { ($0.id, $0) })
+        let probes = checked.map {
+            CrossCheckEntry(targetId: "", operationId: "", agencyId: actor.agencyId, selector: $0)
+        }
+        // Only a valid request spends the budget; one over it spends nothing.
+        try budget.spend(probes.count, by: actor)
+        var announced: [CrossCheckMatch] = []
+        let results = try await crossCheck.lookUp(probes).map { result -> ResultView in
+            // The caller's own agency's records are no news; and each other agency is named
+            // once per kind of match, so that the answer does not count their operations.
+            var seen: Set<Match> = []
+            let others = result.matches.filter { $0.entry.agencyId != actor.agencyId }
+            announced += others
+            let matches = others.compactMap { match -> MatchView? in
+                guard
+                    seen.insert(
+                        Match(match: match.kind, selectorKind: match.entry.kind, agencyId: match.entry.agencyId)
+                    ).inserted,
+                    let agency = agencies[match.entry.agencyId]
+                else { return nil }
+                return MatchView(match: match.kind, selectorKind: match.entry.kind, agency: AgencyContact(agency))
+            }
+            return ResultView(
+                hit: !matches.isEmpty || result.commonHolders != nil, matches: matches,
+                commonHolders: result.commonHolders)
+        }
+        var drafts = [
+            try EventDraft(
+                operationId: nil, actor: actor, kind: .auditCrossCheck,
+                payload: CrossCheckAudit(
+                    checked: probes.count, hits: results.filter(\.hit).count,
+                    selectors: zip(checked, results).map {
+                        CrossCheckAudit.Checked(kind: $0.kind, value: $0.value.written, hit: $1.hit)
+                    }
+                ))
+        ]
+        drafts += try notices(of: announced, checkedBy: actor, agencies: agencies)
+        try await store.appendEvents(drafts)
+        return results
+    }
+
     func addRoutes(to router: Router<ConcertRequestContext>) {
         router.post("/api/v1/crosscheck") { request, context in
             let actor = try context.requireActor()
@@ -174,56 +220,16 @@ struct CrossCheckController {
                     "A cross-check takes at most \(Self.maximumSelectors) selectors; split the list.",
                     field: "selectors")
             }
-            let agencies = Dictionary(uniqueKeysWithValues: try await store.agencies().map { ($0.id, $0) })
-            let country = agencies[actor.agencyId]?.country
-            var probes: [CrossCheckEntry] = []
+            let country = try await store.agency(id: actor.agencyId)?.country
             var checked: [Selector] = []
             for (position, selector) in input.selectors.enumerated() {
-                let normalised: Selector
                 do throws(DomainError) {
-                    normalised = try selector.normalised(defaultCountry: country, limits: crossCheck.limits)
+                    checked.append(try selector.normalised(defaultCountry: country, limits: crossCheck.limits))
                 } catch {
                     throw error.nested(under: "selectors[\(position)]")
                 }
-                checked.append(normalised)
-                probes.append(
-                    CrossCheckEntry(
-                        targetId: "", operationId: "", agencyId: actor.agencyId, selector: normalised))
             }
-            // Only a valid request spends the budget; one over it spends nothing.
-            try budget.spend(probes.count, by: actor)
-            var announced: [CrossCheckMatch] = []
-            let results = try await crossCheck.lookUp(probes).map { result -> ResultView in
-                // The caller's own agency's records are no news; and each other agency is named
-                // once per kind of match, so that the answer does not count their operations.
-                var seen: Set<Match> = []
-                let others = result.matches.filter { $0.entry.agencyId != actor.agencyId }
-                announced += others
-                let matches = others.compactMap { match -> MatchView? in
-                    guard
-                        seen.insert(
-                            Match(match: match.kind, selectorKind: match.entry.kind, agencyId: match.entry.agencyId)
-                        ).inserted,
-                        let agency = agencies[match.entry.agencyId]
-                    else { return nil }
-                    return MatchView(match: match.kind, selectorKind: match.entry.kind, agency: AgencyContact(agency))
-                }
-                return ResultView(
-                    hit: !matches.isEmpty || result.commonHolders != nil, matches: matches,
-                    commonHolders: result.commonHolders)
-            }
-            var drafts = [
-                try EventDraft(
-                    operationId: nil, actor: actor, kind: .auditCrossCheck,
-                    payload: CrossCheckAudit(
-                        checked: probes.count, hits: results.filter(\.hit).count,
-                        selectors: zip(checked, results).map {
-                            CrossCheckAudit.Checked(kind: $0.kind, value: $0.value.written, hit: $1.hit)
-                        }
-                    ))
-            ]
-            drafts += try notices(of: announced, checkedBy: actor, agencies: agencies)
-            try await store.appendEvents(drafts)
+            let results = try await check(checked, by: actor)
             return Response.rawJSON(Output(results: results).json)
         }
         router.get("/api/v1/crosscheck/notices") { _, context in

@@ -23,6 +23,70 @@ struct TargetController {
         var hits: Int
     }
 
+    /// A target of a preview, decoded on its own so that one row's bad shape is that row's
+    /// problem, not the whole file's.
+    struct PreviewRow: Decodable {
+        var input: Result<TargetInput, ProblemDetail>
+
+        init(from decoder: any Decoder) throws {
+            do {
+                input = .success(try TargetInput(from: decoder))
+            } catch let error as DecodingError {
+                input = .failure(ProblemDetail.describe(error))
+            }
+        }
+    }
+
+    struct PreviewInput: Decodable {
+        var targets: [PreviewRow]
+    }
+
+    /// What an import would record (`POST …/targets/import/preview`): nothing is written.
+    struct ImportPreview: Encodable {
+        struct Problem: Encodable {
+            var detail: String
+            var field: String?
+        }
+        struct Checked: Encodable {
+            var kind: SelectorKind
+            var value: String
+            var hit: Bool
+            var matches: [CrossCheckController.MatchView]
+            var commonHolders: Int?
+        }
+        struct Row: Encodable {
+            /// The row's place in the file's list, from 1.
+            var row: Int
+            var name: String?
+            var kind: TargetKind?
+            var problem: Problem?
+            var selectors: [Checked] = []
+            /// The target the row makes; not sent.
+            var target: Target?
+
+            enum CodingKeys: String, CodingKey {
+                case row, name, kind, problem, selectors
+            }
+        }
+        /// How many rows the file holds, how many would be recorded and how many are refused.
+        var targets: Int
+        var valid: Int
+        var invalid: Int
+        /// How many selectors the valid rows hold, and how many of them another agency holds.
+        var selectors: Int
+        var hits: Int
+        var rows: [Row]
+
+        init(rows: [Row]) {
+            self.rows = rows
+            targets = rows.count
+            invalid = rows.filter { $0.problem != nil }.count
+            valid = targets - invalid
+            selectors = rows.reduce(0) { $0 + $1.selectors.count }
+            hits = rows.reduce(0) { $0 + $1.selectors.filter(\.hit).count }
+        }
+    }
+
     /// Decides `permission` on a target; one the caller may not know of is answered exactly as
     /// one that does not exist, so that its answer does not tell that it exists.
     static func decide(_ actor: Actor, _ permission: Permission, in operation: JointOperation) throws {
@@ -31,6 +95,87 @@ struct TargetController {
         } catch AccessDenial.hidden {
             throw StoreError.notFound("No such target.")
         }
+    }
+
+    /// The largest body an import or its preview takes.
+    static let importBodyLimit = 16 << 20
+
+    /// Validates the targets of an import as the caller records them, each on its own: the
+    /// target it makes, or why it makes none (the field named inside the target).
+    func makeTargets(
+        _ inputs: [TargetInput], in operation: JointOperation, by actor: Actor
+    ) async throws -> [Result<Target, DomainError>] {
+        guard (1...Self.maximumImport).contains(inputs.count) else {
+            throw DomainError.invalid(
+                "An import holds from 1 to \(Self.maximumImport) targets; split a larger one.", field: "targets")
+        }
+        let now = ConcertJSON.now()
+        let country = try await store.agency(id: actor.agencyId)?.country
+        return inputs.map { input in
+            Result { () throws(DomainError) -> Target in
+                try input.makeTarget(
+                    id: Identifier.make(), operation: operation, originatorAgencyId: actor.agencyId,
+                    createdBy: actor.userId, defaultCountry: country, createdAt: now, now: now,
+                    limits: hits.crossCheck.limits)
+            }
+        }
+    }
+
+    /// What an import would do, writing no target: each row valid or not (with the first
+    /// problem of each, as the import would name it), and for each selector of a valid row
+    /// whether another agency holds it and whom to contact, exactly as a check before sharing
+    /// answers — which it is: it spends the same budget, is kept in the caller's audit trail
+    /// and is told to the holders.
+    func preview(_ rows: [PreviewRow], in operation: JointOperation, by actor: Actor) async throws -> ImportPreview {
+        guard (1...Self.maximumImport).contains(rows.count) else {
+            throw DomainError.invalid(
+                "An import holds from 1 to \(Self.maximumImport) targets; split a larger one.", field: "targets")
+        }
+        let decoded = rows.map(\.input)
+        let made = try await makeTargets(decoded.compactMap { try? $0.get() }, in: operation, by: actor)
+        var next = made.makeIterator()
+        var previewed: [ImportPreview.Row] = []
+        for (position, row) in decoded.enumerated() {
+            let prefix = "targets[\(position)]"
+            switch row {
+            case .failure(let problem):
+                previewed.append(
+                    ImportPreview.Row(
+                        row: position + 1, problem: ImportPreview.Problem(detail: problem.detail, field: problem.field))
+                )
+            case .success(let input):
+                switch next.next() {
+                case .success(let target):
+                    previewed.append(
+                        ImportPreview.Row(row: position + 1, name: target.name, kind: target.kind, target: target))
+                case .failure(let error):
+                    let nested = error.nested(under: prefix)
+                    previewed.append(
+                        ImportPreview.Row(
+                            row: position + 1, name: input.name, kind: input.kind,
+                            problem: ImportPreview.Problem(detail: nested.message, field: nested.field)))
+                case nil:
+                    preconditionFailure("one made target per decoded row")
+                }
+            }
+        }
+        let selectors = previewed.flatMap { $0.target?.selectors ?? [] }
+        let checked: [CrossCheckController.ResultView] =
+            selectors.isEmpty
+            ? []
+            : try await CrossCheckController(store: store, crossCheck: hits.crossCheck, budget: budget).check(
+                selectors, by: actor)
+        var results = checked.makeIterator()
+        for index in previewed.indices {
+            guard let target = previewed[index].target else { continue }
+            previewed[index].selectors = target.selectors.map { selector in
+                let result = results.next()
+                return ImportPreview.Checked(
+                    kind: selector.kind, value: selector.value.written, hit: result?.hit ?? false,
+                    matches: result?.matches ?? [], commonHolders: result?.commonHolders)
+            }
+        }
+        return ImportPreview(rows: previewed)
     }
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
@@ -64,21 +209,12 @@ struct TargetController {
             let actor = try context.requireActor()
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .createRecord)
-            let input = try await request.decodeJSON(as: ImportInput.self, context: context, limit: 16 << 20)
-            guard (1...Self.maximumImport).contains(input.targets.count) else {
-                throw DomainError.invalid(
-                    "An import holds from 1 to \(Self.maximumImport) targets; split a larger one.", field: "targets")
-            }
-            let now = ConcertJSON.now()
-            let country = try await store.agency(id: actor.agencyId)?.country
+            let input = try await request.decodeJSON(
+                as: ImportInput.self, context: context, limit: Self.importBodyLimit)
             var targets: [Target] = []
-            for (position, target) in input.targets.enumerated() {
+            for (position, made) in try await makeTargets(input.targets, in: operation, by: actor).enumerated() {
                 do throws(DomainError) {
-                    targets.append(
-                        try target.makeTarget(
-                            id: Identifier.make(), operation: operation, originatorAgencyId: actor.agencyId,
-                            createdBy: actor.userId, defaultCountry: country, createdAt: now, now: now,
-                            limits: hits.crossCheck.limits))
+                    targets.append(try made.get())
                 } catch {
                     throw error.nested(under: "targets[\(position)]")
                 }
@@ -86,6 +222,14 @@ struct TargetController {
             try budget.spend(targets.reduce(0) { $0 + $1.selectors.count }, by: actor)
             let hits = try await TargetImporter(store: store, hits: hits).importTargets(targets, by: actor)
             return try Response.json(ImportResult(imported: targets.count, hits: hits), status: .created)
+        }
+        router.post("/api/v1/operations/:operationId/targets/import/preview") { request, context in
+            let actor = try context.requireActor()
+            let operation = try await guarded.operation(
+                try context.parameters.requireIdentifier("operationId"), for: actor, .createRecord)
+            let input = try await request.decodeJSON(
+                as: PreviewInput.self, context: context, limit: Self.importBodyLimit)
+            return try Response.json(try await preview(input.targets, in: operation, by: actor))
         }
         router.get("/api/v1/operations/:operationId/targets/:targetId") { _, context in
             let actor = try context.requireActor()
