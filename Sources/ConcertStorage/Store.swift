@@ -304,6 +304,11 @@ public protocol Store: Service {
         _ change: @escaping @Sendable (User) throws -> User
     ) async throws -> User
 
+    /// Gives a user a new bcrypt password hash and ends every session of theirs, appending
+    /// `user.passwordReset` with the user's JSON (never the hash). Throws `notFound` for an
+    /// unknown id.
+    func resetPassword(id: String, passwordHash: String, by actor: Actor?) async throws -> User
+
     /// Appends events that change no record (notices, failed sign-ins) in one transaction;
     /// those of an operation count in its sequence and reach its live feed.
     func appendEvents(_ drafts: [EventDraft]) async throws

@@ -321,11 +321,46 @@ struct AttackTests {
                 headers: TestWorld.headers(.agencyAdmin))
             #expect(foreign.status == .forbidden)
 
+            // B's administrator resets the officer's password: the old one and its sessions end,
+            // the new one opens the account; a weak one, their own or another agency's is refused.
+            func reset(_ userId: String, _ password: String, as persona: Persona) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/api/v1/users/\(userId)/password", method: .put, headers: TestWorld.headers(persona),
+                    body: .json(["password": password]))
+            }
+            let before = try await world.eventCount()
+            let weak = try await reset(officer.id, "password1234", as: .agencyAdmin)
+            #expect(weak.status == .unprocessableContent && weak.object["field"] as? String == "password")
+            #expect(
+                try await reset(world.users[.agencyAdmin]!.id, "a long new phrase", as: .agencyAdmin).status
+                    == .forbidden)
+            #expect(
+                try await reset(world.users[.otherParticipantOfficer]!.id, "a long new phrase", as: .agencyAdmin).status
+                    == .forbidden)
+            #expect(try await reset(officer.id, "a long new phrase", as: .otherParticipantOfficer).status == .forbidden)
+            #expect(try await world.eventCount() == before)
+            let session = try #require(again.object["token"] as? String)
+            #expect(try await reset(officer.id, "a long new phrase for B", as: .agencyAdmin).status == .noContent)
+            let stale = try await client.execute(
+                uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer \(session)"])
+            #expect(stale.status == .unauthorized)
+            let old = try await Self.post(
+                "/api/v1/sessions", as: .anonymous, ["username": officer.username, "password": TestWorld.password],
+                client)
+            #expect(old.status == .unauthorized)
+            let new = try await Self.post(
+                "/api/v1/sessions", as: .anonymous,
+                ["username": officer.username, "password": "a long new phrase for B"],
+                client)
+            #expect(new.status == .created)
+
             // Every change is announced to B's administrators, and only B's changes.
             let notices = try await client.execute(
                 uri: "/api/v1/account-notices", method: .get, headers: TestWorld.headers(.agencyAdmin))
             let kinds = try #require(notices.object["items"] as? [[String: Any]]).compactMap { $0["kind"] as? String }
             #expect(kinds.contains("user.disabled") && kinds.contains("user.enabled"), "\(kinds)")
+            #expect(kinds.contains("user.passwordReset"), "\(kinds)")
+            #expect(!notices.text.contains("a long new phrase"))
             #expect(!notices.text.contains("garda-admin"))
         }
     }

@@ -114,6 +114,10 @@ enum RouteTable {
             statuses: [403, 403, 403, 403, 403, 403, 204, 401]
         ) { _ in nil },
         RouteCase(
+            method: .put, template: "/api/v1/users/{userId}/password",
+            statuses: [403, 403, 403, 403, 403, 403, 204, 401]
+        ) { _ in ["password": "a new one for the field team"] },
+        RouteCase(
             method: .get, template: "/api/v1/account-notices", statuses: [403, 403, 403, 403, 403, 403, 200, 401]
         ) { _ in nil },
         RouteCase(

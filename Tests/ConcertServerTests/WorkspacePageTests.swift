@@ -15,7 +15,7 @@ struct WorkspacePageTests {
             operation + "/targets/\(world.sharedTarget.id)/edit", operation + "/actions/new",
             operation + "/actions/\(world.actionB.id)/edit", operation + "/instruments/new",
             operation + "/instruments/\(world.instrument.id)/edit", operation + "/log", "/check", "/admin",
-            operation + "/day", operation + "/day?country=DE",
+            operation + "/day", operation + "/day?country=DE", operation + "/targets/import",
         ]
     }
 
@@ -25,34 +25,37 @@ struct WorkspacePageTests {
         switch persona {
         case .leadCoordinator:
             // B recorded both targets: the lead reads them, and only B changes them.
-            [.ok, .ok, .forbidden, .forbidden, .ok, .ok, .ok, .ok, .ok, .ok, .forbidden, .ok, .ok]
+            [.ok, .ok, .forbidden, .forbidden, .ok, .ok, .ok, .ok, .ok, .ok, .forbidden, .ok, .ok, .ok]
         case .participantOfficer:
-            [.forbidden, .ok, .ok, .ok, .forbidden, .forbidden, .forbidden, .forbidden, .ok, .ok, .forbidden, .ok, .ok]
+            [
+                .forbidden, .ok, .ok, .ok, .forbidden, .forbidden, .forbidden, .forbidden, .ok, .ok, .forbidden, .ok,
+                .ok, .ok,
+            ]
         case .otherParticipantOfficer:
             // The restricted target is not C's to know of: 404, as if it did not exist.
             [
                 .forbidden, .ok, .notFound, .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .ok, .ok,
-                .forbidden, .ok, .ok,
+                .forbidden, .ok, .ok, .ok,
             ]
         case .observer:
             // An observer sees no intelligence at all: refused before any record is looked up.
             [
                 .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .forbidden, .ok,
-                .forbidden, .forbidden, .ok, .ok,
+                .forbidden, .forbidden, .ok, .ok, .forbidden,
             ]
         case .nonParticipant:
             // The outsider's coordinator runs an operation of its own, and checks before sharing.
             [
                 .ok, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound,
-                .ok, .forbidden, .notFound, .notFound,
+                .ok, .forbidden, .notFound, .notFound, .notFound,
             ]
         case .platformAdmin, .agencyAdmin:
             [
                 .forbidden, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound, .notFound,
-                .forbidden, .ok, .notFound, .notFound,
+                .forbidden, .ok, .notFound, .notFound, .notFound,
             ]
         case .anonymous:
-            Array(repeating: .found, count: 13)
+            Array(repeating: .found, count: 14)
         }
     }
 
@@ -99,6 +102,9 @@ struct WorkspacePageTests {
         }
         if persona == .participantOfficer {
             #expect(pages[11].text.contains(world.actionB.title), "B's own day holds its arrest")
+        }
+        if persona == .participantOfficer {
+            #expect(pages[13].text.contains("/api/v1/operations/\(world.operation.id)/targets/import"))
         }
         if persona == .leadCoordinator {
             #expect(pages[5].text.contains("Team in position"), "the action's gates are in its form")

@@ -64,6 +64,7 @@ struct StoredChainTests {
         "user.created",
         "user.disabled",
         "user.enabled",
+        "user.passwordReset",
         "user.sessionsEnded",
         "user.signedIn",
     ]

@@ -370,6 +370,40 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
         assert "no hit" in rows[1], rows
         look(officer, "check-results")
 
+        # France imports two targets from a file: the preview names the bad row by its line and
+        # writes nothing; corrected, it shows that the seedbox's address is the lead agency's and
+        # records both only when confirmed.
+        def import_rows(address):
+            return ('{\n  "targets": [\n'
+                    '    {"kind": "server", "name": "Seedbox 1 mirror", "handling": "H0", "evaluation": "B2",\n'
+                    '     "distribution": "all", "selectors": [{"kind": "ip", "value": "2001:db8:4b::23"}]},\n'
+                    '    {"kind": "server", "name": "Seedbox 2", "handling": "H0", "evaluation": "B2",\n'
+                    f'     "distribution": "all", "selectors": [{{"kind": "ip", "value": "{address}"}}]}}\n'
+                    '  ]\n}\n')
+        own_before = len(api(server, "GET", base_path + "/targets", token=officer_token)[1]["items"])
+        officer.get(server + f"/operations/{operation_id}")
+        officer.find_element(By.LINK_TEXT, "Import targets").click()
+        form = officer.find_element(By.ID, "import")
+        field(form, "text").send_keys(import_rows("2001:db8:4b::zz"))
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(officer, 10).until(lambda d: "1 cannot" in text_of(d, "#import-summary"))
+        rows = [row.text for row in officer.find_elements(By.CSS_SELECTOR, "#import-rows tbody tr")]
+        assert "2 (line 5)" in rows[1] and "targets[1].selectors[0].value" in rows[1], rows
+        assert "HIT" in rows[0] and lead_name in rows[0], rows
+        assert not officer.find_element(By.ID, "import-confirm").is_enabled()
+        look(officer, "import-refused")
+        assert len(api(server, "GET", base_path + "/targets", token=officer_token)[1]["items"]) == own_before
+        field(form, "text").clear()
+        field(form, "text").send_keys(import_rows("2001:db8:4c::7"))
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(officer, 10).until(lambda d: "2 can be recorded" in text_of(d, "#import-summary"))
+        assert "1 held by another agency" in text_of(officer, "#import-summary")
+        look(officer, "import-preview")
+        officer.find_element(By.ID, "import-confirm").click()
+        WebDriverWait(officer, 10).until(lambda d: "Recorded 2 targets" in text_of(d, "#import-summary"))
+        names = [t["name"] for t in api(server, "GET", base_path + "/targets", token=officer_token)[1]["items"]]
+        assert len(names) == own_before + 2 and "Seedbox 2" in names
+
         # The action day on the board: France readies its takedown, whose second gate is still
         # open, so the board says why GO would not move it; the coordinator holds France, resumes
         # it, gives GO, and approves a sitrep.
@@ -480,6 +514,26 @@ def test_roles_see_only_their_forms(server):
             lambda d: d.execute_script(
                 "return Array.from(document.querySelectorAll('tr')).some(function (r) {"
                 " return r.cells[0] && r.cells[0].textContent === 'eu-analyst' && r.textContent.indexOf('disabled') >= 0; });"))
+        # The administrator gives the account a new password: a common one is refused beside the
+        # field; a good one signs the account in, and the old one no longer does.
+        row = agency_admin.find_element(By.XPATH, "//tr[td[text()='eu-analyst']]")
+        row.find_element(By.XPATH, ".//button[text()='Enable']").click()
+        WebDriverWait(agency_admin, 10).until(
+            lambda d: d.find_element(By.XPATH, "//tr[td[text()='eu-analyst']]").text.find("active") >= 0)
+        row = agency_admin.find_element(By.XPATH, "//tr[td[text()='eu-analyst']]")
+        row.find_element(By.CSS_SELECTOR, "details.reset summary").click()
+        form = row.find_element(By.CSS_SELECTOR, "details.reset form")
+        look(agency_admin, "admin-reset-password")
+        type_into(form, "password", "password1234")
+        agency_admin.execute_script("window.confirm = function () { return true; };")
+        assert submit(agency_admin, form) is not None, "a common password is refused"
+        assert field(form, "password").get_attribute("aria-invalid") == "true"
+        type_into(form, "password", "harbour-lantern-quartz-7")
+        assert submit(agency_admin, form) is None, field_error(agency_admin)
+        assert api(server, "POST", "/api/v1/sessions",
+                   {"username": "eu-analyst", "password": "glacier-tram-ochre-41"})[0] == 401
+        assert api(server, "POST", "/api/v1/sessions",
+                   {"username": "eu-analyst", "password": "harbour-lantern-quartz-7"})[0] == 201
     finally:
         for driver in (officer, admin, agency_admin, observer):
             driver.quit()

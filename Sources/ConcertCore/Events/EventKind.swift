@@ -73,6 +73,7 @@ public enum EventKind: String, CaseIterable, Codable, Sendable {
     case userCreated = "user.created"
     case userDisabled = "user.disabled"
     case userEnabled = "user.enabled"
+    case userPasswordReset = "user.passwordReset"
     case userSessionsEnded = "user.sessionsEnded"
     case userSignedIn = "user.signedIn"
 
@@ -109,7 +110,8 @@ public enum EventKind: String, CaseIterable, Codable, Sendable {
             .sitrep
         case .targetCreated, .targetDeleted, .targetUpdated:
             .target
-        case .userChanged, .userCreated, .userDisabled, .userEnabled, .userSessionsEnded, .userSignedIn:
+        case .userChanged, .userCreated, .userDisabled, .userEnabled, .userPasswordReset, .userSessionsEnded,
+            .userSignedIn:
             .user
         }
     }

@@ -112,6 +112,7 @@ extension EventKind {
         case .userCreated: TypedEventKind.userCreated.declaration
         case .userDisabled: TypedEventKind.userDisabled.declaration
         case .userEnabled: TypedEventKind.userEnabled.declaration
+        case .userPasswordReset: TypedEventKind.userPasswordReset.declaration
         case .userSessionsEnded: TypedEventKind.userSessionsEnded.declaration
         case .userSignedIn: TypedEventKind.userSignedIn.declaration
         }
@@ -281,6 +282,9 @@ extension TypedEventKind where Payload == User {
     public static var userDisabled: Self { Self(.userDisabled) }
     /// An account was enabled again.
     public static var userEnabled: Self { Self(.userEnabled) }
+    /// An administrator gave an account a new password (never written in the event); its
+    /// sessions ended with it.
+    public static var userPasswordReset: Self { Self(.userPasswordReset) }
     /// Every session of an account was ended.
     public static var userSessionsEnded: Self { Self(.userSessionsEnded) }
 }

@@ -20,6 +20,10 @@ struct AdminController {
         var contact: String?
     }
 
+    struct PasswordInput: Decodable {
+        var password: String
+    }
+
     struct UserInput: Decodable {
         var username: String
         var displayName: String
@@ -53,7 +57,8 @@ struct AdminController {
 
     /// The event kinds that are account notices.
     static let noticeKinds: [EventKind] = [
-        .userCreated, .userChanged, .userDisabled, .userEnabled, .userSessionsEnded, .signInFailed, .signInLocked,
+        .userCreated, .userChanged, .userDisabled, .userEnabled, .userPasswordReset, .userSessionsEnded,
+        .signInFailed, .signInLocked,
     ]
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
@@ -149,6 +154,22 @@ struct AdminController {
             ) { $0 }
             return Response(status: .noContent)
         }
+        router.put("/api/v1/users/:userId/password") { request, context in
+            let actor = try context.requireActor()
+            let current = try await account(try context.parameters.requireIdentifier("userId"))
+            try AccessPolicy.decide(actor, .changeAccount(agencyId: current.agencyId, role: current.role)).get()
+            let input = try await request.decodeJSON(as: PasswordInput.self, context: context)
+            if current.id == actor.userId {
+                // A reset does not ask for the old password: an administrator's own is reset by another.
+                throw ProblemDetail(
+                    status: .forbidden,
+                    detail: "An administrator cannot reset their own password; ask another administrator.")
+            }
+            try User.validatePassword(input.password, username: current.username, displayName: current.displayName)
+            _ = try await store.resetPassword(
+                id: current.id, passwordHash: await Authenticator.hashPassword(input.password), by: actor)
+            return Response(status: .noContent)
+        }
         router.get("/api/v1/account-notices") { _, context in
             let actor = try context.requireActor()
             try AccessPolicy.decide(actor, .readAccountNotices(agencyId: actor.agencyId)).get()
@@ -179,7 +200,7 @@ struct AdminController {
                         actorUserId: nil, actorAgencyId: nil, user: nil, username: attempt.username,
                         address: attempt.address, lockedUntil: attempt.lockedUntil))
             } else if let user = try? event.payload(
-                .userCreated, .userChanged, .userDisabled, .userEnabled, .userSessionsEnded),
+                .userCreated, .userChanged, .userDisabled, .userEnabled, .userPasswordReset, .userSessionsEnded),
                 user.agencyId == agencyId
             {
                 notices.append(

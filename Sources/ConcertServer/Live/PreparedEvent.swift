@@ -181,7 +181,8 @@ final class PreparedEvent: Sendable {
                 .messageSent, .messageAcknowledged, .messageForwarded, .messageForwardRequested,
                 .messageForwardGranted, .messageForwardRefused)
             return .message(notice, json: event.payload)
-        case .agencyCreated, .userCreated, .userChanged, .userDisabled, .userEnabled, .userSessionsEnded,
+        case .agencyCreated, .userCreated, .userChanged, .userDisabled, .userEnabled, .userPasswordReset,
+            .userSessionsEnded,
             .userSignedIn, .signInFailed, .signInLocked, .exclusionCreated, .exclusionDeleted:
             // The platform's and agencies' own business: never in an operation's feed.
             return .withheld

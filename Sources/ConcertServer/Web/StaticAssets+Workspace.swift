@@ -247,6 +247,150 @@ extension StaticAssets {
         })();
         """
 
+    /// The import page: reads a file (or pasted text) of targets, asks the API for a preview
+    /// (`…/targets/import/preview`, which writes no target), shows each row with its problem
+    /// (and the line of the file it starts on) and its hits, and sends the same targets to the
+    /// import only when the person confirms and no row is refused.
+    static let importScript = """
+        (function () {
+          "use strict";
+          var form = document.getElementById("import");
+          if (!form) { return; }
+          var problem = form.querySelector(".form-problem");
+          var section = document.getElementById("import-preview");
+          var summary = document.getElementById("import-summary");
+          var rows = document.getElementById("import-rows").tBodies[0];
+          var confirmButton = document.getElementById("import-confirm");
+          var pending = null;
+          function show(text) { problem.textContent = text; problem.hidden = false; problem.focus(); }
+          function plural(count, one, many) { return count + " " + (count === 1 ? one : many); }
+          function words(text) { return String(text || "").replace(/([A-Z])/g, " $1").toLowerCase(); }
+          function read(file) {
+            return new Promise(function (resolve, reject) {
+              var reader = new FileReader();
+              reader.onload = function () { resolve(reader.result); };
+              reader.onerror = function () { reject({ detail: "The file could not be read." }); };
+              reader.readAsText(file);
+            });
+          }
+          // The line each element of the list of targets starts on, found by walking the text.
+          function lines(text) {
+            var starts = [], depth = 0, inString = false, line = 1, listDepth = -1, expecting = false;
+            for (var i = 0; i < text.length; i++) {
+              var c = text[i];
+              if (c === "\\n") { line += 1; }
+              if (inString) {
+                if (c === "\\\\") { i += 1; } else if (c === "\\"") { inString = false; }
+                continue;
+              }
+              if (c === "\\"") { inString = true; if (expecting && depth === listDepth) { starts.push(line); expecting = false; } continue; }
+              if (c === " " || c === "\\t" || c === "\\r" || c === "\\n" || c === ":") { continue; }
+              if (expecting && depth === listDepth && c !== "]") { starts.push(line); expecting = false; }
+              if (c === "[" || c === "{") {
+                depth += 1;
+                if (c === "[" && listDepth < 0 && (depth === 1 || /"targets"\\s*:\\s*$/.test(text.slice(Math.max(0, i - 40), i)))) {
+                  listDepth = depth; expecting = true;
+                }
+              } else if (c === "]" || c === "}") {
+                depth -= 1;
+              } else if (c === "," && depth === listDepth) {
+                expecting = true;
+              }
+            }
+            return starts;
+          }
+          function parse(text) {
+            text = text.replace(/^\\uFEFF/, "");
+            var data;
+            try { data = JSON.parse(text); } catch (error) { throw { detail: "The file is not JSON: " + error.message }; }
+            var targets = Array.isArray(data) ? data : data && data.targets;
+            if (!Array.isArray(targets) || !targets.length) {
+              throw { detail: "The file holds no targets: Concert's JSON is {\\"targets\\": [ … ]} or a list of targets." };
+            }
+            return { targets: targets, lines: lines(text) };
+          }
+          function send(url, payload) {
+            return fetch(url, { method: "POST", credentials: "same-origin",
+              headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) })
+              .then(function (response) {
+                return response.text().then(function (text) {
+                  var data = {};
+                  try { data = text ? JSON.parse(text) : {}; } catch (error) { data = { detail: text }; }
+                  if (!response.ok) { throw data; }
+                  return data;
+                });
+              });
+          }
+          function cell(row, label, text) {
+            var td = row.insertCell(); td.dataset.label = label; td.textContent = text; return td;
+          }
+          function render(preview, lineOf) {
+            rows.textContent = "";
+            preview.rows.forEach(function (item) {
+              var row = rows.insertRow();
+              if (item.problem) { row.className = "refused"; }
+              var line = lineOf[item.row - 1];
+              cell(row, "Row", item.row + (line ? " (line " + line + ")" : ""));
+              cell(row, "Target", (item.name || "—") + (item.kind ? " · " + words(item.kind) : ""));
+              var selectors = cell(row, "Selectors", "");
+              item.selectors.forEach(function (selector) {
+                var entry = document.createElement("div");
+                var contacts = selector.matches.map(function (match) {
+                  return match.agency.name + " (" + match.agency.country + ")" + (match.agency.contact ? ": " + match.agency.contact : "");
+                });
+                if (selector.commonHolders) { contacts.push("a common value, held by " + selector.commonHolders + " operations"); }
+                entry.textContent = selector.value + " (" + selector.kind + ")" + (selector.hit ? " — HIT: " + contacts.join("; ") : "");
+                if (selector.hit) { entry.className = "hit"; }
+                selectors.appendChild(entry);
+              });
+              cell(row, "Problem", item.problem ? item.problem.detail + (item.problem.field ? " (" + item.problem.field + ")" : "") : "");
+            });
+            summary.textContent = plural(preview.targets, "row", "rows") + ": " + preview.valid + " can be recorded" +
+              (preview.invalid ? ", " + preview.invalid + " cannot" : "") + ". " +
+              plural(preview.selectors, "selector", "selectors") + ", " + preview.hits + " held by another agency." +
+              (preview.invalid ? " Correct the rows marked and preview again: the import records every row or none." : "");
+            confirmButton.disabled = preview.invalid > 0;
+            confirmButton.textContent = "Record " + plural(preview.valid, "target", "targets");
+            section.hidden = false;
+          }
+          form.addEventListener("submit", function (event) {
+            event.preventDefault();
+            problem.hidden = true;
+            section.hidden = true;
+            pending = null;
+            var file = form.elements.file.files[0];
+            var text = form.elements.text.value;
+            if (!file && !text.trim()) { show("Choose a file or paste its text."); return; }
+            (file ? read(file) : Promise.resolve(text)).then(function (content) {
+              var parsed = parse(content);
+              return send(form.dataset.api + "/preview", { targets: parsed.targets }).then(function (preview) {
+                pending = parsed.targets;
+                render(preview, parsed.lines);
+              });
+            }).catch(function (error) {
+              show((error.detail || "The preview was refused.") + (error.field ? " (" + error.field + ")" : ""));
+            });
+          });
+          confirmButton.addEventListener("click", function () {
+            if (!pending) { return; }
+            confirmButton.disabled = true;
+            send(form.dataset.api, { targets: pending }).then(function (result) {
+              pending = null;
+              summary.textContent = "Recorded " + plural(result.imported, "target", "targets") + "; " +
+                plural(result.hits, "new hit", "new hits") + " found. ";
+              var back = document.createElement("a");
+              back.href = form.dataset.operation + "#targets";
+              back.textContent = "Back to the operation";
+              summary.appendChild(back);
+              confirmButton.hidden = true;
+            }).catch(function (error) {
+              confirmButton.disabled = false;
+              summary.textContent = (error.detail || "The import was refused.") + (error.field ? " (" + error.field + ")" : "");
+            });
+          });
+        })();
+        """
+
     /// The check before sharing: sends the identifiers pasted (one a line, kind guessed or
     /// chosen) to the API and shows hit or no hit for each, and whom to contact.
     static let checkScript = """

@@ -246,6 +246,27 @@ extension Templates {
         <p id="message" class="error" role="status" hidden></p>
         <script src="/static/forms.js"></script>
         """,
+        "import": """
+        <p class="crumbs"><a href="/operations/{{operationId}}">{{codeName}}</a> › Import targets</p>
+        <h1>Import targets into {{codeName}}</h1>
+        <p class="muted">Choose a file of targets (Concert's JSON: <code>{"targets": [ … ]}</code>, each target as the API takes it) or paste its text. Concert first shows what it would record — every row, the problem of each row it would refuse, and which selectors another agency already holds — and records nothing until you confirm. The import records every row or none. The preview is a check before sharing: it counts against your checks and the holders are told.</p>
+        <form id="import" class="card form" data-api="/api/v1/operations/{{operationId}}/targets/import" data-operation="/operations/{{operationId}}">
+          <label>File <input type="file" name="file" accept=".json,application/json"></label>
+          <label>Or paste the file's text <textarea name="text" rows="6" spellcheck="false"></textarea></label>
+          {{> form-problem}}
+          <button type="submit" class="primary">Preview</button>
+        </form>
+        <section id="import-preview" hidden aria-live="polite">
+          <h2>Preview</h2>
+          <p id="import-summary"></p>
+          <table id="import-rows" class="stack results">
+            <thead><tr><th>Row</th><th>Target</th><th>Selectors</th><th>Problem</th></tr></thead>
+            <tbody></tbody>
+          </table>
+          <p><button type="button" id="import-confirm" class="primary" disabled>Record them</button></p>
+        </section>
+        <script src="/static/import.js"></script>
+        """,
         "check": """
         <h1>Check before sharing</h1>
         <p class="muted">Paste identifiers, one a line: Concert tells you, for each, whether another agency holds a matching one and whom to contact. Nothing else of theirs is shown, each check is kept in your agency's audit trail, and the holders are told who checked.</p>
@@ -307,6 +328,14 @@ extension Templates {
             <td data-label="">{{#canChange}}
               <button type="button" data-call="/api/v1/users/{{id}}" data-method="PATCH" data-body='{"disabled":{{^disabled}}true{{/disabled}}{{#disabled}}false{{/disabled}}}' data-then="reload">{{#disabled}}Enable{{/disabled}}{{^disabled}}Disable{{/disabled}}</button>
               <button type="button" data-call="/api/v1/users/{{id}}/sessions" data-method="DELETE" data-confirm="End every session of {{username}}?" data-then="reload">End sessions</button>
+              <details class="reset">
+                <summary>Reset password</summary>
+                <form class="form" data-api="/api/v1/users/{{id}}/password" data-method="PUT" data-then="reload" data-confirm="Give {{username}} this new password and end every session of theirs?">
+                  <label>New password for {{username}} <span class="muted">(at least 12 characters; tell them in person or by phone)</span> <input name="password" type="password" autocomplete="new-password"></label>
+                  {{> form-problem}}
+                  <button type="submit">Set the new password</button>
+                </form>
+              </details>
             {{/canChange}}</td>
           </tr>
           {{/users}}

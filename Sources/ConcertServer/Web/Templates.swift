@@ -91,7 +91,7 @@ enum Templates {
 
         {{#showIntelligence}}
         <h2 id="targets">Targets ({{targetCount}})</h2>
-        {{#canRecord}}<p><a class="button" href="/operations/{{operationId}}/targets/new">Record a target</a></p>{{/canRecord}}
+        {{#canRecord}}<p><a class="button" href="/operations/{{operationId}}/targets/new">Record a target</a> <a class="button" href="/operations/{{operationId}}/targets/import">Import targets</a></p>{{/canRecord}}
         <form class="filter inline" data-filter="table.targets" role="search" aria-label="Filter the targets">
           <label>Kind <select data-filter-by="kind"><option value="">All kinds</option>{{#targetKindsShown}}<option>{{.}}</option>{{/targetKindsShown}}</select></label>
           <label>Recorded by <select data-filter-by="agency"><option value="">Any agency</option>{{#originatorsShown}}<option>{{.}}</option>{{/originatorsShown}}</select></label>

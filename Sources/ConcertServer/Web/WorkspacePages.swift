@@ -15,6 +15,14 @@ extension WebController {
         router.get("/static/check.js") { _, _ in
             Self.asset(StaticAssets.checkScript, type: "text/javascript; charset=utf-8")
         }
+        router.get("/static/import.js") { _, _ in
+            Self.asset(StaticAssets.importScript, type: "text/javascript; charset=utf-8")
+        }
+        router.get("/operations/:operationId/targets/import") { _, context in
+            try await operationPage(context, .createRecord) { operation, _ in
+                ("import", "Import targets", ["operationId": operation.id, "codeName": operation.codeName])
+            }
+        }
         router.get("/operations/new") { _, context in
             guard context.user != nil else { return Response.redirect(to: "/login") }
             let actor = try context.requireActor()

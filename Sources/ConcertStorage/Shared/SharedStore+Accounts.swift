@@ -73,6 +73,21 @@ extension SQLEngineStore {
         }
     }
 
+    public func resetPassword(id: String, passwordHash: String, by actor: Actor?) async throws -> User {
+        try await writing { transaction in
+            guard
+                let user = try transaction.rows("SELECT \(raw: userColumns) FROM app_user WHERE id = \(id)")
+                    .first.map(storedUser(from:))
+            else { throw StoreError.notFound("No such user.") }
+            try transaction.execute("UPDATE app_user SET password_hash = \(passwordHash) WHERE id = \(id)")
+            // Whoever knew the old password is signed out with it.
+            try transaction.execute("DELETE FROM session WHERE user_id = \(id)")
+            try transaction.append(
+                EventDraft(operationId: nil, actor: actor, kind: .userPasswordReset, payload: user))
+            return user
+        }
+    }
+
     public func users() async throws -> [User] {
         try await reading { connection in
             try connection.rows("SELECT \(raw: userColumns) FROM app_user ORDER BY username").map(storedUser(from:))
