@@ -129,11 +129,12 @@ struct SitrepTests {
                     uri: base + "/sitreps", method: .post, headers: lead,
                     body: .json(["summary": "Servers <b>down</b> | *all* of them"])
                 ).object["id"] as? String)
-            _ = try await client.execute(
+            let approved = try await client.execute(
                 uri: base + "/sitreps/\(id)", method: .put, headers: lead,
                 body: .json([
                     "summary": "Servers <b>down</b> | *all* of them", "openProblems": [], "status": "approved",
                 ]))
+            let approvedAt = try #require(ConcertJSON.parseTimestamp(approved.object["approvedAt"] as? String ?? ""))
 
             let markdown = try await client.execute(
                 uri: base + "/sitreps/\(id)/markdown", method: .get, headers: TestWorld.headers(.observer))
@@ -156,6 +157,17 @@ struct SitrepTests {
             #expect(html.text.contains("<p>Servers &lt;b&gt;down&lt;/b&gt; | *all* of them</p>"))
             #expect(!html.text.contains("<b>"))
             #expect(html.text.contains("<th scope=\"row\">Servers taken down</th><td>3</td><td>3</td>"))
+            // Times read as people read them, in UTC; the page shows each in its reader's time too.
+            let readable = Wording.utc(approvedAt) + " UTC"
+            #expect(markdown.text.contains("Approved at \(readable)."), "\(markdown.text)")
+            #expect(
+                html.text.contains(
+                    #"Approved at <time class="utc" datetime="\#(ConcertJSON.formatTimestamp(approvedAt))">\#(readable)</time>."#
+                ))
+            let page = try await client.execute(
+                uri: "/operations/\(world.operation.id)/sitreps/\(id)", method: .get,
+                headers: TestWorld.headers(.observer, json: false))
+            #expect(page.text.contains(#"<time class="utc" datetime="\#(ConcertJSON.formatTimestamp(approvedAt))">"#))
 
             let observerFeed = try await client.execute(
                 uri: base + "/live?since=0&follow=false", method: .get, headers: TestWorld.headers(.observer))

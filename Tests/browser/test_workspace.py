@@ -447,6 +447,9 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
         WebDriverWait(coordinator, 5).until(expected_conditions.alert_is_present())
         coordinator.switch_to.alert.accept()
         WebDriverWait(coordinator, 10).until(lambda d: "KESTREL — SITREP 1" in text_of(d, "h1"))
+        # The sitrep's times are UTC, each followed by the reader's own.
+        assert "(your time: " in text_of(coordinator, "article.sitrep")
+        look(coordinator, "sitrep-approved")
         sitreps = api(server, "GET", base_path + "/sitreps", token=coordinator_token)[1]["items"]
         assert [(s["status"], s.get("number")) for s in sitreps] == [("approved", 1)]
 

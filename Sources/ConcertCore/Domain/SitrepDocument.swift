@@ -34,15 +34,16 @@ public struct SitrepDocument: Sendable {
 
     var title: String { "\(codeName) — \(sitrep.heading)" }
 
-    var sections: [Section] {
+    /// The document's sections, each time written by `time`.
+    func sections(time: (Date) -> String) -> [Section] {
         var sections: [Section] = []
         var period = Section(heading: "Period")
-        let end = ConcertJSON.formatTimestamp(sitrep.compiledAt)
+        let end = time(sitrep.compiledAt)
         period.paragraphs.append(
-            sitrep.periodStart.map { "From \(ConcertJSON.formatTimestamp($0)) to \(end) (UTC)." }
-                ?? "From the start of the operation to \(end) (UTC).")
+            sitrep.periodStart.map { "From \(time($0)) to \(end)." }
+                ?? "From the start of the operation to \(end).")
         if let approvedAt = sitrep.approvedAt {
-            period.paragraphs.append("Approved at \(ConcertJSON.formatTimestamp(approvedAt)) (UTC).")
+            period.paragraphs.append("Approved at \(time(approvedAt)).")
         } else {
             period.paragraphs.append("Draft: not approved yet.")
         }
@@ -96,7 +97,7 @@ public struct SitrepDocument: Sendable {
                 items: sitrep.significantEvents.isEmpty
                     ? ["None."]
                     : sitrep.significantEvents.map {
-                        "\(ConcertJSON.formatTimestamp($0.postedAt)) · \(agencyNames[$0.agencyId] ?? $0.agencyId): "
+                        "\(time($0.postedAt)) · \(agencyNames[$0.agencyId] ?? $0.agencyId): "
                             + Self.oneLine($0.text)
                     }))
         sections.append(
@@ -106,10 +107,13 @@ public struct SitrepDocument: Sendable {
         return sections
     }
 
+    /// A time as the document writes it: `Thu 10 Dec 2026 04:00 UTC`.
+    static func utc(_ date: Date) -> String { Wording.utc(date) + " UTC" }
+
     /// The sitrep as Markdown. Text people wrote is escaped so that it reads as they wrote it.
     public var markdown: String {
         var lines = ["# \(Self.escapeMarkdown(title))", ""]
-        for section in sections {
+        for section in sections(time: Self.utc) {
             lines.append("## \(section.heading)")
             lines.append("")
             for paragraph in section.paragraphs {
@@ -153,12 +157,34 @@ public struct SitrepDocument: Sendable {
         """
     }
 
-    /// The sitrep's content as HTML to place inside a page, every piece of text escaped.
+    /// The sitrep's content as HTML to place inside a page, every piece of text escaped. Each
+    /// time is a `<time datetime>` in UTC, which a page can show in its reader's time too.
     public var htmlBody: String {
+        // Times are marked while the sections are written and turned into elements once the
+        // text around them is escaped; the marks are characters of Unicode's private use area.
+        var times: [Date] = []
+        let sections = sections { date in
+            times.append(date)
+            return "\u{E000}\(times.count - 1)\u{E001}"
+        }
+        func escaped(_ text: String) -> String {
+            var html = ""
+            var rest = Substring(Self.escapeHTML(text))
+            while let open = rest.firstIndex(of: "\u{E000}"), let close = rest[open...].firstIndex(of: "\u{E001}") {
+                html += rest[..<open]
+                if let index = Int(rest[rest.index(after: open)..<close]), times.indices.contains(index) {
+                    let date = times[index]
+                    html +=
+                        "<time class=\"utc\" datetime=\"\(ConcertJSON.formatTimestamp(date))\">\(Self.utc(date))</time>"
+                }
+                rest = rest[rest.index(after: close)...]
+            }
+            return html + rest
+        }
         var body = "<h1>\(Self.escapeHTML(title))</h1>\n"
         for section in sections {
             body += "<h2>\(Self.escapeHTML(section.heading))</h2>\n"
-            for paragraph in section.paragraphs { body += "<p>\(Self.escapeHTML(paragraph))</p>\n" }
+            for paragraph in section.paragraphs { body += "<p>\(escaped(paragraph))</p>\n" }
             if let table = section.table {
                 body += "<table>\n<thead><tr>"
                 body += table.header.map { "<th scope=\"col\">\(Self.escapeHTML($0))</th>" }.joined()
@@ -170,7 +196,7 @@ public struct SitrepDocument: Sendable {
                 body += "</tbody>\n</table>\n"
             }
             if !section.items.isEmpty {
-                body += "<ul>\n" + section.items.map { "<li>\(Self.escapeHTML($0))</li>\n" }.joined() + "</ul>\n"
+                body += "<ul>\n" + section.items.map { "<li>\(escaped($0))</li>\n" }.joined() + "</ul>\n"
             }
         }
         return body

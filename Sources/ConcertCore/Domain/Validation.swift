@@ -43,6 +43,16 @@ extension String {
 
 /// Turns the names the API uses into words people read.
 public enum Wording {
+    /// `Thu 10 Dec 2026 04:00`: a time in UTC as Europeans read it (24-hour clock, the day
+    /// before the month, no ambiguity between 10/12 and 12/10).
+    public static func utc(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE d MMM yyyy HH:mm"
+        return formatter.string(from: date)
+    }
+
     /// `serverTakedown` → `server takedown`.
     public static func words(_ identifier: String) -> String {
         var result = ""

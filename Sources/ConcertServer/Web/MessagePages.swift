@@ -35,7 +35,8 @@ extension WebController {
                 return [
                     "id": message.id, "subject": message.subject,
                     "from": agencies[message.originatorAgencyId] ?? message.originatorAgencyId,
-                    "sentUTC": Self.utc(message.sentAt), "handling": message.handling.rawValue,
+                    "sentUTC": Self.utc(message.sentAt), "sentISO": ConcertJSON.formatTimestamp(message.sentAt),
+                    "handling": message.handling.rawValue,
                     "handlingMeaning": message.handling.meaning, "notForJudicialUse": message.handling == .h1,
                     "evaluation": message.evaluation.description, "attachments": message.attachments.count,
                     "isReply": message.replyTo != nil, "unread": desk.isUnread(record),

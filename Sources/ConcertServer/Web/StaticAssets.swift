@@ -672,15 +672,27 @@ enum StaticAssets {
 
     static let script = """
         // Shows times in the viewer's own time zone next to UTC.
-        document.querySelectorAll("time.local").forEach(function (element) {
-          var date = new Date(element.getAttribute("datetime"));
-          if (!isNaN(date)) {
-            // As Europeans read it: 24-hour clock, day before month, the zone named.
-            element.textContent = date.toLocaleString("en-GB", {
+        (function () {
+          // As Europeans read it: 24-hour clock, day before month, the zone named.
+          function viewerTime(date) {
+            return date.toLocaleString("en-GB", {
               weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
               hourCycle: "h23", timeZoneName: "short"
             }).replace(",", "");
           }
-        });
+          document.querySelectorAll("time.local").forEach(function (element) {
+            var date = new Date(element.getAttribute("datetime"));
+            if (!isNaN(date)) { element.textContent = viewerTime(date); }
+          });
+          // A document's times (a sitrep's) are written in UTC; the viewer's follows each.
+          document.querySelectorAll("article time.utc").forEach(function (element) {
+            var date = new Date(element.getAttribute("datetime"));
+            if (isNaN(date)) { return; }
+            var local = document.createElement("span");
+            local.className = "your-time";
+            local.textContent = " (your time: " + viewerTime(date) + ")";
+            element.insertAdjacentElement("afterend", local);
+          });
+        })();
         """
 }

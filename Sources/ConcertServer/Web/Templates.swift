@@ -65,7 +65,7 @@ enum Templates {
           <thead><tr><th>Code name</th><th>Lead agency</th><th>Your agency's role</th><th>Agencies</th><th>H-hour (UTC)</th></tr></thead>
           <tbody>
           {{#operations}}
-          <tr><td data-label="Code name"><a href="{{path}}">{{codeName}}</a></td><td data-label="Lead agency">{{leadAgency}}</td><td data-label="Your agency's role">{{yourRole}}</td><td data-label="Agencies">{{participantCount}}</td><td data-label="H-hour (UTC)">{{hHourUTC}}</td></tr>
+          <tr><td data-label="Code name"><a href="{{path}}">{{codeName}}</a></td><td data-label="Lead agency">{{leadAgency}}</td><td data-label="Your agency's role">{{yourRole}}</td><td data-label="Agencies">{{participantCount}}</td><td data-label="H-hour (UTC)">{{hHourUTC}}{{#hasHHour}}<br><time class="local" datetime="{{hHourISO}}">{{hHourUTC}} UTC</time>{{/hasHHour}}</td></tr>
           {{/operations}}
           </tbody>
         </table>
@@ -216,7 +216,7 @@ enum Templates {
           <thead><tr><th>Sitrep</th><th>Status</th><th>Compiled (UTC)</th><th>Arrests</th><th>Servers down</th><th>Seizures</th></tr></thead>
           <tbody>
           {{#sitreps}}
-          <tr><td><a href="/operations/{{operationId}}/sitreps/{{id}}">{{heading}}</a></td><td>{{status}}</td><td>{{compiledUTC}}</td><td>{{arrests}}</td><td>{{servers}}</td><td>{{seizures}}</td></tr>
+          <tr><td><a href="/operations/{{operationId}}/sitreps/{{id}}">{{heading}}</a></td><td>{{status}}</td><td>{{compiledUTC}}<br><time class="local" datetime="{{compiledISO}}">{{compiledUTC}} UTC</time></td><td>{{arrests}}</td><td>{{servers}}</td><td>{{seizures}}</td></tr>
           {{/sitreps}}
           </tbody>
         </table>
@@ -257,7 +257,7 @@ enum Templates {
           <tbody>
           {{#hits}}
           <tr>
-            <td data-label="Found (UTC)">{{foundUTC}}</td>
+            <td data-label="Found (UTC)">{{foundUTC}}<br><time class="local" datetime="{{foundISO}}">{{foundUTC}} UTC</time></td>
             <td data-label="Your selector">{{mineKind}} <code>{{mineValue}}</code><br><span class="muted">{{mineCodeName}}</span></td>
             <td data-label="Match">{{match}}</td>
             <td data-label="Their selector">{{otherKind}} {{#otherValue}}<code>{{otherValue}}</code>{{/otherValue}}{{^otherValue}}<span class="muted">held back: ask the agency</span>{{/otherValue}}{{#otherCodeName}}<br><span class="muted">{{otherCodeName}}</span>{{/otherCodeName}}</td>
@@ -276,7 +276,7 @@ enum Templates {
           <tbody>
           {{#checks}}
           <tr>
-            <td data-label="Checked (UTC)">{{checkedUTC}}</td>
+            <td data-label="Checked (UTC)">{{checkedUTC}}<br><time class="local" datetime="{{checkedISO}}">{{checkedUTC}} UTC</time></td>
             <td data-label="By">{{agency}} ({{country}}){{#contact}}<br>{{contact}}{{/contact}}</td>
             <td data-label="Your selectors it matched">{{#selectors}}{{kind}} <code>{{value}}</code> <span class="muted">{{match}}</span><br>{{/selectors}}</td>
           </tr>
@@ -312,7 +312,7 @@ enum Templates {
           <tr class="{{#unread}}unread{{/unread}}">
             <td><a href="/operations/{{operationId}}/messages/{{id}}">{{#isReply}}↳ {{/isReply}}{{subject}}</a></td>
             <td>{{from}}</td>
-            <td>{{sentUTC}}</td>
+            <td>{{sentUTC}}<br><time class="local" datetime="{{sentISO}}">{{sentUTC}} UTC</time></td>
             <td><span class="handling handling-{{handling}}" title="{{handlingMeaning}}">{{handling}}</span>{{#notForJudicialUse}} <strong class="judicial">NOT FOR JUDICIAL USE</strong>{{/notForJudicialUse}}</td>
             <td>{{evaluation}}</td>
             <td>{{attachments}}</td>

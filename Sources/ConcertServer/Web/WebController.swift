@@ -79,7 +79,8 @@ struct WebController {
             try await HitController.audit(views, by: actor, store: store, via: "web")
             let rows: [[String: Any]] = views.map { view in
                 var row: [String: Any] = [
-                    "id": view.id, "foundUTC": Self.utc(view.foundAt), "match": Self.words(view.match.rawValue),
+                    "id": view.id, "foundUTC": Self.utc(view.foundAt),
+                    "foundISO": ConcertJSON.formatTimestamp(view.foundAt), "match": Self.words(view.match.rawValue),
                     "mineKind": view.mine.selectorKind.rawValue, "mineValue": view.mine.value,
                     "mineCodeName": view.mine.codeName, "otherKind": view.other.selectorKind.rawValue,
                     "otherAgency": view.other.agency.name,
@@ -96,7 +97,8 @@ struct WebController {
             let checks: [[String: Any]] = try await CrossCheckController.notices(for: actor, store: store).map {
                 notice in
                 var row: [String: Any] = [
-                    "checkedUTC": Self.utc(notice.checkedAt), "agency": notice.checkedBy.agencyName,
+                    "checkedUTC": Self.utc(notice.checkedAt),
+                    "checkedISO": ConcertJSON.formatTimestamp(notice.checkedAt), "agency": notice.checkedBy.agencyName,
                     "country": notice.checkedBy.agencyCountry,
                     "selectors": notice.selectors.map {
                         ["kind": $0.selectorKind.rawValue, "value": $0.value, "match": Self.words($0.match.rawValue)]
@@ -128,7 +130,9 @@ struct WebController {
                 .map { sitrep in
                     [
                         "id": sitrep.id, "heading": sitrep.heading, "status": sitrep.status.rawValue,
-                        "compiledUTC": Self.utc(sitrep.compiledAt), "arrests": sitrep.sincePrevious.arrests,
+                        "compiledUTC": Self.utc(sitrep.compiledAt),
+                        "compiledISO": ConcertJSON.formatTimestamp(sitrep.compiledAt),
+                        "arrests": sitrep.sincePrevious.arrests,
                         "servers": sitrep.sincePrevious.serversTakenDown, "seizures": sitrep.sincePrevious.seizures,
                     ]
                 }
@@ -229,6 +233,8 @@ struct WebController {
                     "yourRole": operation.role(of: user.agencyId)?.rawValue ?? "",
                     "participantCount": operation.participants.count,
                     "hHourUTC": operation.hHour.map(Self.utc) ?? "not set",
+                    "hasHHour": operation.hHour != nil,
+                    "hHourISO": operation.hHour.map(ConcertJSON.formatTimestamp) ?? "",
                     // An officer's first view is its agency's day; a coordinator's, the whole operation.
                     "path": user.role == .officer ? "/operations/\(operation.id)/day" : "/operations/\(operation.id)",
                 ]
@@ -458,13 +464,7 @@ struct WebController {
     /// `serverTakedown` → `server takedown`.
     static func words(_ identifier: String) -> String { Wording.words(identifier) }
 
-    static func utc(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE d MMM yyyy HH:mm"
-        return formatter.string(from: date)
-    }
+    static func utc(_ date: Date) -> String { Wording.utc(date) }
 
     /// `Thu 05:00 CET (Europe/Paris)`: the zone's abbreviation from the IANA database, which
     /// the formatter's `zzz` replaces by `GMT+1` for zones its locale does not name.
