@@ -200,6 +200,26 @@ extension Action {
     /// The gates not yet checked.
     public var openGates: [Gate] { (gates ?? []).filter { !$0.checked } }
 
+    /// The action with its gate `gateId` checked (or unchecked) by `userId` at `now`; nil when
+    /// it has no such gate. A finished action's gates no longer change.
+    public func settingGate(
+        _ gateId: String, checked: Bool, by userId: String, now: Date
+    ) throws(DomainError)
+        -> Action?
+    {
+        guard var gates, let index = gates.firstIndex(where: { $0.id == gateId }) else { return nil }
+        guard !status.isFinal else {
+            throw .conflict("The action is \(status.rawValue); its gates no longer matter.")
+        }
+        gates[index].checked = checked
+        gates[index].checkedBy = checked ? userId : nil
+        gates[index].checkedAt = checked ? now : nil
+        var action = self
+        action.gates = gates
+        action.updatedAt = now
+        return action
+    }
+
     /// Whether the action is overdue at `now`, and why; `nil` when it is not or was flagged already.
     public func overdue(hHour: Date?, startedAt: Date?, now: Date) -> OverdueReason? {
         guard let start = plannedStart(hHour: hHour) else { return nil }

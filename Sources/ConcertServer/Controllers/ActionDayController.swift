@@ -40,20 +40,11 @@ struct ActionDayController {
             ) { action, operation in
                 try AccessPolicy.decide(actor, .checkGate(executingAgencyId: action.executingAgencyId), in: operation)
                     .get()
-                guard var gates = action.gates, let index = gates.firstIndex(where: { $0.id == gateId }) else {
-                    throw StoreError.notFound("This action has no gate '\(gateId)'.")
-                }
-                guard !action.status.isFinal else {
-                    throw DomainError.conflict("The action is \(action.status.rawValue); its gates no longer matter.")
-                }
-                let now = ConcertJSON.now()
-                gates[index].checked = check.checked
-                gates[index].checkedBy = check.checked ? actor.userId : nil
-                gates[index].checkedAt = check.checked ? now : nil
-                var action = action
-                action.gates = gates
-                action.updatedAt = now
-                return action
+                guard
+                    let changed = try action.settingGate(
+                        gateId, checked: check.checked, by: actor.userId, now: ConcertJSON.now())
+                else { throw StoreError.notFound("This action has no gate '\(gateId)'.") }
+                return changed
             }
             return try Response.json(
                 try await ActionController.boardView(of: [updated], for: actor, in: operation, store: store)[0])
