@@ -347,7 +347,8 @@ enum StaticAssets {
             }
           }
           // The plan as a timeline: a row per country, each action a bar from its planned start for
-        // its expected duration, coloured by status, over H-48 h … H+24 h (wider if the plan is),
+        // its expected duration, coloured by status, over H-48 h … H+24 h (wider if the plan is, over
+        // its own span if it is short),
         // with H-hour and now marked. Redrawn with the board, so it moves live.
         var statusColours = { planned: "#8a93a3", ready: "#b26a00", go: "#1f4f8f", inProgress: "#1f4f8f",
                               done: "#245c2a", failed: "#b3261e", aborted: "#3b3b3b" };
@@ -363,20 +364,37 @@ enum StaticAssets {
           box.textContent = "";
           var countries = Object.keys(byCountry).sort();
           if (!countries.length) { return; }
-          var from = -48 * 60, to = 24 * 60;
+          // The action day's window; a plan of a few hours or minutes (a rehearsal, a
+          // simulation) is drawn over its own span, with ticks that fit it.
+          var first = Infinity, last = -Infinity;
           Object.keys(actions).forEach(function (id) {
-            from = Math.min(from, actions[id].offsetMinutes);
-            to = Math.max(to, actions[id].offsetMinutes + actions[id].expectedDurationMinutes);
+            first = Math.min(first, actions[id].offsetMinutes);
+            last = Math.max(last, actions[id].offsetMinutes + actions[id].expectedDurationMinutes);
           });
+          var from, to;
+          if (last - first < 12 * 60) {
+            var pad = Math.max(2, Math.round((last - first) / 10));
+            from = Math.min(0, first) - pad; to = Math.max(0, last) + pad;
+          } else {
+            from = Math.min(-48 * 60, first); to = Math.max(24 * 60, last);
+          }
+          var step = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720].filter(function (minutes) {
+            return (to - from) / minutes <= 12;
+          })[0] || 1440;
+          function label(minutes) {
+            if (minutes === 0) { return "H"; }
+            var size = Math.abs(minutes);
+            return "H" + (minutes > 0 ? "+" : "-") + (size % 60 === 0 ? size / 60 + "h" : size + "m");
+          }
           var left = 44, width = 1000, row = 22, top = 20;
           var height = top + countries.length * row + 8;
           function x(minutes) { return left + (minutes - from) / (to - from) * (width - left - 28); }
           var chart = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "img", width: "100%",
-                                   "aria-label": "Timeline of the plan by country, from H" + Math.round(from / 60) + "h to H+" + Math.round(to / 60) + "h" });
-          for (var hour = Math.ceil(from / 720) * 12; hour * 60 <= to; hour += 12) {
-            chart.appendChild(svg("line", { x1: x(hour * 60), x2: x(hour * 60), y1: top - 4, y2: height - 4, stroke: "#d8dde5" }));
-            chart.appendChild(svg("text", { x: x(hour * 60), y: 12, "font-size": 11, "text-anchor": "middle", fill: "#1d2430" },
-                                  hour === 0 ? "H" : "H" + (hour > 0 ? "+" : "") + hour + "h"));
+                                   "aria-label": "Timeline of the plan by country, from " + label(Math.round(from)) + " to " + label(Math.round(to)) });
+          for (var tick = Math.ceil(from / step) * step; tick <= to; tick += step) {
+            chart.appendChild(svg("line", { x1: x(tick), x2: x(tick), y1: top - 4, y2: height - 4, stroke: "#d8dde5" }));
+            chart.appendChild(svg("text", { x: x(tick), y: 12, "font-size": 11, "text-anchor": "middle", fill: "#1d2430" },
+                                  label(tick)));
           }
           countries.forEach(function (country, index) {
             var y = top + index * row;
@@ -438,7 +456,10 @@ enum StaticAssets {
           }
           function tick() {
             var now = new Date();
-            document.getElementById("now-utc").textContent = now.toISOString().substring(0, 19).replace("T", " ");
+            document.getElementById("now-utc").textContent = now.toLocaleString("en-GB", {
+              timeZone: "UTC", weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit",
+              minute: "2-digit", second: "2-digit", hourCycle: "h23"
+            }).replace(/,/g, "");
             if (hHour) {
               var seconds = Math.round((now - hHour) / 1000);
               var sign = seconds < 0 ? "H-" : "H+";
@@ -678,7 +699,7 @@ enum StaticAssets {
             return date.toLocaleString("en-GB", {
               weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
               hourCycle: "h23", timeZoneName: "short"
-            }).replace(",", "");
+            }).replace(/,/g, "");
           }
           document.querySelectorAll("time.local").forEach(function (element) {
             var date = new Date(element.getAttribute("datetime"));
