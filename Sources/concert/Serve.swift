@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConcertCore
 import ConcertServer
 import ConcertStorage
 import Foundation
@@ -40,16 +41,50 @@ extension Concert {
         @OptionGroup var listen: ListenOptions
         @OptionGroup var attachments: AttachmentOptions
         @OptionGroup var safeguards: SafeguardOptions
-        @Flag(help: "Play the action day's field reports over a few minutes, so the board moves by itself.")
+        @Flag(
+            help:
+                "Play a whole action day around an H-hour a few minutes from now, so the board moves by itself (in a fresh concert-simulation.sqlite unless --database names an empty one)."
+        )
         var simulate = false
+        @Option(
+            help: ArgumentHelp(
+                "With --simulate: how many times faster than real time the plan plays (1 to 100000; 720 passes the 48 hours before H in 4 minutes).",
+                valueName: "times"))
+        var speed: Double = DemoSimulator.defaultSpeed
+
+        /// The simulation's own database, made afresh at each start when no other is named.
+        static let simulationDatabase = "concert-simulation.sqlite"
+
+        func validate() throws {
+            guard (1...100_000).contains(speed) else {
+                throw ValidationError("--speed must lie between 1 and 100000 times real time.")
+            }
+        }
 
         func run() async throws {
-            let location = database.location(default: "concert-demo.sqlite")
-            let store = try await database.openStore(default: "concert-demo.sqlite")
+            let defaultLocation = simulate ? Self.simulationDatabase : "concert-demo.sqlite"
+            let location = database.location(default: defaultLocation)
+            if simulate && location == Self.simulationDatabase {
+                // The simulation's day is planned around now: yesterday's run is played out.
+                for suffix in ["", "-wal", "-shm"] {
+                    try? FileManager.default.removeItem(atPath: Self.simulationDatabase + suffix)
+                }
+            }
+            let store = try await database.openStore(default: defaultLocation)
             var prepared = try listen.configuration()
             try safeguards.apply(to: &prepared)
             prepared.attachments = try attachments.settings(databaseLocation: location)
             let configuration = prepared
+            var seededHHour: Date?
+            if simulate {
+                do {
+                    seededHHour = try await DemoSimulator.seed(store, speed: speed)
+                } catch let error as DomainError {
+                    throw ValidationError(
+                        "\(error.message) Leave out --database to use a fresh \(Self.simulationDatabase).")
+                }
+            }
+            let simulatedHHour = seededHHour
             let logins = try await DemoSeeder.seedIfEmpty(store)
             let app = buildApplication(store: store, configuration: configuration) {
                 var lines = [
@@ -62,17 +97,20 @@ extension Concert {
                         "  " + login.username.padding(toLength: width + 2, withPad: " ", startingAt: 0)
                             + login.description)
                 }
-                if simulate, let operation = try? await DemoSimulator(store: store).operation() {
+                if let simulatedHHour, let operation = try? await DemoSimulator(store: store).operation() {
                     lines.append(
-                        "Simulating the action day: watch http://\(configuration.host):\(configuration.port)/operations/\(operation.id)/board"
+                        "Simulating the action day, H-hour \(Wording.utc(simulatedHHour)) UTC, \(Int(speed)) times faster than real time: watch http://\(configuration.host):\(configuration.port)/operations/\(operation.id)/board"
                     )
                     Task {
-                        let reports = try await DemoSimulator(store: store).run()
-                        FileHandle.standardOutput.write(
-                            Data(
-                                (reports == 0
-                                    ? "The demo's action day was already played; start from a new folder to play it again.\n"
-                                    : "The simulated action day is over: \(reports) field reports.\n").utf8))
+                        do {
+                            let steps = try await DemoSimulator(store: store).run()
+                            FileHandle.standardOutput.write(
+                                Data(
+                                    "The simulated action day is over (\(steps) steps); its sitrep is approved.\n".utf8)
+                            )
+                        } catch {
+                            FileHandle.standardError.write(Data("The simulation stopped: \(error)\n".utf8))
+                        }
                     }
                 }
                 // Written unbuffered, so that a script reading a pipe sees the URL at once.

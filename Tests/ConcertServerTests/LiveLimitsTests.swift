@@ -193,7 +193,10 @@ struct LiveLimitsTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try SQLiteStore(path: folder.appendingPathComponent("demo.sqlite").path)
         try await DemoSeeder.seedIfEmpty(store)
-        let simulator = DemoSimulator(store: store, step: .milliseconds(5))
+        let simulator = DemoSimulator(
+            store: store,
+            clock: .virtual(
+                startingAt: DemoSeeder.defaultHHour.addingTimeInterval(-50 * 3_600), pause: .milliseconds(5)))
         let operation = try #require(try await simulator.operation())
         let coordinator = try #require(try await store.users().first { $0.username == "coordinator" })
         try await store.createSession(

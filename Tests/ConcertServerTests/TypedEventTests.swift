@@ -13,7 +13,9 @@ struct TypedEventTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try SQLiteStore(path: folder.appendingPathComponent("demo.sqlite").path)
         try await DemoSeeder.seedIfEmpty(store)
-        _ = try await DemoSimulator(store: store, step: .zero).run()
+        _ = try await DemoSimulator(
+            store: store, clock: .virtual(startingAt: DemoSeeder.defaultHHour.addingTimeInterval(-50 * 3_600))
+        ).run()
         let events = try await store.events(after: 0, limit: 100_000)
         var kinds: Set<EventKind> = []
         for event in events {

@@ -110,14 +110,20 @@ public enum DemoSeeder {
     }
 
     /// Fills an empty store with the demo and returns its logins; does nothing when the store
-    /// already holds agencies (returns the logins all the same).
+    /// already holds agencies (returns the logins all the same). With a `timeScale` above 1 the
+    /// plan is squeezed around H-hour that many times (offsets and expected durations rounded up
+    /// to whole minutes, at least one), so that a simulation plays its days in minutes.
     @discardableResult
-    public static func seedIfEmpty(_ store: any Store, hHour: Date = defaultHHour) async throws -> [Login] {
+    public static func seedIfEmpty(
+        _ store: any Store, hHour: Date = defaultHHour, timeScale: Double = 1
+    ) async throws
+        -> [Login]
+    {
         // Servers starting together on one database take turns: the first seeds, the others
         // find it seeded.
         try await store.exclusively {
             if try await store.isEmpty() {
-                try await seed(store, hHour: hHour)
+                try await seed(store, hHour: hHour, timeScale: timeScale)
             }
         }
         return logins
@@ -139,7 +145,7 @@ public enum DemoSeeder {
         return result
     }
 
-    static func seed(_ store: any Store, hHour: Date) async throws {
+    static func seed(_ store: any Store, hHour: Date, timeScale: Double) async throws {
         var ids = DeterministicIdentifiers()
         let passwordHash = await Authenticator.hashPassword(password)
         let now = ConcertJSON.now()
@@ -218,7 +224,14 @@ public enum DemoSeeder {
             try await store.createTarget(target, by: actor)
             return target
         }
-        func plan(_ input: ActionInput) async throws {
+        func plan(_ planned: ActionInput) async throws {
+            var input = planned
+            if timeScale > 1 {
+                input.offsetMinutes = Int((Double(input.offsetMinutes) / timeScale).rounded(.up))
+                input.expectedDurationMinutes = input.expectedDurationMinutes.map {
+                    max(1, Int((Double($0) / timeScale).rounded(.up)))
+                }
+            }
             try input.validate(in: operation)
             try await store.createAction(
                 input.makeAction(id: ids.next(), operationId: operation.id, createdAt: now, now: now), by: coordinator)
@@ -249,7 +262,9 @@ public enum DemoSeeder {
                     kind: .serverTakedown, title: "Seize and image server \(number)", targetId: target.id,
                     executingAgencyId: executing.id, place: "\(site.provider), \(site.city)", country: site.country,
                     timeZone: site.timeZone, offsetMinutes: -48 * 60 + (number - 1) * 45,
-                    expectedDurationMinutes: 180, legalInstrumentId: instrumentByCountry[site.country]?.search))
+                    expectedDurationMinutes: 180, legalInstrumentId: instrumentByCountry[site.country]?.search,
+                    // The Roubaix seizures wait on the provider, as they did in the model case.
+                    gates: number == 54 ? ["Search warrant signed", "Hosting provider on site"] : nil))
         }
 
         // Release-group domains.
@@ -405,5 +420,25 @@ public enum DemoSeeder {
         // the demo, so that accounts are managed as they would be (created last, so that the
         // demo's other ids stay what they were).
         _ = try await user("lead-admin", "Lead Agency Administrator", lead, .agencyAdmin)
+
+        // Every participating country acts on the day: those with neither server nor suspect
+        // search, seize, freeze or interview what the network left with them (planned last, so
+        // that the demo's other ids stay what they were).
+        let support: [(country: String, kind: ActionKind, title: String, place: String, offset: Int)] = [
+            ("IT", .houseSearch, "Search the courier's office", "Milan", 20),
+            ("ES", .seizure, "Seize the backup drives at the colocation", "Madrid", 30),
+            ("PL", .interview, "Interview the hosting reseller", "Warsaw", 120),
+            ("DK", .houseSearch, "Search the uploader's flat", "Copenhagen", 15),
+            ("CH", .assetFreeze, "Freeze the group's Swiss account", "Bern", 60),
+        ]
+        for action in support {
+            let desk = desks.first { $0.code == action.country }!
+            try await plan(
+                ActionInput(
+                    kind: action.kind, title: action.title, executingAgencyId: agencyByCountry[action.country]!.id,
+                    place: action.place, country: action.country, timeZone: desk.timeZone,
+                    offsetMinutes: action.offset, expectedDurationMinutes: 120,
+                    legalInstrumentId: action.kind == .houseSearch ? instrumentByCountry[action.country]?.search : nil))
+        }
     }
 }
