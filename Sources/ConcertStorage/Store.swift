@@ -69,6 +69,19 @@ public struct EncodedTarget: Sendable {
     public var json: String
 }
 
+/// An action as stored: the target it is about, and its JSON ready to send.
+///
+/// The plan of a large action day is sent without decoding and re-encoding each action; only
+/// those the caller may not read in full are decoded to be told without their target.
+public struct EncodedAction: Sendable {
+    /// The action's id.
+    public var id: String
+    /// The target it is about, if any.
+    public var targetId: String?
+    /// The action encoded with ``ConcertJSON``.
+    public var json: String
+}
+
 /// Decodes the distributions of a list of records, each distinct text once: a list of
 /// thousands of targets has a handful of distributions.
 struct DistributionDecoder {
@@ -349,6 +362,9 @@ public protocol Store: Service {
     func createTarget(_ target: Target, by actor: Actor, hits: HitChanges) async throws -> [Hit]
     /// The targets of an operation in the order they were recorded, encoded.
     func encodedTargets(operationId: String) async throws -> [EncodedTarget]
+    /// The actions of an operation in the order of ``actions(operationId:)``, encoded, each
+    /// with the target it is about (read by the database from its JSON).
+    func encodedActions(operationId: String) async throws -> [EncodedAction]
     /// The targets of an operation that `isVisible` admits, as one JSON array in the order
     /// they were recorded, and how many there are.
     ///

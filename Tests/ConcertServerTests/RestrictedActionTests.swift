@@ -5,6 +5,8 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import ConcertServer
+
 /// An action about a target that some participants may not read is shown to them by kind,
 /// country, time and status: nothing the coordinator wrote about the target goes with it.
 @Suite("Actions about restricted targets")
@@ -49,6 +51,33 @@ struct RestrictedActionTests {
                 #expect(answers[1].text.contains(#""title":"Gate 1""#))
             }
         }
+    }
+
+    @Test("the plan's list sends each persona exactly the actions the board view gives it", arguments: Persona.allCases)
+    func planListIsTheBoardView(persona: Persona) async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let answer = try await world.withClient { client in
+            try await client.execute(
+                uri: "/api/v1/operations/\(world.operation.id)/actions", method: .get,
+                headers: TestWorld.headers(persona))
+        }
+        guard let user = world.users[persona] else {
+            #expect(answer.status == .unauthorized)
+            return
+        }
+        let actor = Actor(user)
+        guard AccessPolicy.allows(actor, .viewBoard, in: world.operation) else {
+            #expect(answer.status == .notFound || answer.status == .forbidden)
+            return
+        }
+        struct Items: Decodable { var items: [Action] }
+        let listed = try ConcertJSON.decode(Items.self, from: answer.text).items
+        let expected = try await ActionController.boardView(
+            of: try await world.store.actions(operationId: world.operation.id), for: actor, in: world.operation,
+            store: world.store)
+        #expect(listed == expected)
+        #expect(listed.contains { $0.targetId != nil } || persona == .observer || persona == .otherParticipantOfficer)
     }
 
     @Test("a planner who may not read an action's target changes its schedule, and nothing hidden comes out")

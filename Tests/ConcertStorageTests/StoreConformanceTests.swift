@@ -471,12 +471,18 @@ struct StoreConformanceTests {
             timeZone: "Europe/Paris", offsetMinutes: 60
         ).makeAction(id: Identifier.make(), operationId: operationId, createdAt: now, now: now)
         let earlier = ActionInput(
-            kind: .houseSearch, title: "Earlier", executingAgencyId: fixture.actor.agencyId, place: "Lyon",
-            country: "FR", timeZone: "Europe/Paris", offsetMinutes: -30
+            kind: .houseSearch, title: "Earlier", targetId: "a-target", executingAgencyId: fixture.actor.agencyId,
+            place: "Lyon", country: "FR", timeZone: "Europe/Paris", offsetMinutes: -30
         ).makeAction(id: Identifier.make(), operationId: operationId, createdAt: now, now: now)
         try await store.createAction(later, by: fixture.actor)
         try await store.createAction(earlier, by: fixture.actor)
-        #expect(try await store.actions(operationId: operationId).map(\.title) == ["Earlier", "Later"])
+        let actions = try await store.actions(operationId: operationId)
+        #expect(actions.map(\.title) == ["Earlier", "Later"])
+        // The encoded plan is the same plan, in the same order, with each action's target read
+        // by the database.
+        let encoded = try await store.encodedActions(operationId: operationId)
+        #expect(try encoded.map { try ConcertJSON.decode(Action.self, from: $0.json) } == actions)
+        #expect(encoded.map(\.targetId) == ["a-target", nil])
         let (_, changed) = try await store.updateActionDay(
             operationId: operationId, by: fixture.actor, eventKind: .operationHold
         ) { operation, actions in

@@ -1,5 +1,6 @@
 import ConcertCore
 import ConcertStorage
+import Foundation
 import Hummingbird
 
 /// The action plan: create, list, read and change actions, and move them through their statuses.
@@ -14,20 +15,51 @@ struct ActionController {
     ) async throws -> [Action] {
         let referenced = Set(actions.compactMap(\.targetId))
         guard !referenced.isEmpty else { return actions }
-        var readable: Set<String> = []
-        if AccessPolicy.allows(actor, .viewIntelligence, in: operation) {
-            // The handling columns of the referenced targets alone: a target of 1,000 selectors
-            // is not read and decoded to learn who may read it.
-            for (id, handling) in try await store.targetHandlings(ids: Array(referenced), operationId: operation.id)
-            where AccessPolicy.allows(actor, .readRecord(handling), in: operation) {
-                readable.insert(id)
-            }
-        }
+        let readable = try await readableTargets(referenced, for: actor, in: operation, store: store)
         return actions.map { action in
             var action = action
             if let targetId = action.targetId, !readable.contains(targetId) { action = action.withoutTargetDetails }
             return action
         }
+    }
+
+    /// Of the targets `ids`, those `actor` may read: an action about any other is shown
+    /// without its target's details.
+    static func readableTargets(
+        _ ids: Set<String>, for actor: Actor, in operation: JointOperation, store: any Store
+    ) async throws -> Set<String> {
+        guard !ids.isEmpty, AccessPolicy.allows(actor, .viewIntelligence, in: operation) else { return [] }
+        // The handling columns of the referenced targets alone: a target of 1,000 selectors is
+        // not read and decoded to learn who may read it.
+        var readable: Set<String> = []
+        for (id, handling) in try await store.targetHandlings(ids: Array(ids), operationId: operation.id)
+        where AccessPolicy.allows(actor, .readRecord(handling), in: operation) {
+            readable.insert(id)
+        }
+        return readable
+    }
+
+    /// The plan as `actor` may see it, as one JSON array: each action's stored JSON as it is,
+    /// but an action about a target the actor may not read decoded and told without it. The
+    /// same view as ``boardView(of:for:in:store:)``, without decoding and encoding a large
+    /// day's thousand actions.
+    static func boardViewJSON(for actor: Actor, in operation: JointOperation, store: any Store) async throws -> Data {
+        let encoded = try await store.encodedActions(operationId: operation.id)
+        let readable = try await readableTargets(
+            Set(encoded.compactMap(\.targetId)), for: actor, in: operation, store: store)
+        var json = Data("[".utf8)
+        json.reserveCapacity(encoded.reduce(2) { $0 + $1.json.utf8.count + 1 })
+        for (index, action) in encoded.enumerated() {
+            if index > 0 { json.append(0x2C) }
+            if let targetId = action.targetId, !readable.contains(targetId) {
+                let decoded = try ConcertJSON.decode(Action.self, from: action.json)
+                json.append(Data(try ConcertJSON.encodeToString(decoded.withoutTargetDetails).utf8))
+            } else {
+                json.append(Data(action.json.utf8))
+            }
+        }
+        json.append(0x5D)
+        return json
     }
 
     /// Checks that the target and legal instrument an action names exist in its operation
@@ -55,8 +87,7 @@ struct ActionController {
             let actor = try context.requireActor()
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .viewBoard)
-            let actions = try await store.actions(operationId: operation.id)
-            return try Response.items(try await Self.boardView(of: actions, for: actor, in: operation, store: store))
+            return Response.items(jsonArray: try await Self.boardViewJSON(for: actor, in: operation, store: store))
         }
         router.post("/api/v1/operations/:operationId/actions") { request, context in
             let actor = try context.requireActor()

@@ -8,14 +8,18 @@ public struct SQLDialect: Sendable {
     public var insertionOrder: String
     /// The function that finds text in text: `\(raw: position)(haystack, needle) > 0`.
     public var position: String
+    /// The text of a top-level field of a JSON text column: `\(raw: jsonField("json", "id"))`
+    /// (the names are never taken from input).
+    public var jsonField: @Sendable (_ column: String, _ key: String) -> String
     /// The tables that have no `position` of their own on PostgreSQL, ordered by where their
     /// rows lie.
     var tablesWithoutPosition: Set<String> = []
     var physicalOrder = "rowid"
 
-    public static let sqlite = SQLDialect(insertionOrder: "rowid", position: "instr")
+    public static let sqlite = SQLDialect(
+        insertionOrder: "rowid", position: "instr", jsonField: { "json_extract(\($0), '$.\($1)')" })
     public static let postgres = SQLDialect(
-        insertionOrder: "position", position: "strpos",
+        insertionOrder: "position", position: "strpos", jsonField: { "(\($0)::jsonb ->> '\($1)')" },
         tablesWithoutPosition: ["agency", "user", "operation", "participant", "chain_head"],
         physicalOrder: "ctid")
 

@@ -78,6 +78,20 @@ extension SQLEngineStore {
         try await reading { connection in try actionsOf(operationId, in: connection) }
     }
 
+    public func encodedActions(operationId: String) async throws -> [EncodedAction] {
+        try await reading { connection in
+            let dialect = connection.dialect
+            return try connection.rows(
+                """
+                SELECT id, \(raw: dialect.jsonField("json", "targetId")), json FROM action
+                WHERE operation_id = \(operationId) ORDER BY offset_minutes, \(raw: dialect.insertionOrder)
+                """
+            ).map { row in
+                EncodedAction(id: try row.string(0), targetId: row.optionalString(1), json: try row.string(2))
+            }
+        }
+    }
+
     public func action(id: String, operationId: String) async throws -> Action? {
         try await readDocument(Action.self, from: "action", id: id, operationId: operationId)
     }
