@@ -382,6 +382,13 @@ public protocol Store: Service {
     /// their JSON (what the policy decides an action's view on); ids of no target there are
     /// left out.
     func targetHandlings(ids: [String], operationId: String) async throws -> [String: RecordHandling]
+    /// A page of at most `limit` of the targets of an operation that `isVisible` admits and
+    /// `filter` keeps, after the cursor `after`, in the order they were recorded, with how many
+    /// match and how many the caller may see in all.
+    func targetPage(
+        operationId: String, filter: TargetFilter, after: Int64?, limit: Int,
+        isVisible: @escaping @Sendable (RecordHandling) -> Bool
+    ) async throws -> TargetPage
     /// Replaces a target inside one transaction, with the hits it makes and ends; `change`
     /// sees the current one.
     func updateTarget(

@@ -112,6 +112,65 @@ struct WorkspacePageTests {
         }
     }
 
+    @Test("the operation page lists targets a page at a time, filtered by the server, and never one hidden")
+    func targetListPages() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        // B records 240 more targets, a third of them for the lead agency alone.
+        let officerB = Actor(world.users[.participantOfficer]!)
+        let now = ConcertJSON.now()
+        let more = try (0..<240).map { number in
+            try TargetInput(
+                kind: .server, name: "Seedbox \(number)",
+                selectors: (0..<12).map { SelectorInput(kind: .ip, text: "2001:db8:\(number):\($0)::1") },
+                handling: number % 3 == 0 ? .h2 : .h0, evaluation: Evaluation(code: "B2")!,
+                distribution: number % 3 == 0 ? .agencies([world.lead.id]) : .allParticipants
+            ).makeTarget(
+                id: Identifier.make(), operation: world.operation, originatorAgencyId: officerB.agencyId,
+                createdBy: officerB.userId, defaultCountry: "FR", createdAt: now, now: now)
+        }
+        try await world.store.importTargets(more, by: officerB)
+        let path = "/operations/\(world.operation.id)"
+        func page(_ query: String, as persona: Persona) async throws -> String {
+            try await world.withClient { client in
+                try await client.execute(
+                    uri: path + query, method: .get, headers: TestWorld.headers(persona, json: false)
+                ).text
+            }
+        }
+        func rows(_ html: String) -> Int { html.components(separatedBy: "<tr data-kind=").count - 1 }
+        // C may read two thirds of them (and the world's shared target): full pages all the same.
+        let first = try await page("", as: .otherParticipantOfficer)
+        #expect(first.contains("161 in all · 1–100 on this page"), "\(first)")
+        #expect(rows(first) == 100)
+        #expect(first.contains("and 2 more"), "a target shows ten of its twelve selectors")
+        let next = try #require(
+            first.components(separatedBy: #"<a href=""#).dropFirst().compactMap { piece -> String? in
+                let link = String(piece.prefix { $0 != "\"" })
+                return link.contains("after=") ? link.replacingOccurrences(of: "&amp;", with: "&") : nil
+            }.first)
+        let second = try await page(
+            String(next.dropFirst(path.count).prefix { $0 != "#" }), as: .otherParticipantOfficer)
+        #expect(second.contains("161 in all · 101–161 on this page"), "\(second)")
+        #expect(rows(second) == 61)
+        for html in [first, second] {
+            for hidden in more.filter({ $0.handling == .h2 }).map(\.name) + [world.restrictedTarget.name] {
+                #expect(!html.contains(">\(hidden)<") && !html.contains(">\(hidden)<br>"), "C saw \(hidden)")
+            }
+        }
+        // Filtered by the server: by selector text, by kind, by the agency that recorded it.
+        let seedbox7 = try await page("?q=2001:db8:7:3::1", as: .otherParticipantOfficer)
+        #expect(seedbox7.contains("1 of 161 match") && seedbox7.contains("Seedbox 7"))
+        let hidden = try await page("?q=2001:db8:6:3::1", as: .otherParticipantOfficer)
+        #expect(hidden.contains("0 of 161 match") && !hidden.contains("Seedbox 6<"), "a hidden one is not found")
+        #expect(try await page("?q=2001:db8:6:3::1", as: .leadCoordinator).contains("1 of 242 match"))
+        let domains = try await page("?kind=domain&agency=\(world.partB.id)", as: .otherParticipantOfficer)
+        #expect(rows(domains) == 0 || !domains.contains("Seedbox"))
+        // An observer sees no target list at all, and a bad filter is no error.
+        #expect(rows(try await page("", as: .observer)) == 0)
+        #expect(try await page("?kind=spaceship&after=nonsense", as: .otherParticipantOfficer).contains("161 in all"))
+    }
+
     @Test("the operation page offers each persona only the buttons its role may use")
     func operationPageButtons() async throws {
         let world = try await TestWorld.make()

@@ -443,6 +443,64 @@ struct StoreConformanceTests {
         #expect(try await store.verifyAuditChain().isIntact)
     }
 
+    @Test(
+        "a page of targets is filtered by the database and full whatever the caller may see",
+        arguments: Backend.allCases)
+    func targetPages(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let store = fixture.store
+        // 30 servers, every third hidden from the caller (H3), and a domain named Kestrel.
+        var targets = try (0..<30).map { number in
+            var target = try fixture.target("Server \(number)", ip: "192.0.2.\(number + 1)")
+            if number % 3 == 0 { target.handling = .h3 }
+            return target
+        }
+        targets.append(
+            try TargetInput(
+                kind: .domain, name: "KESTREL releases",
+                selectors: [SelectorInput(kind: .domain, text: "Kestrel.Example")],
+                handling: .h0, evaluation: Evaluation(code: "B2")!, distribution: .allParticipants
+            ).makeTarget(
+                id: Identifier.make(), operation: fixture.operation, originatorAgencyId: fixture.actor.agencyId,
+                createdBy: fixture.actor.userId, defaultCountry: "FR", createdAt: ConcertJSON.now(),
+                now: ConcertJSON.now()))
+        try await store.importTargets(targets, by: fixture.actor)
+        let isVisible: @Sendable (RecordHandling) -> Bool = { $0.handling != .h3 }
+        let shown = targets.filter { $0.handling != .h3 }
+        // Every visible target exactly once, in order, across full pages.
+        var seen: [String] = []
+        var after: Int64?
+        repeat {
+            let page = try await store.targetPage(
+                operationId: fixture.operation.id, filter: TargetFilter(), after: after, limit: 7, isVisible: isVisible)
+            #expect(page.visible == shown.count && page.matching == shown.count)
+            #expect(page.before == seen.count)
+            #expect(page.targets.count == min(7, shown.count - seen.count), "a page is full while targets are left")
+            seen += page.targets.map(\.id)
+            after = page.next
+        } while after != nil
+        #expect(seen == shown.map(\.id))
+        // Filters: by kind, by a selector's text whatever its case, by name, by agency.
+        func names(_ filter: TargetFilter) async throws -> [String] {
+            try await store.targetPage(
+                operationId: fixture.operation.id, filter: filter, after: nil, limit: 100, isVisible: isVisible
+            ).targets.map { try ConcertJSON.decode(Target.self, from: $0.json).name }
+        }
+        #expect(try await names(TargetFilter(kind: .domain)) == ["KESTREL releases"])
+        #expect(try await names(TargetFilter(text: "KESTREL.example")) == ["KESTREL releases"])
+        #expect(try await names(TargetFilter(text: "  kestrel ")) == ["KESTREL releases"])
+        #expect(try await names(TargetFilter(text: "192.0.2.30")) == ["Server 29"])
+        #expect(try await names(TargetFilter(kind: .server, text: "server 2")).count == 8)
+        #expect(try await names(TargetFilter(originatorAgencyId: "someone else")).isEmpty)
+        #expect(
+            try await names(TargetFilter(text: "192.0.2.1")).contains("Server 0") == false, "a hidden target stays out")
+        let filtered = try await store.targetPage(
+            operationId: fixture.operation.id, filter: TargetFilter(kind: .domain), after: nil, limit: 5,
+            isVisible: isVisible)
+        #expect(filtered.matching == 1 && filtered.visible == shown.count && filtered.next == nil)
+    }
+
     @Test("the log, sitreps and the action day keep their order and record their events", arguments: Backend.allCases)
     func boardRecords(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)

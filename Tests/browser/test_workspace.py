@@ -255,16 +255,20 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
             WebDriverWait(coordinator, 10).until(lambda d: name in text_of(d, "table.targets"))
         recorded = api(server, "GET", base_path + "/targets", token=coordinator_token)[1]["items"]
         assert sorted(t["name"] for t in recorded) == sorted(t[1] for t in targets)
-        # The target list filters as one types: by selector text, by kind.
         coordinator.get(server + f"/operations/{operation_id}")
-        search = coordinator.find_element(By.CSS_SELECTOR, "form[data-filter] [data-filter-by=text]")
-        search.send_keys("kestrel-releases")
-        WebDriverWait(coordinator, 5).until(lambda d: text_of(d, "[data-filter-count]") == "1 of 3 shown")
-        search.send_keys(Keys.CONTROL, "a")
-        search.send_keys(Keys.DELETE)
-        WebDriverWait(coordinator, 5).until(lambda d: text_of(d, "[data-filter-count]") == "3 of 3 shown")
-        choose(coordinator.find_element(By.CSS_SELECTOR, "form[data-filter] [data-filter-by=kind]"), text="person")
-        WebDriverWait(coordinator, 5).until(lambda d: text_of(d, "[data-filter-count]") == "1 of 3 shown")
+        # The target list is filtered by the server, by selector text and by kind.
+        def filter_targets(kind=None, words=""):
+            form = coordinator.find_element(By.CSS_SELECTOR, "form.filter[role=search]")
+            choose(field(form, "kind"), value=kind or "")
+            type_into(form, "q", words)
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(coordinator, 10).until(expected_conditions.staleness_of(form))
+            return text_of(coordinator, "#target-count")
+        assert filter_targets(words="kestrel-releases").startswith("1 of 3 match"), text_of(coordinator, "#target-count")
+        assert "Release site" in text_of(coordinator, "table.targets")
+        assert "Seedbox 1" not in text_of(coordinator, "table.targets")
+        assert filter_targets().startswith("3 in all")
+        assert filter_targets(kind="person").startswith("1 of 3 match")
         assert "Group's US courier" in text_of(coordinator, "table.targets")
         courier = next(t for t in recorded if t["kind"] == "person")
         assert courier["distribution"] == [usa["id"]] and courier["handling"] == "H2"

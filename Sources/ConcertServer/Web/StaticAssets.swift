@@ -114,6 +114,11 @@ enum StaticAssets {
           table.stack tr { border-bottom: 2px solid var(--line); padding: .35rem 0; }
           table.stack td { border: 0; padding: .15rem .7rem; }
           table.stack td[data-label]::before { content: attr(data-label); display: block; font-size: .78em; font-weight: 600; color: var(--muted); }
+          /* A sitrep's table of countries by status keeps its columns, in smaller type, and
+             scrolls sideways inside the report rather than widening the page. */
+          article.sitrep { overflow-x: auto; }
+          article.sitrep table { font-size: .78rem; }
+          article.sitrep th, article.sitrep td { padding: .2rem .25rem; }
         }
         """
 
@@ -418,7 +423,15 @@ enum StaticAssets {
           }
           box.appendChild(chart);
         }
-        function upsert(action) { actions[action.id] = action; render(); }
+        // Live changes come in bursts (a GO moves hundreds of actions): they are drawn once a
+        // frame, not once each.
+        var renderPending = false;
+        function renderSoon() {
+          if (renderPending) { return; }
+          renderPending = true;
+          window.requestAnimationFrame(function () { renderPending = false; render(); });
+        }
+        function upsert(action) { actions[action.id] = action; renderSoon(); }
           function logLine(time, what, who, first) {
             var item = document.createElement("li");
             item.appendChild(text("strong", time.toISOString().substring(11, 19) + " UTC "));
@@ -449,7 +462,7 @@ enum StaticAssets {
                 var event = JSON.parse(message.data);
                 if (kind === "reconnect") { source.close(); follow(event.sequence); return; }
                 if (kind.indexOf("action.") === 0) { upsert(event.data); }
-                if (kind.indexOf("operation.") === 0) { operation = event.data; render(); }
+                if (kind.indexOf("operation.") === 0) { operation = event.data; renderSoon(); }
                 log(event);
               });
             });

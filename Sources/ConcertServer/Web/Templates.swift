@@ -92,12 +92,13 @@ enum Templates {
         {{#showIntelligence}}
         <h2 id="targets">Targets ({{targetCount}})</h2>
         {{#canRecord}}<p><a class="button" href="/operations/{{operationId}}/targets/new">Record a target</a> <a class="button" href="/operations/{{operationId}}/targets/import">Import targets</a></p>{{/canRecord}}
-        <form class="filter inline" data-filter="table.targets" role="search" aria-label="Filter the targets">
-          <label>Kind <select data-filter-by="kind"><option value="">All kinds</option>{{#targetKindsShown}}<option>{{.}}</option>{{/targetKindsShown}}</select></label>
-          <label>Recorded by <select data-filter-by="agency"><option value="">Any agency</option>{{#originatorsShown}}<option>{{.}}</option>{{/originatorsShown}}</select></label>
-          <label class="grow">Name or selector contains <input type="search" data-filter-by="text"></label>
-          <output class="muted" data-filter-count aria-live="polite"></output>
+        <form class="filter inline" method="get" action="/operations/{{operationId}}#targets" role="search" aria-label="Filter the targets">
+          <label>Kind <select name="kind"><option value="">All kinds</option>{{#targetKindOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/targetKindOptions}}</select></label>
+          <label>Recorded by <select name="agency"><option value="">Any agency</option>{{#originatorOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/originatorOptions}}</select></label>
+          <label class="grow">Name or selector contains <input type="search" name="q" value="{{targetQuery}}" maxlength="200"></label>
+          <button type="submit">Filter</button>
         </form>
+        <p class="muted" id="target-count">{{#filtered}}{{matchingCount}} of {{targetCount}} match{{/filtered}}{{^filtered}}{{targetCount}} in all{{/filtered}}{{#paged}} · {{from}}–{{to}} on this page{{#hasFirst}} · <a href="{{first}}">first page</a>{{/hasFirst}}{{#hasNext}} · <a href="{{next}}">next page</a>{{/hasNext}}{{/paged}}</p>
         <table class="targets stack">
           <thead><tr><th>Name</th><th>Kind</th><th>Selectors</th><th>Handling</th><th>Evaluation</th><th>Originator</th><th>Distribution</th><th></th></tr></thead>
           <tbody>
@@ -105,7 +106,7 @@ enum Templates {
           <tr data-kind="{{kind}}" data-agency="{{originator}}">
             <td data-label="Name">{{name}}{{#place}}<br><span class="muted">{{place}}</span>{{/place}}</td>
             <td data-label="Kind">{{kind}}</td>
-            <td data-label="Selectors"><ul class="selectors">{{#selectors}}<li><span class="tag">{{kind}}</span> {{value}}</li>{{/selectors}}</ul></td>
+            <td data-label="Selectors"><ul class="selectors">{{#selectors}}<li><span class="tag">{{kind}}</span> {{value}}</li>{{/selectors}}{{#moreSelectors}}<li class="muted">and {{moreSelectors}} more</li>{{/moreSelectors}}</ul></td>
             <td data-label="Handling"><span class="handling handling-{{handling}}" title="{{handlingMeaning}}">{{handling}}</span> <span class="muted">{{handlingMeaning}}</span>{{#restriction}}<br><strong>Restriction:</strong> {{restriction}}{{/restriction}}</td>
             <td data-label="Evaluation"><span class="evaluation" title="{{evaluationMeaning}}">{{evaluation}}</span></td>
             <td data-label="Originator">{{originator}}</td>

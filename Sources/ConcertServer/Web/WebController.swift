@@ -246,15 +246,50 @@ struct WebController {
                     "canCreate": AccessPolicy.allows(Actor(user), .createOperation),
                 ], context: context)
         }
-        router.get("/operations/:operationId") { _, context in
-            try await operationPage(context, .viewOperation) { operation, actor in
-                ("operation", operation.codeName, try await operationValues(operation, actor: actor))
+        router.get("/operations/:operationId") { request, context in
+            let parameters = request.uri.queryParameters
+            let list = TargetListQuery(
+                kind: parameters.get("kind").flatMap { TargetKind(rawValue: String($0)) },
+                agency: parameters.get("agency").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 },
+                text: parameters.get("q").map { String(String($0).prefix(200)) },
+                after: parameters.get("after").flatMap { Int64(String($0)) })
+            return try await operationPage(context, .viewOperation) { operation, actor in
+                ("operation", operation.codeName, try await operationValues(operation, actor: actor, list: list))
             }
         }
     }
 
+    /// What the operation page's list of targets is asked for: a filter and a page.
+    struct TargetListQuery {
+        var kind: TargetKind?
+        var agency: String?
+        var text: String?
+        var after: Int64?
+
+        var filter: TargetFilter { TargetFilter(kind: kind, originatorAgencyId: agency, text: text) }
+
+        /// The page's address with this filter and the cursor `after`.
+        func path(operationId: String, after cursor: Int64?) -> String {
+            var items: [URLQueryItem] = []
+            if let kind { items.append(URLQueryItem(name: "kind", value: kind.rawValue)) }
+            if let agency { items.append(URLQueryItem(name: "agency", value: agency)) }
+            if let text = filter.text { items.append(URLQueryItem(name: "q", value: text)) }
+            if let cursor { items.append(URLQueryItem(name: "after", value: String(cursor))) }
+            var components = URLComponents()
+            components.path = "/operations/\(operationId)"
+            components.queryItems = items.isEmpty ? nil : items
+            return (components.string ?? components.path) + "#targets"
+        }
+    }
+
+    /// How many targets one page of the operation page lists, and how many selectors of each.
+    static let targetsPerPage = 100
+    static let selectorsShown = 10
+
     /// The values of the operation page, each section filtered by the access policy.
-    func operationValues(_ operation: JointOperation, actor: Actor) async throws -> [String: Any] {
+    func operationValues(
+        _ operation: JointOperation, actor: Actor, list: TargetListQuery = TargetListQuery()
+    ) async throws -> [String: Any] {
         let agencies = try await agencyDirectory()
         func agencyName(_ id: String) -> String { agencies[id]?.name ?? id }
         var values: [String: Any] = [
@@ -283,16 +318,39 @@ struct WebController {
         values["showIntelligence"] = showIntelligence
         var instrumentsById: [String: LegalInstrument] = [:]
         if showIntelligence {
-            let visible = try await store.encodedTargets(operationId: operation.id).filter {
-                AccessPolicy.allows(actor, .readRecord($0.handling), in: operation)
+            // One page at a time, filtered by the database: an operation of ten thousand targets
+            // is not sent whole to be filtered in the browser.
+            let page = try await store.targetPage(
+                operationId: operation.id, filter: list.filter, after: list.after, limit: Self.targetsPerPage
+            ) { handling in
+                AccessPolicy.allows(actor, .readRecord(handling), in: operation)
             }
             try await store.recordRead(
                 by: actor, operationId: operation.id, what: .auditTargetsListed,
-                payload: ListDelivery(ids: visible.map(\.id), via: "web"))
-            let targets = try visible.map { try ConcertJSON.decode(Target.self, from: $0.json) }
-            values["targetCount"] = targets.count
-            values["targetKindsShown"] = Set(targets.map { Self.words($0.kind.rawValue) }).sorted()
-            values["originatorsShown"] = Set(targets.map { agencyName($0.originatorAgencyId) }).sorted()
+                payload: ListDelivery(ids: page.targets.map(\.id), via: "web"))
+            let targets = try page.targets.map { try ConcertJSON.decode(Target.self, from: $0.json) }
+            values["targetCount"] = page.visible
+            values["matchingCount"] = page.matching
+            values["filtered"] = !list.filter.isEmpty
+            if page.matching > targets.count {
+                values["paged"] = [
+                    "from": page.before + (targets.isEmpty ? 0 : 1), "to": page.before + targets.count,
+                    "next": page.next.map { list.path(operationId: operation.id, after: $0) } ?? "",
+                    "hasNext": page.next != nil,
+                    "first": page.before > 0 ? list.path(operationId: operation.id, after: nil) : "",
+                    "hasFirst": page.before > 0,
+                ]
+            }
+            values["targetQuery"] = list.filter.text ?? ""
+            values["targetKindOptions"] = TargetKind.allCases.map {
+                ["value": $0.rawValue, "label": Self.words($0.rawValue), "selected": $0 == list.kind]
+            }
+            values["originatorOptions"] = operation.participants.map { participant -> [String: Any] in
+                [
+                    "value": participant.agencyId, "label": agencyName(participant.agencyId),
+                    "selected": participant.agencyId == list.agency,
+                ]
+            }.sorted { ($0["label"] as? String ?? "") < ($1["label"] as? String ?? "") }
             values["targets"] = targets.map { target -> [String: Any] in
                 var row: [String: Any] = [
                     "id": target.id,
@@ -301,10 +359,13 @@ struct WebController {
                     "handlingMeaning": target.handling.meaning, "evaluation": target.evaluation.description,
                     "evaluationMeaning": Self.evaluationMeaning(target.evaluation),
                     "originator": agencyName(target.originatorAgencyId),
-                    "selectors": target.selectors.map { selector -> [String: Any] in
+                    "selectors": target.selectors.prefix(Self.selectorsShown).map { selector -> [String: Any] in
                         ["kind": selector.kind.rawValue, "value": Self.display(selector)]
                     },
                 ]
+                if target.selectors.count > Self.selectorsShown {
+                    row["moreSelectors"] = target.selectors.count - Self.selectorsShown
+                }
                 switch target.distribution {
                 case .allParticipants: row["distribution"] = "all participants"
                 case .agencies(let named): row["distribution"] = named.map(agencyName).joined(separator: ", ")
