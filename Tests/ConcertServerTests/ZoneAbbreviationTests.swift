@@ -24,6 +24,14 @@ struct ZoneAbbreviationTests {
     func localTime() {
         #expect(WebController.local(Self.winter, timeZone: "Europe/Paris") == "Thu 05:00 CET (Europe/Paris)")
         #expect(WebController.local(Self.summer, timeZone: "America/New_York") == "Fri 00:00 EDT (America/New_York)")
+        #expect(WebController.local(Self.winter, timeZone: "Asia/Kolkata") == "Thu 09:30 IST (Asia/Kolkata)")
+    }
+
+    @Test("a time in UTC reads as Europeans read it, day before month, on a 24-hour clock")
+    func utcTime() {
+        #expect(WebController.utc(Self.winter) == "Thu 10 Dec 2026 04:00")
+        #expect(WebController.utc(Self.summer.addingTimeInterval(19 * 3_600 + 5 * 60)) == "Fri 10 Jul 2026 23:05")
+        #expect(WebController.utc(Date(timeIntervalSince1970: 0)) == "Thu 1 Jan 1970 00:00")
     }
 
     @Test("a name that is not a zone file is not read, and falls back to Foundation's")

@@ -46,12 +46,29 @@ public enum Wording {
     /// `Thu 10 Dec 2026 04:00`: a time in UTC as Europeans read it (24-hour clock, the day
     /// before the month, no ambiguity between 10/12 and 12/10).
     public static func utc(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE d MMM yyyy HH:mm"
-        return formatter.string(from: date)
+        let time = clock(date, in: TimeZone(identifier: "UTC")!)
+        return "\(time.weekday) \(time.day) \(time.month) \(time.year) \(time.hourMinute)"
     }
+
+    /// The parts of `date` on the clock of `zone`, named in English: written by hand, since a
+    /// plan of a thousand actions made a date formatter (and its locale) for every time shown.
+    public static func clock(
+        _ date: Date, in zone: TimeZone
+    ) -> (
+        weekday: String, day: Int, month: String, year: Int, hourMinute: String
+    ) {
+        let parts = gregorian.dateComponents(in: zone, from: date)
+        let hour = parts.hour ?? 0
+        let minute = parts.minute ?? 0
+        return (
+            weekdays[((parts.weekday ?? 1) - 1) % 7], parts.day ?? 1, months[((parts.month ?? 1) - 1) % 12],
+            parts.year ?? 1970, (hour < 10 ? "0" : "") + String(hour) + ":" + (minute < 10 ? "0" : "") + String(minute)
+        )
+    }
+
+    private static let gregorian = Calendar(identifier: .gregorian)
+    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// `serverTakedown` → `server takedown`.
     public static func words(_ identifier: String) -> String {

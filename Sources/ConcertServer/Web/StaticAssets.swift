@@ -114,6 +114,17 @@ enum StaticAssets {
           table.stack tr { border-bottom: 2px solid var(--line); padding: .35rem 0; }
           table.stack td { border: 0; padding: .15rem .7rem; }
           table.stack td[data-label]::before { content: attr(data-label); display: block; font-size: .78em; font-weight: 600; color: var(--muted); }
+          table.plan td::before { display: block; font-size: .78em; font-weight: 600; color: var(--muted); }
+          table.plan td:nth-child(1)::before { content: "H±"; }
+          table.plan td:nth-child(2)::before { content: "Planned (UTC)"; }
+          table.plan td:nth-child(3)::before { content: "Local time at the place"; }
+          table.plan td:nth-child(4)::before { content: "Your time"; }
+          table.plan td:nth-child(5)::before { content: "Action"; }
+          table.plan td:nth-child(6)::before { content: "Executing agency"; }
+          table.plan td:nth-child(7)::before { content: "Place"; }
+          table.plan td:nth-child(8)::before { content: "Legal instrument"; }
+          table.plan td:nth-child(9)::before { content: "Gates"; }
+          table.plan td:nth-child(10)::before { content: "Status"; }
           /* A sitrep's table of countries by status keeps its columns, in smaller type, and
              scrolls sideways inside the report rather than widening the page. */
           article.sitrep { overflow-x: auto; }
@@ -708,12 +719,12 @@ enum StaticAssets {
         // Shows times in the viewer's own time zone next to UTC.
         (function () {
           // As Europeans read it: 24-hour clock, day before month, the zone named.
-          function viewerTime(date) {
-            return date.toLocaleString("en-GB", {
-              weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
-              hourCycle: "h23", timeZoneName: "short"
-            }).replace(/,/g, "");
-          }
+          // One formatter for every time of the page: a plan shows a thousand.
+          var format = new Intl.DateTimeFormat("en-GB", {
+            weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+            hourCycle: "h23", timeZoneName: "short"
+          });
+          function viewerTime(date) { return format.format(date).replace(/,/g, ""); }
           document.querySelectorAll("time.local").forEach(function (element) {
             var date = new Date(element.getAttribute("datetime"));
             if (!isNaN(date)) { element.textContent = viewerTime(date); }

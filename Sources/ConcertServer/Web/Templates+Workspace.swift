@@ -4,25 +4,7 @@ extension Templates {
     /// before sharing and the administration. Every form is sent to the API by `forms.js`.
     static let workspaceSources: [String: String] = [
         "plan-table": """
-        <table class="plan stack">
-          <thead><tr><th>H±</th><th>Planned (UTC)</th><th>Local time at the place</th><th>Your time</th><th>Action</th><th>Executing agency</th><th>Place</th><th>Legal instrument</th><th>Gates</th><th>Status</th></tr></thead>
-          <tbody>
-          {{#actions}}
-          <tr>
-            <td class="offset" data-label="H±">{{offset}}</td>
-            <td data-label="Planned (UTC)">{{plannedUTC}}</td>
-            <td data-label="Local time at the place">{{plannedLocal}}</td>
-            <td data-label="Your time">{{#plannedISO}}<time class="local" datetime="{{plannedISO}}">{{plannedUTC}}</time>{{/plannedISO}}</td>
-            <td data-label="Action"><span class="tag">{{kind}}</span> {{title}}{{#canPlan}} <a href="/operations/{{operationId}}/actions/{{id}}/edit" aria-label="Change {{title}}">Change</a>{{/canPlan}}</td>
-            <td data-label="Executing agency">{{agency}}</td>
-            <td data-label="Place">{{place}} ({{country}})</td>
-            <td data-label="Legal instrument">{{instrument}}{{#instrumentWarning}}<br><strong class="warning">{{instrumentWarning}}</strong>{{/instrumentWarning}}</td>
-            <td data-label="Gates"><ul class="gates">{{#gates}}<li class="{{#checked}}checked{{/checked}}">{{#checked}}✔{{/checked}}{{^checked}}○{{/checked}} {{title}}{{#canCheck}} <button type="button" data-call="/api/v1/operations/{{operationId}}/actions/{{actionId}}/gates/{{id}}" data-body='{"checked":{{^checked}}true{{/checked}}{{#checked}}false{{/checked}}}' data-then="reload">{{#checked}}Uncheck{{/checked}}{{^checked}}Check{{/checked}}</button>{{/canCheck}}</li>{{/gates}}</ul></td>
-            <td data-label="Status"><span class="status status-{{status}}">{{statusLabel}}</span>{{#outcome}}<br><span class="muted">{{outcome}}</span>{{/outcome}}</td>
-          </tr>
-          {{/actions}}
-          </tbody>
-        </table>
+        {{{planTable}}}
         """,
         "day": """
         <p><a href="/operations">← Operations</a> · <a href="/operations/{{operationId}}">{{codeName}}: the whole operation</a> · <a href="/operations/{{operationId}}/board"><strong>Open the live board</strong></a></p>

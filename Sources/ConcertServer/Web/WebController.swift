@@ -282,6 +282,66 @@ struct WebController {
         }
     }
 
+    /// A target as a list shows it: its facts and its first selectors, decoded without the rest
+    /// (a target may hold thousands, and a page of them was most of the page's time).
+    struct TargetListing: Decodable {
+        var id: String
+        var kind: TargetKind
+        var name: String
+        var hostingProvider: String?
+        var country: String?
+        var handling: HandlingCode
+        var handlingRestriction: String?
+        var evaluation: Evaluation
+        var distribution: Distribution
+        var originatorAgencyId: String
+        /// The first ``WebController/selectorsShown`` selectors.
+        var selectors: [Selector]
+        /// How many selectors it holds.
+        var selectorCount: Int
+
+        var recordHandling: RecordHandling {
+            RecordHandling(originatorAgencyId: originatorAgencyId, handling: handling, distribution: distribution)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, kind, name, hostingProvider, country, handling, handlingRestriction, evaluation, distribution
+            case originatorAgencyId, selectors
+        }
+
+        /// A list item read and let go.
+        private struct Skipped: Decodable {
+            init(from decoder: any Decoder) throws {}
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(String.self, forKey: .id)
+            kind = try container.decode(TargetKind.self, forKey: .kind)
+            name = try container.decode(String.self, forKey: .name)
+            hostingProvider = try container.decodeIfPresent(String.self, forKey: .hostingProvider)
+            country = try container.decodeIfPresent(String.self, forKey: .country)
+            handling = try container.decode(HandlingCode.self, forKey: .handling)
+            handlingRestriction = try container.decodeIfPresent(String.self, forKey: .handlingRestriction)
+            evaluation = try container.decode(Evaluation.self, forKey: .evaluation)
+            distribution = try container.decode(Distribution.self, forKey: .distribution)
+            originatorAgencyId = try container.decode(String.self, forKey: .originatorAgencyId)
+            var list = try container.nestedUnkeyedContainer(forKey: .selectors)
+            var shown: [Selector] = []
+            var count = 0
+            while !list.isAtEnd {
+                if shown.count < WebController.selectorsShown {
+                    shown.append(try list.decode(Selector.self))
+                } else {
+                    _ = try list.decode(Skipped.self)
+                }
+                count += 1
+            }
+            selectors = shown
+            selectorCount = count
+        }
+    }
+
     /// How many targets one page of the operation page lists, and how many selectors of each.
     static let targetsPerPage = 100
     static let selectorsShown = 10
@@ -328,7 +388,7 @@ struct WebController {
             try await store.recordRead(
                 by: actor, operationId: operation.id, what: .auditTargetsListed,
                 payload: ListDelivery(ids: page.targets.map(\.id), via: "web"))
-            let targets = try page.targets.map { try ConcertJSON.decode(Target.self, from: $0.json) }
+            let targets = try page.targets.map { try ConcertJSON.decode(TargetListing.self, from: $0.json) }
             values["targetCount"] = page.visible
             values["matchingCount"] = page.matching
             values["filtered"] = !list.filter.isEmpty
@@ -363,8 +423,8 @@ struct WebController {
                         ["kind": selector.kind.rawValue, "value": Self.display(selector)]
                     },
                 ]
-                if target.selectors.count > Self.selectorsShown {
-                    row["moreSelectors"] = target.selectors.count - Self.selectorsShown
+                if target.selectorCount > Self.selectorsShown {
+                    row["moreSelectors"] = target.selectorCount - Self.selectorsShown
                 }
                 switch target.distribution {
                 case .allParticipants: row["distribution"] = "all participants"
@@ -390,60 +450,10 @@ struct WebController {
         let actions = try await ActionController.boardView(
             of: try await store.actions(operationId: operation.id), for: actor, in: operation, store: store)
         values["actionCount"] = actions.count
-        values["actions"] = planRows(
-            actions, in: operation, actor: actor, instruments: instrumentsById, agencyName: agencyName)
+        values["planTable"] = planTable(
+            actions, in: operation, actor: actor, instruments: instrumentsById,
+            canPlan: AccessPolicy.allows(actor, .changePlan, in: operation), agencyName: agencyName)
         return values
-    }
-
-    /// The rows of an action plan as `actor` may see it (the actions already in its view):
-    /// planned time in UTC, at the place and for the viewer, gates with what the actor may
-    /// check, and a warning where an action goes ahead while its instrument is not issued.
-    func planRows(
-        _ actions: [Action], in operation: JointOperation, actor: Actor,
-        instruments instrumentsById: [String: LegalInstrument],
-        agencyName: (String) -> String
-    ) -> [[String: Any]] {
-        actions.map { action -> [String: Any] in
-            let canCheck = AccessPolicy.allows(
-                actor, .checkGate(executingAgencyId: action.executingAgencyId), in: operation)
-            var row: [String: Any] = [
-                "id": action.id,
-                "gates": (action.gates ?? []).map { gate -> [String: Any] in
-                    [
-                        "id": gate.id, "actionId": action.id, "title": gate.title, "checked": gate.checked,
-                        "canCheck": canCheck,
-                    ]
-                },
-                "offset": action.offsetLabel, "kind": Self.words(action.kind.rawValue), "title": action.title,
-                "agency": agencyName(action.executingAgencyId), "place": action.place, "country": action.country,
-                "status": action.status.rawValue, "statusLabel": Self.words(action.status.rawValue),
-                "instrument": action.legalInstrumentId.flatMap { instrumentsById[$0] }.map {
-                    "\($0.kind.label) (\($0.status.rawValue))"
-                } ?? "",
-            ]
-            if let start = action.plannedStart(hHour: operation.hHour) {
-                row["plannedUTC"] = Self.utc(start)
-                row["plannedISO"] = ConcertJSON.formatTimestamp(start)
-                row["plannedLocal"] = Self.local(start, timeZone: action.timeZone)
-            } else {
-                row["plannedUTC"] = "H-hour not set"
-                row["plannedLocal"] = action.timeZone
-            }
-            // An action that goes ahead without its instrument issued is flagged where it is planned.
-            if [.ready, .go, .inProgress, .done].contains(action.status),
-                let instrument = action.legalInstrumentId.flatMap({ instrumentsById[$0] }),
-                ![.issued, .executed].contains(instrument.status)
-            {
-                row["instrumentWarning"] =
-                    "\(Self.words(action.status.rawValue).capitalized) while the instrument is \(instrument.status.rawValue), not issued"
-            }
-            if let outcome = action.outcome {
-                row["outcome"] = [
-                    Self.words(outcome.kind.rawValue), outcome.count.map(String.init), outcome.description,
-                ].compactMap { $0 }.joined(separator: " · ")
-            }
-            return row
-        }
     }
 
     /// The operation of the page's path if the user's agency follows its board; nil for one
@@ -531,11 +541,8 @@ struct WebController {
     /// the formatter's `zzz` replaces by `GMT+1` for zones its locale does not name.
     static func local(_ date: Date, timeZone identifier: String) -> String {
         let zone = TimeZone(identifier: identifier) ?? TimeZone(identifier: "UTC")!
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = zone
-        formatter.dateFormat = "EEE HH:mm"
-        return formatter.string(from: date)
-            + " \(ZoneAbbreviation.abbreviation(of: identifier, at: date)) (\(identifier))"
+        let time = Wording.clock(date, in: zone)
+        return
+            "\(time.weekday) \(time.hourMinute) \(ZoneAbbreviation.abbreviation(of: identifier, at: date)) (\(identifier))"
     }
 }

@@ -149,8 +149,8 @@ extension WebController {
                     "heading": country.map { "\(operation.codeName): every action in \($0)" }
                         ?? "\(operation.codeName): \(ownName)'s day",
                     "countries": countries.map { ["code": $0, "selected": $0 == country] },
-                    "actions": planRows(
-                        chosen, in: operation, actor: actor, instruments: instruments,
+                    "planTable": planTable(
+                        chosen, in: operation, actor: actor, instruments: instruments, canPlan: false,
                         agencyName: { agencies[$0]?.name ?? $0 }),
                     "hasActions": !chosen.isEmpty,
                 ]
