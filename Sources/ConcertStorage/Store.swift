@@ -475,6 +475,10 @@ public protocol Store: Service {
         id: String, operationId: String, by actor: Actor,
         _ change: @escaping @Sendable (Sitrep, [Sitrep]) throws -> Sitrep
     ) async throws -> Sitrep
+    /// Deletes an action and records `action.deleted`; `check` sees it first and may refuse.
+    func deleteAction(
+        id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Action) throws -> Void
+    ) async throws
     /// Deletes a sitrep and records `sitrep.discarded`; `check` sees it first and may refuse.
     func deleteSitrep(
         id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Sitrep) throws -> Void

@@ -54,6 +54,48 @@ struct ActionDayTests {
         }
     }
 
+    @Test("an action not yet under way leaves the plan; one that went ahead stays on the record")
+    func deletingActions() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let operation = "/api/v1/operations/\(world.operation.id)"
+        try await world.withClient { client in
+            func delete(_ action: Action, as persona: Persona) async throws -> TestResponse {
+                try await client.execute(
+                    uri: operation + "/actions/\(action.id)", method: .delete, headers: TestWorld.headers(persona))
+            }
+            let head = world.head
+            // Only those who change the plan delete from it; nothing is written otherwise.
+            let before = try await world.eventCount()
+            #expect(try await delete(world.actionC, as: .otherParticipantOfficer).status == .forbidden)
+            #expect(try await delete(world.actionC, as: .observer).status == .forbidden)
+            #expect(try await delete(world.actionC, as: .nonParticipant).status == .notFound)
+            #expect(try await world.eventCount() == before)
+            // C's action goes ahead: it stays on the record.
+            for status in ["ready", "go", "inProgress"] {
+                let moved = try await Self.post(
+                    client, operation + "/actions/\(world.actionC.id)/status", as: .leadCoordinator,
+                    ["status": status])
+                #expect(moved.status == .ok || status == "go", "\(status): \(moved.text)")
+                if status == "ready" {
+                    _ = try await Self.post(client, operation + "/control", as: .leadCoordinator, ["command": "go"])
+                }
+            }
+            let kept = try await delete(world.actionC, as: .leadCoordinator)
+            #expect(kept.status == .conflict, "\(kept.text)")
+            #expect(try await world.store.action(id: world.actionC.id, operationId: world.operation.id) != nil)
+            // B's planned arrest leaves the plan, and the board of every participant hears of it.
+            #expect(try await delete(world.actionB, as: .leadCoordinator).status == .noContent)
+            #expect(try await world.store.action(id: world.actionB.id, operationId: world.operation.id) == nil)
+            #expect(try await delete(world.actionB, as: .leadCoordinator).status == .notFound)
+            let feed = try await client.execute(
+                uri: operation + "/live?since=\(head)&follow=false", method: .get, headers: TestWorld.headers(.observer)
+            )
+            #expect(feed.text.contains("event: action.deleted"))
+            #expect(feed.text.contains(world.actionB.id) && !feed.text.contains(world.actionB.title))
+        }
+    }
+
     @Test("HOLD blocks starting; RESUME lifts it; a country hold stops only that country")
     func holdBlocksStart() async throws {
         let world = try await TestWorld.make()

@@ -186,6 +186,10 @@ enum RouteTable {
             method: .put, template: "/api/v1/operations/{operationId}/actions/{actionId}",
             statuses: [200, 403, 403, 403, 404, 404, 404, 401], body: newAction),
         RouteCase(
+            method: .delete, template: "/api/v1/operations/{operationId}/actions/{actionId}",
+            statuses: [204, 403, 403, 403, 404, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/actions/{actionId}/status",
             statuses: [200, 200, 403, 403, 404, 404, 404, 401]
         ) { _ in ["status": "ready"] },

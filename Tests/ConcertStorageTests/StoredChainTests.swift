@@ -12,6 +12,7 @@ struct StoredChainTests {
     /// Every kind Concert wrote before events were typed, as it wrote them.
     static let storedKinds = [
         "action.created",
+        "action.deleted",
         "action.gateChecked",
         "action.overdue",
         "action.statusChanged",

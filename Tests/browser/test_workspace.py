@@ -442,6 +442,25 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
             "return Array.from(document.querySelectorAll('#timeline rect')).map(function (r) { return r.dataset.status; })")
         assert sorted(bars) == ["go", "planned", "planned", "planned"], bars
         look(coordinator, "board-go")
+        # France reports its takedown through the outcome form: what was seized, how many, notes.
+        click_in_row(officer, "Take down seedbox 1", "button.report-inProgress")
+        WebDriverWait(officer, 5).until(lambda d: "In progress" in row_text(d, "Take down seedbox 1")
+                                        or "in progress" in row_text(d, "Take down seedbox 1").lower())
+        click_in_row(officer, "Take down seedbox 1", "button.report-done")
+        dialog = WebDriverWait(officer, 5).until(
+            expected_conditions.visibility_of_element_located((By.ID, "outcome-dialog")))
+        choose(dialog.find_element(By.NAME, "kind"), value="serversSeized")
+        count = dialog.find_element(By.NAME, "count")
+        count.clear()
+        count.send_keys("1")
+        dialog.find_element(By.NAME, "description").send_keys("Disks imaged on site")
+        look(officer, "board-outcome-form")
+        dialog.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(coordinator, 5).until(
+            lambda d: d.execute_script("return document.getElementById('count-servers').textContent") == "1")
+        takedown = api(server, "GET", base_path + f"/actions/{takedown['id']}", token=officer_token)[1]
+        assert takedown["status"] == "done"
+        assert takedown["outcome"] == {"kind": "serversSeized", "count": 1, "description": "Disks imaged on site"}
         coordinator.get(server + f"/operations/{operation_id}/sitreps")
         coordinator.find_element(By.CSS_SELECTOR, "#compile-sitrep button.primary").click()
         WebDriverWait(coordinator, 10).until(expected_conditions.presence_of_element_located((By.ID, "edit-sitrep")))
@@ -457,6 +476,13 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
         sitreps = api(server, "GET", base_path + "/sitreps", token=coordinator_token)[1]["items"]
         assert [(s["status"], s.get("number")) for s in sitreps] == [("approved", 1)]
 
+        # The coordinator takes the interview, not yet under way, off the plan.
+        coordinator.get(server + f"/operations/{operation_id}")
+        coordinator.execute_script("window.confirm = function () { return true; };")
+        coordinator.find_element(By.CSS_SELECTOR, "button[aria-label='Delete Interview the hosting reseller']").click()
+        WebDriverWait(coordinator, 10).until(lambda d: "Interview the hosting reseller" not in text_of(d, "table.plan"))
+        planned = api(server, "GET", base_path + "/actions", token=coordinator_token)[1]["items"]
+        assert sorted(a["title"] for a in planned) == sorted(a[1] for a in actions if a[0] != "interview")
         # An observer does not see the planning forms and is refused when it posts anyway.
         observer_token = token_of(server, "observer")
         status, _ = api(server, "POST", base_path + "/actions", {"kind": "arrest"}, token=observer_token)

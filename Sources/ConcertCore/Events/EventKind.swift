@@ -8,6 +8,7 @@ import Foundation
 public enum EventKind: String, CaseIterable, Codable, Sendable {
     // A planned action.
     case actionCreated = "action.created"
+    case actionDeleted = "action.deleted"
     case actionGateChecked = "action.gateChecked"
     case actionOverdue = "action.overdue"
     case actionStatusChanged = "action.statusChanged"
@@ -80,7 +81,8 @@ public enum EventKind: String, CaseIterable, Codable, Sendable {
     /// The family of kinds it belongs to, the part of its name before the dot.
     public var family: EventFamily {
         switch self {
-        case .actionCreated, .actionGateChecked, .actionOverdue, .actionStatusChanged, .actionUpdated:
+        case .actionCreated, .actionDeleted, .actionGateChecked, .actionOverdue, .actionStatusChanged,
+            .actionUpdated:
             .action
         case .agencyCreated:
             .agency

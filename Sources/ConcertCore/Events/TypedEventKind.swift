@@ -60,6 +60,7 @@ extension EventKind {
     var declaration: (kind: EventKind, payloadType: any EventPayload.Type) {
         switch self {
         case .actionCreated: TypedEventKind.actionCreated.declaration
+        case .actionDeleted: TypedEventKind.actionDeleted.declaration
         case .actionGateChecked: TypedEventKind.actionGateChecked.declaration
         case .actionOverdue: TypedEventKind.actionOverdue.declaration
         case .actionStatusChanged: TypedEventKind.actionStatusChanged.declaration
@@ -172,6 +173,8 @@ extension TypedEventKind where Payload == MessageReadAudit {
 }
 
 extension TypedEventKind where Payload == RecordReference {
+    /// An action that had not gone ahead was taken off the plan.
+    public static var actionDeleted: Self { Self(.actionDeleted) }
     /// A target was read.
     public static var auditTargetRead: Self { Self(.auditTargetRead) }
     /// A draft sitrep was discarded.

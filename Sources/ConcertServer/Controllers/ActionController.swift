@@ -110,6 +110,22 @@ struct ActionController {
             }
             return try Response.json(try await Self.boardView(of: [action], for: actor, in: operation, store: store)[0])
         }
+        router.delete("/api/v1/operations/:operationId/actions/:actionId") { _, context in
+            let actor = try context.requireActor()
+            let operation = try await guarded.operation(
+                try context.parameters.requireIdentifier("operationId"), for: actor, .changePlan)
+            try await store.deleteAction(
+                id: try context.parameters.requireIdentifier("actionId"), operationId: operation.id, by: actor
+            ) { action in
+                // What went ahead is part of the day's record: it is aborted, not removed.
+                guard [.planned, .ready].contains(action.status) else {
+                    throw DomainError.conflict(
+                        "The action is \(action.status.rawValue): what went ahead stays on the record; abort it instead.",
+                        field: "status")
+                }
+            }
+            return Response(status: .noContent)
+        }
         router.put("/api/v1/operations/:operationId/actions/:actionId") { request, context in
             let actor = try context.requireActor()
             let operation = try await guarded.operation(

@@ -150,6 +150,10 @@ final class PreparedEvent: Sendable {
             return .action(
                 targetHandling: targetHandlings[targetId], json: json,
                 withoutTarget: try ConcertJSON.encodeToString(action))
+        case .actionDeleted:
+            // Which action left the plan, and nothing of it: every participant follows the board.
+            _ = try event.payload(.actionDeleted)
+            return .everyone(json: event.payload)
         case .logPosted, .logMarkedSignificant:
             // The log is part of the board: every participant follows it. The payload is read
             // all the same, so that an event of the wrong shape is withheld, not sent.

@@ -46,6 +46,10 @@ extension WebController {
             if canPlan {
                 html +=
                     " <a href=\"/operations/\(operationId)/actions/\(id)/edit\" aria-label=\"Change \(title)\">Change</a>"
+                if [.planned, .ready].contains(action.status) {
+                    html +=
+                        " <button type=\"button\" data-call=\"/api/v1/operations/\(operationId)/actions/\(id)\" data-method=\"DELETE\" data-confirm=\"Take \(title) off the plan?\" data-then=\"reload\" aria-label=\"Delete \(title)\">Delete</button>"
+                }
             }
             html += "</td><td>\(escaped(agencyName(action.executingAgencyId)))</td>"
             html += "<td>\(escaped(action.place)) (\(escaped(action.country)))</td>"

@@ -464,7 +464,7 @@ enum StaticAssets {
             source.onopen = function () { status.textContent = "live"; status.className = "connection live"; };
             source.onerror = function () { status.textContent = "reconnecting…"; status.className = "connection lost"; };
             source.onmessage = function () {};
-            ["action.created", "action.updated", "action.statusChanged", "action.gateChecked", "action.overdue",
+            ["action.created", "action.updated", "action.statusChanged", "action.gateChecked", "action.overdue", "action.deleted",
              "operation.go", "operation.hold", "operation.resume", "operation.abort", "operation.hHourSet",
              "target.created", "target.updated", "target.deleted", "instrument.created", "instrument.updated",
              "log.posted", "log.markedSignificant", "sitrep.approved", "reconnect"
@@ -472,7 +472,8 @@ enum StaticAssets {
               source.addEventListener(kind, function (message) {
                 var event = JSON.parse(message.data);
                 if (kind === "reconnect") { source.close(); follow(event.sequence); return; }
-                if (kind.indexOf("action.") === 0) { upsert(event.data); }
+                if (kind === "action.deleted") { delete actions[event.data.id]; renderSoon(); }
+                else if (kind.indexOf("action.") === 0) { upsert(event.data); }
                 if (kind.indexOf("operation.") === 0) { operation = event.data; renderSoon(); }
                 log(event);
               });

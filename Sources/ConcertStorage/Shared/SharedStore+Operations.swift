@@ -227,6 +227,20 @@ extension SQLEngineStore {
             }, change)
     }
 
+    public func deleteAction(
+        id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Action) throws -> Void
+    ) async throws {
+        try await writing { transaction in
+            let current = try transaction.existing(
+                Action.self, in: "action", id: id, operationId: operationId, notFound: "No such action.")
+            try check(current)
+            try transaction.execute("DELETE FROM action WHERE id = \(id)")
+            try transaction.append(
+                EventDraft(
+                    operationId: operationId, actor: actor, kind: .actionDeleted, payload: RecordReference(id: id)))
+        }
+    }
+
     public func deleteSitrep(
         id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Sitrep) throws -> Void
     ) async throws {
