@@ -373,6 +373,17 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
         assert rows[0].count("—") == 1, "only the lead agency holds it"
         assert "no hit" in rows[1], rows
         look(officer, "check-results")
+        # Or from a file, one a line: its lines come into the box, to be looked over, then checked.
+        listing = os.path.join(tempfile.mkdtemp(prefix="concert-check-"), "seized-servers.txt")
+        with open(listing, "w", encoding="utf-8") as handle:
+            handle.write("\ufeff2001:db8:4b::23\r\n")
+        field(form, "values").clear()
+        field(form, "file").send_keys(listing)
+        WebDriverWait(officer, 5).until(lambda d: field(form, "values").get_attribute("value").strip() == "2001:db8:4b::23")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(officer, 10).until(
+            lambda d: d.execute_script("return document.querySelectorAll('#results tbody tr').length") == 1)
+        assert "HIT" in officer.find_element(By.CSS_SELECTOR, "#results tbody tr").text
 
         # France imports two targets from a file: the preview names the bad row by its line and
         # writes nothing; corrected, it shows that the seedbox's address is the lead agency's and

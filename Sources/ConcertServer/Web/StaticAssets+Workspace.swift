@@ -408,6 +408,18 @@ extension StaticAssets {
             return "domain";
           }
           function cell(row, text) { var td = row.insertCell(); td.textContent = text; return td; }
+          // A file's lines join those typed: read into the box, where they can be looked over.
+          form.elements.file.addEventListener("change", function () {
+            var file = form.elements.file.files[0];
+            if (!file) { return; }
+            var reader = new FileReader();
+            reader.onload = function () {
+              var text = String(reader.result).replace(/^\\uFEFF/, "").replace(/\\r/g, "");
+              var box = form.elements.values;
+              box.value = (box.value.trim() ? box.value.replace(/\\s*$/, "\\n") : "") + text;
+            };
+            reader.readAsText(file);
+          });
           form.addEventListener("submit", function (event) {
             event.preventDefault();
             var chosen = form.elements.kind.value;

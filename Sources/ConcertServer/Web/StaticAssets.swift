@@ -443,9 +443,15 @@ enum StaticAssets {
           window.requestAnimationFrame(function () { renderPending = false; render(); });
         }
         function upsert(action) { actions[action.id] = action; renderSoon(); }
+          var viewerClock = new Intl.DateTimeFormat("en-GB", {
+            hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short"
+          });
           function logLine(time, what, who, first) {
             var item = document.createElement("li");
             item.appendChild(text("strong", time.toISOString().substring(11, 19) + " UTC "));
+            // The reader's own time beside it, when their clock is not on UTC.
+            var local = viewerClock.format(time);
+            if (local.indexOf("UTC") < 0) { item.appendChild(text("span", "(" + local + ") ", "muted")); }
             item.appendChild(document.createTextNode(what + (who ? " — " + who : "")));
             var list = document.getElementById("log");
             if (first) { list.insertBefore(item, list.firstChild); } else { list.appendChild(item); }

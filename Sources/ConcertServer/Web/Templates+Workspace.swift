@@ -255,6 +255,7 @@ extension Templates {
         <form id="check" class="card form">
           <label for="check-values">Identifiers, one a line</label>
           <textarea id="check-values" name="values" rows="8"></textarea>
+          <label>Or a file of them, one a line <input type="file" name="file" accept=".txt,.csv,text/plain,text/csv"></label>
           <label for="check-kind">Kind</label>
           <select id="check-kind" name="kind">
             <option value="guess">Guess from each line (address, block, URL, e-mail, phone, wallet, domain)</option>
