@@ -186,6 +186,61 @@ struct LiveLimitsTests {
         }
     }
 
+    @Test("a feed, event stream or WebSocket, ends once the session that opened it is ended, and sends nothing after")
+    func feedsEndWithTheirSession() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let limits = LiveFeedLimits(sessionCheck: .milliseconds(200))
+        let feed = LiveFeed(store: world.store, limits: limits)
+        let application = Application(
+            router: buildRouter(store: world.store, liveFeed: feed),
+            server: .concert(
+                store: world.store, liveFeed: feed, configuration: ServerConfiguration(liveLimits: limits)),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let officer = try #require(world.users[.participantOfficer])
+        try await application.test(.live) { client in
+            let port = try #require(client.port)
+            let since = try await world.store.latestSequence(operationId: world.operation.id)
+            let path = "/api/v1/operations/\(world.operation.id)/live?since=\(since)"
+            let token = TestWorld.token(for: .participantOfficer)
+            let stream = try await SlowClient.connect(
+                port: port,
+                sending: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\r\n",
+                reading: true)
+            let socket = try await SlowClient.connect(
+                port: port,
+                sending: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Authorization: Bearer \(token)\r\n\r\n",
+                reading: true)
+            // Both follow the log while the session holds.
+            func post(_ text: String) async throws {
+                let entry = try LogEntry.make(
+                    id: Identifier.make(), operationId: world.operation.id, text: text,
+                    by: Actor(world.users[.leadCoordinator]!), now: ConcertJSON.now())
+                try await world.store.createLogEntry(entry, by: Actor(world.users[.leadCoordinator]!))
+            }
+            try await post("Before the end of the session")
+            #expect(try await Self.eventually { String(buffer: stream.received).contains("Before the end") })
+            #expect(try await Self.eventually { String(buffer: socket.received).contains("Before the end") })
+            // B's administrator ends the officer's sessions: both feeds close.
+            _ = try await world.store.updateUser(
+                id: officer.id, by: Actor(world.users[.agencyAdmin]!), eventKind: .userSessionsEnded,
+                endingSessions: true
+            ) { $0 }
+            // The event stream's response ends (its last chunk); the connection may stay for the next request.
+            #expect(
+                try await Self.eventually(seconds: 5) {
+                    stream.isClosed || String(buffer: stream.received).hasSuffix("\r\n0\r\n\r\n")
+                }, "the event stream ended")
+            #expect(try await Self.eventually(seconds: 5) { socket.isClosed }, "the WebSocket closed")
+            try await post("After the end of the session")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(!String(buffer: stream.received).contains("After the end"))
+            #expect(!String(buffer: socket.received).contains("After the end"))
+        }
+    }
+
     @Test("an ordinary subscriber following an action day from before a backlog larger than its cap is never cut off")
     func ordinarySubscriber() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("concert-limits-\(UUID())")

@@ -17,6 +17,7 @@ struct AuthenticationMiddleware<Context: AuthenticatedRequestContext>: RouterMid
     ) async throws -> Response {
         var context = context
         (context.user, context.viaCookie) = try await Self.user(of: request, authenticator: authenticator)
+        if context.user != nil { context.sessionTokenHash = Self.token(of: request).map(Authenticator.tokenHash) }
         if context.viaCookie, request.method != .get, request.method != .head, !Self.isSameOrigin(request) {
             throw ProblemDetail(status: .forbidden, detail: "The request came from another site.")
         }
@@ -42,6 +43,15 @@ struct AuthenticationMiddleware<Context: AuthenticatedRequestContext>: RouterMid
             return (user, true)
         }
         return (nil, false)
+    }
+
+    /// The session token a request carries: its bearer token, or else its session cookie.
+    static func token(of request: Request) -> String? {
+        if let authorization = request.headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            return parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
+        }
+        return request.cookies[sessionCookieName]?.value
     }
 
     /// Whether a cookie-authenticated change comes from Concert's own pages (the Origin header,

@@ -10,6 +10,8 @@ public protocol AuthenticatedRequestContext: RequestContext {
     var user: User? { get set }
     /// Whether the user came in with the browser session cookie (not a bearer token).
     var viaCookie: Bool { get set }
+    /// The SHA-256 of the session token the user came in with.
+    var sessionTokenHash: String? { get set }
 }
 
 /// The request context of every Concert route: who is signed in, and how, and from where.
@@ -17,6 +19,8 @@ public struct ConcertRequestContext: AuthenticatedRequestContext, RemoteAddressR
     public var coreContext: CoreRequestContextStorage
     public var user: User?
     public var viaCookie = false
+    /// The SHA-256 of the session token the request came with, when it came with one that holds.
+    public var sessionTokenHash: String?
     /// The client's address, which sign-in throttling counts failures by.
     public var remoteAddress: SocketAddress?
 

@@ -61,13 +61,24 @@ struct LiveController {
             }
             let feed = self.feed
             let delivery = self.delivery
+            let watch = context.sessionTokenHash.map {
+                SessionWatch(store: guarded.store, tokenHash: $0, interval: feed.limits.sessionCheck)
+            }
             let body = ResponseBody { writer in
                 // Each message is made into its bytes as it leaves the queue, which lets go of it
-                // while the write waits for the socket.
+                // while the write waits for the socket. The feed ends when the session does.
                 try await delivery.run(since: since, encode: { $0.serverSentEventBuffer() }) { queue in
-                    try await feed.run(
-                        operation: operation, actor: actor, since: since, follow: follow, outlet: queue,
-                        send: queue.send)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            try await feed.run(
+                                operation: operation, actor: actor, since: since, follow: follow, outlet: queue,
+                                send: queue.send)
+                        }
+                        if let watch { group.addTask { try await watch.untilEnded() } }
+                        // Whichever ends first ends the other: a finished replay, or an ended session.
+                        try await group.next()
+                        group.cancelAll()
+                    }
                 } deliver: { buffer in
                     try await writer.write(buffer)
                 } cutOff: { sequence in

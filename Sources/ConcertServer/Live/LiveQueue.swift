@@ -23,16 +23,21 @@ public struct LiveFeedLimits: Sendable, Equatable {
     /// How long a connection that is cut off, or told that the server is going away, has to take
     /// what it was sent and its last frame before it is closed regardless (10 s).
     public var closeGrace: Duration
+    /// How often an open feed asks whether the session that opened it still holds (10 s): one
+    /// signed out, ended by an administrator, of an account disabled or given a new password,
+    /// or expired ends its feeds within this time.
+    public var sessionCheck: Duration
 
     /// Creates limits; the defaults suit a server with a few thousand subscribers.
     public init(
         subscriberBytes: Int = 4 << 20, catchUpBytes: Int = 128 << 20, stallTimeout: Duration = .seconds(30),
-        closeGrace: Duration = .seconds(10)
+        closeGrace: Duration = .seconds(10), sessionCheck: Duration = .seconds(10)
     ) {
         self.subscriberBytes = subscriberBytes
         self.catchUpBytes = catchUpBytes
         self.stallTimeout = stallTimeout
         self.closeGrace = closeGrace
+        self.sessionCheck = sessionCheck
     }
 }
 

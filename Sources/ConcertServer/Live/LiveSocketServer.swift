@@ -22,6 +22,8 @@ struct LiveSocketAdmission: Sendable {
         let operation: JointOperation
         let actor: Actor
         let since: Int64
+        /// The SHA-256 of the session token that opened it.
+        let tokenHash: String?
     }
 
     let store: any Store
@@ -48,7 +50,9 @@ struct LiveSocketAdmission: Sendable {
             let since = try? LiveController.startingSequence(of: request),
             let latest = try? await store.latestSequence(operationId: operation.id), since <= latest
         else { return nil }
-        return Ticket(operation: operation, actor: actor, since: since)
+        return Ticket(
+            operation: operation, actor: actor, since: since,
+            tokenHash: AuthenticationMiddleware<ConcertRequestContext>.token(of: request).map(Authenticator.tokenHash))
     }
 
     /// Serves an upgraded channel: its last handler, and the subscription that feeds it.
@@ -60,6 +64,15 @@ struct LiveSocketAdmission: Sendable {
         handler.subscription = feed.start(
             operation: ticket.operation, actor: ticket.actor, since: ticket.since, outlet: connection,
             send: connection.send, ended: connection.ended)
+        // The connection closes when the session that opened it ends (1008: policy violation).
+        if let tokenHash = ticket.tokenHash {
+            let watch = SessionWatch(store: store, tokenHash: tokenHash, interval: feed.limits.sessionCheck)
+            let watching = Task {
+                try await watch.untilEnded()
+                connection.close(.policyViolation, notice: #"{"kind":"sessionEnded"}"#)
+            }
+            channel.closeFuture.whenComplete { _ in watching.cancel() }
+        }
     }
 }
 
