@@ -383,10 +383,10 @@ public protocol Store: Service {
     /// left out.
     func targetHandlings(ids: [String], operationId: String) async throws -> [String: RecordHandling]
     /// A page of at most `limit` of the targets of an operation that `isVisible` admits and
-    /// `filter` keeps, after the cursor `after`, in the order they were recorded, with how many
-    /// match and how many the caller may see in all.
+    /// `filter` keeps, after the first `skipping` of them, in the order they were recorded, with
+    /// how many match and how many the caller may see in all.
     func targetPage(
-        operationId: String, filter: TargetFilter, after: Int64?, limit: Int,
+        operationId: String, filter: TargetFilter, skipping: Int, limit: Int,
         isVisible: @escaping @Sendable (RecordHandling) -> Bool
     ) async throws -> TargetPage
     /// Replaces a target inside one transaction, with the hits it makes and ends; `change`

@@ -169,6 +169,10 @@ struct WorkspacePageTests {
         // An observer sees no target list at all, and a bad filter is no error.
         #expect(rows(try await page("", as: .observer)) == 0)
         #expect(try await page("?kind=spaceship&after=nonsense", as: .otherParticipantOfficer).contains("161 in all"))
+        // A control character is no search; a page past the end shows no range.
+        #expect(try await page("?q=%00", as: .otherParticipantOfficer).contains("161 in all"))
+        let beyond = try await page("?after=99999", as: .otherParticipantOfficer)
+        #expect(rows(beyond) == 0 && !beyond.contains("on this page"))
     }
 
     @Test("the operation page offers each persona only the buttons its role may use")

@@ -251,8 +251,8 @@ struct WebController {
             let list = TargetListQuery(
                 kind: parameters.get("kind").flatMap { TargetKind(rawValue: String($0)) },
                 agency: parameters.get("agency").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 },
-                text: parameters.get("q").map { String(String($0).prefix(200)) },
-                after: parameters.get("after").flatMap { Int64(String($0)) })
+                text: parameters.get("q").map { TargetListQuery.searchText(String($0)) },
+                after: parameters.get("after").flatMap { Int(String($0)) }.map { max(0, $0) })
             return try await operationPage(context, .viewOperation) { operation, actor in
                 ("operation", operation.codeName, try await operationValues(operation, actor: actor, list: list))
             }
@@ -264,12 +264,21 @@ struct WebController {
         var kind: TargetKind?
         var agency: String?
         var text: String?
-        var after: Int64?
+        /// How many matching targets the page skips.
+        var after: Int?
 
         var filter: TargetFilter { TargetFilter(kind: kind, originatorAgencyId: agency, text: text) }
 
+        /// What a person typed to search, without control characters (a NUL matched every
+        /// target, and would be written back into the page), at most 200 characters of it.
+        static func searchText(_ typed: String) -> String {
+            var scalars = String.UnicodeScalarView()
+            scalars.append(contentsOf: typed.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) })
+            return String(String(scalars).prefix(200))
+        }
+
         /// The page's address with this filter and the cursor `after`.
-        func path(operationId: String, after cursor: Int64?) -> String {
+        func path(operationId: String, after cursor: Int?) -> String {
             var items: [URLQueryItem] = []
             if let kind { items.append(URLQueryItem(name: "kind", value: kind.rawValue)) }
             if let agency { items.append(URLQueryItem(name: "agency", value: agency)) }
@@ -381,7 +390,7 @@ struct WebController {
             // One page at a time, filtered by the database: an operation of ten thousand targets
             // is not sent whole to be filtered in the browser.
             let page = try await store.targetPage(
-                operationId: operation.id, filter: list.filter, after: list.after, limit: Self.targetsPerPage
+                operationId: operation.id, filter: list.filter, skipping: list.after ?? 0, limit: Self.targetsPerPage
             ) { handling in
                 AccessPolicy.allows(actor, .readRecord(handling), in: operation)
             }
@@ -392,7 +401,7 @@ struct WebController {
             values["targetCount"] = page.visible
             values["matchingCount"] = page.matching
             values["filtered"] = !list.filter.isEmpty
-            if page.matching > targets.count {
+            if page.matching > targets.count && !targets.isEmpty {
                 values["paged"] = [
                     "from": page.before + (targets.isEmpty ? 0 : 1), "to": page.before + targets.count,
                     "next": page.next.map { list.path(operationId: operation.id, after: $0) } ?? "",

@@ -33,24 +33,26 @@ public struct TargetPage: Sendable {
     public var visible: Int
     /// How many matching targets come before this page.
     public var before: Int
-    /// The cursor of the next page, when there is one.
-    public var next: Int64?
+    /// How many matching targets come before the next page, when there is one: the `skipping`
+    /// that asks for it. A count among what the caller may see, so that it tells nothing of
+    /// the rows around them.
+    public var next: Int?
 }
 
 extension SQLEngineStore {
     /// A page of at most `limit` of the targets of an operation that `isVisible` admits and
-    /// `filter` keeps, after the cursor `after` (from an earlier page's `next`), in the order
-    /// they were recorded. The filter is the database's work and the policy is asked once per
+    /// `filter` keeps, after the first `skipping` of them (an earlier page's `next`), in the
+    /// order they were recorded. The filter is the database's work and the policy is asked once per
     /// distinct handling, so a page of a caller who may see few targets is full all the same;
     /// only the page's targets are read whole.
     public func targetPage(
-        operationId: String, filter: TargetFilter, after: Int64?, limit: Int,
+        operationId: String, filter: TargetFilter, skipping: Int, limit: Int,
         isVisible: @escaping @Sendable (RecordHandling) -> Bool
     ) async throws -> TargetPage {
         try await reading { connection in
             let dialect = connection.dialect
             let order = dialect.insertionOrder
-            func visibleRows(_ filter: TargetFilter) throws -> [(id: String, position: Int64)] {
+            func visibleRows(_ filter: TargetFilter) throws -> [String] {
                 var statement: SQL =
                     "SELECT id, originator_agency_id, handling, distribution, \(raw: order) FROM target WHERE operation_id = \(operationId)"
                 if let kind = filter.kind {
@@ -70,7 +72,7 @@ extension SQLEngineStore {
                 statement.append(" ORDER BY \(raw: order)")
                 var distributions = DistributionDecoder()
                 var decided: [String: Bool] = [:]
-                var kept: [(id: String, position: Int64)] = []
+                var kept: [String] = []
                 for row in try connection.rows(statement) {
                     let originator = try row.string(1)
                     let handling = try row.string(2)
@@ -86,13 +88,13 @@ extension SQLEngineStore {
                                 distribution: try distributions.decode(distribution)))
                         decided[key] = visible
                     }
-                    if visible { kept.append((try row.string(0), try row.int64(4))) }
+                    if visible { kept.append(try row.string(0)) }
                 }
                 return kept
             }
             let matching = try visibleRows(filter)
             let visible = filter.isEmpty ? matching.count : try visibleRows(TargetFilter()).count
-            let before = after.map { cursor in matching.prefix { $0.position <= cursor }.count } ?? 0
+            let before = min(max(0, skipping), matching.count)
             let page = Array(matching.dropFirst(before).prefix(limit))
             var json: [String: EncodedTarget] = [:]
             if !page.isEmpty {
@@ -100,7 +102,7 @@ extension SQLEngineStore {
                 for row in try connection.rows(
                     """
                     SELECT id, originator_agency_id, handling, distribution, json FROM target
-                    WHERE operation_id = \(operationId) AND id IN (\(list: page.map(\.id)))
+                    WHERE operation_id = \(operationId) AND id IN (\(list: page))
                     """)
                 {
                     let id = try row.string(0)
@@ -113,8 +115,8 @@ extension SQLEngineStore {
                 }
             }
             return TargetPage(
-                targets: page.compactMap { json[$0.id] }, matching: matching.count, visible: visible, before: before,
-                next: before + page.count < matching.count ? page.last?.position : nil)
+                targets: page.compactMap { json[$0] }, matching: matching.count, visible: visible, before: before,
+                next: before + page.count < matching.count ? before + page.count : nil)
         }
     }
 }
