@@ -215,6 +215,46 @@ struct AttackTests {
         }
     }
 
+    @Test("an import previewed first spends its budget once; one too long is refused before it is read")
+    func previewThenImportCountsOnce() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let outsider = world.outsider.id
+        try await world.withClient(configured: { $0.crossCheckBudget = .init(agencyOverrides: [outsider: 4]) }) {
+            client in
+            let path = "/api/v1/operations/\(world.otherOperation.id)/targets/import"
+            let file: [String: Any] = [
+                "targets": (0..<3).map { number in
+                    [
+                        "kind": "server", "name": "Box \(number)", "handling": "H0", "evaluation": "B2",
+                        "distribution": "all", "selectors": [["kind": "ip", "value": "203.0.113.\(number + 40)"]],
+                    ] as [String: Any]
+                }
+            ]
+            #expect(try await Self.post(path + "/preview", as: .nonParticipant, file, client).status == .ok)
+            // Three selectors previewed of a budget of four: their import spends nothing more.
+            let imported = try await Self.post(path, as: .nonParticipant, file, client)
+            #expect(imported.status == .created, "\(imported.text)")
+            // What was not previewed is spent as ever: one more fits, two do not.
+            let two: [String: Any] = [
+                "targets": [
+                    [
+                        "kind": "server", "name": "Box 9", "handling": "H0", "evaluation": "B2", "distribution": "all",
+                        "selectors": [
+                            ["kind": "ip", "value": "203.0.113.90"], ["kind": "ip", "value": "203.0.113.91"],
+                        ],
+                    ] as [String: Any]
+                ]
+            ]
+            #expect(try await Self.post(path, as: .nonParticipant, two, client).status == .tooManyRequests)
+            // A list longer than an import may hold is refused at once, row problems or not.
+            let long = try await Self.post(
+                path + "/preview", as: .nonParticipant,
+                ["targets": Array(repeating: [String: Any](), count: TargetController.maximumImport + 1)], client)
+            #expect(long.status == .unprocessableContent && long.object["field"] as? String == "targets")
+        }
+    }
+
     @Test("guessing a password runs into delays and a lock, leaves a trace, and tells nothing of who exists")
     func passwordGuessing() async throws {
         let world = try await TestWorld.make()
@@ -338,6 +378,9 @@ struct AttackTests {
                 try await reset(world.users[.otherParticipantOfficer]!.id, "a long new phrase", as: .agencyAdmin).status
                     == .forbidden)
             #expect(try await reset(officer.id, "a long new phrase", as: .otherParticipantOfficer).status == .forbidden)
+            // Nobody but an administrator learns whether an id is an account's.
+            #expect(
+                try await reset("no-such-user", "a long new phrase", as: .otherParticipantOfficer).status == .forbidden)
             #expect(try await world.eventCount() == before)
             let session = try #require(again.object["token"] as? String)
             #expect(try await reset(officer.id, "a long new phrase for B", as: .agencyAdmin).status == .noContent)

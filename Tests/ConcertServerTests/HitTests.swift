@@ -199,6 +199,12 @@ struct HitTests {
             let after = try await client.execute(uri: operationPath + "/targets", method: .get, headers: headers)
             #expect((after.object["items"] as? [Any])?.count == targetsBefore)
             #expect(try await Self.hits(.nonParticipant, client).count == hitsBefore)
+            // A file whose every row is of the wrong shape is previewed, row by row, all refused.
+            let shapeless = try await client.execute(
+                uri: operationPath + "/targets/import/preview", method: .post, headers: headers,
+                body: .json(["targets": [[:], ["kind": "server"]]]))
+            #expect(shapeless.status == .ok, "\(shapeless.text)")
+            #expect(shapeless.object["invalid"] as? Int == 2 && shapeless.object["valid"] as? Int == 0)
             // A preview is a check: the holder is told that its selector was checked.
             let notices = try await client.execute(
                 uri: "/api/v1/crosscheck/notices", method: .get, headers: TestWorld.headers(.participantOfficer))

@@ -109,6 +109,8 @@ struct AdminController {
         }
         router.patch("/api/v1/users/:userId") { request, context in
             let actor = try context.requireActor()
+            // Only administrators look an account up: nobody else learns which ids exist.
+            try AccessPolicy.decide(actor, .manageAccounts).get()
             let current = try await account(try context.parameters.requireIdentifier("userId"))
             try AccessPolicy.decide(actor, .changeAccount(agencyId: current.agencyId, role: current.role)).get()
             let change = try await request.decodeJSON(as: UserChange.self, context: context)
@@ -147,6 +149,7 @@ struct AdminController {
         }
         router.delete("/api/v1/users/:userId/sessions") { _, context in
             let actor = try context.requireActor()
+            try AccessPolicy.decide(actor, .manageAccounts).get()
             let current = try await account(try context.parameters.requireIdentifier("userId"))
             try AccessPolicy.decide(actor, .changeAccount(agencyId: current.agencyId, role: current.role)).get()
             _ = try await store.updateUser(
@@ -156,6 +159,7 @@ struct AdminController {
         }
         router.put("/api/v1/users/:userId/password") { request, context in
             let actor = try context.requireActor()
+            try AccessPolicy.decide(actor, .manageAccounts).get()
             let current = try await account(try context.parameters.requireIdentifier("userId"))
             try AccessPolicy.decide(actor, .changeAccount(agencyId: current.agencyId, role: current.role)).get()
             let input = try await request.decodeJSON(as: PasswordInput.self, context: context)

@@ -16,6 +16,25 @@ struct TargetController {
 
     struct ImportInput: Decodable {
         var targets: [TargetInput]
+
+        enum CodingKeys: String, CodingKey { case targets }
+
+        init(from decoder: any Decoder) throws {
+            targets = try TargetController.boundedList(
+                of: TargetInput.self, in: decoder.container(keyedBy: CodingKeys.self), forKey: .targets)
+        }
+    }
+
+    /// The list of an import, refused before its items are decoded when it holds more than
+    /// ``maximumImport`` (a 16 MiB body holds five million empty objects).
+    static func boundedList<Element: Decodable, Key: CodingKey>(
+        of type: Element.Type, in container: KeyedDecodingContainer<Key>, forKey key: Key
+    ) throws -> [Element] {
+        var list = try container.nestedUnkeyedContainer(forKey: key)
+        if let count = list.count { try checkImportSize(count) }
+        var items: [Element] = []
+        while !list.isAtEnd { items.append(try list.decode(type)) }
+        return items
     }
 
     struct ImportResult: Encodable {
@@ -39,6 +58,13 @@ struct TargetController {
 
     struct PreviewInput: Decodable {
         var targets: [PreviewRow]
+
+        enum CodingKeys: String, CodingKey { case targets }
+
+        init(from decoder: any Decoder) throws {
+            targets = try TargetController.boundedList(
+                of: PreviewRow.self, in: decoder.container(keyedBy: CodingKeys.self), forKey: .targets)
+        }
     }
 
     /// What an import would record (`POST …/targets/import/preview`): nothing is written.
@@ -97,6 +123,14 @@ struct TargetController {
         }
     }
 
+    /// Refuses an import (or its preview) of no target or of more than ``maximumImport``.
+    static func checkImportSize(_ count: Int) throws {
+        guard (1...maximumImport).contains(count) else {
+            throw DomainError.invalid(
+                "An import holds from 1 to \(maximumImport) targets; split a larger one.", field: "targets")
+        }
+    }
+
     /// The largest body an import or its preview takes.
     static let importBodyLimit = 16 << 20
 
@@ -105,10 +139,7 @@ struct TargetController {
     func makeTargets(
         _ inputs: [TargetInput], in operation: JointOperation, by actor: Actor
     ) async throws -> [Result<Target, DomainError>] {
-        guard (1...Self.maximumImport).contains(inputs.count) else {
-            throw DomainError.invalid(
-                "An import holds from 1 to \(Self.maximumImport) targets; split a larger one.", field: "targets")
-        }
+        guard !inputs.isEmpty else { return [] }
         let now = ConcertJSON.now()
         let country = try await store.agency(id: actor.agencyId)?.country
         return inputs.map { input in
@@ -127,10 +158,7 @@ struct TargetController {
     /// answers — which it is: it spends the same budget, is kept in the caller's audit trail
     /// and is told to the holders.
     func preview(_ rows: [PreviewRow], in operation: JointOperation, by actor: Actor) async throws -> ImportPreview {
-        guard (1...Self.maximumImport).contains(rows.count) else {
-            throw DomainError.invalid(
-                "An import holds from 1 to \(Self.maximumImport) targets; split a larger one.", field: "targets")
-        }
+        try Self.checkImportSize(rows.count)
         let decoded = rows.map(\.input)
         let made = try await makeTargets(decoded.compactMap { try? $0.get() }, in: operation, by: actor)
         var next = made.makeIterator()
@@ -165,6 +193,7 @@ struct TargetController {
             ? []
             : try await CrossCheckController(store: store, crossCheck: hits.crossCheck, budget: budget).check(
                 selectors, by: actor)
+        budget.rememberPreview(of: selectors, by: actor)
         var results = checked.makeIterator()
         for index in previewed.indices {
             guard let target = previewed[index].target else { continue }
@@ -211,6 +240,7 @@ struct TargetController {
                 try context.parameters.requireIdentifier("operationId"), for: actor, .createRecord)
             let input = try await request.decodeJSON(
                 as: ImportInput.self, context: context, limit: Self.importBodyLimit)
+            try Self.checkImportSize(input.targets.count)
             var targets: [Target] = []
             for (position, made) in try await makeTargets(input.targets, in: operation, by: actor).enumerated() {
                 do throws(DomainError) {
@@ -219,7 +249,8 @@ struct TargetController {
                     throw error.nested(under: "targets[\(position)]")
                 }
             }
-            try budget.spend(targets.reduce(0) { $0 + $1.selectors.count }, by: actor)
+            // What the caller's preview of the same file checked was spent then: a file counts once.
+            try budget.spend(budget.unpreviewed(targets.flatMap(\.selectors), by: actor), by: actor)
             let hits = try await TargetImporter(store: store, hits: hits).importTargets(targets, by: actor)
             return try Response.json(ImportResult(imported: targets.count, hits: hits), status: .created)
         }

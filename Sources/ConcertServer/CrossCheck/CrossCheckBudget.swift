@@ -39,6 +39,9 @@ final class CrossCheckBudget: Sendable {
     let settings: CrossCheckBudgetSettings
     /// The users' and agencies' spending, as `user:ID` and `agency:ID`.
     private let budget: Mutex<SlidingWindowBudget>
+    /// Each user's last previewed import: its selectors' keys, and when. The import that follows
+    /// the preview spends only what the preview did not, so that one file counts once.
+    private let previews = Mutex<[String: (at: Date, keys: Set<String>)]>([:])
 
     init(settings: CrossCheckBudgetSettings) {
         self.settings = settings
@@ -67,6 +70,32 @@ final class CrossCheckBudget: Sendable {
                 "You or your agency have checked or recorded as many selectors as the budget allows in \(Self.words(settings.window)). Try again in \(max(1, Int(wait.rounded(.up)))) seconds.",
                 retryAfter: wait)
         }
+    }
+
+    /// The key a selector counts under: its kind and what it matches.
+    static func key(of selector: Selector) -> String {
+        "\(selector.kind.rawValue)|\(selector.matchKey)|\(selector.dateOfBirth ?? "")"
+    }
+
+    /// Remembers the selectors a user's preview checked (and spent), for the import that follows.
+    func rememberPreview(of selectors: [Selector], by actor: Actor, now: Date = Date()) {
+        let keys = Set(selectors.map(Self.key))
+        let window = settings.window
+        previews.withLock { previews in
+            previews = previews.filter { now.timeIntervalSince($0.value.at) < window }
+            previews[actor.userId] = (now, keys)
+        }
+    }
+
+    /// How many of `selectors` the user's last preview, within the window, did not check: what
+    /// recording them spends.
+    func unpreviewed(_ selectors: [Selector], by actor: Actor, now: Date = Date()) -> Int {
+        let window = settings.window
+        guard
+            let preview = previews.withLock({ $0[actor.userId] }),
+            now.timeIntervalSince(preview.at) < window
+        else { return selectors.count }
+        return selectors.filter { !preview.keys.contains(Self.key(of: $0)) }.count
     }
 
     static func words(_ window: TimeInterval) -> String {
