@@ -108,22 +108,26 @@ struct HitTests {
         #expect(try await restarted.hits(agencyId: world.partB.id).map(\.id) == [world.hit.id])
     }
 
+    /// A server target of one selector, as an import's file holds it.
+    static func target(_ name: String, _ kind: String, _ value: String) -> [String: Any] {
+        [
+            "kind": "server", "name": name, "handling": "H0", "evaluation": "C3", "distribution": "all",
+            "selectors": [["kind": kind, "value": value]],
+        ]
+    }
+
     @Test("an import is all or nothing, and its selectors are cross-checked like any other")
     func importFindsHits() async throws {
         let world = try await TestWorld.make()
         defer { world.remove() }
         let path = "/api/v1/operations/\(world.otherOperation.id)/targets/import"
-        @Sendable func target(_ name: String, _ kind: String, _ value: String) -> [String: Any] {
-            [
-                "kind": "server", "name": name, "handling": "H0", "evaluation": "C3", "distribution": "all",
-                "selectors": [["kind": kind, "value": value]],
-            ]
-        }
         try await world.withClient { client in
             let before = try await world.eventCount()
             let wrong = try await client.execute(
                 uri: path, method: .post, headers: TestWorld.headers(.nonParticipant),
-                body: .json(["targets": [target("One", "ip", "203.0.113.1"), target("Two", "ip", "203.0.113.999")]]))
+                body: .json([
+                    "targets": [Self.target("One", "ip", "203.0.113.1"), Self.target("Two", "ip", "203.0.113.999")]
+                ]))
             #expect(wrong.status == .unprocessableContent)
             #expect(wrong.object["field"] as? String == "targets[1].selectors[0].value")
             #expect(try await world.eventCount() == before)
@@ -132,8 +136,9 @@ struct HitTests {
                 uri: path, method: .post, headers: TestWorld.headers(.nonParticipant),
                 body: .json([
                     "targets": [
-                        target("One", "ip", "203.0.113.1"), target("Mirror of B's server", "ip", "192.0.2.10"),
-                        target("Three", "email", "ops@bluejay.example"),
+                        Self.target("One", "ip", "203.0.113.1"),
+                        Self.target("Mirror of B's server", "ip", "192.0.2.10"),
+                        Self.target("Three", "email", "ops@bluejay.example"),
                     ]
                 ]))
             #expect(imported.status == .created, "\(imported.text)")
@@ -154,12 +159,6 @@ struct HitTests {
         let world = try await TestWorld.make()
         defer { world.remove() }
         let operationPath = "/api/v1/operations/\(world.otherOperation.id)"
-        @Sendable func target(_ name: String, _ kind: String, _ value: String) -> [String: Any] {
-            [
-                "kind": "server", "name": name, "handling": "H0", "evaluation": "C3", "distribution": "all",
-                "selectors": [["kind": kind, "value": value]],
-            ]
-        }
         try await world.withClient { client in
             let headers = TestWorld.headers(.nonParticipant)
             let listed = try await client.execute(uri: operationPath + "/targets", method: .get, headers: headers)
@@ -169,8 +168,8 @@ struct HitTests {
                 uri: operationPath + "/targets/import/preview", method: .post, headers: headers,
                 body: .json([
                     "targets": [
-                        target("One", "ip", "203.0.113.1"), target("Bad", "ip", "203.0.113.999"),
-                        ["kind": "server", "name": 7], target("Mirror of B's server", "ip", "192.0.2.10"),
+                        Self.target("One", "ip", "203.0.113.1"), Self.target("Bad", "ip", "203.0.113.999"),
+                        ["kind": "server", "name": 7], Self.target("Mirror of B's server", "ip", "192.0.2.10"),
                     ]
                 ]))
             #expect(preview.status == .ok, "\(preview.text)")

@@ -14,27 +14,21 @@ struct TargetController {
     /// How many targets one import may hold.
     static let maximumImport = 10_000
 
-    struct ImportInput: Decodable {
-        var targets: [TargetInput]
+    /// The body of an import and of its preview: `{"targets": […]}`, of targets or of rows
+    /// decoded each on its own. A list longer than ``maximumImport`` is refused by its length,
+    /// before any item is decoded (a 16 MiB body holds five million empty objects).
+    struct ImportList<Row: Decodable>: Decodable {
+        var targets: [Row]
 
         enum CodingKeys: String, CodingKey { case targets }
 
         init(from decoder: any Decoder) throws {
-            targets = try TargetController.boundedList(
-                of: TargetInput.self, in: decoder.container(keyedBy: CodingKeys.self), forKey: .targets)
+            var list = try decoder.container(keyedBy: CodingKeys.self).nestedUnkeyedContainer(forKey: .targets)
+            if let count = list.count { try TargetController.checkImportSize(count) }
+            var rows: [Row] = []
+            while !list.isAtEnd { rows.append(try list.decode(Row.self)) }
+            targets = rows
         }
-    }
-
-    /// The list of an import, refused before its items are decoded when it holds more than
-    /// ``maximumImport`` (a 16 MiB body holds five million empty objects).
-    static func boundedList<Element: Decodable, Key: CodingKey>(
-        of type: Element.Type, in container: KeyedDecodingContainer<Key>, forKey key: Key
-    ) throws -> [Element] {
-        var list = try container.nestedUnkeyedContainer(forKey: key)
-        if let count = list.count { try checkImportSize(count) }
-        var items: [Element] = []
-        while !list.isAtEnd { items.append(try list.decode(type)) }
-        return items
     }
 
     struct ImportResult: Encodable {
@@ -53,17 +47,6 @@ struct TargetController {
             } catch let error as DecodingError {
                 input = .failure(ProblemDetail.describe(error))
             }
-        }
-    }
-
-    struct PreviewInput: Decodable {
-        var targets: [PreviewRow]
-
-        enum CodingKeys: String, CodingKey { case targets }
-
-        init(from decoder: any Decoder) throws {
-            targets = try TargetController.boundedList(
-                of: PreviewRow.self, in: decoder.container(keyedBy: CodingKeys.self), forKey: .targets)
         }
     }
 
@@ -239,7 +222,7 @@ struct TargetController {
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .createRecord)
             let input = try await request.decodeJSON(
-                as: ImportInput.self, context: context, limit: Self.importBodyLimit)
+                as: ImportList<TargetInput>.self, context: context, limit: Self.importBodyLimit)
             try Self.checkImportSize(input.targets.count)
             var targets: [Target] = []
             for (position, made) in try await makeTargets(input.targets, in: operation, by: actor).enumerated() {
@@ -259,7 +242,7 @@ struct TargetController {
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .createRecord)
             let input = try await request.decodeJSON(
-                as: PreviewInput.self, context: context, limit: Self.importBodyLimit)
+                as: ImportList<PreviewRow>.self, context: context, limit: Self.importBodyLimit)
             return try Response.json(try await preview(input.targets, in: operation, by: actor))
         }
         router.get("/api/v1/operations/:operationId/targets/:targetId") { _, context in

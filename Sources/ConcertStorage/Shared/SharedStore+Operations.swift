@@ -230,29 +230,33 @@ extension SQLEngineStore {
     public func deleteAction(
         id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Action) throws -> Void
     ) async throws {
+        try await deleteDocument(
+            Action.self, from: "action", id: id, operationId: operationId, notFound: "No such action.", by: actor,
+            recording: .actionDeleted, check)
+    }
+
+    /// Deletes a record of an operation from a table that keeps records as JSON, once `check`
+    /// has seen it, and appends `kind` naming it (the table name is never taken from input).
+    func deleteDocument<Record: Decodable & Sendable>(
+        _ type: Record.Type, from table: String, id: String, operationId: String, notFound: String, by actor: Actor,
+        recording kind: TypedEventKind<RecordReference>, _ check: @escaping @Sendable (Record) throws -> Void
+    ) async throws {
         try await writing { transaction in
             let current = try transaction.existing(
-                Action.self, in: "action", id: id, operationId: operationId, notFound: "No such action.")
+                type, in: table, id: id, operationId: operationId, notFound: notFound)
             try check(current)
-            try transaction.execute("DELETE FROM action WHERE id = \(id)")
+            try transaction.execute("DELETE FROM \(raw: table) WHERE id = \(id)")
             try transaction.append(
-                EventDraft(
-                    operationId: operationId, actor: actor, kind: .actionDeleted, payload: RecordReference(id: id)))
+                EventDraft(operationId: operationId, actor: actor, kind: kind, payload: RecordReference(id: id)))
         }
     }
 
     public func deleteSitrep(
         id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Sitrep) throws -> Void
     ) async throws {
-        try await writing { transaction in
-            let current = try transaction.existing(
-                Sitrep.self, in: "sitrep", id: id, operationId: operationId, notFound: "No such sitrep.")
-            try check(current)
-            try transaction.execute("DELETE FROM sitrep WHERE id = \(id)")
-            try transaction.append(
-                EventDraft(
-                    operationId: operationId, actor: actor, kind: .sitrepDiscarded, payload: RecordReference(id: id)))
-        }
+        try await deleteDocument(
+            Sitrep.self, from: "sitrep", id: id, operationId: operationId, notFound: "No such sitrep.", by: actor,
+            recording: .sitrepDiscarded, check)
     }
 
     // MARK: Records kept as JSON
