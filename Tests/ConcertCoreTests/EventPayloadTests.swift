@@ -16,20 +16,23 @@ struct EventPayloadTests {
         }
     }
 
-    @Test("kinds of one family that carry one record share its type")
+    @Test("kinds of one family that carry one record share its type; a deletion carries what it deleted")
     func familiesShareTheirRecord() {
         let expected: [EventFamily: any EventPayload.Type] = [
             .action: Action.self, .agency: Agency.self, .crosscheck: CrossCheckNotice.self,
             .exclusion: Exclusion.self, .hit: Hit.self, .instrument: LegalInstrument.self, .log: LogEntry.self,
             .message: MessageNotice.self, .operation: JointOperation.self, .signIn: FailedSignIn.self,
         ]
-        for kind in EventKind.allCases {
+        // A deletion names what left (and, for a target, who may know of it), not the record.
+        let deletions: Set<EventKind> = [.actionDeleted, .targetDeleted, .sitrepDiscarded]
+        for kind in EventKind.allCases where !deletions.contains(kind) {
             guard let type = expected[kind.family] else { continue }
             #expect(same(kind.payloadType, type), "\(kind.rawValue) carries \(kind.payloadType)")
         }
         #expect(same(EventKind.targetDeleted.payloadType, DeletedTarget.self))
         #expect(same(EventKind.targetCreated.payloadType, Target.self))
         #expect(same(EventKind.sitrepDiscarded.payloadType, RecordReference.self))
+        #expect(same(EventKind.actionDeleted.payloadType, RecordReference.self))
         #expect(same(EventKind.userSignedIn.payloadType, SignedIn.self))
         #expect(same(EventKind.userDisabled.payloadType, User.self))
     }
