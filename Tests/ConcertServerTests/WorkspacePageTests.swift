@@ -175,6 +175,38 @@ struct WorkspacePageTests {
         #expect(rows(beyond) == 0 && !beyond.contains("on this page"))
     }
 
+    @Test("the operation page shows a large plan a few hundred actions at a time, in time order")
+    func planPages() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let coordinator = Actor(world.users[.leadCoordinator]!)
+        let now = ConcertJSON.now()
+        for number in 0..<300 {
+            let action = ActionInput(
+                kind: .interview, title: "Interview \(number)", executingAgencyId: world.partB.id, place: "Lyon",
+                country: "FR", timeZone: "Europe/Paris", offsetMinutes: 1_000 + number
+            ).makeAction(id: Identifier.make(), operationId: world.operation.id, createdAt: now, now: now)
+            try await world.store.createAction(action, by: coordinator)
+        }
+        let path = "/operations/\(world.operation.id)"
+        func page(_ query: String) async throws -> String {
+            try await world.withClient { client in
+                try await client.execute(
+                    uri: path + query, method: .get, headers: TestWorld.headers(.leadCoordinator, json: false)
+                ).text
+            }
+        }
+        func rows(_ html: String) -> Int { html.components(separatedBy: "<tr data-action=").count - 1 }
+        let total = try await world.store.actions(operationId: world.operation.id).count
+        let first = try await page("")
+        #expect(first.contains("Actions 1–250 of \(total), in time order"), "\(first)")
+        #expect(rows(first) == 250 && first.contains("?plan=250#plan"))
+        let second = try await page("?plan=250")
+        #expect(second.contains("Actions 251–\(total) of \(total)") && rows(second) == total - 250)
+        #expect(second.contains("Interview 299") && !second.contains(">Interview 10<"))
+        #expect(try await page("?plan=-5").contains("Actions 1–250"))
+    }
+
     @Test("the operation page offers each persona only the buttons its role may use")
     func operationPageButtons() async throws {
         let world = try await TestWorld.make()

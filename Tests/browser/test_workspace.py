@@ -490,7 +490,9 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
         # The coordinator takes the interview, not yet under way, off the plan.
         coordinator.get(server + f"/operations/{operation_id}")
         coordinator.execute_script("window.confirm = function () { return true; };")
-        coordinator.find_element(By.CSS_SELECTOR, "button[aria-label='Delete Interview the hosting reseller']").click()
+        coordinator.find_element(
+            By.XPATH, "//table[contains(@class,'plan')]//tr[.//span[@class='action-title' and text()='Interview the hosting reseller']]"
+                      "//button[text()='Delete']").click()
         WebDriverWait(coordinator, 10).until(lambda d: "Interview the hosting reseller" not in text_of(d, "table.plan"))
         planned = api(server, "GET", base_path + "/actions", token=coordinator_token)[1]["items"]
         assert sorted(a["title"] for a in planned) == sorted(a[1] for a in actions if a[0] != "interview")

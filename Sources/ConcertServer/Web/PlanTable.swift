@@ -17,7 +17,7 @@ extension WebController {
     ) -> String {
         func escaped(_ text: String) -> String { SitrepDocument.escapeHTML(text) }
         var html = """
-            <table class="plan stack">
+            <table class="plan stack" data-operation="\(escaped(operation.id))">
             <thead><tr><th>H±</th><th>Planned (UTC)</th><th>Local time at the place</th><th>Your time</th>\
             <th>Action</th><th>Executing agency</th><th>Place</th><th>Legal instrument</th><th>Gates</th>\
             <th>Status</th></tr></thead>
@@ -31,7 +31,7 @@ extension WebController {
                 actor, .checkGate(executingAgencyId: action.executingAgencyId), in: operation)
             let id = escaped(action.id)
             let title = escaped(action.title)
-            html += "<tr><td class=\"offset\">\(escaped(action.offsetLabel))</td>"
+            html += "<tr data-action=\"\(id)\"><td class=\"offset\">\(escaped(action.offsetLabel))</td>"
             if let start = action.plannedStart(hHour: operation.hHour) {
                 let utc = Self.utc(start)
                 html += "<td>\(utc)</td>"
@@ -42,13 +42,15 @@ extension WebController {
                 html += "<td>H-hour not set</td>"
                 html += "<td>\(escaped(action.timeZone))</td><td></td>"
             }
-            html += "<td><span class=\"tag\">\(escaped(Self.words(action.kind.rawValue)))</span> \(title)"
+            html +=
+                "<td><span class=\"tag\">\(escaped(Self.words(action.kind.rawValue)))</span> <span class=\"action-title\">\(title)</span>"
             if canPlan {
                 html +=
-                    " <a href=\"/operations/\(operationId)/actions/\(id)/edit\" aria-label=\"Change \(title)\">Change</a>"
+                    " <a href=\"/operations/\(operationId)/actions/\(id)/edit\">Change</a>"
                 if [.planned, .ready].contains(action.status) {
-                    html +=
-                        " <button type=\"button\" data-call=\"/api/v1/operations/\(operationId)/actions/\(id)\" data-method=\"DELETE\" data-confirm=\"Take \(title) off the plan?\" data-then=\"reload\" aria-label=\"Delete \(title)\">Delete</button>"
+                    // A row's id and the table's operation name what it deletes (forms.js): a
+                    // thousand rows carry no thousand copies of the route and the question.
+                    html += " <button type=\"button\" class=\"remove-action\">Delete</button>"
                 }
             }
             html += "</td><td>\(escaped(agencyName(action.executingAgencyId)))</td>"

@@ -195,6 +195,22 @@ extension StaticAssets {
             }
             var remove = event.target.closest("[data-remove-row]");
             if (remove) { remove.closest(".row").remove(); return; }
+            var remove = event.target.closest("table.plan button.remove-action");
+            if (remove) {
+              var row = remove.closest("tr[data-action]");
+              var title = row.querySelector(".action-title");
+              if (!window.confirm("Take " + (title ? title.textContent : "this action") + " off the plan?")) { return; }
+              remove.disabled = true;
+              send("DELETE", "/api/v1/operations/" + encodeURIComponent(remove.closest("table").dataset.operation) +
+                   "/actions/" + encodeURIComponent(row.dataset.action)).then(function () {
+                window.location.reload();
+              }).catch(function (problem) {
+                remove.disabled = false;
+                var message = document.getElementById("message");
+                if (message) { message.textContent = problem.detail || "Refused."; message.hidden = false; }
+              });
+              return;
+            }
             var call = event.target.closest("button[data-call]");
             if (call) {
               if (call.dataset.confirm && !window.confirm(call.dataset.confirm)) { return; }

@@ -121,6 +121,7 @@ enum Templates {
 
         <h2 id="plan">Action plan ({{actionCount}})</h2>
         {{#canPlan}}<p><a class="button" href="/operations/{{operationId}}/actions/new">Plan an action</a></p>{{/canPlan}}
+        {{#planPaged}}<p class="muted" id="plan-pages">Actions {{from}}–{{to}} of {{actionCount}}, in time order{{#previous}} · <a href="{{previous}}">earlier actions</a>{{/previous}}{{#next}} · <a href="{{next}}">later actions</a>{{/next}} · <a href="/operations/{{operationId}}/day">one agency's or country's day</a></p>{{/planPaged}}
         {{> plan-table}}
 
         {{#showIntelligence}}

@@ -252,7 +252,8 @@ struct WebController {
                 kind: parameters.get("kind").flatMap { TargetKind(rawValue: String($0)) },
                 agency: parameters.get("agency").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 },
                 text: parameters.get("q").map { TargetListQuery.searchText(String($0)) },
-                after: parameters.get("after").flatMap { Int(String($0)) }.map { max(0, $0) })
+                after: parameters.get("after").flatMap { Int(String($0)) }.map { max(0, $0) },
+                planFrom: parameters.get("plan").flatMap { Int(String($0)) }.map { max(0, $0) })
             return try await operationPage(context, .viewOperation) { operation, actor in
                 ("operation", operation.codeName, try await operationValues(operation, actor: actor, list: list))
             }
@@ -266,6 +267,8 @@ struct WebController {
         var text: String?
         /// How many matching targets the page skips.
         var after: Int?
+        /// How many actions of the plan, in time order, the page skips.
+        var planFrom: Int? = nil
 
         var filter: TargetFilter { TargetFilter(kind: kind, originatorAgencyId: agency, text: text) }
 
@@ -353,6 +356,8 @@ struct WebController {
 
     /// How many targets one page of the operation page lists, and how many selectors of each.
     static let targetsPerPage = 100
+    /// How many actions one page of the operation page's plan lists.
+    static let actionsPerPage = 250
     static let selectorsShown = 10
 
     /// The values of the operation page, each section filtered by the access policy.
@@ -459,8 +464,22 @@ struct WebController {
         let actions = try await ActionController.boardView(
             of: try await store.actions(operationId: operation.id), for: actor, in: operation, store: store)
         values["actionCount"] = actions.count
+        // A large day's plan a few hundred actions at a time, in time order: a thousand rows
+        // took Chromium more than a second to lay out. An agency's day (`…/day`) shows its own.
+        let first = min(max(0, list.planFrom ?? 0), max(0, actions.count - 1))
+        let shown = actions.dropFirst(first).prefix(Self.actionsPerPage)
+        if actions.count > Self.actionsPerPage {
+            var links: [String: Any] = ["from": first + 1, "to": first + shown.count]
+            if first + shown.count < actions.count {
+                links["next"] = "/operations/\(operation.id)?plan=\(first + shown.count)#plan"
+            }
+            if first > 0 {
+                links["previous"] = "/operations/\(operation.id)?plan=\(max(0, first - Self.actionsPerPage))#plan"
+            }
+            values["planPaged"] = links
+        }
         values["planTable"] = planTable(
-            actions, in: operation, actor: actor, instruments: instrumentsById,
+            Array(shown), in: operation, actor: actor, instruments: instrumentsById,
             canPlan: AccessPolicy.allows(actor, .changePlan, in: operation), agencyName: agencyName)
         return values
     }
