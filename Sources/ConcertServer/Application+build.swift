@@ -117,6 +117,7 @@ public func buildConcert(
     InstrumentController(store: store, guarded: guarded).addRoutes(to: router)
     ActionDayController(store: store, guarded: guarded).addRoutes(to: router)
     LogController(store: store, guarded: guarded).addRoutes(to: router)
+    ExhibitController(store: store, guarded: guarded).addRoutes(to: router)
     SitrepController(store: store, guarded: guarded).addRoutes(to: router)
     let vault = AttachmentVault(settings: configuration.attachments ?? .temporary())
     MessageController(store: store, guarded: guarded, vault: vault).addRoutes(to: router)

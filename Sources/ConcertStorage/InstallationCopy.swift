@@ -33,6 +33,14 @@ public enum InstallationTables {
         ("legal_instrument", ["id", "operation_id", "json"]),
         ("log_entry", ["id", "operation_id", "json"]),
         ("sitrep", ["id", "operation_id", "json"]),
+        (
+            "exhibit",
+            [
+                "id", "operation_id", "exhibit_number", "kind", "seizing_agency_id", "holder_agency_id",
+                "receiving_agency_id", "hash_mismatch", "access", "created_at", "json", "json_event",
+            ]
+        ),
+        ("custody_entry", ["id", "exhibit_id", "operation_id", "step", "json", "json_event"]),
         ("hit", ["id", "pair_key", "a_target_id", "b_target_id", "a_agency_id", "b_agency_id", "found_at", "json"]),
         ("exclusion", ["id", "agency_id", "json"]),
         ("message", ["id", "operation_id", "json"]),

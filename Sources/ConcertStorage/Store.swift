@@ -459,10 +459,11 @@ public protocol Store: Service {
     // MARK: Sitreps
 
     /// Compiles and adds a draft sitrep: `compile` sees, inside one transaction, the operation,
-    /// its actions, its log and its sitreps so far, and records `sitrep.compiled`.
+    /// its actions, its log, its sitreps so far and its exhibits counted (those seized since
+    /// the latest approved sitrep), and records `sitrep.compiled`.
     func createSitrep(
         operationId: String, by actor: Actor,
-        _ compile: @escaping @Sendable (JointOperation, [Action], [LogEntry], [Sitrep]) throws -> Sitrep
+        _ compile: @escaping @Sendable (JointOperation, [Action], [LogEntry], [Sitrep], ExhibitTally) throws -> Sitrep
     ) async throws -> Sitrep
     /// The operation's sitreps, drafts included, in the order they were compiled.
     func sitreps(operationId: String) async throws -> [Sitrep]
@@ -483,6 +484,42 @@ public protocol Store: Service {
     func deleteSitrep(
         id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Sitrep) throws -> Void
     ) async throws
+
+    // MARK: Exhibits
+
+    /// Records a seized exhibit and its first custody entry, `seizure`, as `exhibit.recorded`;
+    /// `check` sees the action it came from and its parent exhibit first and may refuse. With a
+    /// `numberPrefix` (`FR-2026-`) the exhibit is given the prefix's next number; otherwise its
+    /// own, refused as ``StoreError/duplicate(_:)`` when the operation already has it.
+    func createExhibit(
+        _ exhibit: Exhibit, seizure: CustodyEntry, numberPrefix: String?, by actor: Actor,
+        _ check: @escaping @Sendable (Action, Exhibit?) throws -> Void
+    ) async throws -> Exhibit
+    /// One exhibit of an operation.
+    func exhibit(id: String, operationId: String) async throws -> Exhibit?
+    /// An exhibit's chain of custody, in order.
+    func custodyEntries(exhibitId: String, operationId: String) async throws -> [CustodyEntry]
+    /// Adds an entry to an exhibit's chain inside one transaction, as `exhibit.custodyRecorded`:
+    /// `record` sees the exhibit, its chain and its operation, and returns the entry and the
+    /// exhibit as it stands after it (or throws to leave everything unchanged).
+    func addCustodyEntry(
+        exhibitId: String, operationId: String, by actor: Actor,
+        _ record: @escaping @Sendable (CustodyContext) throws -> (entry: CustodyEntry, exhibit: Exhibit)
+    ) async throws -> (entry: CustodyEntry, exhibit: Exhibit)
+    /// A page of at most `limit` of the exhibits of an operation that `isVisible` admits and
+    /// `filter` keeps, in the order recorded, after the exhibit `after` (an earlier page's
+    /// `next`); throws ``UnknownCursor`` for a cursor that is no exhibit of that list.
+    func exhibitPage(
+        operationId: String, filter: ExhibitFilter, after: String?, limit: Int,
+        isVisible: @escaping @Sendable (ExhibitAccess) -> Bool
+    ) async throws -> ExhibitPage
+    /// The operation's exhibits counted, for the board.
+    func exhibitCounts(operationId: String) async throws -> ExhibitCounts
+    /// The exhibits an agency holds in an operation (or the one `exhibitId`, whoever holds
+    /// it), each with its chain of custody, in the order recorded: a custody report.
+    func exhibitsWithCustody(
+        operationId: String, holderAgencyId: String, exhibitId: String?
+    ) async throws -> [(exhibit: Exhibit, custody: [CustodyEntry])]
 
     // MARK: Hits
 

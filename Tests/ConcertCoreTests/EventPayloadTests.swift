@@ -20,7 +20,8 @@ struct EventPayloadTests {
     func familiesShareTheirRecord() {
         let expected: [EventFamily: any EventPayload.Type] = [
             .action: Action.self, .agency: Agency.self, .crosscheck: CrossCheckNotice.self,
-            .exclusion: Exclusion.self, .hit: Hit.self, .instrument: LegalInstrument.self, .log: LogEntry.self,
+            .exclusion: Exclusion.self, .exhibit: CustodyRecord.self, .hit: Hit.self, .instrument: LegalInstrument.self,
+            .log: LogEntry.self,
             .message: MessageNotice.self, .operation: JointOperation.self, .signIn: FailedSignIn.self,
         ]
         // A deletion names what left (and, for a target, who may know of it), not the record.

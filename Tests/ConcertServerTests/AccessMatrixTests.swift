@@ -68,7 +68,8 @@ struct AccessMatrixTests {
             let actionsForC = try await client.execute(
                 uri: path + "/actions", method: .get, headers: TestWorld.headers(.otherParticipantOfficer))
             let actions = try #require(actionsForC.object["items"] as? [[String: Any]])
-            #expect(actions.count == 2)
+            #expect(actions.count == 3)
+            #expect(actions.first { $0["id"] as? String == world.actionSearch.id }?["targetId"] == nil)
             #expect(
                 actions.first { $0["id"] as? String == world.actionC.id }?["targetId"] as? String
                     == world.sharedTarget.id)

@@ -151,8 +151,8 @@ struct ActionDayTests {
             let abortDE = try await Self.post(
                 client, operation + "/control", as: .leadCoordinator, ["command": "abort", "country": "DE"])
             #expect(abortDE.status == .ok)
-            // One event for the operation, one for B's action in Germany.
-            #expect(try await world.eventCount() == before + 2)
+            // One event for the operation, one for each of B's actions in Germany: the arrest and the search.
+            #expect(try await world.eventCount() == before + 3)
             let b = try await client.execute(
                 uri: operation + "/actions/\(world.actionB.id)", method: .get,
                 headers: TestWorld.headers(.leadCoordinator))

@@ -14,7 +14,7 @@ struct BadInputTests {
 
     /// Fields that may be left out of a route's body.
     static let optionalFields: Set<String> = [
-        "targetId", "legalInstrumentId", "expectedDurationMinutes", "reason", "summary",
+        "targetId", "legalInstrumentId", "expectedDurationMinutes", "reason", "summary", "hashes",
     ]
 
     /// Bodies that are wrong in every way a client can get them wrong, made from the valid one.

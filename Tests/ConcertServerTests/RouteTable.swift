@@ -14,6 +14,8 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
     var query = ""
     /// Whether `{sitrepId}` is the draft sitrep rather than the approved one.
     var onDraftSitrep = false
+    /// Whether `{exhibitId}` is the exhibit in transit rather than the one B holds.
+    var onTransitExhibit = false
     /// The largest body the route accepts.
     var bodyLimit = 1 << 20
     /// Whether the route is a bare POST that reads no body.
@@ -30,7 +32,11 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
 
     /// The concrete path in a world: the restricted target, B's action and the instrument.
     func path(in world: TestWorld) -> String {
-        template.replacingOccurrences(of: "{operationId}", with: world.operation.id)
+        template.replacingOccurrences(of: "/custody/{entryId}", with: "/custody/\(world.handOverId)")
+            .replacingOccurrences(
+                of: "{exhibitId}", with: onTransitExhibit ? world.transitExhibit.id : world.exhibit.id
+            )
+            .replacingOccurrences(of: "{operationId}", with: world.operation.id)
             .replacingOccurrences(of: "{targetId}", with: world.restrictedTarget.id)
             .replacingOccurrences(of: "{actionId}", with: world.actionB.id)
             .replacingOccurrences(of: "{instrumentId}", with: world.instrument.id)
@@ -256,6 +262,46 @@ enum RouteTable {
             method: .get, template: "/api/v1/operations/{operationId}/sitreps/{sitrepId}/html",
             statuses: [200, 200, 200, 200, 404, 404, 404, 401]
         ) { _ in nil },
+        // Exhibits: B seized them for the lead agency only; C is told they do not exist, an
+        // observer follows the counts, and only the holder adds to a chain.
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/exhibits",
+            statuses: [200, 200, 200, 403, 404, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/exhibits",
+            statuses: [201, 201, 403, 403, 404, 404, 404, 401]
+        ) { world in
+            [
+                "actionId": world.actionSearch.id, "kind": "storageMedium", "description": "USB stick in a drawer",
+                "hashes": [["algorithm": "MD5", "value": String(repeating: "0f", count: 16)]], "handling": "H1",
+                "evaluation": "B2", "distribution": "all",
+            ]
+        },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/exhibits/counts",
+            statuses: [200, 200, 200, 200, 404, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/exhibits/case",
+            statuses: [200, 200, 200, 403, 404, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/exhibits/{exhibitId}",
+            statuses: [200, 200, 404, 403, 404, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/exhibits/{exhibitId}/case",
+            statuses: [200, 200, 404, 403, 404, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/exhibits/{exhibitId}/custody",
+            statuses: [403, 201, 404, 403, 404, 404, 404, 401]
+        ) { _ in ["kind": "sealed", "sealNumber": "DE-SEAL-7"] },
+        RouteCase(
+            method: .post, template: "/api/v1/operations/{operationId}/exhibits/{exhibitId}/custody/{entryId}/receipt",
+            statuses: [201, 403, 404, 403, 404, 404, 404, 401], onTransitExhibit: true
+        ) { _ in [String: Any]() },
         // Check before sharing is not about one operation: any agency holding intelligence may ask.
         RouteCase(
             method: .post, template: "/api/v1/crosscheck", statuses: [200, 200, 200, 403, 200, 403, 403, 401]
@@ -341,6 +387,11 @@ enum RouteTable {
         let sharedMessage = [
             world.sharedMessage.subject, world.sharedMessage.id, world.sharedMessage.fileName, "imaged before seizure",
         ]
+        // B's exhibits are for the lead agency: their numbers, words and hashes go nowhere else.
+        let exhibits = [
+            world.exhibit.description, world.exhibit.exhibitNumber, world.exhibit.id, world.transitExhibit.description,
+            world.transitExhibit.exhibitNumber, String(repeating: "ab", count: 32), world.handOverId,
+        ]
         // A draft sitrep is the lead coordinator's working copy.
         let draft = [world.draftSitrep.summary, world.draftSitrep.id]
         // The outsider's own operation is nobody else's business, hit or not.
@@ -357,21 +408,21 @@ enum RouteTable {
             // B's arrest concerns the restricted target: C sees its kind, country and time, not its title.
             return [
                 world.restrictedTarget.name, "hidden-suspect", "Zacharias", world.restrictedTarget.id,
-                world.actionB.title,
-            ] + draft + outsiders + restrictedMessage
+                world.actionB.title, world.actionSearch.title,
+            ] + draft + outsiders + restrictedMessage + exhibits
         case .observer:
             // Both actions concern targets; an observer reads none, so sees neither title.
-            return intelligence + draft + outsiders + restrictedMessage + sharedMessage + [
-                world.actionB.title, world.actionC.title,
+            return intelligence + draft + outsiders + restrictedMessage + sharedMessage + exhibits + [
+                world.actionB.title, world.actionC.title, world.actionSearch.title,
             ]
         case .nonParticipant:
             // The outsider learns of B's hit what a hit tells (B, its contact, its selector), nothing more.
-            return intelligence + draft + restrictedMessage + sharedMessage + [
+            return intelligence + draft + restrictedMessage + sharedMessage + exhibits + [
                 world.operation.codeName, world.operation.id, world.actionB.title, world.actionC.title,
                 "\"release-mirror.example\"",
             ]
         case .platformAdmin, .agencyAdmin, .anonymous:
-            return intelligence + draft + outsiders + restrictedMessage + sharedMessage + [
+            return intelligence + draft + outsiders + restrictedMessage + sharedMessage + exhibits + [
                 world.operation.codeName, world.operation.id, world.actionB.title, world.actionC.title,
             ]
         }

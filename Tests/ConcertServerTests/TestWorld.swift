@@ -58,6 +58,14 @@ struct TestWorld: Sendable {
     let restrictedMessage: WorldMessage
     /// The lead agency's request to pass the restricted message to C, waiting for B.
     let forwardRequestId: String
+    /// B's search about the restricted target, in progress: the exhibits come from it.
+    let actionSearch: Action
+    /// A phone B seized in that search, for the lead agency only (H2): C must never learn of it.
+    let exhibit: Exhibit
+    /// A laptop from the same search, handed over by B to the lead agency, not yet received.
+    let transitExhibit: Exhibit
+    /// That hand-over's custody entry.
+    let handOverId: String
     /// The operation's last event sequence once the world is made.
     let head: Int64
 
@@ -142,15 +150,47 @@ struct TestWorld: Sendable {
         ).makeAction(id: Identifier.make(), operationId: operation.id, createdAt: now, now: now)
         try await store.createAction(actionB, by: coordinator)
         try await store.createAction(actionC, by: coordinator)
+        // Under way since four hours before H-hour, for a week: no overdue watch flags it.
+        var actionSearch = ActionInput(
+            kind: .houseSearch, title: "Search the courier's flat in Hamburg", targetId: restricted.id,
+            executingAgencyId: partB.id, place: "Hamburg", country: "DE", timeZone: "Europe/Berlin",
+            offsetMinutes: 0, expectedDurationMinutes: 10_080, legalInstrumentId: instrument.id
+        ).makeAction(
+            id: Identifier.make(), operationId: operation.id, status: .inProgress, createdAt: now, now: now)
+        actionSearch.startedAt = operation.hHour!.addingTimeInterval(-4 * 3600)
+        try await store.createAction(actionSearch, by: coordinator)
+        func seize(_ kind: ExhibitKind, _ description: String, number: String) async throws -> Exhibit {
+            let exhibit = try ExhibitInput(
+                actionId: actionSearch.id, kind: kind, description: description, exhibitNumber: number,
+                hashes: [ExhibitHash(algorithm: .sha256, value: String(repeating: "ab", count: 32))],
+                handling: .h2, evaluation: Evaluation(code: "A1")!, distribution: .agencies([lead.id])
+            ).makeExhibit(
+                id: Identifier.make(), operation: operation, action: actionSearch, assignedNumber: "", by: officerB,
+                now: now)
+            return try await store.createExhibit(
+                exhibit, seizure: exhibit.seizureEntry(id: Identifier.make(), by: officerB, now: now),
+                numberPrefix: nil, by: officerB
+            ) { _, _ in }
+        }
+        let exhibit = try await seize(.phone, "Courier's phone, found in the kitchen", number: "DE-2026-0001")
+        let laptop = try await seize(.computer, "Courier's laptop, found under the bed", number: "DE-2026-0002")
+        let (handOver, transitExhibit) = try await store.addCustodyEntry(
+            exhibitId: laptop.id, operationId: operation.id, by: officerB
+        ) { context in
+            try context.exhibit.recording(
+                CustodyInput(kind: .handedOver, toAgencyId: lead.id), entries: context.entries,
+                id: Identifier.make(), by: officerB, in: context.operation, instrumentExists: { _ in false }, now: now)
+        }
         let logEntry = try LogEntry.make(
             id: Identifier.make(), operationId: operation.id, text: "Team in position in Berlin", by: officerB, now: now
         )
         try await store.createLogEntry(logEntry, by: officerB)
         let compile = { @Sendable (summary: String) in
             try await store.createSitrep(operationId: operation.id, by: coordinator) {
-                operation, actions, log, sitreps in
+                operation, actions, log, sitreps, exhibits in
                 try Sitrep.compile(
                     id: Identifier.make(), operation: operation, actions: actions, log: log, sitreps: sitreps,
+                    exhibits: exhibits,
                     summary: summary, by: coordinator, now: now)
             }
         }
@@ -215,7 +255,9 @@ struct TestWorld: Sendable {
             logEntry: logEntry, approvedSitrep: approvedSitrep, draftSitrep: draftSitrep,
             otherOperation: otherOperation, otherTarget: otherTarget, hit: hit, exclusion: exclusion,
             attachments: attachments, sharedMessage: sharedMessage, restrictedMessage: restrictedMessage,
-            forwardRequestId: forwardRequestId, head: try await store.latestSequence(operationId: operation.id))
+            forwardRequestId: forwardRequestId, actionSearch: actionSearch, exhibit: exhibit,
+            transitExhibit: transitExhibit, handOverId: handOver.id,
+            head: try await store.latestSequence(operationId: operation.id))
     }
 
     /// The sequence numbers in `range` that the lead coordinator's feed carries: all but the

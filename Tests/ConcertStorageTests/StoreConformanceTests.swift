@@ -549,10 +549,11 @@ struct StoreConformanceTests {
         }
         #expect(changed.map(\.title) == ["Earlier"])
         let sitrep = try await store.createSitrep(operationId: operationId, by: fixture.actor) {
-            operation, actions, log, sitreps in
+            operation, actions, log, sitreps, exhibits in
             #expect(actions.count == 2 && log.count == 2 && sitreps.isEmpty)
             return try Sitrep.compile(
                 id: Identifier.make(), operation: operation, actions: actions, log: log, sitreps: sitreps,
+                exhibits: exhibits,
                 summary: "All quiet.", by: fixture.actor, now: now)
         }
         let approved = try await store.updateSitrep(id: sitrep.id, operationId: operationId, by: fixture.actor) {

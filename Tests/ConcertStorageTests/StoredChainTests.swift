@@ -32,6 +32,8 @@ struct StoredChainTests {
         "crosscheck.checked",
         "exclusion.created",
         "exclusion.deleted",
+        "exhibit.custodyRecorded",
+        "exhibit.recorded",
         "hit.found",
         "hit.retired",
         "hit.reviewed",

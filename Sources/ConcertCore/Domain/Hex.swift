@@ -25,8 +25,11 @@ public enum Hex {
         }
     }
 
+    /// Whether `byte` is a lower-case hexadecimal digit.
+    public static func isDigit(_ byte: UInt8) -> Bool { digits.contains(byte) }
+
     /// Whether `text` is a SHA-256 digest as `sha256sum` prints it: 64 lower-case hex digits.
     public static func isSHA256(_ text: String) -> Bool {
-        text.utf8.count == 64 && text.utf8.allSatisfy { digits.contains($0) }
+        text.utf8.count == 64 && text.utf8.allSatisfy(isDigit)
     }
 }

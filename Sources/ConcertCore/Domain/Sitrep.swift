@@ -62,6 +62,59 @@ public struct SitrepCounters: Codable, Sendable, Equatable {
     }
 }
 
+/// The exhibits a sitrep reports: counts only, as every participant (observers too) reads it.
+public struct ExhibitTally: Codable, Sendable, Equatable {
+    /// Exhibits recorded since the previous sitrep.
+    public var seizedSincePrevious: Int
+    /// Of those, how many of each kind (kinds with none left out).
+    public var byKind: [String: Int]
+    /// Exhibits recorded in all.
+    public var total: Int
+    /// Of those, how many of each kind: what the next sitrep counts its new ones from.
+    public var totalByKind: [String: Int]
+    /// Exhibits handed over and not yet received, when compiled.
+    public var inTransit: Int
+    /// Exhibits whose hash re-check did not match, when compiled.
+    public var hashMismatches: Int
+
+    /// The operation's exhibits as they stand: all of them counted as new, until
+    /// ``since(_:)`` takes away those a previous sitrep reported.
+    public init(totalByKind: [String: Int], inTransit: Int, hashMismatches: Int) {
+        let total = totalByKind.values.reduce(0, +)
+        self.seizedSincePrevious = total
+        self.byKind = totalByKind.filter { $0.value > 0 }
+        self.total = total
+        self.totalByKind = totalByKind.filter { $0.value > 0 }
+        self.inTransit = inTransit
+        self.hashMismatches = hashMismatches
+    }
+
+    /// No exhibit at all.
+    public static let none = ExhibitTally(totalByKind: [:], inTransit: 0, hashMismatches: 0)
+
+    /// The tally with only the exhibits recorded after `previous` counted as new: exhibits are
+    /// never removed, so each kind's new ones are its total less the total reported then.
+    public func since(_ previous: ExhibitTally?) -> ExhibitTally {
+        guard let previous else { return self }
+        var tally = self
+        tally.byKind = [:]
+        for (kind, count) in totalByKind {
+            let new = count - (previous.totalByKind[kind] ?? 0)
+            if new > 0 { tally.byKind[kind] = new }
+        }
+        tally.seizedSincePrevious = tally.byKind.values.reduce(0, +)
+        return tally
+    }
+
+    /// The kinds seized as people say them: `3 servers, 1 disk image`.
+    public var seizedInWords: String {
+        guard seizedSincePrevious > 0 else { return "None." }
+        return ExhibitKind.allCases.compactMap { kind in
+            byKind[kind.rawValue].map { "\($0) \(kind.label)\($0 == 1 ? "" : "s")" }
+        }.joined(separator: ", ")
+    }
+}
+
 /// An action whose outcome a sitrep reports.
 public struct SitrepOutcome: Codable, Sendable, Equatable {
     public var actionId: String
@@ -106,6 +159,9 @@ public struct Sitrep: Codable, Sendable, Equatable, Identifiable {
     public var outcomes: [SitrepOutcome]
     /// The log entries marked significant since the previous sitrep.
     public var significantEvents: [SitrepEntry]
+    /// The exhibits seized since the previous sitrep, and those in transit or flagged, counted
+    /// (none in sitreps compiled before exhibits were recorded).
+    public var exhibits: ExhibitTally?
     /// What still needs attention, one line each; the coordinator edits the list.
     public var openProblems: [String]
     /// Who compiled it.
@@ -126,7 +182,7 @@ public struct Sitrep: Codable, Sendable, Equatable, Identifiable {
     /// operation's sitreps so far; drafts among them are ignored.
     public static func compile(
         id: String, operation: JointOperation, actions: [Action], log: [LogEntry], sitreps: [Sitrep],
-        summary: String?, by actor: Actor, now: Date
+        exhibits: ExhibitTally = .none, summary: String?, by actor: Actor, now: Date
     ) throws(DomainError) -> Sitrep {
         let summary = try Validation.optionalText(summary, field: "summary", maxLength: 20_000) ?? ""
         // An approved sitrep goes to every participant, observers included, who may not read
@@ -149,6 +205,7 @@ public struct Sitrep: Codable, Sendable, Equatable, Identifiable {
             significantEvents: log.filter { $0.significant && !reportedEntries.contains($0.id) }.map {
                 SitrepEntry(entryId: $0.id, text: $0.text, agencyId: $0.agencyId, postedAt: $0.createdAt)
             },
+            exhibits: exhibits.since(previous?.exhibits),
             openProblems: openProblems(operation: operation, actions: actions),
             compiledByUserId: actor.userId, approvedByUserId: nil, approvedAt: nil, updatedAt: now)
     }

@@ -91,6 +91,15 @@ public struct SitrepDocument: Sendable {
                         }
                         return line
                     }))
+        if let exhibits = sitrep.exhibits {
+            var items = ["Seized since the previous sitrep: \(exhibits.seizedInWords)"]
+            items.append("Recorded in all: \(exhibits.total).")
+            if exhibits.inTransit > 0 { items.append("In transit, not yet received: \(exhibits.inTransit).") }
+            if exhibits.hashMismatches > 0 {
+                items.append("Hash re-check did not match: \(exhibits.hashMismatches). See the exhibit register.")
+            }
+            sections.append(Section(heading: "Exhibits", items: items))
+        }
         sections.append(
             Section(
                 heading: "Significant events",

@@ -108,25 +108,8 @@ public struct TargetInput: Codable, Sendable {
                 throw error.nested(under: "selectors[\(index)]")
             }
         }
-        let restriction = try Validation.optionalText(
-            handlingRestriction, field: "handlingRestriction", maxLength: 2_000)
-        if handling == .h3 && restriction == nil {
-            throw .invalid(
-                "Handling code H3 needs its restriction stated in 'handlingRestriction'.",
-                field: "handlingRestriction")
-        }
-        if case .agencies(let named) = distribution {
-            guard !named.isEmpty else {
-                throw .invalid(
-                    "A named distribution lists at least one agency; use \"all\" to share with every participant.",
-                    field: "distribution")
-            }
-            for agency in named where operation.role(of: agency) == nil {
-                throw .invalid(
-                    "Agency '\(agency)' does not take part in this operation, so it cannot be named in the distribution.",
-                    field: "distribution")
-            }
-        }
+        let restriction = try handling.validatedRestriction(handlingRestriction)
+        try distribution.validate(in: operation)
         return Target(
             id: id, operationId: operation.id, kind: kind, name: name, notes: notes, hostingProvider: provider,
             country: country, selectors: normalised, handling: handling,

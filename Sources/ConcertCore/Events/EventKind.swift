@@ -29,6 +29,9 @@ public enum EventKind: String, CaseIterable, Codable, Sendable {
     case auditTargetsListed = "audit.targetsListed"
     // A value of a holder's was checked by another agency.
     case crosscheckChecked = "crosscheck.checked"
+    // An exhibit was seized, or a step of its chain of custody recorded.
+    case exhibitCustodyRecorded = "exhibit.custodyRecorded"
+    case exhibitRecorded = "exhibit.recorded"
     // An exclusion from cross-checks.
     case exclusionCreated = "exclusion.created"
     case exclusionDeleted = "exclusion.deleted"
@@ -94,6 +97,8 @@ public enum EventKind: String, CaseIterable, Codable, Sendable {
             .crosscheck
         case .exclusionCreated, .exclusionDeleted:
             .exclusion
+        case .exhibitCustodyRecorded, .exhibitRecorded:
+            .exhibit
         case .hitFound, .hitRetired, .hitReviewed:
             .hit
         case .instrumentCreated, .instrumentUpdated:
@@ -126,6 +131,7 @@ public enum EventFamily: String, CaseIterable, Sendable {
     case audit
     case crosscheck
     case exclusion
+    case exhibit
     case hit
     case instrument
     case log

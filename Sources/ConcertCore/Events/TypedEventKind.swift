@@ -80,6 +80,8 @@ extension EventKind {
         case .crosscheckChecked: TypedEventKind.crosscheckChecked.declaration
         case .exclusionCreated: TypedEventKind.exclusionCreated.declaration
         case .exclusionDeleted: TypedEventKind.exclusionDeleted.declaration
+        case .exhibitCustodyRecorded: TypedEventKind.exhibitCustodyRecorded.declaration
+        case .exhibitRecorded: TypedEventKind.exhibitRecorded.declaration
         case .hitFound: TypedEventKind.hitFound.declaration
         case .hitRetired: TypedEventKind.hitRetired.declaration
         case .hitReviewed: TypedEventKind.hitReviewed.declaration
@@ -191,6 +193,13 @@ extension TypedEventKind where Payload == Exclusion {
     public static var exclusionCreated: Self { Self(.exclusionCreated) }
     /// An exclusion was lifted.
     public static var exclusionDeleted: Self { Self(.exclusionDeleted) }
+}
+
+extension TypedEventKind where Payload == CustodyRecord {
+    /// An exhibit was seized: its first custody entry and the exhibit.
+    public static var exhibitRecorded: Self { Self(.exhibitRecorded) }
+    /// A step of an exhibit's chain of custody, and the exhibit as it stands after it.
+    public static var exhibitCustodyRecorded: Self { Self(.exhibitCustodyRecorded) }
 }
 
 extension TypedEventKind where Payload == Hit {

@@ -78,6 +78,15 @@ public enum Permission: Sendable, Equatable {
     case markSignificant
     /// Compile, edit, approve or discard sitreps, and read drafts.
     case manageSitreps
+    /// Record an exhibit seized in an action executed by `executingAgencyId`.
+    case recordExhibit(executingAgencyId: String)
+    /// Read one exhibit and its chain of custody: its seizing agency, the agencies in its
+    /// distribution, those that held it or are to receive it, and the lead coordinators.
+    case readExhibit(ExhibitAccess)
+    /// Add an entry to an exhibit's chain of custody: the agency that holds it.
+    case addCustody(ExhibitAccess)
+    /// Confirm the receipt of an exhibit handed over to `receivingAgencyId`: that agency alone.
+    case confirmReceipt(ExhibitAccess, receivingAgencyId: String)
     /// See the agency's hits, check selectors before sharing and exclude values from the
     /// cross-check: the work of an agency that holds intelligence, in no one operation.
     case useCrossCheck
@@ -217,6 +226,38 @@ public enum AccessPolicy {
                 return .failure(.forbidden("Only the agency that recorded it may change or delete this record."))
             }
             return .success(())
+        case .recordExhibit(let executingAgency):
+            if isLeadCoordinator { return .success(()) }
+            guard seesIntelligence, actor.agencyId == executingAgency,
+                actor.role == .officer || actor.role == .coordinator
+            else {
+                return .failure(
+                    .forbidden(
+                        "Exhibits are recorded by the agency that executes the action, or a coordinator of the lead agency."
+                    ))
+            }
+            return .success(())
+        case .readExhibit(let access):
+            return decideExhibit(
+                actor, access, isLeadCoordinator: isLeadCoordinator, seesIntelligence: seesIntelligence)
+        case .addCustody(let access):
+            if case .failure(let denial) = decideExhibit(
+                actor, access, isLeadCoordinator: isLeadCoordinator, seesIntelligence: seesIntelligence)
+            {
+                return .failure(denial)
+            }
+            return actor.agencyId == access.holderAgencyId
+                ? .success(())
+                : .failure(.forbidden("Only the agency that holds the exhibit adds to its chain of custody."))
+        case .confirmReceipt(let access, let receivingAgency):
+            if case .failure(let denial) = decideExhibit(
+                actor, access, isLeadCoordinator: isLeadCoordinator, seesIntelligence: seesIntelligence)
+            {
+                return .failure(denial)
+            }
+            return actor.agencyId == receivingAgency
+                ? .success(())
+                : .failure(.forbidden("Only the agency the exhibit was handed to confirms its receipt."))
         case .inviteAgency, .setHHour, .changePlan, .controlActionDay, .markSignificant, .manageSitreps:
             return isLeadCoordinator
                 ? .success(()) : .failure(.forbidden("Only a coordinator of the lead agency may do this."))
@@ -250,6 +291,20 @@ public enum AccessPolicy {
             .useCrossCheck:
             preconditionFailure("decided above")
         }
+    }
+
+    /// Whether a participant may see an exhibit: not an observer; the lead coordinators, the
+    /// seizing agency, its distribution and every agency that held it or is to receive it.
+    private static func decideExhibit(
+        _ actor: Actor, _ access: ExhibitAccess, isLeadCoordinator: Bool, seesIntelligence: Bool
+    ) -> Result<Void, AccessDenial> {
+        guard seesIntelligence else {
+            return .failure(.forbidden("Observers follow the exhibits as counts on the board; they do not see them."))
+        }
+        let record = access.record
+        return isLeadCoordinator || access.custodianAgencyIds.contains(actor.agencyId)
+            || record.distribution.includes(actor.agencyId, originator: record.originatorAgencyId)
+            ? .success(()) : .failure(.hidden("No such exhibit."))
     }
 
     /// Whether `actor` may be told the other side of a hit beyond whom to contact: its value,

@@ -46,9 +46,10 @@ struct SitrepController {
             let id = Identifier.make()
             let now = ConcertJSON.now()
             let sitrep = try await store.createSitrep(operationId: operation.id, by: actor) {
-                operation, actions, log, sitreps in
+                operation, actions, log, sitreps, exhibits in
                 try Sitrep.compile(
-                    id: id, operation: operation, actions: actions, log: log, sitreps: sitreps, summary: input.summary,
+                    id: id, operation: operation, actions: actions, log: log, sitreps: sitreps, exhibits: exhibits,
+                    summary: input.summary,
                     by: actor, now: now)
             }
             return try Response.json(sitrep, status: .created)

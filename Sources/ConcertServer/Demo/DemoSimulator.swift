@@ -1,5 +1,6 @@
 import ConcertCore
 import ConcertStorage
+import Crypto
 import Foundation
 import Synchronization
 
@@ -182,6 +183,73 @@ public struct DemoSimulator: Sendable {
             }
         }
 
+        let countries = Dictionary(uniqueKeysWithValues: try await store.agencies().map { ($0.id, $0.country) })
+        /// What the field seizes when `action` is done: a server and the image of its disks
+        /// (every third image handed to the lead agency, which confirms receipt with a hash
+        /// re-check), laptops and phones in a search, a wallet in a seizure.
+        @Sendable func seize(_ action: Action, number: Int) async throws {
+            let seized: [(ExhibitKind, String)] =
+                switch action.kind {
+                case .serverTakedown: [(.server, "Rack server, \(action.place)")]
+                case .houseSearch: [(.computer, "Laptop found in the study"), (.phone, "Smartphone, locked")]
+                case .seizure: [(.cryptoWallet, "Hardware wallet")]
+                default: []
+                }
+            let officer = officer(of: action)
+            for (kind, description) in seized {
+                let parent = try await exhibit(
+                    ExhibitInput(
+                        actionId: action.id, kind: kind, description: description, handling: .h0,
+                        evaluation: Evaluation(source: .a, information: .one), distribution: .allParticipants),
+                    action: action, by: officer)
+                _ = try await store.addCustodyEntry(exhibitId: parent.id, operationId: operationId, by: officer) {
+                    try $0.exhibit.recording(
+                        CustodyInput(kind: .sealed, sealNumber: "\(action.country)-SEAL-\(1000 + number)"),
+                        entries: $0.entries, id: Identifier.make(), by: officer, in: $0.operation,
+                        instrumentExists: { _ in false }, now: clock.now())
+                }
+                guard kind == .server else { continue }
+                let digest = Hex.string(SHA256.hash(data: Data(action.id.utf8)))
+                let image = try await exhibit(
+                    ExhibitInput(
+                        actionId: action.id, kind: .diskImage, description: "Forensic image of the server's disks",
+                        parentExhibitId: parent.id,
+                        hashes: [ExhibitHash(algorithm: .sha256, value: digest)],
+                        sizeBytes: 2_000_398_934_016, imagingTool: "FTK Imager 4.7", handling: .h0,
+                        evaluation: Evaluation(source: .a, information: .one), distribution: .allParticipants),
+                    action: action, by: officer)
+                guard number % 3 == 0, officer.agencyId != coordinator.agencyId else { continue }
+                let (handOver, _) = try await store.addCustodyEntry(
+                    exhibitId: image.id, operationId: operationId, by: officer
+                ) {
+                    try $0.exhibit.recording(
+                        CustodyInput(
+                            kind: .handedOver, note: "Sent by courier for the joint analysis",
+                            toAgencyId: coordinator.agencyId, toPerson: "Case Coordinator"),
+                        entries: $0.entries, id: Identifier.make(), by: officer, in: $0.operation,
+                        instrumentExists: { _ in false }, now: clock.now())
+                }
+                // Most images arrive before the day ends; one is still on its way.
+                guard number % 9 != 0 else { continue }
+                _ = try await store.addCustodyEntry(exhibitId: image.id, operationId: operationId, by: coordinator) {
+                    try $0.exhibit.receiving(
+                        handOverId: handOver.id, hashCheck: HashCheckInput(algorithm: .sha256, value: digest),
+                        note: nil, id: Identifier.make(), by: coordinator, now: clock.now())
+                }
+            }
+        }
+        @Sendable func exhibit(_ input: ExhibitInput, action: Action, by actor: Actor) async throws -> Exhibit {
+            let operation = try await store.operation(id: operationId)!
+            let now = clock.now()
+            let exhibit = try input.makeExhibit(
+                id: Identifier.make(), operation: operation, action: action, assignedNumber: "", by: actor, now: now)
+            let year = ExhibitController.year(of: now)
+            return try await store.createExhibit(
+                exhibit, seizure: exhibit.seizureEntry(id: Identifier.make(), by: actor, now: now),
+                numberPrefix: "\(countries[action.executingAgencyId] ?? action.country)-\(year)-", by: actor
+            ) { _, _ in }
+        }
+
         let start = clock.now()
         let slots = Dictionary(grouping: actions) { $0.plannedStart(hHour: hHour) ?? hHour }
         let firstSlot = slots.keys.min() ?? hHour
@@ -253,8 +321,10 @@ public struct DemoSimulator: Sendable {
                 at(begins) { try await report(action, StatusChange(status: .inProgress), by: officer(of: action)) }
                 let outcome = Self.outcome(
                     of: action, fails: action.id == failingArrest?.id, moved: action.id == movedServer?.id)
+                let number = index + 1
                 at(ends) {
                     try await report(action, outcome, by: officer(of: action))
+                    if outcome.status == .done { try await seize(action, number: number) }
                     if outcome.status == .failed, let description = outcome.outcome?.description {
                         // Every participant reads the log, observers included: the action is named
                         // as they may see it, not by a title that describes its target.
@@ -267,9 +337,10 @@ public struct DemoSimulator: Sendable {
         // The day's sitrep, compiled and approved once the last report is in.
         at(lastFinish.addingTimeInterval(5)) {
             let sitrep = try await store.createSitrep(operationId: operationId, by: coordinator) {
-                operation, actions, log, sitreps in
+                operation, actions, log, sitreps, exhibits in
                 try Sitrep.compile(
                     id: Identifier.make(), operation: operation, actions: actions, log: log, sitreps: sitreps,
+                    exhibits: exhibits,
                     summary: "Action day over: the network's servers are down and its administrators arrested.",
                     by: coordinator, now: clock.now())
             }

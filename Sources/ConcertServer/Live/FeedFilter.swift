@@ -41,7 +41,8 @@ struct HitNotice: Encodable {
 /// access policy: targets by their handling and distribution (never for observers), actions
 /// with their target link only where that target is readable, instruments only for those who
 /// see intelligence, sitreps once approved (drafts to the lead coordinators), messages to
-/// their audience. A kind it does not know is withheld.
+/// their audience, exhibits in full to those who may read them and as counts to the others. A
+/// kind it does not know is withheld.
 struct FeedFilter {
     let actor: Actor
     var operation: JointOperation
@@ -118,6 +119,13 @@ struct FeedFilter {
             else { return nil }
             deliveries?.delivered(notice.messageId)
             data = json
+        case .exhibit(let access, let id, let json, let summary):
+            if AccessPolicy.allows(actor, .readExhibit(access), in: operation) {
+                deliveries?.delivered(id)
+                data = json
+            } else {
+                data = summary
+            }
         case .agencyNotice(let agencyId, let json):
             guard actor.agencyId == agencyId, AccessPolicy.allows(actor, .viewIntelligence, in: operation) else {
                 return nil

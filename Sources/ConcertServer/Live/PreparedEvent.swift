@@ -31,6 +31,10 @@ final class PreparedEvent: Sendable {
         /// A message sent, acknowledged or passed on: shown to those who may read the message
         /// (and, for a forward, only to the agencies it concerns). Never the body.
         case message(MessageNotice, json: String)
+        /// An exhibit recorded or a step of its custody: in full to those who may read the
+        /// exhibit, as a summary to count (no number, description or hash) to every other
+        /// participant.
+        case exhibit(ExhibitAccess, id: String, json: String, summary: String)
         /// A notice to one agency about its own records (a check hit its selectors): shown to
         /// that agency's members who see intelligence.
         case agencyNotice(agencyId: String, json: String)
@@ -176,6 +180,11 @@ final class PreparedEvent: Sendable {
             return .hit(
                 try event.payload(.hitFound, .hitReviewed, .hitRetired), retired: kind == .hitRetired,
                 sides: counterparts)
+        case .exhibitRecorded, .exhibitCustodyRecorded:
+            let record = try event.payload(.exhibitRecorded, .exhibitCustodyRecorded)
+            return .exhibit(
+                record.exhibit.access, id: record.exhibit.id, json: event.payload,
+                summary: try ConcertJSON.encodeToString(["exhibit": record.exhibit.summary]))
         case .crosscheckChecked:
             let notice = try event.payload(.crosscheckChecked)
             return .agencyNotice(agencyId: notice.holderAgencyId, json: event.payload)

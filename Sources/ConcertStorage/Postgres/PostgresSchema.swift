@@ -211,6 +211,31 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            // SQLite's v12: exhibits and their chain of custody, each row pointing at the event
+            // that last wrote it.
+            "v8: exhibits and their chain of custody",
+            [
+                """
+                CREATE TABLE exhibit (
+                    id TEXT PRIMARY KEY, operation_id TEXT NOT NULL REFERENCES operation(id),
+                    exhibit_number TEXT NOT NULL, kind TEXT NOT NULL, seizing_agency_id TEXT NOT NULL,
+                    holder_agency_id TEXT NOT NULL, receiving_agency_id TEXT, hash_mismatch INTEGER NOT NULL,
+                    access TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, json TEXT NOT NULL,
+                    json_event BIGINT NOT NULL, position BIGSERIAL
+                )
+                """,
+                "CREATE UNIQUE INDEX exhibit_by_number ON exhibit(operation_id, exhibit_number)",
+                "CREATE INDEX exhibit_by_operation ON exhibit(operation_id, position)",
+                """
+                CREATE TABLE custody_entry (
+                    id TEXT PRIMARY KEY, exhibit_id TEXT NOT NULL REFERENCES exhibit(id), operation_id TEXT NOT NULL,
+                    step INTEGER NOT NULL, json TEXT NOT NULL, json_event BIGINT NOT NULL, position BIGSERIAL
+                )
+                """,
+                "CREATE UNIQUE INDEX custody_entry_by_exhibit ON custody_entry(exhibit_id, step)",
+            ]
+        ),
     ]
 
     /// Runs the migrations not run yet, each in its own transaction, holding the advisory lock;

@@ -238,6 +238,38 @@ enum SQLiteSchema {
             // table is `app_user` in both. SQLite renames the references to it as well.
             try db.execute(sql: "ALTER TABLE user RENAME TO app_user")
         }
+        migrator.registerMigration("v12: exhibits and their chain of custody") { db in
+            // An exhibit's row holds what its register filters on and its JSON as it stands;
+            // each custody entry's row its JSON. Both point at the event that last wrote them,
+            // which `audit verify` compares them with.
+            try db.execute(
+                sql: """
+                    CREATE TABLE exhibit (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        operation_id TEXT NOT NULL REFERENCES operation(id),
+                        exhibit_number TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        seizing_agency_id TEXT NOT NULL,
+                        holder_agency_id TEXT NOT NULL,
+                        receiving_agency_id TEXT,
+                        hash_mismatch INTEGER NOT NULL,
+                        access TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        json TEXT NOT NULL,
+                        json_event INTEGER NOT NULL
+                    );
+                    CREATE UNIQUE INDEX exhibit_by_number ON exhibit(operation_id, exhibit_number);
+                    CREATE TABLE custody_entry (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        exhibit_id TEXT NOT NULL REFERENCES exhibit(id),
+                        operation_id TEXT NOT NULL,
+                        step INTEGER NOT NULL,
+                        json TEXT NOT NULL,
+                        json_event INTEGER NOT NULL
+                    );
+                    CREATE UNIQUE INDEX custody_entry_by_exhibit ON custody_entry(exhibit_id, step);
+                    """)
+        }
         return migrator
     }
 }

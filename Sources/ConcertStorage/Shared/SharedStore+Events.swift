@@ -76,7 +76,16 @@ extension SQLEngineStore {
                 for event in events where !verifier.check(event) { break page }
                 after = last.sequence
             }
-            return verifier.finish(headSequence: headSequence, headHash: try head.string(1))
+            var result = verifier.finish(headSequence: headSequence, headHash: try head.string(1))
+            if let broken = result.brokenAt {
+                if let custody = try describeCustodyEvent(broken, in: connection) {
+                    result.problem = (result.problem ?? "") + custody
+                }
+            } else if let (sequence, problem) = try verifyExhibitRows(in: connection) {
+                result.brokenAt = sequence
+                result.problem = problem
+            }
+            return result
         }
     }
 }

@@ -190,14 +190,15 @@ extension SQLEngineStore {
 
     public func createSitrep(
         operationId: String, by actor: Actor,
-        _ compile: @escaping @Sendable (JointOperation, [Action], [LogEntry], [Sitrep]) throws -> Sitrep
+        _ compile: @escaping @Sendable (JointOperation, [Action], [LogEntry], [Sitrep], ExhibitTally) throws -> Sitrep
     ) async throws -> Sitrep {
         try await writing { transaction in
             let operation = try existingOperation(id: operationId, in: transaction)
+            let sitreps = try transaction.documents(Sitrep.self, from: "sitrep", operationId: operationId)
             let sitrep = try compile(
                 operation, try actionsOf(operationId, in: transaction),
-                try transaction.documents(LogEntry.self, from: "log_entry", operationId: operationId),
-                try transaction.documents(Sitrep.self, from: "sitrep", operationId: operationId))
+                try transaction.documents(LogEntry.self, from: "log_entry", operationId: operationId), sitreps,
+                try exhibitTally(operationId: operationId, in: transaction))
             let encoded = try EncodedPayload(sitrep)
             try transaction.execute(
                 "INSERT INTO sitrep (id, operation_id, json) VALUES (\(sitrep.id), \(operationId), \(encoded.json))")

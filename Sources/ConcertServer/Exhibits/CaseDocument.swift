@@ -1,0 +1,359 @@
+import ConcertCore
+import Crypto
+import Foundation
+
+/// Exhibits and their chains of custody in the CASE/UCO ontology (CASE 1.5.0), as JSON-LD
+/// that `case_validate` accepts and forensic tools take in.
+///
+/// Each exhibit is an observable object with its hashes (`uco-types:Hash` in a
+/// `ContentDataFacet`); each custody entry an `InvestigativeAction` by its agency whose result
+/// is a `ProvenanceRecord` of the exhibit (its number) and whose object is the record the step
+/// before left, as CASE's own examples chain custody. A seizure rests on its legal instrument
+/// (`Authorization`), a hand-over names the receiving agency as participant, and a hash re-check
+/// is an `Annotation`. Every node's IRI ends in a name-based UUID (version 5, RFC 9562) of the
+/// record it comes from, under `urn:concert:`: UCO asks for a UUID of version 0 to 5 (Concert's
+/// own ids are version 7), and two exports of the same records name the same nodes.
+struct CaseDocument {
+    var operation: JointOperation
+    var exhibits: [(Exhibit, [CustodyEntry])]
+    var agencies: [String: Agency]
+    var instruments: [String: LegalInstrument]
+
+    static let context = """
+        {"kb":"urn:concert:",\
+        "case-investigation":"https://ontology.caseontology.org/case/investigation/",\
+        "uco-action":"https://ontology.unifiedcyberontology.org/uco/action/",\
+        "uco-core":"https://ontology.unifiedcyberontology.org/uco/core/",\
+        "uco-identity":"https://ontology.unifiedcyberontology.org/uco/identity/",\
+        "uco-location":"https://ontology.unifiedcyberontology.org/uco/location/",\
+        "uco-observable":"https://ontology.unifiedcyberontology.org/uco/observable/",\
+        "uco-tool":"https://ontology.unifiedcyberontology.org/uco/tool/",\
+        "uco-types":"https://ontology.unifiedcyberontology.org/uco/types/",\
+        "xsd":"http://www.w3.org/2001/XMLSchema#"}
+        """
+
+    /// The document, written straight to bytes: an agency's ten thousand exhibits make
+    /// hundreds of thousands of nodes.
+    func json() throws -> Data {
+        var writer = LinkedDataWriter()
+        writer.raw(#"{"@context":"#)
+        writer.raw(Self.context)
+        writer.raw(#","@graph":["#)
+        var written: Set<String> = []
+        /// Writes the node of `id` once, however many exhibits refer to it.
+        func once(_ id: String, _ node: () -> [(String, LinkedDataValue)]) {
+            guard written.insert(id).inserted else { return }
+            writer.node(id, node())
+        }
+        let numbers = Dictionary(exhibits.map { ($0.0.id, $0.0.exhibitNumber) }) { first, _ in first }
+        for (exhibit, custody) in exhibits {
+            let organizations = Set(
+                [exhibit.seizingAgencyId]
+                    + custody.flatMap { [$0.agencyId, $0.toAgencyId, $0.fromAgencyId].compactMap { $0 } })
+            for agencyId in organizations.sorted() {
+                once(organization(agencyId)) {
+                    [
+                        ("@type", .string("uco-identity:Organization")),
+                        ("uco-core:name", .string(agencies[agencyId]?.name ?? agencyId)),
+                    ]
+                }
+            }
+            let instrumentIds = Set([exhibit.legalInstrumentId] + custody.map(\.legalInstrumentId)).compactMap { $0 }
+            for instrumentId in instrumentIds.sorted() {
+                guard let instrument = instruments[instrumentId] else { continue }
+                once(Self.iri("authorization", instrument.id)) {
+                    var node: [(String, LinkedDataValue)] = [
+                        ("@type", .string("case-investigation:Authorization")),
+                        ("case-investigation:authorizationType", .string(instrument.kind.label)),
+                        ("case-investigation:authorizationIdentifier", .string(instrument.reference)),
+                    ]
+                    if let authority = instrument.issuingAuthority {
+                        node.append(("uco-core:description", .string("Issued by \(authority)")))
+                    }
+                    return node
+                }
+            }
+            writeExhibit(exhibit, parentNumber: exhibit.parentExhibitId.flatMap { numbers[$0] }, into: &writer)
+            writeCustody(
+                custody, of: exhibit, parentNumber: exhibit.parentExhibitId.flatMap { numbers[$0] }, into: &writer)
+        }
+        writer.raw("]}")
+        return Data(writer.bytes)
+    }
+
+    private func organization(_ agencyId: String) -> String { Self.iri("organization", agencyId) }
+
+    /// The IRI of the node of `kind` made from the record `id`: `kb:action-<UUID>`.
+    static func iri(_ kind: String, _ id: String) -> String { "kb:\(kind)-\(nameBasedUUID(kind + ":" + id))" }
+
+    /// Concert's namespace for name-based UUIDs.
+    static let namespace: [UInt8] = [
+        0x6b, 0x1f, 0x4c, 0x2e, 0x9d, 0x3a, 0x4f, 0x10, 0xa8, 0x5e, 0x27, 0xc4, 0x11, 0x90, 0xd3, 0x5a,
+    ]
+
+    /// The version-5 UUID of `name` in Concert's namespace.
+    static func nameBasedUUID(_ name: String) -> String {
+        var hash = Insecure.SHA1()
+        hash.update(data: namespace)
+        hash.update(data: Array(name.utf8))
+        var bytes = Array(hash.finalize().prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x50
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let characters = Array(Hex.string(bytes))
+        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }.joined(separator: "-")
+    }
+
+    private func writeExhibit(_ exhibit: Exhibit, parentNumber: String?, into writer: inout LinkedDataWriter) {
+        let id = exhibit.id
+        writer.node(
+            Self.iri("location", id),
+            [
+                ("@type", .string("uco-location:Location")),
+                (
+                    "uco-core:name",
+                    .string(exhibit.place.isEmpty ? exhibit.country : "\(exhibit.place), \(exhibit.country)")
+                ),
+            ])
+        if let tool = exhibit.imagingTool {
+            writer.node(Self.iri("tool", id), [("@type", .string("uco-tool:Tool")), ("uco-core:name", .string(tool))])
+        }
+        var facet: [(String, LinkedDataValue)] = [("@type", .string("uco-observable:ContentDataFacet"))]
+        if let size = exhibit.sizeBytes { facet.append(("uco-observable:sizeInBytes", .integer(size))) }
+        if !exhibit.hashes.isEmpty {
+            facet.append(
+                (
+                    "uco-observable:hash",
+                    .array(
+                        exhibit.hashes.map { hash in
+                            .object(
+                                Self.iri("hash-\(Self.method(hash.algorithm).lowercased())", id),
+                                [
+                                    ("@type", .string("uco-types:Hash")),
+                                    ("uco-types:hashMethod", .string(Self.method(hash.algorithm))),
+                                    ("uco-types:hashValue", .typed("xsd:hexBinary", hash.value)),
+                                ])
+                        })
+                ))
+        }
+        writer.node(
+            Self.iri("exhibit", id),
+            [
+                ("@type", Self.observableType(exhibit.kind)),
+                ("uco-core:name", .string(exhibit.exhibitNumber)),
+                ("uco-core:description", .string("\(exhibit.kind.label): \(exhibit.description)")),
+                ("uco-core:hasFacet", .array([.object(Self.iri("content-data-facet", id), facet)])),
+            ])
+        if let parentId = exhibit.parentExhibitId, parentNumber != nil {
+            writer.node(
+                Self.iri("relationship", id),
+                [
+                    ("@type", .string("uco-observable:ObservableRelationship")),
+                    ("uco-core:source", .reference(Self.iri("exhibit", id))),
+                    ("uco-core:target", .reference(Self.iri("exhibit", parentId))),
+                    (
+                        "uco-core:kindOfRelationship",
+                        .string(exhibit.kind == .diskImage ? "Copied_From" : "Contained_Within")
+                    ),
+                    ("uco-core:isDirectional", .bool(true)),
+                ])
+        }
+    }
+
+    private func writeCustody(
+        _ custody: [CustodyEntry], of exhibit: Exhibit, parentNumber: String?, into writer: inout LinkedDataWriter
+    ) {
+        let steps = Dictionary(uniqueKeysWithValues: custody.map { ($0.id, $0.position) })
+        let exhibitIRI = Self.iri("exhibit", exhibit.id)
+        var previous: String?
+        for entry in custody {
+            let record = Self.iri("provenance-record", entry.id)
+            var recordNode: [(String, LinkedDataValue)] = [
+                ("@type", .string("case-investigation:ProvenanceRecord")),
+                ("case-investigation:exhibitNumber", .string(exhibit.exhibitNumber)),
+                (
+                    "uco-core:description",
+                    .string(
+                        "Exhibit \(exhibit.exhibitNumber) after step \(entry.position): \(entry.kind.label.lowercased())"
+                    )
+                ),
+                ("uco-core:object", .reference(exhibitIRI)),
+            ]
+            if let parentNumber {
+                recordNode.insert(("case-investigation:rootExhibitNumber", .string(parentNumber)), at: 2)
+            }
+            writer.node(record, recordNode)
+            var results: [LinkedDataValue] = [.reference(record)]
+            if let check = entry.hashCheck {
+                let annotation = Self.iri("annotation", entry.id)
+                writer.node(
+                    annotation,
+                    [
+                        ("@type", .string("uco-core:Annotation")),
+                        (
+                            "uco-core:statement",
+                            .string(
+                                "Hash re-checked (\(check.algorithm.rawValue)) at step \(entry.position): \(check.value) "
+                                    + (check.result == .matches
+                                        ? "matches the hash recorded." : "DOES NOT MATCH the hash recorded.")
+                            )
+                        ),
+                        ("uco-core:tag", .string(check.result == .matches ? "hash-verified" : "hash-mismatch")),
+                        ("uco-core:object", .array([.reference(exhibitIRI)])),
+                    ])
+                results.append(.reference(annotation))
+            }
+            var details: [String] = []
+            if let from = entry.fromAgencyId, let to = entry.toAgencyId {
+                details.append(
+                    "From \(agencies[from]?.name ?? from) to \(agencies[to]?.name ?? to)"
+                        + (entry.toPerson.map { " (\($0))" } ?? "") + ".")
+            }
+            if let seal = entry.sealNumber { details.append("Seal \(seal).") }
+            if let location = entry.location { details.append("Kept at \(location).") }
+            if let confirmed = entry.confirms {
+                details.append("Confirms the hand-over at step \(steps[confirmed] ?? 0).")
+            }
+            if let corrected = entry.corrects { details.append("Corrects step \(steps[corrected] ?? 0).") }
+            if let note = entry.note { details.append(note) }
+            var action: [(String, LinkedDataValue)] = [
+                ("@type", .string("case-investigation:InvestigativeAction")),
+                ("uco-core:name", .string(entry.kind.label.lowercased())),
+            ]
+            if !details.isEmpty { action.append(("uco-core:description", .string(details.joined(separator: " ")))) }
+            action.append(
+                (
+                    "uco-action:startTime",
+                    .typed(
+                        "xsd:dateTime",
+                        ConcertJSON.formatTimestamp(entry.kind == .seized ? exhibit.seizedAt : entry.recordedAt))
+                ))
+            action.append(("uco-action:performer", .reference(organization(entry.agencyId))))
+            let participant =
+                entry.kind == .received ? entry.fromAgencyId : entry.kind.startsTransit ? entry.toAgencyId : nil
+            if let participant { action.append(("uco-action:participant", .reference(organization(participant)))) }
+            if entry.kind == .seized {
+                action.append(("uco-action:location", .reference(Self.iri("location", exhibit.id))))
+            } else if let location = entry.location {
+                writer.node(
+                    Self.iri("location", entry.id),
+                    [("@type", .string("uco-location:Location")), ("uco-core:name", .string(location))])
+                action.append(("uco-action:location", .reference(Self.iri("location", entry.id))))
+            }
+            if let instrument = entry.legalInstrumentId, instruments[instrument] != nil {
+                action.append(("uco-action:instrument", .reference(Self.iri("authorization", instrument))))
+            } else if entry.kind == .imaged, exhibit.imagingTool != nil {
+                action.append(("uco-action:instrument", .reference(Self.iri("tool", exhibit.id))))
+            }
+            if let previous { action.append(("uco-action:object", .reference(previous))) }
+            action.append(("uco-action:result", .array(results)))
+            writer.node(Self.iri("action", entry.id), action)
+            previous = record
+        }
+    }
+
+    /// The name of a hash function in UCO's vocabulary.
+    static func method(_ algorithm: HashAlgorithm) -> String {
+        switch algorithm {
+        case .sha256: "SHA256"
+        case .sha1: "SHA1"
+        case .md5: "MD5"
+        }
+    }
+
+    /// The UCO class of an exhibit of `kind`.
+    static func observableType(_ kind: ExhibitKind) -> LinkedDataValue {
+        switch kind {
+        case .server: .string("uco-observable:Server")
+        case .computer: .string("uco-observable:Computer")
+        case .phone: .string("uco-observable:MobileDevice")
+        case .diskImage: .array([.string("uco-observable:File"), .string("uco-observable:Image")])
+        case .disk, .storageMedium, .document, .cash, .cryptoWallet, .vehicle, .other:
+            .string("uco-observable:ObservableObject")
+        }
+    }
+}
+
+/// A value of a JSON-LD node as ``LinkedDataWriter`` writes it.
+indirect enum LinkedDataValue {
+    case string(String)
+    case integer(Int64)
+    case bool(Bool)
+    /// `{"@id": …}`.
+    case reference(String)
+    /// `{"@type": …, "@value": …}`.
+    case typed(String, String)
+    case array([LinkedDataValue])
+    /// A node with its own `@id`, nested.
+    case object(String, [(String, LinkedDataValue)])
+}
+
+/// Writes JSON-LD nodes into bytes, with JSON's escapes.
+struct LinkedDataWriter {
+    var bytes: [UInt8] = []
+    private var first = true
+
+    mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+    /// A node of the graph, after a comma when it is not the first.
+    mutating func node(_ id: String, _ properties: [(String, LinkedDataValue)]) {
+        if !first { bytes.append(0x2C) }
+        first = false
+        object(id, properties)
+    }
+
+    private mutating func object(_ id: String, _ properties: [(String, LinkedDataValue)]) {
+        raw(#"{"@id":"#)
+        string(id)
+        for (key, value) in properties {
+            bytes.append(0x2C)
+            string(key)
+            bytes.append(0x3A)
+            write(value)
+        }
+        bytes.append(0x7D)
+    }
+
+    private mutating func write(_ value: LinkedDataValue) {
+        switch value {
+        case .string(let text): string(text)
+        case .integer(let number): raw(String(number))
+        case .bool(let flag): raw(flag ? "true" : "false")
+        case .reference(let id):
+            raw(#"{"@id":"#)
+            string(id)
+            bytes.append(0x7D)
+        case .typed(let type, let text):
+            raw(#"{"@type":"#)
+            string(type)
+            raw(#","@value":"#)
+            string(text)
+            bytes.append(0x7D)
+        case .array(let values):
+            bytes.append(0x5B)
+            for (index, element) in values.enumerated() {
+                if index > 0 { bytes.append(0x2C) }
+                write(element)
+            }
+            bytes.append(0x5D)
+        case .object(let id, let properties): object(id, properties)
+        }
+    }
+
+    private mutating func string(_ text: String) {
+        bytes.append(0x22)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])
+            case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])
+            case 0x09: bytes.append(contentsOf: [0x5C, 0x74])
+            case 0x00..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(0x22)
+    }
+}

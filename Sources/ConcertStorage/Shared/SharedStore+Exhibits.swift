@@ -1,0 +1,445 @@
+import ConcertCore
+import Foundation
+
+/// What a register of exhibits is narrowed to: each part that is set must hold.
+public struct ExhibitFilter: Sendable, Equatable {
+    /// Only exhibits this agency seized.
+    public var seizingAgencyId: String?
+    /// Only exhibits of this kind.
+    public var kind: ExhibitKind?
+    /// Only exhibits this agency holds now.
+    public var holderAgencyId: String?
+    /// Only exhibits in transit (true) or not (false).
+    public var inTransit: Bool?
+
+    /// Creates a filter.
+    public init(
+        seizingAgencyId: String? = nil, kind: ExhibitKind? = nil, holderAgencyId: String? = nil, inTransit: Bool? = nil
+    ) {
+        self.seizingAgencyId = seizingAgencyId
+        self.kind = kind
+        self.holderAgencyId = holderAgencyId
+        self.inTransit = inTransit
+    }
+}
+
+/// One page of an operation's exhibits as a caller may see them.
+public struct ExhibitPage: Sendable {
+    /// The exhibits, in the order they were recorded.
+    public var exhibits: [Exhibit]
+    /// How many exhibits the caller may see match the filter, on every page.
+    public var matching: Int
+    /// The id of the page's last exhibit, when more follow: the `after` of the next page.
+    public var next: String?
+}
+
+/// An operation's exhibits counted, as the board shows them to every participant.
+public struct ExhibitCounts: Codable, Sendable, Equatable {
+    /// How many exhibits are recorded.
+    public var total: Int
+    /// How many of each kind (every kind is present, zero included).
+    public var byKind: [String: Int]
+    /// How many are being handed over, not yet received.
+    public var inTransit: Int
+    /// How many have a hash re-check that did not match.
+    public var hashMismatches: Int
+
+    /// Creates counts.
+    public init(total: Int, byKind: [String: Int], inTransit: Int, hashMismatches: Int) {
+        self.total = total
+        self.byKind = byKind
+        self.inTransit = inTransit
+        self.hashMismatches = hashMismatches
+    }
+}
+
+/// An exhibit as a write sees it: the exhibit, its chain so far and its operation.
+public struct CustodyContext: Sendable {
+    public var exhibit: Exhibit
+    public var entries: [CustodyEntry]
+    public var operation: JointOperation
+    /// The ids of the operation's legal instruments.
+    public var instrumentIds: Set<String>
+}
+
+/// A cursor that is not one of this list (another operation's, or an exhibit the caller may
+/// not see).
+public struct UnknownCursor: Error, Sendable {}
+
+extension SQLEngineStore {
+    public func createExhibit(
+        _ exhibit: Exhibit, seizure: CustodyEntry, numberPrefix: String?, by actor: Actor,
+        _ check: @escaping @Sendable (Action, Exhibit?) throws -> Void
+    ) async throws -> Exhibit {
+        try await writing { transaction in
+            let operationId = exhibit.operationId
+            _ = try existingOperation(id: operationId, in: transaction)
+            let action = try transaction.existing(
+                Action.self, in: "action", id: exhibit.actionId, operationId: operationId,
+                notFound: "No such action.")
+            let parent = try exhibit.parentExhibitId.map { parentId in
+                try transaction.existing(
+                    Exhibit.self, in: "exhibit", id: parentId, operationId: operationId,
+                    notFound: "No such parent exhibit.")
+            }
+            try check(action, parent)
+            var exhibit = exhibit
+            if let numberPrefix {
+                // The next number of the prefix: one more than the highest taken, so that a
+                // number given by hand in the same form is never given again.
+                let taken = try transaction.strings(
+                    """
+                    SELECT exhibit_number FROM exhibit
+                    WHERE operation_id = \(operationId) AND \(raw: transaction.dialect.position)(exhibit_number, \(numberPrefix)) = 1
+                    """)
+                let highest = taken.compactMap { Int($0.dropFirst(numberPrefix.count)) }.max() ?? 0
+                exhibit.exhibitNumber = numberPrefix + String(format: "%04d", highest + 1)
+            }
+            guard
+                try !transaction.exists(
+                    "SELECT 1 FROM exhibit WHERE operation_id = \(operationId) AND exhibit_number = \(exhibit.exhibitNumber)"
+                )
+            else {
+                throw StoreError.duplicate(
+                    "Exhibit number \(exhibit.exhibitNumber) is already taken in this operation; give another or leave it to Concert."
+                )
+            }
+            exhibit.custodyCount = 1
+            let record = CustodyRecord(entry: seizure, exhibit: exhibit)
+            try writeCustody(record, kind: .exhibitRecorded, newExhibit: true, by: actor, in: transaction)
+            return exhibit
+        }
+    }
+
+    public func exhibit(id: String, operationId: String) async throws -> Exhibit? {
+        try await readDocument(Exhibit.self, from: "exhibit", id: id, operationId: operationId)
+    }
+
+    public func custodyEntries(exhibitId: String, operationId: String) async throws -> [CustodyEntry] {
+        try await reading { connection in try custodyOf(exhibitId, operationId: operationId, in: connection) }
+    }
+
+    public func addCustodyEntry(
+        exhibitId: String, operationId: String, by actor: Actor,
+        _ record: @escaping @Sendable (CustodyContext) throws -> (entry: CustodyEntry, exhibit: Exhibit)
+    ) async throws -> (entry: CustodyEntry, exhibit: Exhibit) {
+        try await writing { transaction in
+            let operation = try existingOperation(id: operationId, in: transaction)
+            let exhibit = try transaction.existing(
+                Exhibit.self, in: "exhibit", id: exhibitId, operationId: operationId, notFound: "No such exhibit.")
+            let context = CustodyContext(
+                exhibit: exhibit, entries: try custodyOf(exhibitId, operationId: operationId, in: transaction),
+                operation: operation,
+                instrumentIds: Set(
+                    try transaction.strings("SELECT id FROM legal_instrument WHERE operation_id = \(operationId)")))
+            let (entry, updated) = try record(context)
+            try writeCustody(
+                CustodyRecord(entry: entry, exhibit: updated), kind: .exhibitCustodyRecorded, newExhibit: false,
+                by: actor, in: transaction)
+            return (entry, updated)
+        }
+    }
+
+    public func exhibitPage(
+        operationId: String, filter: ExhibitFilter, after: String?, limit: Int,
+        isVisible: @escaping @Sendable (ExhibitAccess) -> Bool
+    ) async throws -> ExhibitPage {
+        try await reading { connection in
+            let order = connection.dialect.insertionOrder
+            var statement: SQL =
+                "SELECT id, access, holder_agency_id, \(raw: order) FROM exhibit WHERE operation_id = \(operationId)"
+            if let agency = filter.seizingAgencyId { statement.append(" AND seizing_agency_id = \(agency)") }
+            if let kind = filter.kind { statement.append(" AND kind = \(kind.rawValue)") }
+            if let holder = filter.holderAgencyId { statement.append(" AND holder_agency_id = \(holder)") }
+            if let inTransit = filter.inTransit {
+                statement.append(
+                    inTransit ? " AND receiving_agency_id IS NOT NULL" : " AND receiving_agency_id IS NULL")
+            }
+            statement.append(" ORDER BY \(raw: order)")
+            // The policy is asked once per distinct access (seizing agency, handling,
+            // distribution, custodians): a register of thousands costs a handful of decisions.
+            var decided: [String: Bool] = [:]
+            var matching: [String] = []
+            for row in try connection.rows(statement) {
+                let key = try row.string(1)
+                let visible: Bool
+                if let known = decided[key] {
+                    visible = known
+                } else {
+                    visible = isVisible(try ExhibitAccessKey.access(from: key, holder: try row.string(2)))
+                    decided[key] = visible
+                }
+                if visible { matching.append(try row.string(0)) }
+            }
+            var start = 0
+            if let after {
+                // A cursor is an exhibit of this list the caller may see; anything else is refused.
+                guard let index = matching.firstIndex(of: after) else { throw UnknownCursor() }
+                start = index + 1
+            }
+            let page = Array(matching.dropFirst(start).prefix(limit))
+            var exhibits: [String: Exhibit] = [:]
+            if !page.isEmpty {
+                for exhibit in try connection.documents(
+                    Exhibit.self,
+                    "SELECT json FROM exhibit WHERE operation_id = \(operationId) AND id IN (\(list: page))")
+                {
+                    exhibits[exhibit.id] = exhibit
+                }
+            }
+            return ExhibitPage(
+                exhibits: page.compactMap { exhibits[$0] }, matching: matching.count,
+                next: start + page.count < matching.count ? page.last : nil)
+        }
+    }
+
+    public func exhibitCounts(operationId: String) async throws -> ExhibitCounts {
+        try await reading { connection in
+            let tally = try exhibitTally(operationId: operationId, in: connection)
+            var byKind = Dictionary(uniqueKeysWithValues: ExhibitKind.allCases.map { ($0.rawValue, 0) })
+            byKind.merge(tally.totalByKind) { $1 }
+            return ExhibitCounts(
+                total: tally.total, byKind: byKind, inTransit: tally.inTransit, hashMismatches: tally.hashMismatches)
+        }
+    }
+
+    public func exhibitsWithCustody(
+        operationId: String, holderAgencyId: String, exhibitId: String?
+    ) async throws -> [(exhibit: Exhibit, custody: [CustodyEntry])] {
+        try await reading { connection in
+            let order = connection.dialect.insertionOrder
+            var statement: SQL =
+                "SELECT json FROM exhibit WHERE operation_id = \(operationId) AND holder_agency_id = \(holderAgencyId)"
+            if let exhibitId {
+                statement = "SELECT json FROM exhibit WHERE operation_id = \(operationId) AND id = \(exhibitId)"
+            }
+            statement.append(" ORDER BY \(raw: order)")
+            let exhibits = try connection.documents(Exhibit.self, statement)
+            var custody: [String: [CustodyEntry]] = [:]
+            // The chains in pages of exhibits, each page one query.
+            for start in stride(from: 0, to: exhibits.count, by: 500) {
+                let ids = exhibits[start..<min(start + 500, exhibits.count)].map(\.id)
+                for entry in try connection.documents(
+                    CustodyEntry.self,
+                    "SELECT json FROM custody_entry WHERE exhibit_id IN (\(list: ids)) ORDER BY exhibit_id, step")
+                {
+                    custody[entry.exhibitId, default: []].append(entry)
+                }
+            }
+            return exhibits.map { ($0, custody[$0.id] ?? []) }
+        }
+    }
+}
+
+/// The text of a custody event: the entry's and the exhibit's JSON as their rows keep them,
+/// in the order of the keys of ``CustodyRecord``'s encoding.
+enum CustodyRecordText {
+    static let entryPrefix = #"{"entry":"#
+    static let exhibitPrefix = #","exhibit":"#
+
+    static func payload(entry: String, exhibit: String) -> String {
+        entryPrefix + entry + exhibitPrefix + exhibit + "}"
+    }
+}
+
+/// The text an exhibit's row keeps of what the policy decides it on (all but its holder),
+/// so that the register decides each distinct one once.
+enum ExhibitAccessKey {
+    static let separator = "\u{1F}"
+
+    static func key(of exhibit: Exhibit) throws -> String {
+        [
+            exhibit.seizingAgencyId, exhibit.handling.rawValue, try ConcertJSON.encodeToString(exhibit.distribution),
+            exhibit.custodianAgencyIds.sorted().joined(separator: ","),
+        ].joined(separator: separator)
+    }
+
+    static func access(from key: String, holder: String) throws -> ExhibitAccess {
+        let parts = key.components(separatedBy: separator)
+        guard parts.count == 4 else { throw StoreError.notFound("An exhibit's access is unreadable.") }
+        return ExhibitAccess(
+            record: RecordHandling(
+                originatorAgencyId: parts[0], handling: HandlingCode(rawValue: parts[1]) ?? .h3,
+                distribution: try ConcertJSON.decode(Distribution.self, from: parts[2])),
+            custodianAgencyIds: parts[3].split(separator: ",").map(String.init), holderAgencyId: holder)
+    }
+}
+
+/// The exhibits of an operation counted: how many of each kind, and how many are in transit
+/// or flagged now.
+func exhibitTally(operationId: String, in connection: any SQLConnection) throws -> ExhibitTally {
+    var byKind: [String: Int] = [:]
+    for row in try connection.rows(
+        "SELECT kind, COUNT(*) FROM exhibit WHERE operation_id = \(operationId) GROUP BY kind")
+    {
+        byKind[try row.string(0)] = Int(try row.int64(1))
+    }
+    func count(_ condition: String) throws -> Int {
+        Int(
+            try connection.rows(
+                "SELECT COUNT(*) FROM exhibit WHERE operation_id = \(operationId) AND \(raw: condition)"
+            ).first?.int64(0) ?? 0)
+    }
+    return ExhibitTally(
+        totalByKind: byKind, inTransit: try count("receiving_agency_id IS NOT NULL"),
+        hashMismatches: try count("hash_mismatch = 1"))
+}
+
+/// An exhibit's chain of custody, in order.
+private func custodyOf(
+    _ exhibitId: String, operationId: String, in connection: any SQLConnection
+) throws
+    -> [CustodyEntry]
+{
+    try connection.documents(
+        CustodyEntry.self,
+        "SELECT json FROM custody_entry WHERE exhibit_id = \(exhibitId) AND operation_id = \(operationId) ORDER BY step"
+    )
+}
+
+/// Appends a custody entry's event and writes the entry and the exhibit as it left them; the
+/// rows point at the event, which `audit verify` compares them with.
+private func writeCustody(
+    _ record: CustodyRecord, kind: TypedEventKind<CustodyRecord>, newExhibit: Bool, by actor: Actor,
+    in transaction: any SQLTransaction
+) throws {
+    let exhibit = record.exhibit
+    let entry = record.entry
+    // The event holds the rows' very text, so that `audit verify` compares text with text:
+    // a date read back and written again may differ in its last digit.
+    let entryJSON = try ConcertJSON.encodeToString(entry)
+    let json = try ConcertJSON.encodeToString(exhibit)
+    let (_, encoded) = try EncodedPayload<CustodyRecord>.stored(
+        CustodyRecordText.payload(entry: entryJSON, exhibit: json))
+    let event = try transaction.append(
+        EventDraft(operationId: exhibit.operationId, actor: actor, kind: kind, encoded: encoded))
+    let access = try ExhibitAccessKey.key(of: exhibit)
+    let receiving = exhibit.transit?.toAgencyId
+    let mismatch = exhibit.hashMismatchEntryId == nil ? 0 : 1
+    if newExhibit {
+        try transaction.execute(
+            """
+            INSERT INTO exhibit (id, operation_id, exhibit_number, kind, seizing_agency_id, holder_agency_id,
+                receiving_agency_id, hash_mismatch, access, created_at, json, json_event)
+            VALUES (\(exhibit.id), \(exhibit.operationId), \(exhibit.exhibitNumber), \(exhibit.kind.rawValue),
+                \(exhibit.seizingAgencyId), \(exhibit.holderAgencyId), \(receiving), \(mismatch), \(access),
+                \(exhibit.createdAt.timeIntervalSince1970), \(json), \(event.sequence))
+            """)
+    } else {
+        try transaction.execute(
+            """
+            UPDATE exhibit SET holder_agency_id = \(exhibit.holderAgencyId), receiving_agency_id = \(receiving),
+                hash_mismatch = \(mismatch), access = \(access), json = \(json), json_event = \(event.sequence)
+            WHERE id = \(exhibit.id)
+            """)
+    }
+    try transaction.execute(
+        """
+        INSERT INTO custody_entry (id, exhibit_id, operation_id, step, json, json_event)
+        VALUES (\(entry.id), \(exhibit.id), \(exhibit.operationId), \(entry.position),
+            \(entryJSON), \(event.sequence))
+        """)
+}
+
+// MARK: Verification
+
+/// Compares every exhibit's and custody entry's row with the event that wrote it, as
+/// `audit verify` does once the chain holds: a row changed in the database (a hash, a holder,
+/// who may see it) no longer matches an event the chain vouches for. The first difference,
+/// as the event's sequence number and words naming the exhibit and entry; nil when all match.
+func verifyExhibitRows(in connection: any SQLConnection) throws -> (Int64, String)? {
+    let kinds = [EventKind.exhibitRecorded.rawValue, EventKind.exhibitCustodyRecorded.rawValue]
+    func recorded(_ row: SQLRow, kindColumn: Int) -> String? {
+        guard let kind = row.optionalString(kindColumn), kinds.contains(kind) else { return nil }
+        return row.optionalString(kindColumn + 1)
+    }
+    var after: Int64 = -1
+    while true {
+        let rows = try connection.rows(
+            """
+            SELECT entry.id, entry.json, entry.json_event, entry.step, exhibit.exhibit_number, event.kind, event.payload
+            FROM custody_entry AS entry
+            LEFT JOIN exhibit ON exhibit.id = entry.exhibit_id
+            LEFT JOIN event ON event.sequence = entry.json_event
+            WHERE entry.json_event > \(after) ORDER BY entry.json_event LIMIT 5000
+            """)
+        guard let last = rows.last else { break }
+        for row in rows {
+            let sequence = try row.int64(2)
+            let name =
+                "Custody entry \(try row.int64(3)) of exhibit \(row.optionalString(4) ?? "?") (\(try row.string(0)))"
+            guard let payload = recorded(row, kindColumn: 5) else {
+                return (sequence, "\(name) points at event \(sequence), which did not record it")
+            }
+            guard
+                payload.hasPrefix(CustodyRecordText.entryPrefix + (try row.string(1)) + CustodyRecordText.exhibitPrefix)
+            else {
+                return (
+                    sequence, "\(name) was changed in the database: it differs from event \(sequence) that recorded it"
+                )
+            }
+        }
+        after = try last.int64(2)
+    }
+    var afterExhibit: Int64 = -1
+    while true {
+        let rows = try connection.rows(
+            """
+            SELECT exhibit.id, exhibit.json, exhibit.json_event, exhibit.exhibit_number, event.kind, event.payload,
+                   exhibit.kind, exhibit.seizing_agency_id, exhibit.holder_agency_id, exhibit.receiving_agency_id,
+                   exhibit.hash_mismatch, exhibit.access,
+                   (SELECT MAX(json_event) FROM custody_entry WHERE custody_entry.exhibit_id = exhibit.id)
+            FROM exhibit LEFT JOIN event ON event.sequence = exhibit.json_event
+            WHERE exhibit.json_event > \(afterExhibit) ORDER BY exhibit.json_event LIMIT 5000
+            """)
+        guard let last = rows.last else { break }
+        for row in rows {
+            let sequence = try row.int64(2)
+            let name = "Exhibit \(try row.string(3)) (\(try row.string(0)))"
+            guard let payload = recorded(row, kindColumn: 4),
+                let exhibit = try? ConcertJSON.decode(CustodyRecord.self, from: payload).exhibit,
+                exhibit.id == (try row.string(0))
+            else {
+                return (sequence, "\(name) points at event \(sequence), which did not record it")
+            }
+            guard row.optionalInt64(12) == sequence else {
+                return (
+                    sequence,
+                    "\(name) points at event \(sequence), not at the event of its latest custody entry: it was set back"
+                )
+            }
+            let columns = [
+                try row.string(3), try row.string(6), try row.string(7), try row.string(8),
+                row.optionalString(9) ?? "", String(try row.int64(10)), try row.string(11),
+            ]
+            let expected = [
+                exhibit.exhibitNumber, exhibit.kind.rawValue, exhibit.seizingAgencyId, exhibit.holderAgencyId,
+                exhibit.transit?.toAgencyId ?? "", exhibit.hashMismatchEntryId == nil ? "0" : "1",
+                try ExhibitAccessKey.key(of: exhibit),
+            ]
+            guard columns == expected,
+                payload.hasSuffix(CustodyRecordText.exhibitPrefix + (try row.string(1)) + "}")
+            else {
+                return (
+                    sequence,
+                    "\(name) was changed in the database: it differs from event \(sequence) that last wrote it"
+                )
+            }
+        }
+        afterExhibit = try last.int64(2)
+    }
+    return nil
+}
+
+/// Words naming the exhibit and custody entry an event recorded, when the chain breaks there.
+func describeCustodyEvent(_ sequence: Int64, in connection: any SQLConnection) throws -> String? {
+    guard
+        let row = try connection.rows(
+            """
+            SELECT entry.step, entry.id, exhibit.exhibit_number FROM custody_entry AS entry
+            JOIN exhibit ON exhibit.id = entry.exhibit_id WHERE entry.json_event = \(sequence)
+            """
+        ).first
+    else { return nil }
+    return "; it recorded custody entry \(try row.int64(0)) (\(try row.string(1))) of exhibit \(try row.string(2))"
+}
