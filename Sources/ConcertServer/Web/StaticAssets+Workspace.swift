@@ -81,6 +81,11 @@ extension StaticAssets {
                 var all = fieldset.querySelector("input[value=all]");
                 value = all && all.checked ? "all" : Array.prototype.map.call(
                   fieldset.querySelectorAll("input[data-agency]:checked"), function (box) { return box.value; });
+              } else if (fieldset.dataset.type === "hashes") {
+                value = [];
+                fieldset.querySelectorAll("input[data-algorithm]").forEach(function (input) {
+                  if (input.value.trim()) { value.push({ algorithm: input.dataset.algorithm, value: input.value.trim() }); }
+                });
               } else if (fieldset.dataset.type === "zoned-time") {
                 value = zonedTime(fieldset);
                 if (value === "" && fieldset.hasAttribute("data-optional")) { return; }
@@ -159,6 +164,9 @@ extension StaticAssets {
             if (!then || then === "reload") { window.location.reload(); return; }
             window.location.assign(then.replace("{id}", encodeURIComponent(data.id || "")));
           }
+          document.querySelectorAll("[data-print]").forEach(function (button) {
+            button.addEventListener("click", function () { window.print(); });
+          });
           document.querySelectorAll("form[data-api]").forEach(function (form) {
             form.setAttribute("novalidate", "");
             form.querySelectorAll("fieldset[data-type=zoned-time]").forEach(function (fieldset) {

@@ -62,6 +62,7 @@ enum StaticAssets {
         .counters { display: flex; gap: 1rem; flex-wrap: wrap; margin: .6rem 0; }
         .counter { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: .5rem .9rem; }
         .counter span { font-size: 1.4rem; font-weight: 800; }
+        .counter span.muted, .counter span.kinds { font-size: 1rem; font-weight: 400; } .counter span.alarm span { font-size: 1.4rem; }
         .board-grid { display: grid; grid-template-columns: 3fr 1.2fr; gap: 1.2rem; }
         .country h3 { margin: 1rem 0 .3rem; font-size: 1rem; }
         tr.overdue { background: #fff4e5; } tr.overdue td:first-child::before { content: "OVERDUE "; color: #b3261e; font-weight: 800; }
@@ -101,7 +102,28 @@ enum StaticAssets {
         .warning { color: #8a1c1c; }
         table.results tr.hit td { background: #fff4e5; font-weight: 600; }
         tr.significant td { background: #fff8e1; }
+        .alarm, tr.alarm td { color: #8a1c1c; font-weight: 700; } tr.alarm td { background: #fdecea; }
+        li.alarm { background: #fdecea; }
+        table.exhibits td:first-child { white-space: nowrap; }
+        dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
+        dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+        code.hash { overflow-wrap: anywhere; font-size: .85em; }
+        ol.custody { list-style: none; padding: 0; border-left: 3px solid var(--line); margin-left: .4rem; }
+        ol.custody li { padding: .2rem 0 .6rem 1rem; position: relative; }
+        ol.custody li::before { content: ""; position: absolute; left: -.5rem; top: .55rem; width: .7rem; height: .7rem; border-radius: 50%; background: var(--line); }
+        ol.custody li.handedOver::before, ol.custody li.sentAbroad::before { background: #c77700; }
+        ol.custody li.received::before { background: #245c2a; } ol.custody li.correction::before { background: #8a1c1c; }
+        ol.custody p { margin: .15rem 0; }
+        table.custody-table { width: 100%; border-collapse: collapse; margin: .5rem 0 1.5rem; }
+        table.custody-table th, table.custody-table td { border: 1px solid #999; padding: .25rem .4rem; vertical-align: top; text-align: left; }
+        section.report-exhibit { break-inside: avoid-page; }
+        @media print {
+          header.top, .no-print, script { display: none; }
+          main { padding: 0; max-width: none; }
+          body { background: #fff; color: #000; font-size: 10.5pt; }
+        }
         @media (max-width: 700px) {
+          dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: .4rem; }
           .board-grid { grid-template-columns: 1fr; }
           .board-head { flex-direction: column; } .clock { text-align: left; }
           .hold-banner { font-size: 1.05rem; }
@@ -232,6 +254,7 @@ enum StaticAssets {
               return;
             }
             dialog("outcome-dialog", (status === "done" ? "Done: " : "Failed: ") + action.title, function (form) {
+              document.getElementById("outcome-exhibits").href = "/operations/" + root.dataset.operation + "/exhibits/new?action=" + encodeURIComponent(action.id);
               form.elements.kind.value = status === "failed" ? "notFound" : (outcomeFor[action.kind] || "other");
               form.elements.count.value = status === "failed" ? "0" : "1";
               form.elements.description.value = "";
@@ -464,6 +487,48 @@ enum StaticAssets {
             var status = event.kind === "action.statusChanged" && event.data ? " → " + (labels[event.data.status] || event.data.status) : "";
             logLine(new Date(event.recordedAt), what + (subject ? ": " + subject : "") + status, who, true);
           }
+          // The exhibits counted by the server: every participant sees the counts, the exhibits
+          // themselves only those who may read them. Asked again, at most once a second, as
+          // exhibits are recorded or change hands.
+          var exhibitCountsPending = false;
+          var kindLabels = { server: "server", disk: "disk", diskImage: "disk image", phone: "phone", computer: "computer",
+            storageMedium: "storage medium", document: "document", cash: "cash", cryptoWallet: "crypto wallet",
+            vehicle: "vehicle", other: "other item" };
+          function loadExhibitCounts() {
+            fetch(api + "/exhibits/counts", { credentials: "same-origin" }).then(function (response) {
+              return response.ok ? response.json() : null;
+            }).then(function (counts) {
+              if (!counts) { return; }
+              document.getElementById("count-exhibits").textContent = counts.total;
+              document.getElementById("count-transit").textContent = counts.inTransit;
+              document.getElementById("count-mismatches").textContent = counts.hashMismatches;
+              document.getElementById("exhibit-mismatches").hidden = !counts.hashMismatches;
+              var kinds = Object.keys(kindLabels).filter(function (kind) { return counts.byKind[kind]; }).map(function (kind) {
+                var n = counts.byKind[kind];
+                return n + " " + kindLabels[kind] + (n === 1 ? "" : "s");
+              });
+              document.getElementById("exhibit-kinds").textContent = kinds.length ? "(" + kinds.join(", ") + ")" : "";
+            }).catch(function () {});
+          }
+          function exhibitCountsSoon() {
+            if (exhibitCountsPending) { return; }
+            exhibitCountsPending = true;
+            window.setTimeout(function () { exhibitCountsPending = false; loadExhibitCounts(); }, 1000);
+          }
+          function logExhibit(event) {
+            var exhibit = event.data.exhibit || {};
+            var entry = event.data.entry;
+            var name = exhibit.exhibitNumber ? "exhibit " + exhibit.exhibitNumber : "an exhibit (" + (kindLabels[exhibit.kind] || exhibit.kind) + ")";
+            var who = (agencies[event.actorAgencyId] || {}).name || "";
+            var what = event.kind === "exhibit.recorded" ? "Seized: " + name
+              : (entry ? entry.kind.replace(/([A-Z])/g, " $1").toLowerCase() + ": " + name : "Custody of " + name);
+            logLine(new Date(event.recordedAt), what, who, true);
+            var checked = entry && entry.hashCheck;
+            if ((checked && checked.result === "mismatch") || (!entry && exhibit.hashMismatch && event.kind !== "exhibit.recorded")) {
+              logLine(new Date(event.recordedAt), "HASH MISMATCH on " + name + ": it does not match the hash recorded at seizure", who, true);
+              document.getElementById("log").firstChild.className = "alarm";
+            }
+          }
           function follow(since) {
             var status = document.getElementById("connection");
             var source = new EventSource(api + "/live?since=" + since);
@@ -473,11 +538,12 @@ enum StaticAssets {
             ["action.created", "action.updated", "action.statusChanged", "action.gateChecked", "action.overdue", "action.deleted",
              "operation.go", "operation.hold", "operation.resume", "operation.abort", "operation.hHourSet",
              "target.created", "target.updated", "target.deleted", "instrument.created", "instrument.updated",
-             "log.posted", "log.markedSignificant", "sitrep.approved", "reconnect"
+             "log.posted", "log.markedSignificant", "sitrep.approved", "exhibit.recorded", "exhibit.custodyRecorded", "reconnect"
             ].forEach(function (kind) {
               source.addEventListener(kind, function (message) {
                 var event = JSON.parse(message.data);
                 if (kind === "reconnect") { source.close(); follow(event.sequence); return; }
+                if (kind.indexOf("exhibit.") === 0) { logExhibit(event); exhibitCountsSoon(); return; }
                 if (kind === "action.deleted") { delete actions[event.data.id]; renderSoon(); }
                 else if (kind.indexOf("action.") === 0) { upsert(event.data); }
                 if (kind.indexOf("operation.") === 0) { operation = event.data; renderSoon(); }
@@ -551,6 +617,7 @@ enum StaticAssets {
                         (agencies[entry.agencyId] || {}).name || "", false);
               });
               render();
+              loadExhibitCounts();
               follow(root.dataset.since);
             }).catch(function (error) { showMessage(error.message); });
           tick();

@@ -5,7 +5,9 @@ import Mustache
 enum Templates {
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
-        for (name, text) in sources.merging(workspaceSources, uniquingKeysWith: { first, _ in first }) {
+        let all = sources.merging(workspaceSources, uniquingKeysWith: { first, _ in first })
+            .merging(exhibitSources, uniquingKeysWith: { first, _ in first })
+        for (name, text) in all {
             // The templates are fixed text tested at every build; a parse error is a programming error.
             try! library.register(MustacheTemplate(string: text), named: name)
         }
@@ -72,7 +74,7 @@ enum Templates {
         {{/hasOperations}}
         """,
         "operation": """
-        <p><a href="/operations">← Operations</a> · <a href="/operations/{{operationId}}/board"><strong>Open the live board</strong></a>{{#showIntelligence}} · <a href="/operations/{{operationId}}/messages">Messages</a>{{/showIntelligence}} · <a href="/operations/{{operationId}}/log">Operation log</a> · <a href="/operations/{{operationId}}/sitreps">Sitreps</a> · <a href="/operations/{{operationId}}/day">Your agency's day</a></p>
+        <p><a href="/operations">← Operations</a> · <a href="/operations/{{operationId}}/board"><strong>Open the live board</strong></a>{{#showIntelligence}} · <a href="/operations/{{operationId}}/messages">Messages</a>{{/showIntelligence}} · <a href="/operations/{{operationId}}/log">Operation log</a> · <a href="/operations/{{operationId}}/exhibits">Exhibits</a> · <a href="/operations/{{operationId}}/sitreps">Sitreps</a> · <a href="/operations/{{operationId}}/day">Your agency's day</a></p>
         <h1>{{codeName}}</h1>
         {{#summary}}<p>{{summary}}</p>{{/summary}}
         <dl class="facts">
@@ -174,6 +176,7 @@ enum Templates {
               <label>Outcome <select name="kind">{{#outcomeKinds}}<option value="{{value}}">{{label}}</option>{{/outcomeKinds}}</select></label>
               <label>How many <span class="muted">(persons, servers, items)</span> <input name="count" type="number" min="0" step="1"></label>
               <label>Notes <span class="muted">(optional)</span> <input name="description" maxlength="2000" autocomplete="off"></label>
+              <p class="muted">Record each item seized, with its hashes, as an exhibit: <a id="outcome-exhibits" href="/operations/{{operationId}}/exhibits/new">record an exhibit of this action</a>.</p>
               <p class="form-problem error" role="alert" hidden></p>
               <div class="buttons"><button type="submit" class="primary">Report</button> <button type="button" class="cancel">Cancel</button></div>
             </form>
@@ -182,6 +185,7 @@ enum Templates {
             <div class="counter"><span id="count-arrests">0</span> arrests</div>
             <div class="counter"><span id="count-servers">0</span> servers down</div>
             <div class="counter"><span id="count-seizures">0</span> seizures</div>
+            <div class="counter"><a href="/operations/{{operationId}}/exhibits"><span id="count-exhibits">0</span> exhibits</a> <span id="exhibit-kinds" class="muted"></span> · <span id="count-transit">0</span> in transit<span id="exhibit-mismatches" class="alarm" hidden> · <span id="count-mismatches">0</span> HASH MISMATCH</span></div>
             <div class="counter"><span id="count-done">0</span> done · <span id="count-running">0</span> in progress · <span id="count-failed">0</span> failed · <span id="count-overdue">0</span> overdue</div>
           </section>
           <p id="message" class="error" role="status" hidden></p>

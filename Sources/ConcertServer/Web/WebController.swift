@@ -28,6 +28,7 @@ struct WebController {
     func addRoutes(to router: Router<ConcertRequestContext>) {
         addMessageRoutes(to: router)
         addWorkspaceRoutes(to: router)
+        addExhibitRoutes(to: router)
         router.get("/static/concert.css") { _, _ in
             Self.asset(StaticAssets.stylesheet, type: "text/css; charset=utf-8")
         }

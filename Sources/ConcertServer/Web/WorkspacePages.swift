@@ -285,8 +285,36 @@ extension WebController {
             }
             return row
         }
+        var values: [String: Any] = [
+            "operationId": operation.id, "codeName": operation.codeName,
+            "targetKinds": TargetKind.allCases.map {
+                ["value": $0.rawValue, "label": Self.words($0.rawValue), "selected": $0 == target?.kind]
+            },
+            "selectors": target.map { $0.selectors.map(selectorRow) } ?? [selectorRow(nil)],
+            "newSelector": selectorRow(nil),
+        ]
+        values.merge(
+            try await recordHandlingValues(
+                target?.recordHandling, evaluation: target?.evaluation, in: operation, actor: actor)
+        ) { _, new in new }
+        if let target {
+            values["name"] = target.name
+            values["hostingProvider"] = target.hostingProvider ?? ""
+            values["country"] = target.country ?? ""
+            values["notes"] = target.notes ?? ""
+            values["handlingRestriction"] = target.handlingRestriction ?? ""
+        }
+        return values
+    }
+
+    /// What the `record-handling` partial shows: the handling codes, evaluations and the
+    /// participants a record may be distributed to, with `record`'s own chosen.
+    func recordHandlingValues(
+        _ record: RecordHandling?, evaluation: Evaluation? = nil, in operation: JointOperation, actor: Actor
+    ) async throws -> [String: Any] {
+        let agencies = try await agencyDirectory()
         var named: Set<String> = []
-        if case .agencies(let ids) = target?.distribution { named = Set(ids) }
+        if case .agencies(let ids) = record?.distribution { named = Set(ids) }
         let recipients = operation.participants.filter {
             $0.agencyId != actor.agencyId && AccessPolicy.mayReceiveIntelligence(agencyId: $0.agencyId, in: operation)
         }.map { participant -> [String: Any] in
@@ -297,21 +325,10 @@ extension WebController {
             ]
         }
         var values: [String: Any] = [
-            "operationId": operation.id, "codeName": operation.codeName,
-            "targetKinds": TargetKind.allCases.map {
-                ["value": $0.rawValue, "label": Self.words($0.rawValue), "selected": $0 == target?.kind]
-            },
-            "selectors": target.map { $0.selectors.map(selectorRow) } ?? [selectorRow(nil)],
-            "newSelector": selectorRow(nil),
-            "recipients": recipients, "distributionAll": target.map { $0.distribution == .allParticipants } ?? true,
+            "recipients": recipients, "distributionAll": record.map { $0.distribution == .allParticipants } ?? true,
         ]
-        values.merge(Self.handlingValues(target.map { ($0.handling, $0.evaluation) })) { _, new in new }
-        if let target {
-            values["name"] = target.name
-            values["hostingProvider"] = target.hostingProvider ?? ""
-            values["country"] = target.country ?? ""
-            values["notes"] = target.notes ?? ""
-            values["handlingRestriction"] = target.handlingRestriction ?? ""
+        values.merge(Self.handlingValues(record.flatMap { record in evaluation.map { (record.handling, $0) } })) {
+            _, new in new
         }
         return values
     }
