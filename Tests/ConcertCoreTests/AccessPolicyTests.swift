@@ -150,4 +150,30 @@ struct AccessPolicyTests {
         #expect(AccessPolicy.allows(prosecutorC, .manageInstruments, in: operation))
         #expect(denial(officerC, .manageInstruments) != nil)
     }
+
+    @Test(
+        "an exhibit: its readers, its holder's officers add to its chain, its receiver's confirm, a prosecutor neither")
+    func exhibits() {
+        // Seized by B for the lead agency, handed over to C: C may see it as its receiver.
+        let access = ExhibitAccess(
+            record: RecordHandling(originatorAgencyId: "b", handling: .h2, distribution: .agencies(["lead"])),
+            custodianAgencyIds: ["b", "c"], holderAgencyId: "b")
+        for actor in [coordinator, officerB, officerC, prosecutorC] {
+            #expect(denial(actor, .readExhibit(access)) == nil, "\(actor.userId)")
+        }
+        #expect(denial(observerAgency, .readExhibit(access)) != nil)
+        #expect(denial(observerRole, .readExhibit(access)) != nil)
+        #expect(denial(outsider, .readExhibit(access)) == .hidden("No such operation."))
+        let unrelated = ExhibitAccess(record: access.record, custodianAgencyIds: ["b"], holderAgencyId: "b")
+        #expect(denial(officerC, .readExhibit(unrelated)) == .hidden("No such exhibit."))
+        #expect(denial(officerB, .addCustody(access)) == nil)
+        #expect(denial(coordinator, .addCustody(access)) != nil, "the lead sees it but does not hold it")
+        #expect(denial(officerC, .confirmReceipt(access, receivingAgencyId: "c")) == nil)
+        #expect(denial(prosecutorC, .confirmReceipt(access, receivingAgencyId: "c")) != nil)
+        #expect(denial(officerB, .confirmReceipt(access, receivingAgencyId: "c")) != nil)
+        let heldByC = ExhibitAccess(record: access.record, custodianAgencyIds: ["b", "c"], holderAgencyId: "c")
+        #expect(denial(prosecutorC, .addCustody(heldByC)) != nil, "a prosecutor orders; officers record")
+        #expect(denial(officerC, .recordExhibit(executingAgencyId: "b")) != nil)
+        #expect(denial(coordinator, .recordExhibit(executingAgencyId: "b")) == nil)
+    }
 }

@@ -62,9 +62,9 @@ struct ExhibitTests {
             let created = try await Self.record([:], in: world, client: client)
             #expect(created.status == .created, "\(created.text)")
             let year = Calendar(identifier: .gregorian).component(.year, from: Date())
-            // B is German; the world's two exhibits took DE-2026-0001 and 0002 by hand.
+            // B is German; the world's two exhibits have B's own numbers, so this is Concert's first.
             let number = try #require(created.object["exhibitNumber"] as? String)
-            #expect(number.hasPrefix("DE-\(year)-"))
+            #expect(number == "DE-\(year)-0001")
             #expect(created.object["seizingAgencyId"] as? String == world.partB.id)
             #expect(created.object["holderAgencyId"] as? String == world.partB.id)
             let id = try #require(created.object["id"] as? String)
@@ -80,9 +80,9 @@ struct ExhibitTests {
             // A number the seizing agency gives is kept, once in the operation.
             let own = try await Self.record(["exhibitNumber": "BKA-77"], in: world, client: client)
             #expect(own.object["exhibitNumber"] as? String == "BKA-77")
-            let again = try await Self.record(["exhibitNumber": "BKA-77"], in: world, client: client)
+            let again = try await Self.record(["exhibitNumber": "bka-77"], in: world, client: client)
             #expect(again.status == .conflict)
-            #expect((again.object["detail"] as? String)?.contains("BKA-77") == true)
+            #expect((again.object["detail"] as? String)?.contains("bka-77") == true, "numbers differ in more than case")
         }
     }
 
@@ -101,6 +101,16 @@ struct ExhibitTests {
             (["parentExhibitId": "0190aaaa-0000-7000-8000-000000000000"], 422, "parentExhibitId"),
             (["actionId": "0190aaaa-0000-7000-8000-000000000000"], 422, "actionId"),
             (["seizedAt": "2099-01-01T00:00:00Z"], 422, "seizedAt"),
+            // Concert's own numbers are its alone: one planted at the edge of an integer would
+            // have made the next one overflow, another would have crowded it out.
+            (["exhibitNumber": "DE-2026-9223372036854775807"], 422, "exhibitNumber"),
+            (["exhibitNumber": "ES-2025-4294967296"], 422, "exhibitNumber"),
+            (["description": "Phone\u{0}with a NUL"], 422, "description"),
+            (["description": "Laptop \u{202E}txt.exe"], 422, "description"),
+            (
+                ["distribution": ["0190aaaa-0000-7000-8000-000000000000", "0190aaaa-0000-7000-8000-000000000000"]], 422,
+                "distribution"
+            ),
         ] as [([String: any Sendable], Int, String)])
     func badInput(body: [String: any Sendable], status: Int, field: String) async throws {
         let world = try await TestWorld.make()
@@ -453,6 +463,93 @@ struct ExhibitTests {
             let (status, output) = try Self.caseValidate(document.text)
             #expect(status == 0, "\(output)")
             #expect(output.contains("Conforms: True"), "\(output)")
+        }
+    }
+
+    @Test(
+        "what an attacker tried: the feed's target, a called-off receiver, another agency's check, a destruction undone"
+    )
+    func attacksThatFailed() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        try await world.withClient { client in
+            // C may read this exhibit but not the target of the search it came from: the feed and
+            // the API tell C neither that target nor the place, which may name it.
+            let shared = try await Self.record([:], in: world, client: client)
+            let sharedId = try #require(shared.object["id"] as? String)
+            let forC = try await Self.get(
+                "/exhibits/\(sharedId)", as: .otherParticipantOfficer, in: world, client: client)
+            #expect(forC.object["targetId"] == nil && forC.object["place"] as? String == "")
+            let feedC = try await client.execute(
+                uri: "/api/v1/operations/\(world.operation.id)/live?since=0&follow=false", method: .get,
+                headers: TestWorld.headers(.otherParticipantOfficer))
+            #expect(feedC.text.contains("Rack server in the basement"))
+            #expect(!feedC.text.contains(world.restrictedTarget.id) && !feedC.text.contains("Hamburg"))
+            // An observer is not told which agency handles an exhibit.
+            let feedObserver = try await client.execute(
+                uri: "/api/v1/operations/\(world.operation.id)/live?since=0&follow=false", method: .get,
+                headers: TestWorld.headers(.observer))
+            let exhibitEvents = feedObserver.text.components(separatedBy: "\n\n").filter {
+                $0.contains("event: exhibit.")
+            }
+            #expect(!exhibitEvents.isEmpty)
+            #expect(exhibitEvents.allSatisfy { !$0.contains("actorAgencyId") })
+
+            // B hands the phone to C and calls it off: C no longer sees it.
+            let handOver = try await Self.custody(
+                world.exhibit.id, ["kind": "handedOver", "toAgencyId": world.partC.id], as: .participantOfficer,
+                in: world, client: client)
+            let handOverId = try #require(handOver.object["id"] as? String)
+            #expect(
+                try await Self.get(
+                    "/exhibits/\(world.exhibit.id)", as: .otherParticipantOfficer, in: world, client: client
+                )
+                .status == .ok)
+            let called = try await Self.custody(
+                world.exhibit.id, ["kind": "correction", "corrects": handOverId, "note": "Wrong agency"],
+                as: .participantOfficer, in: world, client: client)
+            #expect(called.status == .created)
+            #expect(
+                try await Self.get(
+                    "/exhibits/\(world.exhibit.id)", as: .otherParticipantOfficer, in: world, client: client
+                )
+                .status == .notFound)
+
+            // The lead flags the laptop on receipt; once it holds the laptop, B may not clear the flag.
+            let receipt = try await Self.receipt(
+                world.transitExhibit.id, entry: world.handOverId,
+                ["hashCheck": ["algorithm": "SHA-256", "value": String(repeating: "00", count: 32)]],
+                as: .leadCoordinator, in: world, client: client)
+            let receiptId = try #require(receipt.object["id"] as? String)
+            let back = try await Self.custody(
+                world.transitExhibit.id, ["kind": "handedOver", "toAgencyId": world.partB.id], as: .leadCoordinator,
+                in: world, client: client)
+            _ = try await Self.receipt(
+                world.transitExhibit.id, entry: back.object["id"] as! String, as: .participantOfficer, in: world,
+                client: client)
+            let silenced = try await Self.custody(
+                world.transitExhibit.id, ["kind": "correction", "corrects": receiptId, "note": "Their typo"],
+                as: .participantOfficer, in: world, client: client)
+            #expect(silenced.status == .unprocessableContent)
+            #expect(silenced.object["field"] as? String == "corrects")
+            // The lead, which wrote the check, may correct it though it no longer holds the laptop.
+            let own = try await Self.custody(
+                world.transitExhibit.id, ["kind": "correction", "corrects": receiptId, "note": "Mistyped value"],
+                as: .leadCoordinator, in: world, client: client)
+            #expect(own.status == .created, "\(own.text)")
+
+            // A destruction recorded by mistake is undone by correcting it.
+            let destroyed = try await Self.custody(
+                sharedId, ["kind": "destroyed", "note": "Destroyed"], as: .participantOfficer, in: world, client: client
+            )
+            let undo = try await Self.custody(
+                sharedId,
+                ["kind": "correction", "corrects": destroyed.object["id"] as! String, "note": "Wrong exhibit"],
+                as: .participantOfficer, in: world, client: client)
+            #expect(undo.status == .created)
+            let sealed = try await Self.custody(
+                sharedId, ["kind": "sealed", "sealNumber": "S-9"], as: .participantOfficer, in: world, client: client)
+            #expect(sealed.status == .created, "\(sealed.text)")
         }
     }
 }

@@ -172,8 +172,8 @@ struct TestWorld: Sendable {
                 numberPrefix: nil, by: officerB
             ) { _, _ in }
         }
-        let exhibit = try await seize(.phone, "Courier phone, found in the kitchen", number: "DE-2026-0001")
-        let laptop = try await seize(.computer, "Courier laptop, found under the bed", number: "DE-2026-0002")
+        let exhibit = try await seize(.phone, "Courier phone, found in the kitchen", number: "BKA-PHONE-1")
+        let laptop = try await seize(.computer, "Courier laptop, found under the bed", number: "BKA-LAPTOP-2")
         let (handOver, transitExhibit) = try await store.addCustodyEntry(
             exhibitId: laptop.id, operationId: operation.id, by: officerB
         ) { context in

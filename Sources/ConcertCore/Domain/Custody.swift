@@ -174,14 +174,16 @@ extension Exhibit {
                 "Exhibit \(exhibitNumber) is in transit to \(transit.toAgencyId); it changes hands again once they confirm receipt, or the hand-over is corrected.",
                 field: "kind")
         }
+        func text(_ value: String?, _ field: String, _ maxLength: Int) throws(DomainError) -> String? {
+            try Validation.refusingHiddenCharacters(
+                try Validation.optionalText(value, field: field, maxLength: maxLength), field: field)
+        }
         var entry = CustodyEntry(
             id: id, exhibitId: self.id, operationId: operationId, position: entries.count + 1, kind: input.kind,
-            agencyId: actor.agencyId, userId: actor.userId, recordedAt: now,
-            note: try Validation.optionalText(input.note, field: "note", maxLength: 4_000),
-            sealNumber: try Validation.optionalText(input.sealNumber, field: "sealNumber", maxLength: 100),
-            location: try Validation.optionalText(input.location, field: "location", maxLength: 300),
-            fromAgencyId: nil, toAgencyId: nil,
-            toPerson: try Validation.optionalText(input.toPerson, field: "toPerson", maxLength: 200),
+            agencyId: actor.agencyId, userId: actor.userId, recordedAt: now, note: try text(input.note, "note", 4_000),
+            sealNumber: try text(input.sealNumber, "sealNumber", 100),
+            location: try text(input.location, "location", 300),
+            fromAgencyId: nil, toAgencyId: nil, toPerson: try text(input.toPerson, "toPerson", 200),
             legalInstrumentId: nil, confirms: nil, corrects: nil, hashCheck: nil)
         var updated = self
         switch input.kind {
@@ -201,7 +203,7 @@ extension Exhibit {
             }
             guard AccessPolicy.mayReceiveIntelligence(agencyId: to, in: operation) else {
                 throw .invalid(
-                    "Agency '\(to)' does not take part in this operation (observers cannot hold exhibits).",
+                    "Agency '\(to.prefix(80))' does not take part in this operation (observers cannot hold exhibits).",
                     field: "toAgencyId")
             }
             guard to != holderAgencyId else {
@@ -229,11 +231,28 @@ extension Exhibit {
             guard target.kind != .correction else {
                 throw .invalid("Correct the original entry, not a correction of it.", field: "corrects")
             }
+            // An agency answers for its own entries: another's (a hash check that flagged the
+            // exhibit, say) stands until that agency corrects it.
+            guard target.agencyId == actor.agencyId else {
+                throw .invalid(
+                    "Entry \(target.position) was written by another agency; only that agency corrects it.",
+                    field: "corrects")
+            }
             entry.corrects = corrected
-            // Calling off a hand-over not yet received puts the exhibit back with its sender.
-            if transit?.entryId == corrected { updated.transit = nil }
+            // Calling off a hand-over not yet received puts the exhibit back with its sender,
+            // and the agency it was meant for no longer sees it (unless it held it before).
+            if transit?.entryId == corrected {
+                updated.transit = nil
+                updated.custodianAgencyIds = Self.holders(seizedBy: seizingAgencyId, entries: entries)
+            }
             // A mistyped hash is corrected by naming the check that flagged it.
             if hashMismatchEntryId == corrected { updated.hashMismatchEntryId = nil }
+            // A return or destruction recorded by mistake is undone by correcting it.
+            if let disposal, target.kind == disposal,
+                entries.last(where: { $0.kind.endsCustody })?.id == corrected
+            {
+                updated.disposal = nil
+            }
         case .seized, .received:
             break
         }
@@ -251,6 +270,16 @@ extension Exhibit {
         return (entry, updated)
     }
 
+    /// The agencies that have held an exhibit: the one that seized it and each that
+    /// confirmed a receipt, in order, each once.
+    static func holders(seizedBy seizing: String, entries: [CustodyEntry]) -> [String] {
+        var holders = [seizing]
+        for entry in entries where entry.kind == .received {
+            if let to = entry.toAgencyId, !holders.contains(to) { holders.append(to) }
+        }
+        return holders
+    }
+
     /// The receipt of the hand-over under way, by the receiving agency: the exhibit changes hands.
     public func receiving(
         handOverId: String, hashCheck: HashCheckInput?, note: String?, id: String, by actor: Actor, now: Date
@@ -263,7 +292,9 @@ extension Exhibit {
         var entry = CustodyEntry(
             id: id, exhibitId: self.id, operationId: operationId, position: custodyCount + 1, kind: .received,
             agencyId: actor.agencyId, userId: actor.userId, recordedAt: now,
-            note: try Validation.optionalText(note, field: "note", maxLength: 4_000), sealNumber: nil, location: nil,
+            note: try Validation.refusingHiddenCharacters(
+                try Validation.optionalText(note, field: "note", maxLength: 4_000), field: "note"),
+            sealNumber: nil, location: nil,
             fromAgencyId: transit.fromAgencyId, toAgencyId: transit.toAgencyId, toPerson: transit.toPerson,
             legalInstrumentId: nil, confirms: handOverId, corrects: nil, hashCheck: nil)
         if let hashCheck {

@@ -33,7 +33,7 @@ public enum ExhibitKind: String, Codable, Sendable, CaseIterable, LenientDecodab
 }
 
 /// A hash function forensic tools record for data.
-public enum HashAlgorithm: String, Codable, Sendable, CaseIterable {
+public enum HashAlgorithm: String, Codable, Sendable, CaseIterable, LenientDecodable {
     case sha256 = "SHA-256"
     case sha1 = "SHA-1"
     case md5 = "MD5"
@@ -270,6 +270,16 @@ public struct ExhibitInput: Codable, Sendable {
         self.distribution = distribution
     }
 
+    /// Whether `number` has the form of the numbers Concert gives (`FR-2026-0007`): two
+    /// letters, a year and digits. Those are Concert's alone, so that no agency can take or
+    /// crowd out another's next number.
+    public static func isConcertNumber(_ number: String) -> Bool {
+        let parts = number.split(separator: "-", omittingEmptySubsequences: false)
+        return parts.count == 3 && parts[0].count == 2 && parts[0].allSatisfy(\.isLetter)
+            && parts[1].count == 4 && parts[1].allSatisfy(\.isASCIIDigit) && !parts[2].isEmpty
+            && parts[2].allSatisfy(\.isASCIIDigit)
+    }
+
     /// The characters an exhibit number given by the seizing agency may use.
     static let numberAlphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-/._")
 
@@ -280,12 +290,18 @@ public struct ExhibitInput: Codable, Sendable {
         id: String, operation: JointOperation, action: Action, assignedNumber: String, by actor: Actor, now: Date
     ) throws(DomainError) -> Exhibit {
         let description = try Validation.requiredText(description, field: "description", maxLength: 2_000)
+        _ = try Validation.refusingHiddenCharacters(description, field: "description")
         var number = assignedNumber
         if let given = exhibitNumber {
             let given = given.trimmingWhitespace()
             guard (1...40).contains(given.count), given.allSatisfy(Self.numberAlphabet.contains) else {
                 throw .invalid(
-                    "An exhibit number is 1 to 40 letters, digits and - / . _, such as FR-2026-0007.",
+                    "An exhibit number is 1 to 40 letters, digits and - / . _, such as BKA-77-2026.",
+                    field: "exhibitNumber")
+            }
+            guard !Self.isConcertNumber(given) else {
+                throw .invalid(
+                    "Numbers of the form FR-2026-0007 are Concert's own: leave 'exhibitNumber' out to be given the next one, or give your agency's own reference.",
                     field: "exhibitNumber")
             }
             number = given
@@ -313,8 +329,10 @@ public struct ExhibitInput: Codable, Sendable {
         if let sizeBytes, sizeBytes < 0 {
             throw .invalid("A size in bytes is zero or more.", field: "sizeBytes")
         }
-        let tool = try Validation.optionalText(imagingTool, field: "imagingTool", maxLength: 300)
-        let restriction = try handling.validatedRestriction(handlingRestriction)
+        let tool = try Validation.refusingHiddenCharacters(
+            try Validation.optionalText(imagingTool, field: "imagingTool", maxLength: 300), field: "imagingTool")
+        let restriction = try Validation.refusingHiddenCharacters(
+            try handling.validatedRestriction(handlingRestriction), field: "handlingRestriction")
         try distribution.validate(in: operation)
         return Exhibit(
             id: id, operationId: operation.id, exhibitNumber: number, kind: kind, description: description,
@@ -348,13 +366,16 @@ extension HandlingCode {
 }
 
 extension Distribution {
-    /// Checks that a named distribution names participants of `operation`, at least one.
+    /// Checks that a named distribution names participants of `operation`, at least one, each once.
     public func validate(in operation: JointOperation) throws(DomainError) {
         guard case .agencies(let named) = self else { return }
         guard !named.isEmpty else {
             throw .invalid(
                 "A named distribution lists at least one agency; use \"all\" to share with every participant.",
                 field: "distribution")
+        }
+        guard Set(named).count == named.count else {
+            throw .invalid("A named distribution names each agency once.", field: "distribution")
         }
         for agency in named where operation.role(of: agency) == nil {
             throw .invalid(

@@ -17,6 +17,24 @@ public enum Validation {
         return trimmed
     }
 
+    /// Refuses control characters other than tab and line breaks, and the bidirectional
+    /// overrides and isolates that make printed text read otherwise than it is stored: for
+    /// records that are printed for a court (exhibits and their chain of custody).
+    public static func refusingHiddenCharacters(_ text: String?, field: String) throws(DomainError) -> String? {
+        guard let text else { return nil }
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            let control = value < 0x20 && value != 0x09 && value != 0x0A && value != 0x0D
+            let bidirectional = (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
+            if control || value == 0x7F || bidirectional {
+                throw .invalid(
+                    "The field '\(field)' holds an invisible control or direction character (U+\(String(value, radix: 16, uppercase: true))); type the text again without it.",
+                    field: field)
+            }
+        }
+        return text
+    }
+
     /// An optional text: trimmed, `nil` when empty, at most `maxLength` characters.
     public static func optionalText(_ text: String?, field: String, maxLength: Int) throws(DomainError) -> String? {
         guard let text else { return nil }

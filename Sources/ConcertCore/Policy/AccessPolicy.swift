@@ -85,6 +85,9 @@ public enum Permission: Sendable, Equatable {
     case readExhibit(ExhibitAccess)
     /// Add an entry to an exhibit's chain of custody: the agency that holds it.
     case addCustody(ExhibitAccess)
+    /// Correct an entry of an exhibit's chain: an agency that may see the exhibit (the custody
+    /// rules then require that it wrote the entry).
+    case correctCustody(ExhibitAccess)
     /// Confirm the receipt of an exhibit handed over to `receivingAgencyId`: that agency alone.
     case confirmReceipt(ExhibitAccess, receivingAgencyId: String)
     /// See the agency's hits, check selectors before sharing and exclude values from the
@@ -246,18 +249,31 @@ public enum AccessPolicy {
             {
                 return .failure(denial)
             }
+            guard actor.role == .officer || actor.role == .coordinator else {
+                return .failure(.forbidden("Officers and coordinators record the chain of custody."))
+            }
             return actor.agencyId == access.holderAgencyId
                 ? .success(())
                 : .failure(.forbidden("Only the agency that holds the exhibit adds to its chain of custody."))
+        case .correctCustody(let access):
+            if case .failure(let denial) = decideExhibit(
+                actor, access, isLeadCoordinator: isLeadCoordinator, seesIntelligence: seesIntelligence)
+            {
+                return .failure(denial)
+            }
+            return actor.role == .officer || actor.role == .coordinator
+                ? .success(()) : .failure(.forbidden("Officers and coordinators record the chain of custody."))
         case .confirmReceipt(let access, let receivingAgency):
             if case .failure(let denial) = decideExhibit(
                 actor, access, isLeadCoordinator: isLeadCoordinator, seesIntelligence: seesIntelligence)
             {
                 return .failure(denial)
             }
-            return actor.agencyId == receivingAgency
-                ? .success(())
-                : .failure(.forbidden("Only the agency the exhibit was handed to confirms its receipt."))
+            guard actor.agencyId == receivingAgency else {
+                return .failure(.forbidden("Only the agency the exhibit was handed to confirms its receipt."))
+            }
+            return actor.role == .officer || actor.role == .coordinator
+                ? .success(()) : .failure(.forbidden("Officers and coordinators record the chain of custody."))
         case .inviteAgency, .setHHour, .changePlan, .controlActionDay, .markSignificant, .manageSitreps:
             return isLeadCoordinator
                 ? .success(()) : .failure(.forbidden("Only a coordinator of the lead agency may do this."))

@@ -190,7 +190,7 @@ public struct DemoSimulator: Sendable {
         @Sendable func seize(_ action: Action, number: Int) async throws {
             let seized: [(ExhibitKind, String)] =
                 switch action.kind {
-                case .serverTakedown: [(.server, "Rack server, \(action.place)")]
+                case .serverTakedown: [(.server, "Rack server, two disks")]
                 case .houseSearch: [(.computer, "Laptop found in the study"), (.phone, "Smartphone, locked")]
                 case .seizure: [(.cryptoWallet, "Hardware wallet")]
                 default: []

@@ -87,7 +87,9 @@ struct ExhibitController {
                     throw DomainError.invalid("The parent exhibit is gone.", field: "parentExhibitId")
                 }
             }
-            return try Response.json(exhibit, status: .created)
+            // Answered as the recorder may read it: the action's target may not be theirs to see.
+            let viewed = try await Self.viewed([exhibit], by: actor, in: operation, store: store)
+            return try Response.json(viewed[0], status: .created)
         }
         router.get(RouterPath(exhibits + "/counts")) { _, context in
             let actor = try context.requireActor()
@@ -124,14 +126,19 @@ struct ExhibitController {
             guard let exhibit = try await store.exhibit(id: exhibitId, operationId: operation.id) else {
                 throw AccessDenial.hidden("No such exhibit.")
             }
-            try AccessPolicy.decide(actor, .addCustody(exhibit.access), in: operation).get()
+            // A correction is its author's, holder or not; every other step is the holder's.
+            let correcting = input.kind == .correction
+            @Sendable func permission(_ access: ExhibitAccess) -> Permission {
+                correcting ? .correctCustody(access) : .addCustody(access)
+            }
+            try AccessPolicy.decide(actor, permission(exhibit.access), in: operation).get()
             let id = Identifier.make()
             let (entry, _) = try await store.addCustodyEntry(
                 exhibitId: exhibit.id, operationId: operation.id, by: actor
             ) { current in
                 // The holder may have changed since the check above: decided again on the exhibit
                 // as it stands in the transaction.
-                try AccessPolicy.decide(actor, .addCustody(current.exhibit.access), in: current.operation).get()
+                try AccessPolicy.decide(actor, permission(current.exhibit.access), in: current.operation).get()
                 return try current.exhibit.recording(
                     input, entries: current.entries, id: id, by: actor, in: current.operation,
                     instrumentExists: current.instrumentIds.contains, now: ConcertJSON.now())
@@ -217,7 +224,7 @@ struct ExhibitController {
             instruments: instruments)
         return Response(
             status: .ok, headers: [.contentType: "application/ld+json"],
-            body: .init(byteBuffer: ByteBuffer(data: try document.json())))
+            body: .init(byteBuffer: ByteBuffer(data: try await document.json())))
     }
 
     /// Refuses an action that did not go ahead: exhibits come from actions under way or over.

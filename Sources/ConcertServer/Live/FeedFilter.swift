@@ -119,10 +119,16 @@ struct FeedFilter {
             else { return nil }
             deliveries?.delivered(notice.messageId)
             data = json
-        case .exhibit(let access, let id, let json, let summary):
+        case .exhibit(let access, let id, let targetHandling, let json, let withoutTarget, let summary):
             if AccessPolicy.allows(actor, .readExhibit(access), in: operation) {
                 deliveries?.delivered(id)
-                data = json
+                if json == withoutTarget {
+                    data = json
+                } else if let targetHandling, AccessPolicy.allows(actor, .readRecord(targetHandling), in: operation) {
+                    data = json
+                } else {
+                    data = withoutTarget
+                }
             } else {
                 data = summary
             }

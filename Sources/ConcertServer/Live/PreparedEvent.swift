@@ -34,7 +34,9 @@ final class PreparedEvent: Sendable {
         /// An exhibit recorded or a step of its custody: in full to those who may read the
         /// exhibit, as a summary to count (no number, description or hash) to every other
         /// participant.
-        case exhibit(ExhibitAccess, id: String, json: String, summary: String)
+        case exhibit(
+            ExhibitAccess, id: String, targetHandling: RecordHandling?, json: String, withoutTarget: String,
+            summary: String)
         /// A notice to one agency about its own records (a check hit its selectors): shown to
         /// that agency's members who see intelligence.
         case agencyNotice(agencyId: String, json: String)
@@ -52,13 +54,19 @@ final class PreparedEvent: Sendable {
     /// About how many bytes the event's message takes: what a replay reckons its pages by.
     let bytes: Int
 
+    /// The envelope without the agency that caused the event, for those told only a summary
+    /// (who handles an exhibit they may not see is not theirs to know).
+    let anonymousPrefix: String
+
     /// The event's JSON around `data`, as a subscriber receives it.
     func envelope(_ data: String) -> String {
+        var prefix = envelopePrefix
+        if case .exhibit(_, _, _, _, _, let summary) = content, data == summary { prefix = anonymousPrefix }
         // Made at its size: `prefix + data + "}"` would double the storage of a large event's
         // string to append the brace, and a replay's queue holds these strings.
         var json = String()
-        json.reserveCapacity(envelopePrefix.utf8.count + data.utf8.count + 1)
-        json += envelopePrefix
+        json.reserveCapacity(prefix.utf8.count + data.utf8.count + 1)
+        json += prefix
         json += data
         json += "}"
         return json
@@ -76,11 +84,12 @@ final class PreparedEvent: Sendable {
     static func prepare(_ events: [Event], store: any Store, logger: Logger) async throws -> [PreparedEvent] {
         var handlings: [String: RecordHandling] = [:]
         var looked: Set<String> = []
-        for event in events where event.eventKind?.family == .action {
-            guard let operationId = event.operationId,
-                let targetId = try? event.payload(Self.actionKinds).targetId,
-                looked.insert(targetId).inserted
-            else { continue }
+        for event in events where [.action, .exhibit].contains(event.eventKind?.family) {
+            let targetId =
+                event.eventKind?.family == .action
+                ? (try? event.payload(Self.actionKinds))?.targetId
+                : (try? event.payload(.exhibitRecorded, .exhibitCustodyRecorded))?.exhibit.targetId
+            guard let operationId = event.operationId, let targetId, looked.insert(targetId).inserted else { continue }
             handlings[targetId] = try await store.target(id: targetId, operationId: operationId)?.recordHandling
         }
         var counterparts = HitCounterparts()
@@ -107,14 +116,17 @@ final class PreparedEvent: Sendable {
         guard let sequence = event.operationSequence else { return nil }
         self.sequence = sequence
         self.kind = event.kind
-        var envelope =
-            (try? ConcertJSON.encodeToString(
-                Envelope(
-                    sequence: sequence, kind: event.kind, recordedAt: event.recordedAt,
-                    actorAgencyId: event.actorAgencyId))) ?? "{"
-        envelope.removeLast()
-        let prefix = envelope + #","data":"#
+        func envelopePrefix(actor: String?) -> String {
+            var envelope =
+                (try? ConcertJSON.encodeToString(
+                    Envelope(sequence: sequence, kind: event.kind, recordedAt: event.recordedAt, actorAgencyId: actor)))
+                ?? "{"
+            envelope.removeLast()
+            return envelope + #","data":"#
+        }
+        let prefix = envelopePrefix(actor: event.actorAgencyId)
         self.envelopePrefix = prefix
+        self.anonymousPrefix = event.eventKind?.family == .exhibit ? envelopePrefix(actor: nil) : prefix
         self.bytes = prefix.utf8.count + event.payload.utf8.count + 1
         do {
             self.content = try Self.content(of: event, targetHandlings: targetHandlings, counterparts: counterparts)
@@ -181,9 +193,19 @@ final class PreparedEvent: Sendable {
                 try event.payload(.hitFound, .hitReviewed, .hitRetired), retired: kind == .hitRetired,
                 sides: counterparts)
         case .exhibitRecorded, .exhibitCustodyRecorded:
-            let record = try event.payload(.exhibitRecorded, .exhibitCustodyRecorded)
+            var record = try event.payload(.exhibitRecorded, .exhibitCustodyRecorded)
+            let access = record.exhibit.access
+            let id = record.exhibit.id
+            let targetHandling = record.exhibit.targetId.flatMap { targetHandlings[$0] }
+            var withoutTarget = event.payload
+            if record.exhibit.targetId != nil {
+                // The target it came from, and the place that may name it, only to those who may
+                // read that target.
+                record.exhibit = record.exhibit.withoutTargetDetails
+                withoutTarget = try ConcertJSON.encodeToString(record)
+            }
             return .exhibit(
-                record.exhibit.access, id: record.exhibit.id, json: event.payload,
+                access, id: id, targetHandling: targetHandling, json: event.payload, withoutTarget: withoutTarget,
                 summary: try ConcertJSON.encodeToString(["exhibit": record.exhibit.summary]))
         case .crosscheckChecked:
             let notice = try event.payload(.crosscheckChecked)

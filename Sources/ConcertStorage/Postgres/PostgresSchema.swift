@@ -227,6 +227,7 @@ enum PostgresSchema {
                 """,
                 "CREATE UNIQUE INDEX exhibit_by_number ON exhibit(operation_id, exhibit_number)",
                 "CREATE INDEX exhibit_by_operation ON exhibit(operation_id, position)",
+                "CREATE INDEX exhibit_by_access ON exhibit(operation_id, access)",
                 """
                 CREATE TABLE custody_entry (
                     id TEXT PRIMARY KEY, exhibit_id TEXT NOT NULL REFERENCES exhibit(id), operation_id TEXT NOT NULL,

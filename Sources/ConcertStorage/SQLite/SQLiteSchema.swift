@@ -259,6 +259,7 @@ enum SQLiteSchema {
                         json_event INTEGER NOT NULL
                     );
                     CREATE UNIQUE INDEX exhibit_by_number ON exhibit(operation_id, exhibit_number);
+                    CREATE INDEX exhibit_by_access ON exhibit(operation_id, access);
                     CREATE TABLE custody_entry (
                         id TEXT PRIMARY KEY NOT NULL,
                         exhibit_id TEXT NOT NULL REFERENCES exhibit(id),

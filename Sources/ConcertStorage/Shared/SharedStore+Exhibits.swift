@@ -85,20 +85,27 @@ extension SQLEngineStore {
             try check(action, parent)
             var exhibit = exhibit
             if let numberPrefix {
-                // The next number of the prefix: one more than the highest taken, so that a
-                // number given by hand in the same form is never given again.
+                // One more than the highest number of the prefix so far. Numbers of this form are
+                // given by Concert alone (an agency's own are refused in it), so each is a short
+                // sequence; a longer one is skipped rather than trusted.
                 let taken = try transaction.strings(
                     """
                     SELECT exhibit_number FROM exhibit
                     WHERE operation_id = \(operationId) AND \(raw: transaction.dialect.position)(exhibit_number, \(numberPrefix)) = 1
                     """)
-                let highest = taken.compactMap { Int($0.dropFirst(numberPrefix.count)) }.max() ?? 0
-                exhibit.exhibitNumber = numberPrefix + String(format: "%04d", highest + 1)
+                let highest =
+                    taken.compactMap { number -> Int? in
+                        let sequence = number.dropFirst(numberPrefix.count)
+                        return sequence.count <= 9 ? Int(sequence) : nil
+                    }.max() ?? 0
+                exhibit.exhibitNumber = numberPrefix + Self.sequenceNumber(highest + 1)
             }
             guard
                 try !transaction.exists(
-                    "SELECT 1 FROM exhibit WHERE operation_id = \(operationId) AND exhibit_number = \(exhibit.exhibitNumber)"
-                )
+                    """
+                    SELECT 1 FROM exhibit
+                    WHERE operation_id = \(operationId) AND lower(exhibit_number) = lower(\(exhibit.exhibitNumber))
+                    """)
             else {
                 throw StoreError.duplicate(
                     "Exhibit number \(exhibit.exhibitNumber) is already taken in this operation; give another or leave it to Concert."
@@ -109,6 +116,12 @@ extension SQLEngineStore {
             try writeCustody(record, kind: .exhibitRecorded, newExhibit: true, by: actor, in: transaction)
             return exhibit
         }
+    }
+
+    /// A sequence number of at least four digits: `0007`, `12345`.
+    static func sequenceNumber(_ number: Int) -> String {
+        let digits = String(number)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     public func exhibit(id: String, operationId: String) async throws -> Exhibit? {
@@ -146,50 +159,43 @@ extension SQLEngineStore {
     ) async throws -> ExhibitPage {
         try await reading { connection in
             let order = connection.dialect.insertionOrder
-            var statement: SQL =
-                "SELECT id, access, holder_agency_id, \(raw: order) FROM exhibit WHERE operation_id = \(operationId)"
-            if let agency = filter.seizingAgencyId { statement.append(" AND seizing_agency_id = \(agency)") }
-            if let kind = filter.kind { statement.append(" AND kind = \(kind.rawValue)") }
-            if let holder = filter.holderAgencyId { statement.append(" AND holder_agency_id = \(holder)") }
+            // The policy decides each distinct access once (seizing agency, handling,
+            // distribution, custodians: a handful in a register of thousands); the database
+            // then keeps the rows of the visible ones, so that a caller who may see few
+            // exhibits still gets full pages. The holder does not change who may read.
+            var visible: [String] = []
+            for key in try connection.strings(
+                "SELECT DISTINCT access FROM exhibit WHERE operation_id = \(operationId)")
+            where isVisible(try ExhibitAccessKey.access(from: key, holder: "")) {
+                visible.append(key)
+            }
+            guard !visible.isEmpty else { return ExhibitPage(exhibits: [], matching: 0, next: nil) }
+            var conditions: SQL = "operation_id = \(operationId) AND access IN (\(list: visible))"
+            if let agency = filter.seizingAgencyId { conditions.append(" AND seizing_agency_id = \(agency)") }
+            if let kind = filter.kind { conditions.append(" AND kind = \(kind.rawValue)") }
+            if let holder = filter.holderAgencyId { conditions.append(" AND holder_agency_id = \(holder)") }
             if let inTransit = filter.inTransit {
-                statement.append(
+                conditions.append(
                     inTransit ? " AND receiving_agency_id IS NOT NULL" : " AND receiving_agency_id IS NULL")
             }
-            statement.append(" ORDER BY \(raw: order)")
-            // The policy is asked once per distinct access (seizing agency, handling,
-            // distribution, custodians): a register of thousands costs a handful of decisions.
-            var decided: [String: Bool] = [:]
-            var matching: [String] = []
-            for row in try connection.rows(statement) {
-                let key = try row.string(1)
-                let visible: Bool
-                if let known = decided[key] {
-                    visible = known
-                } else {
-                    visible = isVisible(try ExhibitAccessKey.access(from: key, holder: try row.string(2)))
-                    decided[key] = visible
-                }
-                if visible { matching.append(try row.string(0)) }
-            }
-            var start = 0
+            var count: SQL = "SELECT COUNT(*) FROM exhibit WHERE "
+            count.append(conditions)
+            let matching = Int(try connection.rows(count).first?.int64(0) ?? 0)
+            var statement: SQL = "SELECT json FROM exhibit WHERE "
+            statement.append(conditions)
             if let after {
-                // A cursor is an exhibit of this list the caller may see; anything else is refused.
-                guard let index = matching.firstIndex(of: after) else { throw UnknownCursor() }
-                start = index + 1
+                // A cursor is an exhibit of this very list; anything else is refused.
+                var cursor: SQL = "SELECT \(raw: order) FROM exhibit WHERE "
+                cursor.append(conditions)
+                cursor.append(" AND id = \(after)")
+                guard let position = try connection.rows(cursor).first?.int64(0) else { throw UnknownCursor() }
+                statement.append(" AND \(raw: order) > \(position)")
             }
-            let page = Array(matching.dropFirst(start).prefix(limit))
-            var exhibits: [String: Exhibit] = [:]
-            if !page.isEmpty {
-                for exhibit in try connection.documents(
-                    Exhibit.self,
-                    "SELECT json FROM exhibit WHERE operation_id = \(operationId) AND id IN (\(list: page))")
-                {
-                    exhibits[exhibit.id] = exhibit
-                }
-            }
-            return ExhibitPage(
-                exhibits: page.compactMap { exhibits[$0] }, matching: matching.count,
-                next: start + page.count < matching.count ? page.last : nil)
+            statement.append(" ORDER BY \(raw: order) LIMIT \(limit + 1)")
+            var exhibits = try connection.documents(Exhibit.self, statement)
+            let more = exhibits.count > limit
+            if more { exhibits.removeLast() }
+            return ExhibitPage(exhibits: exhibits, matching: matching, next: more ? exhibits.last?.id : nil)
         }
     }
 
@@ -268,21 +274,22 @@ enum ExhibitAccessKey {
 /// The exhibits of an operation counted: how many of each kind, and how many are in transit
 /// or flagged now.
 func exhibitTally(operationId: String, in connection: any SQLConnection) throws -> ExhibitTally {
+    // One pass over the operation's exhibits: each kind with how many of it are in transit
+    // and flagged.
     var byKind: [String: Int] = [:]
+    var inTransit = 0
+    var mismatches = 0
     for row in try connection.rows(
-        "SELECT kind, COUNT(*) FROM exhibit WHERE operation_id = \(operationId) GROUP BY kind")
+        """
+        SELECT kind, COUNT(*), COUNT(receiving_agency_id), SUM(hash_mismatch) FROM exhibit
+        WHERE operation_id = \(operationId) GROUP BY kind
+        """)
     {
         byKind[try row.string(0)] = Int(try row.int64(1))
+        inTransit += Int(try row.int64(2))
+        mismatches += Int(try row.int64(3))
     }
-    func count(_ condition: String) throws -> Int {
-        Int(
-            try connection.rows(
-                "SELECT COUNT(*) FROM exhibit WHERE operation_id = \(operationId) AND \(raw: condition)"
-            ).first?.int64(0) ?? 0)
-    }
-    return ExhibitTally(
-        totalByKind: byKind, inTransit: try count("receiving_agency_id IS NOT NULL"),
-        hashMismatches: try count("hash_mismatch = 1"))
+    return ExhibitTally(totalByKind: byKind, inTransit: inTransit, hashMismatches: mismatches)
 }
 
 /// An exhibit's chain of custody, in order.
