@@ -17,55 +17,16 @@ each), then prints:
 Bounded in count and time; loopback only.
 """
 
-import json
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
-PASSWORD = "concert-demo-2020"
+from bench_support import PASSWORD, Client, percentile, running_demo
+
 TARGETS = int(os.environ.get("CONCERT_BENCH_TARGETS", "10000"))
 ACTIONS = int(os.environ.get("CONCERT_BENCH_ACTIONS", "1000"))
 HEAVY = 50  # targets of 1,000 selectors, each with an action about it
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-class Client:
-    def __init__(self, base, username):
-        self.base = base
-        status, body = self.call("POST", "/api/v1/sessions", {"username": username, "password": PASSWORD}, token=None)
-        self.token = body["token"]
-
-    def call(self, method, path, body=None, token="self"):
-        request = urllib.request.Request(self.base + path, method=method)
-        if token == "self":
-            request.add_header("Authorization", f"Bearer {self.token}")
-        if body is not None:
-            request.data = json.dumps(body).encode()
-            request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=120) as response:
-            data = response.read()
-            return response.status, json.loads(data) if data else None
-
-    def raw(self, path):
-        request = urllib.request.Request(self.base + path)
-        request.add_header("Authorization", f"Bearer {self.token}")
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.read()
 
 
 def grow(base):
@@ -153,25 +114,10 @@ def browse(base, operation_id):
 
 
 def main():
-    binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/release/concert")
-    folder = tempfile.mkdtemp(prefix="concert-bench-pages-")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = open(os.path.join(folder, "demo.log"), "w")
+    binary = sys.argv[1] if len(sys.argv) > 1 else ".build/release/concert"
     # The check budget would hold back one officer's 60,000 selectors within the hour.
-    process = subprocess.Popen(
-        [binary, "demo", "--listen", f"127.0.0.1:{port}", "--check-budget-user", "1000000",
-         "--check-budget-agency", "1000000"], cwd=folder, stdout=log, stderr=log)
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/api/v1/health", timeout=1)
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.1)
+    with running_demo(binary, ["--check-budget-user", "1000000", "--check-budget-agency", "1000000"],
+                      prefix="concert-bench-pages-") as base:
         print(f"== The board and the plan with {TARGETS} targets and {ACTIONS} actions "
               "(targets: GET …/actions median < 20 ms, board < 300 KB, first render < 1 s)")
         operation_id, coordinator, officer = grow(base)
@@ -188,10 +134,6 @@ def main():
             size = len(html) + sum(len(urllib.request.urlopen(base + asset, timeout=60).read()) for asset in assets)
             print(f"   size of the {name} with its scripts and style sheet: {size / 1024:.0f} KB (HTML {len(html) / 1024:.0f} KB)")
         browse(base, operation_id)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

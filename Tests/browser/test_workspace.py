@@ -465,6 +465,11 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
         count.clear()
         count.send_keys("1")
         dialog.find_element(By.NAME, "description").send_keys("Disks imaged on site")
+        # The item seized is recorded with the outcome, as an exhibit of the action.
+        item = dialog.find_element(By.CSS_SELECTOR, "#seized-items .seized-item")
+        assert item.find_element(By.CSS_SELECTOR, "[data-item=kind]").get_attribute("value") == "server"
+        item.find_element(By.CSS_SELECTOR, "[data-item=description]").send_keys("Rack server with two disks")
+        item.find_element(By.CSS_SELECTOR, "[data-item=sha256]").send_keys("c0" * 32)
         look(officer, "board-outcome-form")
         dialog.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         WebDriverWait(coordinator, 5).until(
@@ -472,6 +477,9 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
         takedown = api(server, "GET", base_path + f"/actions/{takedown['id']}", token=officer_token)[1]
         assert takedown["status"] == "done"
         assert takedown["outcome"] == {"kind": "serversSeized", "count": 1, "description": "Disks imaged on site"}
+        exhibits = api(server, "GET", base_path + "/exhibits", token=officer_token)[1]["items"]
+        assert [(e["kind"], e["description"], e["actionId"], e["hashes"]) for e in exhibits] == [
+            ("server", "Rack server with two disks", takedown["id"], [{"algorithm": "SHA-256", "value": "c0" * 32}])]
         coordinator.get(server + f"/operations/{operation_id}/sitreps")
         coordinator.find_element(By.CSS_SELECTOR, "#compile-sitrep button.primary").click()
         WebDriverWait(coordinator, 10).until(expected_conditions.presence_of_element_located((By.ID, "edit-sitrep")))

@@ -18,6 +18,24 @@ struct CaseDocument {
     var exhibits: [(Exhibit, [CustodyEntry])]
     var agencies: [String: Agency]
     var instruments: [String: LegalInstrument]
+    /// The agencies' and legal instruments' IRIs, made once for the document: every custody
+    /// step names one or two.
+    private let organizationIRIs: [String: String]
+    private let authorizationIRIs: [String: String]
+
+    init(
+        operation: JointOperation, exhibits: [(Exhibit, [CustodyEntry])], agencies: [String: Agency],
+        instruments: [String: LegalInstrument]
+    ) {
+        self.operation = operation
+        self.exhibits = exhibits
+        self.agencies = agencies
+        self.instruments = instruments
+        self.organizationIRIs = Dictionary(
+            uniqueKeysWithValues: agencies.keys.map { ($0, Self.iri("organization", $0)) })
+        self.authorizationIRIs = Dictionary(
+            uniqueKeysWithValues: instruments.keys.map { ($0, Self.iri("authorization", $0)) })
+    }
 
     static let context = """
         {"kb":"urn:concert:",\
@@ -33,58 +51,86 @@ struct CaseDocument {
         """
 
     /// The document, written straight to bytes: an agency's ten thousand exhibits make
-    /// hundreds of thousands of nodes.
-    func json() throws -> Data {
-        var writer = LinkedDataWriter()
-        writer.raw(#"{"@context":"#)
-        writer.raw(Self.context)
-        writer.raw(#","@graph":["#)
-        var written: Set<String> = []
-        /// Writes the node of `id` once, however many exhibits refer to it.
-        func once(_ id: String, _ node: () -> [(String, LinkedDataValue)]) {
-            guard written.insert(id).inserted else { return }
-            writer.node(id, node())
+    /// hundreds of thousands of nodes, written in parts on every core and joined in order.
+    func json() async throws -> Data {
+        var head = LinkedDataWriter()
+        head.raw(#"{"@context":"#)
+        head.raw(Self.context)
+        head.raw(#","@graph":["#)
+        // The agencies and legal instruments that the exhibits name, once each, first.
+        var organizations: Set<String> = []
+        var instrumentIds: Set<String> = []
+        for (exhibit, custody) in exhibits {
+            organizations.insert(exhibit.seizingAgencyId)
+            for entry in custody {
+                organizations.insert(entry.agencyId)
+                if let to = entry.toAgencyId { organizations.insert(to) }
+                if let from = entry.fromAgencyId { organizations.insert(from) }
+                if let instrument = entry.legalInstrumentId { instrumentIds.insert(instrument) }
+            }
+            if let instrument = exhibit.legalInstrumentId { instrumentIds.insert(instrument) }
+        }
+        for agencyId in organizations.sorted() {
+            head.node(
+                organization(agencyId),
+                [
+                    ("@type", .string("uco-identity:Organization")),
+                    ("uco-core:name", .string(agencies[agencyId]?.name ?? agencyId)),
+                ])
+        }
+        for instrumentId in instrumentIds.sorted() {
+            guard let instrument = instruments[instrumentId] else { continue }
+            var node: [(String, LinkedDataValue)] = [
+                ("@type", .string("case-investigation:Authorization")),
+                ("case-investigation:authorizationType", .string(instrument.kind.label)),
+                ("case-investigation:authorizationIdentifier", .string(instrument.reference)),
+            ]
+            if let authority = instrument.issuingAuthority {
+                node.append(("uco-core:description", .string("Issued by \(authority)")))
+            }
+            head.node(authorizationIRIs[instrument.id] ?? Self.iri("authorization", instrument.id), node)
         }
         let numbers = Dictionary(exhibits.map { ($0.0.id, $0.0.exhibitNumber) }) { first, _ in first }
-        for (exhibit, custody) in exhibits {
-            let organizations = Set(
-                [exhibit.seizingAgencyId]
-                    + custody.flatMap { [$0.agencyId, $0.toAgencyId, $0.fromAgencyId].compactMap { $0 } })
-            for agencyId in organizations.sorted() {
-                once(organization(agencyId)) {
-                    [
-                        ("@type", .string("uco-identity:Organization")),
-                        ("uco-core:name", .string(agencies[agencyId]?.name ?? agencyId)),
-                    ]
-                }
-            }
-            let instrumentIds = Set([exhibit.legalInstrumentId] + custody.map(\.legalInstrumentId)).compactMap { $0 }
-            for instrumentId in instrumentIds.sorted() {
-                guard let instrument = instruments[instrumentId] else { continue }
-                once(Self.iri("authorization", instrument.id)) {
-                    var node: [(String, LinkedDataValue)] = [
-                        ("@type", .string("case-investigation:Authorization")),
-                        ("case-investigation:authorizationType", .string(instrument.kind.label)),
-                        ("case-investigation:authorizationIdentifier", .string(instrument.reference)),
-                    ]
-                    if let authority = instrument.issuingAuthority {
-                        node.append(("uco-core:description", .string("Issued by \(authority)")))
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, exhibits.count / 500))
+        let size = (exhibits.count + parts - 1) / max(parts, 1)
+        let document = self
+        let written = await withTaskGroup(of: (Int, [UInt8]).self) { group in
+            for part in 0..<parts {
+                group.addTask {
+                    var writer = LinkedDataWriter()
+                    for (exhibit, custody) in document.exhibits[
+                        min(part * size, document.exhibits.count)..<min((part + 1) * size, document.exhibits.count)]
+                    {
+                        let parent = exhibit.parentExhibitId.flatMap { numbers[$0] }
+                        document.writeExhibit(exhibit, parentNumber: parent, into: &writer)
+                        document.writeCustody(custody, of: exhibit, parentNumber: parent, into: &writer)
                     }
-                    return node
+                    return (part, writer.bytes)
                 }
             }
-            writeExhibit(exhibit, parentNumber: exhibit.parentExhibitId.flatMap { numbers[$0] }, into: &writer)
-            writeCustody(
-                custody, of: exhibit, parentNumber: exhibit.parentExhibitId.flatMap { numbers[$0] }, into: &writer)
+            var results: [[UInt8]] = Array(repeating: [], count: parts)
+            for await (part, bytes) in group { results[part] = bytes }
+            return results
         }
-        writer.raw("]}")
-        return Data(writer.bytes)
+        var bytes = head.bytes
+        bytes.reserveCapacity(bytes.count + written.reduce(2) { $0 + $1.count + 1 })
+        var separate = !organizations.isEmpty || !instrumentIds.isEmpty
+        for part in written where !part.isEmpty {
+            if separate { bytes.append(0x2C) }
+            bytes.append(contentsOf: part)
+            separate = true
+        }
+        bytes.append(contentsOf: Array("]}".utf8))
+        return Data(bytes)
     }
 
-    private func organization(_ agencyId: String) -> String { Self.iri("organization", agencyId) }
+    private func organization(_ agencyId: String) -> String {
+        organizationIRIs[agencyId] ?? Self.iri("organization", agencyId)
+    }
 
-    /// The IRI of the node of `kind` made from the record `id`: `kb:action-<UUID>`.
-    static func iri(_ kind: String, _ id: String) -> String { "kb:\(kind)-\(nameBasedUUID(kind + ":" + id))" }
+    /// The IRI of the node of `kind` made from the record `id`: `kb:action-<UUID>`, the UUID
+    /// being the record's own name-based one, so that the nodes of one record differ by kind.
+    static func iri(_ kind: String, _ id: String) -> String { "kb:\(kind)-\(nameBasedUUID(id))" }
 
     /// Concert's namespace for name-based UUIDs.
     static let namespace: [UInt8] = [
@@ -105,8 +151,10 @@ struct CaseDocument {
 
     private func writeExhibit(_ exhibit: Exhibit, parentNumber: String?, into writer: inout LinkedDataWriter) {
         let id = exhibit.id
+        // One name-based UUID for the exhibit, shared by the nodes made from it.
+        let uuid = Self.nameBasedUUID(id)
         writer.node(
-            Self.iri("location", id),
+            "kb:location-\(uuid)",
             [
                 ("@type", .string("uco-location:Location")),
                 (
@@ -115,7 +163,7 @@ struct CaseDocument {
                 ),
             ])
         if let tool = exhibit.imagingTool {
-            writer.node(Self.iri("tool", id), [("@type", .string("uco-tool:Tool")), ("uco-core:name", .string(tool))])
+            writer.node("kb:tool-\(uuid)", [("@type", .string("uco-tool:Tool")), ("uco-core:name", .string(tool))])
         }
         var facet: [(String, LinkedDataValue)] = [("@type", .string("uco-observable:ContentDataFacet"))]
         if let size = exhibit.sizeBytes { facet.append(("uco-observable:sizeInBytes", .integer(size))) }
@@ -126,7 +174,7 @@ struct CaseDocument {
                     .array(
                         exhibit.hashes.map { hash in
                             .object(
-                                Self.iri("hash-\(Self.method(hash.algorithm).lowercased())", id),
+                                "kb:hash-\(Self.method(hash.algorithm).lowercased())-\(uuid)",
                                 [
                                     ("@type", .string("uco-types:Hash")),
                                     ("uco-types:hashMethod", .string(Self.method(hash.algorithm))),
@@ -136,19 +184,19 @@ struct CaseDocument {
                 ))
         }
         writer.node(
-            Self.iri("exhibit", id),
+            "kb:exhibit-\(uuid)",
             [
                 ("@type", Self.observableType(exhibit.kind)),
                 ("uco-core:name", .string(exhibit.exhibitNumber)),
                 ("uco-core:description", .string("\(exhibit.kind.label): \(exhibit.description)")),
-                ("uco-core:hasFacet", .array([.object(Self.iri("content-data-facet", id), facet)])),
+                ("uco-core:hasFacet", .array([.object("kb:content-data-facet-\(uuid)", facet)])),
             ])
         if let parentId = exhibit.parentExhibitId, parentNumber != nil {
             writer.node(
-                Self.iri("relationship", id),
+                "kb:relationship-\(uuid)",
                 [
                     ("@type", .string("uco-observable:ObservableRelationship")),
-                    ("uco-core:source", .reference(Self.iri("exhibit", id))),
+                    ("uco-core:source", .reference("kb:exhibit-\(uuid)")),
                     ("uco-core:target", .reference(Self.iri("exhibit", parentId))),
                     (
                         "uco-core:kindOfRelationship",
@@ -163,19 +211,16 @@ struct CaseDocument {
         _ custody: [CustodyEntry], of exhibit: Exhibit, parentNumber: String?, into writer: inout LinkedDataWriter
     ) {
         let steps = Dictionary(uniqueKeysWithValues: custody.map { ($0.id, $0.position) })
-        let exhibitIRI = Self.iri("exhibit", exhibit.id)
+        let exhibitUUID = Self.nameBasedUUID(exhibit.id)
+        let exhibitIRI = "kb:exhibit-\(exhibitUUID)"
         var previous: String?
         for entry in custody {
-            let record = Self.iri("provenance-record", entry.id)
+            // One name-based UUID for each entry, shared by the nodes made from it.
+            let uuid = Self.nameBasedUUID(entry.id)
+            let record = "kb:provenance-record-\(uuid)"
             var recordNode: [(String, LinkedDataValue)] = [
                 ("@type", .string("case-investigation:ProvenanceRecord")),
                 ("case-investigation:exhibitNumber", .string(exhibit.exhibitNumber)),
-                (
-                    "uco-core:description",
-                    .string(
-                        "Exhibit \(exhibit.exhibitNumber) after step \(entry.position): \(entry.kind.label.lowercased())"
-                    )
-                ),
                 ("uco-core:object", .reference(exhibitIRI)),
             ]
             if let parentNumber {
@@ -184,7 +229,7 @@ struct CaseDocument {
             writer.node(record, recordNode)
             var results: [LinkedDataValue] = [.reference(record)]
             if let check = entry.hashCheck {
-                let annotation = Self.iri("annotation", entry.id)
+                let annotation = "kb:annotation-\(uuid)"
                 writer.node(
                     annotation,
                     [
@@ -232,21 +277,25 @@ struct CaseDocument {
                 entry.kind == .received ? entry.fromAgencyId : entry.kind.startsTransit ? entry.toAgencyId : nil
             if let participant { action.append(("uco-action:participant", .reference(organization(participant)))) }
             if entry.kind == .seized {
-                action.append(("uco-action:location", .reference(Self.iri("location", exhibit.id))))
+                action.append(("uco-action:location", .reference("kb:location-\(exhibitUUID)")))
             } else if let location = entry.location {
                 writer.node(
-                    Self.iri("location", entry.id),
+                    "kb:location-\(uuid)",
                     [("@type", .string("uco-location:Location")), ("uco-core:name", .string(location))])
-                action.append(("uco-action:location", .reference(Self.iri("location", entry.id))))
+                action.append(("uco-action:location", .reference("kb:location-\(uuid)")))
             }
             if let instrument = entry.legalInstrumentId, instruments[instrument] != nil {
-                action.append(("uco-action:instrument", .reference(Self.iri("authorization", instrument))))
+                action.append(
+                    (
+                        "uco-action:instrument",
+                        .reference(authorizationIRIs[instrument] ?? Self.iri("authorization", instrument))
+                    ))
             } else if entry.kind == .imaged, exhibit.imagingTool != nil {
-                action.append(("uco-action:instrument", .reference(Self.iri("tool", exhibit.id))))
+                action.append(("uco-action:instrument", .reference("kb:tool-\(exhibitUUID)")))
             }
             if let previous { action.append(("uco-action:object", .reference(previous))) }
             action.append(("uco-action:result", .array(results)))
-            writer.node(Self.iri("action", entry.id), action)
+            writer.node("kb:action-\(uuid)", action)
             previous = record
         }
     }
@@ -341,6 +390,12 @@ struct LinkedDataWriter {
 
     private mutating func string(_ text: String) {
         bytes.append(0x22)
+        // Most text needs no escape: copied whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            bytes.append(contentsOf: text.utf8)
+            bytes.append(0x22)
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case 0x22: bytes.append(contentsOf: [0x5C, 0x22])

@@ -50,17 +50,7 @@ extension WebController {
                 values["oneMatching"] = page.matching == 1
                 values["filtered"] = query.filter != ExhibitFilter()
                 values["hasExhibits"] = !exhibits.isEmpty
-                values["exhibits"] = exhibits.map { exhibit -> [String: Any] in
-                    [
-                        "id": exhibit.id, "operationId": operation.id, "number": exhibit.exhibitNumber,
-                        "kind": exhibit.kind.label, "description": exhibit.description,
-                        "seizingAgency": agencies[exhibit.seizingAgencyId]?.name ?? exhibit.seizingAgencyId,
-                        "seizedUTC": Self.utc(exhibit.seizedAt),
-                        "holder": agencies[exhibit.holderAgencyId]?.name ?? exhibit.holderAgencyId,
-                        "state": Self.state(of: exhibit, agencies: agencies),
-                        "mismatch": exhibit.hashMismatchEntryId != nil,
-                    ]
-                }
+                values["exhibitTable"] = Self.exhibitTable(exhibits, operationId: operation.id, agencies: agencies)
                 if let next = page.next {
                     var items = [URLQueryItem(name: "after", value: next)]
                     if let agency = query.filter.seizingAgencyId { items.append(.init(name: "agency", value: agency)) }
@@ -328,6 +318,37 @@ extension WebController {
             "madeUTC": Self.utc(ConcertJSON.now()), "userName": context.user?.displayName ?? actor.userId,
             "agencyName": agencies[actor.agencyId]?.name ?? actor.agencyId,
         ]
+    }
+
+    /// The register's table of `exhibits`. Written by hand rather than through the template
+    /// engine, as the plan is: a page of a hundred rows took the engine longer than the
+    /// database took to find them. Every piece of text is escaped.
+    static func exhibitTable(_ exhibits: [Exhibit], operationId: String, agencies: [String: Agency]) -> String {
+        func escaped(_ text: String) -> String { SitrepDocument.escapeHTML(text) }
+        func name(_ agencyId: String) -> String { escaped(agencies[agencyId]?.name ?? agencyId) }
+        var html = """
+            <table class="stack exhibits">
+            <thead><tr><th>Number</th><th>Kind</th><th>Description</th><th>Seized</th><th>Held by</th>\
+            <th>State</th></tr></thead>
+            <tbody>
+
+            """
+        html.reserveCapacity(exhibits.count * 600)
+        let operation = escaped(operationId)
+        for exhibit in exhibits {
+            let id = escaped(exhibit.id)
+            html += "<tr data-exhibit=\"\(id)\"\(exhibit.hashMismatchEntryId == nil ? "" : #" class="alarm""#)>"
+            html += "<td data-label=\"Number\"><a href=\"/operations/\(operation)/exhibits/\(id)\">"
+            html += "\(escaped(exhibit.exhibitNumber))</a></td>"
+            html += "<td data-label=\"Kind\">\(escaped(exhibit.kind.label))</td>"
+            html += "<td data-label=\"Description\">\(escaped(exhibit.description))</td>"
+            html +=
+                "<td data-label=\"Seized\">\(name(exhibit.seizingAgencyId)) · \(Self.utc(exhibit.seizedAt)) UTC</td>"
+            html += "<td data-label=\"Held by\">\(name(exhibit.holderAgencyId))</td>"
+            html += "<td data-label=\"State\">\(escaped(Self.state(of: exhibit, agencies: agencies)))</td></tr>\n"
+        }
+        html += "</tbody>\n</table>"
+        return html
     }
 
     /// An exhibit's state in a few words, for the register.

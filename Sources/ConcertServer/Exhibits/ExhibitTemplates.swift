@@ -23,21 +23,7 @@ extension Templates {
         </form>
         <p class="muted" id="exhibit-count">{{matching}} exhibit{{^oneMatching}}s{{/oneMatching}} you may see{{#filtered}} match{{^oneMatching}}{{/oneMatching}}{{/filtered}}.{{#next}} <a href="{{next}}">Next page</a>{{/next}}</p>
         {{#hasExhibits}}
-        <table class="stack exhibits">
-          <thead><tr><th>Number</th><th>Kind</th><th>Description</th><th>Seized</th><th>Held by</th><th>State</th></tr></thead>
-          <tbody>
-          {{#exhibits}}
-          <tr data-exhibit="{{id}}"{{#mismatch}} class="alarm"{{/mismatch}}>
-            <td data-label="Number"><a href="/operations/{{operationId}}/exhibits/{{id}}">{{number}}</a></td>
-            <td data-label="Kind">{{kind}}</td>
-            <td data-label="Description">{{description}}</td>
-            <td data-label="Seized">{{seizingAgency}} · {{seizedUTC}} UTC</td>
-            <td data-label="Held by">{{holder}}</td>
-            <td data-label="State">{{state}}</td>
-          </tr>
-          {{/exhibits}}
-          </tbody>
-        </table>
+        {{{exhibitTable}}}
         {{/hasExhibits}}
         {{/showExhibits}}
         """,

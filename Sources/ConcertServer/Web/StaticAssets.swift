@@ -105,6 +105,7 @@ enum StaticAssets {
         .alarm, tr.alarm td { color: #8a1c1c; font-weight: 700; } tr.alarm td { background: #fdecea; }
         li.alarm { background: #fdecea; }
         table.exhibits td:first-child { white-space: nowrap; }
+        fieldset.seized-items { margin: .6rem 0; } .seized-item { border-bottom: 1px solid var(--line); padding-bottom: .4rem; }
         dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
         dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
         code.hash { overflow-wrap: anywhere; font-size: .85em; }
@@ -253,17 +254,72 @@ enum StaticAssets {
               }).catch(function (error) { showMessage(error.message); });
               return;
             }
+            var items = document.getElementById("seized-items");
+            function addItem() {
+              var row = document.createElement("div");
+              row.className = "seized-item inline";
+              var kind = document.createElement("select");
+              kind.dataset.item = "kind";
+              Object.keys(kindLabels).forEach(function (value) { kind.appendChild(new Option(kindLabels[value], value)); });
+              kind.value = action.kind === "serverTakedown" ? "server" : (action.kind === "seizure" ? "cryptoWallet" : "computer");
+              function labelled(text, control, grow) {
+                var label = document.createElement("label");
+                if (grow) { label.className = "grow"; }
+                label.appendChild(document.createTextNode(text + " "));
+                label.appendChild(control);
+                return label;
+              }
+              var what = document.createElement("input");
+              what.dataset.item = "description";
+              what.maxLength = 2000;
+              what.autocomplete = "off";
+              var hash = document.createElement("input");
+              hash.dataset.item = "sha256";
+              hash.maxLength = 64;
+              hash.spellcheck = false;
+              hash.autocomplete = "off";
+              var remove = document.createElement("button");
+              remove.type = "button";
+              remove.textContent = "Remove";
+              remove.onclick = function () { row.remove(); };
+              row.appendChild(labelled("Kind", kind));
+              row.appendChild(labelled("What", what, true));
+              row.appendChild(labelled("SHA-256 (optional)", hash, true));
+              row.appendChild(remove);
+              items.appendChild(row);
+            }
+            document.getElementById("add-seized").onclick = addItem;
             dialog("outcome-dialog", (status === "done" ? "Done: " : "Failed: ") + action.title, function (form) {
+              items.textContent = "";
+              if (status === "done" && ["serverTakedown", "seizure", "houseSearch"].indexOf(action.kind) >= 0) { addItem(); }
               document.getElementById("outcome-exhibits").href = "/operations/" + root.dataset.operation + "/exhibits/new?action=" + encodeURIComponent(action.id);
               form.elements.kind.value = status === "failed" ? "notFound" : (outcomeFor[action.kind] || "other");
               form.elements.count.value = status === "failed" ? "0" : "1";
               form.elements.description.value = "";
             }, function (form) {
+              // The items first, each an exhibit of the action while it is still in progress; one
+              // recorded leaves the dialog, so that trying again after a refusal records it once.
+              var handling = form.elements.itemsHandling.value;
+              var chain = Promise.resolve();
+              Array.prototype.forEach.call(items.querySelectorAll(".seized-item"), function (row, index) {
+                var description = row.querySelector("[data-item=description]").value.trim();
+                var hash = row.querySelector("[data-item=sha256]").value.trim();
+                if (!description && !hash) { return; }
+                var body = { actionId: action.id, kind: row.querySelector("[data-item=kind]").value,
+                             description: description, handling: handling, evaluation: "A1", distribution: "all" };
+                if (hash) { body.hashes = [{ algorithm: "SHA-256", value: hash }]; }
+                chain = chain.then(function () {
+                  return request("POST", api + "/exhibits", body).then(function () { row.remove(); }, function (error) {
+                    throw new Error("Item " + (index + 1) + ": " + error.message);
+                  });
+                });
+              });
               var outcome = { kind: form.elements.kind.value };
               if (form.elements.count.value !== "") { outcome.count = Number(form.elements.count.value); }
               if (form.elements.description.value.trim()) { outcome.description = form.elements.description.value; }
-              return request("POST", api + "/actions/" + action.id + "/status", { status: status, outcome: outcome })
-                .then(function (updated) { upsert(updated); showMessage(""); });
+              return chain.then(function () {
+                return request("POST", api + "/actions/" + action.id + "/status", { status: status, outcome: outcome });
+              }).then(function (updated) { upsert(updated); showMessage(""); });
             });
           }
           function checkGate(action, gate) {

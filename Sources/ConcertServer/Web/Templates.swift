@@ -176,7 +176,15 @@ enum Templates {
               <label>Outcome <select name="kind">{{#outcomeKinds}}<option value="{{value}}">{{label}}</option>{{/outcomeKinds}}</select></label>
               <label>How many <span class="muted">(persons, servers, items)</span> <input name="count" type="number" min="0" step="1"></label>
               <label>Notes <span class="muted">(optional)</span> <input name="description" maxlength="2000" autocomplete="off"></label>
-              <p class="muted">Record each item seized, with its hashes, as an exhibit: <a id="outcome-exhibits" href="/operations/{{operationId}}/exhibits/new">record an exhibit of this action</a>.</p>
+              <fieldset class="seized-items">
+                <legend>Items seized <span class="muted">(each is recorded as an exhibit of this action, evaluation A1, for every participant)</span></legend>
+                <div id="seized-items"></div>
+                <div class="inline">
+                  <button type="button" id="add-seized">Add an item</button>
+                  <label>Their handling <select name="itemsHandling"><option value="H0">H0</option><option value="H1">H1</option><option value="H2">H2</option></select></label>
+                </div>
+                <p class="muted">An item for named agencies only, or with SHA-1 or MD5 hashes: <a id="outcome-exhibits" href="/operations/{{operationId}}/exhibits/new">the exhibit form</a>.</p>
+              </fieldset>
               <p class="form-problem error" role="alert" hidden></p>
               <div class="buttons"><button type="submit" class="primary">Report</button> <button type="button" class="cancel">Cancel</button></div>
             </form>
