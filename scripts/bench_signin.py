@@ -16,29 +16,15 @@ import http.client
 import json
 import os
 import random
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
+
+from bench_support import PASSWORD, percentile, running_demo
 
 REFERENCE_SECONDS = float(os.environ.get("CONCERT_BENCH_REFERENCE_SECONDS", "10"))
 FLOOD_SECONDS = float(os.environ.get("CONCERT_BENCH_FLOOD_SECONDS", "20"))
 GUESSERS = 8
-PASSWORD = "concert-demo-2020"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round((len(ordered) - 1) * fraction)))]
 
 
 def request(connection, method, path, body=None, token=None):
@@ -96,28 +82,9 @@ def guesser(port, address, stop, tally, lock):
 
 
 def main():
-    binary = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else None
-    if not binary:
-        binary = subprocess.check_output(["swift", "build", "-c", "release", "--show-bin-path"], text=True).strip() + "/concert"
-    folder = tempfile.mkdtemp(prefix="concert-bench-signin-")
-    port = free_port()
-    server = subprocess.Popen(
-        [binary, "demo", "--listen", "127.0.0.1:%d" % port], cwd=folder,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                probe.request("GET", "/api/v1/health")
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("concert demo did not answer within 60 s")
-            time.sleep(0.1)
-
+    binary = sys.argv[1] if len(sys.argv) > 1 else ".build/release/concert"
+    with running_demo(binary, prefix="concert-bench-signin-") as base:
+        port = int(base.rsplit(":", 1)[1])
         print("== Sign-in of a legitimate user while %d clients guess passwords (concert demo, 127.0.0.1)" % GUESSERS,
               flush=True)
         alone = legitimate(port, REFERENCE_SECONDS)
@@ -144,13 +111,6 @@ def main():
         print("   guessers: %d attempts in %.0f s; %d had their password checked (401), %d were held back (429)%s" % (
             answered, FLOOD_SECONDS, tally.get(401, 0), tally.get(429, 0),
             ", %d connection errors" % tally["error"] if "error" in tally else ""))
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

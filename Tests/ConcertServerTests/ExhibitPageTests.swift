@@ -37,25 +37,8 @@ struct ExhibitPageTests {
         let world = try await TestWorld.make()
         defer { world.remove() }
         let paths = Self.paths(in: world)
-        let pages = try await world.withClient { client in
-            var pages: [TestResponse] = []
-            for path in paths {
-                pages.append(
-                    try await client.execute(uri: path, method: .get, headers: TestWorld.headers(persona, json: false)))
-            }
-            return pages
-        }
-        for (index, page) in pages.enumerated() {
-            if persona == .anonymous {
-                #expect(page.headers[.location] == "/login", "\(paths[index])")
-            } else {
-                #expect(
-                    page.status == Self.expected(persona)[index], "\(persona) got \(page.status) from \(paths[index])")
-            }
-            for secret in RouteTable.secrets(for: persona, in: world) {
-                #expect(!page.text.contains(secret), "\(persona) saw '\(secret)' on \(paths[index])")
-            }
-        }
+        let pages = try await WorkspacePageTests.visit(
+            paths, as: persona, in: world, expecting: Self.expected(persona))
         let (register, phone, laptop, form, report) = (pages[0], pages[1], pages[2], pages[3], pages[4])
         switch persona {
         case .participantOfficer:

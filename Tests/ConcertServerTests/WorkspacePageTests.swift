@@ -59,11 +59,12 @@ struct WorkspacePageTests {
         }
     }
 
-    @Test("each persona gets the forms its role may use, and nothing it may not see", arguments: Persona.allCases)
-    func formsFollowThePolicy(persona: Persona) async throws {
-        let world = try await TestWorld.make()
-        defer { world.remove() }
-        let paths = Self.paths(in: world)
+    /// The pages at `paths` as `persona` gets them, each checked for its expected status (a
+    /// redirect to the sign-in page for the anonymous) and for every secret the persona must
+    /// never find.
+    static func visit(
+        _ paths: [String], as persona: Persona, in world: TestWorld, expecting expected: [HTTPResponse.Status]
+    ) async throws -> [TestResponse] {
         let pages = try await world.withClient { client in
             var pages: [TestResponse] = []
             for path in paths {
@@ -72,7 +73,6 @@ struct WorkspacePageTests {
             }
             return pages
         }
-        let expected = Self.expected(persona)
         for (index, page) in pages.enumerated() {
             if persona == .anonymous {
                 #expect(page.headers[.location] == "/login", "\(paths[index])")
@@ -83,6 +83,15 @@ struct WorkspacePageTests {
                 #expect(!page.text.contains(secret), "\(persona) saw '\(secret)' on \(paths[index])")
             }
         }
+        return pages
+    }
+
+    @Test("each persona gets the forms its role may use, and nothing it may not see", arguments: Persona.allCases)
+    func formsFollowThePolicy(persona: Persona) async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let paths = Self.paths(in: world)
+        let pages = try await Self.visit(paths, as: persona, in: world, expecting: Self.expected(persona))
         // A form that is offered names the API route it is sent to, which decides again.
         if persona == .participantOfficer {
             #expect(pages[2].text.contains(world.restrictedTarget.name))

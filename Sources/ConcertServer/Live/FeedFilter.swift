@@ -73,13 +73,7 @@ struct FeedFilter {
             data = #"{"id":"\#(id)"}"#
         case .action(let targetHandling, let json, let withoutTarget):
             // A subscriber without intelligence, or outside the target's distribution, gets no link.
-            if json == withoutTarget {
-                data = json
-            } else if let targetHandling, AccessPolicy.allows(actor, .readRecord(targetHandling), in: operation) {
-                data = json
-            } else {
-                data = withoutTarget
-            }
+            data = targetView(json, withoutTarget: withoutTarget, targetHandling: targetHandling)
         case .everyone(let json):
             data = json
         case .sitrepDraft(let json):
@@ -122,13 +116,7 @@ struct FeedFilter {
         case .exhibit(let access, let id, let targetHandling, let json, let withoutTarget, let summary):
             if AccessPolicy.allows(actor, .readExhibit(access), in: operation) {
                 deliveries?.delivered(id)
-                if json == withoutTarget {
-                    data = json
-                } else if let targetHandling, AccessPolicy.allows(actor, .readRecord(targetHandling), in: operation) {
-                    data = json
-                } else {
-                    data = withoutTarget
-                }
+                data = targetView(json, withoutTarget: withoutTarget, targetHandling: targetHandling)
             } else {
                 data = summary
             }
@@ -141,6 +129,16 @@ struct FeedFilter {
             return nil
         }
         return data
+    }
+}
+
+extension FeedFilter {
+    /// A record about a target (an action, an exhibit) as the subscriber may see it: whole where
+    /// it may read that target (as the log holds it now; none when it is gone), else without it.
+    func targetView(_ json: String, withoutTarget: String, targetHandling: RecordHandling?) -> String {
+        if json == withoutTarget { return json }
+        if let targetHandling, AccessPolicy.allows(actor, .readRecord(targetHandling), in: operation) { return json }
+        return withoutTarget
     }
 }
 
