@@ -107,6 +107,10 @@ struct ExhibitTests {
             (["exhibitNumber": "ES-2025-4294967296"], 422, "exhibitNumber"),
             (["description": "Phone\u{0}with a NUL"], 422, "description"),
             (["description": "Laptop \u{202E}txt.exe"], 422, "description"),
+            (["description": "Phone\u{85}\u{9B}31m"], 422, "description"),
+            (["description": "Pho\u{200B}ne"], 422, "description"),
+            // The Kelvin sign is K for Swift, not for the database that keeps numbers unique.
+            (["exhibitNumber": "B\u{212A}A-77"], 422, "exhibitNumber"),
             (
                 ["distribution": ["0190aaaa-0000-7000-8000-000000000000", "0190aaaa-0000-7000-8000-000000000000"]], 422,
                 "distribution"
@@ -514,6 +518,21 @@ struct ExhibitTests {
                     "/exhibits/\(world.exhibit.id)", as: .otherParticipantOfficer, in: world, client: client
                 )
                 .status == .notFound)
+            // Nor does its feed, replayed from the start, give C the phone it was once meant to get.
+            let replay = try await client.execute(
+                uri: "/api/v1/operations/\(world.operation.id)/live?since=0&follow=false", method: .get,
+                headers: TestWorld.headers(.otherParticipantOfficer))
+            #expect(
+                !replay.text.contains(world.exhibit.description) && !replay.text.contains(world.exhibit.exhibitNumber))
+            // A correction says what was wrong and records nothing of its own.
+            let dressed = try await Self.custody(
+                world.exhibit.id,
+                [
+                    "kind": "correction", "corrects": handOverId, "note": "x", "location": "Somewhere",
+                    "sealNumber": "S",
+                ],
+                as: .participantOfficer, in: world, client: client)
+            #expect(dressed.status == .unprocessableContent)
 
             // The lead flags the laptop on receipt; once it holds the laptop, B may not clear the flag.
             let receipt = try await Self.receipt(
@@ -532,11 +551,29 @@ struct ExhibitTests {
                 as: .participantOfficer, in: world, client: client)
             #expect(silenced.status == .unprocessableContent)
             #expect(silenced.object["field"] as? String == "corrects")
-            // The lead, which wrote the check, may correct it though it no longer holds the laptop.
+            // Nor by a mismatching check of its own that it then corrects: the lead's still stands.
             let own = try await Self.custody(
+                world.transitExhibit.id,
+                [
+                    "kind": "examined", "note": "Recomputed",
+                    "hashCheck": ["algorithm": "SHA-256", "value": String(repeating: "11", count: 32)],
+                ],
+                as: .participantOfficer, in: world, client: client)
+            _ = try await Self.custody(
+                world.transitExhibit.id,
+                ["kind": "correction", "corrects": own.object["id"] as! String, "note": "Typo"],
+                as: .participantOfficer, in: world, client: client)
+            let flagged = try await Self.get(
+                "/exhibits/\(world.transitExhibit.id)", as: .participantOfficer, in: world, client: client)
+            #expect(flagged.object["hashMismatchEntryId"] as? String == receiptId)
+            // The lead, which wrote the check, may correct it though it no longer holds the laptop.
+            let byLead = try await Self.custody(
                 world.transitExhibit.id, ["kind": "correction", "corrects": receiptId, "note": "Mistyped value"],
                 as: .leadCoordinator, in: world, client: client)
-            #expect(own.status == .created, "\(own.text)")
+            #expect(byLead.status == .created, "\(byLead.text)")
+            let cleared = try await Self.get(
+                "/exhibits/\(world.transitExhibit.id)", as: .participantOfficer, in: world, client: client)
+            #expect(cleared.object["hashMismatchEntryId"] == nil)
 
             // A destruction recorded by mistake is undone by correcting it.
             let destroyed = try await Self.custody(

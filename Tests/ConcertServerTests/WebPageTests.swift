@@ -73,6 +73,25 @@ struct WebPageTests {
         #expect(ashburn.lowerBound < berlin.lowerBound, "the plan is not ordered by H-hour offset")
     }
 
+    @Test("a quote followed by a combining mark is escaped: it cannot close an attribute")
+    func combiningMarksAreEscaped() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        try await world.withClient { client in
+            // The target filter writes the search back into its field's value="…".
+            let page = try await client.execute(
+                uri: "/operations/\(world.operation.id)?q=%22%CC%B8%20autofocus%20onfocus%3Dx", method: .get,
+                headers: TestWorld.headers(.participantOfficer, json: false))
+            #expect(page.status == .ok)
+            let escaped = "&quot;" + "\u{338} autofocus onfocus=x"
+            let unescaped = "\"" + "\u{338} autofocus"
+            #expect(page.text.contains(escaped))
+            #expect(!page.text.contains(unescaped))
+        }
+        let mixed = "a\"" + "\u{338}<" + "\u{338}"
+        #expect(SitrepDocument.escapeHTML(mixed) == "a&quot;" + "\u{338}&lt;" + "\u{338}")
+    }
+
     @Test("each persona's page shows only what the policy lets them see", arguments: Persona.allCases)
     func pagesLeakNothing(persona: Persona) async throws {
         let world = try await TestWorld.make()

@@ -142,7 +142,7 @@ extension Exhibit {
     public func seizureEntry(id: String, by actor: Actor, now: Date) -> CustodyEntry {
         CustodyEntry(
             id: id, exhibitId: self.id, operationId: operationId, position: 1, kind: .seized,
-            agencyId: seizingAgencyId, userId: actor.userId, recordedAt: now, note: nil, sealNumber: nil,
+            agencyId: actor.agencyId, userId: actor.userId, recordedAt: now, note: nil, sealNumber: nil,
             location: nil, fromAgencyId: nil, toAgencyId: nil, toPerson: nil, legalInstrumentId: legalInstrumentId,
             confirms: nil, corrects: nil, hashCheck: nil)
     }
@@ -228,6 +228,16 @@ extension Exhibit {
                     "A correction names the entry of this exhibit it corrects in 'corrects'.", field: "corrects")
             }
             guard entry.note != nil else { throw .invalid("Say in 'note' what was wrong.", field: "note") }
+            // A correction says what was wrong; it records no seal, place or receiver of its own,
+            // which would read as a step of the chain.
+            let extras: [(String, Bool)] = [
+                ("sealNumber", entry.sealNumber != nil), ("location", entry.location != nil),
+                ("toPerson", entry.toPerson != nil), ("toAgencyId", input.toAgencyId != nil),
+                ("legalInstrumentId", input.legalInstrumentId != nil), ("hashCheck", input.hashCheck != nil),
+            ]
+            if let (field, _) = extras.first(where: { $0.1 }) {
+                throw .invalid("A correction says in 'note' what was wrong, and nothing else.", field: field)
+            }
             guard target.kind != .correction else {
                 throw .invalid("Correct the original entry, not a correction of it.", field: "corrects")
             }
@@ -245,8 +255,7 @@ extension Exhibit {
                 updated.transit = nil
                 updated.custodianAgencyIds = Self.holders(seizedBy: seizingAgencyId, entries: entries)
             }
-            // A mistyped hash is corrected by naming the check that flagged it.
-            if hashMismatchEntryId == corrected { updated.hashMismatchEntryId = nil }
+
             // A return or destruction recorded by mistake is undone by correcting it.
             if let disposal, target.kind == disposal,
                 entries.last(where: { $0.kind.endsCustody })?.id == corrected
@@ -263,11 +272,19 @@ extension Exhibit {
                     "A hash is checked at a hand-over, receipt, examination, imaging or storage.", field: "hashCheck")
             }
             entry.hashCheck = try updated.checking(check)
-            if entry.hashCheck?.result == .mismatch { updated.hashMismatchEntryId = id }
         }
+        // Flagged while any check that did not match stands uncorrected by the agency that made
+        // it: a later check, or a correction of a later one, does not clear an earlier.
+        updated.hashMismatchEntryId = Self.openMismatch(in: entries + [entry])
         updated.custodyCount = entry.position
         updated.updatedAt = now
         return (entry, updated)
+    }
+
+    /// The latest hash check of `entries` that did not match and that no correction names.
+    static func openMismatch(in entries: [CustodyEntry]) -> String? {
+        let corrected = Set(entries.compactMap(\.corrects))
+        return entries.last { $0.hashCheck?.result == .mismatch && !corrected.contains($0.id) }?.id
     }
 
     /// The agencies that have held an exhibit: the one that seized it and each that
@@ -282,7 +299,8 @@ extension Exhibit {
 
     /// The receipt of the hand-over under way, by the receiving agency: the exhibit changes hands.
     public func receiving(
-        handOverId: String, hashCheck: HashCheckInput?, note: String?, id: String, by actor: Actor, now: Date
+        handOverId: String, hashCheck: HashCheckInput?, note: String?, entries: [CustodyEntry], id: String,
+        by actor: Actor, now: Date
     ) throws(DomainError) -> (entry: CustodyEntry, exhibit: Exhibit) {
         guard let transit, transit.entryId == handOverId else {
             throw .conflict(
@@ -297,10 +315,8 @@ extension Exhibit {
             sealNumber: nil, location: nil,
             fromAgencyId: transit.fromAgencyId, toAgencyId: transit.toAgencyId, toPerson: transit.toPerson,
             legalInstrumentId: nil, confirms: handOverId, corrects: nil, hashCheck: nil)
-        if let hashCheck {
-            entry.hashCheck = try checking(hashCheck)
-            if entry.hashCheck?.result == .mismatch { updated.hashMismatchEntryId = id }
-        }
+        if let hashCheck { entry.hashCheck = try checking(hashCheck) }
+        updated.hashMismatchEntryId = Self.openMismatch(in: entries + [entry])
         updated.holderAgencyId = transit.toAgencyId
         updated.transit = nil
         updated.custodyCount = entry.position

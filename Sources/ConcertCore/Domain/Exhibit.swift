@@ -294,7 +294,11 @@ public struct ExhibitInput: Codable, Sendable {
         var number = assignedNumber
         if let given = exhibitNumber {
             let given = given.trimmingWhitespace()
-            guard (1...40).contains(given.count), given.allSatisfy(Self.numberAlphabet.contains) else {
+            // Checked scalar by scalar: a character such as the Kelvin sign is equal to K for
+            // Swift, not for the database that keeps the numbers unique.
+            guard (1...40).contains(given.unicodeScalars.count),
+                given.unicodeScalars.allSatisfy({ $0.isASCII && Self.numberAlphabet.contains(Character($0)) })
+            else {
                 throw .invalid(
                     "An exhibit number is 1 to 40 letters, digits and - / . _, such as BKA-77-2026.",
                     field: "exhibitNumber")

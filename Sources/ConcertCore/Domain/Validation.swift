@@ -17,16 +17,24 @@ public enum Validation {
         return trimmed
     }
 
-    /// Refuses control characters other than tab and line breaks, and the bidirectional
-    /// overrides and isolates that make printed text read otherwise than it is stored: for
+    /// Refuses control characters other than tab and line breaks, the direction marks,
+    /// overrides and isolates that make printed text read otherwise than it is stored, and
+    /// invisible characters: for
     /// records that are printed for a court (exhibits and their chain of custody).
     public static func refusingHiddenCharacters(_ text: String?, field: String) throws(DomainError) -> String? {
         guard let text else { return nil }
         for scalar in text.unicodeScalars {
             let value = scalar.value
-            let control = value < 0x20 && value != 0x09 && value != 0x0A && value != 0x0D
-            let bidirectional = (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
-            if control || value == 0x7F || bidirectional {
+            let control =
+                (value < 0x20 && value != 0x09 && value != 0x0A && value != 0x0D) || (0x7F...0x9F).contains(value)
+            let direction =
+                (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
+                || [0x061C, 0x200E, 0x200F].contains(value)
+            // Invisible: zero width space, line and paragraph separators, byte order mark, soft
+            // hyphen, tags. (Joiners stay: scripts and emoji need them.)
+            let invisible =
+                [0x200B, 0x2028, 0x2029, 0xFEFF, 0x00AD].contains(value) || (0xE0000...0xE007F).contains(value)
+            if control || direction || invisible {
                 throw .invalid(
                     "The field '\(field)' holds an invisible control or direction character (U+\(String(value, radix: 16, uppercase: true))); type the text again without it.",
                     field: field)

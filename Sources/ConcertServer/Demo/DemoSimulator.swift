@@ -234,7 +234,7 @@ public struct DemoSimulator: Sendable {
                 _ = try await store.addCustodyEntry(exhibitId: image.id, operationId: operationId, by: coordinator) {
                     try $0.exhibit.receiving(
                         handOverId: handOver.id, hashCheck: HashCheckInput(algorithm: .sha256, value: digest),
-                        note: nil, id: Identifier.make(), by: coordinator, now: clock.now())
+                        note: nil, entries: $0.entries, id: Identifier.make(), by: coordinator, now: clock.now())
                 }
             }
         }

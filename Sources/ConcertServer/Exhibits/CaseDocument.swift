@@ -272,7 +272,9 @@ struct CaseDocument {
                         "xsd:dateTime",
                         ConcertJSON.formatTimestamp(entry.kind == .seized ? exhibit.seizedAt : entry.recordedAt))
                 ))
-            action.append(("uco-action:performer", .reference(organization(entry.agencyId))))
+            // The seizure is the seizing agency's, whoever recorded it.
+            let performer = entry.kind == .seized ? exhibit.seizingAgencyId : entry.agencyId
+            action.append(("uco-action:performer", .reference(organization(performer))))
             let participant =
                 entry.kind == .received ? entry.fromAgencyId : entry.kind.startsTransit ? entry.toAgencyId : nil
             if let participant { action.append(("uco-action:participant", .reference(organization(participant)))) }

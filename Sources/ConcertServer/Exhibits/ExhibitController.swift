@@ -171,8 +171,8 @@ struct ExhibitController {
                     in: current.operation
                 ).get()
                 return try exhibit.receiving(
-                    handOverId: entryId, hashCheck: input.hashCheck, note: input.note, id: id, by: actor,
-                    now: ConcertJSON.now())
+                    handOverId: entryId, hashCheck: input.hashCheck, note: input.note, entries: current.entries,
+                    id: id, by: actor, now: ConcertJSON.now())
             }
             return try Response.json(entry, status: .created)
         }

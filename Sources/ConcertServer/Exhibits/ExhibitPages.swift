@@ -267,7 +267,10 @@ extension WebController {
         values["entries"] = entries.map { entry -> [String: Any] in
             var details: [String] = []
             if entry.kind == .seized {
-                details.append("Recorded by \(users[entry.userId]?.displayName ?? entry.userId).")
+                let recorder = users[entry.userId]?.displayName ?? entry.userId
+                details.append(
+                    entry.agencyId == exhibit.seizingAgencyId
+                        ? "Recorded by \(recorder)." : "Recorded by \(recorder) (\(name(entry.agencyId))).")
             }
             if let from = entry.fromAgencyId, let to = entry.toAgencyId {
                 details.append(
@@ -285,7 +288,9 @@ extension WebController {
             if let note = entry.note { details.append(note) }
             var row: [String: Any] = [
                 "id": entry.id, "step": entry.position, "label": entry.kind.label, "kindClass": entry.kind.rawValue,
-                "recordedUTC": Self.utc(entry.recordedAt), "agency": name(entry.agencyId), "details": details,
+                "recordedUTC": Self.utc(entry.recordedAt),
+                // The seizure is the seizing agency's, whoever recorded it.
+                "agency": name(entry.kind == .seized ? exhibit.seizingAgencyId : entry.agencyId), "details": details,
                 "correctedBy": entries.filter { $0.corrects == entry.id }.map(\.position),
             ]
             if let check = entry.hashCheck {

@@ -97,8 +97,20 @@ final class PreparedEvent: Sendable {
         if !hits.isEmpty {
             try await counterparts.load(for: hits, from: store)
         }
+        // An exhibit's events go to those who may see it now, not when they were written: the
+        // agency a hand-over was meant for no longer reads it once the hand-over is called off.
+        var exhibitAccess: [String: ExhibitAccess] = [:]
+        for event in events where event.eventKind?.family == .exhibit {
+            guard let operationId = event.operationId,
+                let exhibitId = (try? event.payload(.exhibitRecorded, .exhibitCustodyRecorded))?.exhibit.id,
+                exhibitAccess[exhibitId] == nil
+            else { continue }
+            exhibitAccess[exhibitId] = try await store.exhibit(id: exhibitId, operationId: operationId)?.access
+        }
         return events.compactMap {
-            PreparedEvent($0, targetHandlings: handlings, counterparts: counterparts, logger: logger)
+            PreparedEvent(
+                $0, targetHandlings: handlings, counterparts: counterparts, exhibitAccess: exhibitAccess, logger: logger
+            )
         }
     }
 
@@ -111,7 +123,7 @@ final class PreparedEvent: Sendable {
     /// `targetHandlings` holds the handling of each target the actions of the batch refer to.
     init?(
         _ event: Event, targetHandlings: [String: RecordHandling], counterparts: HitCounterparts = .init(),
-        logger: Logger
+        exhibitAccess: [String: ExhibitAccess] = [:], logger: Logger
     ) {
         guard let sequence = event.operationSequence else { return nil }
         self.sequence = sequence
@@ -129,7 +141,8 @@ final class PreparedEvent: Sendable {
         self.anonymousPrefix = event.eventKind?.family == .exhibit ? envelopePrefix(actor: nil) : prefix
         self.bytes = prefix.utf8.count + event.payload.utf8.count + 1
         do {
-            self.content = try Self.content(of: event, targetHandlings: targetHandlings, counterparts: counterparts)
+            self.content = try Self.content(
+                of: event, targetHandlings: targetHandlings, counterparts: counterparts, exhibitAccess: exhibitAccess)
         } catch {
             // An event this server cannot read is withheld, like any kind it does not know.
             logger.error("Withheld event \(sequence) (\(event.kind)) of \(event.operationId ?? "-"): \(error)")
@@ -138,7 +151,8 @@ final class PreparedEvent: Sendable {
     }
 
     static func content(
-        of event: Event, targetHandlings: [String: RecordHandling], counterparts: HitCounterparts
+        of event: Event, targetHandlings: [String: RecordHandling], counterparts: HitCounterparts,
+        exhibitAccess: [String: ExhibitAccess] = [:]
     ) throws -> Content {
         // Every kind is decided here: a kind added to `EventKind` does not compile until it
         // is. A kind this version does not know (written by a newer one) is withheld.
@@ -194,7 +208,7 @@ final class PreparedEvent: Sendable {
                 sides: counterparts)
         case .exhibitRecorded, .exhibitCustodyRecorded:
             var record = try event.payload(.exhibitRecorded, .exhibitCustodyRecorded)
-            let access = record.exhibit.access
+            let access = exhibitAccess[record.exhibit.id] ?? record.exhibit.access
             let id = record.exhibit.id
             let targetHandling = record.exhibit.targetId.flatMap { targetHandlings[$0] }
             var withoutTarget = event.payload

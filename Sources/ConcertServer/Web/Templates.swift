@@ -1,3 +1,4 @@
+import ConcertCore
 import Mustache
 
 /// The server-rendered pages' templates. They escape every value (`{{…}}`) except the
@@ -7,12 +8,22 @@ enum Templates {
         var library = MustacheLibrary()
         let all = sources.merging(workspaceSources, uniquingKeysWith: { first, _ in first })
             .merging(exhibitSources, uniquingKeysWith: { first, _ in first })
+        MustacheContentTypes.register(ScalarHTML(), named: ScalarHTML.name)
         for (name, text) in all {
             // The templates are fixed text tested at every build; a parse error is a programming error.
-            try! library.register(MustacheTemplate(string: text), named: name)
+            try! library.register(
+                MustacheTemplate(string: "{{% CONTENT_TYPE: \(ScalarHTML.name)}}" + text), named: name)
         }
         return library
     }()
+
+    /// HTML escaping of every value the templates write, scalar by scalar: the engine's own
+    /// escapes Characters, and a quote followed by a combining mark is no quote to it.
+    struct ScalarHTML: MustacheContentType {
+        static let name = "CONCERT_HTML"
+
+        func escapeText(_ text: String) -> String { SitrepDocument.escapeHTML(text) }
+    }
 
     static let sources: [String: String] = [
         "layout": """

@@ -87,8 +87,8 @@ extension SQLEngineStore {
             var exhibit = exhibit
             if let numberPrefix {
                 // One more than the highest number of the prefix so far. Numbers of this form are
-                // given by Concert alone (an agency's own are refused in it), so each is a short
-                // sequence; a longer one is skipped rather than trusted.
+                // given by Concert alone (an agency's own are refused in it); one too long to be a
+                // count is skipped rather than trusted.
                 let taken = try transaction.strings(
                     """
                     SELECT exhibit_number FROM exhibit
@@ -97,7 +97,7 @@ extension SQLEngineStore {
                 let highest =
                     taken.compactMap { number -> Int? in
                         let sequence = number.dropFirst(numberPrefix.count)
-                        return sequence.count <= 9 ? Int(sequence) : nil
+                        return sequence.count <= 18 ? Int(sequence) : nil
                     }.max() ?? 0
                 exhibit.exhibitNumber = numberPrefix + Self.sequenceNumber(highest + 1)
             }
