@@ -566,11 +566,22 @@ struct ExhibitTests {
             let flagged = try await Self.get(
                 "/exhibits/\(world.transitExhibit.id)", as: .participantOfficer, in: world, client: client)
             #expect(flagged.object["hashMismatchEntryId"] as? String == receiptId)
-            // The lead, which wrote the check, may correct it though it no longer holds the laptop.
+            // Only the holder adds to the chain: the lead, which wrote the check, corrects it once
+            // it holds the laptop again, and the flag then goes.
             let byLead = try await Self.custody(
                 world.transitExhibit.id, ["kind": "correction", "corrects": receiptId, "note": "Mistyped value"],
                 as: .leadCoordinator, in: world, client: client)
-            #expect(byLead.status == .created, "\(byLead.text)")
+            #expect(byLead.status == .forbidden)
+            let toLead = try await Self.custody(
+                world.transitExhibit.id, ["kind": "handedOver", "toAgencyId": world.lead.id], as: .participantOfficer,
+                in: world, client: client)
+            _ = try await Self.receipt(
+                world.transitExhibit.id, entry: toLead.object["id"] as! String, as: .leadCoordinator, in: world,
+                client: client)
+            let corrected = try await Self.custody(
+                world.transitExhibit.id, ["kind": "correction", "corrects": receiptId, "note": "Mistyped value"],
+                as: .leadCoordinator, in: world, client: client)
+            #expect(corrected.status == .created, "\(corrected.text)")
             let cleared = try await Self.get(
                 "/exhibits/\(world.transitExhibit.id)", as: .participantOfficer, in: world, client: client)
             #expect(cleared.object["hashMismatchEntryId"] == nil)

@@ -241,8 +241,9 @@ extension Exhibit {
             guard target.kind != .correction else {
                 throw .invalid("Correct the original entry, not a correction of it.", field: "corrects")
             }
-            // An agency answers for its own entries: another's (a hash check that flagged the
-            // exhibit, say) stands until that agency corrects it.
+            // The holder corrects only its own entries: another agency's (a hash check that
+            // flagged the exhibit, say) stands until that agency holds the exhibit again and
+            // corrects it.
             guard target.agencyId == actor.agencyId else {
                 throw .invalid(
                     "Entry \(target.position) was written by another agency; only that agency corrects it.",

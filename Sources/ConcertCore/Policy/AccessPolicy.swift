@@ -85,9 +85,6 @@ public enum Permission: Sendable, Equatable {
     case readExhibit(ExhibitAccess)
     /// Add an entry to an exhibit's chain of custody: the agency that holds it.
     case addCustody(ExhibitAccess)
-    /// Correct an entry of an exhibit's chain: an agency that may see the exhibit (the custody
-    /// rules then require that it wrote the entry).
-    case correctCustody(ExhibitAccess)
     /// Confirm the receipt of an exhibit handed over to `receivingAgencyId`: that agency alone.
     case confirmReceipt(ExhibitAccess, receivingAgencyId: String)
     /// See the agency's hits, check selectors before sharing and exclude values from the
@@ -255,14 +252,6 @@ public enum AccessPolicy {
             return actor.agencyId == access.holderAgencyId
                 ? .success(())
                 : .failure(.forbidden("Only the agency that holds the exhibit adds to its chain of custody."))
-        case .correctCustody(let access):
-            if case .failure(let denial) = decideExhibit(
-                actor, access, isLeadCoordinator: isLeadCoordinator, seesIntelligence: seesIntelligence)
-            {
-                return .failure(denial)
-            }
-            return actor.role == .officer || actor.role == .coordinator
-                ? .success(()) : .failure(.forbidden("Officers and coordinators record the chain of custody."))
         case .confirmReceipt(let access, let receivingAgency):
             if case .failure(let denial) = decideExhibit(
                 actor, access, isLeadCoordinator: isLeadCoordinator, seesIntelligence: seesIntelligence)

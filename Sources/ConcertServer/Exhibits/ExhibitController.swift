@@ -126,19 +126,16 @@ struct ExhibitController {
             guard let exhibit = try await store.exhibit(id: exhibitId, operationId: operation.id) else {
                 throw AccessDenial.hidden("No such exhibit.")
             }
-            // A correction is its author's, holder or not; every other step is the holder's.
-            let correcting = input.kind == .correction
-            @Sendable func permission(_ access: ExhibitAccess) -> Permission {
-                correcting ? .correctCustody(access) : .addCustody(access)
-            }
-            try AccessPolicy.decide(actor, permission(exhibit.access), in: operation).get()
+            // Every step is the holder's, a correction too (of the holder's own entries: the
+            // custody rules).
+            try AccessPolicy.decide(actor, .addCustody(exhibit.access), in: operation).get()
             let id = Identifier.make()
             let (entry, _) = try await store.addCustodyEntry(
                 exhibitId: exhibit.id, operationId: operation.id, by: actor
             ) { current in
                 // The holder may have changed since the check above: decided again on the exhibit
                 // as it stands in the transaction.
-                try AccessPolicy.decide(actor, permission(current.exhibit.access), in: current.operation).get()
+                try AccessPolicy.decide(actor, .addCustody(current.exhibit.access), in: current.operation).get()
                 return try current.exhibit.recording(
                     input, entries: current.entries, id: id, by: actor, in: current.operation,
                     instrumentExists: current.instrumentIds.contains, now: ConcertJSON.now())
