@@ -49,6 +49,8 @@ struct ExhibitPageTests {
             #expect(phone.text.contains("Add to the chain of custody"))
             #expect(!laptop.text.contains("Confirm receipt"))
             #expect(laptop.text.contains(#"<option value="correction">"#))
+            // Its own hand-over is there to call off, and only its own entries.
+            #expect(laptop.text.contains(#"<option value="\#(world.handOverId)">2. Handed over</option>"#))
             #expect(!laptop.text.contains(#"<option value="sealed">"#), "in transit, only a correction may follow")
             #expect(form.text.contains("Search the courier"))
             #expect(report.text.contains(world.exhibit.exhibitNumber))

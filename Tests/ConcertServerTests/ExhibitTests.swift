@@ -96,6 +96,7 @@ struct ExhibitTests {
             (["description": "   "], 422, "description"),
             (["exhibitNumber": "FR 2026/<script>"], 422, "exhibitNumber"),
             (["sizeBytes": -1], 422, "sizeBytes"),
+            (["sizeBytes": 9_007_199_254_740_992], 422, "sizeBytes"),
             (["distribution": ["no-such-agency"]], 422, "distribution"),
             (["handling": "H3"], 422, "handlingRestriction"),
             (["parentExhibitId": "0190aaaa-0000-7000-8000-000000000000"], 422, "parentExhibitId"),

@@ -330,8 +330,9 @@ public struct ExhibitInput: Codable, Sendable {
             }
             checked.append(hash)
         }
-        if let sizeBytes, sizeBytes < 0 {
-            throw .invalid("A size in bytes is zero or more.", field: "sizeBytes")
+        // Up to 2^53 - 1 (8 PiB), which every JSON reader keeps exactly.
+        if let sizeBytes, !(0...9_007_199_254_740_991).contains(sizeBytes) {
+            throw .invalid("A size in bytes is a whole number from 0 to 9,007,199,254,740,991.", field: "sizeBytes")
         }
         let tool = try Validation.refusingHiddenCharacters(
             try Validation.optionalText(imagingTool, field: "imagingTool", maxLength: 300), field: "imagingTool")

@@ -131,6 +131,9 @@ extension WebController {
                 let canAdd = AccessPolicy.allows(actor, .addCustody(stored.access), in: operation)
                 values["canAdd"] = canAdd
                 if canAdd {
+                    // The entries the holder may correct: its own agency's, not corrections.
+                    values["correctable"] = entries.filter { $0.agencyId == actor.agencyId && $0.kind != .correction }
+                        .map { ["id": $0.id, "step": $0.position, "label": $0.kind.label] }
                     // Once in transit or out of custody, only a correction may follow.
                     let kinds: [CustodyKind] =
                         stored.transit != nil || stored.disposal != nil

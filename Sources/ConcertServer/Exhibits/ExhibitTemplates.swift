@@ -83,7 +83,7 @@ extension Templates {
           </div>
           <div class="inline">
             <label>Legal instrument <span class="muted">(sent abroad)</span> <select name="legalInstrumentId" data-optional><option value="">—</option>{{#instruments}}<option value="{{id}}">{{label}}</option>{{/instruments}}</select></label>
-            <label>Corrects entry <span class="muted">(correction)</span> <select name="corrects" data-optional><option value="">—</option>{{#entries}}<option value="{{id}}">{{step}}. {{label}}</option>{{/entries}}</select></label>
+            <label>Corrects entry <span class="muted">(correction)</span> <select name="corrects" data-optional><option value="">—</option>{{#correctable}}<option value="{{id}}">{{step}}. {{label}}</option>{{/correctable}}</select></label>
           </div>
           {{> hash-check}}
           {{> form-problem}}
