@@ -45,6 +45,17 @@ struct ExhibitTests {
             method: .post, headers: TestWorld.headers(persona), body: .json(body))
     }
 
+    /// The operation's whole feed as `persona` gets it, replayed from the start.
+    static func feed(
+        as persona: Persona, in world: TestWorld, client: any TestClientProtocol
+    ) async throws
+        -> TestResponse
+    {
+        try await client.execute(
+            uri: "/api/v1/operations/\(world.operation.id)/live?since=0&follow=false", method: .get,
+            headers: TestWorld.headers(persona))
+    }
+
     static func get(
         _ path: String, as persona: Persona, in world: TestWorld, client: any TestClientProtocol
     )
@@ -282,18 +293,14 @@ struct ExhibitTests {
                 as: .leadCoordinator, in: world, client: client)
             #expect(receipt.status == .created)
             for persona in [Persona.observer, .otherParticipantOfficer] {
-                let feed = try await client.execute(
-                    uri: "/api/v1/operations/\(world.operation.id)/live?since=0&follow=false", method: .get,
-                    headers: TestWorld.headers(persona))
+                let feed = try await Self.feed(as: persona, in: world, client: client)
                 #expect(feed.text.contains("event: exhibit.custodyRecorded"))
                 #expect(feed.text.contains(#""hashMismatch":true"#))
                 for secret in [world.transitExhibit.description, world.transitExhibit.exhibitNumber, Self.digest] {
                     #expect(!feed.text.contains(secret), "\(persona) saw \(secret)")
                 }
             }
-            let leadFeed = try await client.execute(
-                uri: "/api/v1/operations/\(world.operation.id)/live?since=0&follow=false", method: .get,
-                headers: TestWorld.headers(.leadCoordinator))
+            let leadFeed = try await Self.feed(as: .leadCoordinator, in: world, client: client)
             #expect(leadFeed.text.contains(world.transitExhibit.exhibitNumber))
             #expect(leadFeed.text.contains(#""result":"mismatch""#))
         }
@@ -485,15 +492,11 @@ struct ExhibitTests {
             let forC = try await Self.get(
                 "/exhibits/\(sharedId)", as: .otherParticipantOfficer, in: world, client: client)
             #expect(forC.object["targetId"] == nil && forC.object["place"] as? String == "")
-            let feedC = try await client.execute(
-                uri: "/api/v1/operations/\(world.operation.id)/live?since=0&follow=false", method: .get,
-                headers: TestWorld.headers(.otherParticipantOfficer))
+            let feedC = try await Self.feed(as: .otherParticipantOfficer, in: world, client: client)
             #expect(feedC.text.contains("Rack server in the basement"))
             #expect(!feedC.text.contains(world.restrictedTarget.id) && !feedC.text.contains("Hamburg"))
             // An observer is not told which agency handles an exhibit.
-            let feedObserver = try await client.execute(
-                uri: "/api/v1/operations/\(world.operation.id)/live?since=0&follow=false", method: .get,
-                headers: TestWorld.headers(.observer))
+            let feedObserver = try await Self.feed(as: .observer, in: world, client: client)
             let exhibitEvents = feedObserver.text.components(separatedBy: "\n\n").filter {
                 $0.contains("event: exhibit.")
             }
@@ -520,9 +523,7 @@ struct ExhibitTests {
                 )
                 .status == .notFound)
             // Nor does its feed, replayed from the start, give C the phone it was once meant to get.
-            let replay = try await client.execute(
-                uri: "/api/v1/operations/\(world.operation.id)/live?since=0&follow=false", method: .get,
-                headers: TestWorld.headers(.otherParticipantOfficer))
+            let replay = try await Self.feed(as: .otherParticipantOfficer, in: world, client: client)
             #expect(
                 !replay.text.contains(world.exhibit.description) && !replay.text.contains(world.exhibit.exhibitNumber))
             // A correction says what was wrong and records nothing of its own.
@@ -600,5 +601,14 @@ struct ExhibitTests {
                 sharedId, ["kind": "sealed", "sealNumber": "S-9"], as: .participantOfficer, in: world, client: client)
             #expect(sealed.status == .created, "\(sealed.text)")
         }
+    }
+
+    @Test("at most two CASE exports are written at once; a third is turned away, not queued")
+    func exportsAreBounded() {
+        let gate = ExportGate(limit: 2)
+        #expect(gate.enter() && gate.enter())
+        #expect(!gate.enter())
+        gate.leave()
+        #expect(gate.enter())
     }
 }

@@ -2,12 +2,16 @@ import ConcertCore
 import ConcertStorage
 import Foundation
 import Hummingbird
+import Synchronization
 
 /// The exhibit register and chains of custody: exhibits recorded as they are seized, their
 /// custody entries, receipts of hand-overs, the board's counts and the CASE/UCO export.
 struct ExhibitController {
     let store: any Store
     let guarded: OperationGuard
+    /// The CASE exports being written at once: one of everything an agency holds is tens of
+    /// megabytes in memory, so a client that asks for many and never reads them is held back.
+    let exports = ExportGate(limit: 2)
 
     /// The most exhibits one page answers.
     static let maximumPageSize = 500
@@ -211,6 +215,11 @@ struct ExhibitController {
     private func caseResponse(
         _ exhibits: [(exhibit: Exhibit, custody: [CustodyEntry])], actor: Actor, operation: JointOperation
     ) async throws -> Response {
+        guard exports.enter() else {
+            throw ProblemDetail.tooManyRequests(
+                "Other chain-of-custody exports are being written; ask again in a moment.", retryAfter: 2)
+        }
+        defer { exports.leave() }
         let readable = exhibits.filter { AccessPolicy.allows(actor, .readExhibit($0.exhibit.access), in: operation) }
         let viewed = try await Self.viewed(readable.map(\.exhibit), by: actor, in: operation, store: store)
         let agencies = Dictionary(uniqueKeysWithValues: try await store.agencies().map { ($0.id, $0) })
@@ -305,4 +314,24 @@ extension Exhibit {
         exhibit.place = ""
         return exhibit
     }
+}
+
+/// At most `limit` pieces of heavy work at once; the others are turned away, not queued.
+public final class ExportGate: Sendable {
+    private let running = Mutex(0)
+    public let limit: Int
+
+    public init(limit: Int) { self.limit = limit }
+
+    /// Takes a place; false when all are taken.
+    public func enter() -> Bool {
+        running.withLock { running in
+            guard running < limit else { return false }
+            running += 1
+            return true
+        }
+    }
+
+    /// Gives a place back.
+    public func leave() { running.withLock { $0 -= 1 } }
 }
