@@ -79,6 +79,7 @@ let package = Package(
                 "ConcertCore",
                 "ConcertStorage",
                 "ConcertServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

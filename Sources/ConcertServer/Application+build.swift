@@ -38,6 +38,9 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration?
     /// What the live feed lets wait for its subscribers' sockets, and for how long.
     public var liveLimits: LiveFeedLimits
+    /// The installation's log key, which signs the checkpoints of the log's Merkle tree; nil
+    /// signs with a random key for the process's lifetime, for tests.
+    public var logSigner: LogSigner?
 
     /// Creates a configuration.
     public init(
@@ -46,7 +49,7 @@ public struct ServerConfiguration: Sendable {
         selectorLimits: SelectorLimits = .standard, crossCheckBudget: CrossCheckBudgetSettings = .init(),
         signInRules: SignInThrottle.Rules = .init(), bcryptWorkers: Int = BoundedWorkers.defaultBcryptWorkers,
         requestHeadTimeout: Duration? = .seconds(10), idleTimeout: Duration? = .seconds(60),
-        liveLimits: LiveFeedLimits = .init()
+        liveLimits: LiveFeedLimits = .init(), logSigner: LogSigner? = nil
     ) {
         self.host = host
         self.port = port
@@ -60,6 +63,7 @@ public struct ServerConfiguration: Sendable {
         self.requestHeadTimeout = requestHeadTimeout
         self.idleTimeout = idleTimeout
         self.liveLimits = liveLimits
+        self.logSigner = logSigner
     }
 }
 
@@ -119,6 +123,12 @@ public func buildConcert(
     LogController(store: store, guarded: guarded).addRoutes(to: router)
     ExhibitController(store: store, guarded: guarded).addRoutes(to: router)
     SitrepController(store: store, guarded: guarded).addRoutes(to: router)
+    let checkpointer = LogCheckpointer(
+        store: store,
+        // A random key when none is configured: checkpoints of one process, for tests.
+        signer: configuration.logSigner ?? (try! LogSigner(base64: LogSigner.newKeyText())),
+        logger: Logger(label: "concert.log"))
+    LogProofController(store: store, checkpointer: checkpointer).addRoutes(to: router)
     let vault = AttachmentVault(settings: configuration.attachments ?? .temporary())
     MessageController(store: store, guarded: guarded, vault: vault).addRoutes(to: router)
     LiveController(guarded: guarded, feed: liveFeed ?? LiveFeed(store: store, limits: configuration.liveLimits))
@@ -129,7 +139,7 @@ public func buildConcert(
         crossCheck: crossCheck, trustedProxies: configuration.trustedProxies
     ).addRoutes(to: router)
     // The store first: it stops last, once nothing uses it.
-    return ConcertParts(router: router, services: [store, crossCheck, OverdueWatch(store: store)])
+    return ConcertParts(router: router, services: [store, crossCheck, OverdueWatch(store: store), checkpointer])
 }
 
 /// Builds the Concert application: the router, bound to the configured address.

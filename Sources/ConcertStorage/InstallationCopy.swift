@@ -54,7 +54,9 @@ public enum InstallationTables {
                 "recorded_at", "previous_hash", "hash",
             ]
         ),
-        ("chain_head", ["id", "sequence", "hash"]),
+        ("log_node", ["level", "position", "hash"]),
+        ("log_checkpoint", ["size", "root", "signed_at", "note"]),
+        ("chain_head", ["id", "sequence", "hash", "tree_size", "tree_frontier"]),
     ]
 
     /// The table's name in the database: `user` is a reserved word in PostgreSQL, and both

@@ -55,6 +55,8 @@ public enum StoreError: Error, Equatable, Sendable {
     case notFound(String)
     /// A unique value is already taken ("username 'fr-officer' is taken").
     case duplicate(String)
+    /// The stored data does not hold together (an altered log): an operator must look.
+    case damaged(String)
 }
 
 /// A target as stored: the facts the policy needs, and its JSON ready to send.
@@ -131,6 +133,12 @@ public struct ChainVerification: Sendable, Equatable {
     public var brokenAt: Int64?
     /// What is wrong there, in words.
     public var problem: String?
+
+    public init(eventsChecked: Int, brokenAt: Int64? = nil, problem: String? = nil) {
+        self.eventsChecked = eventsChecked
+        self.brokenAt = brokenAt
+        self.problem = problem
+    }
 
     /// Whether the whole chain is intact.
     public var isIntact: Bool { brokenAt == nil }
@@ -595,8 +603,31 @@ public protocol Store: Service {
     /// The whole log after the global sequence number `sequence`, at most `limit`, in order:
     /// every operation's events and every audit entry, for copying and inspecting an installation.
     func events(after sequence: Int64, limit: Int) async throws -> [Event]
-    /// Walks the whole hash chain and reports the first event that does not fit.
+    /// Walks the whole hash chain and the Merkle tree over it, and reports the first event that
+    /// does not fit.
     func verifyAuditChain() async throws -> ChainVerification
+    /// Checks that the log still holds what signed checkpoints (already opened with the
+    /// installation's key) covered: the first event that is missing or differs, or nil.
+    func verifyLog(against checkpoints: [LogCheckpoint]) async throws -> ChainVerification
+
+    // MARK: The log's Merkle tree and checkpoints
+
+    /// The size and root of the whole tree (every event is a leaf).
+    func treeHead() async throws -> (size: Int64, root: LogTree.Hash)
+    /// The root of the tree of the first `size` events.
+    func treeRoot(size: Int64) async throws -> LogTree.Hash
+    /// The inclusion proof of event `sequence` in the tree of `treeSize` events.
+    func inclusionProof(sequence: Int64, treeSize: Int64) async throws -> InclusionProof
+    /// The consistency proof from the tree of `old` events to the tree of `new` events.
+    func consistencyProof(from old: Int64, to new: Int64) async throws -> [LogTree.Hash]
+    /// One event of the log, by its sequence number.
+    func event(sequence: Int64) async throws -> Event?
+    /// Keeps a signed checkpoint, and returns the one kept of its size (the first one stands).
+    func storeCheckpoint(_ checkpoint: StoredCheckpoint) async throws -> StoredCheckpoint
+    /// The checkpoint of the largest tree signed so far.
+    func latestCheckpoint() async throws -> StoredCheckpoint?
+    /// The kept checkpoints of trees larger than `size`, smallest first, at most `limit`.
+    func storedCheckpoints(after size: Int64, limit: Int) async throws -> [StoredCheckpoint]
     /// Runs `body` while no other server on this database runs an `exclusively` body: for
     /// one-time set-up such as seeding the demo.
     func exclusively(_ body: @escaping @Sendable () async throws -> Void) async throws

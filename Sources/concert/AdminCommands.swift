@@ -95,25 +95,101 @@ struct AgencyCommand: AsyncParsableCommand {
 /// `concert audit …`: the tamper-evident event log.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Check the audit log.", subcommands: [Verify.self])
+        commandName: "audit", abstract: "Check the audit log.", subcommands: [Verify.self, Witness.self])
 
     /// `concert audit verify`.
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the hash chain of the event log; exits non-zero and names the first broken link.")
+            abstract:
+                "Check the event log: its hash chain, its Merkle tree, and that it still holds what every signed checkpoint covered; exits non-zero and names the first event that does not fit.",
+            discussion: """
+                The checkpoints the installation signed and kept are checked with its log key (see \
+                --log-key-file). --checkpoint adds those of a file: a witness's state, the answer of \
+                GET /api/v1/log/checkpoint, or a signed note.
+                """)
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var logKey: LogKeyOptions
+        @Option(
+            help: ArgumentHelp(
+                "A checkpoint taken before, or a witness's state file: the log must still hold what it signed.",
+                valueName: "file"))
+        var checkpoint: String?
+        @Option(help: ArgumentHelp("The log's verifier key, when the key file is not at hand.", valueName: "key"))
+        var verifierKey: String?
 
         func run() async throws {
-            let result = try await database.openStore(default: "concert.sqlite").verifyAuditChain()
-            if result.isIntact {
-                print("Audit chain intact: \(result.eventsChecked) events checked.")
-            } else {
-                var standardError = FileHandle.standardError
+            let location = database.location(default: "concert.sqlite")
+            let file = try checkpoint.map(CheckpointFile.init(path:))
+            let keyText =
+                try verifierKey ?? file?.verifierKey
+                ?? logKey.signer(databaseLocation: location, create: false)?.verifierKey.text
+            let key = try keyText.map { text in
+                guard let key = LogVerifierKey(text: text) else {
+                    throw ValidationError("'\(text)' is not a log verifier key.")
+                }
+                return key
+            }
+            if file != nil && key == nil {
+                throw ValidationError(
+                    "Name the log's verifier key with --verifier-key, or its key file with --log-key-file.")
+            }
+            let store = try await database.openStore(default: "concert.sqlite")
+            var standardError = FileHandle.standardError
+            func broken(_ result: ChainVerification) throws -> Never {
                 print(
                     "Audit chain BROKEN at event #\(result.brokenAt!): \(result.problem ?? "unknown problem").",
                     to: &standardError)
                 throw ExitCode(1)
             }
+            let result = try await store.verifyAuditChain()
+            guard result.isIntact else { try broken(result) }
+            guard let key else {
+                print(
+                    "Audit chain intact: \(result.eventsChecked) events checked. No log key at hand: signed checkpoints not checked."
+                )
+                return
+            }
+            // Every checkpoint kept, and those of the file, opened with the key: one that does not
+            // open was altered (or signed by another key), which is a break too.
+            var checkpoints: [LogCheckpoint] = []
+            var after: Int64 = -1
+            while true {
+                let page = try await store.storedCheckpoints(after: after, limit: 1000)
+                guard let last = page.last else { break }
+                for stored in page {
+                    do {
+                        checkpoints.append(try key.open(stored.note))
+                    } catch {
+                        try broken(
+                            ChainVerification(
+                                eventsChecked: result.eventsChecked, brokenAt: max(stored.size, 1),
+                                problem:
+                                    "the kept checkpoint of \(stored.size) events does not open with the log's key: \(error)"
+                            ))
+                    }
+                }
+                after = last.size
+            }
+            let kept = checkpoints.count
+            for note in file?.notes ?? [] {
+                do {
+                    checkpoints.append(try key.open(note))
+                } catch {
+                    throw ValidationError("A checkpoint of '\(checkpoint!)' does not open with the log's key: \(error)")
+                }
+            }
+            let against = try await store.verifyLog(against: checkpoints)
+            guard against.isIntact else { try broken(against) }
+            let largest = checkpoints.map(\.size).max() ?? 0
+            guard !checkpoints.isEmpty else {
+                print(
+                    "Audit chain intact: \(result.eventsChecked) events checked. No signed checkpoint to check them against."
+                )
+                return
+            }
+            print(
+                "Audit chain intact: \(result.eventsChecked) events checked. The \(largest) events of the largest of \(checkpoints.count) signed checkpoints (\(kept) kept, \(checkpoints.count - kept) from the file) are all still there."
+            )
         }
     }
 }

@@ -88,32 +88,10 @@ struct AttachmentOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         let base = StoreFactory.sqlitePath(databaseLocation) ?? "concert"
         let folder = attachments ?? environment["CONCERT_ATTACHMENTS"] ?? base + "-attachments"
-        let key: SymmetricKeyText
-        if let file = attachmentKeyFile
-            ?? (environment["CONCERT_ATTACHMENT_KEY"] == nil
-                ? environment["CONCERT_ATTACHMENT_KEY_FILE"] : nil)
-        {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ValidationError("Cannot read the attachment key file '\(file)'.")
-            }
-            key = SymmetricKeyText(text: text, origin: "the key file '\(file)'")
-        } else if let text = environment["CONCERT_ATTACHMENT_KEY"] {
-            key = SymmetricKeyText(text: text, origin: "CONCERT_ATTACHMENT_KEY")
-        } else {
-            let file = base + ".attachment-key"
-            if !FileManager.default.fileExists(atPath: file) {
-                let bytes = (0..<32).map { _ in UInt8.random(in: 0...255) }
-                guard
-                    FileManager.default.createFile(
-                        atPath: file, contents: Data((Data(bytes).base64EncodedString() + "\n").utf8),
-                        attributes: [.posixPermissions: 0o600])
-                else { throw ValidationError("Cannot create the attachment key file '\(file)'.") }
-            }
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ValidationError("Cannot read the attachment key file '\(file)'.")
-            }
-            key = SymmetricKeyText(text: text, origin: "the key file '\(file)'")
-        }
+        let key = try InstallationSecret.load(
+            file: attachmentKeyFile, variable: "CONCERT_ATTACHMENT_KEY", fileVariable: "CONCERT_ATTACHMENT_KEY_FILE",
+            defaultFile: base + ".attachment-key", what: "attachment key"
+        ) { Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString() }!
         let limit = attachmentLimitMib ?? environment["CONCERT_ATTACHMENT_LIMIT_MIB"].flatMap { Int($0) } ?? 100
         guard limit >= 1 else { throw ValidationError("The attachment limit is at least 1 MiB.") }
         let hours =
@@ -130,7 +108,7 @@ struct AttachmentOptions: ParsableArguments {
 }
 
 /// A key as read, and where from, for a clear message when it is wrong.
-private struct SymmetricKeyText {
+struct SymmetricKeyText {
     var text: String
     var origin: String
 }
@@ -239,5 +217,65 @@ struct SafeguardOptions: ParsableArguments {
             perAgency: try number(
                 checkBudgetAgency, "CONCERT_CHECK_BUDGET_AGENCY", 100_000, 1...100_000_000, "The agency budget"),
             agencyOverrides: overrides)
+    }
+}
+
+/// A secret of the installation (a key), in a file named by a flag, else in an environment
+/// variable, else in a file an environment variable names, else in a file next to the
+/// database, created on first start (readable by its owner only).
+enum InstallationSecret {
+    /// The secret's text and where it came from; nil when it is in no file and `create` is nil.
+    static func load(
+        file explicitFile: String?, variable: String, fileVariable: String, defaultFile: String, what: String,
+        create: (() -> String)?
+    ) throws -> SymmetricKeyText? {
+        let environment = ProcessInfo.processInfo.environment
+        func read(_ file: String) throws -> SymmetricKeyText {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ValidationError("Cannot read the \(what) file '\(file)'.")
+            }
+            return SymmetricKeyText(text: text, origin: "the key file '\(file)'")
+        }
+        if let file = explicitFile ?? (environment[variable] == nil ? environment[fileVariable] : nil) {
+            return try read(file)
+        }
+        if let text = environment[variable] { return SymmetricKeyText(text: text, origin: variable) }
+        if !FileManager.default.fileExists(atPath: defaultFile) {
+            guard let create else { return nil }
+            guard
+                FileManager.default.createFile(
+                    atPath: defaultFile, contents: Data((create() + "\n").utf8),
+                    attributes: [.posixPermissions: 0o600])
+            else { throw ValidationError("Cannot create the \(what) file '\(defaultFile)'.") }
+        }
+        return try read(defaultFile)
+    }
+}
+
+/// The key that signs the checkpoints of the log's Merkle tree: a flag, else environment
+/// variables, else a key file next to the SQLite database, created on first start. Every
+/// server of one installation must have the same.
+struct LogKeyOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "File holding the log key, which signs the log's checkpoints (an Ed25519 seed: 32 bytes in base64). Falls back to CONCERT_LOG_KEY (the key itself), then CONCERT_LOG_KEY_FILE, then DATABASE.log-key, created on first start.",
+            valueName: "file"))
+    var logKeyFile: String?
+
+    /// The installation's signer; nil when `create` is false and there is no key yet.
+    func signer(databaseLocation: String, create: Bool = true) throws -> LogSigner? {
+        let base = StoreFactory.sqlitePath(databaseLocation) ?? "concert"
+        let newKey: (() -> String)? = create ? { LogSigner.newKeyText() } : nil
+        guard
+            let key = try InstallationSecret.load(
+                file: logKeyFile, variable: "CONCERT_LOG_KEY", fileVariable: "CONCERT_LOG_KEY_FILE",
+                defaultFile: base + ".log-key", what: "log key", create: newKey)
+        else { return nil }
+        do {
+            return try LogSigner(base64: key.text)
+        } catch {
+            throw ValidationError("\(error) (from \(key.origin))")
+        }
     }
 }

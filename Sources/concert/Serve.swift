@@ -15,6 +15,7 @@ extension Concert {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var listen: ListenOptions
         @OptionGroup var attachments: AttachmentOptions
+        @OptionGroup var logKey: LogKeyOptions
         @OptionGroup var safeguards: SafeguardOptions
 
         func run() async throws {
@@ -23,6 +24,7 @@ extension Concert {
             try safeguards.apply(to: &prepared)
             prepared.attachments = try attachments.settings(
                 databaseLocation: database.location(default: "concert.sqlite"))
+            prepared.logSigner = try logKey.signer(databaseLocation: database.location(default: "concert.sqlite"))
             let configuration = prepared
             let app = buildApplication(store: store, configuration: configuration) {
                 FileHandle.standardOutput.write(
@@ -40,6 +42,7 @@ extension Concert {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var listen: ListenOptions
         @OptionGroup var attachments: AttachmentOptions
+        @OptionGroup var logKey: LogKeyOptions
         @OptionGroup var safeguards: SafeguardOptions
         @Flag(
             help:
@@ -74,6 +77,7 @@ extension Concert {
             var prepared = try listen.configuration()
             try safeguards.apply(to: &prepared)
             prepared.attachments = try attachments.settings(databaseLocation: location)
+            prepared.logSigner = try logKey.signer(databaseLocation: location)
             let configuration = prepared
             var seededHHour: Date?
             if simulate {

@@ -9,7 +9,7 @@ enum ConcertExecutable {
 
     /// Runs `concert arguments…` to its end; returns its exit status and what it printed.
     static func run(
-        _ arguments: [String], in directory: URL? = nil
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
     ) throws -> (
         status: Int32, output: String, errors: String
     ) {
@@ -17,6 +17,9 @@ enum ConcertExecutable {
         process.executableURL = url
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output

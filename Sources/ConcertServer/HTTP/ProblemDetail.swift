@@ -69,6 +69,9 @@ public struct ProblemDetail: Error, HTTPResponseError, Codable, Sendable {
             switch error {
             case .notFound(let message): return ProblemDetail(status: .notFound, detail: message)
             case .duplicate(let message): return ProblemDetail(status: .conflict, detail: message)
+            case .damaged(let message):
+                logger.error("The store is damaged: \(message)")
+                return ProblemDetail(status: .internalServerError, detail: message)
             }
         case let error as HTTPError:
             switch error.status {

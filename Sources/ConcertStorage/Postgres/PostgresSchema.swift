@@ -237,6 +237,25 @@ enum PostgresSchema {
                 "CREATE UNIQUE INDEX custody_entry_by_exhibit ON custody_entry(exhibit_id, step)",
             ]
         ),
+        (
+            // SQLite's v13: the log's Merkle tree and its signed checkpoints; the events already
+            // stored are put in the tree when the store opens.
+            "v9: the log's Merkle tree and signed checkpoints",
+            [
+                """
+                CREATE TABLE log_node (
+                    level INTEGER NOT NULL, position BIGINT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (level, position)
+                )
+                """,
+                "ALTER TABLE chain_head ADD COLUMN tree_size BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE chain_head ADD COLUMN tree_frontier TEXT NOT NULL DEFAULT ''",
+                """
+                CREATE TABLE log_checkpoint (
+                    size BIGINT PRIMARY KEY, root TEXT NOT NULL, signed_at TEXT NOT NULL, note TEXT NOT NULL
+                )
+                """,
+            ]
+        ),
     ]
 
     /// Runs the migrations not run yet, each in its own transaction, holding the advisory lock;

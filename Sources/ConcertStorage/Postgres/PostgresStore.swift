@@ -47,6 +47,13 @@ public final class PostgresStore: Store, @unchecked Sendable {
             throw StoreFactory.OpenError(
                 description: "Cannot prepare the PostgreSQL database: \(String(reflecting: error))")
         }
+        do {
+            try await store.writing { transaction in try LogTreeStorage.extend(in: transaction) }
+        } catch {
+            store.close()
+            throw StoreFactory.OpenError(
+                description: "Cannot put the log in its Merkle tree: \(String(reflecting: error))")
+        }
         store.listener = PostgresListener(configuration: configuration, signal: store.eventSignal, logger: logger)
         store.listener?.start()
         return store
@@ -117,16 +124,20 @@ public final class PostgresStore: Store, @unchecked Sendable {
         let logger: Logger
         var sequence: Int64
         var hash: String
+        /// The log's Merkle tree as it grows with the pending events, and the subtrees they complete.
+        var tree: TreeFrontier
+        var nodes: [(node: LogTree.Node, hash: LogTree.Hash)] = []
         /// The last operation sequence number of each operation this transaction appended to.
         var operationSequences: [String: Int64] = [:]
         var pending: [Event] = []
         var operations: Set<String> { Set(operationSequences.keys) }
 
-        init(connection: PostgresConnection, logger: Logger, sequence: Int64, hash: String) {
+        init(connection: PostgresConnection, logger: Logger, sequence: Int64, hash: String, tree: TreeFrontier) {
             self.connection = connection
             self.logger = logger
             self.sequence = sequence
             self.hash = hash
+            self.tree = tree
         }
 
         /// Runs a statement to its end: an error it meets is thrown here, never left in an
@@ -167,12 +178,18 @@ public final class PostgresStore: Store, @unchecked Sendable {
                     UPDATE operation SET last_sequence = v.last
                     FROM unnest(\(operationIds)::text[], \(operationIds.map { operationSequences[$0]! })::bigint[]) AS v(id, last)
                     WHERE operation.id = v.id
+                ), nodes AS (
+                    INSERT INTO log_node (level, position, hash)
+                    SELECT * FROM unnest(\(nodes.map { Int64($0.node.level) })::integer[],
+                                         \(nodes.map(\.node.position))::bigint[], \(nodes.map { Hex.string($0.hash) })::text[])
                 ), head AS (
-                    UPDATE chain_head SET sequence = \(sequence), hash = \(hash) WHERE id = 1
+                    UPDATE chain_head SET sequence = \(sequence), hash = \(hash), tree_size = \(tree.size),
+                                          tree_frontier = \(tree.text) WHERE id = 1
                 )
                 SELECT pg_notify(\(PostgresStore.channel), id) FROM unnest(\(operationIds)::text[]) AS n(id)
                 """)
             pending = []
+            nodes = []
         }
     }
 
@@ -182,16 +199,21 @@ public final class PostgresStore: Store, @unchecked Sendable {
         let (result, operations) = try await client.withConnection { connection in
             try await connection.execute("BEGIN", logger: self.logger)
             do {
-                var head: (Int64, String)?
+                var head: (Int64, String, Int64, String)?
                 for try await row in try await connection.query(
-                    "SELECT sequence, hash FROM chain_head WHERE id = 1 FOR UPDATE", logger: self.logger
-                ).decode((Int64, String).self) {
+                    "SELECT sequence, hash, tree_size, tree_frontier FROM chain_head WHERE id = 1 FOR UPDATE",
+                    logger: self.logger
+                ).decode((Int64, String, Int64, String).self) {
                     head = row
                 }
                 guard let head else { throw StoreError.notFound("The event chain has no head.") }
+                // Checked when an event is appended: the store puts the log in its tree when it
+                // opens, in a transaction of its own.
+                let tree = TreeFrontier(size: head.2, text: head.3) ?? TreeFrontier()
                 // Each operation's sequence number is read after this lock, by a statement of its
                 // own: a value read with the lock could be from before the previous holder's commit.
-                let writer = Writer(connection: connection, logger: self.logger, sequence: head.0, hash: head.1)
+                let writer = Writer(
+                    connection: connection, logger: self.logger, sequence: head.0, hash: head.1, tree: tree)
                 let result = try await body(writer)
                 // An operation read but not appended to is neither written back nor announced.
                 writer.operationSequences = writer.operationSequences.filter { id, _ in
@@ -223,6 +245,10 @@ public final class PostgresStore: Store, @unchecked Sendable {
     /// that counts in no operation); refused for an operation it has not read, which then
     /// does not exist.
     static func appendRead(_ draft: EventDraft, countsInOperation: Bool, in writer: Writer) throws -> Event {
+        // A head the tree does not reach was moved by hand.
+        guard writer.tree.size == writer.sequence else {
+            throw StoreError.damaged("The log's tree does not reach the chain's head; run `concert audit verify`.")
+        }
         let sequence = writer.sequence + 1
         var operationSequence: Int64?
         if let operationId = draft.operationId, countsInOperation {
@@ -243,6 +269,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
             actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind.rawValue,
             payload: draft.payload, recordedAt: recordedAt, previousHash: writer.hash, hash: hash)
         writer.pending.append(event)
+        writer.nodes += writer.tree.append(leafHash: LogTree.leafHash(eventHash: hash)!)
         writer.sequence = sequence
         writer.hash = hash
         return event

@@ -271,6 +271,28 @@ enum SQLiteSchema {
                     CREATE UNIQUE INDEX custody_entry_by_exhibit ON custody_entry(exhibit_id, step);
                     """)
         }
+        migrator.registerMigration("v13: the log's Merkle tree and signed checkpoints") { db in
+            // The hash of every complete subtree of two events or more (RFC 9162's tree), and
+            // the tree's right edge with the chain's head; the events already stored are put in
+            // the tree when the store opens (``LogTreeStorage/extend(in:)``).
+            try db.execute(
+                sql: """
+                    CREATE TABLE log_node (
+                        level INTEGER NOT NULL,
+                        position INTEGER NOT NULL,
+                        hash TEXT NOT NULL,
+                        PRIMARY KEY (level, position)
+                    ) WITHOUT ROWID;
+                    ALTER TABLE chain_head ADD COLUMN tree_size INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE chain_head ADD COLUMN tree_frontier TEXT NOT NULL DEFAULT '';
+                    CREATE TABLE log_checkpoint (
+                        size INTEGER PRIMARY KEY NOT NULL,
+                        root TEXT NOT NULL,
+                        signed_at TEXT NOT NULL,
+                        note TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

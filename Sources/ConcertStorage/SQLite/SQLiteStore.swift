@@ -36,6 +36,7 @@ public struct SQLiteStore: Store {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(pool)
+        try pool.write { db in try LogTreeStorage.extend(in: SQLiteConnection(db)) }
     }
 
     // MARK: Event log
@@ -44,9 +45,11 @@ public struct SQLiteStore: Store {
     @discardableResult
     static func append(_ draft: EventDraft, countsInOperation: Bool = true, in db: Database) throws -> Event {
         // Cached statements: an import appends thousands of events in one transaction.
-        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM chain_head WHERE id = 1"))!
+        let head = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT sequence, hash, tree_size, tree_frontier FROM chain_head WHERE id = 1"))!
         let sequence: Int64 = head["sequence"] + 1
         let previousHash: String = head["hash"]
+        var tree = try treeFrontier(head)
         var operationSequence: Int64?
         if let operationId = draft.operationId, countsInOperation {
             try db.cachedStatement(sql: "UPDATE operation SET last_sequence = last_sequence + 1 WHERE id = ?")
@@ -70,8 +73,10 @@ public struct SQLiteStore: Store {
             sequence, draft.operationId, operationSequence, draft.actor?.userId, draft.actor?.agencyId,
             draft.kind.rawValue, draft.payload, recordedAt, previousHash, hash,
         ])
-        try db.cachedStatement(sql: "UPDATE chain_head SET sequence = ?, hash = ? WHERE id = 1")
-            .execute(arguments: [sequence, hash])
+        try insertNodes(tree.append(leafHash: LogTree.leafHash(eventHash: hash)!), in: db)
+        try db.cachedStatement(
+            sql: "UPDATE chain_head SET sequence = ?, hash = ?, tree_size = ?, tree_frontier = ? WHERE id = 1"
+        ).execute(arguments: [sequence, hash, tree.size, tree.text])
         return Event(
             sequence: sequence, operationId: draft.operationId, operationSequence: operationSequence,
             actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind.rawValue,
@@ -84,9 +89,12 @@ public struct SQLiteStore: Store {
     @discardableResult
     static func append(contentsOf drafts: [EventDraft], in db: Database) throws -> [Event] {
         guard !drafts.isEmpty else { return [] }
-        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM chain_head WHERE id = 1"))!
+        let head = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT sequence, hash, tree_size, tree_frontier FROM chain_head WHERE id = 1"))!
         var sequence: Int64 = head["sequence"]
         var previousHash: String = head["hash"]
+        var tree = try treeFrontier(head)
+        var nodes: [(node: LogTree.Node, hash: LogTree.Hash)] = []
         var operationSequences: [String: Int64?] = [:]
         let recordedAt = ConcertJSON.formatTimestamp(Date())
         let insert = try BulkStatement(
@@ -126,14 +134,37 @@ public struct SQLiteStore: Store {
                     actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind.rawValue,
                     payload: draft.payload, recordedAt: recordedAt, previousHash: previousHash, hash: hash))
             previousHash = hash
+            nodes += tree.append(leafHash: LogTree.leafHash(eventHash: hash)!)
         }
+        try insertNodes(nodes, in: db)
         for case (let operationId, let last?) in operationSequences {
             try db.cachedStatement(sql: "UPDATE operation SET last_sequence = ? WHERE id = ?")
                 .execute(arguments: [last, operationId])
         }
-        try db.cachedStatement(sql: "UPDATE chain_head SET sequence = ?, hash = ? WHERE id = 1")
-            .execute(arguments: [sequence, previousHash])
+        try db.cachedStatement(
+            sql: "UPDATE chain_head SET sequence = ?, hash = ?, tree_size = ?, tree_frontier = ? WHERE id = 1"
+        ).execute(arguments: [sequence, previousHash, tree.size, tree.text])
         return events
+    }
+
+    /// The tree's frontier as the chain's head row holds it; it covers every event, as the
+    /// store put the log in its tree when it opened.
+    private static func treeFrontier(_ head: Row) throws -> TreeFrontier {
+        guard let frontier = TreeFrontier(size: head["tree_size"], text: head["tree_frontier"]),
+            frontier.size == head["sequence"] as Int64
+        else {
+            throw StoreError.damaged(
+                "The log's tree does not reach the chain's head; run `concert audit verify`.")
+        }
+        return frontier
+    }
+
+    /// Writes the subtrees an append completed.
+    private static func insertNodes(_ nodes: [(node: LogTree.Node, hash: LogTree.Hash)], in db: Database) throws {
+        let insert = try db.cachedStatement(sql: "INSERT INTO log_node (level, position, hash) VALUES (?, ?, ?)")
+        for (node, hash) in nodes {
+            try insert.execute(arguments: [node.level, node.position, Hex.string(hash)])
+        }
     }
 
     private static func event(from row: Row) -> Event {

@@ -11,6 +11,8 @@ extension SQLEngineStore {
                 switch name {
                 case "event": "sequence"
                 case "message_read": "user_id, message_id"
+                case "log_node": "level, position"
+                case "log_checkpoint": "size"
                 default: connection.dialect.insertionOrder(of: name)
                 }
             let rows = try connection.rows(

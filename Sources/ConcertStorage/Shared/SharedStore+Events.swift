@@ -84,6 +84,9 @@ extension SQLEngineStore {
             } else if let (sequence, problem) = try verifyExhibitRows(in: connection) {
                 result.brokenAt = sequence
                 result.problem = problem
+            } else if let (sequence, problem) = try verifyTree(in: connection, upTo: headSequence) {
+                result.brokenAt = sequence
+                result.problem = problem
             }
             return result
         }
