@@ -49,7 +49,9 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
             .replacingOccurrences(of: "{forwardId}", with: world.forwardRequestId)
             .replacingOccurrences(of: "{userId}", with: world.users[.participantOfficer]!.id)
             .replacingOccurrences(
-                of: "{sitrepId}", with: onDraftSitrep ? world.draftSitrep.id : world.approvedSitrep.id) + query
+                of: "{sitrepId}", with: onDraftSitrep ? world.draftSitrep.id : world.approvedSitrep.id)
+            + query.replacingOccurrences(of: "{actionEvent}", with: String(world.actionEvent))
+            .replacingOccurrences(of: "{restrictedTargetEvent}", with: String(world.restrictedTargetEvent))
     }
 }
 
@@ -93,6 +95,23 @@ enum RouteTable {
         ) { _ in nil },
         RouteCase(method: .get, template: "/api/v1/me", statuses: [200, 200, 200, 200, 200, 200, 200, 401]) { _ in nil
         },
+        // The log's tree: hashes only, to anyone signed in; an inclusion proof only of an event the
+        // caller's agency may read, the same 404 for one it may not as for one that does not exist.
+        RouteCase(
+            method: .get, template: "/api/v1/log/checkpoint", statuses: [200, 200, 200, 200, 200, 200, 200, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/log/consistency", statuses: [200, 200, 200, 200, 200, 200, 200, 401],
+            query: "?from=3&to=9"
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/log/inclusion", statuses: [200, 200, 200, 200, 404, 404, 404, 401],
+            query: "?sequence={actionEvent}"
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/log/inclusion", statuses: [200, 200, 404, 404, 404, 404, 404, 401],
+            query: "?sequence={restrictedTargetEvent}"
+        ) { _ in nil },
         RouteCase(method: .get, template: "/api/v1/agencies", statuses: [200, 200, 200, 200, 200, 200, 200, 401]) { _ in
             nil
         },

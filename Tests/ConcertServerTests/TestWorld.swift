@@ -66,6 +66,9 @@ struct TestWorld: Sendable {
     let transitExhibit: Exhibit
     /// That hand-over's custody entry.
     let handOverId: String
+    /// The log's sequence numbers of the events that created B's action (which every
+    /// participant may read) and the restricted target (which C may not).
+    let actionEvent: Int64, restrictedTargetEvent: Int64
     /// The operation's last event sequence once the world is made.
     let head: Int64
 
@@ -248,6 +251,9 @@ struct TestWorld: Sendable {
             id: Identifier.make(), input: SelectorInput(kind: .ip, text: "9.9.9.9"), reason: "Public resolver",
             by: officerB, defaultCountry: "DE", now: now)
         try await store.createExclusion(exclusion, by: officerB)
+        let log = try await store.events(after: 0, limit: 100_000)
+        let actionEvent = log.first { $0.kind == "action.created" && $0.payload.contains(actionB.id) }!
+        let restrictedTargetEvent = log.first { $0.kind == "target.created" && $0.payload.contains(restricted.id) }!
         return TestWorld(
             store: store, directory: directory, operation: operation, lead: lead, partB: partB, partC: partC,
             observerAgency: observerAgency, outsider: outsider, users: users, sharedTarget: shared,
@@ -257,6 +263,7 @@ struct TestWorld: Sendable {
             attachments: attachments, sharedMessage: sharedMessage, restrictedMessage: restrictedMessage,
             forwardRequestId: forwardRequestId, actionSearch: actionSearch, exhibit: exhibit,
             transitExhibit: transitExhibit, handOverId: handOver.id,
+            actionEvent: actionEvent.sequence, restrictedTargetEvent: restrictedTargetEvent.sequence,
             head: try await store.latestSequence(operationId: operation.id))
     }
 
