@@ -161,6 +161,7 @@ enum Templates {
               <div><strong id="countdown">–</strong></div>
               <div class="muted">H-hour {{hHourUTC}} UTC · your time <time class="local" datetime="{{hHourISO}}">{{hHourUTC}}</time></div>
               <div class="muted">Now <span id="now-utc">–</span> UTC · <span id="connection" class="connection">connecting…</span></div>
+              <div><span id="log-verified" class="muted">Log not checked yet</span></div>
             </div>
           </header>
           {{#isLeadCoordinator}}
@@ -225,6 +226,7 @@ enum Templates {
           </div>
         </div>
         <script src="/static/board.js"></script>
+        <script src="/static/log-witness.js"></script>
         """,
         "sitreps": """
         <p><a href="/operations/{{operationId}}">← {{codeName}}</a> · <a href="/operations/{{operationId}}/board">Live board</a></p>

@@ -41,6 +41,9 @@ struct WebController {
         router.get("/static/board.js") { _, _ in
             Self.asset(StaticAssets.boardScript, type: "text/javascript; charset=utf-8")
         }
+        router.get("/static/log-witness.js") { _, _ in
+            Self.asset(StaticAssets.logWitnessScript, type: "text/javascript; charset=utf-8")
+        }
         router.get("/operations/:operationId/board") { _, context in
             guard context.user != nil else { return Response.redirect(to: "/login") }
             let actor = try context.requireActor()
