@@ -26,7 +26,9 @@ import Hummingbird
 // 7. Two servers on one PostgreSQL under 200 clients reporting statuses for 60 s, next to one
 //    server on SQLite, and cross-server delivery to a live subscriber (SeveralServers.swift).
 //
-// `ConcertBenchmarks foundation|live|memory|stalled|crosscheck|attachments|postgres` runs one group; no
+// 8. The log's Merkle tree at 10,000,000 events: proofs, checkpoint lag, audit verify (LogProofs.swift).
+//
+// `ConcertBenchmarks foundation|live|memory|stalled|crosscheck|attachments|postgres|log` runs one group; no
 // argument runs them all.
 
 /// Prints a line at once, also into a pipe or a file, so that a long run shows its progress.
@@ -206,6 +208,11 @@ if group == "all" || group == "attachments" {
     // Smaller for a quick look: CONCERT_BENCH_ATTACHMENT_MIB=128.
     let mebibytes = ProcessInfo.processInfo.environment["CONCERT_BENCH_ATTACHMENT_MIB"].flatMap { Int($0) } ?? 1_024
     try await benchmarkAttachments(mebibytes: mebibytes)
+}
+if group == "all" || group == "log" {
+    // Fewer for a quick look: CONCERT_BENCH_EVENTS=1000000.
+    let events = ProcessInfo.processInfo.environment["CONCERT_BENCH_EVENTS"].flatMap { Int($0) } ?? 10_000_000
+    try await benchmarkLogProofs(events: events)
 }
 if group == "all" || group == "postgres" {
     // Shorter for a quick look: CONCERT_BENCH_SECONDS=10.
