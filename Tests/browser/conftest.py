@@ -26,13 +26,16 @@ def free_port():
 
 
 @pytest.fixture(scope="module")
-def server():
-    """A fresh `concert demo` in a scratch folder, on a free loopback port."""
+def server(request):
+    """A fresh `concert demo` in a scratch folder, on a free loopback port; a test module may
+    add environment variables in its SERVER_ENVIRONMENT."""
     binary = os.path.abspath(os.environ.get("CONCERT_BINARY", ".build/debug/concert"))
     folder = tempfile.mkdtemp(prefix="concert-browser-")
     port = free_port()
     log = open(os.path.join(folder, "demo.log"), "w")
-    process = subprocess.Popen([binary, "demo", "--listen", f"127.0.0.1:{port}"], cwd=folder, stdout=log, stderr=log)
+    environment = dict(os.environ, **getattr(request.module, "SERVER_ENVIRONMENT", {}))
+    process = subprocess.Popen([binary, "demo", "--listen", f"127.0.0.1:{port}"], cwd=folder, stdout=log, stderr=log,
+                               env=environment)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while True:

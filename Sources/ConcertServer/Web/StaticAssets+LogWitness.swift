@@ -75,9 +75,11 @@ extension StaticAssets {
 
           // The checkpoint's signed text and its Ed25519 signature by the key named `keyName`.
           function verifySignature(note, verifierKey) {
-            var parts = verifierKey.split("+");
+            // name+keyhash+base64(key): the base64 may hold "+" too, so only the first two split.
+            var first = verifierKey.indexOf("+"), second = verifierKey.indexOf("+", first + 1);
+            var parts = [verifierKey.substring(0, first), verifierKey.substring(first + 1, second), verifierKey.substring(second + 1)];
             var blank = note.indexOf("\\n\\n");
-            if (parts.length !== 3 || blank < 0) { return Promise.resolve(null); }
+            if (first < 1 || second < 0 || blank < 0) { return Promise.resolve(null); }
             var body = note.substring(0, blank + 1);
             var line = note.substring(blank + 2).split("\\n").filter(function (l) {
               return l.indexOf("\\u2014 " + parts[0] + " ") === 0;
