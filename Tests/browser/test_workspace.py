@@ -20,6 +20,7 @@ import urllib.request
 import pytest
 from axe_selenium_python import Axe
 from conftest import PASSWORD, browser, sign_in
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
@@ -258,6 +259,17 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
         coordinator.get(server + f"/operations/{operation_id}")
         # The target list is filtered by the server, by selector text and by kind.
         def filter_targets(kind=None, words=""):
+            # The page may still be drawing its list when the form is found: try again on a
+            # stale element rather than fail.
+            for attempt in range(3):
+                try:
+                    return filter_once(kind, words)
+                except StaleElementReferenceException:
+                    if attempt == 2:
+                        raise
+                    coordinator.get(coordinator.current_url)
+
+        def filter_once(kind, words):
             form = coordinator.find_element(By.CSS_SELECTOR, "form.filter[role=search]")
             choose(field(form, "kind"), value=kind or "")
             type_into(form, "q", words)
@@ -572,7 +584,8 @@ def test_roles_see_only_their_forms(server):
         # field; a good one signs the account in, and the old one no longer does.
         row = agency_admin.find_element(By.XPATH, "//tr[td[text()='eu-analyst']]")
         row.find_element(By.XPATH, ".//button[text()='Enable']").click()
-        WebDriverWait(agency_admin, 10).until(
+        # The list is drawn again as it changes: a row found a moment before may be gone.
+        WebDriverWait(agency_admin, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda d: d.find_element(By.XPATH, "//tr[td[text()='eu-analyst']]").text.find("active") >= 0)
         row = agency_admin.find_element(By.XPATH, "//tr[td[text()='eu-analyst']]")
         row.find_element(By.CSS_SELECTOR, "details.reset summary").click()
