@@ -192,9 +192,13 @@ struct LogTreeTests {
         }
     }
 
-    @Test("a checkpoint is a C2SP signed note that opens with the verifier key, and with no other")
-    func signedNote() throws {
-        let signer = try LogSigner(base64: LogSigner.newKeyText())
+    @Test(
+        "a checkpoint is a C2SP signed note that opens with the verifier key, and with no other",
+        // A random key, and one whose verifier key's base64 holds "+" and "/" (the key text is
+        // name+hash+base64: only its first two "+" separate).
+        arguments: [LogSigner.newKeyText(), "BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="])
+    func signedNote(key: String) throws {
+        let signer = try LogSigner(base64: key)
         let root = RFC9162.mth([RFC9162.leaf([1, 2, 3])][...])
         let note = try signer.sign(size: 1, root: root, time: Date(timeIntervalSince1970: 1_800_000_000))
         let lines = note.split(separator: "\n", omittingEmptySubsequences: false)
@@ -217,6 +221,7 @@ struct LogTreeTests {
         #expect(try verifier.open(note).size == 1)
         let other = try LogSigner(base64: LogSigner.newKeyText())
         #expect(throws: CheckpointError.self) { try other.verifierKey.open(note) }
+        #expect(LogVerifierKey(text: signer.verifierKey.text) == signer.verifierKey)
     }
 }
 
