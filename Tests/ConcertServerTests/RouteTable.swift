@@ -52,6 +52,7 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
                 of: "{sitrepId}", with: onDraftSitrep ? world.draftSitrep.id : world.approvedSitrep.id)
             + query.replacingOccurrences(of: "{actionEvent}", with: String(world.actionEvent))
             .replacingOccurrences(of: "{restrictedTargetEvent}", with: String(world.restrictedTargetEvent))
+            .replacingOccurrences(of: "{exhibitEvent}", with: String(world.exhibitEvent))
     }
 }
 
@@ -111,6 +112,11 @@ enum RouteTable {
         RouteCase(
             method: .get, template: "/api/v1/log/inclusion", statuses: [200, 200, 404, 404, 404, 404, 404, 401],
             query: "?sequence={restrictedTargetEvent}"
+        ) { _ in nil },
+        // C's feed counts B's exhibit; C gets no proof of its event.
+        RouteCase(
+            method: .get, template: "/api/v1/log/inclusion", statuses: [200, 200, 404, 404, 404, 404, 404, 401],
+            query: "?sequence={exhibitEvent}"
         ) { _ in nil },
         RouteCase(method: .get, template: "/api/v1/agencies", statuses: [200, 200, 200, 200, 200, 200, 200, 401]) { _ in
             nil

@@ -69,6 +69,8 @@ struct TestWorld: Sendable {
     /// The log's sequence numbers of the events that created B's action (which every
     /// participant may read) and the restricted target (which C may not).
     let actionEvent: Int64, restrictedTargetEvent: Int64
+    /// The event that recorded B's exhibit: C's feed counts it, C may not read it.
+    let exhibitEvent: Int64
     /// The operation's last event sequence once the world is made.
     let head: Int64
 
@@ -254,6 +256,7 @@ struct TestWorld: Sendable {
         let log = try await store.events(after: 0, limit: 100_000)
         let actionEvent = log.first { $0.kind == "action.created" && $0.payload.contains(actionB.id) }!
         let restrictedTargetEvent = log.first { $0.kind == "target.created" && $0.payload.contains(restricted.id) }!
+        let exhibitEvent = log.first { $0.kind == "exhibit.recorded" && $0.payload.contains(exhibit.id) }!
         return TestWorld(
             store: store, directory: directory, operation: operation, lead: lead, partB: partB, partC: partC,
             observerAgency: observerAgency, outsider: outsider, users: users, sharedTarget: shared,
@@ -264,6 +267,7 @@ struct TestWorld: Sendable {
             forwardRequestId: forwardRequestId, actionSearch: actionSearch, exhibit: exhibit,
             transitExhibit: transitExhibit, handOverId: handOver.id,
             actionEvent: actionEvent.sequence, restrictedTargetEvent: restrictedTargetEvent.sequence,
+            exhibitEvent: exhibitEvent.sequence,
             head: try await store.latestSequence(operationId: operation.id))
     }
 

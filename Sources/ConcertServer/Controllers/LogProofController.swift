@@ -125,7 +125,8 @@ struct LogProofController {
     }
 
     /// Whether the caller's agency may read `event`: an operation's event as the caller's live
-    /// feed would show it; an event of no operation (accounts, agencies) to the platform
+    /// feed would show it (an exhibit's only to those who may read the exhibit, not to those its
+    /// feed gives counts); an event of no operation (accounts, agencies) to the platform
     /// administrator; a read kept for the audit trail to nobody.
     func mayRead(_ event: Event, actor: Actor) async throws -> Bool {
         guard let operationId = event.operationId else {
@@ -135,8 +136,15 @@ struct LogProofController {
             AccessPolicy.allows(actor, .viewOperation, in: operation)
         else { return false }
         var filter = FeedFilter(actor: actor, operation: operation)
-        let prepared = try await PreparedEvent.prepare([event], store: store, logger: logger)
-        return prepared.first.map { filter.data(of: $0) != nil } ?? false
+        guard let prepared = try await PreparedEvent.prepare([event], store: store, logger: logger).first else {
+            return false
+        }
+        // An exhibit's events reach every participant as counts; only those who may read the
+        // exhibit may read the event.
+        if case .exhibit(let access, _, _, _, _, _) = prepared.content {
+            return AccessPolicy.allows(actor, .readExhibit(access), in: operation)
+        }
+        return filter.data(of: prepared) != nil
     }
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
