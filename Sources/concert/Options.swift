@@ -242,10 +242,15 @@ enum InstallationSecret {
         if let text = environment[variable] { return SymmetricKeyText(text: text, origin: variable) }
         if !FileManager.default.fileExists(atPath: defaultFile) {
             guard let create else { return nil }
+            // Servers starting together on a new installation must end with one key: the file
+            // is written aside and linked into place, which fails if another was first, whose
+            // key is then read.
+            let draft = defaultFile + ".\(getpid()).new"
+            defer { unlink(draft) }
             guard
                 FileManager.default.createFile(
-                    atPath: defaultFile, contents: Data((create() + "\n").utf8),
-                    attributes: [.posixPermissions: 0o600])
+                    atPath: draft, contents: Data((create() + "\n").utf8), attributes: [.posixPermissions: 0o600]),
+                link(draft, defaultFile) == 0 || errno == EEXIST
             else { throw ValidationError("Cannot create the \(what) file '\(defaultFile)'.") }
         }
         return try read(defaultFile)
