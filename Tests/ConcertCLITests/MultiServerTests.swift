@@ -230,6 +230,97 @@ struct MultiServerTests {
         let verified = try ConcertExecutable.run(["audit", "verify", "--database", servers.url])
         #expect(verified.status == 0, "\(verified.output) \(verified.errors)")
     }
+
+    @Test(
+        "1,000 writes at once through both servers to three operations: the log is numbered 1…N and intact, and every live subscriber gets every event of its operation once, in order"
+    )
+    func thousandConcurrentWrites() async throws {
+        let servers = try await TwoServers.start()
+        var operationIds = [servers.operationId]
+        for name in ["KESTREL", "MERLIN"] {
+            let (status, created) = try await servers.a.request(
+                "/api/v1/operations", method: "POST", token: servers.token, json: ["codeName": name])
+            #expect(status == 201)
+            operationIds.append(try #require((created as? [String: Any])?["id"] as? String))
+        }
+        // Two subscribers of each operation, one on each server, from the operation's present.
+        var subscribers: [(operationId: String, since: Int64, recorder: FeedRecorder, reading: Task<Void, any Error>)] =
+            []
+        for operationId in operationIds {
+            for server in [servers.a, servers.b] {
+                let since = try await servers.store.latestSequence(operationId: operationId)
+                var request = HTTPClientRequest(
+                    url: "\(server.base)/api/v1/operations/\(operationId)/live?since=\(since)")
+                request.headers.add(name: "Authorization", value: "Bearer \(servers.token)")
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(300))
+                #expect(response.status == .ok)
+                let recorder = FeedRecorder()
+                let reading = Task {
+                    for try await chunk in response.body { recorder.take(String(buffer: chunk)) }
+                }
+                subscribers.append((operationId, since, recorder, reading))
+            }
+        }
+        defer { for subscriber in subscribers { subscriber.reading.cancel() } }
+        // 25 writers, each with an action of its own in one of the operations, through one of
+        // the servers: 40 writes each, status reports and log entries in turn.
+        var writers: [(server: DemoProcess, operation: String, action: String)] = []
+        for writer in 0..<25 {
+            let operationId = operationIds[writer % operationIds.count]
+            let operation = "/api/v1/operations/\(operationId)"
+            let leadAgency = try #require(try await servers.store.operation(id: operationId)?.leadAgencyId)
+            let server = writer % 2 == 0 ? servers.a : servers.b
+            let (status, action) = try await server.request(
+                operation + "/actions", method: "POST", token: servers.token,
+                json: [
+                    "kind": "houseSearch", "title": "Search \(writer)", "executingAgencyId": leadAgency,
+                    "place": "Rotterdam", "country": "NL", "timeZone": "Europe/Amsterdam", "offsetMinutes": writer,
+                ])
+            #expect(status == 201)
+            writers.append((server, operation, try #require((action as? [String: Any])?["id"] as? String)))
+        }
+        let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for (index, writer) in writers.enumerated() {
+                group.addTask {
+                    var statuses: [Int] = []
+                    for step in 0..<40 {
+                        let (status, _) =
+                            step % 2 == 0
+                            ? try await writer.server.request(
+                                writer.operation + "/actions/\(writer.action)/status", method: "POST",
+                                token: servers.token, json: ["status": step % 4 == 0 ? "ready" : "planned"])
+                            : try await writer.server.request(
+                                writer.operation + "/log", method: "POST", token: servers.token,
+                                json: ["text": "Writer \(index), entry \(step)"])
+                        statuses.append(status)
+                    }
+                    return statuses
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(statuses.count == 1_000)
+        #expect(statuses.allSatisfy { $0 == 200 || $0 == 201 }, "refused: \(statuses.filter { $0 >= 300 })")
+
+        let events = try await servers.store.events(after: 0, limit: 1_000_000)
+        #expect(events.map(\.sequence) == Array(1...Int64(events.count)), "the log's numbers have a gap or a repeat")
+        for operationId in operationIds {
+            let numbers = events.filter { $0.operationId == operationId }.compactMap(\.operationSequence)
+            #expect(numbers == Array(1...Int64(numbers.count)), "operation \(operationId) is numbered out of order")
+        }
+        for subscriber in subscribers {
+            let last = try await servers.store.latestSequence(operationId: subscriber.operationId)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while subscriber.recorder.events.last?.sequence ?? subscriber.since < last, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(
+                subscriber.recorder.events.map(\.sequence) == Array((subscriber.since + 1)...last),
+                "a subscriber of \(subscriber.operationId) missed an event or got one twice or out of order")
+        }
+        let verified = try ConcertExecutable.run(["audit", "verify", "--database", servers.url])
+        #expect(verified.status == 0, "\(verified.output) \(verified.errors)")
+    }
 }
 
 @Suite("Moving an installation between databases")

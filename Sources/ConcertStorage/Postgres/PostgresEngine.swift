@@ -8,14 +8,19 @@ import PostgresNIO
 final class PostgresSQLConnection: SQLTransaction, @unchecked Sendable {
     let connection: PostgresConnection
     let logger: Logger
-    /// The write transaction's chain head and pending events; nil for a read.
+    /// The write transaction's queued events; nil for a read.
     let writer: PostgresStore.Writer?
+    /// Where a write's events get their ids; nil for a read.
+    let eventIds: EventIdBlocks?
     let dialect = SQLDialect.postgres
 
-    init(connection: PostgresConnection, logger: Logger, writer: PostgresStore.Writer?) {
+    init(
+        connection: PostgresConnection, logger: Logger, writer: PostgresStore.Writer?, eventIds: EventIdBlocks? = nil
+    ) {
         self.connection = connection
         self.logger = logger
         self.writer = writer
+        self.eventIds = eventIds
     }
 
     static func query(_ statement: SQL) throws -> PostgresQuery {
@@ -33,7 +38,7 @@ final class PostgresSQLConnection: SQLTransaction, @unchecked Sendable {
 
     // Each statement is waited for on its connection's event loop future: the thread waiting
     // holds no thread of the concurrency pool, and the answer does not queue for one (a writer
-    // holds the chain's lock meanwhile).
+    // holds its locks meanwhile).
 
     func execute(_ statement: SQL) throws {
         _ = try connection.query(try Self.query(statement), logger: logger).wait()
@@ -57,28 +62,30 @@ final class PostgresSQLConnection: SQLTransaction, @unchecked Sendable {
     }
 
     func knowLastSequence(_ sequence: Int64, of operationId: String) {
-        // Read after the chain's lock was taken: no other writer has appended since.
-        if let writer, writer.operationSequences[operationId] == nil {
-            writer.operationSequences[operationId] = sequence
-        }
+        // The operation exists: its events need no read to find it.
+        writer?.knownOperations.insert(operationId)
     }
 
     func append(_ draft: EventDraft, countsInOperation: Bool) throws -> Event {
-        guard let writer else { preconditionFailure("Events are appended in a write transaction.") }
-        if let operationId = draft.operationId, countsInOperation, writer.operationSequences[operationId] == nil,
-            let row = try rows("SELECT last_sequence FROM operation WHERE id = \(operationId)").first
-        {
-            writer.operationSequences[operationId] = try row.int64(0)
+        guard let writer, let eventIds else { preconditionFailure("Events are appended in a write transaction.") }
+        if let operationId = draft.operationId, countsInOperation, !writer.knownOperations.contains(operationId) {
+            guard try exists("SELECT 1 FROM operation WHERE id = \(operationId)") else {
+                throw StoreError.notFound("No such operation.")
+            }
+            writer.knownOperations.insert(operationId)
         }
-        return try PostgresStore.appendRead(draft, countsInOperation: countsInOperation, in: writer)
+        let id = try eventIds.next(on: connection, logger: logger)
+        return PostgresStore.queue(draft, countsInOperation: countsInOperation, id: id, in: writer)
     }
 }
 
 extension PostgresStore: SQLEngineStore {
-    public func writing<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
-        try await write { [logger] writer in
+    public func writing<T: Sendable>(
+        _ scope: WriteScope, _ body: @escaping @Sendable (any SQLTransaction) throws -> T
+    ) async throws -> T {
+        try await write(scope) { [logger, eventIds] writer in
             let connection = PostgresSQLConnection(
-                connection: writer.connection, logger: logger, writer: writer)
+                connection: writer.connection, logger: logger, writer: writer, eventIds: eventIds)
             return try await BlockingThreads.run { try body(connection) }
         }
     }
@@ -91,7 +98,7 @@ extension PostgresStore: SQLEngineStore {
     }
 
     /// Found before: finding them reads through this client's connections, which writers
-    /// waiting for the chain's lock could all be holding.
+    /// waiting for their operations' locks could all be holding.
     public func beforeTransaction(_ hits: HitChanges) async throws -> HitChanges { try await hits.resolved() }
 
     public static func indexText(of message: Message, in transaction: any SQLTransaction) throws {

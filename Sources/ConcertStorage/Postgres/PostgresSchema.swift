@@ -256,6 +256,40 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            // Writes of different operations no longer take turns on the chain's head: each
+            // commits its events to `event_queue`, in the order its last statement ran
+            // (`position`), and the sequencer (`PostgresSequencer`) moves them into the log in
+            // that order, numbering and hashing them. Ids come in blocks of 1,024 per server.
+            // Until then a row whose JSON is a queued event points at it as minus its id; the
+            // sequencer points it at the event's sequence number.
+            "v10: events queued by their writes, put in the log by the sequencer",
+            [
+                "CREATE SEQUENCE event_queue_id INCREMENT BY 1024",
+                """
+                CREATE TABLE event_queue (
+                    id BIGINT PRIMARY KEY, position BIGSERIAL, operation_id TEXT,
+                    counts_in_operation BOOLEAN NOT NULL, actor_user_id TEXT, actor_agency_id TEXT,
+                    kind TEXT NOT NULL, payload TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX event_queue_by_position ON event_queue(position)",
+                "CREATE INDEX target_row_queued ON target_row(json_event) WHERE json_event < 0",
+                "CREATE INDEX exhibit_queued ON exhibit(json_event) WHERE json_event < 0",
+                "CREATE INDEX custody_entry_queued ON custody_entry(json_event) WHERE json_event < 0",
+                """
+                CREATE OR REPLACE VIEW target AS
+                    SELECT stored.position AS position, stored.id AS id, stored.operation_id AS operation_id,
+                           stored.originator_agency_id AS originator_agency_id, stored.handling AS handling,
+                           stored.distribution AS distribution, stored.selector_keys AS selector_keys,
+                           CASE WHEN stored.json_event IS NULL THEN stored.json
+                                WHEN stored.json_event < 0
+                                THEN (SELECT payload FROM event_queue WHERE id = -stored.json_event)
+                                ELSE (SELECT payload FROM event WHERE sequence = stored.json_event) END AS json
+                    FROM target_row AS stored
+                """,
+            ]
+        ),
     ]
 
     /// Runs the migrations not run yet, each in its own transaction, holding the advisory lock;

@@ -6,21 +6,31 @@ import ServiceLifecycle
 
 /// The store for several Concert servers behind one PostgreSQL database, on PostgresNIO.
 ///
-/// Every change runs in one transaction that first locks the head of the event chain, so
-/// writers on all servers take turns: sequence numbers stay gap-free and ordered, each
-/// read-modify-write sees every commit before it, and the hash chain is one chain. A commit
-/// also sends `NOTIFY concert_events` with the operation, and every server listens on a
-/// connection of its own (``PostgresListener``), so the live feeds of all servers wake up.
+/// Every change runs in one transaction that first takes the advisory locks of its
+/// ``WriteScope``, so that writes of one operation take turns (each read-modify-write sees
+/// every commit before it) while writes of different operations run side by side. A write
+/// queues its events with its rows; the ``PostgresSequencer`` then puts them in the log in the
+/// order they were queued, so that sequence numbers stay gap-free and in commit order and the
+/// hash chain and its tree stay one, and the write returns once they are there. A pass of the
+/// sequencer also sends `NOTIFY concert_events` with the operations, and every server listens
+/// on a connection of its own (``PostgresListener``), so the live feeds of all servers wake up.
 /// Queries bind every value as a parameter; records are kept as JSON text, as in SQLite, so
 /// that the event log's payloads hash the same on both backends.
 public final class PostgresStore: Store, @unchecked Sendable {
     let client: PostgresClient
     /// A few connections of their own for reading the event log, so that live feeds are never
-    /// queued behind writers waiting for the chain head.
+    /// queued behind writers waiting for locks.
     let logClient: PostgresClient
     let logger: Logger
     /// Announces committed changes to operations, from this server and from the others.
     public let eventSignal = EventSignal()
+    /// Puts the events writes queue into the log; its connection is its own, so that it never
+    /// waits behind the writes waiting for it.
+    let sequencer: PostgresSequencer
+    private let sequencerClient: PostgresClient
+    private let sequencerClientTask: Task<Void, Never>
+    /// Ids for the events this server's writes queue.
+    let eventIds = EventIdBlocks()
     private let clientTask: Task<Void, Never>
     private let logClientTask: Task<Void, Never>
     private var listener: PostgresListener?
@@ -48,7 +58,9 @@ public final class PostgresStore: Store, @unchecked Sendable {
                 description: "Cannot prepare the PostgreSQL database: \(String(reflecting: error))")
         }
         do {
-            try await store.writing { transaction in try LogTreeStorage.extend(in: transaction) }
+            try await store.holdingChainHead { connection in try LogTreeStorage.extend(in: connection) }
+            // Events a server queued and stopped before it saw them in the log.
+            try await store.sequencer.sequenceCommitted()
         } catch {
             store.close()
             throw StoreFactory.OpenError(
@@ -64,12 +76,18 @@ public final class PostgresStore: Store, @unchecked Sendable {
         var logConfiguration = configuration
         logConfiguration.options.maximumConnections = 4
         let logClient = PostgresClient(configuration: logConfiguration, backgroundLogger: logger)
+        var sequencerConfiguration = configuration
+        sequencerConfiguration.options.maximumConnections = 1
+        let sequencerClient = PostgresClient(configuration: sequencerConfiguration, backgroundLogger: logger)
         self.client = client
         self.logClient = logClient
+        self.sequencerClient = sequencerClient
         self.logger = logger
+        sequencer = PostgresSequencer(client: sequencerClient, logger: logger, signal: eventSignal)
         // The clients are long-running services; the store owns them for as long as it lives.
         clientTask = Task { await client.run() }
         logClientTask = Task { await logClient.run() }
+        sequencerClientTask = Task { await sequencerClient.run() }
     }
 
     /// Creates an empty database on the server of `serverURL` (a user allowed to create
@@ -96,6 +114,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
         listener?.stop()
         clientTask.cancel()
         logClientTask.cancel()
+        sequencerClientTask.cancel()
     }
 
     /// Stops listening and closes the connections, and returns once they are closed.
@@ -103,6 +122,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
         close()
         await clientTask.value
         await logClientTask.value
+        await sequencerClientTask.value
         await listener?.stopped()
     }
 
@@ -117,118 +137,111 @@ public final class PostgresStore: Store, @unchecked Sendable {
 
     // MARK: Transactions
 
-    /// What a write transaction knows of the chain head, locked for it, and the events it
-    /// appended: they are written together when the transaction ends.
+    /// A write transaction's connection and the events it queued: they are written together
+    /// when the transaction ends.
     final class Writer {
         let connection: PostgresConnection
         let logger: Logger
-        var sequence: Int64
-        var hash: String
-        /// The log's Merkle tree as it grows with the pending events, and the subtrees they complete.
-        var tree: TreeFrontier
-        var nodes: [(node: LogTree.Node, hash: LogTree.Hash)] = []
-        /// The last operation sequence number of each operation this transaction appended to.
-        var operationSequences: [String: Int64] = [:]
-        var pending: [Event] = []
-        var operations: Set<String> { Set(operationSequences.keys) }
+        /// The operations this transaction found (it appends only to existing ones).
+        var knownOperations: Set<String> = []
+        var pending: [Queued] = []
 
-        init(connection: PostgresConnection, logger: Logger, sequence: Int64, hash: String, tree: TreeFrontier) {
+        /// An event as its write queues it; the sequencer numbers and hashes it.
+        struct Queued {
+            var id: Int64
+            var draft: EventDraft
+            var countsInOperation: Bool
+        }
+
+        init(connection: PostgresConnection, logger: Logger) {
             self.connection = connection
             self.logger = logger
-            self.sequence = sequence
-            self.hash = hash
-            self.tree = tree
         }
 
-        /// Runs a statement to its end: an error it meets is thrown here, never left in an
-        /// unread result (a transaction that met one would otherwise end in a silent rollback).
-        func run(_ query: PostgresQuery) async throws {
-            try await connection.execute(query, logger: logger)
-        }
-
-        /// Runs a query whose rows the caller reads (and so meets its errors).
-        func rows(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-            try await connection.query(query, logger: logger)
-        }
-
-        /// Writes the appended events, the operations' sequence numbers and the chain head,
-        /// and notifies the operations, in one statement: the chain head is held the shortest
-        /// time.
-        func flush(headSequence: Int64) async throws {
-            guard !pending.isEmpty else {
-                if sequence != headSequence {
-                    try await run("UPDATE chain_head SET sequence = \(sequence), hash = \(hash) WHERE id = 1")
-                }
-                return
-            }
-            let operationIds = Array(operationSequences.keys)
-            try await run(
+        /// Queues the appended events in one statement, in the order appended. It is the
+        /// transaction's last: a write that waited for another's locks queues after it.
+        func flush() async throws {
+            guard !pending.isEmpty else { return }
+            try await connection.execute(
                 """
-                WITH appended AS (
-                    INSERT INTO event (sequence, operation_id, operation_sequence, actor_user_id, actor_agency_id,
-                                       kind, payload, recorded_at, previous_hash, hash)
-                    SELECT s, NULLIF(o, ''), NULLIF(os, -1), NULLIF(u, ''), NULLIF(a, ''), k, p, r, ph, h
-                    FROM unnest(\(pending.map(\.sequence))::bigint[], \(pending.map { $0.operationId ?? "" })::text[],
-                                \(pending.map { $0.operationSequence ?? -1 })::bigint[],
-                                \(pending.map { $0.actorUserId ?? "" })::text[], \(pending.map { $0.actorAgencyId ?? "" })::text[],
-                                \(pending.map(\.kind))::text[], \(pending.map(\.payload))::text[],
-                                \(pending.map(\.recordedAt))::text[], \(pending.map(\.previousHash))::text[],
-                                \(pending.map(\.hash))::text[]) AS e(s, o, os, u, a, k, p, r, ph, h)
-                ), counted AS (
-                    UPDATE operation SET last_sequence = v.last
-                    FROM unnest(\(operationIds)::text[], \(operationIds.map { operationSequences[$0]! })::bigint[]) AS v(id, last)
-                    WHERE operation.id = v.id
-                ), nodes AS (
-                    INSERT INTO log_node (level, position, hash)
-                    SELECT * FROM unnest(\(nodes.map { Int64($0.node.level) })::integer[],
-                                         \(nodes.map(\.node.position))::bigint[], \(nodes.map { Hex.string($0.hash) })::text[])
-                ), head AS (
-                    UPDATE chain_head SET sequence = \(sequence), hash = \(hash), tree_size = \(tree.size),
-                                          tree_frontier = \(tree.text) WHERE id = 1
-                )
-                SELECT pg_notify(\(PostgresStore.channel), id) FROM unnest(\(operationIds)::text[]) AS n(id)
-                """)
-            pending = []
-            nodes = []
+                INSERT INTO event_queue (id, operation_id, counts_in_operation, actor_user_id, actor_agency_id, kind, payload)
+                SELECT i, NULLIF(o, ''), c = 1, NULLIF(u, ''), NULLIF(a, ''), k, p
+                FROM unnest(\(pending.map(\.id))::bigint[], \(pending.map { $0.draft.operationId ?? "" })::text[],
+                            \(pending.map { Int64($0.countsInOperation ? 1 : 0) })::bigint[],
+                            \(pending.map { $0.draft.actor?.userId ?? "" })::text[],
+                            \(pending.map { $0.draft.actor?.agencyId ?? "" })::text[],
+                            \(pending.map(\.draft.kind.rawValue))::text[], \(pending.map(\.draft.payload))::text[])
+                     WITH ORDINALITY AS e(i, o, c, u, a, k, p, n)
+                ORDER BY n
+                """, logger: logger)
         }
     }
 
-    /// Runs `body` in one transaction that holds the chain head, appends the events it asks
-    /// for, and announces the operations it touched once committed.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Writer) async throws -> T) async throws -> T {
-        let (result, operations) = try await client.withConnection { connection in
+    /// The advisory locks a write's scope takes, for the length of its transaction: the
+    /// installation's (shared by every write but those of the whole installation, which take it
+    /// alone), then its operation's.
+    static func locks(of scope: WriteScope) -> PostgresQuery {
+        let installation = PostgresSchema.lockKey + 2
+        switch scope {
+        case .installation:
+            return "SELECT pg_advisory_xact_lock(\(installation))"
+        case .operation(let id):
+            return
+                "SELECT pg_advisory_xact_lock_shared(\(installation)), pg_advisory_xact_lock(\(operationLockClass), \(operationLockKey(id)))"
+        case .appendOnly:
+            return "SELECT pg_advisory_xact_lock_shared(\(installation))"
+        }
+    }
+
+    /// The first half of an operation's two-part advisory lock key ("CONC").
+    static let operationLockClass: Int32 = 0x434F_4E43
+
+    /// The second half: the operation id's FNV-1a hash. Two operations that share one only
+    /// take turns.
+    static func operationLockKey(_ operationId: String) -> Int32 {
+        var hash: UInt32 = 2_166_136_261
+        for byte in operationId.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return Int32(bitPattern: hash)
+    }
+
+    /// Runs `body` in one transaction holding the locks of `scope`, queues the events it
+    /// appends, and returns once they are in the log (and their operations announced).
+    func write<T: Sendable>(
+        _ scope: WriteScope, _ body: @escaping @Sendable (Writer) async throws -> T
+    ) async throws -> T {
+        let (result, queued) = try await client.withConnection { connection in
             try await connection.execute("BEGIN", logger: self.logger)
             do {
-                var head: (Int64, String, Int64, String)?
-                for try await row in try await connection.query(
-                    "SELECT sequence, hash, tree_size, tree_frontier FROM chain_head WHERE id = 1 FOR UPDATE",
-                    logger: self.logger
-                ).decode((Int64, String, Int64, String).self) {
-                    head = row
-                }
-                guard let head else { throw StoreError.notFound("The event chain has no head.") }
-                // Checked when an event is appended: the store puts the log in its tree when it
-                // opens, in a transaction of its own.
-                let tree = TreeFrontier(size: head.2, text: head.3) ?? TreeFrontier()
-                // Each operation's sequence number is read after this lock, by a statement of its
-                // own: a value read with the lock could be from before the previous holder's commit.
-                let writer = Writer(
-                    connection: connection, logger: self.logger, sequence: head.0, hash: head.1, tree: tree)
+                try await connection.execute(Self.locks(of: scope), logger: self.logger)
+                let writer = Writer(connection: connection, logger: self.logger)
                 let result = try await body(writer)
-                // An operation read but not appended to is neither written back nor announced.
-                writer.operationSequences = writer.operationSequences.filter { id, _ in
-                    writer.pending.contains { $0.operationId == id && $0.operationSequence != nil }
-                }
-                try await writer.flush(headSequence: head.0)
+                try await writer.flush()
                 try await connection.execute("COMMIT", logger: self.logger)
-                return (result, writer.operations)
+                return (result, !writer.pending.isEmpty)
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: self.logger)
                 throw error
             }
         }
-        for operationId in operations { eventSignal.publish(operationId) }
+        if queued { try await sequencer.sequenceCommitted() }
         return result
+    }
+
+    /// Runs `body` in one transaction that holds the chain's head, as the sequencer does: for
+    /// the work on the log itself (putting it in its tree when the store opens).
+    func holdingChainHead(_ body: @escaping @Sendable (PostgresSQLConnection) throws -> Void) async throws {
+        try await client.withConnection { connection in
+            try await connection.execute("BEGIN", logger: self.logger)
+            do {
+                try await connection.execute("SELECT 1 FROM chain_head WHERE id = 1 FOR UPDATE", logger: self.logger)
+                let sqlConnection = PostgresSQLConnection(connection: connection, logger: self.logger, writer: nil)
+                try await BlockingThreads.run { try body(sqlConnection) }
+                try await connection.execute("COMMIT", logger: self.logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                throw error
+            }
+        }
     }
 
     /// Runs a read on one connection.
@@ -241,38 +254,18 @@ public final class PostgresStore: Store, @unchecked Sendable {
         try await logClient.withConnection { connection in try await body(connection) }
     }
 
-    /// Appends an event whose operation's sequence number the writer has read already (or
-    /// that counts in no operation); refused for an operation it has not read, which then
-    /// does not exist.
-    static func appendRead(_ draft: EventDraft, countsInOperation: Bool, in writer: Writer) throws -> Event {
-        // A head the tree does not reach was moved by hand.
-        guard writer.tree.size == writer.sequence else {
-            throw StoreError.damaged("The log's tree does not reach the chain's head; run `concert audit verify`.")
-        }
-        let sequence = writer.sequence + 1
-        var operationSequence: Int64?
-        if let operationId = draft.operationId, countsInOperation {
-            guard let last = writer.operationSequences[operationId] else {
-                throw StoreError.notFound("No such operation.")
-            }
-            operationSequence = last + 1
-            writer.operationSequences[operationId] = last + 1
-        }
-        let recordedAt = ConcertJSON.formatTimestamp(Date())
-        let hash = EventChain.hash(
-            previousHash: writer.hash, sequence: sequence, operationId: draft.operationId,
-            operationSequence: operationSequence, actorUserId: draft.actor?.userId,
-            actorAgencyId: draft.actor?.agencyId, kind: draft.kind.rawValue, payload: draft.payload,
-            recordedAt: recordedAt)
-        let event = Event(
-            sequence: sequence, operationId: draft.operationId, operationSequence: operationSequence,
-            actorUserId: draft.actor?.userId, actorAgencyId: draft.actor?.agencyId, kind: draft.kind.rawValue,
-            payload: draft.payload, recordedAt: recordedAt, previousHash: writer.hash, hash: hash)
-        writer.pending.append(event)
-        writer.nodes += writer.tree.append(leafHash: LogTree.leafHash(eventHash: hash)!)
-        writer.sequence = sequence
-        writer.hash = hash
-        return event
+    /// Queues an event in a write: it is numbered and hashed when the sequencer puts it in the
+    /// log, after the write commits. Until then it is known by its queue id: the event returned
+    /// has minus that id as its sequence number, and no hash, and a row that points at it
+    /// (`json_event`) points at it so, until the sequencer points the row at its number.
+    static func queue(
+        _ draft: EventDraft, countsInOperation: Bool, id: Int64, in writer: Writer
+    ) -> Event {
+        writer.pending.append(Writer.Queued(id: id, draft: draft, countsInOperation: countsInOperation))
+        return Event(
+            sequence: -id, operationId: draft.operationId, operationSequence: nil, actorUserId: draft.actor?.userId,
+            actorAgencyId: draft.actor?.agencyId, kind: draft.kind.rawValue, payload: draft.payload, recordedAt: "",
+            previousHash: "", hash: "")
     }
 
     /// Every JSON text a query returns, decoded.

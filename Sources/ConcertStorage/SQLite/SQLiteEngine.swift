@@ -73,7 +73,10 @@ extension SQLiteStore: SQLEngineStore {
         try? await gracefulShutdown()
     }
 
-    public func writing<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+    /// One write at a time, whatever its scope.
+    public func writing<T: Sendable>(
+        _ scope: WriteScope, _ body: @escaping @Sendable (any SQLTransaction) throws -> T
+    ) async throws -> T {
         let (result, operations) = try await pool.write { db in
             let connection = SQLiteConnection(db)
             return (try body(connection), connection.operations)

@@ -69,6 +69,13 @@ extension SQLTransaction {
     func append(_ draft: EventDraft) throws -> Event { try append(draft, countsInOperation: true) }
 }
 
+extension SQLEngineStore {
+    /// Runs `body` in one write transaction that may read and change anything.
+    public func writing<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        try await writing(.installation, body)
+    }
+}
+
 extension SQLConnection {
     /// Whether a query returns a row.
     func exists(_ statement: SQL) throws -> Bool { try !rows(statement).isEmpty }
@@ -114,13 +121,33 @@ extension SQLConnection {
     }
 }
 
+/// What a write reads and changes, so that writes that cannot disturb each other need not
+/// wait for each other. SQLite's writes take turns whatever their scope; PostgreSQL's writes of
+/// different operations run side by side (their events are put in the log's order as they
+/// commit, see `PostgresStore`), and its status reports need no lock at all
+/// (`PostgresStore.updateAction`).
+public enum WriteScope: Sendable, Equatable {
+    /// Reads or changes what any write may: accounts, agencies, hits across operations, a copy.
+    /// Waits for every other write, and every other write waits for it.
+    case installation
+    /// Reads and changes one operation's records: waits for the other writes of that
+    /// operation, not for those of others.
+    case operation(String)
+    /// Only appends events or inserts rows that no write reads to change: waits for nothing
+    /// but a write of the whole installation.
+    case appendOnly
+}
+
 /// A store whose behaviours are written once, in `Shared/`, over the transactions and reads
 /// of its engine; an engine adds only what it does differently (its fast paths for targets and
 /// the event log, its full-text search).
 public protocol SQLEngineStore: Store {
-    /// Runs `body` in one write transaction: its rows and events are committed together, or
-    /// none of them; once committed, the operations it appended events to are announced.
-    func writing<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+    /// Runs `body` in one write transaction that may read and change what `scope` names: its
+    /// rows and events are committed together, or none of them; once its events are in the
+    /// log, the operations it appended events to are announced, and the write returns.
+    func writing<T: Sendable>(
+        _ scope: WriteScope, _ body: @escaping @Sendable (any SQLTransaction) throws -> T
+    ) async throws -> T
     /// Runs `body` on a connection that sees one committed state.
     func reading<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
     /// Makes a stored message findable by the words of its subject and body, inside the

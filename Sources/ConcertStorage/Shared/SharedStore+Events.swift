@@ -7,13 +7,13 @@ import Foundation
 extension SQLEngineStore {
     public func appendEvents(_ drafts: [EventDraft]) async throws {
         guard !drafts.isEmpty else { return }
-        try await writing { transaction in _ = try transaction.append(contentsOf: drafts) }
+        try await writing(.appendOnly) { transaction in _ = try transaction.append(contentsOf: drafts) }
     }
 
     public func recordRead<Payload>(
         by actor: Actor, operationId: String?, what: TypedEventKind<Payload>, payload: Payload
     ) async throws {
-        try await writing { transaction in
+        try await writing(.appendOnly) { transaction in
             // A read is kept for the audit trail, outside the operation's numbering and feed.
             _ = try transaction.append(
                 EventDraft(operationId: operationId, actor: actor, kind: what, payload: payload),

@@ -72,7 +72,7 @@ extension SQLEngineStore {
         _ exhibit: Exhibit, seizure: CustodyEntry, numberPrefix: String?, by actor: Actor,
         _ check: @escaping @Sendable (Action, Exhibit?) throws -> Void
     ) async throws -> Exhibit {
-        try await writing { transaction in
+        try await writing(.operation(exhibit.operationId)) { transaction in
             let operationId = exhibit.operationId
             _ = try existingOperation(id: operationId, in: transaction)
             let action = try transaction.existing(
@@ -137,7 +137,7 @@ extension SQLEngineStore {
         exhibitId: String, operationId: String, by actor: Actor,
         _ record: @escaping @Sendable (CustodyContext) throws -> (entry: CustodyEntry, exhibit: Exhibit)
     ) async throws -> (entry: CustodyEntry, exhibit: Exhibit) {
-        try await writing { transaction in
+        try await writing(.operation(operationId)) { transaction in
             let operation = try existingOperation(id: operationId, in: transaction)
             let exhibit = try transaction.existing(
                 Exhibit.self, in: "exhibit", id: exhibitId, operationId: operationId, notFound: "No such exhibit.")

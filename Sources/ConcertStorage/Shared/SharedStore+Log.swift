@@ -190,19 +190,23 @@ extension SQLEngineStore {
     }
 
     public func storeCheckpoint(_ checkpoint: StoredCheckpoint) async throws -> StoredCheckpoint {
-        try await writing { transaction in
-            // Several servers may sign the same size; the first one kept stands.
-            if let kept = try transaction.rows(
-                "SELECT size, root, signed_at, note FROM log_checkpoint WHERE size = \(checkpoint.size)"
-            ).first {
-                return try storedCheckpoint(from: kept)
-            }
-            try transaction.execute(
+        try await writing(.appendOnly) { transaction in
+            // Several servers may sign the same size, at the same moment; the first one kept stands.
+            if try transaction.exists(
                 """
                 INSERT INTO log_checkpoint (size, root, signed_at, note)
                 VALUES (\(checkpoint.size), \(checkpoint.rootHex), \(checkpoint.signedAt), \(checkpoint.note))
+                ON CONFLICT (size) DO NOTHING RETURNING 1
                 """)
-            return checkpoint
+            {
+                return checkpoint
+            }
+            guard
+                let kept = try transaction.rows(
+                    "SELECT size, root, signed_at, note FROM log_checkpoint WHERE size = \(checkpoint.size)"
+                ).first
+            else { throw StoreError.notFound("The checkpoint of size \(checkpoint.size) is gone.") }
+            return try storedCheckpoint(from: kept)
         }
     }
 

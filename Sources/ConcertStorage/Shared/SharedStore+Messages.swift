@@ -6,7 +6,7 @@ import Foundation
 
 extension SQLEngineStore {
     public func createMessage(_ message: Message, by actor: Actor) async throws {
-        try await writing { transaction in
+        try await writing(.operation(message.operationId)) { transaction in
             try transaction.execute(
                 """
                 INSERT INTO message (id, operation_id, json)
@@ -67,7 +67,7 @@ extension SQLEngineStore {
     public func recordMessageRead<Payload>(
         messageId: String, operationId: String, by actor: Actor, what: TypedEventKind<Payload>, payload: Payload
     ) async throws {
-        try await writing { transaction in
+        try await writing(.operation(operationId)) { transaction in
             try transaction.execute(
                 """
                 INSERT INTO message_read (message_id, user_id) VALUES (\(messageId), \(actor.userId))
@@ -83,7 +83,7 @@ extension SQLEngineStore {
         id: String, operationId: String, by actor: Actor,
         _ check: @escaping @Sendable (MessageRecord) throws -> Void
     ) async throws -> (record: MessageRecord, isNew: Bool) {
-        try await writing { transaction in
+        try await writing(.operation(operationId)) { transaction in
             var record = try existingMessage(id: id, operationId: operationId, in: transaction)
             try check(record)
             // An agency acknowledges once; a second acknowledgement by it changes nothing.
@@ -108,7 +108,7 @@ extension SQLEngineStore {
         messageId: String, operationId: String, by actor: Actor, eventKind: TypedEventKind<MessageNotice>,
         _ change: @escaping @Sendable (MessageRecord) throws -> Forward
     ) async throws -> (record: MessageRecord, forward: Forward) {
-        try await writing { transaction in
+        try await writing(.operation(operationId)) { transaction in
             var record = try existingMessage(id: messageId, operationId: operationId, in: transaction)
             let forward = try change(record)
             let json = try ConcertJSON.encodeToString(forward)

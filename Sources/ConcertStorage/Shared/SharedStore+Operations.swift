@@ -48,7 +48,7 @@ extension SQLEngineStore {
         id: String, by actor: Actor, eventKind: TypedEventKind<JointOperation>,
         _ change: @escaping @Sendable (JointOperation) throws -> JointOperation
     ) async throws -> JointOperation {
-        try await writing { transaction in
+        try await writing(.operation(id)) { transaction in
             let current = try existingOperation(id: id, in: transaction)
             let updated = try change(current)
             let encoded = try EncodedPayload(updated)
@@ -62,7 +62,7 @@ extension SQLEngineStore {
     // MARK: Actions
 
     public func createAction(_ action: Action, by actor: Actor) async throws {
-        try await writing { transaction in
+        try await writing(.operation(action.operationId)) { transaction in
             let encoded = try EncodedPayload(action)
             try transaction.execute(
                 """
@@ -100,9 +100,10 @@ extension SQLEngineStore {
         id: String, operationId: String, by actor: Actor, eventKind: TypedEventKind<Action>,
         _ change: @escaping @Sendable (Action, JointOperation) throws -> Action
     ) async throws -> Action {
-        try await writing { transaction in
-            // The action and its operation in one read: a status report holds the chain for as
-            // few round trips as it can.
+        // PostgreSQL has a version of its own, with no lock (`PostgresStore.updateAction`).
+        try await writing(.operation(operationId)) { transaction in
+            // The action and its operation in one read: a status report takes as few round
+            // trips as it can.
             guard
                 let row = try transaction.rows(
                     """
@@ -125,7 +126,7 @@ extension SQLEngineStore {
         operationId: String, by actor: Actor, eventKind: TypedEventKind<JointOperation>,
         _ change: @escaping @Sendable (JointOperation, [Action]) throws -> (JointOperation, [Action])
     ) async throws -> (operation: JointOperation, changed: [Action]) {
-        try await writing { transaction in
+        try await writing(.operation(operationId)) { transaction in
             let operation = try existingOperation(id: operationId, in: transaction)
             let (updated, changed) = try change(operation, try actionsOf(operationId, in: transaction))
             let encoded = try EncodedPayload(updated)
@@ -192,7 +193,7 @@ extension SQLEngineStore {
         operationId: String, by actor: Actor,
         _ compile: @escaping @Sendable (JointOperation, [Action], [LogEntry], [Sitrep], ExhibitTally) throws -> Sitrep
     ) async throws -> Sitrep {
-        try await writing { transaction in
+        try await writing(.operation(operationId)) { transaction in
             let operation = try existingOperation(id: operationId, in: transaction)
             let sitreps = try transaction.documents(Sitrep.self, from: "sitrep", operationId: operationId)
             let sitrep = try compile(
@@ -242,7 +243,7 @@ extension SQLEngineStore {
         _ type: Record.Type, from table: String, id: String, operationId: String, notFound: String, by actor: Actor,
         recording kind: TypedEventKind<RecordReference>, _ check: @escaping @Sendable (Record) throws -> Void
     ) async throws {
-        try await writing { transaction in
+        try await writing(.operation(operationId)) { transaction in
             let current = try transaction.existing(
                 type, in: table, id: id, operationId: operationId, notFound: notFound)
             try check(current)
@@ -282,7 +283,7 @@ extension SQLEngineStore {
         _ record: Record, into table: String, operationId: String, by actor: Actor,
         eventKind: TypedEventKind<Record>
     ) async throws where Record.ID == String {
-        try await writing { transaction in
+        try await writing(.operation(operationId)) { transaction in
             let encoded = try EncodedPayload(record)
             try transaction.execute(
                 """
@@ -300,7 +301,7 @@ extension SQLEngineStore {
         eventKind: @escaping @Sendable (Record, Record) -> TypedEventKind<Record>,
         _ change: @escaping @Sendable (Record, [Record]) throws -> Record
     ) async throws -> Record where Record.ID == String {
-        try await writing { transaction in
+        try await writing(.operation(operationId)) { transaction in
             let all = try transaction.documents(type, from: table, operationId: operationId)
             guard let current = all.first(where: { $0.id == id }) else { throw StoreError.notFound(notFound) }
             let updated = try change(current, all)

@@ -16,7 +16,11 @@ extension SQLEngineStore {
     public func importTargets(_ targets: [Target], by actor: Actor, hits: HitChanges) async throws -> [Hit] {
         guard !targets.isEmpty else { return [] }
         let hits = try await beforeTransaction(hits)
-        return try await writing { transaction in
+        // Hits are written whatever else is written meanwhile (a pair once, a removal once):
+        // only the targets' operation is the write's.
+        let operations = Set(targets.map(\.operationId))
+        let scope = operations.count == 1 ? WriteScope.operation(operations.first!) : .installation
+        return try await writing(scope) { transaction in
             // The events first: a row may point at the event that holds its target's JSON.
             let events = try transaction.append(
                 contentsOf: targets.map { target in
@@ -34,7 +38,7 @@ extension SQLEngineStore {
         _ change: @escaping @Sendable (Target) throws -> Target
     ) async throws -> Target {
         let hits = try await beforeTransaction(hits)
-        return try await writing { transaction in
+        return try await writing(.operation(operationId)) { transaction in
             let current = try transaction.existing(
                 Target.self, in: "target", id: id, operationId: operationId, notFound: "No such target.")
             let updated = try change(current)
@@ -55,7 +59,7 @@ extension SQLEngineStore {
     public func deleteTarget(
         id: String, operationId: String, by actor: Actor, _ check: @escaping @Sendable (Target) throws -> Void
     ) async throws {
-        try await writing { transaction in
+        try await writing(.operation(operationId)) { transaction in
             let current = try transaction.existing(
                 Target.self, in: "target", id: id, operationId: operationId, notFound: "No such target.")
             try check(current)

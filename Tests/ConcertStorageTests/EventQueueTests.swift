@@ -1,0 +1,71 @@
+import ConcertCore
+import Foundation
+import Testing
+
+@testable import ConcertStorage
+
+@Suite("PostgreSQL's event queue: what a write committed reaches the log")
+struct EventQueueTests {
+    @Test(
+        "events a write committed and no sequencer put in the log (its server died) are put there when the next server opens the database, with the row that waited for them"
+    )
+    func queuedEventsOutliveTheirServer() async throws {
+        let server = try #require(
+            ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"],
+            "CONCERT_TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts PostgreSQL.")
+        let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let url = try await PostgresStore.createDatabase(name, serverURL: server)
+        let first = try await PostgresStore.open(url: url)
+        let agency = Agency(id: Identifier.make(), name: "A", country: "FR", kind: .police)
+        try await first.createAgency(agency, by: nil)
+        let user = User(id: Identifier.make(), username: "a", displayName: "A", agencyId: agency.id, role: .coordinator)
+        try await first.createUser(user, passwordHash: "x", by: nil)
+        let operation = JointOperation(
+            id: Identifier.make(), codeName: "OP", summary: nil, leadAgencyId: agency.id, hHour: nil,
+            participants: [Participant(agencyId: agency.id, role: .lead)], createdAt: ConcertJSON.now())
+        try await first.createOperation(operation, by: Actor(user))
+        let target = try TargetInput(
+            kind: .server, name: "Server", selectors: [SelectorInput(kind: .ip, text: "192.0.2.1")], handling: .h0,
+            evaluation: Evaluation(code: "B2")!, distribution: .allParticipants
+        ).makeTarget(
+            id: Identifier.make(), operation: operation, originatorAgencyId: agency.id, createdBy: user.id,
+            defaultCountry: "FR", createdAt: ConcertJSON.now(), now: ConcertJSON.now())
+        try await first.createTarget(target, by: Actor(user))
+        let logged = try await first.events(after: 0, limit: 1_000).count
+
+        // What a change of the target leaves when its server dies between its commit and the
+        // sequencer's pass: its event queued, the target's row pointing at it.
+        var renamed = target
+        renamed.name = "Renamed just before the crash"
+        let payload = try EncodedPayload(renamed).json
+        try await first.writing(.installation) { transaction in
+            let id = try #require(try transaction.rows("SELECT nextval('event_queue_id')").first).int64(0)
+            try transaction.execute(
+                """
+                INSERT INTO event_queue (id, operation_id, counts_in_operation, actor_user_id, actor_agency_id, kind, payload)
+                VALUES (\(id), \(operation.id), TRUE, \(user.id), \(agency.id), \(EventKind.targetUpdated.rawValue), \(payload))
+                """)
+            try transaction.execute("UPDATE target_row SET json_event = \(-id) WHERE id = \(target.id)")
+        }
+        // The change is committed: it reads back before it is in the log.
+        #expect(try await first.target(id: target.id, operationId: operation.id) == renamed)
+        #expect(try await first.events(after: 0, limit: 1_000).count == logged)
+        await first.shutDown()
+
+        let second = try await PostgresStore.open(url: url)
+        defer { second.close() }
+        let events = try await second.events(after: 0, limit: 1_000)
+        #expect(events.count == logged + 1)
+        #expect(events.map(\.sequence) == Array(1...Int64(events.count)), "the log's numbers have a gap")
+        let last = try #require(events.last)
+        #expect(last.kind == EventKind.targetUpdated.rawValue && last.payload == payload)
+        #expect(last.operationId == operation.id && last.operationSequence == 3)
+        #expect(try await second.target(id: target.id, operationId: operation.id) == renamed)
+        let pointer = try await second.reading { connection in
+            try connection.rows("SELECT json_event FROM target_row WHERE id = \(target.id)").first?.int64(0)
+        }
+        #expect(pointer == last.sequence, "the target's row still points at the queue")
+        #expect(try await second.reading { try $0.rows("SELECT 1 FROM event_queue").isEmpty })
+        #expect(try await second.verifyAuditChain().isIntact)
+    }
+}
