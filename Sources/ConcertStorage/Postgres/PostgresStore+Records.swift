@@ -99,6 +99,47 @@ extension PostgresStore {
         }
     }
 
+    // MARK: Actions
+
+    /// A change of one action — a status report, the action day's hot path — in two statements
+    /// and no transaction of its own: the action and its operation are read, the change is
+    /// worked out, and one statement writes the action back with its event only if neither
+    /// changed meanwhile (compare and swap); otherwise it starts again from the read. The
+    /// outcome is the shared version's, each change seeing the one before, without locks:
+    /// reports of an operation's actions run side by side.
+    public func updateAction(
+        id: String, operationId: String, by actor: Actor, eventKind: TypedEventKind<Action>,
+        _ change: @escaping @Sendable (Action, JointOperation) throws -> Action
+    ) async throws -> Action {
+        while true {
+            let current = try await read { [logger] connection -> (String, String)? in
+                for try await row in try await connection.execute(
+                    ReadAction(id: id, operationId: operationId), logger: logger)
+                {
+                    return row
+                }
+                return nil
+            }
+            guard let (actionJSON, operationJSON) = current else { throw StoreError.notFound("No such action.") }
+            let updated = try change(
+                try ConcertJSON.decode(Action.self, from: actionJSON),
+                try ConcertJSON.decode(JointOperation.self, from: operationJSON))
+            let encoded = try EncodedPayload(updated)
+            let swap = SwapAction(
+                id: id, operationId: operationId, read: (actionJSON, operationJSON),
+                offsetMinutes: Int64(updated.offsetMinutes),
+                event: EventDraft(operationId: operationId, actor: actor, kind: eventKind, encoded: encoded))
+            let written = try await read { [logger] connection in
+                for try await _ in try await connection.execute(swap, logger: logger) { return true }
+                return false
+            }
+            if written {
+                try await sequencer.sequenceCommitted()
+                return updated
+            }
+        }
+    }
+
     // MARK: Event log and audit
 
     static let eventColumns = """
@@ -162,4 +203,69 @@ extension PostgresStore {
 
     /// Several servers share the database.
     public var isShared: Bool { true }
+}
+
+/// An action and its operation, as a status report reads them.
+private struct ReadAction: PostgresPreparedStatement {
+    static let sql = """
+        SELECT action.json, operation.json FROM action JOIN operation ON operation.id = action.operation_id
+        WHERE action.id = $1 AND action.operation_id = $2
+        """
+    typealias Row = (String, String)
+
+    let id: String
+    let operationId: String
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(id)
+        bindings.append(operationId)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// A status report's write: the action written back and its event queued, in one statement,
+/// only if the action and its operation are still as they were read (a row when it wrote).
+private struct SwapAction: PostgresPreparedStatement {
+    static let sql = """
+        WITH changed AS (
+            UPDATE action SET offset_minutes = $3, json = $4
+            WHERE id = $1 AND operation_id = $2 AND json = $5
+              AND EXISTS (SELECT 1 FROM operation WHERE id = $2 AND json = $6)
+            RETURNING 1
+        )
+        INSERT INTO event_queue (id, operation_id, counts_in_operation, actor_user_id, actor_agency_id, kind, payload)
+        SELECT nextval('event_queue_id'), $2, TRUE, $7, $8, $9, $4 FROM changed
+        RETURNING 1
+        """
+    typealias Row = Void
+
+    let id: String
+    let operationId: String
+    let read: (action: String, operation: String)
+    let offsetMinutes: Int64
+    let event: EventDraft
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 9)
+        bindings.append(id)
+        bindings.append(operationId)
+        bindings.append(offsetMinutes)
+        bindings.append(event.payload)
+        bindings.append(read.action)
+        bindings.append(read.operation)
+        if let actor = event.actor {
+            bindings.append(actor.userId)
+            bindings.append(actor.agencyId)
+        } else {
+            bindings.appendNull()
+            bindings.appendNull()
+        }
+        bindings.append(event.kind.rawValue)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws {}
 }
