@@ -6,9 +6,10 @@ import NIOHTTP1
 import Synchronization
 
 // Two `concert demo` servers on one PostgreSQL database under 200 clients that report action
-// statuses for a while, next to one server on SQLite under the same load in the same run; and
-// how long a change written through server B takes to reach a live subscriber of server A.
-// Target for that delivery: p99 under 100 ms.
+// statuses for a while, next to one server on SQLite under the same load in the same run, then
+// three servers on the database; and how long a change written through server B takes to reach
+// a live subscriber of server A. Targets: two servers at least as many reports a second as one
+// on SQLite, p99 under 100 ms; that delivery p99 under 100 ms.
 
 /// One server's address and a coordinator's token on it.
 struct LoadTarget: Sendable {
@@ -146,7 +147,7 @@ func reportLoad(_ name: String, _ result: (latencies: [Double], errors: Int), se
 
 func benchmarkSeveralServers(clients: Int, seconds duration: Int) async throws {
     show(
-        "== Status reports from \(clients) clients for \(duration) s: two servers on one PostgreSQL next to one on SQLite"
+        "== Status reports from \(clients) clients for \(duration) s: two servers on one PostgreSQL next to one on SQLite, then three"
             + " (and cross-server delivery to a live subscriber; target p99 < 100 ms)")
     guard let server = ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"] else {
         throw BenchmarkError("CONCERT_TEST_POSTGRES_URL is not set: run it with scripts/bench postgres")
@@ -202,7 +203,7 @@ func benchmarkSeveralServers(clients: Int, seconds duration: Int) async throws {
     ) { client, actionId, instant in
         if client % 2 == 1 { changes.answered(actionId, at: instant) }
     }
-    reportLoad("two servers, one PostgreSQL", postgres, seconds: Double(duration))
+    reportLoad("two servers, one PostgreSQL  ", postgres, seconds: Double(duration))
     try await Task.sleep(for: .seconds(1))
     let delivery = changes.deliveryMilliseconds.sorted()
     if delivery.isEmpty {
@@ -220,5 +221,15 @@ func benchmarkSeveralServers(clients: Int, seconds duration: Int) async throws {
     let sqlite = try await statusLoad(
         clients: clients, duration: .seconds(duration), operationId: sqliteOperation, actions: sqliteActions,
         targets: [targetS])
-    reportLoad("one server, SQLite          ", sqlite, seconds: Double(duration))
+    reportLoad("one server, SQLite           ", sqlite, seconds: Double(duration))
+
+    // A third server on the same database, the load spread over the three (on new actions).
+    let (c, portC) = try await launchConcert(["demo", "--database", url])
+    defer { stopProcess(c) }
+    let (third, _, _) = try await prepareLoad(base: "http://127.0.0.1:\(portC)", count: 0)
+    let (_, _, moreActions) = try await prepareLoad(base: targetA.base, count: clients)
+    let three = try await statusLoad(
+        clients: clients, duration: .seconds(duration), operationId: operationId, actions: moreActions,
+        targets: [targetA, targetB, third])
+    reportLoad("three servers, one PostgreSQL", three, seconds: Double(duration))
 }
