@@ -1,6 +1,7 @@
 import ConcertCore
 import ConcertStorage
 import Foundation
+import Synchronization
 import Testing
 
 /// The backends every behaviour of the store is checked on.
@@ -568,6 +569,52 @@ struct StoreConformanceTests {
                 "operation.created", "log.posted", "log.posted", "log.markedSignificant", "action.created",
                 "action.created", "operation.hold", "action.statusChanged", "sitrep.compiled", "sitrep.approved",
             ])
+        #expect(try await store.verifyAuditChain().isIntact)
+    }
+
+    @Test(
+        "a status report made while a change of the whole action day holds its read waits for it, and both stand",
+        arguments: Backend.allCases)
+    func reportDuringActionDayChange(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let store = fixture.store
+        let operationId = fixture.operation.id
+        let now = ConcertJSON.now()
+        let action = ActionInput(
+            kind: .arrest, title: "Arrest", executingAgencyId: fixture.actor.agencyId, place: "Paris", country: "FR",
+            timeZone: "Europe/Paris", offsetMinutes: 0
+        ).makeAction(id: Identifier.make(), operationId: operationId, createdAt: now, now: now)
+        try await store.createAction(action, by: fixture.actor)
+        let report = Mutex<Task<Action, any Error>?>(nil)
+        // The whole day moves by 15 minutes; while it holds what it read, the team reports
+        // ready. Were the report written in between, the day's change would write the action
+        // back as it read it, and the report would be lost.
+        _ = try await store.updateActionDay(operationId: operationId, by: fixture.actor, eventKind: .operationHold) {
+            operation, actions in
+            report.withLock {
+                $0 = Task {
+                    try await store.updateAction(
+                        id: action.id, operationId: operationId, by: fixture.actor, eventKind: .actionStatusChanged
+                    ) { current, _ in
+                        var current = current
+                        current.status = .ready
+                        return current
+                    }
+                }
+            }
+            Thread.sleep(forTimeInterval: 0.5)
+            return (
+                operation,
+                actions.map {
+                    var moved = $0; moved.offsetMinutes += 15; return moved
+                }
+            )
+        }
+        let reported = try await #require(report.withLock { $0 }).value
+        #expect(reported.offsetMinutes == 15, "the report was worked out on the action as it was before the change")
+        let stored = try #require(try await store.action(id: action.id, operationId: operationId))
+        #expect(stored.status == .ready && stored.offsetMinutes == 15, "one of the two changes was lost: \(stored)")
         #expect(try await store.verifyAuditChain().isIntact)
     }
 }

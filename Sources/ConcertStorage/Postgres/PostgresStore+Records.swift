@@ -105,8 +105,12 @@ extension PostgresStore {
     /// and no transaction of its own: the action and its operation are read, the change is
     /// worked out, and one statement writes the action back with its event only if neither
     /// changed meanwhile (compare and swap); otherwise it starts again from the read. The
-    /// outcome is the shared version's, each change seeing the one before, without locks:
-    /// reports of an operation's actions run side by side.
+    /// outcome is the shared version's, each change seeing the one before, without advisory
+    /// locks: reports of an operation's actions run side by side. The statement shares the
+    /// operation's row, which every write that reads or changes actions (GO, HOLD, ABORT, a
+    /// deletion, an exhibit's seizure) holds from its start (``existingOperation(id:in:)``): a
+    /// report waits for such a write and then sees what it changed, and such a write waits for
+    /// the reports under way and then reads them.
     public func updateAction(
         id: String, operationId: String, by actor: Actor, eventKind: TypedEventKind<Action>,
         _ change: @escaping @Sendable (Action, JointOperation) throws -> Action
@@ -134,7 +138,7 @@ extension PostgresStore {
                 return false
             }
             if written {
-                try await sequencer.sequenceCommitted()
+                await sequenceCommitted()
                 return updated
             }
         }
@@ -230,10 +234,11 @@ private struct ReadAction: PostgresPreparedStatement {
 /// only if the action and its operation are still as they were read (a row when it wrote).
 private struct SwapAction: PostgresPreparedStatement {
     static let sql = """
-        WITH changed AS (
+        WITH unchanged AS (
+            SELECT 1 FROM operation WHERE id = $2 AND json = $6 FOR SHARE
+        ), changed AS (
             UPDATE action SET offset_minutes = $3, json = $4
-            WHERE id = $1 AND operation_id = $2 AND json = $5
-              AND EXISTS (SELECT 1 FROM operation WHERE id = $2 AND json = $6)
+            WHERE id = $1 AND operation_id = $2 AND json = $5 AND EXISTS (SELECT 1 FROM unchanged)
             RETURNING 1
         )
         INSERT INTO event_queue (id, operation_id, counts_in_operation, actor_user_id, actor_agency_id, kind, payload)

@@ -15,13 +15,16 @@ public struct SQLDialect: Sendable {
     /// rows lie.
     var tablesWithoutPosition: Set<String> = []
     var physicalOrder = "rowid"
+    /// The clause that ends a query of a write and locks the rows it read until the write
+    /// commits: nothing on SQLite, whose writes take turns.
+    public var forUpdate = ""
 
     public static let sqlite = SQLDialect(
         insertionOrder: "rowid", position: "instr", jsonField: { "json_extract(\($0), '$.\($1)')" })
     public static let postgres = SQLDialect(
         insertionOrder: "position", position: "strpos", jsonField: { "(\($0)::jsonb ->> '\($1)')" },
         tablesWithoutPosition: ["agency", "user", "operation", "participant", "chain_head"],
-        physicalOrder: "ctid")
+        physicalOrder: "ctid", forUpdate: "FOR UPDATE")
 
     /// What orders a table's rows as they were written, for copying it whole.
     func insertionOrder(of table: String) -> String {
@@ -131,7 +134,9 @@ public enum WriteScope: Sendable, Equatable {
     /// Waits for every other write, and every other write waits for it.
     case installation
     /// Reads and changes one operation's records: waits for the other writes of that
-    /// operation, not for those of others.
+    /// operation, not for those of others. A write that reads or changes the operation's
+    /// actions reads the operation with ``existingOperation(id:in:)`` first, which holds its row
+    /// (PostgreSQL's status reports take no advisory lock, but wait for that row).
     case operation(String)
     /// Only appends events or inserts rows that no write reads to change: waits for nothing
     /// but a write of the whole installation.

@@ -244,6 +244,8 @@ extension SQLEngineStore {
         recording kind: TypedEventKind<RecordReference>, _ check: @escaping @Sendable (Record) throws -> Void
     ) async throws {
         try await writing(.operation(operationId)) { transaction in
+            // Held, so that no status report changes an action between its check and its deletion.
+            _ = try existingOperation(id: operationId, in: transaction)
             let current = try transaction.existing(
                 type, in: table, id: id, operationId: operationId, notFound: notFound)
             try check(current)
@@ -316,9 +318,15 @@ extension SQLEngineStore {
 }
 
 /// The operation, read inside a write (its sequence number comes along, so that appending
-/// its events needs no read of its own); refused when there is none.
+/// its events needs no read of its own) and held until the write commits: a status report on
+/// PostgreSQL, which takes no lock, waits for it and then sees this write's changes (see
+/// `PostgresStore.updateAction`). Refused when there is none.
 func existingOperation(id: String, in transaction: any SQLTransaction) throws -> JointOperation {
-    guard let row = try transaction.rows("SELECT json, last_sequence FROM operation WHERE id = \(id)").first else {
+    guard
+        let row = try transaction.rows(
+            "SELECT json, last_sequence FROM operation WHERE id = \(id) \(raw: transaction.dialect.forUpdate)"
+        ).first
+    else {
         throw StoreError.notFound("No such operation.")
     }
     transaction.knowLastSequence(try row.int64(1), of: id)
