@@ -262,7 +262,9 @@ enum PostgresSchema {
             // (`position`), and the sequencer (`PostgresSequencer`) moves them into the log in
             // that order, numbering and hashing them. Ids come in blocks of 1,024 per server.
             // Until then a row whose JSON is a queued event points at it as minus its id; the
-            // sequencer points it at the event's sequence number.
+            // sequencer points it at the event's sequence number. `operation.last_sequence` is no
+            // longer kept: an operation's last number is read from its events, so that the
+            // sequencer never waits for a write that holds an operation's row.
             "v10: events queued by their writes, put in the log by the sequencer",
             [
                 "CREATE SEQUENCE event_queue_id INCREMENT BY 1024",

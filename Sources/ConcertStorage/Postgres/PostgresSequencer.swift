@@ -111,13 +111,12 @@ final class PostgresSequencer: Sendable {
         var actorAgencyId: String?
         var kind: String
         var payload: String
-        var operationLastSequence: Int64?
     }
 
     /// Numbers up to ``batchLimit`` queued events in one transaction; returns how many, and
     /// the operations whose feeds they join.
     private func sequenceBatch(on connection: PostgresConnection) async throws -> (Int, Set<String>) {
-        try await connection.execute("BEGIN", logger: logger)
+        try await connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
         do {
             var head: (Int64, String, Int64, String)?
             for try await row in try await connection.query(
@@ -136,6 +135,17 @@ final class PostgresSequencer: Sendable {
                 try await connection.execute("COMMIT", logger: logger)
                 return (0, [])
             }
+            // Each operation's last number, from its events: the operation's row is not
+            // touched, so that a pass never waits for a write that holds it.
+            var lastSequences: [String: Int64] = [:]
+            let counted = Array(Set(queued.filter(\.countsInOperation).compactMap(\.operationId)))
+            if !counted.isEmpty {
+                for try await (operationId, last) in try await connection.execute(
+                    ReadOperationHeads(operationIds: counted), logger: logger)
+                {
+                    lastSequences[operationId] = last
+                }
+            }
             // A head the tree does not reach was moved by hand.
             guard var tree = TreeFrontier(size: head.2, text: head.3), tree.size == head.0 else {
                 throw StoreError.damaged("The log's tree does not reach the chain's head; run `concert audit verify`.")
@@ -149,7 +159,7 @@ final class PostgresSequencer: Sendable {
             for entry in queued {
                 var operationSequence: Int64?
                 if let operationId = entry.operationId, entry.countsInOperation {
-                    guard let last = operationSequences[operationId] ?? entry.operationLastSequence else {
+                    guard let last = operationSequences[operationId] ?? lastSequences[operationId] else {
                         throw StoreError.damaged("An event waits for operation \(operationId), which is gone.")
                     }
                     operationSequence = last + 1
@@ -171,8 +181,7 @@ final class PostgresSequencer: Sendable {
             }
             let operationIds = Array(operationSequences.keys)
             let batch = WriteBatch(
-                events: events, queueIds: queued.map(\.id), operationIds: operationIds,
-                operationLasts: operationIds.map { operationSequences[$0]! }, nodes: nodes, tree: tree)
+                events: events, queueIds: queued.map(\.id), operationIds: operationIds, nodes: nodes, tree: tree)
             for try await _ in try await connection.execute(batch, logger: logger) {}
             try await connection.execute("COMMIT", logger: logger)
             return (queued.count, Set(operationIds))
@@ -187,26 +196,45 @@ final class PostgresSequencer: Sendable {
 /// prepared once a connection, as the pass runs it hundreds of times a second under load.
 private struct ReadQueue: PostgresPreparedStatement {
     static let sql = """
-        SELECT queue.id, queue.operation_id, queue.counts_in_operation, queue.actor_user_id,
-               queue.actor_agency_id, queue.kind, queue.payload, operation.last_sequence
-        FROM event_queue AS queue LEFT JOIN operation ON operation.id = queue.operation_id
-        ORDER BY queue.position LIMIT \(PostgresSequencer.batchLimit)
+        SELECT id, operation_id, counts_in_operation, actor_user_id, actor_agency_id, kind, payload
+        FROM event_queue ORDER BY position LIMIT \(PostgresSequencer.batchLimit)
         """
     typealias Row = PostgresSequencer.Queued
 
     func makeBindings() -> PostgresBindings { PostgresBindings() }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
-        let (id, operationId, counts, userId, agencyId, kind, payload, last) = try row.decode(
-            (Int64, String?, Bool, String?, String?, String, String, Int64?).self)
+        let (id, operationId, counts, userId, agencyId, kind, payload) = try row.decode(
+            (Int64, String?, Bool, String?, String?, String, String).self)
         return Row(
             id: id, operationId: operationId, countsInOperation: counts, actorUserId: userId, actorAgencyId: agencyId,
-            kind: kind, payload: payload, operationLastSequence: last)
+            kind: kind, payload: payload)
     }
 }
 
+/// The last number of each of the operations, read from their events (an operation that no
+/// longer exists is left out).
+private struct ReadOperationHeads: PostgresPreparedStatement {
+    static let sql = """
+        SELECT operation.id,
+               COALESCE((SELECT MAX(operation_sequence) FROM event WHERE event.operation_id = operation.id), 0)
+        FROM operation WHERE operation.id = ANY($1::text[])
+        """
+    typealias Row = (String, Int64)
+
+    let operationIds: [String]
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(operationIds)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
 /// A batch put in the log in one statement: its events appended and taken off the queue, the
-/// operations' numbers, the tree's new nodes, the chain's head, the rows that waited pointed at
+/// tree's new nodes, the chain's head, the rows that waited pointed at
 /// their events, and the operations announced.
 private struct WriteBatch: PostgresPreparedStatement {
     static let sql = """
@@ -218,37 +246,33 @@ private struct WriteBatch: PostgresPreparedStatement {
                         $8::text[], $9::text[], $10::text[]) AS e(s, o, os, u, a, k, p, r, ph, h)
         ), dequeued AS (
             DELETE FROM event_queue WHERE id = ANY($11::bigint[])
-        ), counted AS (
-            UPDATE operation SET last_sequence = v.last
-            FROM unnest($12::text[], $13::bigint[]) AS v(id, last) WHERE operation.id = v.id
         ), nodes AS (
             INSERT INTO log_node (level, position, hash)
-            SELECT * FROM unnest($14::integer[], $15::bigint[], $16::text[])
+            SELECT * FROM unnest($13::integer[], $14::bigint[], $15::text[])
         ), head AS (
-            UPDATE chain_head SET sequence = $17, hash = $18, tree_size = $19, tree_frontier = $20 WHERE id = 1
+            UPDATE chain_head SET sequence = $16, hash = $17, tree_size = $18, tree_frontier = $19 WHERE id = 1
         ), targets AS (
-            UPDATE target_row SET json_event = m.s FROM unnest($21::bigint[], $1::bigint[]) AS m(q, s)
+            UPDATE target_row SET json_event = m.s FROM unnest($20::bigint[], $1::bigint[]) AS m(q, s)
             WHERE target_row.json_event < 0 AND target_row.json_event = m.q
         ), exhibits AS (
-            UPDATE exhibit SET json_event = m.s FROM unnest($21::bigint[], $1::bigint[]) AS m(q, s)
+            UPDATE exhibit SET json_event = m.s FROM unnest($20::bigint[], $1::bigint[]) AS m(q, s)
             WHERE exhibit.json_event < 0 AND exhibit.json_event = m.q
         ), custody AS (
-            UPDATE custody_entry SET json_event = m.s FROM unnest($21::bigint[], $1::bigint[]) AS m(q, s)
+            UPDATE custody_entry SET json_event = m.s FROM unnest($20::bigint[], $1::bigint[]) AS m(q, s)
             WHERE custody_entry.json_event < 0 AND custody_entry.json_event = m.q
         )
-        SELECT pg_notify($22, id) FROM unnest($12::text[]) AS n(id)
+        SELECT pg_notify($21, id) FROM unnest($12::text[]) AS n(id)
         """
     typealias Row = Void
 
     let events: [Event]
     let queueIds: [Int64]
     let operationIds: [String]
-    let operationLasts: [Int64]
     let nodes: [(node: LogTree.Node, hash: LogTree.Hash)]
     let tree: TreeFrontier
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 22)
+        var bindings = PostgresBindings(capacity: 21)
         bindings.append(events.map(\.sequence))
         bindings.append(events.map { $0.operationId ?? "" })
         bindings.append(events.map { $0.operationSequence ?? -1 })
@@ -261,7 +285,6 @@ private struct WriteBatch: PostgresPreparedStatement {
         bindings.append(events.map(\.hash))
         bindings.append(queueIds)
         bindings.append(operationIds)
-        bindings.append(operationLasts)
         bindings.append(nodes.map { Int64($0.node.level) })
         bindings.append(nodes.map(\.node.position))
         bindings.append(nodes.map { Hex.string($0.hash) })

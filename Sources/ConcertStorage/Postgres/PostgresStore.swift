@@ -34,6 +34,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
     private let clientTask: Task<Void, Never>
     private let logClientTask: Task<Void, Never>
     private var listener: PostgresListener?
+    private var sweeper: Task<Void, Never>?
 
     /// The NOTIFY channel of committed changes; the payload is the operation id.
     static let channel = "concert_events"
@@ -68,6 +69,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
         }
         store.listener = PostgresListener(configuration: configuration, signal: store.eventSignal, logger: logger)
         store.listener?.start()
+        store.sweeper = Task { [sequencer = store.sequencer] in await sweep(sequencer) }
         return store
     }
 
@@ -111,6 +113,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
 
     /// Stops listening and closes the connections.
     public func close() {
+        sweeper?.cancel()
         listener?.stop()
         clientTask.cancel()
         logClientTask.cancel()
@@ -210,7 +213,9 @@ public final class PostgresStore: Store, @unchecked Sendable {
         _ scope: WriteScope, _ body: @escaping @Sendable (Writer) async throws -> T
     ) async throws -> T {
         let (result, queued) = try await client.withConnection { connection in
-            try await connection.execute("BEGIN", logger: self.logger)
+            // Each statement after the locks must see what the locks' last holder committed,
+            // whatever isolation the database defaults to.
+            try await connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED", logger: self.logger)
             do {
                 try await connection.execute(Self.locks(of: scope), logger: self.logger)
                 let writer = Writer(connection: connection, logger: self.logger)
@@ -223,15 +228,36 @@ public final class PostgresStore: Store, @unchecked Sendable {
                 throw error
             }
         }
-        if queued { try await sequencer.sequenceCommitted() }
+        if queued { await sequenceCommitted() }
         return result
+    }
+
+    /// Waits until the events a write committed are in the log. A write is answered as
+    /// written when that fails: it is committed, and its events reach the log with the next
+    /// pass of any server (``sweep(_:)``), or the log's damage is what `audit verify` reports.
+    func sequenceCommitted() async {
+        do {
+            try await sequencer.sequenceCommitted()
+        } catch {
+            logger.error("Committed events are not in the log yet: \(String(reflecting: error))")
+        }
+    }
+
+    /// Puts in the log, every second, what writes queued and no pass took: the events of a
+    /// server that stopped between a write's commit and its pass. Ends with the store.
+    static func sweep(_ sequencer: PostgresSequencer) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            guard !Task.isCancelled else { return }
+            try? await sequencer.sequenceCommitted()
+        }
     }
 
     /// Runs `body` in one transaction that holds the chain's head, as the sequencer does: for
     /// the work on the log itself (putting it in its tree when the store opens).
     func holdingChainHead(_ body: @escaping @Sendable (PostgresSQLConnection) throws -> Void) async throws {
         try await client.withConnection { connection in
-            try await connection.execute("BEGIN", logger: self.logger)
+            try await connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED", logger: self.logger)
             do {
                 try await connection.execute("SELECT 1 FROM chain_head WHERE id = 1 FOR UPDATE", logger: self.logger)
                 let sqlConnection = PostgresSQLConnection(connection: connection, logger: self.logger, writer: nil)

@@ -115,7 +115,8 @@ extension SQLEngineStore {
     // MARK: Sessions
 
     public func createSession(tokenHash: String, user: User, expiresAt: Date) async throws {
-        try await writing { transaction in
+        // A sign-in changes no row another write reads: sign-ins do not wait for each other.
+        try await writing(.appendOnly) { transaction in
             try transaction.execute("DELETE FROM session WHERE expires_at < \(Date().timeIntervalSince1970)")
             try transaction.execute(
                 """
@@ -141,7 +142,7 @@ extension SQLEngineStore {
     }
 
     public func deleteSession(tokenHash: String) async throws {
-        try await writing { transaction in
+        try await writing(.appendOnly) { transaction in
             try transaction.execute("DELETE FROM session WHERE token_hash = \(tokenHash)")
         }
     }

@@ -15,9 +15,16 @@ extension SQLEngineStore {
                 case "log_checkpoint": "size"
                 default: connection.dialect.insertionOrder(of: name)
                 }
+            // An operation's last number is read from its events: PostgreSQL's row does not
+            // follow it (see `latestSequence(operationId:)`).
+            let selected = columns.map { column in
+                name == "operation" && column == "last_sequence"
+                    ? "(SELECT COALESCE(MAX(operation_sequence), 0) FROM event WHERE event.operation_id = operation.id)"
+                    : column
+            }
             let rows = try connection.rows(
                 """
-                SELECT \(raw: columns.joined(separator: ", ")) FROM \(raw: InstallationTables.physical(name))
+                SELECT \(raw: selected.joined(separator: ", ")) FROM \(raw: InstallationTables.physical(name))
                 ORDER BY \(raw: order)
                 """)
             return CopiedTable(name: name, columns: columns, rows: rows.map { $0.values.map(CopiedValue.init) })
@@ -29,6 +36,18 @@ extension SQLEngineStore {
             guard try !transaction.exists("SELECT 1 FROM agency LIMIT 1"),
                 try !transaction.exists("SELECT 1 FROM event LIMIT 1")
             else { throw StoreError.duplicate("The destination database is not empty; copy into a new one.") }
+            // A row pointing at an event still queued (PostgreSQL, while its servers write) would
+            // point at nothing in the copy.
+            for table in tables {
+                guard let column = table.columns.firstIndex(of: "json_event") else { continue }
+                if table.rows.contains(where: {
+                    if case .integer(let pointer) = $0[column] { pointer < 0 } else { false }
+                }) {
+                    throw StoreError.duplicate(
+                        "The source was being written to while it was read (its \(table.name) rows wait for queued events); stop its servers and copy again."
+                    )
+                }
+            }
             // The copy's chain head is the source's: nothing is appended by the copy itself.
             try transaction.execute("DELETE FROM chain_head")
             for table in tables {

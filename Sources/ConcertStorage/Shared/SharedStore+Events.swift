@@ -38,9 +38,14 @@ extension SQLEngineStore {
         }
     }
 
+    /// From the operation's events, which both engines index by operation and number (on
+    /// PostgreSQL the operation's row does not follow its numbers: the sequencer never waits
+    /// for a write that holds it).
     public func latestSequence(operationId: String) async throws -> Int64 {
         try await reading { connection in
-            try connection.rows("SELECT last_sequence FROM operation WHERE id = \(operationId)").first?.int64(0) ?? 0
+            try connection.rows(
+                "SELECT COALESCE(MAX(operation_sequence), 0) FROM event WHERE operation_id = \(operationId)"
+            ).first?.int64(0) ?? 0
         }
     }
 
