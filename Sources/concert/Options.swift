@@ -268,6 +268,19 @@ struct LogKeyOptions: ParsableArguments {
             valueName: "file"))
     var logKeyFile: String?
 
+    /// Refuses to serve with a log key other than the one the installation's checkpoints are
+    /// signed with: every server of one installation signs with the same key, or witnesses and
+    /// `audit verify` meet checkpoints that no key they hold opens.
+    static func requireInstallationKey(_ signer: LogSigner?, of store: any Store) async throws {
+        guard let signer, let kept = try await store.latestCheckpoint() else { return }
+        let origin = kept.note.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+        guard origin == signer.origin else {
+            throw ValidationError(
+                "This installation's log is signed with another key (\(origin)) than this server's (\(signer.origin)). Every server of one installation needs its log key: give this one the key file with --log-key-file, or CONCERT_LOG_KEY or CONCERT_LOG_KEY_FILE."
+            )
+        }
+    }
+
     /// The installation's signer; nil when `create` is false and there is no key yet.
     func signer(databaseLocation: String, create: Bool = true) throws -> LogSigner? {
         let base = StoreFactory.sqlitePath(databaseLocation) ?? "concert"

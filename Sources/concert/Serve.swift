@@ -20,11 +20,13 @@ extension Concert {
 
         func run() async throws {
             let store = try await database.openStore(default: "concert.sqlite")
+            let signer = try logKey.signer(databaseLocation: database.location(default: "concert.sqlite"))
+            try await LogKeyOptions.requireInstallationKey(signer, of: store)
             var prepared = try listen.configuration()
             try safeguards.apply(to: &prepared)
             prepared.attachments = try attachments.settings(
                 databaseLocation: database.location(default: "concert.sqlite"))
-            prepared.logSigner = try logKey.signer(databaseLocation: database.location(default: "concert.sqlite"))
+            prepared.logSigner = signer
             let configuration = prepared
             let app = buildApplication(store: store, configuration: configuration) {
                 FileHandle.standardOutput.write(
@@ -74,10 +76,12 @@ extension Concert {
                 }
             }
             let store = try await database.openStore(default: defaultLocation)
+            let signer = try logKey.signer(databaseLocation: location)
+            try await LogKeyOptions.requireInstallationKey(signer, of: store)
             var prepared = try listen.configuration()
             try safeguards.apply(to: &prepared)
             prepared.attachments = try attachments.settings(databaseLocation: location)
-            prepared.logSigner = try logKey.signer(databaseLocation: location)
+            prepared.logSigner = signer
             let configuration = prepared
             var seededHHour: Date?
             if simulate {

@@ -146,6 +146,32 @@ struct LogCheckpointTests {
         #expect(result.errors.contains("not valid"), "\(result.errors)")
     }
 
+    @Test("a server given another log key than the one its installation signs with is refused at start")
+    func anotherKeyIsRefused() async throws {
+        let (folder, path, signer) = try await Self.signedDemo()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: path)
+        let head = try await store.treeHead()
+        let time = ConcertJSON.now()
+        _ = try await store.storeCheckpoint(
+            StoredCheckpoint(
+                size: head.size, rootHex: Hex.string(head.root), signedAt: ConcertJSON.formatTimestamp(time),
+                note: try signer.sign(size: head.size, root: head.root, time: time)))
+        let other = folder.appendingPathComponent("other.log-key").path
+        try LogSigner.newKeyText().write(toFile: other, atomically: true, encoding: .utf8)
+        // An address that is none: a server past the key's check stops there instead of serving.
+        for command in ["serve", "demo"] {
+            let refused = try ConcertExecutable.run(
+                [command, "--database", path, "--log-key-file", other, "--listen", "nowhere"])
+            #expect(refused.status != 0)
+            #expect(refused.errors.contains("signed with another key"), "\(refused.errors)")
+            #expect(refused.errors.contains("--log-key-file"))
+            let accepted = try ConcertExecutable.run(
+                [command, "--database", path, "--log-key-file", path + ".log-key", "--listen", "nowhere"])
+            #expect(accepted.errors.contains("is not HOST:PORT"), "\(accepted.errors)")
+        }
+    }
+
     @Test("a witness accepts a growing log, and fails on the first checkpoint after a rewrite")
     func witness() async throws {
         let first = try DemoProcess()

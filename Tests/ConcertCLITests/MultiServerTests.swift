@@ -15,6 +15,9 @@ struct TwoServers {
     let store: any Store
     let operationId: String
     let token: String
+    /// The installation's log key, which both servers sign with, as every server of one
+    /// installation must.
+    let logKeyFile: String
 
     static func start() async throws -> TwoServers {
         guard let server = ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"] else {
@@ -24,9 +27,11 @@ struct TwoServers {
         }
         let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let url = try await PostgresStore.createDatabase(name, serverURL: server)
+        let logKeyFile = FileManager.default.temporaryDirectory.appendingPathComponent("concert-\(name).log-key").path
+        try LogSigner.newKeyText().write(toFile: logKeyFile, atomically: true, encoding: .utf8)
         // Both start together on the empty database: one seeds the demo, the other waits for it.
-        let a = try DemoProcess(arguments: ["--database", url])
-        let b = try DemoProcess(arguments: ["--database", url])
+        let a = try DemoProcess(arguments: ["--database", url, "--log-key-file", logKeyFile])
+        let b = try DemoProcess(arguments: ["--database", url, "--log-key-file", logKeyFile])
         #expect(try await a.waitUntilHealthy(seconds: 90), "server A did not start")
         #expect(try await b.waitUntilHealthy(seconds: 90), "server B did not start")
         let (_, session) = try await b.request(
@@ -39,7 +44,7 @@ struct TwoServers {
             })
         return TwoServers(
             a: a, b: b, url: url, store: try await StoreFactory.open(url), operationId: operation["id"] as! String,
-            token: token)
+            token: token, logKeyFile: logKeyFile)
     }
 
     /// Runs `psql` against the database.
@@ -227,7 +232,8 @@ struct MultiServerTests {
         #expect(try await servers.store.logEntries(operationId: servers.operationId).count >= 40)
         let events = try await servers.store.events(operationId: servers.operationId, after: 0, limit: 100_000)
         #expect(events.compactMap(\.operationSequence) == Array(1...Int64(events.count)))
-        let verified = try ConcertExecutable.run(["audit", "verify", "--database", servers.url])
+        let verified = try ConcertExecutable.run(
+            ["audit", "verify", "--database", servers.url, "--log-key-file", servers.logKeyFile])
         #expect(verified.status == 0, "\(verified.output) \(verified.errors)")
     }
 
@@ -318,7 +324,8 @@ struct MultiServerTests {
                 subscriber.recorder.events.map(\.sequence) == Array((subscriber.since + 1)...last),
                 "a subscriber of \(subscriber.operationId) missed an event or got one twice or out of order")
         }
-        let verified = try ConcertExecutable.run(["audit", "verify", "--database", servers.url])
+        let verified = try ConcertExecutable.run(
+            ["audit", "verify", "--database", servers.url, "--log-key-file", servers.logKeyFile])
         #expect(verified.status == 0, "\(verified.output) \(verified.errors)")
     }
 }
