@@ -47,6 +47,22 @@ struct TwoServers {
             token: token, logKeyFile: logKeyFile)
     }
 
+    /// A live subscriber of an operation on one of the servers, from `since`: what it receives,
+    /// and the task that reads it (cancel it to end the subscription).
+    func subscribe(
+        to operationId: String, on server: DemoProcess, since: Int64
+    ) async throws -> (FeedRecorder, Task<Void, any Error>) {
+        var request = HTTPClientRequest(url: "\(server.base)/api/v1/operations/\(operationId)/live?since=\(since)")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(300))
+        #expect(response.status == .ok)
+        let recorder = FeedRecorder()
+        let reading = Task {
+            for try await chunk in response.body { recorder.take(String(buffer: chunk)) }
+        }
+        return (recorder, reading)
+    }
+
     /// Runs `psql` against the database.
     func psql(_ sql: String) throws -> String {
         let process = Process()
@@ -107,15 +123,7 @@ struct MultiServerTests {
     func liveAcrossServers() async throws {
         let servers = try await TwoServers.start()
         let since = try await servers.store.latestSequence(operationId: servers.operationId)
-        var request = HTTPClientRequest(
-            url: "\(servers.a.base)/api/v1/operations/\(servers.operationId)/live?since=\(since)")
-        request.headers.add(name: "Authorization", value: "Bearer \(servers.token)")
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-        #expect(response.status == .ok)
-        let recorder = FeedRecorder()
-        let reading = Task {
-            for try await chunk in response.body { recorder.take(String(buffer: chunk)) }
-        }
+        let (recorder, reading) = try await servers.subscribe(to: servers.operationId, on: servers.a, since: since)
         defer { reading.cancel() }
         func post(_ text: String) async throws {
             let (status, _) = try await servers.b.request(
@@ -255,15 +263,7 @@ struct MultiServerTests {
         for operationId in operationIds {
             for server in [servers.a, servers.b] {
                 let since = try await servers.store.latestSequence(operationId: operationId)
-                var request = HTTPClientRequest(
-                    url: "\(server.base)/api/v1/operations/\(operationId)/live?since=\(since)")
-                request.headers.add(name: "Authorization", value: "Bearer \(servers.token)")
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(300))
-                #expect(response.status == .ok)
-                let recorder = FeedRecorder()
-                let reading = Task {
-                    for try await chunk in response.body { recorder.take(String(buffer: chunk)) }
-                }
+                let (recorder, reading) = try await servers.subscribe(to: operationId, on: server, since: since)
                 subscribers.append((operationId, since, recorder, reading))
             }
         }
