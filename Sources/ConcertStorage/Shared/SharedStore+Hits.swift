@@ -113,7 +113,9 @@ extension SQLEngineStore {
 func storeHits(_ hits: [Hit], by actor: Actor, in transaction: any SQLTransaction) throws -> [Hit] {
     var stored: [Hit] = []
     var drafts: [EventDraft] = []
-    for hit in hits {
+    // In one order in every write: two writes storing the same pairs never wait for each other
+    // in a circle.
+    for hit in hits.sorted(by: { $0.pairKey < $1.pairKey }) {
         let encoded = try EncodedPayload(hit)
         let inserted = try transaction.exists(
             """
@@ -134,7 +136,7 @@ func storeHits(_ hits: [Hit], by actor: Actor, in transaction: any SQLTransactio
 
 /// Removes the hits `ids` names, with `hit.retired` in both operations' logs.
 func removeHits(ids: [String], by actor: Actor?, in transaction: any SQLTransaction) throws {
-    for id in ids {
+    for id in ids.sorted() {
         for json in try transaction.strings("DELETE FROM hit WHERE id = \(id) RETURNING json") {
             let (hit, encoded) = try EncodedPayload<Hit>.stored(json)
             for operationId in [hit.a.operationId, hit.b.operationId] {
