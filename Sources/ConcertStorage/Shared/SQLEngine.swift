@@ -18,13 +18,16 @@ public struct SQLDialect: Sendable {
     /// The clause that ends a query of a write and locks the rows it read until the write
     /// commits: nothing on SQLite, whose writes take turns.
     public var forUpdate = ""
+    /// Whether writes queue their events for a sequencer (`event_queue`, PostgreSQL), so that a
+    /// row may point at an event still queued (as minus its id).
+    public var queuesEvents = false
 
     public static let sqlite = SQLDialect(
         insertionOrder: "rowid", position: "instr", jsonField: { "json_extract(\($0), '$.\($1)')" })
     public static let postgres = SQLDialect(
         insertionOrder: "position", position: "strpos", jsonField: { "(\($0)::jsonb ->> '\($1)')" },
         tablesWithoutPosition: ["agency", "user", "operation", "participant", "chain_head"],
-        physicalOrder: "ctid", forUpdate: "FOR UPDATE")
+        physicalOrder: "ctid", forUpdate: "FOR UPDATE", queuesEvents: true)
 
     /// What orders a table's rows as they were written, for copying it whole.
     func insertionOrder(of table: String) -> String {

@@ -373,6 +373,7 @@ private func writeCustody(
 /// as the event's sequence number and words naming the exhibit and entry; nil when all match.
 func verifyExhibitRows(in connection: any SQLConnection) throws -> (Int64, String)? {
     let kinds = [EventKind.exhibitRecorded.rawValue, EventKind.exhibitCustodyRecorded.rawValue]
+    if let problem = try verifyQueuedPointers(in: connection) { return problem }
     func recorded(_ row: SQLRow, kindColumn: Int) -> String? {
         guard let kind = row.optionalString(kindColumn), kinds.contains(kind) else { return nil }
         return row.optionalString(kindColumn + 1)
@@ -451,6 +452,38 @@ func verifyExhibitRows(in connection: any SQLConnection) throws -> (Int64, Strin
             }
         }
         afterExhibit = try last.int64(2)
+    }
+    return nil
+}
+
+/// Checks the rows that point at an event still queued (minus its id; PostgreSQL, for the
+/// moment a write waits for its pass): the event must be in the queue, of a kind that writes
+/// such a row; they are compared with it once it is in the log. Anywhere else, a row pointing
+/// below zero points at nothing, and hides what it holds from the comparison above.
+func verifyQueuedPointers(in connection: any SQLConnection) throws -> (Int64, String)? {
+    let targetKinds = [EventKind.targetCreated.rawValue, EventKind.targetUpdated.rawValue]
+    let exhibitKinds = [EventKind.exhibitRecorded.rawValue, EventKind.exhibitCustodyRecorded.rawValue]
+    for (table, name, kinds) in [
+        ("target_row", "Target", targetKinds), ("exhibit", "Exhibit", exhibitKinds),
+        ("custody_entry", "Custody entry", exhibitKinds),
+    ] {
+        for row in try connection.rows("SELECT id, json_event FROM \(raw: table) WHERE json_event < 0") {
+            let (id, pointer) = (try row.string(0), try row.int64(1))
+            if connection.dialect.queuesEvents,
+                let kind = try connection.rows("SELECT kind FROM event_queue WHERE id = \(-pointer)").first,
+                kinds.contains(try kind.string(0))
+            {
+                continue
+            }
+            // Put in the log since it was read: it is compared with its event from there.
+            if let now = try connection.rows("SELECT json_event FROM \(raw: table) WHERE id = \(id)").first,
+                try now.int64(0) >= 0
+            {
+                continue
+            }
+            let next = (try connection.rows("SELECT sequence FROM chain_head WHERE id = 1").first?.int64(0) ?? 0) + 1
+            return (next, "\(name) \(id) points at no event (\(pointer)): it was changed in the database")
+        }
     }
     return nil
 }
