@@ -51,7 +51,7 @@ final class PostgresSQLConnection: SQLTransaction, @unchecked Sendable {
     }
 
     /// A cell as one of the four kinds of value, by its column's type.
-    private static func value(of cell: PostgresCell) throws -> SQLValue {
+    static func value(of cell: PostgresCell) throws -> SQLValue {
         guard cell.bytes != nil else { return .null }
         switch cell.dataType {
         case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))

@@ -99,6 +99,31 @@ extension PostgresStore {
         }
     }
 
+    // MARK: What every request reads
+
+    /// The user of a session, read by every request of a signed-in user: on PostgreSQL a
+    /// statement prepared once a connection, run without a hop to a blocking thread.
+    public func sessionUser(tokenHash: String, now: Date) async throws -> User? {
+        try await read { [logger] connection in
+            for try await user in try await connection.execute(
+                ReadSessionUser(tokenHash: tokenHash, now: now.timeIntervalSince1970), logger: logger)
+            {
+                return user
+            }
+            return nil
+        }
+    }
+
+    /// An operation, read by every request about one (through the access policy): prepared too.
+    public func operation(id: String) async throws -> JointOperation? {
+        try await read { [logger] connection in
+            for try await json in try await connection.execute(ReadOperation(id: id), logger: logger) {
+                return try ConcertJSON.decode(JointOperation.self, from: json)
+            }
+            return nil
+        }
+    }
+
     // MARK: Actions
 
     /// A change of one action — a status report, the action day's hot path — in two statements
@@ -273,4 +298,43 @@ private struct SwapAction: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws {}
+}
+
+/// The user of a live session, as the shared store reads it.
+private struct ReadSessionUser: PostgresPreparedStatement {
+    static let sql = """
+        SELECT \(userColumns) FROM session JOIN app_user ON app_user.id = session.user_id
+        WHERE session.token_hash = $1 AND session.expires_at > $2 AND app_user.disabled_at IS NULL
+        """
+    typealias Row = User
+
+    let tokenHash: String
+    let now: Double
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(tokenHash)
+        bindings.append(now)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> User {
+        try storedUser(from: SQLRow(try row.map(PostgresSQLConnection.value(of:))))
+    }
+}
+
+/// An operation's JSON.
+private struct ReadOperation: PostgresPreparedStatement {
+    static let sql = "SELECT json FROM operation WHERE id = $1"
+    typealias Row = String
+
+    let id: String
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(id)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> String { try row.decode(String.self) }
 }

@@ -149,11 +149,11 @@ extension SQLEngineStore {
 }
 
 /// The columns ``storedUser(from:)`` reads, in its order.
-private let userColumns = """
+let userColumns = """
     app_user.id, app_user.username, app_user.display_name, app_user.agency_id, app_user.role, app_user.disabled_at
     """
 
-private func storedUser(from row: SQLRow) throws -> User {
+func storedUser(from row: SQLRow) throws -> User {
     User(
         id: try row.string(0), username: try row.string(1), displayName: try row.string(2),
         agencyId: try row.string(3), role: UserRole(rawValue: try row.string(4)) ?? .observer,
