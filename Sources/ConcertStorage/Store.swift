@@ -9,8 +9,8 @@ import Synchronization
 /// They may be still to find (``pending(_:)``): SQLite then starts its transaction, writes the
 /// targets, and only then waits for them, so that an import is written on one core while the
 /// cross-check index finds its hits on the other. PostgreSQL waits for them before its
-/// transaction: finding them reads through its connections, which writers waiting for the
-/// chain's lock could all hold.
+/// transaction: finding them reads through its connections, which writers waiting for their
+/// operations' locks could all hold.
 public struct HitChanges: Sendable {
     /// New hits: those whose pair is stored already are left out, as by ``Store/recordHits(_:by:)``.
     public var found: [Hit]

@@ -10,8 +10,9 @@ import ServiceLifecycle
 /// ``WriteScope``, so that writes of one operation take turns (each read-modify-write sees
 /// every commit before it) while writes of different operations run side by side. A write
 /// queues its events with its rows; the ``PostgresSequencer`` then puts them in the log in the
-/// order they were queued, so that sequence numbers stay gap-free and in commit order and the
-/// hash chain and its tree stay one, and the write returns once they are there. A pass of the
+/// order they were queued (for writes of the same records, the order they committed), so that
+/// sequence numbers stay gap-free and the hash chain and its tree stay one, and the write
+/// returns once they are there. A pass of the
 /// sequencer also sends `NOTIFY concert_events` with the operations, and every server listens
 /// on a connection of its own (``PostgresListener``), so the live feeds of all servers wake up.
 /// Queries bind every value as a parameter; records are kept as JSON text, as in SQLite, so
