@@ -562,15 +562,30 @@ public protocol Store: Service {
     /// Adds a message, which never changes from then on, to its operation and to the
     /// operation's search index, and records `message.sent`.
     func createMessage(_ message: Message, by actor: Actor) async throws
-    /// Every message of an operation with its forwards and acknowledgements, oldest first.
-    func messages(operationId: String) async throws -> [MessageRecord]
     /// One message of an operation.
     func message(id: String, operationId: String) async throws -> MessageRecord?
-    /// The ids of the operation's messages whose subject or body hold every one of `words`
-    /// (each also as the start of a longer word), best match first.
-    func searchMessages(operationId: String, words: [String]) async throws -> [String]
-    /// The ids of the operation's messages that a user has opened.
-    func messagesRead(userId: String, operationId: String) async throws -> Set<String>
+    /// A page of at most `limit` of the operation's messages that `isVisible` admits (asked once
+    /// per distinct originator, handling and audience) and `filter` keeps: newest first, after
+    /// the message `after` (an earlier page's `next`), or best first for a search. The filter is
+    /// the database's work, so that a page of a reader who may read few messages is full all the
+    /// same. Throws ``UnknownMessageCursor`` when `after` is not a message of this list.
+    func messagePage(
+        operationId: String, filter: MessageFilter, reader: MessageReader, after: String?, limit: Int,
+        isVisible: @escaping @Sendable (RecordHandling) -> Bool
+    ) async throws -> MessagePage
+    /// The reader's unread, to-acknowledge and overdue counts, from the counts kept as messages
+    /// are sent, read, acknowledged and forwarded: `receivingAgencies` is how many agencies are
+    /// to acknowledge a message of the reader's agency sent to every participant.
+    func messageCounts(
+        operationId: String, reader: MessageReader, receivingAgencies: Int, overdueBefore: Date,
+        isVisible: @escaping @Sendable (RecordHandling) -> Bool
+    ) async throws -> MessageCounts
+    /// Every message of a thread, oldest first, whoever may read them.
+    func messageThread(threadId: String, operationId: String) async throws -> [MessageRecord]
+    /// What the policy decides on for each of these messages of the operation (those that exist).
+    func messageHandlings(ids: [String], operationId: String) async throws -> [String: RecordHandling]
+    /// Which of these messages a user has opened.
+    func messagesRead(userId: String, messageIds: [String]) async throws -> Set<String>
     /// Records that `actor` read a message's body or one of its files: an audit entry and the
     /// user's read mark, in one transaction.
     func recordMessageRead<Payload>(

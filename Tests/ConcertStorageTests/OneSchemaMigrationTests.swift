@@ -61,8 +61,14 @@ struct OneSchemaMigrationTests {
                         """
                         INSERT INTO agency (id, name, country, kind) VALUES ('fr', 'OCLCTIC', 'FR', 'police');
                         """, logger: logger)
+                    let operation = JointOperation(
+                        id: "op", codeName: "OP", summary: nil, leadAgencyId: "fr", hHour: nil,
+                        participants: [Participant(agencyId: "fr", role: .lead)], createdAt: ConcertJSON.now())
                     try await connection.execute(
-                        "INSERT INTO operation (id, json, created_at) VALUES ('op', '{}', 0)", logger: logger)
+                        """
+                        INSERT INTO operation (id, json, created_at)
+                        VALUES ('op', \(try ConcertJSON.encodeToString(operation)), 0)
+                        """, logger: logger)
                     try await connection.execute(
                         """
                         INSERT INTO message (id, operation_id, json, search)
@@ -73,16 +79,16 @@ struct OneSchemaMigrationTests {
         else { return }
         let store = try await PostgresStore.open(url: url)
         defer { store.close() }
-        #expect(try await store.searchMessages(operationId: "op", words: ["limassol"]) == ["m1"])
+        #expect(try await store.foundMessages(["limassol"], in: "op") == ["m1"])
         let new = Message(
             id: "m2", operationId: "op", threadId: "m2", replyTo: nil, corrects: nil, subject: "Second seizure",
             body: "Limassol again.", handling: .h0, handlingRestriction: nil, evaluation: Evaluation(code: "B2")!,
             distribution: .allParticipants, targets: [], attachments: [], originatorAgencyId: "fr",
             authorUserId: "u1", sentAt: ConcertJSON.now())
         try await store.createMessage(new, by: Actor(userId: "u1", agencyId: "fr", role: .officer))
-        #expect(Set(try await store.searchMessages(operationId: "op", words: ["limassol"])) == ["m1", "m2"])
-        #expect(try await store.searchMessages(operationId: "op", words: ["second"]) == ["m2"])
-        #expect(try await store.messages(operationId: "op").map(\.message.id) == ["m1", "m2"])
+        #expect(Set(try await store.foundMessages(["limassol"], in: "op")) == ["m1", "m2"])
+        #expect(try await store.foundMessages(["second"], in: "op") == ["m2"])
+        #expect(try await store.everyMessage(in: "op").map(\.message.id) == ["m1", "m2"])
     }
 
     @Test("a PostgreSQL database from before keeps its targets and their selectors in the shared layout")
@@ -101,8 +107,14 @@ struct OneSchemaMigrationTests {
                     try await connection.execute(
                         "INSERT INTO agency (id, name, country, kind) VALUES ('fr', 'OCLCTIC', 'FR', 'police')",
                         logger: logger)
+                    let operation = JointOperation(
+                        id: "op", codeName: "OP", summary: nil, leadAgencyId: "fr", hHour: nil,
+                        participants: [Participant(agencyId: "fr", role: .lead)], createdAt: ConcertJSON.now())
                     try await connection.execute(
-                        "INSERT INTO operation (id, json, created_at) VALUES ('op', '{}', 0)", logger: logger)
+                        """
+                        INSERT INTO operation (id, json, created_at)
+                        VALUES ('op', \(try ConcertJSON.encodeToString(operation)), 0)
+                        """, logger: logger)
                     try await connection.execute(
                         """
                         INSERT INTO target (id, operation_id, originator_agency_id, handling, distribution, json)

@@ -400,19 +400,19 @@ struct StoreConformanceTests {
         try await store.createMessage(message, by: fixture.actor)
         #expect(try await store.message(id: message.id, operationId: operationId)?.message == message)
         #expect(try await store.message(id: message.id, operationId: "another") == nil)
-        #expect(try await store.messages(operationId: operationId).map(\.message) == [message])
-        #expect(try await store.searchMessages(operationId: operationId, words: ["courier"]) == [message.id])
-        #expect(try await store.searchMessages(operationId: operationId, words: ["cour", "frid"]) == [message.id])
-        #expect(try await store.searchMessages(operationId: operationId, words: ["nothing"]).isEmpty)
-        #expect(try await store.searchMessages(operationId: "another", words: ["courier"]).isEmpty)
-        #expect(try await store.messagesRead(userId: fixture.actor.userId, operationId: operationId).isEmpty)
+        #expect(try await store.everyMessage(in: operationId).map(\.message) == [message])
+        #expect(try await store.foundMessages(["courier"], in: operationId) == [message.id])
+        #expect(try await store.foundMessages(["cour", "frid"], in: operationId) == [message.id])
+        #expect(try await store.foundMessages(["nothing"], in: operationId).isEmpty)
+        #expect(try await store.foundMessages(["courier"], in: "another").isEmpty)
+        #expect(try await store.messagesRead(userId: fixture.actor.userId, messageIds: [message.id]).isEmpty)
         try await store.recordMessageRead(
             messageId: message.id, operationId: operationId, by: fixture.actor, what: .auditMessageRead,
             payload: MessageReadAudit(messageId: message.id))
         try await store.recordMessageRead(
             messageId: message.id, operationId: operationId, by: fixture.actor, what: .auditMessageRead,
             payload: MessageReadAudit(messageId: message.id))
-        #expect(try await store.messagesRead(userId: fixture.actor.userId, operationId: operationId) == [message.id])
+        #expect(try await store.messagesRead(userId: fixture.actor.userId, messageIds: [message.id]) == [message.id])
         var recipient = fixture.actor
         recipient.agencyId = "agency-b"
         let first = try await store.acknowledgeMessage(id: message.id, operationId: operationId, by: recipient) { _ in }

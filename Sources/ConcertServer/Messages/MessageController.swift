@@ -23,13 +23,27 @@ struct MessageController {
     }
 
     struct Inbox: Encodable {
+        /// One page of the inbox: newest first, or best first for a search.
         var items: [MessageView]
-        /// Messages the caller has not opened.
+        /// The `after` that asks for the next page, when there is one.
+        var next: String?
+        /// Messages the caller has not opened, in the whole inbox.
         var unread: Int
-        /// Messages the caller's agency has still to acknowledge.
+        /// Messages the caller's agency has still to acknowledge, in the whole inbox.
         var unacknowledged: Int
         /// The caller's agency's messages waiting too long for acknowledgements.
         var overdue: Int
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(items, forKey: .items)
+            try container.encode(next, forKey: .next)
+            try container.encode(unread, forKey: .unread)
+            try container.encode(unacknowledged, forKey: .unacknowledged)
+            try container.encode(overdue, forKey: .overdue)
+        }
+
+        private enum CodingKeys: String, CodingKey { case items, next, unread, unacknowledged, overdue }
     }
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
@@ -37,29 +51,16 @@ struct MessageController {
             let actor = try context.requireActor()
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .viewIntelligence)
-            let desk = try await desk(for: actor, in: operation)
-            var records = Array(desk.readable.reversed())
-            let raw = request.uri.queryParameters.get("q")
-            // The length is the text's as sent, counted as the API document counts it (in
-            // code points), before white space around the words is trimmed.
-            if let raw, raw.unicodeScalars.count > 500 {
-                throw DomainError.invalid("A search has at most 10 words and 500 characters.", field: "q")
-            }
-            let query = raw.map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
-            if let query {
-                let words = try Self.searchWords(query)
-                let found = try await store.searchMessages(operationId: operation.id, words: words)
-                records = found.compactMap(desk.record)
-            }
+            let query = try MessageQuery(request)
+            let (desk, page, counts) = try await inbox(query, for: actor, in: operation)
             try await store.recordRead(
                 by: actor, operationId: operation.id,
-                what: query == nil ? .auditMessagesListed : .auditMessagesSearched,
-                payload: ListDelivery(ids: records.map(\.message.id), query: query))
+                what: query.filter.words.isEmpty ? .auditMessagesListed : .auditMessagesSearched,
+                payload: ListDelivery(ids: desk.records.map(\.message.id), query: query.text))
             return try Response.json(
                 Inbox(
-                    items: records.map { desk.view($0) }, unread: records.filter(desk.isUnread).count,
-                    unacknowledged: records.filter(desk.awaitsMyAcknowledgement).count,
-                    overdue: records.filter(desk.isOverdue).count))
+                    items: desk.records.map { desk.view($0) }, next: page.next, unread: counts.unread,
+                    unacknowledged: counts.unacknowledged, overdue: counts.overdue))
         }
         router.post("/api/v1/operations/:operationId/messages") { request, context in
             let actor = try context.requireActor()
@@ -82,8 +83,7 @@ struct MessageController {
             let actor = try context.requireActor()
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .viewIntelligence)
-            var desk = try await desk(for: actor, in: operation)
-            let record = try readable(try context.parameters.requireIdentifier("messageId"), in: desk)
+            var (desk, record) = try await readable(context, for: actor, in: operation)
             try await store.recordMessageRead(
                 messageId: record.message.id, operationId: operation.id, by: actor, what: .auditMessageRead,
                 payload: MessageReadAudit(messageId: record.message.id))
@@ -94,8 +94,7 @@ struct MessageController {
             let actor = try context.requireActor()
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .viewIntelligence)
-            let desk = try await desk(for: actor, in: operation)
-            let record = try readable(try context.parameters.requireIdentifier("messageId"), in: desk)
+            let (desk, record) = try await readable(context, for: actor, in: operation)
             try await store.recordMessageRead(
                 messageId: record.message.id, operationId: operation.id, by: actor, what: .auditMessageExported,
                 payload: MessageReadAudit(messageId: record.message.id, format: "markdown"))
@@ -115,8 +114,7 @@ struct MessageController {
             let actor = try context.requireActor()
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .viewIntelligence)
-            let desk = try await desk(for: actor, in: operation)
-            let record = try readable(try context.parameters.requireIdentifier("messageId"), in: desk)
+            let (_, record) = try await readable(context, for: actor, in: operation)
             let attachmentId = try context.parameters.requireIdentifier("attachmentId")
             guard let attachment = record.message.attachments.first(where: { $0.id == attachmentId }) else {
                 throw StoreError.notFound("No such attachment.")
@@ -197,15 +195,62 @@ struct MessageController {
         }
     }
 
-    private func desk(for actor: Actor, in operation: JointOperation) async throws -> MessageDesk {
-        try await MessageDesk.load(
-            for: actor, in: operation, store: store, acknowledgementDue: vault.settings.acknowledgementDue)
+    /// A page of the caller's inbox as `query` asks for it, and the inbox's counts.
+    func inbox(
+        _ query: MessageQuery, for actor: Actor, in operation: JointOperation
+    ) async throws -> (MessageDesk, MessagePage, MessageCounts) {
+        try await Self.inbox(
+            query, for: actor, in: operation, store: store, acknowledgementDue: vault.settings.acknowledgementDue)
     }
 
-    /// The message, when the reader may read it; "not found" otherwise, as if it did not exist.
-    private func readable(_ id: String, in desk: MessageDesk) throws -> MessageRecord {
-        guard let record = desk.record(id) else { throw StoreError.notFound("No such message.") }
-        return record
+    /// A page of `actor`'s inbox as `query` asks for it, and the inbox's counts: the API's and
+    /// the web page's.
+    static func inbox(
+        _ query: MessageQuery, for actor: Actor, in operation: JointOperation, store: any Store,
+        acknowledgementDue: TimeInterval
+    ) async throws -> (MessageDesk, MessagePage, MessageCounts) {
+        let isVisible = MessageDesk.isVisible(to: actor, in: operation)
+        if let targetId = query.filter.targetId {
+            // A filter by a target the caller may not read would tell which messages concern it.
+            guard let handling = try await store.targetHandlings(ids: [targetId], operationId: operation.id)[targetId],
+                isVisible(handling)
+            else {
+                throw DomainError.invalid(
+                    "No target you can read in this operation has the id '\(targetId)'.", field: "target")
+            }
+        }
+        let reader = MessageReader(userId: actor.userId, agencyId: actor.agencyId)
+        let page: MessagePage
+        do {
+            page = try await store.messagePage(
+                operationId: operation.id, filter: query.filter, reader: reader, after: query.page.after,
+                limit: query.page.limit, isVisible: isVisible)
+        } catch is UnknownMessageCursor {
+            throw PageQuery.unknownCursor(of: "the messages")
+        }
+        let receiving = operation.participants.filter {
+            $0.agencyId != actor.agencyId && AccessPolicy.mayReceiveIntelligence(agencyId: $0.agencyId, in: operation)
+        }.count
+        let counts = try await store.messageCounts(
+            operationId: operation.id, reader: reader, receivingAgencies: receiving,
+            overdueBefore: ConcertJSON.now().addingTimeInterval(-acknowledgementDue), isVisible: isVisible)
+        let desk = try await MessageDesk.load(
+            page.records, readIds: page.readIds, for: actor, in: operation, store: store,
+            acknowledgementDue: acknowledgementDue)
+        return (desk, page, counts)
+    }
+
+    /// The message a route names with its thread, if the caller may read it; "not found"
+    /// otherwise, as if it did not exist.
+    private func readable(
+        _ context: ConcertRequestContext, for actor: Actor, in operation: JointOperation
+    ) async throws -> (MessageDesk, MessageRecord) {
+        guard
+            let found = try await MessageDesk.thread(
+                of: try context.parameters.requireIdentifier("messageId"), for: actor, in: operation, store: store,
+                acknowledgementDue: vault.settings.acknowledgementDue)
+        else { throw StoreError.notFound("No such message.") }
+        return found
     }
 
     /// The words of a search, each at most 100 characters, at most 10.
@@ -284,7 +329,9 @@ struct MessageController {
             var sent = message
             sent.attachments = attachments
             try await store.createMessage(sent, by: actor)
-            let desk = try await desk(for: actor, in: operation)
+            let desk = try await MessageDesk.load(
+                [MessageRecord(message: sent)], readIds: [], for: actor, in: operation, store: store,
+                acknowledgementDue: vault.settings.acknowledgementDue)
             return try Response.json(desk.view(desk.record(sent.id) ?? MessageRecord(message: sent)), status: .created)
         } catch {
             for file in files { unlink(file.staged.path) }
@@ -357,5 +404,38 @@ struct MessageController {
             index = next
         }
         return bytes
+    }
+}
+
+/// What a list of messages asks for: its page, its filters and its search.
+struct MessageQuery {
+    var page: PageQuery
+    var filter = MessageFilter()
+    /// The search as typed, trimmed; nil when there is none.
+    var text: String?
+
+    /// Reads the query of `request`.
+    init(_ request: Request) throws {
+        let parameters = request.uri.queryParameters
+        try self.init { parameters.get($0).map { String($0) } }
+    }
+
+    /// Reads a query whose parameters `parameter` gives by name: `limit`, `after`, `unread`,
+    /// `unacknowledged`, `from` (an agency), `target`, `handling` and `q`.
+    init(_ parameter: (String) -> String?) throws {
+        page = try PageQuery(parameter)
+        filter.unread = try PageQuery.flag("unread", parameter) ?? false
+        filter.unacknowledged = try PageQuery.flag("unacknowledged", parameter) ?? false
+        filter.originatorAgencyId = try PageQuery.identifier("from", parameter)
+        filter.targetId = try PageQuery.identifier("target", parameter)
+        filter.handling = try PageQuery.choice("handling", parameter, as: HandlingCode.self)
+        let raw = parameter("q")
+        // The length is the text's as sent, counted as the API document counts it (in code
+        // points), before white space around the words is trimmed.
+        if let raw, raw.unicodeScalars.count > 500 {
+            throw DomainError.invalid("A search has at most 10 words and 500 characters.", field: "q")
+        }
+        text = raw.map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
+        if let text { filter.words = try MessageController.searchWords(text) }
     }
 }

@@ -47,41 +47,74 @@ struct MessageView: Encodable {
     var thread: [MessageView]?
 }
 
-/// The messages of one operation as one reader may see them: every list, search, thread and
-/// count goes through the access policy here, before anything is counted.
+/// Some messages of one operation as one reader may see them: a page of the inbox, or one
+/// message with its thread. Every list, search, thread and count goes through the access policy
+/// here, or in the store with the policy's answer for each access key (``isVisible``).
 struct MessageDesk {
     let actor: Actor
     let operation: JointOperation
-    /// The operation's messages the reader may read, oldest first.
-    let readable: [MessageRecord]
+    /// The loaded messages the reader may read, in the order loaded.
+    let records: [MessageRecord]
     var readIds: Set<String>
     let readableTargets: Set<String>
+    /// The loaded messages, and the messages they answer or correct, that the reader may read.
+    let readableIds: Set<String>
     let acknowledgementDue: TimeInterval
     let now: Date
 
-    /// Loads the operation's messages and keeps those the policy lets `actor` read.
-    static func load(
-        for actor: Actor, in operation: JointOperation, store: any Store, acknowledgementDue: TimeInterval
-    ) async throws -> MessageDesk {
-        let readable = try await store.messages(operationId: operation.id).filter {
-            AccessPolicy.allows(actor, .readRecord($0.recordHandling), in: operation)
-        }
-        var readableTargets: Set<String> = []
-        for targetId in Set(readable.flatMap(\.message.targets)) {
-            if let target = try await store.target(id: targetId, operationId: operation.id),
-                AccessPolicy.allows(actor, .readRecord(target.recordHandling), in: operation)
-            {
-                readableTargets.insert(targetId)
-            }
-        }
-        return MessageDesk(
-            actor: actor, operation: operation, readable: readable,
-            readIds: try await store.messagesRead(userId: actor.userId, operationId: operation.id),
-            readableTargets: readableTargets, acknowledgementDue: acknowledgementDue, now: ConcertJSON.now())
+    /// The policy's answer for one message's facts, for the store's queries.
+    static func isVisible(to actor: Actor, in operation: JointOperation) -> @Sendable (RecordHandling) -> Bool {
+        { handling in AccessPolicy.allows(actor, .readRecord(handling), in: operation) }
     }
 
-    /// The readable message with this id.
-    func record(_ id: String) -> MessageRecord? { readable.first { $0.message.id == id } }
+    /// Keeps the messages of `records` that the policy lets `actor` read, with what their views
+    /// need: which the reader opened (`readIds`, read when not given), which of their targets
+    /// and of the messages they answer the reader may read.
+    static func load(
+        _ records: [MessageRecord], readIds: Set<String>? = nil, for actor: Actor, in operation: JointOperation,
+        store: any Store, acknowledgementDue: TimeInterval
+    ) async throws -> MessageDesk {
+        let readable = records.filter { AccessPolicy.allows(actor, .readRecord($0.recordHandling), in: operation) }
+        let loaded = Set(readable.map(\.message.id))
+        let parents = Set(readable.flatMap { [$0.message.replyTo, $0.message.corrects].compactMap { $0 } })
+            .subtracting(loaded)
+        var readableIds = loaded
+        for (id, handling) in try await store.messageHandlings(ids: Array(parents), operationId: operation.id)
+        where AccessPolicy.allows(actor, .readRecord(handling), in: operation) {
+            readableIds.insert(id)
+        }
+        var readableTargets: Set<String> = []
+        for (id, handling) in try await store.targetHandlings(
+            ids: Array(Set(readable.flatMap(\.message.targets))), operationId: operation.id)
+        where AccessPolicy.allows(actor, .readRecord(handling), in: operation) {
+            readableTargets.insert(id)
+        }
+        var opened = readIds ?? []
+        if readIds == nil { opened = try await store.messagesRead(userId: actor.userId, messageIds: Array(loaded)) }
+        return MessageDesk(
+            actor: actor, operation: operation, records: readable, readIds: opened.intersection(loaded),
+            readableTargets: readableTargets, readableIds: readableIds, acknowledgementDue: acknowledgementDue,
+            now: ConcertJSON.now())
+    }
+
+    /// One message with every message of its thread the reader may read, when the reader may
+    /// read it; nil otherwise, as if it did not exist.
+    static func thread(
+        of id: String, for actor: Actor, in operation: JointOperation, store: any Store,
+        acknowledgementDue: TimeInterval
+    ) async throws -> (desk: MessageDesk, record: MessageRecord)? {
+        guard Identifier.isPlausible(id), let found = try await store.message(id: id, operationId: operation.id),
+            AccessPolicy.allows(actor, .readRecord(found.recordHandling), in: operation)
+        else { return nil }
+        let desk = try await load(
+            try await store.messageThread(threadId: found.message.threadId, operationId: operation.id), for: actor,
+            in: operation, store: store, acknowledgementDue: acknowledgementDue)
+        guard let record = desk.record(id) else { return nil }
+        return (desk, record)
+    }
+
+    /// The loaded, readable message with this id.
+    func record(_ id: String) -> MessageRecord? { records.first { $0.message.id == id } }
 
     /// Whether the reader's agency is expected to acknowledge the message and has not.
     func awaitsMyAcknowledgement(_ record: MessageRecord) -> Bool {
@@ -103,7 +136,6 @@ struct MessageDesk {
     func view(_ record: MessageRecord, detail: Bool = false) -> MessageView {
         let message = record.message
         let isOriginator = message.originatorAgencyId == actor.agencyId
-        let readableIds = Set(readable.map(\.message.id))
         var view = MessageView(
             id: message.id, operationId: message.operationId, threadId: message.threadId,
             replyTo: message.replyTo.flatMap { readableIds.contains($0) ? $0 : nil },
@@ -127,7 +159,7 @@ struct MessageDesk {
             isOriginator
             ? record.forwards
             : record.forwards.filter { $0.requestedByAgencyId == actor.agencyId || $0.agencyId == actor.agencyId }
-        view.thread = readable.filter { $0.message.threadId == message.threadId }.map { self.view($0) }
+        view.thread = records.filter { $0.message.threadId == message.threadId }.map { self.view($0) }
         return view
     }
 }

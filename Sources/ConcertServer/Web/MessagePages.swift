@@ -14,23 +14,31 @@ extension WebController {
         router.get("/operations/:operationId/messages") { request, context in
             guard context.user != nil else { return Response.redirect(to: "/login") }
             let actor = try context.requireActor()
-            guard let (operation, desk) = try await messageDesk(context, for: actor) else {
+            guard let operation = try await messagesOperation(context, for: actor) else {
                 return try await messagesRefused(context: context)
             }
-            let agencies = try await agencyNames()
-            var records = Array(desk.readable.reversed())
-            let query = request.uri.queryParameters.get("q").map { $0.trimmingWhitespace() } ?? ""
-            if !query.isEmpty {
-                let words = (try? MessageController.searchWords(query)) ?? []
-                records = try await store.searchMessages(operationId: operation.id, words: words).compactMap(
-                    desk.record)
+            // The page reads what the API's inbox reads; a query or a cursor it cannot read shows
+            // the newest page.
+            let newest = try MessageQuery { _ in nil }
+            var query = (try? MessageQuery(request)) ?? newest
+            let found: (MessageDesk, MessagePage, MessageCounts)
+            do {
+                found = try await MessageController.inbox(
+                    query, for: actor, in: operation, store: store, acknowledgementDue: acknowledgementDue)
+            } catch is ProblemDetail, is DomainError {
+                query = newest
+                found = try await MessageController.inbox(
+                    query, for: actor, in: operation, store: store, acknowledgementDue: acknowledgementDue)
             }
+            let (inbox, listed, counts) = found
+            let agencies = try await agencyNames()
+            let text = query.text ?? ""
             try await store.recordRead(
                 by: actor, operationId: operation.id,
-                what: query.isEmpty ? .auditMessagesListed : .auditMessagesSearched,
+                what: text.isEmpty ? .auditMessagesListed : .auditMessagesSearched,
                 payload: ListDelivery(
-                    ids: records.map(\.message.id), via: "web", query: query.isEmpty ? nil : query))
-            let rows: [[String: Any]] = records.map { record in
+                    ids: inbox.records.map(\.message.id), via: "web", query: text.isEmpty ? nil : text))
+            let rows: [[String: Any]] = inbox.records.map { record in
                 let message = record.message
                 return [
                     "id": message.id, "subject": message.subject,
@@ -39,31 +47,55 @@ extension WebController {
                     "handling": message.handling.rawValue,
                     "handlingMeaning": message.handling.meaning, "notForJudicialUse": message.handling == .h1,
                     "evaluation": message.evaluation.description, "attachments": message.attachments.count,
-                    "isReply": message.replyTo != nil, "unread": desk.isUnread(record),
-                    "toAcknowledge": desk.awaitsMyAcknowledgement(record), "overdue": desk.isOverdue(record),
+                    "isReply": message.replyTo != nil, "unread": inbox.isUnread(record),
+                    "toAcknowledge": inbox.awaitsMyAcknowledgement(record), "overdue": inbox.isOverdue(record),
                 ]
             }
-            return try await page(
-                "messages", title: "\(operation.codeName) messages",
-                values: [
-                    "operationId": operation.id, "codeName": operation.codeName, "messages": rows,
-                    "hasMessages": !rows.isEmpty, "query": query, "searching": !query.isEmpty,
-                    "unread": records.filter(desk.isUnread).count,
-                    "unacknowledged": records.filter(desk.awaitsMyAcknowledgement).count,
-                    "overdue": records.filter(desk.isOverdue).count,
-                ], context: context)
+            // The links keep the search and the filter; "older" goes on from the page's last.
+            func link(after: String? = nil, unread: Bool = false, unacknowledged: Bool = false) -> String {
+                var items: [URLQueryItem] = []
+                if !text.isEmpty { items.append(.init(name: "q", value: text)) }
+                if unread { items.append(.init(name: "unread", value: "true")) }
+                if unacknowledged { items.append(.init(name: "unacknowledged", value: "true")) }
+                if let after { items.append(.init(name: "after", value: after)) }
+                var components = URLComponents()
+                components.path = "/operations/\(operation.id)/messages"
+                components.queryItems = items.isEmpty ? nil : items
+                return components.string ?? components.path
+            }
+            let filter = query.filter
+            var values: [String: Any] = [
+                "operationId": operation.id, "codeName": operation.codeName, "messages": rows,
+                "hasMessages": !rows.isEmpty, "query": text, "searching": !text.isEmpty,
+                "unread": counts.unread, "unacknowledged": counts.unacknowledged, "overdue": counts.overdue,
+                "filtered": filter.unread || filter.unacknowledged, "onlyUnread": filter.unread,
+                "onlyUnacknowledged": filter.unacknowledged, "allLink": link(),
+                "unreadLink": link(unread: true), "unacknowledgedLink": link(unacknowledged: true),
+            ]
+            if let next = listed.next {
+                values["older"] = link(after: next, unread: filter.unread, unacknowledged: filter.unacknowledged)
+            }
+            if query.page.after != nil {
+                values["newest"] = link(unread: filter.unread, unacknowledged: filter.unacknowledged)
+            }
+            return try await page("messages", title: "\(operation.codeName) messages", values: values, context: context)
         }
         router.get("/operations/:operationId/messages/new") { request, context in
             guard context.user != nil else { return Response.redirect(to: "/login") }
             let actor = try context.requireActor()
-            guard let (operation, desk) = try await messageDesk(context, for: actor) else {
+            guard let operation = try await messagesOperation(context, for: actor) else {
                 return try await messagesRefused(context: context)
             }
             let agencies = try await agencyNames()
             // A reply or a correction starts from the message it answers, which the writer must
             // be able to read, and may reach only the agencies that one reached.
             let parentId = request.uri.queryParameters.get("corrects") ?? request.uri.queryParameters.get("replyTo")
-            let parent = parentId.flatMap(desk.record)
+            var parent: MessageRecord?
+            if let parentId {
+                parent = try await MessageDesk.thread(
+                    of: String(parentId), for: actor, in: operation, store: store,
+                    acknowledgementDue: acknowledgementDue)?.record
+            }
             var recipients = operation.participants.map(\.agencyId).filter {
                 $0 != actor.agencyId && AccessPolicy.mayReceiveIntelligence(agencyId: $0, in: operation)
             }
@@ -93,11 +125,13 @@ extension WebController {
         router.get("/operations/:operationId/messages/:messageId") { _, context in
             guard context.user != nil else { return Response.redirect(to: "/login") }
             let actor = try context.requireActor()
-            guard let (operation, desk) = try await messageDesk(context, for: actor),
-                let id = try? context.parameters.requireIdentifier("messageId"), let record = desk.record(id)
+            guard let operation = try await messagesOperation(context, for: actor),
+                let id = try? context.parameters.requireIdentifier("messageId"),
+                let (desk, record) = try await MessageDesk.thread(
+                    of: id, for: actor, in: operation, store: store, acknowledgementDue: acknowledgementDue)
             else { return try await operationNotFound(context: context) }
             let agencies = try await agencyNames()
-            let thread = desk.readable.filter { $0.message.threadId == record.message.threadId }
+            let thread = desk.records.filter { $0.message.threadId == record.message.threadId }
             var items: [[String: Any]] = []
             for entry in thread {
                 try await store.recordMessageRead(
@@ -176,18 +210,10 @@ extension WebController {
         return item
     }
 
-    /// The operation and the caller's messages in it, when the caller sees its intelligence.
-    private func messageDesk(
-        _ context: ConcertRequestContext, for actor: Actor
-    ) async throws -> (JointOperation, MessageDesk)? {
-        guard let id = try? context.parameters.requireIdentifier("operationId"),
-            let operation = try? await guarded.operation(id, for: actor, .viewIntelligence)
-        else { return nil }
-        return (
-            operation,
-            try await MessageDesk.load(
-                for: actor, in: operation, store: store, acknowledgementDue: acknowledgementDue)
-        )
+    /// The operation of a message page, when the caller sees its intelligence.
+    private func messagesOperation(_ context: ConcertRequestContext, for actor: Actor) async throws -> JointOperation? {
+        guard let id = try? context.parameters.requireIdentifier("operationId") else { return nil }
+        return try? await guarded.operation(id, for: actor, .viewIntelligence)
     }
 
     /// The page for a caller who may not read the operation's messages: "not found" to an

@@ -325,12 +325,12 @@ enum Templates {
         "messages": """
         <p><a href="/operations/{{operationId}}">← {{codeName}}</a> · <a href="/operations/{{operationId}}/messages/new"><strong>Write a message</strong></a></p>
         <h1>{{codeName}} messages</h1>
-        <p class="counts"><span class="count-unread">{{unread}} unread</span> · <span class="count-unacknowledged">{{unacknowledged}} to acknowledge</span> · <span class="count-overdue">{{overdue}} of yours waiting too long for acknowledgements</span></p>
+        <p class="counts"><a href="{{unreadLink}}" class="count-unread"{{#onlyUnread}} aria-current="page"{{/onlyUnread}}>{{unread}} unread</a> · <a href="{{unacknowledgedLink}}" class="count-unacknowledged"{{#onlyUnacknowledged}} aria-current="page"{{/onlyUnacknowledged}}>{{unacknowledged}} to acknowledge</a> · <span class="count-overdue">{{overdue}} of yours waiting too long for acknowledgements</span>{{#filtered}} · <a href="{{allLink}}">all messages</a>{{/filtered}}</p>
         <form method="get" action="/operations/{{operationId}}/messages" class="search">
           <label>Search subjects and bodies <input type="search" name="q" value="{{query}}" maxlength="500"></label>
           <button type="submit">Search</button>{{#searching}} <a href="/operations/{{operationId}}/messages">Show all</a>{{/searching}}
         </form>
-        {{^hasMessages}}<p class="muted">{{#searching}}No message you can read matches.{{/searching}}{{^searching}}No message yet.{{/searching}}</p>{{/hasMessages}}
+        {{^hasMessages}}<p class="muted">{{#searching}}No message you can read matches.{{/searching}}{{^searching}}{{#filtered}}No message of this kind.{{/filtered}}{{^filtered}}No message yet.{{/filtered}}{{/searching}}</p>{{/hasMessages}}
         {{#hasMessages}}
         <table class="messages">
           <thead><tr><th>Subject</th><th>From</th><th>Sent (UTC)</th><th>Handling</th><th>Evaluation</th><th>Files</th><th>State</th></tr></thead>
@@ -349,6 +349,7 @@ enum Templates {
           </tbody>
         </table>
         {{/hasMessages}}
+        <p class="pages" id="message-pages">{{#newest}}<a href="{{newest}}">← newest</a>{{/newest}}{{#older}}{{#newest}} · {{/newest}}<a href="{{older}}" rel="next">older messages →</a>{{/older}}</p>
         """,
         "message-compose": """
         <p><a href="/operations/{{operationId}}/messages">← {{codeName}} messages</a></p>

@@ -101,11 +101,33 @@ extension PostgresStore: SQLEngineStore {
     /// waiting for their operations' locks could all be holding.
     public func beforeTransaction(_ hits: HitChanges) async throws -> HitChanges { try await hits.resolved() }
 
-    public static func indexText(of message: Message, in transaction: any SQLTransaction) throws {
-        try transaction.execute(
+    public static func indexText(of message: Message, in connection: any SQLConnection) throws {
+        // `concert_search` is `simple` with accents folded by `unaccent`, as SQLite's
+        // `remove_diacritics` folds them.
+        try connection.execute(
             """
-            UPDATE message SET search = to_tsvector('simple', \(message.subject) || ' ' || \(message.body))
+            UPDATE message SET search = to_tsvector('concert_search', \(message.subject) || ' ' || \(message.body))
             WHERE id = \(message.id)
             """)
+    }
+
+    public static func messageSearch(words: [String], operationId: String, conditions: SQL, limit: Int) -> SQL? {
+        // Only letters and digits reach the query, each as a prefix: nothing a user types is
+        // read as query syntax.
+        let terms = words.map { String($0.unicodeScalars.filter(CharacterSet.alphanumerics.contains)) }
+            .filter { !$0.isEmpty }.map { $0.lowercased() + ":*" }
+        guard !terms.isEmpty else { return nil }
+        let query = terms.joined(separator: " & ")
+        var statement: SQL = """
+            SELECT e.message_id FROM message m JOIN message_entry e ON e.message_id = m.id
+            WHERE m.operation_id = \(operationId) AND m.search @@ to_tsquery('concert_search', \(query)) AND\u{20}
+            """
+        statement.append(conditions)
+        statement.append(
+            """
+             ORDER BY ts_rank(m.search, to_tsquery('concert_search', \(query))) DESC, e.position DESC
+            LIMIT \(limit)
+            """)
+        return statement
     }
 }

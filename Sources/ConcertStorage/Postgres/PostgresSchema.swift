@@ -292,6 +292,62 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            // As SQLite's v14: an inbox read a page at a time, counts kept as messages come and
+            // go (see `MessageListing`), and a search that reads one operation's messages (the
+            // operation leads the index) and folds accents as SQLite's does. The messages
+            // already stored are listed and indexed again when the store opens.
+            "v11: messages listed by page, counted as they come and go",
+            [
+                "CREATE EXTENSION IF NOT EXISTS unaccent",
+                "CREATE EXTENSION IF NOT EXISTS btree_gin",
+                "CREATE TEXT SEARCH CONFIGURATION concert_search (COPY = simple)",
+                """
+                ALTER TEXT SEARCH CONFIGURATION concert_search
+                    ALTER MAPPING FOR word, hword, hword_part WITH unaccent, simple
+                """,
+                """
+                CREATE TABLE message_entry (
+                    operation_id TEXT NOT NULL, position BIGINT NOT NULL,
+                    message_id TEXT NOT NULL UNIQUE REFERENCES message(id), thread_id TEXT NOT NULL,
+                    access TEXT NOT NULL, originator_agency_id TEXT NOT NULL, handling TEXT NOT NULL,
+                    sent_ms BIGINT NOT NULL, to_all INTEGER NOT NULL, recipients INTEGER NOT NULL,
+                    acknowledgements INTEGER NOT NULL, PRIMARY KEY (operation_id, position)
+                )
+                """,
+                "CREATE INDEX message_entry_by_thread ON message_entry(operation_id, thread_id)",
+                """
+                CREATE INDEX message_entry_sent_by ON message_entry(
+                    operation_id, originator_agency_id, sent_ms, to_all, recipients, acknowledgements)
+                """,
+                """
+                CREATE TABLE message_target (
+                    target_id TEXT NOT NULL, message_id TEXT NOT NULL REFERENCES message(id),
+                    PRIMARY KEY (target_id, message_id)
+                )
+                """,
+                """
+                CREATE TABLE message_access (
+                    operation_id TEXT NOT NULL, access TEXT NOT NULL, messages BIGINT NOT NULL,
+                    PRIMARY KEY (operation_id, access)
+                )
+                """,
+                """
+                CREATE TABLE message_read_tally (
+                    user_id TEXT NOT NULL, operation_id TEXT NOT NULL, access TEXT NOT NULL, messages BIGINT NOT NULL,
+                    PRIMARY KEY (user_id, operation_id, access)
+                )
+                """,
+                """
+                CREATE TABLE message_acknowledgement_tally (
+                    agency_id TEXT NOT NULL, operation_id TEXT NOT NULL, access TEXT NOT NULL,
+                    messages BIGINT NOT NULL, PRIMARY KEY (agency_id, operation_id, access)
+                )
+                """,
+                "DROP INDEX message_search",
+                "CREATE INDEX message_search ON message USING GIN (operation_id, search)",
+            ]
+        ),
     ]
 
     /// Runs the migrations not run yet, each in its own transaction, holding the advisory lock;

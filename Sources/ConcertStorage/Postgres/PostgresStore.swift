@@ -68,6 +68,15 @@ public final class PostgresStore: Store, @unchecked Sendable {
             throw StoreFactory.OpenError(
                 description: "Cannot put the log in its Merkle tree: \(String(reflecting: error))")
         }
+        do {
+            try await store.writing(.installation) { transaction in
+                try MessageListing.addUnlisted(on: transaction, indexText: Self.indexText)
+            }
+        } catch {
+            store.close()
+            throw StoreFactory.OpenError(
+                description: "Cannot list the messages stored before: \(String(reflecting: error))")
+        }
         store.listener = PostgresListener(configuration: configuration, signal: store.eventSignal, logger: logger)
         store.listener?.start()
         store.sweeper = Task { [sequencer = store.sequencer] in await sweep(sequencer) }
@@ -349,3 +358,5 @@ extension PostgresConnection {
         for try await _ in try await self.query(query, logger: logger) {}
     }
 }
+
+extension PostgresStore: CopyableStore {}

@@ -92,11 +92,35 @@ extension SQLiteStore: SQLEngineStore {
     /// Hits still to find are waited for inside the transaction, after the targets are written.
     public func beforeTransaction(_ hits: HitChanges) async throws -> HitChanges { hits }
 
-    public static func indexText(of message: Message, in transaction: any SQLTransaction) throws {
-        try transaction.execute(
+    public static func indexText(of message: Message, in connection: any SQLConnection) throws {
+        // The operation is a word of its own column, so that a search reads the operation's
+        // messages only; the index keeps no copy of the text (`content=''`).
+        try connection.execute(
             """
-            INSERT INTO message_text (subject, body, operation_id, message_id)
-            VALUES (\(message.subject), \(message.body), \(message.operationId), \(message.id))
+            INSERT INTO message_search (rowid, scope, subject, body)
+            SELECT rowid, \(searchScope(of: message.operationId)), \(message.subject), \(message.body)
+            FROM message WHERE id = \(message.id)
             """)
+    }
+
+    /// The word that stands for an operation in the search index: its id without hyphens.
+    static func searchScope(of operationId: String) -> String {
+        "op" + operationId.filter { $0 != "-" }
+    }
+
+    public static func messageSearch(words: [String], operationId: String, conditions: SQL, limit: Int) -> SQL? {
+        // Each word becomes a quoted FTS5 string with a prefix star, so that nothing a user
+        // types is read as query syntax; the operation's word narrows the index first.
+        let phrases = words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"*" }
+        guard !phrases.isEmpty else { return nil }
+        let query = "scope : \(searchScope(of: operationId)) AND {subject body} : (\(phrases.joined(separator: " AND ")))"
+        var statement: SQL = """
+            SELECT e.message_id FROM message_search s
+            JOIN message m ON m.rowid = s.rowid JOIN message_entry e ON e.message_id = m.id
+            WHERE message_search MATCH \(query) AND\u{20}
+            """
+        statement.append(conditions)
+        statement.append(" ORDER BY bm25(message_search, 0.0, 2.0, 1.0), e.position DESC LIMIT \(limit)")
+        return statement
     }
 }

@@ -293,6 +293,62 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v14: messages listed by page, counted as they come and go") { db in
+            // An inbox of a hundred thousand messages is read a page at a time (see
+            // `MessageListing`): an entry per message in its operation's order with what the
+            // filters read, the counts kept by access key, and a search index in which the
+            // operation is a word, so that a search reads one operation's messages. The messages
+            // already stored are listed and indexed when the store opens.
+            try db.execute(
+                sql: """
+                    CREATE TABLE message_entry (
+                        operation_id TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        message_id TEXT NOT NULL UNIQUE REFERENCES message(id),
+                        thread_id TEXT NOT NULL,
+                        access TEXT NOT NULL,
+                        originator_agency_id TEXT NOT NULL,
+                        handling TEXT NOT NULL,
+                        sent_ms INTEGER NOT NULL,
+                        to_all INTEGER NOT NULL,
+                        recipients INTEGER NOT NULL,
+                        acknowledgements INTEGER NOT NULL,
+                        PRIMARY KEY (operation_id, position)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX message_entry_by_thread ON message_entry(operation_id, thread_id);
+                    CREATE INDEX message_entry_sent_by ON message_entry(
+                        operation_id, originator_agency_id, sent_ms, to_all, recipients, acknowledgements);
+                    CREATE TABLE message_target (
+                        target_id TEXT NOT NULL,
+                        message_id TEXT NOT NULL REFERENCES message(id),
+                        PRIMARY KEY (target_id, message_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE message_access (
+                        operation_id TEXT NOT NULL,
+                        access TEXT NOT NULL,
+                        messages INTEGER NOT NULL,
+                        PRIMARY KEY (operation_id, access)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE message_read_tally (
+                        user_id TEXT NOT NULL,
+                        operation_id TEXT NOT NULL,
+                        access TEXT NOT NULL,
+                        messages INTEGER NOT NULL,
+                        PRIMARY KEY (user_id, operation_id, access)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE message_acknowledgement_tally (
+                        agency_id TEXT NOT NULL,
+                        operation_id TEXT NOT NULL,
+                        access TEXT NOT NULL,
+                        messages INTEGER NOT NULL,
+                        PRIMARY KEY (agency_id, operation_id, access)
+                    ) WITHOUT ROWID;
+                    CREATE VIRTUAL TABLE message_search USING fts5(
+                        scope, subject, body, content = '', tokenize = 'unicode61 remove_diacritics 2'
+                    );
+                    DROP TABLE message_text;
+                    """)
+        }
         return migrator
     }
 }

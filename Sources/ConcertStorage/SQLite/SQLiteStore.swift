@@ -36,7 +36,11 @@ public struct SQLiteStore: Store {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(pool)
-        try pool.write { db in try LogTreeStorage.extend(in: SQLiteConnection(db)) }
+        try pool.write { db in
+            let connection = SQLiteConnection(db)
+            try LogTreeStorage.extend(in: connection)
+            try MessageListing.addUnlisted(on: connection, indexText: Self.indexText)
+        }
     }
 
     // MARK: Event log
@@ -428,3 +432,5 @@ public struct SQLiteStore: Store {
     }
 
 }
+
+extension SQLiteStore: CopyableStore {}

@@ -160,7 +160,12 @@ public protocol SQLEngineStore: Store {
     func reading<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
     /// Makes a stored message findable by the words of its subject and body, inside the
     /// transaction that stores it.
-    static func indexText(of message: Message, in transaction: any SQLTransaction) throws
+    static func indexText(of message: Message, in connection: any SQLConnection) throws
+    /// The ids of the operation's messages whose subject or body hold every one of `words` (each also as
+    /// the start of a longer word, accents folded) among the `message_entry e` rows that
+    /// `conditions` keep, best match first and then newest, at most `limit`; nil when no word is
+    /// left to search for. Nothing a user types is read as query syntax.
+    static func messageSearch(words: [String], operationId: String, conditions: SQL, limit: Int) -> SQL?
     /// Stores new targets' rows (``targetRow(_:writtenBy:)``), after the events that created
     /// them (one for each, in order). Shared by default; SQLite prepares an import's statement
     /// once.

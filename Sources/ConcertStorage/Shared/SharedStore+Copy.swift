@@ -56,14 +56,10 @@ extension SQLEngineStore {
                 for row in table.rows {
                     try transaction.execute(
                         .insert(into: destination, columns: table.columns, values: row.map(\.sqlValue)))
-                    // The search index is derived from the messages, not copied.
-                    if table.name == "message", let index = table.columns.firstIndex(of: "json"),
-                        case .text(let json) = row[index]
-                    {
-                        try Self.indexText(of: try ConcertJSON.decode(Message.self, from: json), in: transaction)
-                    }
                 }
             }
+            // The lists, counts and search index of messages are derived from them, not copied.
+            try MessageListing.addUnlisted(on: transaction, indexText: Self.indexText)
         }
     }
 }

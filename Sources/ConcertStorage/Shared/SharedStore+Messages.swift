@@ -12,6 +12,9 @@ extension SQLEngineStore {
                 INSERT INTO message (id, operation_id, json)
                 VALUES (\(message.id), \(message.operationId), \(try ConcertJSON.encodeToString(message)))
                 """)
+            try MessageListing.add(
+                MessageRecord(message: message), in: try listedOperation(message.operationId, on: transaction),
+                on: transaction)
             try Self.indexText(of: message, in: transaction)
             try transaction.append(
                 EventDraft(
@@ -20,59 +23,15 @@ extension SQLEngineStore {
         }
     }
 
-    public func messages(operationId: String) async throws -> [MessageRecord] {
-        try await reading { connection in
-            let order = connection.dialect.insertionOrder
-            let forwards = Dictionary(
-                grouping: try connection.documents(
-                    Forward.self,
-                    """
-                    SELECT f.json FROM message_forward f JOIN message m ON m.id = f.message_id
-                    WHERE m.operation_id = \(operationId) ORDER BY f.\(raw: order)
-                    """),
-                by: \.messageId)
-            var acknowledgements: [String: [Acknowledgement]] = [:]
-            for row in try connection.rows(
-                """
-                SELECT a.message_id, a.json FROM message_acknowledgement a JOIN message m ON m.id = a.message_id
-                WHERE m.operation_id = \(operationId) ORDER BY a.\(raw: order)
-                """)
-            {
-                acknowledgements[try row.string(0), default: []].append(
-                    try ConcertJSON.decode(Acknowledgement.self, from: try row.string(1)))
-            }
-            return try connection.documents(Message.self, from: "message", operationId: operationId).map { message in
-                MessageRecord(
-                    message: message, forwards: forwards[message.id] ?? [],
-                    acknowledgements: acknowledgements[message.id] ?? [])
-            }
-        }
-    }
-
     public func message(id: String, operationId: String) async throws -> MessageRecord? {
         try await reading { connection in try messageRecord(id: id, operationId: operationId, in: connection) }
-    }
-
-    public func messagesRead(userId: String, operationId: String) async throws -> Set<String> {
-        try await reading { connection in
-            Set(
-                try connection.strings(
-                    """
-                    SELECT r.message_id FROM message_read r JOIN message m ON m.id = r.message_id
-                    WHERE r.user_id = \(userId) AND m.operation_id = \(operationId)
-                    """))
-        }
     }
 
     public func recordMessageRead<Payload>(
         messageId: String, operationId: String, by actor: Actor, what: TypedEventKind<Payload>, payload: Payload
     ) async throws {
         try await writing(.operation(operationId)) { transaction in
-            try transaction.execute(
-                """
-                INSERT INTO message_read (message_id, user_id) VALUES (\(messageId), \(actor.userId))
-                ON CONFLICT DO NOTHING
-                """)
+            try MessageListing.read(messageId: messageId, userId: actor.userId, on: transaction)
             try transaction.append(
                 EventDraft(operationId: operationId, actor: actor, kind: what, payload: payload),
                 countsInOperation: false)
@@ -96,6 +55,7 @@ extension SQLEngineStore {
                 VALUES (\(id), \(actor.agencyId), \(try ConcertJSON.encodeToString(acknowledgement)))
                 """)
             record.acknowledgements.append(acknowledgement)
+            try MessageListing.acknowledged(messageId: id, agencyId: actor.agencyId, on: transaction)
             try transaction.append(
                 EventDraft(
                     operationId: operationId, actor: actor, kind: .messageAcknowledged,
@@ -118,6 +78,8 @@ extension SQLEngineStore {
             } else {
                 try transaction.execute("UPDATE message_forward SET json = \(json) WHERE id = \(forward.id)")
             }
+            try MessageListing.update(
+                record, in: try listedOperation(operationId, on: transaction), on: transaction)
             try transaction.append(
                 EventDraft(
                     operationId: operationId, actor: actor, kind: eventKind,
@@ -125,6 +87,13 @@ extension SQLEngineStore {
             return (record, forward)
         }
     }
+}
+
+/// The operation of a message being listed, read without holding its row.
+private func listedOperation(_ id: String, on connection: any SQLConnection) throws -> JointOperation {
+    guard let operation = try connection.document(JointOperation.self, "SELECT json FROM operation WHERE id = \(id)")
+    else { throw StoreError.notFound("No such operation.") }
+    return operation
 }
 
 /// A message with its forwards and acknowledgements, as written.
