@@ -392,9 +392,10 @@ public protocol Store: Service {
     func targetHandlings(ids: [String], operationId: String) async throws -> [String: RecordHandling]
     /// A page of at most `limit` of the targets of an operation that `isVisible` admits and
     /// `filter` keeps, after the first `skipping` of them, in the order they were recorded, with
-    /// how many match and how many the caller may see in all.
+    /// how many match and how many the caller may see in all. With `after`, the page begins
+    /// after that target of the same list instead (``UnknownCursor`` when it is not one).
     func targetPage(
-        operationId: String, filter: TargetFilter, skipping: Int, limit: Int,
+        operationId: String, filter: TargetFilter, skipping: Int, after: String?, limit: Int,
         isVisible: @escaping @Sendable (RecordHandling) -> Bool
     ) async throws -> TargetPage
     /// Replaces a target inside one transaction, with the hits it makes and ends; `change`
@@ -557,18 +558,46 @@ public protocol Store: Service {
     /// hits it held back, in one transaction.
     func deleteExclusion(id: String, by actor: Actor, hits: HitChanges) async throws -> Exclusion
 
+    // MARK: Pages of lists
+
+    /// A page of the operation's log, newest first; only entries marked significant when asked.
+    /// Throws ``UnknownCursor`` when `after` is not an entry of this list (as every page does).
+    func logEntryPage(
+        operationId: String, significantOnly: Bool, after: String?, limit: Int
+    ) async throws
+        -> RecordPage<LogEntry>
+    /// A page of the operation's plan that `filter` keeps, in time order (as ``encodedActions(operationId:)``).
+    func actionPage(
+        operationId: String, filter: ActionFilter, after: String?, limit: Int
+    ) async throws
+        -> RecordPage<EncodedAction>
+    /// A page of the operation's sitreps, newest first; only approved ones when asked.
+    func sitrepPage(
+        operationId: String, approvedOnly: Bool, after: String?, limit: Int
+    ) async throws
+        -> RecordPage<Sitrep>
+    /// A page of an agency's hits, newest first.
+    func hitPage(agencyId: String, after: String?, limit: Int) async throws -> RecordPage<Hit>
+    /// A page of an agency's exclusions, in the order made.
+    func exclusionPage(agencyId: String, after: String?, limit: Int) async throws -> RecordPage<Exclusion>
+    /// A page of the accounts of these agencies, by username.
+    func userPage(agencyIds: [String], after: String?, limit: Int) async throws -> RecordPage<User>
+
     // MARK: Messages
 
     /// Adds a message, which never changes from then on, to its operation and to the
     /// operation's search index, and records `message.sent`.
     func createMessage(_ message: Message, by actor: Actor) async throws
+    /// Adds messages sent by one actor in one transaction, each as ``createMessage(_:by:)``
+    /// does: an archive brought in, or a benchmark's installation filled.
+    func createMessages(_ messages: [Message], by actor: Actor) async throws
     /// One message of an operation.
     func message(id: String, operationId: String) async throws -> MessageRecord?
     /// A page of at most `limit` of the operation's messages that `isVisible` admits (asked once
     /// per distinct originator, handling and audience) and `filter` keeps: newest first, after
     /// the message `after` (an earlier page's `next`), or best first for a search. The filter is
     /// the database's work, so that a page of a reader who may read few messages is full all the
-    /// same. Throws ``UnknownMessageCursor`` when `after` is not a message of this list.
+    /// same. Throws ``UnknownCursor`` when `after` is not a message of this list.
     func messagePage(
         operationId: String, filter: MessageFilter, reader: MessageReader, after: String?, limit: Int,
         isVisible: @escaping @Sendable (RecordHandling) -> Bool

@@ -37,9 +37,15 @@ struct OperationLogTests {
             let entries = try #require(read.object["items"] as? [[String: Any]])
             #expect(
                 entries.map { $0["text"] as? String } == [
-                    "Team in position in Berlin", "Servers in Ashburn powered down",
+                    "Servers in Ashburn powered down", "Team in position in Berlin",
+                ], "newest first")
+            #expect(entries.first?["significant"] as? Bool == true)
+            let significant = try await client.execute(
+                uri: log + "?significant=true", method: .get, headers: TestWorld.headers(.observer))
+            #expect(
+                (significant.object["items"] as? [[String: Any]])?.map { $0["text"] as? String } == [
+                    "Servers in Ashburn powered down"
                 ])
-            #expect(entries.last?["significant"] as? Bool == true)
 
             let feed = try await client.execute(
                 uri: "/api/v1/operations/\(world.operation.id)/live?since=\(world.head)&follow=false", method: .get,

@@ -43,7 +43,8 @@ struct MessagePageTests {
         }
 
         func message(
-            _ subject: String, from actor: Actor, handling: HandlingCode = .h0, to audience: Distribution = .allParticipants,
+            _ subject: String, from actor: Actor, handling: HandlingCode = .h0,
+            to audience: Distribution = .allParticipants,
             targets: [String] = [], sentAt: Date = ConcertJSON.now(), in operation: JointOperation? = nil
         ) async throws -> Message {
             let id = Identifier.make()
@@ -87,7 +88,8 @@ struct MessagePageTests {
         }
     }
 
-    @Test("every message exactly once across the pages, newest first, while new ones arrive", arguments: Backend.allCases)
+    @Test(
+        "every message exactly once across the pages, newest first, while new ones arrive", arguments: Backend.allCases)
     func pagesWhileMessagesArrive(_ backend: Backend) async throws {
         let world = try await World.make(backend)
         defer { try? FileManager.default.removeItem(at: world.folder) }
@@ -96,10 +98,12 @@ struct MessagePageTests {
             sent.append(try await world.message("Report \(number)", from: world.actors[number % 4]).id)
         }
         var arrived = 0
-        let pages = try await world.allPages(for: world.actors[1], limit: 5, between: {
-            _ = try await world.message("Arrived \(arrived)", from: world.actors[2])
-            arrived += 1
-        })
+        let pages = try await world.allPages(
+            for: world.actors[1], limit: 5,
+            between: {
+                _ = try await world.message("Arrived \(arrived)", from: world.actors[2])
+                arrived += 1
+            })
         #expect(pages.map(\.count) == [5, 5, 5, 5, 3])
         #expect(pages.flatMap { $0 } == sent.reversed(), "each message once, newest first, none that came later")
         let first = try await world.page(for: world.actors[1], limit: 5)
@@ -140,13 +144,13 @@ struct MessagePageTests {
         for number in 0..<3 { _ = try await world.message("Report \(number)", from: world.actors[0]) }
         let elsewhere = try await world.message("Elsewhere", from: world.actors[0], in: world.other)
         let hidden = try await world.message("For B", from: world.actors[0], to: .agencies(["agency-b"]))
-        await #expect(throws: UnknownMessageCursor.self) {
+        await #expect(throws: UnknownCursor.self) {
             _ = try await world.page(for: world.actors[1], after: elsewhere.id)
         }
-        await #expect(throws: UnknownMessageCursor.self) {
+        await #expect(throws: UnknownCursor.self) {
             _ = try await world.page(for: world.actors[2], after: hidden.id)
         }
-        await #expect(throws: UnknownMessageCursor.self) {
+        await #expect(throws: UnknownCursor.self) {
             _ = try await world.page(for: world.actors[1], after: Identifier.make())
         }
         #expect(try await world.page(for: world.actors[1], after: hidden.id).records.count == 3)
@@ -252,7 +256,9 @@ struct MessagePageTests {
         }
     }
 
-    @Test("a search folds accents alike on both engines and finds only the operation's messages", arguments: Backend.allCases)
+    @Test(
+        "a search folds accents alike on both engines and finds only the operation's messages",
+        arguments: Backend.allCases)
     func searchFoldsAccents(_ backend: Backend) async throws {
         let world = try await World.make(backend)
         defer { try? FileManager.default.removeItem(at: world.folder) }

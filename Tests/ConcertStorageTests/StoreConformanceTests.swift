@@ -474,7 +474,7 @@ struct StoreConformanceTests {
         var after: Int? = 0
         repeat {
             let page = try await store.targetPage(
-                operationId: fixture.operation.id, filter: TargetFilter(), skipping: after ?? 0, limit: 7,
+                operationId: fixture.operation.id, filter: TargetFilter(), skipping: after ?? 0, after: nil, limit: 7,
                 isVisible: isVisible)
             #expect(page.visible == shown.count && page.matching == shown.count)
             #expect(page.before == seen.count)
@@ -486,7 +486,8 @@ struct StoreConformanceTests {
         // Filters: by kind, by a selector's text whatever its case, by name, by agency.
         func names(_ filter: TargetFilter) async throws -> [String] {
             try await store.targetPage(
-                operationId: fixture.operation.id, filter: filter, skipping: 0, limit: 100, isVisible: isVisible
+                operationId: fixture.operation.id, filter: filter, skipping: 0, after: nil, limit: 100,
+                isVisible: isVisible
             ).targets.map { try ConcertJSON.decode(Target.self, from: $0.json).name }
         }
         #expect(try await names(TargetFilter(kind: .domain)) == ["KESTREL releases"])
@@ -498,7 +499,7 @@ struct StoreConformanceTests {
         #expect(
             try await names(TargetFilter(text: "192.0.2.1")).contains("Server 0") == false, "a hidden target stays out")
         let filtered = try await store.targetPage(
-            operationId: fixture.operation.id, filter: TargetFilter(kind: .domain), skipping: 0, limit: 5,
+            operationId: fixture.operation.id, filter: TargetFilter(kind: .domain), skipping: 0, after: nil, limit: 5,
             isVisible: isVisible)
         #expect(filtered.matching == 1 && filtered.visible == shown.count && filtered.next == nil)
     }

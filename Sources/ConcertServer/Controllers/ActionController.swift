@@ -43,8 +43,9 @@ struct ActionController {
     /// but an action about a target the actor may not read decoded and told without it. The
     /// same view as ``boardView(of:for:in:store:)``, without decoding and encoding a large
     /// day's thousand actions.
-    static func boardViewJSON(for actor: Actor, in operation: JointOperation, store: any Store) async throws -> Data {
-        let encoded = try await store.encodedActions(operationId: operation.id)
+    static func boardViewJSON(
+        of encoded: [EncodedAction], for actor: Actor, in operation: JointOperation, store: any Store
+    ) async throws -> Data {
         let readable = try await readableTargets(
             Set(encoded.compactMap(\.targetId)), for: actor, in: operation, store: store)
         var json = Data("[".utf8)
@@ -83,11 +84,29 @@ struct ActionController {
     }
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
-        router.get("/api/v1/operations/:operationId/actions") { _, context in
+        router.get("/api/v1/operations/:operationId/actions") { request, context in
             let actor = try context.requireActor()
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .viewBoard)
-            return Response.items(jsonArray: try await Self.boardViewJSON(for: actor, in: operation, store: store))
+            let parameters = request.uri.queryParameters
+            let parameter = { (name: String) in parameters.get(name).map { String($0) } }
+            let page = try PageQuery(parameter)
+            var filter = ActionFilter()
+            filter.executingAgencyId = try PageQuery.identifier("agency", parameter)
+            filter.status = try PageQuery.choice("status", parameter, as: ActionStatus.self)
+            if let country = parameter("country"), !country.isEmpty {
+                guard country.count == 2, country.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+                    throw PageQuery.bad("'country' is an ISO 3166 alpha-2 code in capitals, such as CY.")
+                }
+                filter.country = country
+            }
+            let actions = try await PageQuery.resuming("the actions") {
+                try await store.actionPage(
+                    operationId: operation.id, filter: filter, after: page.after, limit: page.limit)
+            }
+            return Response.items(
+                jsonArray: try await Self.boardViewJSON(of: actions.items, for: actor, in: operation, store: store),
+                next: .some(actions.next))
         }
         router.post("/api/v1/operations/:operationId/actions") { request, context in
             let actor = try context.requireActor()

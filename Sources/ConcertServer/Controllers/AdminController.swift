@@ -79,12 +79,18 @@ struct AdminController {
             try await store.createAgency(agency, by: actor)
             return try Response.json(agency, status: .created)
         }
-        router.get("/api/v1/users") { _, context in
+        router.get("/api/v1/users") { request, context in
             let actor = try context.requireActor()
             try AccessPolicy.decide(actor, .viewAccounts(agencyId: actor.agencyId)).get()
-            let users = try await store.users()
-            return try Response.items(
-                users.filter { AccessPolicy.allows(actor, .viewAccounts(agencyId: $0.agencyId)) })
+            let page = try PageQuery(request)
+            // The policy decides per agency; the page holds the accounts of those it allows.
+            let agencies = try await store.agencies().map(\.id).filter {
+                AccessPolicy.allows(actor, .viewAccounts(agencyId: $0))
+            }
+            let found = try await PageQuery.resuming("the accounts you can see") {
+                try await store.userPage(agencyIds: agencies, after: page.after, limit: page.limit)
+            }
+            return try Response.page(found.items, next: found.next)
         }
         router.post("/api/v1/users") { request, context in
             let actor = try context.requireActor()

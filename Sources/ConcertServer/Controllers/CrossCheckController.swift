@@ -237,9 +237,13 @@ struct CrossCheckController {
             _ = try HitController.agency(of: actor)
             return try Response.items(try await Self.notices(for: actor, store: store))
         }
-        router.get("/api/v1/crosscheck/exclusions") { _, context in
+        router.get("/api/v1/crosscheck/exclusions") { request, context in
             let agencyId = try HitController.agency(of: try context.requireActor())
-            return try Response.items(try await store.exclusions(agencyId: agencyId))
+            let page = try PageQuery(request)
+            let found = try await PageQuery.resuming("your agency's exclusions") {
+                try await store.exclusionPage(agencyId: agencyId, after: page.after, limit: page.limit)
+            }
+            return try Response.page(found.items, next: found.next)
         }
         router.post("/api/v1/crosscheck/exclusions") { request, context in
             let actor = try context.requireActor()

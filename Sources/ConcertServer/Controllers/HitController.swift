@@ -29,8 +29,20 @@ struct HitController {
 
     /// The hits of an agency, and the common values it holds (which produce none).
     struct HitList: Encodable {
+        /// One page of the agency's hits, newest first.
         var items: [HitView]
+        /// The `after` of the next page; null on the last.
+        var next: String?
         var common: [CrossCheckService.CommonValue]
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(items, forKey: .items)
+            try container.encode(next, forKey: .next)
+            try container.encode(common, forKey: .common)
+        }
+
+        private enum CodingKeys: String, CodingKey { case items, next, common }
     }
 
     struct Review: Decodable {
@@ -121,14 +133,18 @@ struct HitController {
     }
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
-        router.get("/api/v1/hits") { _, context in
+        router.get("/api/v1/hits") { request, context in
             let actor = try context.requireActor()
             let agencyId = try Self.agency(of: actor)
-            let views = try await Self.views(of: try await store.hits(agencyId: agencyId), for: actor, store: store)
+            let page = try PageQuery(request)
+            let hits = try await PageQuery.resuming("your agency's hits") {
+                try await store.hitPage(agencyId: agencyId, after: page.after, limit: page.limit)
+            }
+            let views = try await Self.views(of: hits.items, for: actor, store: store)
             try await Self.audit(views, by: actor, store: store)
             return try Response.json(
                 HitList(
-                    items: views,
+                    items: views, next: hits.next,
                     common: try await crossCheck.commonValues(agencyId: agencyId)))
         }
         router.post("/api/v1/hits/:hitId/review") { request, context in

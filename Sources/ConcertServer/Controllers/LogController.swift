@@ -16,11 +16,19 @@ struct LogController {
     }
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
-        router.get("/api/v1/operations/:operationId/log") { _, context in
+        router.get("/api/v1/operations/:operationId/log") { request, context in
             let actor = try context.requireActor()
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .viewBoard)
-            return try Response.items(try await store.logEntries(operationId: operation.id))
+            let parameters = request.uri.queryParameters
+            let parameter = { (name: String) in parameters.get(name).map { String($0) } }
+            let page = try PageQuery(parameter)
+            let significant = try PageQuery.flag("significant", parameter) ?? false
+            let entries = try await PageQuery.resuming("entries of the log") {
+                try await store.logEntryPage(
+                    operationId: operation.id, significantOnly: significant, after: page.after, limit: page.limit)
+            }
+            return try Response.page(entries.items, next: entries.next)
         }
         router.post("/api/v1/operations/:operationId/log") { request, context in
             let actor = try context.requireActor()

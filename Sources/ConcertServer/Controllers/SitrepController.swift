@@ -30,13 +30,18 @@ struct SitrepController {
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
         let sitreps = "/api/v1/operations/:operationId/sitreps"
-        router.get(RouterPath(sitreps)) { _, context in
+        router.get(RouterPath(sitreps)) { request, context in
             let actor = try context.requireActor()
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .viewBoard)
+            let page = try PageQuery(request)
+            // Drafts are for those who manage sitreps: the others' pages hold approved ones only.
             let seesDrafts = AccessPolicy.allows(actor, .manageSitreps, in: operation)
-            return try Response.items(
-                try await store.sitreps(operationId: operation.id).filter { seesDrafts || $0.status == .approved })
+            let found = try await PageQuery.resuming("the sitreps") {
+                try await store.sitrepPage(
+                    operationId: operation.id, approvedOnly: !seesDrafts, after: page.after, limit: page.limit)
+            }
+            return try Response.page(found.items, next: found.next)
         }
         router.post(RouterPath(sitreps)) { request, context in
             let actor = try context.requireActor()

@@ -1,5 +1,6 @@
 import ConcertCore
 import ConcertStorage
+import Foundation
 import Hummingbird
 
 /// Targets and their selectors; every read of one is an audit entry.
@@ -98,6 +99,15 @@ struct TargetController {
 
     /// Decides `permission` on a target; one the caller may not know of is answered exactly as
     /// one that does not exist, so that its answer does not tell that it exists.
+    /// The text a list of targets is narrowed to: at most 200 characters.
+    static func searchText(_ text: String?) throws -> String? {
+        guard let text else { return nil }
+        guard text.unicodeScalars.count <= 200 else {
+            throw PageQuery.bad("'q' has at most 200 characters.")
+        }
+        return text
+    }
+
     static func decide(_ actor: Actor, _ permission: Permission, in operation: JointOperation) throws {
         do {
             try AccessPolicy.decide(actor, permission, in: operation).get()
@@ -191,17 +201,35 @@ struct TargetController {
     }
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
-        router.get("/api/v1/operations/:operationId/targets") { _, context in
+        router.get("/api/v1/operations/:operationId/targets") { request, context in
             let actor = try context.requireActor()
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .viewIntelligence)
-            let visible = try await store.visibleTargetsJSON(operationId: operation.id) { handling in
-                AccessPolicy.allows(actor, .readRecord(handling), in: operation)
+            let parameters = request.uri.queryParameters
+            let parameter = { (name: String) in parameters.get(name).map { String($0) } }
+            let paging = try PageQuery(parameter)
+            let filter = TargetFilter(
+                kind: try PageQuery.choice("kind", parameter, as: TargetKind.self),
+                originatorAgencyId: try PageQuery.identifier("agency", parameter),
+                text: try Self.searchText(parameter("q")))
+            let page = try await PageQuery.resuming("the targets") {
+                try await store.targetPage(
+                    operationId: operation.id, filter: filter, skipping: 0, after: paging.after, limit: paging.limit
+                ) { handling in
+                    AccessPolicy.allows(actor, .readRecord(handling), in: operation)
+                }
             }
             try await store.recordRead(
                 by: actor, operationId: operation.id, what: .auditTargetsListed,
-                payload: ListDelivery(listOf: visible.ids, asOfSequence: visible.asOfSequence))
-            return Response.items(jsonArray: visible.json)
+                payload: ListDelivery(ids: page.targets.map(\.id)))
+            var json = Data("[".utf8)
+            for (index, target) in page.targets.enumerated() {
+                if index > 0 { json.append(0x2C) }
+                json.append(Data(target.json.utf8))
+            }
+            json.append(0x5D)
+            let next = page.next != nil ? page.targets.last?.id : nil
+            return Response.items(jsonArray: json, next: .some(next))
         }
         router.post("/api/v1/operations/:operationId/targets") { request, context in
             let actor = try context.requireActor()

@@ -1,4 +1,5 @@
 import ConcertCore
+import ConcertStorage
 import Foundation
 import Hummingbird
 
@@ -11,6 +12,15 @@ struct PageQuery {
 
     var limit = PageQuery.defaultLimit
     var after: String?
+
+    /// The first page, of the usual size.
+    init() {}
+
+    /// Reads the paging of `request`, or the first page when it cannot be read (for the web
+    /// pages, which show the newest items rather than an error).
+    static func lenient(_ request: Request) -> PageQuery {
+        (try? PageQuery(request)) ?? PageQuery()
+    }
 
     /// Reads the paging of `request`.
     init(_ request: Request) throws {
@@ -52,6 +62,15 @@ struct PageQuery {
             throw bad("'\(name)' is one of: \(Value.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         return known
+    }
+
+    /// Reads a page; a cursor the store does not find in the list is a 400 naming `list`.
+    static func resuming<Page>(_ list: String, _ read: () async throws -> Page) async throws -> Page {
+        do {
+            return try await read()
+        } catch is UnknownCursor {
+            throw unknownCursor(of: list)
+        }
     }
 
     /// The refusal of a cursor that is not an item of the list it is used on.

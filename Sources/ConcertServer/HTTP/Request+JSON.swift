@@ -56,12 +56,18 @@ extension Response {
     }
 
     /// `{"items": […]}` around a JSON array that is already encoded, written straight into
-    /// the response buffer.
-    static func items(jsonArray: Data) -> Response {
+    /// the response buffer; with `next`, a page: `"next"` is that id (which no character of needs
+    /// escaping), or null.
+    static func items(jsonArray: Data, next: String?? = .none) -> Response {
         var buffer = ByteBuffer()
-        buffer.reserveCapacity(jsonArray.count + 11)
+        buffer.reserveCapacity(jsonArray.count + 64)
         buffer.writeString(#"{"items":"#)
         buffer.writeBytes(jsonArray)
+        // A page says where the next one starts, or null on the last.
+        if case .some(let next) = next {
+            buffer.writeString(#","next":"#)
+            buffer.writeString(next.map { #"""# + $0 + #"""# } ?? "null")
+        }
         buffer.writeString("}")
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
@@ -70,6 +76,11 @@ extension Response {
     /// `{"items": […]}` of encodable values.
     static func items<T: Encodable>(_ items: [T]) throws -> Response {
         try json(ItemList(items: items))
+    }
+
+    /// `{"items": […], "next": …}`: one page of a list.
+    static func page<T: Encodable>(_ items: [T], next: String?) throws -> Response {
+        try json(Page(items: items, next: next))
     }
 }
 

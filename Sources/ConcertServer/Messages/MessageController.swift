@@ -220,13 +220,10 @@ struct MessageController {
             }
         }
         let reader = MessageReader(userId: actor.userId, agencyId: actor.agencyId)
-        let page: MessagePage
-        do {
-            page = try await store.messagePage(
+        let page = try await PageQuery.resuming("the messages") {
+            try await store.messagePage(
                 operationId: operation.id, filter: query.filter, reader: reader, after: query.page.after,
                 limit: query.page.limit, isVisible: isVisible)
-        } catch is UnknownMessageCursor {
-            throw PageQuery.unknownCursor(of: "the messages")
         }
         let receiving = operation.participants.filter {
             $0.agencyId != actor.agencyId && AccessPolicy.mayReceiveIntelligence(agencyId: $0.agencyId, in: operation)

@@ -654,21 +654,31 @@ enum StaticAssets {
                 if (form.elements.reason.value.trim() && command !== "go" && command !== "resume") { body.reason = form.elements.reason.value; }
                 return request("POST", api + "/control", body).then(function (updated) {
                   operation = updated;
-                  return request("GET", api + "/actions");
-                }).then(function (list) {
-                  list.items.forEach(function (action) { actions[action.id] = action; });
+                  return everyPage(api + "/actions");
+                }).then(function (items) {
+                  items.forEach(function (action) { actions[action.id] = action; });
                   render(); showMessage("");
                 });
               });
             });
           });
-          Promise.all([request("GET", "/api/v1/agencies"), request("GET", api), request("GET", api + "/actions"), request("GET", api + "/log")])
+          // The whole plan, a page after another; the log's newest page only (newest first).
+          function everyPage(path, after, items) {
+            items = items || [];
+            var separator = path.indexOf("?") < 0 ? "?" : "&";
+            return request("GET", path + separator + "limit=500" + (after ? "&after=" + encodeURIComponent(after) : ""))
+              .then(function (page) {
+                items = items.concat(page.items);
+                return page.next ? everyPage(path, page.next, items) : items;
+              });
+          }
+          Promise.all([request("GET", "/api/v1/agencies"), request("GET", api), everyPage(api + "/actions"), request("GET", api + "/log")])
             .then(function (results) {
               results[0].items.forEach(function (agency) { agencies[agency.id] = agency; });
               operation = results[1];
-              results[2].items.forEach(function (action) { actions[action.id] = action; });
+              results[2].forEach(function (action) { actions[action.id] = action; });
               // The log so far, newest first; what happens from now on goes above it.
-              results[3].items.slice().reverse().forEach(function (entry) {
+              results[3].items.forEach(function (entry) {
                 logLine(new Date(entry.createdAt), "log" + (entry.significant ? " (significant)" : "") + ": " + entry.text,
                         (agencies[entry.agencyId] || {}).name || "", false);
               });

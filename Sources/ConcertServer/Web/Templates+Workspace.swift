@@ -209,7 +209,8 @@ extension Templates {
           <button type="submit" class="primary">Post to the log</button>
         </form>
         {{/canPost}}
-        {{^hasEntries}}<p class="muted">The log is empty.</p>{{/hasEntries}}
+        <p class="pages">Newest first · {{#significantOnly}}significant entries only · <a href="{{allLink}}">every entry</a>{{/significantOnly}}{{^significantOnly}}<a href="{{significantLink}}">significant entries only</a>{{/significantOnly}}</p>
+        {{^hasEntries}}<p class="muted">{{#significantOnly}}No entry is marked significant.{{/significantOnly}}{{^significantOnly}}The log is empty.{{/significantOnly}}</p>{{/hasEntries}}
         {{#hasEntries}}
         <table class="stack log-entries">
           <thead><tr><th>Posted</th><th>By</th><th>Entry</th><th>Significant</th></tr></thead>
@@ -225,6 +226,7 @@ extension Templates {
           </tbody>
         </table>
         {{/hasEntries}}
+        <p class="pages" id="log-pages">{{#newest}}<a href="{{newest}}">← newest</a>{{/newest}}{{#older}}{{#newest}} · {{/newest}}<a href="{{older}}" rel="next">older entries →</a>{{/older}}</p>
         <p id="message" class="error" role="status" hidden></p>
         <script src="/static/forms.js"></script>
         """,

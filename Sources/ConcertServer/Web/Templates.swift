@@ -278,6 +278,7 @@ enum Templates {
         <h1>Hits</h1>
         <p class="muted">Another operation holds a selector matching one your agency recorded. Contact the other agency before sharing more: Concert tells each side only who holds it and how it matches.</p>
         {{^hasHits}}<p class="muted">No hit for your agency.</p>{{/hasHits}}
+        <p class="pages" id="hit-pages">{{#newest}}<a href="{{newest}}">← newest</a>{{/newest}}{{#older}}{{#newest}} · {{/newest}}<a href="{{older}}" rel="next">older hits →</a>{{/older}}</p>
         {{#hasHits}}
         <table class="stack">
           <thead><tr><th>Found (UTC)</th><th>Your selector</th><th>Match</th><th>Their selector</th><th>Contact</th><th>Reviewed</th></tr></thead>

@@ -67,7 +67,7 @@ struct WebController {
         router.get("/static/hits.js") { _, _ in
             Self.asset(StaticAssets.hitsScript, type: "text/javascript; charset=utf-8")
         }
-        router.get("/hits") { _, context in
+        router.get("/hits") { request, context in
             guard context.user != nil else { return Response.redirect(to: "/login") }
             let actor = try context.requireActor()
             guard let agencyId = try? HitController.agency(of: actor) else {
@@ -78,8 +78,15 @@ struct WebController {
                 response.status = .forbidden
                 return response
             }
-            let views = try await HitController.views(
-                of: try await store.hits(agencyId: agencyId), for: actor, store: store)
+            // The API's pages, newest first; a cursor the page cannot use shows the newest.
+            let asked = PageQuery.lenient(request)
+            let hits: RecordPage<Hit>
+            do {
+                hits = try await store.hitPage(agencyId: agencyId, after: asked.after, limit: asked.limit)
+            } catch is UnknownCursor {
+                hits = try await store.hitPage(agencyId: agencyId, after: nil, limit: asked.limit)
+            }
+            let views = try await HitController.views(of: hits.items, for: actor, store: store)
             try await HitController.audit(views, by: actor, store: store, via: "web")
             let rows: [[String: Any]] = views.map { view in
                 var row: [String: Any] = [
@@ -111,13 +118,13 @@ struct WebController {
                 if let contact = notice.checkedBy.agencyContact { row["contact"] = contact }
                 return row
             }
-            return try await page(
-                "hits", title: "Hits",
-                values: [
-                    "hits": rows, "hasHits": !rows.isEmpty, "common": common, "hasCommon": !common.isEmpty,
-                    "checks": checks, "hasChecks": !checks.isEmpty,
-                ],
-                context: context)
+            var values: [String: Any] = [
+                "hits": rows, "hasHits": !rows.isEmpty, "common": common, "hasCommon": !common.isEmpty,
+                "checks": checks, "hasChecks": !checks.isEmpty,
+            ]
+            if let next = hits.next { values["older"] = "/hits?after=\(next)" }
+            if asked.after != nil { values["newest"] = "/hits" }
+            return try await page("hits", title: "Hits", values: values, context: context)
         }
         router.get("/static/sitrep.js") { _, _ in
             Self.asset(StaticAssets.sitrepScript, type: "text/javascript; charset=utf-8")
@@ -399,7 +406,8 @@ struct WebController {
             // One page at a time, filtered by the database: an operation of ten thousand targets
             // is not sent whole to be filtered in the browser.
             let page = try await store.targetPage(
-                operationId: operation.id, filter: list.filter, skipping: list.after ?? 0, limit: Self.targetsPerPage
+                operationId: operation.id, filter: list.filter, skipping: list.after ?? 0, after: nil,
+                limit: Self.targetsPerPage
             ) { handling in
                 AccessPolicy.allows(actor, .readRecord(handling), in: operation)
             }

@@ -104,11 +104,34 @@ extension WebController {
                     submit: "Save the instrument", values)
             }
         }
-        router.get("/operations/:operationId/log") { _, context in
+        router.get("/operations/:operationId/log") { request, context in
             try await operationPage(context, .viewBoard) { operation, actor in
                 let agencies = try await agencyDirectory()
                 let canMark = AccessPolicy.allows(actor, .markSignificant, in: operation)
-                let entries = try await store.logEntries(operationId: operation.id).reversed().map {
+                // The API's pages, newest first; a cursor the page cannot use shows the newest.
+                let parameters = request.uri.queryParameters
+                let parameter = { (name: String) in parameters.get(name).map { String($0) } }
+                let significant = (try? PageQuery.flag("significant", parameter)) == true
+                let asked = PageQuery.lenient(request)
+                let page: RecordPage<LogEntry>
+                do {
+                    page = try await store.logEntryPage(
+                        operationId: operation.id, significantOnly: significant, after: asked.after,
+                        limit: asked.limit)
+                } catch is UnknownCursor {
+                    page = try await store.logEntryPage(
+                        operationId: operation.id, significantOnly: significant, after: nil, limit: asked.limit)
+                }
+                func link(after: String?) -> String {
+                    var items: [URLQueryItem] = []
+                    if significant { items.append(.init(name: "significant", value: "true")) }
+                    if let after { items.append(.init(name: "after", value: after)) }
+                    var components = URLComponents()
+                    components.path = "/operations/\(operation.id)/log"
+                    components.queryItems = items.isEmpty ? nil : items
+                    return components.string ?? components.path
+                }
+                let entries = page.items.map {
                     entry -> [String: Any] in
                     [
                         "id": entry.id, "text": entry.text, "significant": entry.significant,
@@ -118,11 +141,20 @@ extension WebController {
                         "canMark": canMark, "operationId": operation.id,
                     ]
                 }
-                let values: [String: Any] = [
+                var values: [String: Any] = [
                     "operationId": operation.id, "codeName": operation.codeName, "entries": entries,
-                    "hasEntries": !entries.isEmpty,
+                    "hasEntries": !entries.isEmpty, "significantOnly": significant,
                     "canPost": AccessPolicy.allows(actor, .postLogEntry, in: operation),
+                    "allLink": link(after: nil),
                 ]
+                if let next = page.next { values["older"] = link(after: next) }
+                if asked.after != nil { values["newest"] = link(after: nil) }
+                if !significant {
+                    var components = URLComponents()
+                    components.path = "/operations/\(operation.id)/log"
+                    components.queryItems = [.init(name: "significant", value: "true")]
+                    values["significantLink"] = components.string ?? ""
+                }
                 return ("log", "\(operation.codeName) log", values)
             }
         }

@@ -113,7 +113,8 @@ extension SQLiteStore: SQLEngineStore {
         // types is read as query syntax; the operation's word narrows the index first.
         let phrases = words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"*" }
         guard !phrases.isEmpty else { return nil }
-        let query = "scope : \(searchScope(of: operationId)) AND {subject body} : (\(phrases.joined(separator: " AND ")))"
+        let query =
+            "scope : \(searchScope(of: operationId)) AND {subject body} : (\(phrases.joined(separator: " AND ")))"
         var statement: SQL = """
             SELECT e.message_id FROM message_search s
             JOIN message m ON m.rowid = s.rowid JOIN message_entry e ON e.message_id = m.id

@@ -72,9 +72,6 @@ public struct MessageCounts: Sendable, Equatable {
     }
 }
 
-/// A cursor that is not a message of the list it is used on.
-public struct UnknownMessageCursor: Error {}
-
 /// How many messages a search ranks at most; its pages come from these.
 let searchedMessagesLimit = 10_000
 
@@ -317,14 +314,15 @@ extension SQLEngineStore {
             var more = false
             if !filter.words.isEmpty {
                 // A ranked search: its pages come from one ranking, the cursor is a message of it.
-                guard let statement = Self.messageSearch(
+                guard
+                    let statement = Self.messageSearch(
                         words: filter.words, operationId: operationId, conditions: conditions,
                         limit: searchedMessagesLimit)
                 else { return MessagePage(records: [], next: nil, readIds: []) }
                 let ranked = try connection.strings(statement)
                 var start = 0
                 if let after {
-                    guard let index = ranked.firstIndex(of: after) else { throw UnknownMessageCursor() }
+                    guard let index = ranked.firstIndex(of: after) else { throw UnknownCursor() }
                     start = index + 1
                 }
                 ids = Array(ranked[min(start, ranked.count)..<min(start + limit, ranked.count)])
@@ -342,7 +340,7 @@ extension SQLEngineStore {
                             WHERE operation_id = \(operationId) AND message_id = \(after) AND access IN (\(list: visible))
                             """
                         ).first?.int64(0)
-                    else { throw UnknownMessageCursor() }
+                    else { throw UnknownCursor() }
                     statement.append(" AND e.position < \(position)")
                 }
                 statement.append(" ORDER BY e.position DESC LIMIT \(limit + 1)")

@@ -6,20 +6,30 @@ import Foundation
 
 extension SQLEngineStore {
     public func createMessage(_ message: Message, by actor: Actor) async throws {
-        try await writing(.operation(message.operationId)) { transaction in
-            try transaction.execute(
-                """
-                INSERT INTO message (id, operation_id, json)
-                VALUES (\(message.id), \(message.operationId), \(try ConcertJSON.encodeToString(message)))
-                """)
-            try MessageListing.add(
-                MessageRecord(message: message), in: try listedOperation(message.operationId, on: transaction),
-                on: transaction)
-            try Self.indexText(of: message, in: transaction)
-            try transaction.append(
-                EventDraft(
-                    operationId: message.operationId, actor: actor, kind: .messageSent,
-                    payload: MessageNotice(MessageRecord(message: message))))
+        try await createMessages([message], by: actor)
+    }
+
+    public func createMessages(_ messages: [Message], by actor: Actor) async throws {
+        guard let first = messages.first else { return }
+        let operationIds = Set(messages.map(\.operationId))
+        let scope: WriteScope = operationIds.count == 1 ? .operation(first.operationId) : .installation
+        try await writing(scope) { transaction in
+            var operations: [String: JointOperation] = [:]
+            for message in messages {
+                try transaction.execute(
+                    """
+                    INSERT INTO message (id, operation_id, json)
+                    VALUES (\(message.id), \(message.operationId), \(try ConcertJSON.encodeToString(message)))
+                    """)
+                let operation = try operations[message.operationId] ?? listedOperation(message.operationId, on: transaction)
+                operations[message.operationId] = operation
+                try MessageListing.add(MessageRecord(message: message), in: operation, on: transaction)
+                try Self.indexText(of: message, in: transaction)
+                try transaction.append(
+                    EventDraft(
+                        operationId: message.operationId, actor: actor, kind: .messageSent,
+                        payload: MessageNotice(MessageRecord(message: message))))
+            }
         }
     }
 

@@ -46,7 +46,7 @@ extension SQLEngineStore {
     /// distinct handling, so a page of a caller who may see few targets is full all the same;
     /// only the page's targets are read whole.
     public func targetPage(
-        operationId: String, filter: TargetFilter, skipping: Int, limit: Int,
+        operationId: String, filter: TargetFilter, skipping: Int, after: String?, limit: Int,
         isVisible: @escaping @Sendable (RecordHandling) -> Bool
     ) async throws -> TargetPage {
         try await reading { connection in
@@ -94,7 +94,12 @@ extension SQLEngineStore {
             }
             let matching = try visibleRows(filter)
             let visible = filter.isEmpty ? matching.count : try visibleRows(TargetFilter()).count
-            let before = min(max(0, skipping), matching.count)
+            var before = min(max(0, skipping), matching.count)
+            if let after {
+                // A cursor is a target of this very list; anything else is refused.
+                guard let index = matching.firstIndex(of: after) else { throw UnknownCursor() }
+                before = index + 1
+            }
             let page = Array(matching.dropFirst(before).prefix(limit))
             var json: [String: EncodedTarget] = [:]
             if !page.isEmpty {
