@@ -214,6 +214,14 @@ if group == "all" || group == "log" {
     let events = ProcessInfo.processInfo.environment["CONCERT_BENCH_EVENTS"].flatMap { Int($0) } ?? 10_000_000
     try await benchmarkLogProofs(events: events)
 }
+if group == "all" || group == "scale" {
+    // Smaller for a quick look: CONCERT_BENCH_MESSAGES=200000 CONCERT_BENCH_OPERATIONS=15000; one
+    // engine: CONCERT_BENCH_ENGINES=sqlite.
+    let engines = ProcessInfo.processInfo.environment["CONCERT_BENCH_ENGINES"]?.split(separator: ",").map(String.init)
+    for engine in engines ?? ["sqlite", "postgres"] {
+        try await benchmarkScale(engine: engine, shape: .fromEnvironment())
+    }
+}
 if group == "all" || group == "postgres" {
     // Shorter for a quick look: CONCERT_BENCH_SECONDS=10.
     let environment = ProcessInfo.processInfo.environment
