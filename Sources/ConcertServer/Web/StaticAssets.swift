@@ -137,6 +137,10 @@ enum StaticAssets {
           table.stack tr { border-bottom: 2px solid var(--line); padding: .35rem 0; }
           table.stack td { border: 0; padding: .15rem .7rem; }
           table.stack td[data-label]::before { content: attr(data-label); display: block; font-size: .78em; font-weight: 600; color: var(--muted); }
+          /* An inbox of a hundred messages: each a compact card, its facts side by side. */
+          table.messages.stack td[data-label] { display: inline-block; width: auto; padding-right: .2rem; }
+          table.messages.stack td[data-label]::before { display: inline; margin-right: .3rem; }
+          table.messages.stack td[data-label="Sent (UTC)"] time.local { display: none; }
           table.plan td::before { display: block; font-size: .78em; font-weight: 600; color: var(--muted); }
           table.plan td:nth-child(1)::before { content: "H±"; }
           table.plan td:nth-child(2)::before { content: "Planned (UTC)"; }

@@ -333,17 +333,17 @@ enum Templates {
         </form>
         {{^hasMessages}}<p class="muted">{{#searching}}No message you can read matches.{{/searching}}{{^searching}}{{#filtered}}No message of this kind.{{/filtered}}{{^filtered}}No message yet.{{/filtered}}{{/searching}}</p>{{/hasMessages}}
         {{#hasMessages}}
-        <table class="messages">
+        <table class="messages stack">
           <thead><tr><th>Subject</th><th>From</th><th>Sent (UTC)</th><th>Handling</th><th>Evaluation</th><th>Files</th><th>State</th></tr></thead>
           <tbody>
           {{#messages}}
           <tr class="{{#unread}}unread{{/unread}}">
             <td><a href="/operations/{{operationId}}/messages/{{id}}">{{#isReply}}↳ {{/isReply}}{{subject}}</a></td>
-            <td>{{from}}</td>
-            <td>{{sentUTC}}<br><time class="local" datetime="{{sentISO}}">{{sentUTC}} UTC</time></td>
-            <td><span class="handling handling-{{handling}}" title="{{handlingMeaning}}">{{handling}}</span>{{#notForJudicialUse}} <strong class="judicial">NOT FOR JUDICIAL USE</strong>{{/notForJudicialUse}}</td>
-            <td>{{evaluation}}</td>
-            <td>{{attachments}}</td>
+            <td data-label="From">{{from}}</td>
+            <td data-label="Sent (UTC)">{{sentUTC}}<br><time class="local" datetime="{{sentISO}}">{{sentUTC}} UTC</time></td>
+            <td data-label="Handling"><span class="handling handling-{{handling}}" title="{{handlingMeaning}}">{{handling}}</span>{{#notForJudicialUse}} <strong class="judicial">NOT FOR JUDICIAL USE</strong>{{/notForJudicialUse}}</td>
+            <td data-label="Evaluation">{{evaluation}}</td>
+            <td data-label="Files">{{attachments}}</td>
             <td>{{#unread}}<span class="tag">unread</span> {{/unread}}{{#toAcknowledge}}<span class="tag">to acknowledge</span> {{/toAcknowledge}}{{#overdue}}<span class="tag overdue">waiting for acknowledgements</span>{{/overdue}}</td>
           </tr>
           {{/messages}}

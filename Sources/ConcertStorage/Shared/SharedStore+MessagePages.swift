@@ -249,7 +249,7 @@ enum MessageListing {
         for row in unlisted {
             let message = try ConcertJSON.decode(Message.self, from: try row.string(0))
             let operation =
-                try operations[message.operationId]
+                operations[message.operationId]
                 ?? (try? connection.document(
                     JointOperation.self, "SELECT json FROM operation WHERE id = \(message.operationId)"))
             operations[message.operationId] = operation
