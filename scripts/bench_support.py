@@ -105,3 +105,15 @@ class Client:
         if status >= 400:
             raise RuntimeError(f"GET {path}: {status} {data[:300]!r}")
         return data
+
+
+def every_page(client, path):
+    """Every item of a list route, following its pages of 500."""
+    items, after = [], None
+    while True:
+        separator = "&" if "?" in path else "?"
+        page = client.call("GET", path + separator + "limit=500" + (f"&after={after}" if after else ""))[1]
+        items += page["items"]
+        after = page.get("next")
+        if not after:
+            return items

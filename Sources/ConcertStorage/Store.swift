@@ -271,26 +271,6 @@ extension Event {
     }
 }
 
-/// The targets of an operation that one caller may see, as its list answers them.
-public struct VisibleTargets: Sendable {
-    /// The JSON array of the targets, in order.
-    public var json: Data
-    /// How many there are.
-    public var count: Int
-    /// Their ids, in order.
-    public var ids: [String]
-    /// The operation's sequence number the list is current at.
-    public var asOfSequence: Int64
-
-    /// Creates a list.
-    public init(json: Data, count: Int, ids: [String], asOfSequence: Int64) {
-        self.json = json
-        self.count = count
-        self.ids = ids
-        self.asOfSequence = asOfSequence
-    }
-}
-
 /// Concert's storage: every method names a domain operation; each change writes its new
 /// state and appends its event in one transaction, or does nothing at all.
 ///
@@ -373,14 +353,6 @@ public protocol Store: Service {
     /// The actions of an operation in the order of ``actions(operationId:)``, encoded, each
     /// with the target it is about (read by the database from its JSON).
     func encodedActions(operationId: String) async throws -> [EncodedAction]
-    /// The targets of an operation that `isVisible` admits, as one JSON array in the order
-    /// they were recorded, and how many there are.
-    ///
-    /// `isVisible` (the access policy) is asked once for each distinct handling of the
-    /// operation's targets, so a list of thousands costs a handful of decisions.
-    func visibleTargetsJSON(
-        operationId: String, isVisible: @escaping @Sendable (RecordHandling) -> Bool
-    ) async throws -> VisibleTargets
     /// One target of an operation.
     func target(id: String, operationId: String) async throws -> Target?
     /// The targets with these ids, whatever their operation, in no particular order; ids of

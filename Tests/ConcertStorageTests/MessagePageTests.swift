@@ -43,14 +43,14 @@ struct MessagePageTests {
         }
 
         func message(
-            _ subject: String, from actor: Actor, handling: HandlingCode = .h0,
+            _ subject: String, body: String? = nil, from actor: Actor, handling: HandlingCode = .h0,
             to audience: Distribution = .allParticipants,
             targets: [String] = [], sentAt: Date = ConcertJSON.now(), in operation: JointOperation? = nil
         ) async throws -> Message {
             let id = Identifier.make()
             let message = Message(
                 id: id, operationId: (operation ?? self.operation).id, threadId: id, replyTo: nil, corrects: nil,
-                subject: subject, body: "Body of \(subject).", handling: handling,
+                subject: subject, body: body ?? "Body of \(subject).", handling: handling,
                 handlingRestriction: handling == .h3 ? "Ask first." : nil, evaluation: Evaluation(code: "B2")!,
                 distribution: audience, targets: targets, attachments: [], originatorAgencyId: actor.agencyId,
                 authorUserId: actor.userId, sentAt: sentAt)
@@ -277,6 +277,42 @@ struct MessagePageTests {
         for words in [["\"", "OR"], ["scope"], ["NEAR", "*"]] {
             #expect(try await world.store.foundMessages(words, in: world.operation.id).isEmpty, "\(words)")
         }
+    }
+}
+
+extension MessagePageTests {
+    @Test(
+        "a search ranks by the message alone, subject first then newest, and pages through it once",
+        arguments: Backend.allCases)
+    func searchRankIsTheMessagesOwn(_ backend: Backend) async throws {
+        let world = try await World.make(backend)
+        defer { try? FileManager.default.removeItem(at: world.folder) }
+        let older = try await world.message("Morning report", body: "The courier left at six.", from: world.actors[0])
+        let subject = try await world.message("Courier seen in Larnaca", body: "Nothing more.", from: world.actors[1])
+        let newer = try await world.message("Evening report", body: "The courier came back.", from: world.actors[2])
+        let ranked = [subject.id, newer.id, older.id]
+        #expect(try await world.store.foundMessages(["courier"], in: world.operation.id) == ranked)
+        // A word common elsewhere in the installation changes nothing here: the rank tells
+        // nothing of what other operations, or messages hidden from the reader, hold.
+        for number in 0..<40 {
+            _ = try await world.message(
+                "courier \(number)", body: "courier courier", from: world.actors[0], in: world.other)
+        }
+        _ = try await world.message("Hidden", body: "courier", from: world.actors[0], to: .agencies(["agency-c"]))
+        let reader = world.actors[1]
+        var filter = MessageFilter()
+        filter.words = ["courier"]
+        #expect(try await world.page(for: reader, filter).records.map(\.message.id) == ranked)
+        // A page at a time, while a new message with the word arrives: each found message once.
+        var found: [String] = []
+        var after: String?
+        repeat {
+            let page = try await world.page(for: reader, filter, after: after, limit: 1)
+            found += page.records.map(\.message.id)
+            after = page.next
+            _ = try await world.message("Courier again", body: "More.", from: world.actors[3])
+        } while after != nil
+        #expect(found == ranked)
     }
 }
 

@@ -150,11 +150,13 @@ struct StoreConformanceTests {
         let store = fixture.store
         let operationId = fixture.operation.id
         func names(visibleTo agency: String? = nil) async throws -> [String] {
-            let list = try await store.visibleTargetsJSON(operationId: operationId) { handling in
+            let page = try await store.targetPage(
+                operationId: operationId, filter: TargetFilter(), skipping: 0, after: nil, limit: 500
+            ) { handling in
                 agency.map { handling.distribution.includes($0, originator: handling.originatorAgencyId) } ?? true
             }
-            let targets = try ConcertJSON.makeDecoder().decode([Target].self, from: list.json)
-            #expect(targets.count == list.count)
+            let targets = try page.targets.map { try ConcertJSON.decode(Target.self, from: $0.json) }
+            #expect(targets.count == page.visible)
             return targets.map(\.name)
         }
         #expect(try await names() == [])

@@ -316,6 +316,12 @@ public struct MessageInput: Codable, Sendable {
         }
         var seen = Set<String>()
         let uniqueTargets = targets.filter { seen.insert($0).inserted }
+        // An agency named twice receives the message once.
+        var distribution = distribution
+        if case .agencies(let named) = distribution {
+            var listed = Set<String>()
+            distribution = .agencies(named.filter { listed.insert($0).inserted })
+        }
         return Message(
             id: id, operationId: operation.id, threadId: parent?.message.threadId ?? id,
             replyTo: parent?.message.id, corrects: corrects, subject: subject, body: body, handling: handling,

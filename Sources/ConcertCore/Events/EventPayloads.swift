@@ -84,26 +84,20 @@ public struct AttachmentAudit: Codable, Sendable, Equatable, EventPayload {
     }
 }
 
-/// The records a list or a feed delivered: how many and which (their ids, in the order
-/// delivered), or, for a long list, its count and the operation's sequence number it was
-/// current at, which the log up to that number and the access policy reproduce exactly.
+/// The records a list's page or a feed delivered: how many and which (their ids, in the order
+/// delivered).
 public struct ListDelivery: Codable, Sendable, Equatable, EventPayload {
     /// How many records.
     public var count: Int
     /// The operation's sequence number the list was current at.
     public var asOfSequence: Int64?
-    /// Their ids, in order; nil for a long list named by its count and sequence.
+    /// Their ids, in order; nil in entries written before lists came a page at a time, which
+    /// named a list of more than 1,000 targets by its count and sequence.
     public var ids: [String]?
     /// The search that found them.
     public var query: String?
     /// Where they were shown, such as `web`, when not through the API.
     public var via: String?
-
-    /// The longest list whose ids an entry names one by one; a longer one is named by its
-    /// count and sequence (a list of 10,000 targets would otherwise write 370 KB to the log at
-    /// every read; a digest of its ids cost a millisecond of every list read after a change,
-    /// and told no more than the log does).
-    public static let listedIds = 1_000
 
     /// The delivery of `ids`, with the sequence the list was current at, where it was shown
     /// and the search that found it, when given.
@@ -113,12 +107,6 @@ public struct ListDelivery: Codable, Sendable, Equatable, EventPayload {
         self.ids = ids
         self.query = query
         self.via = via
-    }
-
-    /// The delivery of a list current at `asOfSequence`: its ids, or for a long one its count.
-    public init(listOf ids: [String], asOfSequence: Int64, via: String? = nil) {
-        self.init(ids: ids, asOfSequence: asOfSequence, via: via)
-        if ids.count > Self.listedIds { self.ids = nil }
     }
 
     /// Written by hand: a list read writes one with every request.

@@ -51,26 +51,39 @@ extension WebController {
                     "toAcknowledge": inbox.awaitsMyAcknowledgement(record), "overdue": inbox.isOverdue(record),
                 ]
             }
-            // The links keep the search and the filter; "older" goes on from the page's last.
-            func link(after: String? = nil, unread: Bool = false, unacknowledged: Bool = false) -> String {
+            // The links keep the search and the filters; "older" goes on from the page's last.
+            let filter = query.filter
+            // The counts are the whole inbox's: their links and "all messages" drop the filters.
+            func link(
+                after: String? = nil, unread: Bool = false, unacknowledged: Bool = false, keepingFilters: Bool = true
+            ) -> String {
                 var items: [URLQueryItem] = []
                 if !text.isEmpty { items.append(.init(name: "q", value: text)) }
                 if unread { items.append(.init(name: "unread", value: "true")) }
                 if unacknowledged { items.append(.init(name: "unacknowledged", value: "true")) }
+                if keepingFilters, let agency = filter.originatorAgencyId {
+                    items.append(.init(name: "from", value: agency))
+                }
+                if keepingFilters, let target = filter.targetId { items.append(.init(name: "target", value: target)) }
+                if keepingFilters, let handling = filter.handling {
+                    items.append(.init(name: "handling", value: handling.rawValue))
+                }
                 if let after { items.append(.init(name: "after", value: after)) }
                 var components = URLComponents()
                 components.path = "/operations/\(operation.id)/messages"
                 components.queryItems = items.isEmpty ? nil : items
                 return components.string ?? components.path
             }
-            let filter = query.filter
             var values: [String: Any] = [
                 "operationId": operation.id, "codeName": operation.codeName, "messages": rows,
                 "hasMessages": !rows.isEmpty, "query": text, "searching": !text.isEmpty,
                 "unread": counts.unread, "unacknowledged": counts.unacknowledged, "overdue": counts.overdue,
-                "filtered": filter.unread || filter.unacknowledged, "onlyUnread": filter.unread,
-                "onlyUnacknowledged": filter.unacknowledged, "allLink": link(),
-                "unreadLink": link(unread: true), "unacknowledgedLink": link(unacknowledged: true),
+                "filtered": filter.unread || filter.unacknowledged || filter.originatorAgencyId != nil
+                    || filter.targetId != nil || filter.handling != nil,
+                "onlyUnread": filter.unread,
+                "onlyUnacknowledged": filter.unacknowledged, "allLink": link(keepingFilters: false),
+                "unreadLink": link(unread: true, keepingFilters: false),
+                "unacknowledgedLink": link(unacknowledged: true, keepingFilters: false),
             ]
             if let next = listed.next {
                 values["older"] = link(after: next, unread: filter.unread, unacknowledged: filter.unacknowledged)

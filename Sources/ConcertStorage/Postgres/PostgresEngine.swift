@@ -103,31 +103,32 @@ extension PostgresStore: SQLEngineStore {
 
     public static func indexText(of message: Message, in connection: any SQLConnection) throws {
         // `concert_search` is `simple` with accents folded by `unaccent`, as SQLite's
-        // `remove_diacritics` folds them.
+        // `remove_diacritics` folds them; the subject's words are weighted A, the body's B, so
+        // that a search can tell a subject that holds every word.
         try connection.execute(
             """
-            UPDATE message SET search = to_tsvector('concert_search', \(message.subject) || ' ' || \(message.body))
+            UPDATE message SET search = setweight(to_tsvector('concert_search', \(message.subject)), 'A')
+                || setweight(to_tsvector('concert_search', \(message.body)), 'B')
             WHERE id = \(message.id)
             """)
     }
 
-    public static func messageSearch(words: [String], operationId: String, conditions: SQL, limit: Int) -> SQL? {
+    public static func messageSearch(words: [String], operationId: String, conditions: SQL) -> SQL? {
         // Only letters and digits reach the query, each as a prefix: nothing a user types is
         // read as query syntax.
         let terms = words.map { String($0.unicodeScalars.filter(CharacterSet.alphanumerics.contains)) }
-            .filter { !$0.isEmpty }.map { $0.lowercased() + ":*" }
+            .filter { !$0.isEmpty }.map { $0.lowercased() }
         guard !terms.isEmpty else { return nil }
-        let query = terms.joined(separator: " & ")
+        let anywhere = terms.map { $0 + ":*" }.joined(separator: " & ")
+        let inSubject = terms.map { $0 + ":*A" }.joined(separator: " & ")
         var statement: SQL = """
-            SELECT e.message_id FROM message m JOIN message_entry e ON e.message_id = m.id
-            WHERE m.operation_id = \(operationId) AND m.search @@ to_tsquery('concert_search', \(query)) AND\u{20}
+            SELECT e.message_id AS message_id,
+                   CASE WHEN m.search @@ to_tsquery('concert_search', \(inSubject)) THEN 1 ELSE 0 END AS tier,
+                   e.position AS position
+            FROM message m JOIN message_entry e ON e.message_id = m.id
+            WHERE m.operation_id = \(operationId) AND m.search @@ to_tsquery('concert_search', \(anywhere)) AND\u{20}
             """
         statement.append(conditions)
-        statement.append(
-            """
-             ORDER BY ts_rank(m.search, to_tsquery('concert_search', \(query))) DESC, e.position DESC
-            LIMIT \(limit)
-            """)
         return statement
     }
 }

@@ -66,30 +66,6 @@ extension PostgresStore {
         }
     }
 
-    public func visibleTargetsJSON(
-        operationId: String, isVisible: @escaping @Sendable (RecordHandling) -> Bool
-    ) async throws -> VisibleTargets {
-        let sequence = try await latestSequence(operationId: operationId)
-        let targets = try await encodedTargets(operationId: operationId)
-        var json = Data("[".utf8)
-        var count = 0
-        var ids: [String] = []
-        var decisions: [String: Bool] = [:]
-        for target in targets {
-            let key =
-                "\(target.handling.originatorAgencyId)\u{1F}\(target.handling.handling.rawValue)\u{1F}\(target.handling.distribution)"
-            let visible = decisions[key] ?? isVisible(target.handling)
-            decisions[key] = visible
-            guard visible else { continue }
-            if count > 0 { json.append(0x2C) }
-            json.append(contentsOf: target.json.utf8)
-            ids.append(target.id)
-            count += 1
-        }
-        json.append(0x5D)
-        return VisibleTargets(json: json, count: count, ids: ids, asOfSequence: sequence)
-    }
-
     public func targets(ids: [String]) async throws -> [Target] {
         guard !ids.isEmpty else { return [] }
         return try await read { [logger] connection in

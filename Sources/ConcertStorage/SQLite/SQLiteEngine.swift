@@ -93,35 +93,63 @@ extension SQLiteStore: SQLEngineStore {
     public func beforeTransaction(_ hits: HitChanges) async throws -> HitChanges { hits }
 
     public static func indexText(of message: Message, in connection: any SQLConnection) throws {
-        // The operation is a word of its own column, so that a search reads the operation's
-        // messages only; the index keeps no copy of the text (`content=''`).
+        // Every word is indexed as the operation's word: `op<id>_courier`. A search then reads
+        // the entries of the operation's words alone, not those of the word in every operation
+        // of the installation (a common word is in hundreds of thousands of messages). The
+        // index keeps no copy of the text (`content=''`); its rows are numbered by
+        // `message_search_row`, whose numbers, unlike a text-keyed table's rowids, VACUUM keeps.
+        let scope = searchScope(of: message.operationId)
+        try connection.execute("INSERT INTO message_search_row (message_id) VALUES (\(message.id))")
         try connection.execute(
             """
-            INSERT INTO message_search (rowid, scope, subject, body)
-            SELECT rowid, \(searchScope(of: message.operationId)), \(message.subject), \(message.body)
-            FROM message WHERE id = \(message.id)
+            INSERT INTO message_search (rowid, subject, body)
+            SELECT id, \(scoped(message.subject, in: scope)), \(scoped(message.body, in: scope))
+            FROM message_search_row WHERE message_id = \(message.id)
             """)
     }
 
-    /// The word that stands for an operation in the search index: its id without hyphens.
+    /// The prefix of an operation's words in the search index: its id without hyphens.
     static func searchScope(of operationId: String) -> String {
-        "op" + operationId.filter { $0 != "-" }
+        "op" + operationId.filter { $0 != "-" } + "_"
     }
 
-    public static func messageSearch(words: [String], operationId: String, conditions: SQL, limit: Int) -> SQL? {
-        // Each word becomes a quoted FTS5 string with a prefix star, so that nothing a user
-        // types is read as query syntax; the operation's word narrows the index first.
-        let phrases = words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"*" }
+    /// The words of `text` (runs of letters and digits, as a search splits what is typed),
+    /// each as the operation's word.
+    static func scoped(_ text: String, in scope: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count * 2)
+        var inWord = false
+        for character in text {
+            if character.isLetter || character.isNumber {
+                if !inWord { result += scope }
+                result.append(character)
+                inWord = true
+            } else {
+                if inWord { result.append(" ") }
+                inWord = false
+            }
+        }
+        return result
+    }
+
+    public static func messageSearch(words: [String], operationId: String, conditions: SQL) -> SQL? {
+        // Each word becomes a quoted FTS5 string of the operation's word with a prefix star, so
+        // that nothing a user types is read as query syntax.
+        let scope = searchScope(of: operationId)
+        let phrases = words.map { "\"" + scope + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"*" }
+            .joined(separator: " AND ")
         guard !phrases.isEmpty else { return nil }
-        let query =
-            "scope : \(searchScope(of: operationId)) AND {subject body} : (\(phrases.joined(separator: " AND ")))"
         var statement: SQL = """
-            SELECT e.message_id FROM message_search s
-            JOIN message m ON m.rowid = s.rowid JOIN message_entry e ON e.message_id = m.id
-            WHERE message_search MATCH \(query) AND\u{20}
+            SELECT e.message_id AS message_id,
+                   CASE WHEN s.rowid IN (
+                       SELECT rowid FROM message_search WHERE message_search MATCH \("subject : (\(phrases))")
+                   ) THEN 1 ELSE 0 END AS tier,
+                   e.position AS position
+            FROM message_search s
+            JOIN message_search_row r ON r.id = s.rowid JOIN message_entry e ON e.message_id = r.message_id
+            WHERE message_search MATCH \(phrases) AND\u{20}
             """
         statement.append(conditions)
-        statement.append(" ORDER BY bm25(message_search, 0.0, 2.0, 1.0), e.position DESC LIMIT \(limit)")
         return statement
     }
 }

@@ -296,9 +296,10 @@ enum SQLiteSchema {
         migrator.registerMigration("v14: messages listed by page, counted as they come and go") { db in
             // An inbox of a hundred thousand messages is read a page at a time (see
             // `MessageListing`): an entry per message in its operation's order with what the
-            // filters read, the counts kept by access key, and a search index in which the
-            // operation is a word, so that a search reads one operation's messages. The messages
-            // already stored are listed and indexed when the store opens.
+            // filters read, the counts kept by access key, and a search index whose words are
+            // each an operation's (`SQLiteStore.indexText`), so that a search reads one
+            // operation's messages. The messages already stored are listed and indexed when the
+            // store opens.
             try db.execute(
                 sql: """
                     CREATE TABLE message_entry (
@@ -343,8 +344,12 @@ enum SQLiteSchema {
                         messages INTEGER NOT NULL,
                         PRIMARY KEY (agency_id, operation_id, access)
                     ) WITHOUT ROWID;
+                    CREATE TABLE message_search_row (
+                        id INTEGER PRIMARY KEY,
+                        message_id TEXT NOT NULL UNIQUE REFERENCES message(id)
+                    );
                     CREATE VIRTUAL TABLE message_search USING fts5(
-                        scope, subject, body, content = '', tokenize = 'unicode61 remove_diacritics 2'
+                        subject, body, content = '', tokenize = "unicode61 remove_diacritics 2 tokenchars '_'"
                     );
                     DROP TABLE message_text;
                     """)

@@ -161,11 +161,12 @@ public protocol SQLEngineStore: Store {
     /// Makes a stored message findable by the words of its subject and body, inside the
     /// transaction that stores it.
     static func indexText(of message: Message, in connection: any SQLConnection) throws
-    /// The ids of the operation's messages whose subject or body hold every one of `words` (each also as
-    /// the start of a longer word, accents folded) among the `message_entry e` rows that
-    /// `conditions` keep, best match first and then newest, at most `limit`; nil when no word is
-    /// left to search for. Nothing a user types is read as query syntax.
-    static func messageSearch(words: [String], operationId: String, conditions: SQL, limit: Int) -> SQL?
+    /// A query of the operation's messages whose subject or body hold every one of `words`
+    /// (each also as the start of a longer word, accents folded) among the `message_entry e`
+    /// rows that `conditions` keep, selecting `message_id`, `tier` (1 when the subject holds
+    /// every word, else 0: a rank that depends on the message alone) and `position`; nil when
+    /// no word is left to search for. Nothing a user types is read as query syntax.
+    static func messageSearch(words: [String], operationId: String, conditions: SQL) -> SQL?
     /// Stores new targets' rows (``targetRow(_:writtenBy:)``), after the events that created
     /// them (one for each, in order). Shared by default; SQLite prepares an import's statement
     /// once.

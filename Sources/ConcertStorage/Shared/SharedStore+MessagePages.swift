@@ -26,7 +26,7 @@ public struct MessageFilter: Sendable, Equatable {
     /// Only messages of this handling code.
     public var handling: HandlingCode?
     /// Only messages whose subject or body holds every one of these words (each as a prefix,
-    /// accents folded); the page is then ranked, best first.
+    /// accents folded); the page is then ranked: those whose subject holds them first.
     public var words: [String] = []
 
     public init() {}
@@ -72,18 +72,19 @@ public struct MessageCounts: Sendable, Equatable {
     }
 }
 
-/// How many messages a search ranks at most; its pages come from these.
-let searchedMessagesLimit = 10_000
-
 /// The rows that list, count and find a message, written with it and kept as it changes.
 enum MessageListing {
     static let separator: Character = "\u{1F}"
 
-    /// The access key of a message as it stands: what the access policy decides on.
+    /// The access key of a message as it stands: what the access policy decides on. Its
+    /// audience is a set (named agencies sorted, each once), so that messages the policy
+    /// treats alike share a key whatever the order their agencies were named or forwarded in.
     static func accessKey(of record: MessageRecord) throws -> String {
         let message = record.message
+        var audience = record.audience
+        if case .agencies(let named) = audience { audience = .agencies(Array(Set(named)).sorted()) }
         return message.originatorAgencyId + String(separator) + message.handling.rawValue + String(separator)
-            + (try ConcertJSON.encodeToString(record.audience))
+            + (try ConcertJSON.encodeToString(audience))
     }
 
     /// The facts the policy decides on, from an access key.
@@ -313,20 +314,28 @@ extension SQLEngineStore {
             var ids: [String]
             var more = false
             if !filter.words.isEmpty {
-                // A ranked search: its pages come from one ranking, the cursor is a message of it.
+                // Best match first — the messages whose subject holds every word, then the
+                // others — and newest first within each: a rank that depends on the message
+                // alone (not on how often a word occurs elsewhere in the installation, which
+                // would tell what hidden messages hold), so pages resume after their cursor.
                 guard
-                    let statement = Self.messageSearch(
-                        words: filter.words, operationId: operationId, conditions: conditions,
-                        limit: searchedMessagesLimit)
+                    let found = Self.messageSearch(
+                        words: filter.words, operationId: operationId, conditions: conditions)
                 else { return MessagePage(records: [], next: nil, readIds: []) }
-                let ranked = try connection.strings(statement)
-                var start = 0
+                var statement: SQL = "SELECT message_id FROM ("
+                statement.append(found)
+                statement.append(") AS found")
                 if let after {
-                    guard let index = ranked.firstIndex(of: after) else { throw UnknownCursor() }
-                    start = index + 1
+                    var cursor: SQL = "SELECT tier, position FROM ("
+                    cursor.append(found)
+                    cursor.append(") AS found WHERE message_id = \(after)")
+                    guard let row = try connection.rows(cursor).first else { throw UnknownCursor() }
+                    statement.append(" WHERE (tier, position) < (\(try row.int64(0)), \(try row.int64(1)))")
                 }
-                ids = Array(ranked[min(start, ranked.count)..<min(start + limit, ranked.count)])
-                more = start + limit < ranked.count
+                statement.append(" ORDER BY tier DESC, position DESC LIMIT \(limit + 1)")
+                ids = try connection.strings(statement)
+                more = ids.count > limit
+                if more { ids.removeLast() }
             } else {
                 var statement: SQL = "SELECT e.message_id FROM message_entry e WHERE "
                 statement.append(conditions)
@@ -405,7 +414,10 @@ extension SQLEngineStore {
                       AND acknowledgements < CASE WHEN to_all = 1 THEN \(receivingAgencies) ELSE recipients END
                     """
                 ).first?.int64(0) ?? 0
-            return MessageCounts(unread: Int(unread), unacknowledged: Int(unacknowledged), overdue: Int(overdue))
+            // On PostgreSQL the counts are read statement by statement: a read or a forward
+            // committed between them may make a difference briefly negative.
+            return MessageCounts(
+                unread: Int(max(0, unread)), unacknowledged: Int(max(0, unacknowledged)), overdue: Int(overdue))
         }
     }
 
@@ -425,12 +437,11 @@ extension SQLEngineStore {
         return try await reading { connection in
             var distributions = DistributionDecoder()
             var handlings: [String: RecordHandling] = [:]
+            // By id alone, the operation checked here: given both, SQLite may walk the
+            // operation's hundred thousand entries instead of looking the ids up.
             for row in try connection.rows(
-                """
-                SELECT message_id, access FROM message_entry
-                WHERE operation_id = \(operationId) AND message_id IN (\(list: ids))
-                """)
-            {
+                "SELECT message_id, access, operation_id FROM message_entry WHERE message_id IN (\(list: ids))")
+            where try row.string(2) == operationId {
                 handlings[try row.string(0)] = try MessageListing.recordHandling(
                     fromKey: try row.string(1), distributions: &distributions)
             }
@@ -465,9 +476,10 @@ func messageRecords(ids: [String], operationId: String, on connection: any SQLCo
     guard !ids.isEmpty else { return [] }
     let order = connection.dialect.insertionOrder
     var messages: [String: Message] = [:]
-    for message in try connection.documents(
-        Message.self, "SELECT json FROM message WHERE operation_id = \(operationId) AND id IN (\(list: ids))")
-    {
+    // By id alone, the operation checked here: given both, SQLite may walk the operation's
+    // index, a hundred thousand messages, instead of looking the page's ids up.
+    for message in try connection.documents(Message.self, "SELECT json FROM message WHERE id IN (\(list: ids))")
+    where message.operationId == operationId {
         messages[message.id] = message
     }
     let forwards = Dictionary(

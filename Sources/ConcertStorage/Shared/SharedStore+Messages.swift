@@ -21,7 +21,8 @@ extension SQLEngineStore {
                     INSERT INTO message (id, operation_id, json)
                     VALUES (\(message.id), \(message.operationId), \(try ConcertJSON.encodeToString(message)))
                     """)
-                let operation = try operations[message.operationId] ?? listedOperation(message.operationId, on: transaction)
+                let operation =
+                    try operations[message.operationId] ?? listedOperation(message.operationId, on: transaction)
                 operations[message.operationId] = operation
                 try MessageListing.add(MessageRecord(message: message), in: operation, on: transaction)
                 try Self.indexText(of: message, in: transaction)

@@ -78,13 +78,14 @@ extension SQLEngineStore {
         return try await reading { connection in
             var distributions = DistributionDecoder()
             var handlings: [String: RecordHandling] = [:]
-            // In slices, within what both engines bind in one statement.
+            // In slices, within what both engines bind in one statement. Read by id alone, the
+            // operation checked here: given both, SQLite may walk the operation's index instead.
             for start in stride(from: 0, to: ids.count, by: 1_000) {
                 for row in try connection.rows(
                     """
-                    SELECT id, originator_agency_id, handling, distribution FROM target_row
-                    WHERE operation_id = \(operationId) AND id IN (\(list: Array(ids[start..<min(start + 1_000, ids.count)])))
-                    """)
+                    SELECT id, originator_agency_id, handling, distribution, operation_id FROM target_row
+                    WHERE id IN (\(list: Array(ids[start..<min(start + 1_000, ids.count)])))
+                    """) where try row.string(4) == operationId
                 {
                     handlings[try row.string(0)] = RecordHandling(
                         originatorAgencyId: try row.string(1),
