@@ -69,6 +69,8 @@ struct ScaleWorld: Sendable {
     /// Seven officers an agency; their tokens are "scale-<username>".
     let officers: [User]
     let big: JointOperation
+    /// An operation of a dozen messages and no log, which the first agency leads.
+    let small: JointOperation
 }
 
 func benchmarkScale(engine: String, shape: ScaleShape) async throws {
@@ -178,6 +180,38 @@ func benchmarkScale(engine: String, shape: ScaleShape) async throws {
         try await timed(100, base + "/targets?after=\(wide["next"] as? String ?? "")", token: reader), target: 50)
 
     memory("after the reads")
+    // Writes cost the same at the 10th and the 100,000th: posting to the log and sending a
+    // message, one at a time, in an operation of a dozen messages and an empty log and in the
+    // big one, by the same officer, side by side.
+    let writer = "scale-\(world.officers[1].username)"
+    var writes: [String: [Double]] = [:]
+    for round in 0..<200 {
+        for (name, operation) in [("small", world.small), ("big", world.big)] {
+            let path = "http://127.0.0.1:\(port)/api/v1/operations/\(operation.id)"
+            var start = ContinuousClock.now
+            let (posted, _) = try await call(.POST, path + "/log", token: writer, json: ["text": "Entry \(round)"])
+            writes["log " + name, default: []].append(seconds(ContinuousClock.now - start) * 1_000)
+            start = ContinuousClock.now
+            let (sent, _) = try await call(
+                .POST, path + "/messages", token: writer,
+                json: [
+                    "subject": "One at a time \(round)", "body": "Status.", "handling": "H0", "evaluation": "B2",
+                    "distribution": "all",
+                ])
+            writes["message " + name, default: []].append(seconds(ContinuousClock.now - start) * 1_000)
+            guard posted == 201, sent == 201 else { throw BenchmarkError("a write was refused: \(posted) \(sent)") }
+        }
+    }
+    for kind in ["log", "message"] {
+        let small = writes[kind + " small"]!.sorted()
+        let big = writes[kind + " big"]!.sorted()
+        show(
+            String(
+                format:
+                    "   %@, one at a time: median %.2f ms (p99 %.1f) in the big operation, %.2f ms (p99 %.1f) in a small one: ratio %.2f",
+                kind == "log" ? "posting to the log" : "sending a message", percentile(big, 0.5), percentile(big, 0.99),
+                percentile(small, 0.5), percentile(small, 0.99), percentile(big, 0.5) / percentile(small, 0.5)))
+    }
     // Sending: 50 senders, first each sending as fast as it is answered (the most the server
     // writes), then together at 500 a second (each every 100 ms), for a bounded count.
     let sends = ProcessInfo.processInfo.environment["CONCERT_BENCH_SENDS"].flatMap { Int($0) } ?? 10_000
@@ -384,7 +418,7 @@ func fillScale(_ store: any Store, shape: ScaleShape, concurrent: Int) async thr
         note("\(shape.bigMessages + written.count.load(ordering: .relaxed)) messages")
     }
     show("   \(shape.bigMessages + written.count.load(ordering: .relaxed)) messages written")
-    return ScaleWorld(agencies: agencies, officers: officers, big: big)
+    return ScaleWorld(agencies: agencies, officers: officers, big: big, small: others[0])
 }
 
 /// A count kept by many tasks.
