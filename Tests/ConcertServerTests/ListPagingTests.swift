@@ -98,7 +98,8 @@ struct ListPagingTests {
             operation + "/messages?from=Agency%20B", operation + "/messages?target=\(Identifier.make())",
             operation + "/targets?kind=boat", operation + "/targets?agency=B%20B",
             operation + "/actions?status=flying", operation + "/actions?country=cyprus",
-            operation + "/log?significant=yes",
+            operation + "/actions?country=", operation + "/actions?status=", operation + "/messages?handling=",
+            operation + "/messages?unread=", operation + "/targets?kind=", operation + "/log?significant=yes",
         ]
         let before = try await world.eventCount()
         try await world.withClient { client in

@@ -94,7 +94,7 @@ struct ActionController {
             var filter = ActionFilter()
             filter.executingAgencyId = try PageQuery.identifier("agency", parameter)
             filter.status = try PageQuery.choice("status", parameter, as: ActionStatus.self)
-            if let country = parameter("country"), !country.isEmpty {
+            if let country = parameter("country") {
                 guard country.count == 2, country.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
                     throw PageQuery.bad("'country' is an ISO 3166 alpha-2 code in capitals, such as CY.")
                 }

@@ -46,18 +46,18 @@ struct PageQuery {
         return value
     }
 
-    /// `true` or `false` given as a query parameter, or nil when absent or empty.
+    /// `true` or `false` given as a query parameter, or nil when absent (empty is neither).
     static func flag(_ name: String, _ parameter: (String) -> String?) throws -> Bool? {
-        guard let value = parameter(name), !value.isEmpty else { return nil }
+        guard let value = parameter(name) else { return nil }
         guard let flag = Bool(value) else { throw bad("'\(name)' is true or false.") }
         return flag
     }
 
-    /// One of a set of values given as a query parameter, or nil when absent or empty.
+    /// One of a set of values given as a query parameter, or nil when absent (empty is none).
     static func choice<Value: RawRepresentable & CaseIterable>(
         _ name: String, _ parameter: (String) -> String?, as type: Value.Type
     ) throws -> Value? where Value.RawValue == String {
-        guard let value = parameter(name), !value.isEmpty else { return nil }
+        guard let value = parameter(name) else { return nil }
         guard let known = Value(rawValue: value) else {
             throw bad("'\(name)' is one of: \(Value.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
