@@ -111,10 +111,26 @@ enum MessageListing {
         return record.recipients(in: operation).count
     }
 
-    /// Lists a new message: its entry, its targets and the count of its access key.
-    static func add(
+    /// Counts new messages by operation and access key: one change of each count, however many
+    /// messages share it (PostgreSQL walks every version a transaction left of a row it changes
+    /// again, so a batch that changed one count once a message slowed with its size).
+    static func count(_ keys: [(operationId: String, access: String)], on connection: any SQLConnection) throws {
+        var counts: [String: (operationId: String, access: String, messages: Int64)] = [:]
+        for (operationId, access) in keys {
+            counts[operationId + String(separator) + access, default: (operationId, access, 0)].messages += 1
+        }
+        for (_, entry) in counts.sorted(by: { $0.key < $1.key }) {
+            try tally(
+                "message_access", keyedBy: [], operationId: entry.operationId, access: entry.access,
+                by: entry.messages, on: connection)
+        }
+    }
+
+    /// Lists a new message: its entry and its targets; returns its access key, which the caller
+    /// counts (``count(_:on:)``) with the others of its transaction.
+    static func addEntry(
         _ record: MessageRecord, in operation: JointOperation?, on connection: any SQLConnection
-    ) throws {
+    ) throws -> String {
         let message = record.message
         let key = try accessKey(of: record)
         let position =
@@ -137,7 +153,7 @@ enum MessageListing {
             try connection.execute(
                 "INSERT INTO message_target (target_id, message_id) VALUES (\(targetId), \(message.id))")
         }
-        try tally("message_access", keyedBy: [], operationId: message.operationId, access: key, by: 1, on: connection)
+        return key
     }
 
     /// Moves a message to the access key of its audience now (a forward was granted): its
@@ -242,6 +258,9 @@ enum MessageListing {
         else { return }
         // An operation that cannot be read (none of Concert's own) counts the agencies named.
         var operations: [String: JointOperation?] = [:]
+        var keys: [(operationId: String, access: String)] = []
+        var reads: [[String]: Int64] = [:]
+        var acknowledgements: [[String]: Int64] = [:]
         let unlisted = try connection.rows(
             """
             SELECT m.json FROM message m
@@ -263,19 +282,27 @@ enum MessageListing {
                     Acknowledgement.self,
                     "SELECT json FROM message_acknowledgement WHERE message_id = \(message.id) ORDER BY \(raw: order)"
                 ))
-            try add(record, in: operation, on: connection)
-            let key = try accessKey(of: record)
+            let key = try addEntry(record, in: operation, on: connection)
+            keys.append((message.operationId, key))
             for user in try connection.strings("SELECT user_id FROM message_read WHERE message_id = \(message.id)") {
-                try tally(
-                    "message_read_tally", keyedBy: [("user_id", user)], operationId: message.operationId, access: key,
-                    by: 1, on: connection)
+                reads[[user, message.operationId, key], default: 0] += 1
             }
             for agency in record.acknowledgements.map(\.agencyId) {
-                try tally(
-                    "message_acknowledgement_tally", keyedBy: [("agency_id", agency)],
-                    operationId: message.operationId, access: key, by: 1, on: connection)
+                acknowledgements[[agency, message.operationId, key], default: 0] += 1
             }
             try indexText(message, connection)
+        }
+        // Each count changed once, with all it gathered (see ``count(_:on:)``).
+        try count(keys, on: connection)
+        for (row, messages) in reads.sorted(by: { $0.key.joined() < $1.key.joined() }) {
+            try tally(
+                "message_read_tally", keyedBy: [("user_id", row[0])], operationId: row[1], access: row[2],
+                by: messages, on: connection)
+        }
+        for (row, messages) in acknowledgements.sorted(by: { $0.key.joined() < $1.key.joined() }) {
+            try tally(
+                "message_acknowledgement_tally", keyedBy: [("agency_id", row[0])], operationId: row[1],
+                access: row[2], by: messages, on: connection)
         }
     }
 }

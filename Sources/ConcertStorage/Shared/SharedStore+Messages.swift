@@ -15,6 +15,7 @@ extension SQLEngineStore {
         let scope: WriteScope = operationIds.count == 1 ? .operation(first.operationId) : .installation
         try await writing(scope) { transaction in
             var operations: [String: JointOperation] = [:]
+            var keys: [(operationId: String, access: String)] = []
             for message in messages {
                 try transaction.execute(
                     """
@@ -24,13 +25,18 @@ extension SQLEngineStore {
                 let operation =
                     try operations[message.operationId] ?? listedOperation(message.operationId, on: transaction)
                 operations[message.operationId] = operation
-                try MessageListing.add(MessageRecord(message: message), in: operation, on: transaction)
+                keys.append(
+                    (
+                        message.operationId,
+                        try MessageListing.addEntry(MessageRecord(message: message), in: operation, on: transaction)
+                    ))
                 try Self.indexText(of: message, in: transaction)
                 try transaction.append(
                     EventDraft(
                         operationId: message.operationId, actor: actor, kind: .messageSent,
                         payload: MessageNotice(MessageRecord(message: message))))
             }
+            try MessageListing.count(keys, on: transaction)
         }
     }
 
