@@ -101,5 +101,12 @@ def test_a_long_inbox_page_by_page(server):
         _, listed = api(server, "GET", path + "/messages?unread=true&limit=500", token=token_of(server, "us-officer"))
         assert other_unread == listed["unread"] == len(listed["items"]), (other_unread, len(listed["items"]))
         assert all(item["subject"] != "Only for the lead agency" for item in listed["items"])
+
+        # The hits page, paged as its API route is.
+        driver.delete_all_cookies()
+        sign_in(driver, server, "fr-officer")
+        driver.get(f"{server}/hits")
+        assert driver.find_elements(By.ID, "hit-pages")
+        look(driver, "hits")
     finally:
         driver.quit()
