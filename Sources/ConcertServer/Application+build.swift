@@ -41,6 +41,14 @@ public struct ServerConfiguration: Sendable {
     /// The installation's log key, which signs the checkpoints of the log's Merkle tree; nil
     /// signs with a random key for the process's lifetime, for tests.
     public var logSigner: LogSigner?
+    /// The client addresses that `/metrics` answers (loopback by default): Prometheus's scraper,
+    /// never the users.
+    public var metricsAllowed: [CIDRBlock] = ServerConfiguration.loopback
+    /// Whether every request is logged (method, route pattern, status, duration, request id).
+    public var logsRequests = false
+
+    /// IPv4's and IPv6's loopback blocks.
+    public static let loopback = [CIDRBlock("127.0.0.0/8")!, CIDRBlock("::1/128")!]
 
     /// Creates a configuration.
     public init(
@@ -98,9 +106,13 @@ public func buildConcert(
     store: any Store, configuration: ServerConfiguration = .init(), liveFeed: LiveFeed? = nil
 ) -> ConcertParts {
     let router = Router(context: ConcertRequestContext.self)
+    let metrics = ServerMetrics()
+    let liveFeed = liveFeed ?? LiveFeed(store: store, limits: configuration.liveLimits)
     let authenticator = Authenticator(
         store: store, sessionLifetime: configuration.sessionLifetime, signInRules: configuration.signInRules,
-        bcryptWorkers: configuration.bcryptWorkers)
+        bcryptWorkers: configuration.bcryptWorkers, metrics: metrics)
+    // First, so that it counts every answer as the client gets it, problems and headers included.
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics, logsRequests: configuration.logsRequests))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AuthenticationMiddleware<ConcertRequestContext>(authenticator: authenticator))
@@ -110,7 +122,11 @@ public func buildConcert(
         .addRoutes(to: router)
     AdminController(store: store).addRoutes(to: router)
     OperationController(store: store, guarded: guarded).addRoutes(to: router)
-    let crossCheck = CrossCheckService(store: store, limits: configuration.selectorLimits)
+    let crossCheck = CrossCheckService(store: store, limits: configuration.selectorLimits, metrics: metrics)
+    OperationsController(
+        store: store, crossCheck: crossCheck, liveFeed: liveFeed, metrics: metrics,
+        metricsAllowed: configuration.metricsAllowed, trustedProxies: configuration.trustedProxies
+    ).addRoutes(to: router)
     let hits = HitRecorder(store: store, crossCheck: crossCheck)
     // One budget for checks and recordings alike: both tell who else holds a value.
     let budget = CrossCheckBudget(settings: configuration.crossCheckBudget)
@@ -131,7 +147,7 @@ public func buildConcert(
     LogProofController(store: store, checkpointer: checkpointer).addRoutes(to: router)
     let vault = AttachmentVault(settings: configuration.attachments ?? .temporary())
     MessageController(store: store, guarded: guarded, vault: vault).addRoutes(to: router)
-    LiveController(guarded: guarded, feed: liveFeed ?? LiveFeed(store: store, limits: configuration.liveLimits))
+    LiveController(guarded: guarded, feed: liveFeed)
         .addRoutes(to: router)
     WebController(
         store: store, guarded: guarded, authenticator: authenticator, secureCookies: configuration.secureCookies,

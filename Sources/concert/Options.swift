@@ -3,6 +3,7 @@ import ConcertCore
 import ConcertServer
 import ConcertStorage
 import Foundation
+import Logging
 
 /// Where the database is: a flag, else `CONCERT_DATABASE_URL`, else a default file.
 struct DatabaseOptions: ParsableArguments {
@@ -40,6 +41,70 @@ struct ListenOptions: ParsableArguments {
     )
     var insecureCookies = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Client addresses or CIDR blocks that may read /metrics, comma-separated (default loopback: 127.0.0.0/8,::1). Falls back to CONCERT_METRICS_ALLOW.",
+            valueName: "blocks"))
+    var metricsAllow: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "How the server logs: 'text' (default) or 'json', one JSON object a line with the request id of each request's lines. Falls back to CONCERT_LOG_FORMAT.",
+            valueName: "format"))
+    var logFormat: String?
+
+    func validate() throws {
+        _ = try metricsAllowed()
+        _ = try format()
+    }
+
+    /// The blocks `/metrics` answers.
+    func metricsAllowed() throws -> [CIDRBlock] {
+        guard let text = metricsAllow ?? ProcessInfo.processInfo.environment["CONCERT_METRICS_ALLOW"] else {
+            return ServerConfiguration.loopback
+        }
+        var blocks: [CIDRBlock] = []
+        for item in text.split(separator: ",") {
+            let trimmed = item.trimmingCharacters(in: .whitespaces)
+            guard let block = CIDRBlock(trimmed) else {
+                throw ValidationError(
+                    "'\(trimmed)' in --metrics-allow is not an address or CIDR block, such as 10.0.0.0/24 or ::1.")
+            }
+            blocks.append(block)
+        }
+        guard !blocks.isEmpty else {
+            throw ValidationError("--metrics-allow names no address; leave it out to allow loopback only.")
+        }
+        return blocks
+    }
+
+    /// The log's format.
+    func format() throws -> LogFormat {
+        let text = logFormat ?? ProcessInfo.processInfo.environment["CONCERT_LOG_FORMAT"] ?? "text"
+        guard let format = LogFormat(rawValue: text) else {
+            throw ValidationError("--log-format must be 'text' or 'json', not '\(text)'.")
+        }
+        return format
+    }
+
+    /// Sets up the process's logging in the chosen format; before anything logs.
+    func bootstrapLogging() throws {
+        let format = try format()
+        let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        switch format {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardOutput(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case .json:
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        }
+    }
+
     func configuration() throws -> ServerConfiguration {
         let text = listen ?? ProcessInfo.processInfo.environment["CONCERT_LISTEN"] ?? "127.0.0.1:8080"
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
@@ -49,7 +114,12 @@ struct ListenOptions: ParsableArguments {
         }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return ServerConfiguration(host: host.isEmpty ? "127.0.0.1" : host, port: port, secureCookies: !insecureCookies)
+        var configuration = ServerConfiguration(
+            host: host.isEmpty ? "127.0.0.1" : host, port: port, secureCookies: !insecureCookies)
+        configuration.metricsAllowed = try metricsAllowed()
+        // An access line a request is for the operator's log collector, not a terminal.
+        configuration.logsRequests = try format() == .json
+        return configuration
     }
 }
 

@@ -19,6 +19,7 @@ extension Concert {
         @OptionGroup var safeguards: SafeguardOptions
 
         func run() async throws {
+            try listen.bootstrapLogging()
             let store = try await database.openStore(default: "concert.sqlite")
             let signer = try logKey.signer(databaseLocation: database.location(default: "concert.sqlite"))
             try await LogKeyOptions.requireInstallationKey(signer, of: store)
@@ -67,6 +68,7 @@ extension Concert {
         }
 
         func run() async throws {
+            try listen.bootstrapLogging()
             let defaultLocation = simulate ? Self.simulationDatabase : "concert-demo.sqlite"
             let location = database.location(default: defaultLocation)
             if simulate && location == Self.simulationDatabase {

@@ -83,6 +83,10 @@ enum RouteTable {
         RouteCase(method: .get, template: "/api/v1/health", statuses: [200, 200, 200, 200, 200, 200, 200, 200]) { _ in
             nil
         },
+        // Readiness tells whether the store answers and the index is loaded: nothing of anyone's.
+        RouteCase(method: .get, template: "/api/v1/ready", statuses: [200, 200, 200, 200, 200, 200, 200, 200]) { _ in
+            nil
+        },
         RouteCase(method: .get, template: "/api/v1/openapi.json", statuses: [200, 200, 200, 200, 200, 200, 200, 200]) {
             _ in
             nil

@@ -17,6 +17,8 @@ public final class Authenticator: Sendable {
     let throttle: Mutex<SignInThrottle>
     /// The threads bcrypt runs on when signing in.
     let bcryptWorkers: BoundedWorkers
+    /// Counts failed sign-ins for the operator; nil counts nothing.
+    let metrics: ServerMetrics?
     /// A hash to verify against when the username is unknown, so that the answer takes as long
     /// as for a known one and does not tell which usernames exist: the bcrypt hash (cost 12) of
     /// a random password no one knows. Written out rather than computed on first use, which
@@ -26,9 +28,11 @@ public final class Authenticator: Sendable {
     /// Creates an authenticator over a store, with its own sign-in throttle and bcrypt workers.
     public init(
         store: any Store, sessionLifetime: TimeInterval = 12 * 3600,
-        signInRules: SignInThrottle.Rules = .init(), bcryptWorkers: Int = BoundedWorkers.defaultBcryptWorkers
+        signInRules: SignInThrottle.Rules = .init(), bcryptWorkers: Int = BoundedWorkers.defaultBcryptWorkers,
+        metrics: ServerMetrics? = nil
     ) {
         self.store = store
+        self.metrics = metrics
         self.sessionLifetime = sessionLifetime
         self.throttle = Mutex(SignInThrottle(rules: signInRules))
         self.bcryptWorkers = BoundedWorkers(workers: bcryptWorkers, queueLimit: 64)
@@ -62,6 +66,12 @@ public final class Authenticator: Sendable {
     /// costs no bcrypt work, and bcrypt runs on ``bcryptWorkers`` only, so a flood of attempts
     /// cannot slow other requests. Every failed attempt and every lock is an audit entry.
     public func signIn(username: String, password: String, address: String) async throws -> SignInOutcome {
+        let outcome = try await attemptSignIn(username: username, password: password, address: address)
+        if case .signedIn = outcome {} else { metrics?.countSignInFailure() }
+        return outcome
+    }
+
+    private func attemptSignIn(username: String, password: String, address: String) async throws -> SignInOutcome {
         let account = username.lowercased()
         let now = Date()
         switch throttle.withLock({ $0.admit(account: account, address: address, now: now) }) {

@@ -20,6 +20,8 @@ final class CrossCheckService: Service, Sendable {
         var exclusions: Set<String> = []
         /// Whether someone started loading the index.
         var isLoading = false
+        /// Whether it runs as an application's service (which loads the index as it starts).
+        var isServed = false
         var isReady = false
         /// The log's head sequence number read before the selectors were loaded.
         var loadedAt: Int64?
@@ -63,11 +65,46 @@ final class CrossCheckService: Service, Sendable {
 
     /// Creates the service; the index is loaded from `store` by ``run()``, or by the first
     /// request that needs it.
-    init(store: any Store, commonThreshold: Int = 50, limits: SelectorLimits = .standard) {
+    init(
+        store: any Store, commonThreshold: Int = 50, limits: SelectorLimits = .standard, metrics: ServerMetrics? = nil
+    ) {
         self.limits = limits
+        self.metrics = metrics
         self.store = store
         state = Mutex(State(index: CrossCheckIndex(commonThreshold: commonThreshold)))
     }
+
+    /// What the operator's metrics and the readiness check read of the index.
+    struct Status: Sendable {
+        /// Whether it is loaded and answers checks.
+        var isReady: Bool
+        /// Why it could not be loaded, when it could not.
+        var failure: String?
+        /// How many selectors it holds.
+        var selectors: Int
+        /// Whether an application runs it; if not, the first request that needs the index loads it.
+        var isServed: Bool
+    }
+
+    /// The index's state now.
+    var status: Status {
+        state.withLock {
+            Status(isReady: $0.isReady, failure: $0.loadError, selectors: $0.index.count, isServed: $0.isServed)
+        }
+    }
+
+    /// Notes that an application runs the service, which loads the index as it starts: from
+    /// then on, the readiness check says "loading" until it is loaded.
+    func markServed() {
+        state.withLock { $0.isServed = true }
+    }
+
+    /// Waits until the index is loaded, loading it if no one has started to; throws when it
+    /// cannot be loaded.
+    func waitUntilReady() async throws { try await ready() }
+
+    /// Counts the look-ups of the cross-check API, for the operator's metrics; nil counts nothing.
+    let metrics: ServerMetrics?
 
     /// Loads the index, then follows the other servers' changes on a shared database, until
     /// the application shuts down.
@@ -75,6 +112,7 @@ final class CrossCheckService: Service, Sendable {
         // Read the suffix list now, beside the index, rather than in the first request that
         // records a domain.
         _ = limits.publicSuffixes.ruleCount
+        markServed()
         await loadUnlessLoading()
         // Loaded here or by a request that came first: either way, followed from where it was.
         try? await ready()
@@ -418,6 +456,7 @@ final class CrossCheckService: Service, Sendable {
 
     func lookUp(_ probes: [CrossCheckEntry]) async throws -> [CrossCheckResult] {
         try await ready()
+        metrics?.countLookUps(probes.count)
         var results: [CrossCheckResult] = []
         results.reserveCapacity(probes.count)
         // The same value asked twice is looked up once.

@@ -62,6 +62,11 @@ final class LiveHub: Sendable {
         self.logger = logger
     }
 
+    /// How many subscribers the pumps serve now, across the operations.
+    var subscriberCount: Int {
+        rooms.withLock { rooms in rooms.values.reduce(0) { $0 + $1.subscribers.count } }
+    }
+
     /// A number no other subscriber of this hub has.
     func makeSubscriberId() -> UInt64 {
         nextId.add(1, ordering: .relaxed).newValue

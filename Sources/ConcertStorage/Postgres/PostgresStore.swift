@@ -35,6 +35,9 @@ public final class PostgresStore: Store, @unchecked Sendable {
     private let clientTask: Task<Void, Never>
     private let logClientTask: Task<Void, Never>
     private var listener: PostgresListener?
+    /// The reads and writes under way, for the operator's metrics.
+    let connectionUse: PoolCounter
+    let logConnectionUse: PoolCounter
     private var sweeper: Task<Void, Never>?
 
     /// The NOTIFY channel of committed changes; the payload is the operation id.
@@ -93,6 +96,8 @@ public final class PostgresStore: Store, @unchecked Sendable {
         let sequencerClient = PostgresClient(configuration: sequencerConfiguration, backgroundLogger: logger)
         self.client = client
         self.logClient = logClient
+        connectionUse = PoolCounter(.requests, limit: configuration.options.maximumConnections)
+        logConnectionUse = PoolCounter(.log, limit: logConfiguration.options.maximumConnections)
         self.sequencerClient = sequencerClient
         self.logger = logger
         sequencer = PostgresSequencer(client: sequencerClient, logger: logger, signal: eventSignal)
@@ -222,20 +227,22 @@ public final class PostgresStore: Store, @unchecked Sendable {
     func write<T: Sendable>(
         _ scope: WriteScope, _ body: @escaping @Sendable (Writer) async throws -> T
     ) async throws -> T {
-        let (result, queued) = try await client.withConnection { connection in
-            // Each statement after the locks must see what the locks' last holder committed,
-            // whatever isolation the database defaults to.
-            try await connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED", logger: self.logger)
-            do {
-                try await connection.execute(Self.locks(of: scope), logger: self.logger)
-                let writer = Writer(connection: connection, logger: self.logger)
-                let result = try await body(writer)
-                try await writer.flush()
-                try await connection.execute("COMMIT", logger: self.logger)
-                return (result, !writer.pending.isEmpty)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: self.logger)
-                throw error
+        let (result, queued) = try await connectionUse.counting {
+            try await client.withConnection { connection in
+                // Each statement after the locks must see what the locks' last holder committed,
+                // whatever isolation the database defaults to.
+                try await connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED", logger: self.logger)
+                do {
+                    try await connection.execute(Self.locks(of: scope), logger: self.logger)
+                    let writer = Writer(connection: connection, logger: self.logger)
+                    let result = try await body(writer)
+                    try await writer.flush()
+                    try await connection.execute("COMMIT", logger: self.logger)
+                    return (result, !writer.pending.isEmpty)
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                    throw error
+                }
             }
         }
         if queued { await sequenceCommitted() }
@@ -282,12 +289,16 @@ public final class PostgresStore: Store, @unchecked Sendable {
 
     /// Runs a read on one connection.
     func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(connection) }
+        try await connectionUse.counting {
+            try await client.withConnection { connection in try await body(connection) }
+        }
     }
 
     /// Runs a read of the event log on a connection kept for it.
     func readLog<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await logClient.withConnection { connection in try await body(connection) }
+        try await logConnectionUse.counting {
+            try await logClient.withConnection { connection in try await body(connection) }
+        }
     }
 
     /// Queues an event in a write: it is numbered and hashed when the sequencer puts it in the
@@ -360,3 +371,7 @@ extension PostgresConnection {
 }
 
 extension PostgresStore: CopyableStore {}
+
+extension PostgresStore: ReportsPoolUse {
+    public var poolUse: [StorePoolUse] { [connectionUse.use, logConnectionUse.use] }
+}

@@ -66,6 +66,10 @@ extension SQLValue {
     }
 }
 
+extension SQLiteStore: ReportsPoolUse {
+    public var poolUse: [StorePoolUse] { [connectionUse.use] }
+}
+
 extension SQLiteStore: SQLEngineStore {
     /// Waits for the application's shutdown: the file's connections have nothing running
     /// between requests, and close with the store.
@@ -77,16 +81,18 @@ extension SQLiteStore: SQLEngineStore {
     public func writing<T: Sendable>(
         _ scope: WriteScope, _ body: @escaping @Sendable (any SQLTransaction) throws -> T
     ) async throws -> T {
-        let (result, operations) = try await pool.write { db in
-            let connection = SQLiteConnection(db)
-            return (try body(connection), connection.operations)
+        let (result, operations) = try await connectionUse.counting {
+            try await pool.write { db in
+                let connection = SQLiteConnection(db)
+                return (try body(connection), connection.operations)
+            }
         }
         for operationId in operations { eventSignal.publish(operationId) }
         return result
     }
 
     public func reading<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await pool.read { db in try body(SQLiteConnection(db)) }
+        try await connectionUse.counting { try await pool.read { db in try body(SQLiteConnection(db)) } }
     }
 
     /// Hits still to find are waited for inside the transaction, after the targets are written.

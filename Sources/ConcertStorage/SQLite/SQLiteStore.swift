@@ -9,6 +9,8 @@ public struct SQLiteStore: Store {
     private let checkpointer: WALCheckpointer
     /// Announces committed changes to operations.
     public let eventSignal = EventSignal()
+    /// The reads and writes under way, for the operator's metrics.
+    let connectionUse: PoolCounter
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
@@ -34,6 +36,7 @@ public struct SQLiteStore: Store {
             try checkpointer?.install(on: db)
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        connectionUse = PoolCounter(.requests, limit: configuration.maximumReaderCount + 1)
         try SQLiteSchema.migrator.migrate(pool)
         try pool.write { db in
             let connection = SQLiteConnection(db)
