@@ -3,6 +3,7 @@ import ConcertStorage
 import Foundation
 import Hummingbird
 import Logging
+import NIOSSL
 import ServiceLifecycle
 
 /// How a Concert server is set up.
@@ -44,6 +45,9 @@ public struct ServerConfiguration: Sendable {
     /// The client addresses that `/metrics` answers (loopback by default): Prometheus's scraper,
     /// never the users.
     public var metricsAllowed: [CIDRBlock] = ServerConfiguration.loopback
+    /// The certificate and key to serve HTTPS (and HTTP/2) with; nil serves plain HTTP (behind
+    /// a proxy that terminates TLS, or for tests). Pages then send `Strict-Transport-Security`.
+    public var tls: TLSConfiguration?
     /// Whether every request is logged (method, route pattern, status, duration, request id).
     public var logsRequests = false
 
@@ -113,7 +117,7 @@ public func buildConcert(
         bcryptWorkers: configuration.bcryptWorkers, metrics: metrics)
     // First, so that it counts every answer as the client gets it, problems and headers included.
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics, logsRequests: configuration.logsRequests))
-    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: configuration.tls != nil))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AuthenticationMiddleware<ConcertRequestContext>(authenticator: authenticator))
     let guarded = OperationGuard(store: store)
@@ -179,6 +183,8 @@ public func buildApplication(
 /// Headers that keep pages from being framed, sniffed or loaded with outside content.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = ConcertRequestContext
+    /// Whether browsers are told to come back over HTTPS only (when the server speaks TLS).
+    var strictTransportSecurity = false
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -193,6 +199,10 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
         }
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        if strictTransportSecurity {
+            // A year, as browsers' preload lists ask; sent only over TLS, where browsers heed it.
+            response.headers[.strictTransportSecurity] = "max-age=31536000"
+        }
         return response
     }
 }

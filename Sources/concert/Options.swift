@@ -4,6 +4,7 @@ import ConcertServer
 import ConcertStorage
 import Foundation
 import Logging
+import NIOSSL
 
 /// Where the database is: a flag, else `CONCERT_DATABASE_URL`, else a default file.
 struct DatabaseOptions: ParsableArguments {
@@ -55,9 +56,66 @@ struct ListenOptions: ParsableArguments {
             valueName: "format"))
     var logFormat: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "PEM certificate chain to serve HTTPS and HTTP/2 with (the server's certificate first). Falls back to CONCERT_TLS_CERTIFICATE.",
+            valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "PEM private key of --tls-certificate. Falls back to CONCERT_TLS_KEY.", valueName: "file"))
+    var tlsKey: String?
+
+    @Flag(
+        name: .long,
+        help:
+            "Serve HTTPS with a self-signed certificate, made once and kept next to the database (DATABASE-tls.pem): for a demo or a trial, never for real users."
+    )
+    var tlsSelfSigned = false
+
     func validate() throws {
         _ = try metricsAllowed()
         _ = try format()
+        let environment = ProcessInfo.processInfo.environment
+        let certificate = tlsCertificate ?? environment["CONCERT_TLS_CERTIFICATE"]
+        let key = tlsKey ?? environment["CONCERT_TLS_KEY"]
+        if (certificate == nil) != (key == nil) {
+            throw ValidationError("Name both --tls-certificate and --tls-key, or neither.")
+        }
+        if tlsSelfSigned && certificate != nil {
+            throw ValidationError(
+                "--tls-self-signed makes its own certificate: leave out --tls-certificate and --tls-key.")
+        }
+    }
+
+    /// The TLS configuration the options ask for, and a line telling the user about it; nil
+    /// for plain HTTP. A self-signed certificate is kept at `DATABASE-tls.pem` and `-tls-key.pem`.
+    func tls(databaseLocation: String, host: String) throws -> (TLSConfiguration, note: String)? {
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            if tlsSelfSigned {
+                let base = StoreFactory.sqlitePath(databaseLocation) ?? "concert"
+                let certificate = base + "-tls.pem"
+                let key = base + "-tls-key.pem"
+                let fingerprint = try TLSFiles.selfSigned(certificate: certificate, key: key, hosts: [host])
+                return (
+                    try TLSFiles.configuration(certificate: certificate, key: key),
+                    "Self-signed certificate \(certificate), SHA-256 \(fingerprint): your browser will warn; compare the fingerprint."
+                )
+            }
+            guard let certificate = tlsCertificate ?? environment["CONCERT_TLS_CERTIFICATE"],
+                let key = tlsKey ?? environment["CONCERT_TLS_KEY"]
+            else { return nil }
+            return (
+                try TLSFiles.configuration(certificate: certificate, key: key),
+                "TLS certificate \(certificate), SHA-256 \(try TLSFiles.fingerprint(ofCertificateAt: certificate))"
+            )
+        } catch let problem as TLSFiles.Problem {
+            throw ValidationError(problem.description)
+        }
     }
 
     /// The blocks `/metrics` answers.

@@ -28,10 +28,15 @@ extension Concert {
             prepared.attachments = try attachments.settings(
                 databaseLocation: database.location(default: "concert.sqlite"))
             prepared.logSigner = signer
+            let tls = try listen.tls(
+                databaseLocation: database.location(default: "concert.sqlite"), host: prepared.host)
+            prepared.tls = tls?.0
             let configuration = prepared
+            let scheme = tls == nil ? "http" : "https"
             let app = buildApplication(store: store, configuration: configuration) {
-                FileHandle.standardOutput.write(
-                    Data("Concert is listening on http://\(configuration.host):\(configuration.port)/\n".utf8))
+                var lines = ["Concert is listening on \(scheme)://\(configuration.host):\(configuration.port)/"]
+                if let note = tls?.note { lines.append(note) }
+                FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             }
             try await app.runService()
         }
@@ -84,7 +89,10 @@ extension Concert {
             try safeguards.apply(to: &prepared)
             prepared.attachments = try attachments.settings(databaseLocation: location)
             prepared.logSigner = signer
+            let tls = try listen.tls(databaseLocation: location, host: prepared.host)
+            prepared.tls = tls?.0
             let configuration = prepared
+            let scheme = tls == nil ? "http" : "https"
             var seededHHour: Date?
             if simulate {
                 do {
@@ -98,9 +106,10 @@ extension Concert {
             let logins = try await DemoSeeder.seedIfEmpty(store)
             let app = buildApplication(store: store, configuration: configuration) {
                 var lines = [
-                    "Concert demo (database \(location)) is listening on http://\(configuration.host):\(configuration.port)/",
+                    "Concert demo (database \(location)) is listening on \(scheme)://\(configuration.host):\(configuration.port)/",
                     "Every demo login has the password: \(DemoSeeder.password)",
                 ]
+                if let note = tls?.note { lines.insert(note, at: 1) }
                 let width = logins.map(\.username.count).max() ?? 0
                 for login in logins {
                     lines.append(
@@ -109,7 +118,7 @@ extension Concert {
                 }
                 if let simulatedHHour, let operation = try? await DemoSimulator(store: store).operation() {
                     lines.append(
-                        "Simulating the action day, H-hour \(Wording.utc(simulatedHHour)) UTC, \(Int(speed)) times faster than real time: watch http://\(configuration.host):\(configuration.port)/operations/\(operation.id)/board"
+                        "Simulating the action day, H-hour \(Wording.utc(simulatedHHour)) UTC, \(Int(speed)) times faster than real time: watch \(scheme)://\(configuration.host):\(configuration.port)/operations/\(operation.id)/board"
                     )
                     Task {
                         do {

@@ -333,15 +333,16 @@ extension HTTPServerBuilder {
     /// HTTP/1.1 for Concert's router, with the live feed's WebSocket upgrades served by `liveFeed`
     /// (pass the one the router's event stream uses, so both share one read of the log per commit
     /// and one replay budget; its limits are the ones its subscribers get). The connections'
-    /// timeouts are `configuration`'s.
+    /// timeouts are `configuration`'s. With `configuration.tls`, over TLS, with HTTP/2 beside.
     public static func concert(
         store: any Store, liveFeed: LiveFeed, configuration: ServerConfiguration = .init()
     ) -> HTTPServerBuilder {
-        .concert(
-            LiveSocketAdmission(
-                store: store,
-                authenticator: Authenticator(store: store, sessionLifetime: configuration.sessionLifetime),
-                feed: liveFeed),
-            timeouts: .init(requestHead: configuration.requestHeadTimeout, idle: configuration.idleTimeout))
+        let admission = LiveSocketAdmission(
+            store: store, authenticator: Authenticator(store: store, sessionLifetime: configuration.sessionLifetime),
+            feed: liveFeed)
+        let timeouts = LiveServerChannel.Timeouts(
+            requestHead: configuration.requestHeadTimeout, idle: configuration.idleTimeout)
+        if let tls = configuration.tls { return .concertSecure(admission, timeouts: timeouts, tls: tls) }
+        return .concert(admission, timeouts: timeouts)
     }
 }
