@@ -61,7 +61,7 @@ public enum TLSFiles {
             ]
             names.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice([UInt8](repeating: 0, count: 15) + [1]))))
             for host in hosts where !host.isEmpty && host != "localhost" {
-                if let v4 = IPv4Bytes(host) {
+                if let v4 = ipv4Bytes(host) {
                     names.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(v4))))
                 } else if !host.contains(":") {
                     names.append(.dnsName(host))
@@ -102,7 +102,7 @@ public enum TLSFiles {
     }
 
     /// The four bytes of a dotted IPv4 address, or nil.
-    private static func IPv4Bytes(_ text: String) -> [UInt8]? {
+    private static func ipv4Bytes(_ text: String) -> [UInt8]? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         let bytes = parts.compactMap { UInt8($0) }
