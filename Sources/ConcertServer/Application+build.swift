@@ -48,6 +48,9 @@ public struct ServerConfiguration: Sendable {
     /// The certificate and key to serve HTTPS (and HTTP/2) with; nil serves plain HTTP (behind
     /// a proxy that terminates TLS, or for tests). Pages then send `Strict-Transport-Security`.
     public var tls: TLSConfiguration?
+    /// Whether every user must sign in with a second factor (`--require-2fa`); agencies can
+    /// require it of their own users too.
+    public var requireSecondFactor = false
     /// Whether every request is logged (method, route pattern, status, duration, request id).
     public var logsRequests = false
 
@@ -111,19 +114,24 @@ public func buildConcert(
 ) -> ConcertParts {
     let router = Router(context: ConcertRequestContext.self)
     let metrics = ServerMetrics()
+    let vault = AttachmentVault(settings: configuration.attachments ?? .temporary())
+    let secondFactor = SecondFactor(
+        store: store, installationKey: vault.settings.key, requiredEverywhere: configuration.requireSecondFactor)
     let liveFeed = liveFeed ?? LiveFeed(store: store, limits: configuration.liveLimits)
     let authenticator = Authenticator(
         store: store, sessionLifetime: configuration.sessionLifetime, signInRules: configuration.signInRules,
-        bcryptWorkers: configuration.bcryptWorkers, metrics: metrics)
+        bcryptWorkers: configuration.bcryptWorkers, metrics: metrics, secondFactor: secondFactor)
     // First, so that it counts every answer as the client gets it, problems and headers included.
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics, logsRequests: configuration.logsRequests))
     router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: configuration.tls != nil))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AuthenticationMiddleware<ConcertRequestContext>(authenticator: authenticator))
+    router.add(middleware: SecondFactorGate(secondFactor: secondFactor))
     let guarded = OperationGuard(store: store)
     SystemController().addRoutes(to: router)
     SessionController(authenticator: authenticator, store: store, trustedProxies: configuration.trustedProxies)
         .addRoutes(to: router)
+    SecondFactorController(secondFactor: secondFactor, store: store).addRoutes(to: router)
     AdminController(store: store).addRoutes(to: router)
     OperationController(store: store, guarded: guarded).addRoutes(to: router)
     let crossCheck = CrossCheckService(store: store, limits: configuration.selectorLimits, metrics: metrics)
@@ -149,14 +157,13 @@ public func buildConcert(
         signer: configuration.logSigner ?? (try! LogSigner(base64: LogSigner.newKeyText())),
         logger: Logger(label: "concert.log"))
     LogProofController(store: store, checkpointer: checkpointer).addRoutes(to: router)
-    let vault = AttachmentVault(settings: configuration.attachments ?? .temporary())
     MessageController(store: store, guarded: guarded, vault: vault).addRoutes(to: router)
     LiveController(guarded: guarded, feed: liveFeed)
         .addRoutes(to: router)
     WebController(
         store: store, guarded: guarded, authenticator: authenticator, secureCookies: configuration.secureCookies,
         acknowledgementDue: vault.settings.acknowledgementDue, attachmentLimit: vault.settings.sizeLimit,
-        crossCheck: crossCheck, trustedProxies: configuration.trustedProxies
+        crossCheck: crossCheck, trustedProxies: configuration.trustedProxies, secondFactor: secondFactor
     ).addRoutes(to: router)
     // The store first: it stops last, once nothing uses it.
     return ConcertParts(router: router, services: [store, crossCheck, OverdueWatch(store: store), checkpointer])

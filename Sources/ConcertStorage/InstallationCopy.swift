@@ -22,7 +22,16 @@ public struct CopiedTable: Sendable {
 public enum InstallationTables {
     public static let all: [(name: String, columns: [String])] = [
         ("agency", ["id", "name", "country", "kind", "contact"]),
-        ("user", ["id", "username", "display_name", "agency_id", "role", "password_hash", "disabled_at"]),
+        (
+            "user",
+            [
+                "id", "username", "display_name", "agency_id", "role", "password_hash", "disabled_at",
+                "second_factor_since",
+            ]
+        ),
+        ("second_factor", ["user_id", "sealed_secret", "confirmed", "last_step"]),
+        ("second_factor_recovery", ["user_id", "code_hash"]),
+        ("second_factor_policy", ["agency_id"]),
         ("operation", ["id", "json", "created_at", "last_sequence"]),
         ("participant", ["operation_id", "agency_id", "role"]),
         (

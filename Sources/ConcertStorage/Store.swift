@@ -320,6 +320,31 @@ public protocol Store: Service {
     /// agency's notices cannot push another's out of its list.
     func events(kinds: [EventKind], operationIds: [String]?, mentioning: String?, limit: Int) async throws -> [Event]
 
+    // MARK: Second factor
+
+    /// A user's second factor (confirmed or being set up), or nil.
+    func secondFactor(userId: String) async throws -> StoredSecondFactor?
+    /// Starts setting up a second factor with a sealed secret, replacing one being set up;
+    /// throws a conflict when the user already has one.
+    func beginSecondFactor(userId: String, sealedSecret: String) async throws
+    /// Confirms the second factor being set up, the code of `step` having matched; keeps the
+    /// recovery codes' hashes and records `user.changed`. Throws a conflict when none is being set up.
+    func confirmSecondFactor(
+        userId: String, step: Int64, recoveryCodeHashes: [String], by actor: Actor
+    ) async throws -> User
+    /// Takes a code's time step as used when it is later than the last one used (in one
+    /// statement, so that a code is accepted once whichever server sees it); false otherwise.
+    func acceptSecondFactorStep(userId: String, step: Int64) async throws -> Bool
+    /// Uses up a recovery code; false when the user has no such unused code.
+    func useRecoveryCode(userId: String, codeHash: String) async throws -> Bool
+    /// Removes a user's second factor and recovery codes, ending their sessions when asked,
+    /// and records `user.changed`.
+    func removeSecondFactor(userId: String, endingSessions: Bool, by actor: Actor?) async throws -> User
+    /// The agencies whose users must sign in with a second factor.
+    func agenciesRequiringSecondFactor() async throws -> Set<String>
+    /// Makes an agency require a second factor of its users, or not.
+    func requireSecondFactor(agencyId: String, _ required: Bool) async throws
+
     // MARK: Sessions
 
     /// Stores a session under the SHA-256 of its token, and records the sign-in.

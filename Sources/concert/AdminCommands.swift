@@ -10,7 +10,7 @@ extension AgencyKind: ExpressibleByArgument {}
 /// `concert user …`: user accounts.
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage user accounts.", subcommands: [Add.self])
+        commandName: "user", abstract: "Manage user accounts.", subcommands: [Add.self, ResetSecondFactor.self])
 
     /// `concert user add`.
     struct Add: AsyncParsableCommand {
@@ -54,10 +54,62 @@ struct UserCommand: AsyncParsableCommand {
     }
 }
 
+extension UserCommand {
+    /// `concert user reset-2fa`: for a user who lost their device and their recovery codes.
+    struct ResetSecondFactor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-2fa",
+            abstract:
+                "Remove a user's second factor and recovery codes and end their sessions: they sign in with their password and set up a new one (at once, where it is required)."
+        )
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The user's sign-in name.") var username: String
+
+        func run() async throws {
+            let store = try await database.openStore(default: "concert.sqlite")
+            guard let found = try await store.credentials(username: username.lowercased())?.user else {
+                throw ValidationError("No user has the username '\(username)'.")
+            }
+            let stored = try await store.secondFactor(userId: found.id)
+            guard found.secondFactorSince != nil || stored != nil else {
+                throw ValidationError("\(found.username) has no second factor to reset.")
+            }
+            _ = try await store.removeSecondFactor(userId: found.id, endingSessions: true, by: nil)
+            print("Reset the second factor of \(found.username); their sessions are ended.")
+        }
+    }
+}
+
 /// `concert agency …`: agencies.
 struct AgencyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "agency", abstract: "Manage agencies.", subcommands: [Add.self, List.self])
+        commandName: "agency", abstract: "Manage agencies.",
+        subcommands: [Add.self, List.self, RequireSecondFactor.self])
+
+    /// `concert agency require-2fa`.
+    struct RequireSecondFactor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "require-2fa",
+            abstract:
+                "Make an agency's users sign in with a second factor (those without one must set it up before anything else), or with --off no longer."
+        )
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The agency: its id or its exact name.") var agency: String
+        @Flag(help: "No longer require it.") var off = false
+
+        func run() async throws {
+            let store = try await database.openStore(default: "concert.sqlite")
+            guard let found = try await store.agencies().first(where: { $0.id == agency || $0.name == agency }) else {
+                throw ValidationError("No agency has the id or name '\(agency)'.")
+            }
+            try await store.requireSecondFactor(agencyId: found.id, !off)
+            print(
+                off
+                    ? "\(found.name) no longer requires a second factor."
+                    : "\(found.name) requires a second factor of its users.")
+        }
+    }
 
     /// `concert agency add`.
     struct Add: AsyncParsableCommand {

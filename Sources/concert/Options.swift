@@ -76,6 +76,13 @@ struct ListenOptions: ParsableArguments {
     )
     var tlsSelfSigned = false
 
+    @Flag(
+        name: .customLong("require-2fa"),
+        help:
+            "Every user signs in with a second factor (TOTP); those without one must set it up before anything else. Falls back to CONCERT_REQUIRE_2FA=1."
+    )
+    var requireSecondFactor = false
+
     func validate() throws {
         _ = try metricsAllowed()
         _ = try format()
@@ -175,6 +182,8 @@ struct ListenOptions: ParsableArguments {
         var configuration = ServerConfiguration(
             host: host.isEmpty ? "127.0.0.1" : host, port: port, secureCookies: !insecureCookies)
         configuration.metricsAllowed = try metricsAllowed()
+        configuration.requireSecondFactor =
+            requireSecondFactor || ProcessInfo.processInfo.environment["CONCERT_REQUIRE_2FA"] == "1"
         // An access line a request is for the operator's log collector, not a terminal.
         configuration.logsRequests = try format() == .json
         return configuration

@@ -98,6 +98,23 @@ enum RouteTable {
         RouteCase(
             method: .delete, template: "/api/v1/sessions/current", statuses: [204, 204, 204, 204, 204, 204, 204, 401]
         ) { _ in nil },
+        // One's own second factor: every signed-in user's, nobody else's (no id is named).
+        RouteCase(
+            method: .get, template: "/api/v1/me/second-factor", statuses: [200, 200, 200, 200, 200, 200, 200, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .post, template: "/api/v1/me/second-factor", statuses: [201, 201, 201, 201, 201, 201, 201, 401],
+            takesNoBody: true
+        ) { _ in nil },
+        // Nothing being set up: a conflict, whoever asks.
+        RouteCase(
+            method: .post, template: "/api/v1/me/second-factor/confirm",
+            statuses: [409, 409, 409, 409, 409, 409, 409, 401]
+        ) { _ in ["code": "123456"] },
+        RouteCase(
+            method: .post, template: "/api/v1/me/second-factor/disable",
+            statuses: [409, 409, 409, 409, 409, 409, 409, 401]
+        ) { _ in ["code": "123456"] },
         RouteCase(method: .get, template: "/api/v1/me", statuses: [200, 200, 200, 200, 200, 200, 200, 401]) { _ in nil
         },
         // The log's tree: hashes only, to anyone signed in; an inclusion proof only of an event the

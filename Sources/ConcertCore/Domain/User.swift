@@ -32,10 +32,13 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
     public var role: UserRole
     /// When an agency administrator disabled the account; nil while it may sign in.
     public var disabledAt: Date?
+    /// Since when signing in takes a code from their authenticator app too (TOTP); nil without.
+    public var secondFactorSince: Date?
 
     /// Creates a user.
     public init(
-        id: String, username: String, displayName: String, agencyId: String, role: UserRole, disabledAt: Date? = nil
+        id: String, username: String, displayName: String, agencyId: String, role: UserRole, disabledAt: Date? = nil,
+        secondFactorSince: Date? = nil
     ) {
         self.id = id
         self.username = username
@@ -43,6 +46,7 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
         self.agencyId = agencyId
         self.role = role
         self.disabledAt = disabledAt
+        self.secondFactorSince = secondFactorSince
     }
 
     /// Whether the account is disabled: it cannot sign in, and its sessions are over.

@@ -19,6 +19,8 @@ public final class Authenticator: Sendable {
     let bcryptWorkers: BoundedWorkers
     /// Counts failed sign-ins for the operator; nil counts nothing.
     let metrics: ServerMetrics?
+    /// The second factor of the accounts that have one; nil when the server offers none.
+    let secondFactor: SecondFactor?
     /// A hash to verify against when the username is unknown, so that the answer takes as long
     /// as for a known one and does not tell which usernames exist: the bcrypt hash (cost 12) of
     /// a random password no one knows. Written out rather than computed on first use, which
@@ -29,10 +31,11 @@ public final class Authenticator: Sendable {
     public init(
         store: any Store, sessionLifetime: TimeInterval = 12 * 3600,
         signInRules: SignInThrottle.Rules = .init(), bcryptWorkers: Int = BoundedWorkers.defaultBcryptWorkers,
-        metrics: ServerMetrics? = nil
+        metrics: ServerMetrics? = nil, secondFactor: SecondFactor? = nil
     ) {
         self.store = store
         self.metrics = metrics
+        self.secondFactor = secondFactor
         self.sessionLifetime = sessionLifetime
         self.throttle = Mutex(SignInThrottle(rules: signInRules))
         self.bcryptWorkers = BoundedWorkers(workers: bcryptWorkers, queueLimit: 64)
@@ -52,8 +55,12 @@ public final class Authenticator: Sendable {
     public enum SignInOutcome: Sendable {
         /// Signed in: the new session's token.
         case signedIn(token: String, user: User, expiresAt: Date)
-        /// The username or password is wrong (or the account is disabled): the same answer for each.
+        /// The username or password is wrong (or the account is disabled), or the code of an
+        /// account with a second factor is: the same answer for each.
         case refused
+        /// The password is right, but the account signs in with a second factor and no code
+        /// came. Counted as a failed attempt, so that guessing passwords with it is throttled too.
+        case codeNeeded
         /// Too many failures for this account or from this address, or too many sign-ins at
         /// once: try again after this many seconds. The password was not checked.
         case throttled(retryAfter: Double, reason: String)
@@ -65,13 +72,17 @@ public final class Authenticator: Sendable {
     /// an unknown username is counted and answered exactly like a known one. A throttled attempt
     /// costs no bcrypt work, and bcrypt runs on ``bcryptWorkers`` only, so a flood of attempts
     /// cannot slow other requests. Every failed attempt and every lock is an audit entry.
-    public func signIn(username: String, password: String, address: String) async throws -> SignInOutcome {
-        let outcome = try await attemptSignIn(username: username, password: password, address: address)
+    public func signIn(
+        username: String, password: String, code: String? = nil, address: String
+    ) async throws -> SignInOutcome {
+        let outcome = try await attemptSignIn(username: username, password: password, code: code, address: address)
         if case .signedIn = outcome {} else { metrics?.countSignInFailure() }
         return outcome
     }
 
-    private func attemptSignIn(username: String, password: String, address: String) async throws -> SignInOutcome {
+    private func attemptSignIn(
+        username: String, password: String, code: String?, address: String
+    ) async throws -> SignInOutcome {
         let account = username.lowercased()
         let now = Date()
         switch throttle.withLock({ $0.admit(account: account, address: address, now: now) }) {
@@ -109,6 +120,17 @@ public final class Authenticator: Sendable {
             let happened = throttle.withLock { $0.recordFailure(account: account, address: address, now: Date()) }
             try await audit(failureOf: account, user: found?.user, address: address, happened: happened)
             return .refused
+        }
+        if user.secondFactorSince != nil {
+            // A wrong, reused or missing code is a failed attempt like a wrong password: the same
+            // delays and locks hold back whoever tries codes (MISP counts them alike).
+            let typed = code?.trimmingCharacters(in: .whitespaces) ?? ""
+            let accepted = typed.isEmpty ? false : (try await secondFactor?.verify(typed, for: user) ?? false)
+            guard accepted else {
+                let happened = throttle.withLock { $0.recordFailure(account: account, address: address, now: Date()) }
+                try await audit(failureOf: account, user: user, address: address, happened: happened)
+                return typed.isEmpty ? .codeNeeded : .refused
+            }
         }
         throttle.withLock { $0.recordSuccess(account: account, address: address, now: Date()) }
         var bytes = [UInt8](repeating: 0, count: 32)

@@ -13,6 +13,9 @@ struct SessionController {
     struct SignIn: Decodable {
         var username: String
         var password: String
+        /// The code of the account's authenticator app, or a recovery code, for an account
+        /// that signs in with a second factor.
+        var code: String?
     }
 
     struct SignedIn: Encodable {
@@ -30,13 +33,19 @@ struct SessionController {
         router.post("/api/v1/sessions") { request, context in
             let body = try await request.decodeJSON(as: SignIn.self, context: context)
             switch try await authenticator.signIn(
-                username: body.username, password: body.password,
+                username: body.username, password: body.password, code: body.code,
                 address: context.clientAddress(of: request, trustedProxies: trustedProxies))
             {
             case .signedIn(let token, let user, let expiresAt):
                 return try Response.json(SignedIn(token: token, expiresAt: expiresAt, user: user), status: .created)
             case .refused:
-                throw ProblemDetail(status: .unauthorized, detail: "The username or password is wrong.")
+                throw ProblemDetail(status: .unauthorized, detail: "The username, password or code is wrong.")
+            case .codeNeeded:
+                throw ProblemDetail(
+                    status: .unauthorized,
+                    detail:
+                        "This account signs in with a second factor: send the 6-digit code its authenticator app shows now, or a recovery code, as 'code'.",
+                    field: "code")
             case .throttled(let retryAfter, let reason):
                 throw ProblemDetail.tooManyRequests(reason, retryAfter: retryAfter)
             }

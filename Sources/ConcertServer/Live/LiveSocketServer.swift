@@ -29,6 +29,8 @@ struct LiveSocketAdmission: Sendable {
     let store: any Store
     let authenticator: Authenticator
     let feed: LiveFeed
+    /// A user who must set up a second factor first opens no feed.
+    let secondFactor: SecondFactorPolicy
     let outboxes = LiveOutboxes()
 
     /// The subscription an upgrade request asks for, or nil when it must not upgrade.
@@ -41,7 +43,8 @@ struct LiveSocketAdmission: Sendable {
                 of: request, authenticator: authenticator),
             let user,
             // A browser sends its cookie with another site's WebSocket too: take it from Concert's pages only.
-            !viaCookie || AuthenticationMiddleware<ConcertRequestContext>.isSameOrigin(request)
+            !viaCookie || AuthenticationMiddleware<ConcertRequestContext>.isSameOrigin(request),
+            await secondFactor.admits(user)
         else { return nil }
         let actor = Actor(user)
         guard
@@ -339,7 +342,8 @@ extension HTTPServerBuilder {
     ) -> HTTPServerBuilder {
         let admission = LiveSocketAdmission(
             store: store, authenticator: Authenticator(store: store, sessionLifetime: configuration.sessionLifetime),
-            feed: liveFeed)
+            feed: liveFeed,
+            secondFactor: SecondFactorPolicy(store: store, requiredEverywhere: configuration.requireSecondFactor))
         let timeouts = LiveServerChannel.Timeouts(
             requestHead: configuration.requestHeadTimeout, idle: configuration.idleTimeout)
         if let tls = configuration.tls { return .concertSecure(admission, timeouts: timeouts, tls: tls) }

@@ -37,6 +37,13 @@ enum StaticAssets {
         .recipients label { display: inline-block; margin-right: 1rem; }
         .error { color: #8a1c1c; background: #fbeaea; padding: .5rem; border-radius: 4px; }
         .notice { background: #eef1f5; padding: .6rem; border-radius: 4px; }
+        figure.qr { margin: .6rem 0; }
+        figure.qr svg { display: block; width: 240px; max-width: 100%; height: auto; border: 1px solid var(--line); }
+        figure.qr figcaption { margin-top: .4rem; }
+        code.secret { display: inline-block; font-size: 1rem; letter-spacing: .05em; }
+        ol.recovery-codes { columns: 2 16rem; column-gap: 2rem; font-size: 1.05rem; }
+        ol.recovery-codes code { letter-spacing: .05em; white-space: nowrap; }
+        ol.steps li { margin-bottom: .6rem; }
         a { color: var(--accent); }
         .hold-banner { background: #b3261e; color: #fff; font-size: 1.4rem; font-weight: 800; padding: .8rem 1rem; border-radius: 6px; margin: .5rem 0; letter-spacing: .03em; }
         .hold-banner.aborted { background: #3b3b3b; }

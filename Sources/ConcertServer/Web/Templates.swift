@@ -44,7 +44,7 @@ enum Templates {
             {{#mayCheck}}<a href="/hits">Hits</a> <a href="/check">Check before sharing</a>{{/mayCheck}}
             {{#mayAdminister}}<a href="/admin">Administration</a>{{/mayAdminister}}
           </nav>
-          <span class="who">{{userName}} · {{agencyName}} ({{agencyCountry}}) · {{role}}</span>
+          <span class="who">{{userName}} · {{agencyName}} ({{agencyCountry}}) · {{role}} · <a href="/account/second-factor">Second factor</a></span>
           <form method="post" action="/logout"><button type="submit">Sign out</button></form>
           {{/signedIn}}
         </header>
@@ -65,8 +65,56 @@ enum Templates {
             <input id="username" name="username" autocomplete="username" required value="{{username}}">
             <label for="password">Password</label>
             <input id="password" name="password" type="password" autocomplete="current-password" required>
+            <label for="code">Code from your authenticator app <span class="muted">(if your account has one)</span></label>
+            <input id="code" name="code" autocomplete="off" inputmode="numeric" maxlength="24" spellcheck="false"{{#codeNeeded}} autofocus aria-describedby="code-help"{{/codeNeeded}}>
+            {{#codeNeeded}}<p id="code-help" class="muted">Six digits, new every 30 seconds; or one of your recovery codes.</p>{{/codeNeeded}}
             <button type="submit" class="primary">Sign in</button>
           </form>
+        </section>
+        """,
+        "second-factor": """
+        <section class="card narrow">
+          <h1>Second factor</h1>
+          {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+          {{#mustEnrol}}<p class="notice" role="status">{{requiredBy}} requires a second factor: set it up before you go on.</p>{{/mustEnrol}}
+          {{^hasRecoveryCodes}}
+          {{#enabled}}
+          <p>You sign in with a code from your authenticator app since {{since}} UTC. <strong>{{recoveryLeft}}</strong> of your recovery codes are unused.</p>
+          {{^required}}
+          <form method="post" action="/account/second-factor/disable">
+            <label for="code">To turn it off, type a code from your app (or a recovery code)</label>
+            <input id="code" name="code" autocomplete="off" inputmode="numeric" required maxlength="24" spellcheck="false">
+            <button type="submit">Turn the second factor off</button>
+          </form>
+          {{/required}}
+          {{#required}}<p class="muted">{{requiredBy}} requires it: it cannot be turned off. If you lose your device, use a recovery code, then ask the server's administrator to reset it.</p>{{/required}}
+          {{/enabled}}
+          {{/hasRecoveryCodes}}
+          {{#hasRecoveryCodes}}
+          <p class="notice" role="status">Your second factor is on: from now on, signing in takes the code your app shows.</p>
+          <h2>Your recovery codes</h2>
+          <p>Each signs you in once without your app. Keep them somewhere safe, away from your device: <strong>they are shown only now</strong>.</p>
+          <ol class="recovery-codes">{{#recoveryCodes}}<li><code>{{.}}</code></li>{{/recoveryCodes}}</ol>
+          <p><a class="button primary" href="/operations">Done</a></p>
+          {{/hasRecoveryCodes}}
+          {{#pending}}
+          <ol class="steps">
+            <li>Open your authenticator app (FreeOTP, Aegis, Google or Microsoft Authenticator…) and add an account.</li>
+            <li>Scan this code, or type the key below it.
+              <figure class="qr">{{{qrCode}}}<figcaption>Key: <code class="secret">{{secret}}</code></figcaption></figure>
+            </li>
+            <li>Type the six digits the app shows.</li>
+          </ol>
+          <form method="post" action="/account/second-factor/confirm">
+            <label for="code">Code from the app</label>
+            <input id="code" name="code" autocomplete="off" inputmode="numeric" required maxlength="8" spellcheck="false">
+            <button type="submit" class="primary">Turn the second factor on</button>
+          </form>
+          {{/pending}}
+          {{#offerStart}}
+          <p>With a second factor, your password alone no longer opens your account: signing in also takes the code your phone's authenticator app shows, new every 30 seconds.</p>
+          <form method="post" action="/account/second-factor/start"><button type="submit" class="primary">Set up a second factor</button></form>
+          {{/offerStart}}
         </section>
         """,
         "operations": """

@@ -19,16 +19,20 @@ struct WebController {
     let crossCheck: CrossCheckService
     /// Proxies whose `X-Forwarded-For` names the client signing in.
     var trustedProxies: Set<String> = []
+    /// The second factor users set up on their account page.
+    let secondFactor: SecondFactor
 
     struct SignInForm: Decodable {
         var username: String
         var password: String
+        var code: String?
     }
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
         addMessageRoutes(to: router)
         addWorkspaceRoutes(to: router)
         addExhibitRoutes(to: router)
+        addSecondFactorRoutes(to: router)
         router.get("/static/concert.css") { _, _ in
             Self.asset(StaticAssets.stylesheet, type: "text/css; charset=utf-8")
         }
@@ -195,7 +199,7 @@ struct WebController {
             let outcome: Authenticator.SignInOutcome =
                 if let form {
                     try await authenticator.signIn(
-                        username: form.username, password: form.password,
+                        username: form.username, password: form.password, code: form.code,
                         address: context.clientAddress(of: request, trustedProxies: trustedProxies))
                 } else {
                     .refused
@@ -208,15 +212,22 @@ struct WebController {
                         name: sessionCookieName, value: token, maxAge: Int(authenticator.sessionLifetime),
                         path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
                 return response
-            case .refused, .throttled:
-                var error = "The username or password is wrong."
+            case .refused, .throttled, .codeNeeded:
+                var error = "The username, password or code is wrong."
                 var status = HTTPResponse.Status.unauthorized
                 if case .throttled(let retryAfter, let reason) = outcome {
                     error = reason + " Try again in \(max(1, Int(retryAfter.rounded(.up)))) seconds."
                     status = .tooManyRequests
                 }
+                var codeNeeded = false
+                if case .codeNeeded = outcome {
+                    error =
+                        "Your account signs in with a second factor: type your password again with the code your authenticator app shows."
+                    codeNeeded = true
+                }
                 var response = try await page(
-                    "login", title: "Sign in", values: ["error": error, "username": form?.username ?? ""],
+                    "login", title: "Sign in",
+                    values: ["error": error, "username": form?.username ?? "", "codeNeeded": codeNeeded],
                     context: context)
                 response.status = status
                 return response

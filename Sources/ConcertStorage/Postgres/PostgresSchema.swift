@@ -348,6 +348,26 @@ enum PostgresSchema {
                 "CREATE INDEX message_search ON message USING GIN (operation_id, search)",
             ]
         ),
+        (
+            // As SQLite's v15: a second factor (TOTP) for signing in.
+            "v12: a second factor (TOTP) for signing in",
+            [
+                "ALTER TABLE app_user ADD COLUMN second_factor_since DOUBLE PRECISION",
+                """
+                CREATE TABLE second_factor (
+                    user_id TEXT PRIMARY KEY REFERENCES app_user(id), sealed_secret TEXT NOT NULL,
+                    confirmed INTEGER NOT NULL, last_step BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE second_factor_recovery (
+                    user_id TEXT NOT NULL REFERENCES app_user(id), code_hash TEXT NOT NULL,
+                    PRIMARY KEY (user_id, code_hash)
+                )
+                """,
+                "CREATE TABLE second_factor_policy (agency_id TEXT PRIMARY KEY REFERENCES agency(id))",
+            ]
+        ),
     ]
 
     /// Runs the migrations not run yet, each in its own transaction, holding the advisory lock;

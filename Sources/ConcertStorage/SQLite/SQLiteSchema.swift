@@ -354,6 +354,30 @@ enum SQLiteSchema {
                     DROP TABLE message_text;
                     """)
         }
+        migrator.registerMigration("v15: a second factor (TOTP) for signing in") { db in
+            // The secret is sealed by the server (AES-GCM under a key of the installation's);
+            // the last time step used keeps a code from being accepted twice; recovery codes
+            // are kept as their SHA-256 alone. An agency listed in `second_factor_policy`
+            // requires a second factor of its users.
+            try db.execute(
+                sql: """
+                    ALTER TABLE app_user ADD COLUMN second_factor_since REAL;
+                    CREATE TABLE second_factor (
+                        user_id TEXT PRIMARY KEY REFERENCES app_user(id),
+                        sealed_secret TEXT NOT NULL,
+                        confirmed INTEGER NOT NULL,
+                        last_step INTEGER NOT NULL
+                    );
+                    CREATE TABLE second_factor_recovery (
+                        user_id TEXT NOT NULL REFERENCES app_user(id),
+                        code_hash TEXT NOT NULL,
+                        PRIMARY KEY (user_id, code_hash)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE second_factor_policy (
+                        agency_id TEXT PRIMARY KEY REFERENCES agency(id)
+                    );
+                    """)
+        }
         return migrator
     }
 }

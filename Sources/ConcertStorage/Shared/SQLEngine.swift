@@ -26,7 +26,10 @@ public struct SQLDialect: Sendable {
         insertionOrder: "rowid", position: "instr", jsonField: { "json_extract(\($0), '$.\($1)')" })
     public static let postgres = SQLDialect(
         insertionOrder: "position", position: "strpos", jsonField: { "(\($0)::jsonb ->> '\($1)')" },
-        tablesWithoutPosition: ["agency", "user", "operation", "participant", "chain_head"],
+        tablesWithoutPosition: [
+            "agency", "user", "operation", "participant", "chain_head", "second_factor", "second_factor_recovery",
+            "second_factor_policy",
+        ],
         physicalOrder: "ctid", forUpdate: "FOR UPDATE", queuesEvents: true)
 
     /// What orders a table's rows as they were written, for copying it whole.

@@ -108,7 +108,7 @@ extension SQLEngineStore {
                     "SELECT \(raw: userColumns), password_hash FROM app_user WHERE username = \(username)"
                 ).first
             else { return nil }
-            return (try storedUser(from: row), try row.string(6))
+            return (try storedUser(from: row), try row.string(7))
         }
     }
 
@@ -150,14 +150,16 @@ extension SQLEngineStore {
 
 /// The columns ``storedUser(from:)`` reads, in its order.
 let userColumns = """
-    app_user.id, app_user.username, app_user.display_name, app_user.agency_id, app_user.role, app_user.disabled_at
+    app_user.id, app_user.username, app_user.display_name, app_user.agency_id, app_user.role, app_user.disabled_at,
+    app_user.second_factor_since
     """
 
 func storedUser(from row: SQLRow) throws -> User {
     User(
         id: try row.string(0), username: try row.string(1), displayName: try row.string(2),
         agencyId: try row.string(3), role: UserRole(rawValue: try row.string(4)) ?? .observer,
-        disabledAt: row.optionalDouble(5).map(Date.init(timeIntervalSince1970:)))
+        disabledAt: row.optionalDouble(5).map(Date.init(timeIntervalSince1970:)),
+        secondFactorSince: row.optionalDouble(6).map(Date.init(timeIntervalSince1970:)))
 }
 
 private func storedAgency(from row: SQLRow) throws -> Agency {

@@ -1,0 +1,114 @@
+import ConcertCore
+import ConcertStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// A user's own second factor through the API: `GET|POST /api/v1/me/second-factor`,
+/// `POST …/confirm`, `POST …/disable`. Each user reaches only their own; the administrator
+/// resets one with `concert user reset-2fa`.
+struct SecondFactorController {
+    let secondFactor: SecondFactor
+    let store: any Store
+
+    struct Status: Encodable {
+        /// Whether signing in takes a code.
+        var enabled: Bool
+        var since: Date?
+        /// Whether the installation or the user's agency requires it.
+        var required: Bool
+        /// Whether a setting up is under way (begun, not yet confirmed).
+        var pending: Bool
+        var recoveryCodesLeft: Int
+    }
+
+    struct Code: Decodable {
+        var code: String
+    }
+
+    struct Confirmed: Encodable {
+        var user: User
+        /// Ten one-time codes, shown this once.
+        var recoveryCodes: [String]
+    }
+
+    func addRoutes(to router: Router<ConcertRequestContext>) {
+        router.get("/api/v1/me/second-factor") { _, context in
+            let user = try context.requireUser()
+            return try Response.json(try await status(of: user))
+        }
+        router.post("/api/v1/me/second-factor") { _, context in
+            let user = try context.requireUser()
+            return try Response.json(try await secondFactor.begin(for: user), status: .created)
+        }
+        router.post("/api/v1/me/second-factor/confirm") { request, context in
+            let user = try context.requireUser()
+            let body = try await request.decodeJSON(as: Code.self, context: context)
+            let (updated, codes) = try await secondFactor.confirm(for: user, code: body.code)
+            return try Response.json(Confirmed(user: updated, recoveryCodes: codes))
+        }
+        router.post("/api/v1/me/second-factor/disable") { request, context in
+            let user = try context.requireUser()
+            let body = try await request.decodeJSON(as: Code.self, context: context)
+            try await disable(for: user, code: body.code)
+            return Response(status: .noContent)
+        }
+    }
+
+    func status(of user: User) async throws -> Status {
+        let stored = try await store.secondFactor(userId: user.id)
+        return Status(
+            enabled: user.secondFactorSince != nil, since: user.secondFactorSince,
+            required: await secondFactor.isRequired(for: user), pending: stored.map { !$0.isConfirmed } ?? false,
+            recoveryCodesLeft: stored?.isConfirmed == true ? stored!.recoveryCodesLeft : 0)
+    }
+
+    /// Turns the user's second factor off, proven with a code of theirs: a session taken over
+    /// (a browser left open) cannot strip the account of it. Refused where it is required.
+    func disable(for user: User, code: String) async throws {
+        guard user.secondFactorSince != nil else {
+            throw DomainError.conflict("You do not sign in with a second factor.")
+        }
+        guard !(await secondFactor.isRequired(for: user)) else {
+            throw ProblemDetail(
+                status: .forbidden,
+                detail: "Your agency or this installation requires a second factor: it cannot be turned off.")
+        }
+        guard try await secondFactor.verify(code, for: user) else {
+            throw DomainError.invalid(
+                "That code does not match (or was used already): type the code your app shows now.", field: "code")
+        }
+        _ = try await store.removeSecondFactor(userId: user.id, endingSessions: false, by: Actor(user))
+    }
+}
+
+/// Holds a signed-in user who must have a second factor and has none to setting it up: every
+/// route but their own account's, the setting up and signing out answers 403 (a page: sends
+/// them to the setting up).
+struct SecondFactorGate: RouterMiddleware {
+    typealias Context = ConcertRequestContext
+    let secondFactor: SecondFactor
+
+    /// What such a user may still reach.
+    static let open: Set<String> = [
+        "/api/v1/me", "/api/v1/me/second-factor", "/api/v1/me/second-factor/confirm", "/api/v1/sessions/current",
+        "/api/v1/sessions", "/api/v1/health", "/api/v1/ready", "/api/v1/openapi.json", "/account/second-factor",
+        "/account/second-factor/start", "/account/second-factor/confirm", "/logout", "/login", "/",
+    ]
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let user = context.user, !Self.open.contains(request.uri.path), !request.uri.path.hasPrefix("/static/"),
+            !(await secondFactor.policy.admits(user))
+        else { return try await next(request, context) }
+        if !request.uri.path.hasPrefix("/api/") && request.method == .get {
+            return Response.redirect(to: "/account/second-factor")
+        }
+        throw ProblemDetail(
+            status: .forbidden,
+            detail:
+                "Your agency or this installation requires a second factor: set it up first (POST /api/v1/me/second-factor, or the page /account/second-factor)."
+        )
+    }
+}

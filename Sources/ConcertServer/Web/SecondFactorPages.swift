@@ -1,0 +1,89 @@
+import ConcertCore
+import ConcertStorage
+import Foundation
+import Hummingbird
+
+/// The page where a user sets up, sees and turns off their second factor.
+extension WebController {
+    struct CodeForm: Decodable {
+        var code: String
+    }
+
+    func addSecondFactorRoutes(to router: Router<ConcertRequestContext>) {
+        let controller = SecondFactorController(secondFactor: secondFactor, store: store)
+        router.get("/account/second-factor") { _, context in
+            guard let user = context.user else { return Response.redirect(to: "/login") }
+            return try await secondFactorPage(for: user, context: context)
+        }
+        router.post("/account/second-factor/start") { _, context in
+            guard let user = context.user else { return Response.redirect(to: "/login") }
+            do {
+                _ = try await secondFactor.begin(for: user)
+            } catch let error as DomainError {
+                return try await secondFactorPage(for: user, error: error.message, context: context)
+            }
+            return Response.redirect(to: "/account/second-factor", type: .found)
+        }
+        router.post("/account/second-factor/confirm") { request, context in
+            guard let user = context.user else { return Response.redirect(to: "/login") }
+            let form = try? await Self.form(CodeForm.self, of: request)
+            do {
+                let (updated, codes) = try await secondFactor.confirm(for: user, code: form?.code ?? "")
+                var values = try await secondFactorValues(for: updated)
+                values["recoveryCodes"] = codes
+                values["hasRecoveryCodes"] = true
+                values["mustEnrol"] = false
+                return try await page("second-factor", title: "Second factor", values: values, context: context)
+            } catch let error as DomainError {
+                var response = try await secondFactorPage(for: user, error: error.message, context: context)
+                response.status = .unprocessableContent
+                return response
+            }
+        }
+        router.post("/account/second-factor/disable") { request, context in
+            guard let user = context.user else { return Response.redirect(to: "/login") }
+            let form = try? await Self.form(CodeForm.self, of: request)
+            do {
+                try await controller.disable(for: user, code: form?.code ?? "")
+            } catch let error as DomainError {
+                var response = try await secondFactorPage(for: user, error: error.message, context: context)
+                response.status = .unprocessableContent
+                return response
+            }
+            return Response.redirect(to: "/account/second-factor", type: .found)
+        }
+    }
+
+    static func form<Form: Decodable>(_ type: Form.Type, of request: Request) async throws -> Form {
+        let buffer = try await request.body.collect(upTo: 16 * 1024)
+        return try URLEncodedFormDecoder().decode(Form.self, from: String(buffer: buffer))
+    }
+
+    private func secondFactorValues(for user: User) async throws -> [String: Any] {
+        let stored = try await store.secondFactor(userId: user.id)
+        let required = await secondFactor.isRequired(for: user)
+        var values: [String: Any] = [
+            "enabled": user.secondFactorSince != nil, "required": required,
+            "requiredBy": secondFactor.requiredEverywhere ? "This installation" : "Your agency",
+            "mustEnrol": required && user.secondFactorSince == nil,
+        ]
+        if let since = user.secondFactorSince { values["since"] = Wording.utc(since) }
+        if stored?.isConfirmed == true { values["recoveryLeft"] = stored!.recoveryCodesLeft }
+        if user.secondFactorSince == nil, let enrolment = try await secondFactor.pendingEnrolment(of: user) {
+            values["pending"] = true
+            values["qrCode"] = enrolment.qrCode
+            values["secret"] = enrolment.secret
+        } else if user.secondFactorSince == nil {
+            values["offerStart"] = true
+        }
+        return values
+    }
+
+    private func secondFactorPage(
+        for user: User, error: String? = nil, context: ConcertRequestContext
+    ) async throws -> Response {
+        var values = try await secondFactorValues(for: user)
+        if let error { values["error"] = error }
+        return try await page("second-factor", title: "Second factor", values: values, context: context)
+    }
+}
