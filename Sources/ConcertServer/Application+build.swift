@@ -14,8 +14,11 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// Whether the session cookie carries `Secure` (browsers then send it only over HTTPS or to localhost).
     public var secureCookies: Bool
-    /// How long a sign-in lasts.
+    /// How long a sign-in lasts at most.
     public var sessionLifetime: TimeInterval
+    /// How long a session lasts unused (each request, or an open live feed, extends it); nil:
+    /// as long as ``sessionLifetime``.
+    public var sessionIdleTimeout: TimeInterval? = 3600
     /// Where and how message attachments are kept; nil keeps them in a temporary folder
     /// under a random key, for tests.
     public var attachments: AttachmentSettings?
@@ -119,7 +122,8 @@ public func buildConcert(
         store: store, installationKey: vault.settings.key, requiredEverywhere: configuration.requireSecondFactor)
     let liveFeed = liveFeed ?? LiveFeed(store: store, limits: configuration.liveLimits)
     let authenticator = Authenticator(
-        store: store, sessionLifetime: configuration.sessionLifetime, signInRules: configuration.signInRules,
+        store: store, sessionLifetime: configuration.sessionLifetime,
+        sessionIdleTimeout: configuration.sessionIdleTimeout, signInRules: configuration.signInRules,
         bcryptWorkers: configuration.bcryptWorkers, metrics: metrics, secondFactor: secondFactor)
     // First, so that it counts every answer as the client gets it, problems and headers included.
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics, logsRequests: configuration.logsRequests))
@@ -158,7 +162,7 @@ public func buildConcert(
         logger: Logger(label: "concert.log"))
     LogProofController(store: store, checkpointer: checkpointer).addRoutes(to: router)
     MessageController(store: store, guarded: guarded, vault: vault).addRoutes(to: router)
-    LiveController(guarded: guarded, feed: liveFeed)
+    LiveController(guarded: guarded, feed: liveFeed, sessions: authenticator)
         .addRoutes(to: router)
     WebController(
         store: store, guarded: guarded, authenticator: authenticator, secureCookies: configuration.secureCookies,

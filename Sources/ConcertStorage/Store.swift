@@ -347,8 +347,18 @@ public protocol Store: Service {
 
     // MARK: Sessions
 
-    /// Stores a session under the SHA-256 of its token, and records the sign-in.
-    func createSession(tokenHash: String, user: User, expiresAt: Date) async throws
+    /// Stores a session under the SHA-256 of its token, and records the sign-in. It lasts
+    /// until `endsAt` at most, and until `expiresAt` unless it is used (``touchSession(tokenHash:now:expiresAt:)``);
+    /// `address` and `client` (the browser or tool) let its user tell their sessions apart.
+    func createSession(
+        tokenHash: String, user: User, expiresAt: Date, endsAt: Date, address: String?, client: String?
+    ) async throws
+    /// Notes that a session was used now: it lasts until `expiresAt` (never past its end).
+    func touchSession(tokenHash: String, now: Date, expiresAt: Date) async throws
+    /// A user's unexpired sessions, most recently used first.
+    func sessions(userId: String, now: Date) async throws -> [SessionInfo]
+    /// Ends one session of a user; false when the user has no such session.
+    func deleteSession(id: String, userId: String) async throws -> Bool
     /// The user of an unexpired session.
     func sessionUser(tokenHash: String, now: Date) async throws -> User?
     /// Ends a session.
@@ -684,6 +694,12 @@ public protocol Store: Service {
 }
 
 extension Store {
+    /// Stores a session that lasts until `expiresAt`, used or not (for seeding, tests and benchmarks).
+    public func createSession(tokenHash: String, user: User, expiresAt: Date) async throws {
+        try await createSession(
+            tokenHash: tokenHash, user: user, expiresAt: expiresAt, endsAt: expiresAt, address: nil, client: nil)
+    }
+
     /// Adds a target that makes no hit (for seeding and tests; the server finds its hits).
     public func createTarget(_ target: Target, by actor: Actor) async throws {
         _ = try await createTarget(target, by: actor, hits: .none)

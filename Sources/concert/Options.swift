@@ -76,6 +76,13 @@ struct ListenOptions: ParsableArguments {
     )
     var tlsSelfSigned = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Minutes a session lasts unused (default 60; each request, or an open live board, extends it), up to 12 hours after signing in. Falls back to CONCERT_SESSION_IDLE_MINUTES.",
+            valueName: "minutes"))
+    var sessionIdleMinutes: Int?
+
     @Flag(
         name: .customLong("require-2fa"),
         help:
@@ -83,7 +90,20 @@ struct ListenOptions: ParsableArguments {
     )
     var requireSecondFactor = false
 
+    /// The idle time the options set, in seconds.
+    func sessionIdleTimeout() throws -> TimeInterval {
+        let text =
+            sessionIdleMinutes.map(String.init) ?? ProcessInfo.processInfo.environment["CONCERT_SESSION_IDLE_MINUTES"]
+        guard let text else { return 3600 }
+        guard let minutes = Int(text), (1...720).contains(minutes) else {
+            throw ValidationError(
+                "--session-idle-minutes must be a whole number of minutes from 1 to 720, not '\(text)'.")
+        }
+        return TimeInterval(minutes * 60)
+    }
+
     func validate() throws {
+        _ = try sessionIdleTimeout()
         _ = try metricsAllowed()
         _ = try format()
         let environment = ProcessInfo.processInfo.environment
@@ -182,6 +202,7 @@ struct ListenOptions: ParsableArguments {
         var configuration = ServerConfiguration(
             host: host.isEmpty ? "127.0.0.1" : host, port: port, secureCookies: !insecureCookies)
         configuration.metricsAllowed = try metricsAllowed()
+        configuration.sessionIdleTimeout = try sessionIdleTimeout()
         configuration.requireSecondFactor =
             requireSecondFactor || ProcessInfo.processInfo.environment["CONCERT_REQUIRE_2FA"] == "1"
         // An access line a request is for the operator's log collector, not a terminal.

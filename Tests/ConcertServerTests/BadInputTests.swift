@@ -8,8 +8,11 @@ import Testing
 @Suite("Bad input gets a clear 4xx and changes nothing")
 struct BadInputTests {
     /// The routes that take a body, each called as the first persona it succeeds for.
+    /// The write routes that some persona can use in the test world (a second factor's
+    /// confirmation needs one being set up first: its bad bodies are the fuzzer's).
     static let writeRoutes = RouteTable.cases.filter {
         $0.method != .get && $0.method != .delete && $0.key != "POST /api/v1/sessions" && !$0.takesNoBody
+            && $0.statuses.contains { (200..<300).contains($0) }
     }
 
     /// Fields that may be left out of a route's body.

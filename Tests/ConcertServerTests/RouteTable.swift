@@ -115,6 +115,14 @@ enum RouteTable {
             method: .post, template: "/api/v1/me/second-factor/disable",
             statuses: [409, 409, 409, 409, 409, 409, 409, 401]
         ) { _ in ["code": "123456"] },
+        // One's own sessions; a session id that is not one's own is one that does not exist.
+        RouteCase(method: .get, template: "/api/v1/me/sessions", statuses: [200, 200, 200, 200, 200, 200, 200, 401]) {
+            _ in nil
+        },
+        RouteCase(
+            method: .delete, template: "/api/v1/me/sessions/{sessionId}",
+            statuses: [404, 404, 404, 404, 404, 404, 404, 401]
+        ) { _ in nil },
         RouteCase(method: .get, template: "/api/v1/me", statuses: [200, 200, 200, 200, 200, 200, 200, 401]) { _ in nil
         },
         // The log's tree: hashes only, to anyone signed in; an inclusion proof only of an event the

@@ -102,3 +102,25 @@ def test_set_up_and_sign_in_with_a_second_factor(server):
         assert "wrong" in refused(driver) and "/login" in driver.current_url
     finally:
         driver.quit()
+
+
+def test_see_and_end_ones_sessions(server):
+    from conftest import sign_in
+    from test_workspace import api, token_of
+
+    other = token_of(server, "no-officer")
+    driver = browser()
+    try:
+        sign_in(driver, server, "no-officer")
+        driver.find_element(By.LINK_TEXT, "Sessions").click()
+        rows = driver.find_elements(By.CSS_SELECTOR, "table tbody tr")
+        assert len(rows) == 2, text_of(driver)
+        assert sum("(this one)" in row.text for row in rows) == 1
+        look(driver, "sessions")
+        other_row = next(row for row in rows if "(this one)" not in row.text)
+        other_row.find_element(By.CSS_SELECTOR, "button").click()
+        WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "table tbody tr")) == 1)
+        status, _ = api(server, "GET", "/api/v1/me", token=other)
+        assert status == 401, "the ended session still works"
+    finally:
+        driver.quit()

@@ -10,8 +10,15 @@ import Synchronization
 public final class Authenticator: Sendable {
     /// bcrypt cost; 12 or more.
     public static let bcryptCost: UInt8 = 12
-    /// How long a session lasts.
+    /// How long a session lasts at most.
     public let sessionLifetime: TimeInterval
+    /// How long a session lasts unused; each use (a request, an open live feed) extends it
+    /// again, up to ``sessionLifetime`` from the sign-in.
+    public let sessionIdleTimeout: TimeInterval
+    /// When this server last noted each session as used: at most once a minute (a quarter of
+    /// the idle time, when that is shorter), so that a busy client costs one write a minute,
+    /// not one a request.
+    private let lastNoted = Mutex<[String: ContinuousClock.Instant]>([:])
     let store: any Store
     /// Failed sign-ins by account and by client address, shared by every request of this server.
     let throttle: Mutex<SignInThrottle>
@@ -29,7 +36,7 @@ public final class Authenticator: Sendable {
 
     /// Creates an authenticator over a store, with its own sign-in throttle and bcrypt workers.
     public init(
-        store: any Store, sessionLifetime: TimeInterval = 12 * 3600,
+        store: any Store, sessionLifetime: TimeInterval = 12 * 3600, sessionIdleTimeout: TimeInterval? = nil,
         signInRules: SignInThrottle.Rules = .init(), bcryptWorkers: Int = BoundedWorkers.defaultBcryptWorkers,
         metrics: ServerMetrics? = nil, secondFactor: SecondFactor? = nil
     ) {
@@ -37,6 +44,7 @@ public final class Authenticator: Sendable {
         self.metrics = metrics
         self.secondFactor = secondFactor
         self.sessionLifetime = sessionLifetime
+        self.sessionIdleTimeout = min(sessionIdleTimeout ?? sessionLifetime, sessionLifetime)
         self.throttle = Mutex(SignInThrottle(rules: signInRules))
         self.bcryptWorkers = BoundedWorkers(workers: bcryptWorkers, queueLimit: 64)
     }
@@ -73,15 +81,16 @@ public final class Authenticator: Sendable {
     /// costs no bcrypt work, and bcrypt runs on ``bcryptWorkers`` only, so a flood of attempts
     /// cannot slow other requests. Every failed attempt and every lock is an audit entry.
     public func signIn(
-        username: String, password: String, code: String? = nil, address: String
+        username: String, password: String, code: String? = nil, address: String, client: String? = nil
     ) async throws -> SignInOutcome {
-        let outcome = try await attemptSignIn(username: username, password: password, code: code, address: address)
+        let outcome = try await attemptSignIn(
+            username: username, password: password, code: code, address: address, client: client)
         if case .signedIn = outcome {} else { metrics?.countSignInFailure() }
         return outcome
     }
 
     private func attemptSignIn(
-        username: String, password: String, code: String?, address: String
+        username: String, password: String, code: String?, address: String, client: String?
     ) async throws -> SignInOutcome {
         let account = username.lowercased()
         let now = Date()
@@ -139,8 +148,11 @@ public final class Authenticator: Sendable {
         let token = Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-        let expiresAt = ConcertJSON.now().addingTimeInterval(sessionLifetime)
-        try await store.createSession(tokenHash: Self.tokenHash(token), user: user, expiresAt: expiresAt)
+        let signedInAt = ConcertJSON.now()
+        let expiresAt = signedInAt.addingTimeInterval(sessionLifetime)
+        try await store.createSession(
+            tokenHash: Self.tokenHash(token), user: user, expiresAt: signedInAt.addingTimeInterval(sessionIdleTimeout),
+            endsAt: expiresAt, address: address, client: client)
         return .signedIn(token: token, user: user, expiresAt: expiresAt)
     }
 
@@ -172,7 +184,28 @@ public final class Authenticator: Sendable {
     /// The user a token belongs to, while its session lasts.
     public func user(forToken token: String) async throws -> User? {
         guard !token.isEmpty, token.utf8.count <= 128 else { return nil }
-        return try await store.sessionUser(tokenHash: Self.tokenHash(token), now: Date())
+        let tokenHash = Self.tokenHash(token)
+        guard let user = try await store.sessionUser(tokenHash: tokenHash, now: Date()) else { return nil }
+        try await noteUse(of: tokenHash)
+        return user
+    }
+
+    /// Notes that a live session was used now, so that it lasts another idle time: at most
+    /// once a minute per session and server.
+    func noteUse(of tokenHash: String) async throws {
+        guard sessionIdleTimeout < sessionLifetime else { return }
+        let now = ContinuousClock.now
+        let interval = Duration.seconds(min(60, sessionIdleTimeout / 4))
+        let due = lastNoted.withLock { noted -> Bool in
+            if let last = noted[tokenHash], now - last < interval { return false }
+            if noted.count > 50_000 { noted = noted.filter { now - $0.value < interval } }
+            noted[tokenHash] = now
+            return true
+        }
+        guard due else { return }
+        let wall = Date()
+        try await store.touchSession(
+            tokenHash: tokenHash, now: wall, expiresAt: wall.addingTimeInterval(sessionIdleTimeout))
     }
 
     /// Ends the session of a token.

@@ -94,6 +94,7 @@ struct SecondFactorGate: RouterMiddleware {
         "/api/v1/me", "/api/v1/me/second-factor", "/api/v1/me/second-factor/confirm", "/api/v1/sessions/current",
         "/api/v1/sessions", "/api/v1/health", "/api/v1/ready", "/api/v1/openapi.json", "/account/second-factor",
         "/account/second-factor/start", "/account/second-factor/confirm", "/logout", "/login", "/",
+        "/api/v1/me/sessions", "/account/sessions",
     ]
 
     func handle(

@@ -7,10 +7,13 @@ struct LiveController {
     let guarded: OperationGuard
     let feed: LiveFeed
     var delivery: BoundedDelivery
+    /// Notes a subscriber's session as used while its feed is open.
+    var sessions: Authenticator?
 
-    init(guarded: OperationGuard, feed: LiveFeed) {
+    init(guarded: OperationGuard, feed: LiveFeed, sessions: Authenticator? = nil) {
         self.guarded = guarded
         self.feed = feed
+        self.sessions = sessions
         self.delivery = BoundedDelivery(limits: feed.limits, gauge: feed.gauge)
     }
 
@@ -61,8 +64,10 @@ struct LiveController {
             }
             let feed = self.feed
             let delivery = self.delivery
+            let sessions = self.sessions
             let watch = context.sessionTokenHash.map {
-                SessionWatch(store: guarded.store, tokenHash: $0, interval: feed.limits.sessionCheck)
+                SessionWatch(
+                    store: guarded.store, tokenHash: $0, interval: feed.limits.sessionCheck, keepAlive: sessions)
             }
             let body = ResponseBody { writer in
                 // Each message is made into its bytes as it leaves the queue, which lets go of it

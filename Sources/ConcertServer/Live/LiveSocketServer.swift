@@ -69,7 +69,8 @@ struct LiveSocketAdmission: Sendable {
             send: connection.send, ended: connection.ended)
         // The connection closes when the session that opened it ends (1008: policy violation).
         if let tokenHash = ticket.tokenHash {
-            let watch = SessionWatch(store: store, tokenHash: tokenHash, interval: feed.limits.sessionCheck)
+            let watch = SessionWatch(
+                store: store, tokenHash: tokenHash, interval: feed.limits.sessionCheck, keepAlive: authenticator)
             let watching = Task {
                 try await watch.untilEnded()
                 connection.close(.policyViolation, notice: #"{"kind":"sessionEnded"}"#)
@@ -341,7 +342,10 @@ extension HTTPServerBuilder {
         store: any Store, liveFeed: LiveFeed, configuration: ServerConfiguration = .init()
     ) -> HTTPServerBuilder {
         let admission = LiveSocketAdmission(
-            store: store, authenticator: Authenticator(store: store, sessionLifetime: configuration.sessionLifetime),
+            store: store,
+            authenticator: Authenticator(
+                store: store, sessionLifetime: configuration.sessionLifetime,
+                sessionIdleTimeout: configuration.sessionIdleTimeout),
             feed: liveFeed,
             secondFactor: SecondFactorPolicy(store: store, requiredEverywhere: configuration.requireSecondFactor))
         let timeouts = LiveServerChannel.Timeouts(

@@ -54,6 +54,38 @@ extension WebController {
         }
     }
 
+    /// The page where a user sees their sessions and ends any of them.
+    func addSessionRoutes(to router: Router<ConcertRequestContext>) {
+        router.get("/account/sessions") { _, context in
+            guard let user = context.user else { return Response.redirect(to: "/login") }
+            let sessions = try await store.sessions(userId: user.id, now: Date())
+            let rows: [[String: Any]] = sessions.map { session in
+                [
+                    "id": session.id, "createdAt": Wording.utc(session.createdAt),
+                    "lastSeenAt": Wording.utc(session.lastSeenAt), "address": session.address ?? "unknown",
+                    "client": session.client.map { String($0.prefix(80)) } ?? "unknown",
+                    "current": session.tokenHash == context.sessionTokenHash,
+                ]
+            }
+            return try await page(
+                "sessions", title: "Your sessions",
+                values: [
+                    "sessions": rows, "idleMinutes": Int(authenticator.sessionIdleTimeout / 60),
+                    "lifetimeHours": Int(authenticator.sessionLifetime / 3600),
+                ], context: context)
+        }
+        router.post("/account/sessions/:sessionId/end") { _, context in
+            guard let user = context.user else { return Response.redirect(to: "/login") }
+            let id = try context.parameters.require("sessionId")
+            let sessions = try await store.sessions(userId: user.id, now: Date())
+            guard let session = sessions.first(where: { $0.id == id }) else {
+                throw ProblemDetail(status: .notFound, detail: "You have no such session (it may have ended already).")
+            }
+            _ = try await store.deleteSession(id: id, userId: user.id)
+            return Response.redirect(to: session.tokenHash == context.sessionTokenHash ? "/login" : "/account/sessions")
+        }
+    }
+
     static func form<Form: Decodable>(_ type: Form.Type, of request: Request) async throws -> Form {
         let buffer = try await request.body.collect(upTo: 16 * 1024)
         return try URLEncodedFormDecoder().decode(Form.self, from: String(buffer: buffer))

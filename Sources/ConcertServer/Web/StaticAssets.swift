@@ -37,6 +37,7 @@ enum StaticAssets {
         .recipients label { display: inline-block; margin-right: 1rem; }
         .error { color: #8a1c1c; background: #fbeaea; padding: .5rem; border-radius: 4px; }
         .notice { background: #eef1f5; padding: .6rem; border-radius: 4px; }
+        .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
         figure.qr { margin: .6rem 0; }
         figure.qr svg { display: block; width: 240px; max-width: 100%; height: auto; border: 1px solid var(--line); }
         figure.qr figcaption { margin-top: .4rem; }

@@ -44,7 +44,7 @@ enum Templates {
             {{#mayCheck}}<a href="/hits">Hits</a> <a href="/check">Check before sharing</a>{{/mayCheck}}
             {{#mayAdminister}}<a href="/admin">Administration</a>{{/mayAdminister}}
           </nav>
-          <span class="who">{{userName}} · {{agencyName}} ({{agencyCountry}}) · {{role}} · <a href="/account/second-factor">Second factor</a></span>
+          <span class="who">{{userName}} · {{agencyName}} ({{agencyCountry}}) · {{role}} · <a href="/account/second-factor">Second factor</a> · <a href="/account/sessions">Sessions</a></span>
           <form method="post" action="/logout"><button type="submit">Sign out</button></form>
           {{/signedIn}}
         </header>
@@ -116,6 +116,19 @@ enum Templates {
           <form method="post" action="/account/second-factor/start"><button type="submit" class="primary">Set up a second factor</button></form>
           {{/offerStart}}
         </section>
+        """,
+        "sessions": """
+        <h1>Your sessions</h1>
+        <p class="muted">Where your account is signed in. A session ends after {{idleMinutes}} minutes unused, and {{lifetimeHours}} hours after signing in at the latest. End any you do not recognise, then change your password.</p>
+        <table class="stack">
+          <thead><tr><th>Signed in (UTC)</th><th>Last used (UTC)</th><th>From</th><th>With</th><th><span class="visually-hidden">End</span></th></tr></thead>
+          <tbody>
+          {{#sessions}}
+          <tr><td data-label="Signed in (UTC)">{{createdAt}}{{#current}} <strong>(this one)</strong>{{/current}}</td><td data-label="Last used (UTC)">{{lastSeenAt}}</td><td data-label="From">{{address}}</td><td data-label="With">{{client}}</td>
+          <td data-label="End"><form method="post" action="/account/sessions/{{id}}/end"><button type="submit">{{#current}}Sign out{{/current}}{{^current}}End this session{{/current}}</button></form></td></tr>
+          {{/sessions}}
+          </tbody>
+        </table>
         """,
         "operations": """
         <h1>Operations</h1>

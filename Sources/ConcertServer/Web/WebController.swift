@@ -33,6 +33,7 @@ struct WebController {
         addWorkspaceRoutes(to: router)
         addExhibitRoutes(to: router)
         addSecondFactorRoutes(to: router)
+        addSessionRoutes(to: router)
         router.get("/static/concert.css") { _, _ in
             Self.asset(StaticAssets.stylesheet, type: "text/css; charset=utf-8")
         }
@@ -200,7 +201,8 @@ struct WebController {
                 if let form {
                     try await authenticator.signIn(
                         username: form.username, password: form.password, code: form.code,
-                        address: context.clientAddress(of: request, trustedProxies: trustedProxies))
+                        address: context.clientAddress(of: request, trustedProxies: trustedProxies),
+                        client: request.headers[.userAgent])
                 } else {
                     .refused
                 }

@@ -349,8 +349,8 @@ enum PostgresSchema {
             ]
         ),
         (
-            // As SQLite's v15: a second factor (TOTP) for signing in.
-            "v12: a second factor (TOTP) for signing in",
+            // As SQLite's v15: a second factor (TOTP) for signing in; sessions one can see.
+            "v12: a second factor (TOTP) for signing in; sessions one can see",
             [
                 "ALTER TABLE app_user ADD COLUMN second_factor_since DOUBLE PRECISION",
                 """
@@ -366,6 +366,18 @@ enum PostgresSchema {
                 )
                 """,
                 "CREATE TABLE second_factor_policy (agency_id TEXT PRIMARY KEY REFERENCES agency(id))",
+                "ALTER TABLE session ADD COLUMN id TEXT",
+                "ALTER TABLE session ADD COLUMN created_at DOUBLE PRECISION",
+                "ALTER TABLE session ADD COLUMN last_seen DOUBLE PRECISION",
+                "ALTER TABLE session ADD COLUMN address TEXT",
+                "ALTER TABLE session ADD COLUMN client TEXT",
+                "ALTER TABLE session ADD COLUMN ends_at DOUBLE PRECISION",
+                """
+                UPDATE session SET id = md5(random()::text || token_hash), created_at = expires_at - 43200,
+                    last_seen = expires_at - 43200, ends_at = expires_at
+                """,
+                "CREATE UNIQUE INDEX session_by_id ON session(id)",
+                "CREATE INDEX session_by_user ON session(user_id)",
             ]
         ),
     ]

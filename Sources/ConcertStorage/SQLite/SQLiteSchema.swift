@@ -354,11 +354,12 @@ enum SQLiteSchema {
                     DROP TABLE message_text;
                     """)
         }
-        migrator.registerMigration("v15: a second factor (TOTP) for signing in") { db in
+        migrator.registerMigration("v15: a second factor (TOTP) for signing in; sessions one can see") { db in
             // The secret is sealed by the server (AES-GCM under a key of the installation's);
             // the last time step used keeps a code from being accepted twice; recovery codes
             // are kept as their SHA-256 alone. An agency listed in `second_factor_policy`
-            // requires a second factor of its users.
+            // requires a second factor of its users. A session has an id a user can name to
+            // end it, when it began and was last used (for the idle time), and where from.
             try db.execute(
                 sql: """
                     ALTER TABLE app_user ADD COLUMN second_factor_since REAL;
@@ -372,10 +373,20 @@ enum SQLiteSchema {
                         user_id TEXT NOT NULL REFERENCES app_user(id),
                         code_hash TEXT NOT NULL,
                         PRIMARY KEY (user_id, code_hash)
-                    ) WITHOUT ROWID;
+                    );
                     CREATE TABLE second_factor_policy (
                         agency_id TEXT PRIMARY KEY REFERENCES agency(id)
                     );
+                    ALTER TABLE session ADD COLUMN id TEXT;
+                    ALTER TABLE session ADD COLUMN created_at REAL;
+                    ALTER TABLE session ADD COLUMN last_seen REAL;
+                    ALTER TABLE session ADD COLUMN address TEXT;
+                    ALTER TABLE session ADD COLUMN client TEXT;
+                    ALTER TABLE session ADD COLUMN ends_at REAL;
+                    UPDATE session SET id = lower(hex(randomblob(16))), created_at = expires_at - 43200,
+                        last_seen = expires_at - 43200, ends_at = expires_at;
+                    CREATE UNIQUE INDEX session_by_id ON session(id);
+                    CREATE INDEX session_by_user ON session(user_id);
                     """)
         }
         return migrator

@@ -114,14 +114,22 @@ extension SQLEngineStore {
 
     // MARK: Sessions
 
-    public func createSession(tokenHash: String, user: User, expiresAt: Date) async throws {
+    public func createSession(
+        tokenHash: String, user: User, expiresAt: Date, endsAt: Date, address: String?, client: String?
+    ) async throws {
+        let now = Date().timeIntervalSince1970
+        // Named by a random id of its own, never by its token's hash, so that the list of one's
+        // sessions holds nothing that helps to use one.
+        let id = Identifier.make()
         // A sign-in changes no row another write reads: sign-ins do not wait for each other.
         try await writing(.appendOnly) { transaction in
-            try transaction.execute("DELETE FROM session WHERE expires_at < \(Date().timeIntervalSince1970)")
+            try transaction.execute("DELETE FROM session WHERE expires_at < \(now)")
             try transaction.execute(
                 """
-                INSERT INTO session (token_hash, user_id, expires_at)
-                VALUES (\(tokenHash), \(user.id), \(expiresAt.timeIntervalSince1970))
+                INSERT INTO session (token_hash, user_id, expires_at, id, created_at, last_seen, address, client, ends_at)
+                VALUES (\(tokenHash), \(user.id), \(min(expiresAt, endsAt).timeIntervalSince1970), \(id), \(now), \(now),
+                    \(address.map { String($0.prefix(64)) }), \(client.map { String($0.prefix(200)) }),
+                    \(endsAt.timeIntervalSince1970))
                 """)
             try transaction.append(
                 EventDraft(
@@ -138,6 +146,46 @@ extension SQLEngineStore {
                     AND app_user.disabled_at IS NULL
                 """
             ).first.map(storedUser(from:))
+        }
+    }
+
+    public func touchSession(tokenHash: String, now: Date, expiresAt: Date) async throws {
+        try await writing(.appendOnly) { transaction in
+            // Never past the session's end, and never bringing back one that expired meanwhile.
+            try transaction.execute(
+                """
+                UPDATE session SET last_seen = \(now.timeIntervalSince1970),
+                    expires_at = CASE WHEN ends_at IS NOT NULL AND ends_at < \(expiresAt.timeIntervalSince1970)
+                        THEN ends_at ELSE \(expiresAt.timeIntervalSince1970) END
+                WHERE token_hash = \(tokenHash) AND expires_at > \(now.timeIntervalSince1970)
+                """)
+        }
+    }
+
+    public func sessions(userId: String, now: Date) async throws -> [SessionInfo] {
+        try await reading { connection in
+            try connection.rows(
+                """
+                SELECT id, created_at, last_seen, expires_at, address, client, token_hash FROM session
+                WHERE user_id = \(userId) AND expires_at > \(now.timeIntervalSince1970)
+                ORDER BY last_seen DESC, id
+                """
+            ).map { row in
+                SessionInfo(
+                    id: row.optionalString(0) ?? "", tokenHash: try row.string(6),
+                    createdAt: Date(timeIntervalSince1970: row.optionalDouble(1) ?? 0),
+                    lastSeenAt: Date(timeIntervalSince1970: row.optionalDouble(2) ?? 0),
+                    expiresAt: Date(timeIntervalSince1970: row.optionalDouble(3) ?? 0), address: row.optionalString(4),
+                    client: row.optionalString(5))
+            }
+        }
+    }
+
+    public func deleteSession(id: String, userId: String) async throws -> Bool {
+        try await writing(.appendOnly) { transaction in
+            !(try transaction.rows(
+                "DELETE FROM session WHERE id = \(id) AND user_id = \(userId) RETURNING id"
+            ).isEmpty)
         }
     }
 
@@ -166,4 +214,34 @@ private func storedAgency(from row: SQLRow) throws -> Agency {
     Agency(
         id: try row.string(0), name: try row.string(1), country: try row.string(2),
         kind: AgencyKind(rawValue: try row.string(3)) ?? .police, contact: row.optionalString(4))
+}
+
+/// A session as its user sees it in their list.
+public struct SessionInfo: Sendable, Equatable {
+    /// Names the session for ending it; not its token, nor its token's hash.
+    public var id: String
+    /// The SHA-256 of its token, for telling the session a request came with (never shown).
+    public var tokenHash: String
+    public var createdAt: Date
+    /// When it was last used (to the minute: a session is noted as used at most once a minute).
+    public var lastSeenAt: Date
+    /// When it ends unless it is used before.
+    public var expiresAt: Date
+    /// The client address it was signed in from.
+    public var address: String?
+    /// The browser or tool it was signed in with (its `User-Agent`).
+    public var client: String?
+
+    public init(
+        id: String, tokenHash: String, createdAt: Date, lastSeenAt: Date, expiresAt: Date, address: String?,
+        client: String?
+    ) {
+        self.id = id
+        self.tokenHash = tokenHash
+        self.createdAt = createdAt
+        self.lastSeenAt = lastSeenAt
+        self.expiresAt = expiresAt
+        self.address = address
+        self.client = client
+    }
 }
