@@ -67,24 +67,49 @@ struct SessionListTests {
         }
     }
 
-    @Test("a session unused for the idle time is over; one in use lasts")
+    @Test("a session unused for the idle time is over, one in use lasts, none past its end or back from the dead")
     func idleSessionsEnd() async throws {
         let world = try await TestWorld.make()
         defer { world.remove() }
-        try await world.withClient(configured: { $0.sessionIdleTimeout = 3 }) { client in
-            let idle = try await Self.signIn(.observer, client: client, userAgent: "Left open")
-            let used = try await Self.signIn(.participantOfficer, client: client, userAgent: "Busy")
-            // The busy one is used every half second for four and a half seconds: past its idle time.
-            for _ in 0..<10 {
-                let response = try await client.execute(
-                    uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer \(used)"])
-                #expect(response.status == .ok)
-                try await Task.sleep(for: .milliseconds(500))
-            }
-            let left = try await client.execute(
-                uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer \(idle)"])
-            #expect(left.status == .unauthorized)
-            #expect((left.object["detail"] as? String)?.contains("sign in again") == true)
+        let store = world.store
+        let user = world.users[.observer]!
+        let start = Date()
+        func at(_ seconds: TimeInterval) -> Date { start.addingTimeInterval(seconds) }
+        // Ten seconds of idle time, a hundred of life.
+        try await store.createSession(
+            tokenHash: "busy", user: user, expiresAt: at(10), endsAt: at(100), address: "192.0.2.1", client: "Busy")
+        try await store.createSession(
+            tokenHash: "idle", user: user, expiresAt: at(10), endsAt: at(100), address: "192.0.2.2", client: "Left open"
+        )
+        try await store.touchSession(tokenHash: "busy", now: at(5), expiresAt: at(15))
+        #expect(try await store.sessionUser(tokenHash: "busy", now: at(11)) == user)
+        #expect(try await store.sessionUser(tokenHash: "idle", now: at(11)) == nil, "an idle session lives on")
+        // Used every nine seconds to the end, it still ends there.
+        for second in stride(from: 14, through: 95, by: 9) {
+            try await store.touchSession(
+                tokenHash: "busy", now: at(TimeInterval(second)), expiresAt: at(TimeInterval(second + 10)))
+        }
+        #expect(try await store.sessionUser(tokenHash: "busy", now: at(99)) == user)
+        #expect(try await store.sessionUser(tokenHash: "busy", now: at(101)) == nil, "a session outlives its end")
+        // A use noted after a session ended does not bring it back.
+        try await store.touchSession(tokenHash: "idle", now: at(12), expiresAt: at(22))
+        #expect(try await store.sessionUser(tokenHash: "idle", now: at(13)) == nil, "an ended session came back")
+    }
+
+    @Test("a sign-in lasts the idle time unless used, and its user's list says so")
+    func signInLastsTheIdleTime() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        try await world.withClient(configured: { $0.sessionIdleTimeout = 600 }) { client in
+            let token = try await Self.signIn(.participantOfficer, client: client, userAgent: "Laptop")
+            let listed = try await client.execute(
+                uri: "/api/v1/me/sessions", method: .get, headers: [.authorization: "Bearer \(token)"])
+            let mine = try #require(
+                (listed.object["items"] as? [[String: Any]])?.first { $0["current"] as? Bool == true })
+            let expires = try #require(
+                (mine["expiresAt"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+            // Ten minutes from now, give or take the test's own time; not the twelve hours of its life.
+            #expect(abs(expires.timeIntervalSinceNow - 600) < 60, "expires at \(expires)")
         }
     }
 }

@@ -21,7 +21,7 @@ struct WebPageTests {
                 uri: "/login", method: .post, headers: formHeaders,
                 body: ByteBuffer(string: "username=leadcoordinator&password=nope"))
             #expect(wrong.status == .unauthorized)
-            #expect(wrong.text.contains("The username or password is wrong."))
+            #expect(wrong.text.contains("The username, password or code is wrong."))
             #expect(wrong.headers[.setCookie] == nil)
 
             let password = TestWorld.password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
