@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "ConcertCore", targets: ["ConcertCore"]),
         .library(name: "ConcertStorage", targets: ["ConcertStorage"]),
         .library(name: "ConcertServer", targets: ["ConcertServer"]),
+        .library(name: "ConcertMultipart", targets: ["ConcertMultipart"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -57,10 +58,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The streaming `multipart/form-data` reader on its own, so that its fuzzer builds with
+        // NIOCore alone (Fuzz/).
+        .target(name: "ConcertMultipart", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "ConcertServer",
             dependencies: [
                 "ConcertCore",
+                "ConcertMultipart",
                 "ConcertCrossCheck",
                 "ConcertStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -170,7 +170,11 @@ public func buildConcert(
         crossCheck: crossCheck, trustedProxies: configuration.trustedProxies, secondFactor: secondFactor
     ).addRoutes(to: router)
     // The store first: it stops last, once nothing uses it.
-    return ConcertParts(router: router, services: [store, crossCheck, OverdueWatch(store: store), checkpointer])
+    return ConcertParts(
+        router: router,
+        services: [
+            store, crossCheck, OverdueWatch(store: store), checkpointer, AttachmentSweep(vault: vault, store: store),
+        ])
 }
 
 /// Builds the Concert application: the router, bound to the configured address.

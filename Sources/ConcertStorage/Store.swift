@@ -320,6 +320,10 @@ public protocol Store: Service {
     /// agency's notices cannot push another's out of its list.
     func events(kinds: [EventKind], operationIds: [String]?, mentioning: String?, limit: Int) async throws -> [Event]
 
+    /// The SHA-256 of every attachment a stored message has: what the attachment folder must
+    /// keep (the rest are files of writes cut off before their message was stored).
+    func attachmentDigests() async throws -> Set<String>
+
     // MARK: Second factor
 
     /// A user's second factor (confirmed or being set up), or nil.

@@ -1,4 +1,5 @@
 import ConcertCore
+import ConcertMultipart
 import ConcertStorage
 import Foundation
 import Hummingbird
@@ -85,6 +86,8 @@ public struct ProblemDetail: Error, HTTPResponseError, Codable, Sendable {
             default:
                 return ProblemDetail(status: error.status, detail: error.body ?? error.status.reasonPhrase)
             }
+        case let error as MultipartError:
+            return ProblemDetail(status: .badRequest, detail: error.detail)
         case let error as any HTTPResponseError where error.status.code < 500:
             return ProblemDetail(status: error.status, detail: error.status.reasonPhrase)
         default:

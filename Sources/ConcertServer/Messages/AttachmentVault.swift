@@ -150,6 +150,9 @@ struct AttachmentVault: Sendable {
         guard rename(staged.path, destination.path) == 0 else {
             throw AttachmentError.damaged("it could not be moved into place (\(String(cString: strerror(errno)))).")
         }
+        // Dated now, not when its upload began: the sweep of a shared folder reads the date as
+        // when the file began to wait for its message.
+        utimes(destination.path, nil)
         return true
     }
 

@@ -1,4 +1,5 @@
 import ConcertCore
+import ConcertMultipart
 import ConcertStorage
 import Foundation
 import Hummingbird

@@ -1,4 +1,5 @@
 import ConcertCore
+import ConcertMultipart
 import Foundation
 import Hummingbird
 

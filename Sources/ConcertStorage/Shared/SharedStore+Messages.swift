@@ -40,6 +40,20 @@ extension SQLEngineStore {
         }
     }
 
+    public func attachmentDigests() async throws -> Set<String> {
+        try await reading { connection in
+            var digests: Set<String> = []
+            // Only messages with a file name a SHA-256; the text test keeps the others unread.
+            for row in try connection.rows(
+                "SELECT json FROM message WHERE \(raw: connection.dialect.position)(json, '\"sha256\"') > 0")
+            {
+                let message = try ConcertJSON.decode(Message.self, from: try row.string(0))
+                for attachment in message.attachments { digests.insert(attachment.sha256) }
+            }
+            return digests
+        }
+    }
+
     public func message(id: String, operationId: String) async throws -> MessageRecord? {
         try await reading { connection in try messageRecord(id: id, operationId: operationId, in: connection) }
     }

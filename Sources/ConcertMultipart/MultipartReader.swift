@@ -2,17 +2,23 @@ import Foundation
 import NIOCore
 
 /// A part of a `multipart/form-data` body, as its headers describe it.
-struct MultipartPartHeaders: Equatable {
+public struct MultipartPartHeaders: Equatable, Sendable {
     /// The form field's name (`name=` of `Content-Disposition`).
-    var name: String
+    public var name: String
     /// The file's name, for a file part.
-    var fileName: String?
+    public var fileName: String?
     /// The part's `Content-Type`, if given.
-    var contentType: String?
+    public var contentType: String?
+
+    public init(name: String, fileName: String? = nil, contentType: String? = nil) {
+        self.name = name
+        self.fileName = fileName
+        self.contentType = contentType
+    }
 }
 
 /// What a multipart body is made of, in the order it arrives.
-enum MultipartEvent {
+public enum MultipartEvent {
     /// A part begins.
     case partBegan(MultipartPartHeaders)
     /// Bytes of the current part's content.
@@ -23,7 +29,7 @@ enum MultipartEvent {
 
 /// Reads a `multipart/form-data` body as it streams in, whatever the sizes of the pieces it
 /// arrives in, holding no more than one piece plus a boundary's length of it.
-struct MultipartReader {
+public struct MultipartReader {
     private enum State {
         case preamble, headers, content, afterDelimiter, finished
     }
@@ -36,14 +42,14 @@ struct MultipartReader {
     static let maximumHeaderSize = 16 << 10
 
     /// A reader for the boundary given in the request's `Content-Type`.
-    init(boundary: String) {
+    public init(boundary: String) {
         delimiter = Array("\r\n--\(boundary)".utf8)
         // The first boundary may come without the line break before it.
         pending.writeString("\r\n")
     }
 
     /// The boundary of a `multipart/form-data` content type, or nil when it is something else.
-    static func boundary(ofContentType contentType: String) -> String? {
+    public static func boundary(ofContentType contentType: String) -> String? {
         let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.first?.lowercased() == "multipart/form-data" else { return nil }
         for parameter in parts.dropFirst() {
@@ -61,7 +67,7 @@ struct MultipartReader {
     }
 
     /// Reads the next piece of the body, telling `handle` what it holds.
-    mutating func read(_ piece: ByteBuffer, _ handle: (MultipartEvent) throws -> Void) throws {
+    public mutating func read(_ piece: ByteBuffer, _ handle: (MultipartEvent) throws -> Void) throws {
         var piece = piece
         pending.writeBuffer(&piece)
         try process(handle)
@@ -69,10 +75,9 @@ struct MultipartReader {
     }
 
     /// Checks that the body ended with its closing boundary.
-    func finish() throws {
+    public func finish() throws {
         guard case .finished = state else {
-            throw ProblemDetail(
-                status: .badRequest, detail: "The form ended before its closing boundary: the upload was cut off.")
+            throw MultipartError("The form ended before its closing boundary: the upload was cut off.")
         }
     }
 
@@ -95,17 +100,17 @@ struct MultipartReader {
                 } else if next == "\r\n" {
                     state = .headers
                 } else {
-                    throw ProblemDetail(status: .badRequest, detail: "The form has a malformed boundary line.")
+                    throw MultipartError("The form has a malformed boundary line.")
                 }
             case .headers:
                 guard let end = find(Array("\r\n\r\n".utf8)) else {
                     guard pending.readableBytes <= Self.maximumHeaderSize else {
-                        throw ProblemDetail(status: .badRequest, detail: "A part of the form has too many headers.")
+                        throw MultipartError("A part of the form has too many headers.")
                     }
                     return
                 }
                 guard end <= Self.maximumHeaderSize else {
-                    throw ProblemDetail(status: .badRequest, detail: "A part of the form has too many headers.")
+                    throw MultipartError("A part of the form has too many headers.")
                 }
                 let text = pending.readString(length: end) ?? ""
                 pending.moveReaderIndex(forwardBy: 4)
@@ -149,12 +154,12 @@ struct MultipartReader {
     }
 
     /// Reads a part's `Content-Disposition` and `Content-Type`.
-    static func parseHeaders(_ text: String) throws -> MultipartPartHeaders {
+    public static func parseHeaders(_ text: String) throws -> MultipartPartHeaders {
         var disposition: String?
         var contentType: String?
         for line in text.components(separatedBy: "\r\n") where !line.isEmpty {
             guard let colon = line.firstIndex(of: ":") else {
-                throw ProblemDetail(status: .badRequest, detail: "A part of the form has a malformed header line.")
+                throw MultipartError("A part of the form has a malformed header line.")
             }
             let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
@@ -164,8 +169,7 @@ struct MultipartReader {
         guard let disposition, let parameters = Self.dispositionParameters(disposition),
             let name = parameters["name"]
         else {
-            throw ProblemDetail(
-                status: .badRequest, detail: "Each part of the form needs a Content-Disposition with its name.")
+            throw MultipartError("Each part of the form needs a Content-Disposition with its name.")
         }
         return MultipartPartHeaders(
             name: name, fileName: parameters["filename*"] ?? parameters["filename"], contentType: contentType)
@@ -173,7 +177,7 @@ struct MultipartReader {
 
     /// `form-data; name="file"; filename="a.pdf"` → its parameters (a `filename*` in
     /// RFC 5987 form decoded).
-    static func dispositionParameters(_ value: String) -> [String: String]? {
+    public static func dispositionParameters(_ value: String) -> [String: String]? {
         var parameters: [String: String] = [:]
         var rest = Substring(value)
         let semicolon = rest.firstIndex(of: ";") ?? rest.endIndex
@@ -216,5 +220,14 @@ struct MultipartReader {
             parameters[key] = parsed
         }
         return parameters
+    }
+}
+
+/// What is wrong with a form that cannot be read, in words for its sender (a 400 problem).
+public struct MultipartError: Error, Equatable, Sendable {
+    public let detail: String
+
+    public init(_ detail: String) {
+        self.detail = detail
     }
 }
