@@ -32,7 +32,10 @@ import Hummingbird
 // 9. Every list at the scale of a four-year case, 2,000,000 messages, on SQLite and PostgreSQL
 //    (ScaleInbox.swift).
 //
-// `ConcertBenchmarks foundation|live|memory|stalled|crosscheck|attachments|postgres|log|scale` runs one
+// 10. TLS and the metrics on the hot paths: the 10,000-target list, check before sharing and live
+//    fan-out, over HTTP and TLS, with and without metrics (Hardening.swift).
+//
+// `ConcertBenchmarks foundation|live|memory|stalled|crosscheck|attachments|postgres|log|scale|hardening` runs one
 // group; no argument runs them all.
 
 /// Prints a line at once, also into a pipe or a file, so that a long run shows its progress.
@@ -112,36 +115,7 @@ func benchmarkTargetList(count: Int, requests: Int) async throws {
         }
     }
     let store = try SQLiteStore(path: folder.appendingPathComponent("bench.sqlite").path)
-    let agency = Agency(id: Identifier.make(), name: "Bench Agency", country: "FR", kind: .police)
-    try await store.createAgency(agency, by: nil)
-    let user = User(
-        id: Identifier.make(), username: "bench", displayName: "Bench", agencyId: agency.id, role: .coordinator)
-    try await store.createUser(user, passwordHash: "unused", by: nil)
-    let token = "benchmark-token"
-    try await store.createSession(
-        tokenHash: Authenticator.tokenHash(token), user: user, expiresAt: Date().addingTimeInterval(3600))
-    let actor = Actor(user)
-    let operation = JointOperation(
-        id: Identifier.make(), codeName: "BENCH", summary: nil, leadAgencyId: agency.id, hHour: nil,
-        participants: [Participant(agencyId: agency.id, role: .lead)], createdAt: ConcertJSON.now())
-    try await store.createOperation(operation, by: actor)
-    let seedStart = Date()
-    for index in 0..<count {
-        let target = try TargetInput(
-            kind: .server, name: "Server \(index)", hostingProvider: "Provider \(index % 40)", country: "NL",
-            selectors: [
-                SelectorInput(kind: .ip, text: "10.\(index / 65_536).\(index / 256 % 256).\(index % 256)"),
-                SelectorInput(kind: .domain, text: "host\(index).bench.example"),
-            ],
-            handling: index % 10 == 0 ? .h2 : .h0, evaluation: Evaluation(code: "B2")!,
-            distribution: .allParticipants
-        ).makeTarget(
-            id: Identifier.make(), operation: operation, originatorAgencyId: agency.id, createdBy: user.id,
-            defaultCountry: "NL", createdAt: ConcertJSON.now(), now: ConcertJSON.now())
-        try await store.createTarget(target, by: actor)
-    }
-    show(
-        String(format: "   seeded %d targets through the store in %.1f s", count, Date().timeIntervalSince(seedStart)))
+    let (operation, actor, token) = try await seedTargetOperation(store: store, count: count)
 
     let port = freePort()
     let app = buildApplication(store: store, configuration: ServerConfiguration(port: port))
@@ -175,6 +149,43 @@ func benchmarkTargetList(count: Int, requests: Int) async throws {
     report("unchanged operation", warm, bytes: bytes)
 }
 
+/// An operation of `count` server targets (an IP and a domain each) of one agency, and a
+/// coordinator's session token, in `store`.
+func seedTargetOperation(store: SQLiteStore, count: Int) async throws -> (JointOperation, Actor, String) {
+    let agency = Agency(id: Identifier.make(), name: "Bench Agency", country: "FR", kind: .police)
+    try await store.createAgency(agency, by: nil)
+    let user = User(
+        id: Identifier.make(), username: "bench", displayName: "Bench", agencyId: agency.id, role: .coordinator)
+    try await store.createUser(user, passwordHash: "unused", by: nil)
+    let token = "benchmark-token"
+    try await store.createSession(
+        tokenHash: Authenticator.tokenHash(token), user: user, expiresAt: Date().addingTimeInterval(3600))
+    let actor = Actor(user)
+    let operation = JointOperation(
+        id: Identifier.make(), codeName: "BENCH", summary: nil, leadAgencyId: agency.id, hHour: nil,
+        participants: [Participant(agencyId: agency.id, role: .lead)], createdAt: ConcertJSON.now())
+    try await store.createOperation(operation, by: actor)
+    let seedStart = Date()
+    for index in 0..<count {
+        let target = try TargetInput(
+            kind: .server, name: "Server \(index)", hostingProvider: "Provider \(index % 40)", country: "NL",
+            selectors: [
+                SelectorInput(kind: .ip, text: "10.\(index / 65_536).\(index / 256 % 256).\(index % 256)"),
+                SelectorInput(kind: .domain, text: "host\(index).bench.example"),
+            ],
+            handling: index % 10 == 0 ? .h2 : .h0, evaluation: Evaluation(code: "B2")!,
+            distribution: .allParticipants
+        ).makeTarget(
+            id: Identifier.make(), operation: operation, originatorAgencyId: agency.id, createdBy: user.id,
+            defaultCountry: "NL", createdAt: ConcertJSON.now(), now: ConcertJSON.now())
+        try await store.createTarget(target, by: actor)
+    }
+    show(
+        String(format: "   seeded %d targets through the store in %.1f s", count, Date().timeIntervalSince(seedStart)))
+
+    return (operation, actor, token)
+}
+
 func timeRequest(_ url: String, token: String, expectedBytes: Int?) async throws -> Double {
     let start = ContinuousClock.now
     let (status, size) = try await get(url, token: token)
@@ -192,6 +203,10 @@ func report(_ name: String, _ latencies: [Double], bytes: Int) {
 }
 
 let group = CommandLine.arguments.dropFirst().first ?? "all"
+if group == "all" || group == "hardening" {
+    try await benchmarkHardening(
+        targets: 10_000, rounds: Int(ProcessInfo.processInfo.environment["CONCERT_BENCH_ROUNDS"] ?? "") ?? 30)
+}
 if group == "all" || group == "foundation" {
     try await benchmarkDemoStart()
     try await benchmarkTargetList(count: 10_000, requests: 200)

@@ -54,6 +54,9 @@ public struct ServerConfiguration: Sendable {
     /// Whether every user must sign in with a second factor (`--require-2fa`); agencies can
     /// require it of their own users too.
     public var requireSecondFactor = false
+    /// Whether the server counts its requests and serves `/metrics` (the benchmarks weigh the
+    /// cost of counting by turning it off).
+    public var collectsMetrics = true
     /// Whether every request is logged (method, route pattern, status, duration, request id).
     public var logsRequests = false
 
@@ -126,7 +129,11 @@ public func buildConcert(
         sessionIdleTimeout: configuration.sessionIdleTimeout, signInRules: configuration.signInRules,
         bcryptWorkers: configuration.bcryptWorkers, metrics: metrics, secondFactor: secondFactor)
     // First, so that it counts every answer as the client gets it, problems and headers included.
-    router.add(middleware: RequestMetricsMiddleware(metrics: metrics, logsRequests: configuration.logsRequests))
+    if configuration.collectsMetrics || configuration.logsRequests {
+        router.add(
+            middleware: RequestMetricsMiddleware(
+                metrics: configuration.collectsMetrics ? metrics : nil, logsRequests: configuration.logsRequests))
+    }
     router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: configuration.tls != nil))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AuthenticationMiddleware<ConcertRequestContext>(authenticator: authenticator))
@@ -140,7 +147,8 @@ public func buildConcert(
     OperationController(store: store, guarded: guarded).addRoutes(to: router)
     let crossCheck = CrossCheckService(store: store, limits: configuration.selectorLimits, metrics: metrics)
     OperationsController(
-        store: store, crossCheck: crossCheck, liveFeed: liveFeed, metrics: metrics,
+        store: store, crossCheck: crossCheck, liveFeed: liveFeed,
+        metrics: configuration.collectsMetrics ? metrics : nil,
         metricsAllowed: configuration.metricsAllowed, trustedProxies: configuration.trustedProxies
     ).addRoutes(to: router)
     let hits = HitRecorder(store: store, crossCheck: crossCheck)

@@ -99,6 +99,16 @@ struct TLSTests {
                 let body = String(buffer: try await overHTTP2.body.collect(upTo: 1 << 20))
                 #expect(body.contains(world.operation.id))
 
+                // The event stream over HTTP/2: its frames are a stream's, not a socket's bytes
+                // (it crashed the server once).
+                var stream = HTTPClientRequest(
+                    url: base + "/api/v1/operations/\(world.operation.id)/live?since=0&follow=false")
+                stream.headers.add(name: "Authorization", value: "Bearer \(TestWorld.token(for: .leadCoordinator))")
+                let events = try await modern.execute(stream, timeout: .seconds(10))
+                #expect(events.version == .http2)
+                let eventText = String(buffer: try await events.body.collect(upTo: 1 << 20))
+                #expect(eventText.contains("operation.created"), "\(eventText.prefix(300))")
+
                 let overHTTP1 = try await older.execute(request, timeout: .seconds(10))
                 #expect(overHTTP1.status == .ok)
                 #expect(overHTTP1.version == .http1_1)

@@ -1,6 +1,8 @@
 import ConcertCore
 import Logging
 import NIOCore
+import NIOHTTP2
+import NIOHTTPTypesHTTP2
 import ServiceLifecycle
 import Synchronization
 
@@ -68,8 +70,18 @@ struct BoundedDelivery {
         // Tells what the socket has taken: a message counts as queued until then.
         var progress: Progress?
         if let channel {
-            let handler = try await channel.eventLoop.submit {
-                let handler = WriteProgress()
+            let handler = try await channel.eventLoop.submit { () -> NIOLoopBound<any WriteTracking> in
+                // An HTTP/2 stream writes frames of its connection, HTTP/1.1 bytes of its socket.
+                let handler: any WriteTracking
+                if (try? channel.pipeline.syncOperations.handler(type: HTTP2FramePayloadToHTTPServerCodec.self)) != nil
+                {
+                    handler = WriteProgress<HTTP2Frame.FramePayload> { payload in
+                        if case .data(let data) = payload { return data.data.readableBytes }
+                        return 0
+                    }
+                } else {
+                    handler = WriteProgress<IOData> { $0.readableBytes }
+                }
                 try channel.pipeline.syncOperations.addHandler(handler, position: .first)
                 return NIOLoopBound(handler, eventLoop: channel.eventLoop)
             }.get()
@@ -119,7 +131,7 @@ extension BoundedDelivery {
     /// A connection's channel, and the handler in its pipeline that tells what its socket took.
     fileprivate struct Progress: Sendable {
         let channel: any Channel
-        let handler: NIOLoopBound<WriteProgress>
+        let handler: NIOLoopBound<any WriteTracking>
     }
 
     /// Writes what the queue holds, as it comes, until it is finished and empty; returns the
@@ -159,11 +171,25 @@ extension BoundedDelivery {
     }
 }
 
-/// Counts the bytes a connection's channel passes to its socket, first in the pipeline: tells
-/// when the socket has taken everything written so far.
-final class WriteProgress: ChannelOutboundHandler, RemovableChannelHandler {
-    typealias OutboundIn = IOData
-    typealias OutboundOut = IOData
+/// What tells when a connection has taken everything written to it so far.
+protocol WriteTracking: ChannelHandler, RemovableChannelHandler {
+    /// Succeeds once every byte written so far was taken. On the channel's event loop.
+    func whenTaken(on loop: any EventLoop) -> EventLoopFuture<Void>
+}
+
+/// Counts the bytes a connection's channel passes on, first in the pipeline: tells when the
+/// socket (over HTTP/2: the stream's connection) has taken everything written so far. `Frame`
+/// is what the channel writes: bytes over HTTP/1.1, frames of a stream over HTTP/2.
+final class WriteProgress<Frame>: ChannelOutboundHandler, WriteTracking {
+    typealias OutboundIn = Frame
+    typealias OutboundOut = Frame
+
+    /// The bytes of content a write carries.
+    private let size: (Frame) -> Int
+
+    init(size: @escaping (Frame) -> Int) {
+        self.size = size
+    }
 
     /// Bytes written to the channel, and of those, taken by the socket (or dropped as it closed).
     private var issued = 0
@@ -185,7 +211,7 @@ final class WriteProgress: ChannelOutboundHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let bytes = unwrapOutboundIn(data).readableBytes
+        let bytes = size(unwrapOutboundIn(data))
         issued += bytes
         let promise = promise ?? context.eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenComplete { _ in self.took(bytes) }

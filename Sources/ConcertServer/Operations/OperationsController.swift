@@ -11,13 +11,15 @@ struct OperationsController {
     let store: any Store
     let crossCheck: CrossCheckService
     let liveFeed: LiveFeed
-    let metrics: ServerMetrics
+    /// Nil when the server counts nothing: `/metrics` is then not served.
+    let metrics: ServerMetrics?
     /// The addresses `/metrics` answers.
     let metricsAllowed: [CIDRBlock]
     let trustedProxies: Set<String>
 
     func addRoutes(to router: Router<ConcertRequestContext>) {
         router.get("/api/v1/ready") { _, _ in try await ready() }
+        guard let metrics else { return }
         router.get("/metrics") { request, context in
             let address = context.clientAddress(of: request, trustedProxies: trustedProxies)
             guard Self.isAllowed(address, in: metricsAllowed) else {

@@ -133,7 +133,8 @@ public final class ServerMetrics: Sendable {
 /// `logsRequests` is set.
 struct RequestMetricsMiddleware: RouterMiddleware {
     typealias Context = ConcertRequestContext
-    let metrics: ServerMetrics
+    /// Nil counts nothing (the request is only logged).
+    let metrics: ServerMetrics?
     let logsRequests: Bool
 
     func handle(
@@ -150,13 +151,13 @@ struct RequestMetricsMiddleware: RouterMiddleware {
         } catch {
             // ProblemMiddleware answers every error first; what reaches here is the server's own.
             let elapsed = ContinuousClock.now - started
-            metrics.recordRequest(
+            metrics?.recordRequest(
                 route: route, method: request.method, status: 500, nanoseconds: Self.nanoseconds(elapsed))
             throw error
         }
         if let requestId { response.headers[Self.requestIdField] = requestId }
         let elapsed = ContinuousClock.now - started
-        metrics.recordRequest(
+        metrics?.recordRequest(
             route: route, method: request.method, status: status, nanoseconds: Self.nanoseconds(elapsed))
         guard logsRequests else { return response }
         context.logger.info(
