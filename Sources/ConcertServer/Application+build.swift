@@ -142,7 +142,10 @@ public func buildConcert(
     SystemController().addRoutes(to: router)
     SessionController(authenticator: authenticator, store: store, trustedProxies: configuration.trustedProxies)
         .addRoutes(to: router)
-    SecondFactorController(secondFactor: secondFactor, store: store).addRoutes(to: router)
+    SecondFactorController(
+        secondFactor: secondFactor, store: store, authenticator: authenticator,
+        trustedProxies: configuration.trustedProxies
+    ).addRoutes(to: router)
     AdminController(store: store).addRoutes(to: router)
     OperationController(store: store, guarded: guarded).addRoutes(to: router)
     let crossCheck = CrossCheckService(store: store, limits: configuration.selectorLimits, metrics: metrics)

@@ -331,10 +331,11 @@ public protocol Store: Service {
     /// Starts setting up a second factor with a sealed secret, replacing one being set up;
     /// throws a conflict when the user already has one.
     func beginSecondFactor(userId: String, sealedSecret: String) async throws
-    /// Confirms the second factor being set up, the code of `step` having matched; keeps the
+    /// Confirms the second factor being set up with `sealedSecret` (the one whose code of `step`
+    /// matched: a setting up begun again meanwhile is not confirmed by it); keeps the
     /// recovery codes' hashes and records `user.changed`. Throws a conflict when none is being set up.
     func confirmSecondFactor(
-        userId: String, step: Int64, recoveryCodeHashes: [String], by actor: Actor
+        userId: String, sealedSecret: String, step: Int64, recoveryCodeHashes: [String], by actor: Actor
     ) async throws -> User
     /// Takes a code's time step as used when it is later than the last one used (in one
     /// statement, so that a code is accepted once whichever server sees it); false otherwise.

@@ -63,6 +63,18 @@ struct OperationsEndpointTests {
         #expect(!OperationsController.isAllowed("10.21.3.4", in: office))
     }
 
+    @Test("a method a client invents is counted as OTHER, so that no client grows the registry")
+    func inventedMethods() {
+        let metrics = ServerMetrics()
+        for name in ["BREW", "WHEN", "SPIN"] {
+            metrics.recordRequest(route: "unmatched", method: .init(name)!, status: 404, nanoseconds: 1_000)
+        }
+        let text = String(decoding: metrics.text(), as: UTF8.self)
+        #expect(
+            text.contains(#"concert_http_requests_total{route="unmatched",method="OTHER",status="404"} 3"#), "\(text)")
+        #expect(!text.contains("BREW"))
+    }
+
     @Test("every request is counted by its route's pattern and status, never by the path it named")
     func requestsCountedByPattern() async throws {
         let world = try await TestWorld.make()

@@ -114,7 +114,7 @@ enum RouteTable {
         RouteCase(
             method: .post, template: "/api/v1/me/second-factor/disable",
             statuses: [409, 409, 409, 409, 409, 409, 409, 401]
-        ) { _ in ["code": "123456"] },
+        ) { _ in ["password": TestWorld.password, "code": "123456"] },
         // One's own sessions; a session id that is not one's own is one that does not exist.
         RouteCase(method: .get, template: "/api/v1/me/sessions", statuses: [200, 200, 200, 200, 200, 200, 200, 401]) {
             _ in nil

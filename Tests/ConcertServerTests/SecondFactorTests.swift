@@ -139,6 +139,25 @@ struct SecondFactorTests {
         #expect(failures.count >= 3)
     }
 
+    @Test("a stolen session guessing codes to turn the factor off is held back like a sign-in")
+    func disableGuessesAreThrottled() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        try await world.withClient { client in
+            _ = try await Self.enrol(.observer, client: client)
+            var statuses: [Int] = []
+            for guess in ["000000", "111111", "222222", "333333", "444444"] {
+                let response = try await client.execute(
+                    uri: "/api/v1/me/second-factor/disable", method: .post, headers: TestWorld.headers(.observer),
+                    body: Self.json(["password": TestWorld.password, "code": guess]))
+                statuses.append(Int(response.status.code))
+            }
+            #expect(statuses.prefix(4).allSatisfy { $0 == 422 }, "\(statuses)")
+            #expect(statuses.last == 429, "\(statuses)")
+        }
+        #expect(try await world.store.user(id: world.users[.observer]!.id)?.secondFactorSince != nil)
+    }
+
     @Test("a recovery code signs in once, and only its own account")
     func recoveryCodesWorkOnce() async throws {
         let world = try await TestWorld.make()
@@ -212,7 +231,7 @@ struct SecondFactorTests {
         return output
     }
 
-    @Test("turning it off takes a code, and is refused where it is required")
+    @Test("turning it off takes the password and a code, and is refused where it is required")
     func disabling() async throws {
         let world = try await TestWorld.make()
         defer { world.remove() }
@@ -221,11 +240,18 @@ struct SecondFactorTests {
             // A session taken over (a browser left open) cannot strip the account of it.
             let noCode = try await client.execute(
                 uri: "/api/v1/me/second-factor/disable", method: .post, headers: TestWorld.headers(.participantOfficer),
-                body: Self.json(["code": "123456"]))
+                body: Self.json(["password": TestWorld.password, "code": "123456"]))
             #expect(noCode.status == .unprocessableContent)
+            // The right code without the password is no proof either.
+            let noPassword = try await client.execute(
+                uri: "/api/v1/me/second-factor/disable", method: .post, headers: TestWorld.headers(.participantOfficer),
+                body: Self.json(["password": "not the password", "code": Self.code(base32: secret, step: Self.step)]))
+            #expect(noPassword.status == .unprocessableContent)
             let off = try await client.execute(
                 uri: "/api/v1/me/second-factor/disable", method: .post, headers: TestWorld.headers(.participantOfficer),
-                body: Self.json(["code": Self.code(base32: secret, step: Self.step)]))
+                body: Self.json([
+                    "password": TestWorld.password, "code": Self.code(base32: secret, step: Self.step + 1),
+                ]))
             #expect(off.status == .noContent, "\(off.text)")
             #expect(try await Self.signIn(.participantOfficer, client: client).status == .created)
         }
@@ -234,7 +260,7 @@ struct SecondFactorTests {
             let (secret, _) = try await Self.enrol(.participantOfficer, client: client)
             let refused = try await client.execute(
                 uri: "/api/v1/me/second-factor/disable", method: .post, headers: TestWorld.headers(.participantOfficer),
-                body: Self.json(["code": Self.code(base32: secret, step: Self.step)]))
+                body: Self.json(["password": TestWorld.password, "code": Self.code(base32: secret, step: Self.step)]))
             #expect(refused.status == .forbidden)
         }
         // The administrator's reset removes it and ends the user's sessions.

@@ -156,6 +156,32 @@ public final class Authenticator: Sendable {
         return .signedIn(token: token, user: user, expiresAt: expiresAt)
     }
 
+    /// Whether `password` and `code` are the signed-in `user`'s, for a change that strips the
+    /// account of a protection (turning the second factor off): nil when held back. Failures
+    /// count in the sign-in throttle and the audit trail like failed sign-ins, so that a stolen
+    /// session cannot guess codes at full speed.
+    func confirmsIdentity(of user: User, password: String, code: String, address: String) async throws -> Bool? {
+        let account = user.username
+        switch throttle.withLock({ $0.admit(account: account, address: address, now: Date()) }) {
+        case .proceed: break
+        case .wait, .locked: return nil
+        }
+        let hash = try await store.credentials(username: account)?.passwordHash ?? Self.decoyHash
+        var passwordMatches = false
+        if password.utf8.count <= PasswordPolicy.maximumBytes {
+            passwordMatches = await bcryptWorkers.run(urgent: false, { Bcrypt.verify(password, hash: hash) }) ?? false
+        }
+        let codeMatches = passwordMatches ? (try await secondFactor?.verify(code, for: user) ?? false) : false
+        guard passwordMatches, codeMatches else {
+            let happened = throttle.withLock { $0.recordFailure(account: account, address: address, now: Date()) }
+            try await audit(failureOf: account, user: user, address: address, happened: happened)
+            metrics?.countSignInFailure()
+            return false
+        }
+        throttle.withLock { $0.recordSuccess(account: account, address: address, now: Date()) }
+        return true
+    }
+
     /// Appends the failed attempt, and any lock it caused, to the log.
     private func audit(
         failureOf account: String, user: User?, address: String, happened: [SignInThrottle.Event]

@@ -101,7 +101,8 @@ public final class SecondFactor: Sendable {
             }.joined(separator: "-")
         }
         let updated = try await store.confirmSecondFactor(
-            userId: user.id, step: step, recoveryCodeHashes: codes.map(Self.recoveryHash), by: Actor(user))
+            userId: user.id, sealedSecret: stored.sealedSecret, step: step,
+            recoveryCodeHashes: codes.map(Self.recoveryHash), by: Actor(user))
         return (updated, codes)
     }
 

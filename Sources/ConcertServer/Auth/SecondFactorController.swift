@@ -10,6 +10,9 @@ import Hummingbird
 struct SecondFactorController {
     let secondFactor: SecondFactor
     let store: any Store
+    /// Checks the password and code that turning the factor off takes, under the sign-in throttle.
+    let authenticator: Authenticator
+    let trustedProxies: Set<String>
 
     struct Status: Encodable {
         /// Whether signing in takes a code.
@@ -23,6 +26,12 @@ struct SecondFactorController {
     }
 
     struct Code: Decodable {
+        var code: String
+    }
+
+    /// What turning the factor off takes: the password and a code, as signing in does.
+    struct Proof: Decodable {
+        var password: String
         var code: String
     }
 
@@ -49,8 +58,10 @@ struct SecondFactorController {
         }
         router.post("/api/v1/me/second-factor/disable") { request, context in
             let user = try context.requireUser()
-            let body = try await request.decodeJSON(as: Code.self, context: context)
-            try await disable(for: user, code: body.code)
+            let body = try await request.decodeJSON(as: Proof.self, context: context)
+            try await disable(
+                for: user, password: body.password, code: body.code,
+                address: context.clientAddress(of: request, trustedProxies: trustedProxies))
             return Response(status: .noContent)
         }
     }
@@ -63,9 +74,10 @@ struct SecondFactorController {
             recoveryCodesLeft: stored?.isConfirmed == true ? stored!.recoveryCodesLeft : 0)
     }
 
-    /// Turns the user's second factor off, proven with a code of theirs: a session taken over
-    /// (a browser left open) cannot strip the account of it. Refused where it is required.
-    func disable(for user: User, code: String) async throws {
+    /// Turns the user's second factor off, proven with their password and a code, tried under
+    /// the sign-in throttle: a session taken over (a browser left open) can neither strip the
+    /// account of it nor guess codes at full speed. Refused where it is required.
+    func disable(for user: User, password: String, code: String, address: String) async throws {
         guard user.secondFactorSince != nil else {
             throw DomainError.conflict("You do not sign in with a second factor.")
         }
@@ -74,9 +86,17 @@ struct SecondFactorController {
                 status: .forbidden,
                 detail: "Your agency or this installation requires a second factor: it cannot be turned off.")
         }
-        guard try await secondFactor.verify(code, for: user) else {
+        switch try await authenticator.confirmsIdentity(of: user, password: password, code: code, address: address) {
+        case nil:
+            throw ProblemDetail.tooManyRequests(
+                "Too many failed attempts for this account or from this address; wait before trying again.",
+                retryAfter: 60)
+        case false?:
             throw DomainError.invalid(
-                "That code does not match (or was used already): type the code your app shows now.", field: "code")
+                "The password or the code is wrong (a code works once): type the code your app shows now.",
+                field: "code")
+        case true?:
+            break
         }
         _ = try await store.removeSecondFactor(userId: user.id, endingSessions: false, by: Actor(user))
     }
@@ -97,11 +117,16 @@ struct SecondFactorGate: RouterMiddleware {
         "/api/v1/me/sessions", "/account/sessions",
     ]
 
+    /// Whether the route ends one of the caller's own sessions, which such a user may too.
+    static func endsOwnSession(_ route: String?) -> Bool {
+        route == "/api/v1/me/sessions/{sessionId}" || route == "/account/sessions/{sessionId}/end"
+    }
+
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard let user = context.user, !Self.open.contains(request.uri.path), !request.uri.path.hasPrefix("/static/"),
-            !(await secondFactor.policy.admits(user))
+            !Self.endsOwnSession(context.endpointPath), !(await secondFactor.policy.admits(user))
         else { return try await next(request, context) }
         if !request.uri.path.hasPrefix("/api/") && request.method == .get {
             return Response.redirect(to: "/account/second-factor")

@@ -47,6 +47,14 @@ struct AttachmentSweep: Service {
         try? await gracefulShutdown()
     }
 
+    /// Whether the file has waited long enough to be a cut-off write's.
+    private func isSettled(_ path: String, upload: Bool) -> Bool {
+        guard let modified = try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date else {
+            return false
+        }
+        return modified < (upload ? uploadsSettledBefore : settledBefore)
+    }
+
     /// Removes the settled files no message holds; returns how many.
     func sweep() async throws -> Int {
         let folder = vault.settings.folder
@@ -55,16 +63,21 @@ struct AttachmentSweep: Service {
         let kept = Set(try await store.attachmentDigests().map { vault.location(of: $0).standardizedFileURL.path })
         var removed = 0
         for directory in (try? files.contentsOfDirectory(atPath: folder.path)) ?? [] {
+            let isUpload = directory == vault.staging.lastPathComponent
+            // Only what Concert writes there: its uploads, and files named by 64 hex digits in
+            // the folder of their first two. Anything else (an operator's, `lost+found`) stays.
+            guard isUpload || (directory.count == 2 && directory.allSatisfy(\.isHexDigit)) else { continue }
             let inner = folder.appendingPathComponent(directory)
             for name in (try? files.contentsOfDirectory(atPath: inner.path)) ?? [] {
-                let file = inner.appendingPathComponent(name).standardizedFileURL
-                let isUpload = directory == vault.staging.lastPathComponent
-                guard let modified = try? files.attributesOfItem(atPath: file.path)[.modificationDate] as? Date,
-                    modified < (isUpload ? uploadsSettledBefore : settledBefore)
-                else { continue }
-                if isUpload || !kept.contains(file.path) {
-                    if unlink(file.path) == 0 { removed += 1 }
+                if !isUpload && !(name.count == 64 && name.hasPrefix(directory) && name.allSatisfy(\.isHexDigit)) {
+                    continue
                 }
+                let file = inner.appendingPathComponent(name).standardizedFileURL
+                guard isUpload || !kept.contains(file.path), isSettled(file.path, upload: isUpload) else { continue }
+                // Read again just before: a message sent meanwhile with the same content dates its
+                // file anew (``AttachmentVault/keep(_:)``), and keeps it.
+                guard isSettled(file.path, upload: isUpload) else { continue }
+                if unlink(file.path) == 0 { removed += 1 }
             }
         }
         return removed

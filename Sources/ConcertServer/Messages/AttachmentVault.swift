@@ -142,6 +142,9 @@ struct AttachmentVault: Sendable {
         let destination = location(of: staged.sha256)
         if FileManager.default.fileExists(atPath: destination.path) {
             unlink(staged.path)
+            // Dated now: a file left by a cut-off write that this message now holds is not the
+            // start's sweep's to remove.
+            utimes(destination.path, nil)
             return false
         }
         try FileManager.default.createDirectory(

@@ -76,8 +76,13 @@ public final class ServerMetrics: Sendable {
             connectionsInUse: inUse, connectionsLimit: limit)
     }
 
+    /// The methods counted by name; any other (HTTP/2 lets a client invent one) counts as
+    /// `OTHER`, so that no client can grow the registry.
+    static let namedMethods: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .patch, .delete, .options]
+
     /// Counts one answered request of `route` (its pattern) and how long it took.
     func recordRequest(route: String, method: HTTPRequest.Method, status: Int, nanoseconds: Int64) {
+        let method = Self.namedMethods.contains(method) ? method : HTTPRequest.Method("OTHER")!
         let key = RouteKey(route: route, method: method, status: status)
         let metrics = routeMetrics.withLock { cache in
             if let known = cache[key] { return known }

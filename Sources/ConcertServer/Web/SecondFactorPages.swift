@@ -9,8 +9,14 @@ extension WebController {
         var code: String
     }
 
+    struct ProofForm: Decodable {
+        var password: String
+        var code: String
+    }
+
     func addSecondFactorRoutes(to router: Router<ConcertRequestContext>) {
-        let controller = SecondFactorController(secondFactor: secondFactor, store: store)
+        let controller = SecondFactorController(
+            secondFactor: secondFactor, store: store, authenticator: authenticator, trustedProxies: trustedProxies)
         router.get("/account/second-factor") { _, context in
             guard let user = context.user else { return Response.redirect(to: "/login") }
             return try await secondFactorPage(for: user, context: context)
@@ -42,9 +48,11 @@ extension WebController {
         }
         router.post("/account/second-factor/disable") { request, context in
             guard let user = context.user else { return Response.redirect(to: "/login") }
-            let form = try? await Self.form(CodeForm.self, of: request)
+            let form = try? await Self.form(ProofForm.self, of: request)
             do {
-                try await controller.disable(for: user, code: form?.code ?? "")
+                try await controller.disable(
+                    for: user, password: form?.password ?? "", code: form?.code ?? "",
+                    address: context.clientAddress(of: request, trustedProxies: trustedProxies))
             } catch let error as DomainError {
                 var response = try await secondFactorPage(for: user, error: error.message, context: context)
                 response.status = .unprocessableContent

@@ -82,7 +82,10 @@ enum Templates {
           <p>You sign in with a code from your authenticator app since {{since}} UTC. <strong>{{recoveryLeft}}</strong> of your recovery codes are unused.</p>
           {{^required}}
           <form method="post" action="/account/second-factor/disable">
-            <label for="code">To turn it off, type a code from your app (or a recovery code)</label>
+            <p>To turn it off, type your password and a code from your app (or a recovery code).</p>
+            <label for="password">Password</label>
+            <input id="password" name="password" type="password" autocomplete="current-password" required>
+            <label for="code">Code</label>
             <input id="code" name="code" autocomplete="off" inputmode="numeric" required maxlength="24" spellcheck="false">
             <button type="submit">Turn the second factor off</button>
           </form>

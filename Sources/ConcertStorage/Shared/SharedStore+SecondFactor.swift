@@ -51,10 +51,14 @@ extension SQLEngineStore {
     }
 
     public func confirmSecondFactor(
-        userId: String, step: Int64, recoveryCodeHashes: [String], by actor: Actor
+        userId: String, sealedSecret: String, step: Int64, recoveryCodeHashes: [String], by actor: Actor
     ) async throws -> User {
         try await writing(.installation) { transaction in
-            let pending = try transaction.rows("SELECT confirmed FROM second_factor WHERE user_id = \(userId)").first
+            let pending = try transaction.rows(
+                """
+                SELECT confirmed FROM second_factor WHERE user_id = \(userId) AND sealed_secret = \(sealedSecret)
+                """
+            ).first
             guard let pending, try pending.int64(0) == 0 else {
                 throw DomainError.conflict("There is no second factor being set up; start again.")
             }
