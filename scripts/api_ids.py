@@ -3,9 +3,11 @@
     python3 scripts/api_ids.py BASE_URL COORDINATOR_TOKEN ADMIN_TOKEN OUT.toml
 
 Random ids get a 404 from every route that names a record, so the fuzzer never reaches what
-lies behind it. This reads the ids the demo's coordinator and agency administrator can see
-(operations, targets, actions, instruments, messages and their attachments, log entries,
-exhibits, sitreps, hits, exclusions, users) and writes the checked-in schemathesis.toml with a
+lies behind it. This first records, as the demo's coordinator, what the demo lacks (a log entry,
+a sitrep, an exclusion, a message with an attachment and a request to pass it on), then reads
+the ids the coordinator and an agency administrator can see (operations, targets, actions and
+their gates, instruments, messages and their attachments, log entries, exhibits, sitreps, hits,
+exclusions, users) and writes the checked-in schemathesis.toml with a
 dictionary of each and a binding of each path parameter to it: eight requests in ten name a
 real record, the other two a generated one. A session's id is left generated: the fuzzer would
 end its own session.
@@ -27,6 +29,18 @@ def get(path, token):
         return None
 
 
+def send(method, path, token, body=None, data=None, content_type="application/json"):
+    request = urllib.request.Request(base + path, method=method, headers={"Authorization": f"Bearer {token}"})
+    if body is not None or data is not None:
+        request.data = data if data is not None else json.dumps(body).encode()
+        request.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+    except Exception:
+        return None
+
+
 def ids(body, key="id"):
     items = body.get("items", []) if isinstance(body, dict) else (body or [])
     return [item[key] for item in items if isinstance(item, dict) and isinstance(item.get(key), str)]
@@ -36,10 +50,35 @@ found = {name: [] for name in [
     "operationId", "targetId", "actionId", "instrumentId", "messageId", "attachmentId", "entryId", "exhibitId",
     "sitrepId", "hitId", "exclusionId", "userId", "forwardId", "gateId"]}
 found["operationId"] = ids(get("/api/v1/operations", coordinator))
+operations = get("/api/v1/operations", coordinator) or {"items": []}
+for operation in operations["items"]:
+    path = f"/api/v1/operations/{operation['id']}"
+    send("POST", path + "/log", coordinator, {"text": "A reference entry for the API fuzzer."})
+    send("POST", path + "/sitreps", coordinator, {"summary": "A reference draft for the API fuzzer."})
+    boundary = "concertfuzzerreference"
+    form = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"message\"\r\n"
+            f"Content-Type: application/json\r\n\r\n").encode() + json.dumps({
+                "subject": "Reference message for the API fuzzer", "body": "With a file.", "handling": "H0",
+                "evaluation": "B2", "distribution": [operation["leadAgencyId"]]}).encode() + (
+        f"\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"reference.txt\"\r\n"
+        f"Content-Type: text/plain\r\n\r\nreference\r\n--{boundary}--\r\n").encode()
+    message = send("POST", path + "/messages", coordinator, data=form,
+                   content_type=f"multipart/form-data; boundary={boundary}")
+    others = [p["agencyId"] for p in operation.get("participants", []) if p["agencyId"] != operation["leadAgencyId"]]
+    if message and others:
+        forward = send("POST", f"{path}/messages/{message['id']}/forwards", coordinator,
+                       {"agencyId": others[0], "reason": "A reference request for the API fuzzer."})
+        if forward and isinstance(forward.get("id"), str):
+            found["forwardId"].append(forward["id"])
+send("POST", "/api/v1/crosscheck/exclusions", coordinator,
+     {"kind": "ip", "value": "203.0.113.77", "reason": "A reference exclusion for the API fuzzer."})
 for operation in found["operationId"]:
     path = f"/api/v1/operations/{operation}"
     found["targetId"] += ids(get(path + "/targets?limit=30", coordinator))
-    found["actionId"] += ids(get(path + "/actions?limit=30", coordinator))
+    actions = get(path + "/actions?limit=30", coordinator) or {}
+    found["actionId"] += ids(actions)
+    for action in actions.get("items", []):
+        found["gateId"] += [g["id"] for g in action.get("gates", []) or [] if isinstance(g, dict) and "id" in g]
     found["instrumentId"] += ids(get(path + "/instruments", coordinator))
     messages = get(path + "/messages?limit=30", coordinator) or {}
     found["messageId"] += ids(messages)
@@ -48,9 +87,6 @@ for operation in found["operationId"]:
     found["entryId"] += ids(get(path + "/log?limit=30", coordinator))
     found["exhibitId"] += ids(get(path + "/exhibits?limit=30", coordinator))
     found["sitrepId"] += ids(get(path + "/sitreps", coordinator))
-    day = get(path + "/day", coordinator) or {}
-    found["gateId"] += [g["id"] for g in day.get("gates", []) if isinstance(g, dict) and "id" in g] \
-        if isinstance(day, dict) else []
 found["hitId"] = ids(get("/api/v1/hits", coordinator))
 found["exclusionId"] = ids(get("/api/v1/crosscheck/exclusions", coordinator))
 found["userId"] = ids(get("/api/v1/users", admin))
