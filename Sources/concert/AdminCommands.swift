@@ -26,10 +26,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await database.openStore(default: "concert.sqlite")
-            let agencies = try await store.agencies()
-            guard let found = agencies.first(where: { $0.id == agency || $0.name == agency }) else {
-                throw ValidationError("No agency has the id or name '\(agency)'. Add one with `concert agency add`.")
-            }
+            let found = try await AgencyCommand.agency(agency, in: store)
             let password: String
             if passwordStdin {
                 password = readLine(strippingNewline: true) ?? ""
@@ -87,6 +84,14 @@ struct AgencyCommand: AsyncParsableCommand {
         commandName: "agency", abstract: "Manage agencies.",
         subcommands: [Add.self, List.self, RequireSecondFactor.self])
 
+    /// The agency whose id or exact name is `text`, or a sentence saying there is none.
+    static func agency(_ text: String, in store: any Store) async throws -> Agency {
+        guard let found = try await store.agencies().first(where: { $0.id == text || $0.name == text }) else {
+            throw ValidationError("No agency has the id or name '\(text)'. Add one with `concert agency add`.")
+        }
+        return found
+    }
+
     /// `concert agency require-2fa`.
     struct RequireSecondFactor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -100,9 +105,7 @@ struct AgencyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await database.openStore(default: "concert.sqlite")
-            guard let found = try await store.agencies().first(where: { $0.id == agency || $0.name == agency }) else {
-                throw ValidationError("No agency has the id or name '\(agency)'.")
-            }
+            let found = try await AgencyCommand.agency(agency, in: store)
             try await store.requireSecondFactor(agencyId: found.id, !off)
             print(
                 off
