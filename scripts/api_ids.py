@@ -75,10 +75,12 @@ send("POST", "/api/v1/crosscheck/exclusions", coordinator,
 for operation in found["operationId"]:
     path = f"/api/v1/operations/{operation}"
     found["targetId"] += ids(get(path + "/targets?limit=30", coordinator))
-    actions = get(path + "/actions?limit=30", coordinator) or {}
-    found["actionId"] += ids(actions)
-    for action in actions.get("items", []):
-        found["gateId"] += [g["id"] for g in action.get("gates", []) or [] if isinstance(g, dict) and "id" in g]
+    actions = get(path + "/actions?limit=500", coordinator) or {}
+    gated = [a for a in actions.get("items", []) if a.get("gates")]
+    # The actions with gates first, so that a gate's route meets its own action now and then.
+    found["actionId"] += [a["id"] for a in gated] + ids(actions)[:30]
+    for action in gated:
+        found["gateId"] += [g["id"] for g in action["gates"] if isinstance(g, dict) and "id" in g]
     found["instrumentId"] += ids(get(path + "/instruments", coordinator))
     messages = get(path + "/messages?limit=30", coordinator) or {}
     found["messageId"] += ids(messages)
