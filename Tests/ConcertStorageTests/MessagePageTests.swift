@@ -111,6 +111,45 @@ struct MessagePageTests {
     }
 
     @Test(
+        "messages sent to one operation at once are each listed and counted once, and one to no operation leaves nothing",
+        arguments: Backend.allCases)
+    func sendersAtOnce(_ backend: Backend) async throws {
+        let world = try await World.make(backend)
+        defer { try? FileManager.default.removeItem(at: world.folder) }
+        // Senders of one operation do not wait for each other on PostgreSQL: each message
+        // must still get a place of its own and a count, to all and to named agencies alike.
+        let sent = try await withThrowingTaskGroup(of: String.self) { group in
+            for number in 0..<120 {
+                group.addTask {
+                    let audience: Distribution = number % 3 == 0 ? .agencies(["agency-b"]) : .allParticipants
+                    return try await world.message(
+                        "At once \(number)", from: world.actors[number % 4], to: audience
+                    ).id
+                }
+            }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        // B may read every one: each is to all, to B, or B's own.
+        let pages = try await world.allPages(for: world.actors[1], limit: 7)
+        #expect(pages.flatMap { $0 }.count == 120 && Set(pages.flatMap { $0 }) == sent)
+        // Unread and to acknowledge: all but B's own 30.
+        let counts = try await world.store.messageCounts(
+            operationId: world.operation.id, reader: MessageReader(userId: "user-b", agencyId: "agency-b"),
+            receivingAgencies: 3, overdueBefore: .distantPast,
+            isVisible: { AccessPolicy.allows(world.actors[1], .readRecord($0), in: world.operation) })
+        #expect(counts.unread == 90 && counts.unacknowledged == 90)
+        let unknown = Identifier.make()
+        await #expect(throws: StoreError.self) {
+            _ = try await world.message(
+                "Nowhere", from: world.actors[0],
+                in: JointOperation(
+                    id: unknown, codeName: "NONE", summary: nil, leadAgencyId: "agency-a", hHour: nil,
+                    participants: [], createdAt: ConcertJSON.now()))
+        }
+        #expect(try await world.page(for: world.actors[1]).records.count == 120)
+    }
+
+    @Test(
         "a reader who may read one message in a thousand still gets full pages, and nothing else",
         arguments: Backend.allCases)
     func fullPagesForAFewReadable(_ backend: Backend) async throws {

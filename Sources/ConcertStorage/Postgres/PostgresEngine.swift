@@ -62,7 +62,11 @@ final class PostgresSQLConnection: SQLTransaction, @unchecked Sendable {
     }
 
     func knowLastSequence(_ sequence: Int64, of operationId: String) {
-        // The operation exists: its events need no read to find it.
+        knowOperationExists(operationId)
+    }
+
+    func knowOperationExists(_ operationId: String) {
+        // Its events need no read to find it.
         writer?.knownOperations.insert(operationId)
     }
 
@@ -102,15 +106,36 @@ extension PostgresStore: SQLEngineStore {
     public func beforeTransaction(_ hits: HitChanges) async throws -> HitChanges { try await hits.resolved() }
 
     public static func indexText(of message: Message, in connection: any SQLConnection) throws {
-        // `concert_search` is `simple` with accents folded by `unaccent`, as SQLite's
-        // `remove_diacritics` folds them; the subject's words are weighted A, the body's B, so
-        // that a search can tell a subject that holds every word.
-        try connection.execute(
+        var statement: SQL = "UPDATE message SET search = "
+        statement.append(searchVector(of: message))
+        statement.append(" WHERE id = \(message.id)")
+        try connection.execute(statement)
+    }
+
+    /// The words of a message as its `search` column holds them. `concert_search` is `simple`
+    /// with accents folded by `unaccent`, as SQLite's `remove_diacritics` folds them; the
+    /// subject's words are weighted A, the body's B, so that a search can tell a subject that
+    /// holds every word.
+    static func searchVector(of message: Message) -> SQL {
+        """
+        setweight(to_tsvector('concert_search', \(message.subject)), 'A')
+            || setweight(to_tsvector('concert_search', \(message.body)), 'B')
+        """
+    }
+
+    public static func insertMessage(_ message: Message, in transaction: any SQLTransaction) throws -> Int64? {
+        // One statement: the row, its words and its number (the message's own, from the
+        // installation's sequence), refused when the operation is not there.
+        var statement: SQL = """
+            INSERT INTO message (id, operation_id, json, search)
+            SELECT \(message.id), \(message.operationId), \(try ConcertJSON.encodeToString(message)),\u{20}
             """
-            UPDATE message SET search = setweight(to_tsvector('concert_search', \(message.subject)), 'A')
-                || setweight(to_tsvector('concert_search', \(message.body)), 'B')
-            WHERE id = \(message.id)
-            """)
+        statement.append(searchVector(of: message))
+        statement.append(
+            " WHERE EXISTS (SELECT 1 FROM operation WHERE id = \(message.operationId)) RETURNING position")
+        guard let position = try transaction.rows(statement).first?.int64(0) else { return nil }
+        transaction.knowOperationExists(message.operationId)
+        return position
     }
 
     public static func messageSearch(words: [String], operationId: String, conditions: SQL) -> SQL? {

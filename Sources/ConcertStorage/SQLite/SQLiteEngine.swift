@@ -114,6 +114,19 @@ extension SQLiteStore: SQLEngineStore {
             """)
     }
 
+    public static func insertMessage(_ message: Message, in transaction: any SQLTransaction) throws -> Int64? {
+        guard
+            try transaction.exists(
+                """
+                INSERT INTO message (id, operation_id, json)
+                SELECT \(message.id), \(message.operationId), \(try ConcertJSON.encodeToString(message))
+                WHERE EXISTS (SELECT 1 FROM operation WHERE id = \(message.operationId)) RETURNING 1
+                """)
+        else { return nil }
+        try indexText(of: message, in: transaction)
+        return try MessageListing.nextPosition(in: message.operationId, on: transaction)
+    }
+
     /// The prefix of an operation's words in the search index: its id without hyphens.
     static func searchScope(of operationId: String) -> String {
         "op" + operationId.filter { $0 != "-" } + "_"

@@ -60,6 +60,9 @@ public protocol SQLTransaction: SQLConnection {
     /// Tells the transaction an operation's last sequence number, read with the operation
     /// after the transaction began: an engine that would read it again to append can skip it.
     func knowLastSequence(_ sequence: Int64, of operationId: String)
+    /// Tells the transaction that an operation exists (a row of it was just written): an engine
+    /// that would read the operation to append its events can skip that read.
+    func knowOperationExists(_ operationId: String)
     /// Appends events in order (counted in their operations), as one `append` after another
     /// would: an engine may write them together.
     @discardableResult
@@ -73,6 +76,8 @@ extension SQLTransaction {
     }
 
     public func knowLastSequence(_ sequence: Int64, of operationId: String) {}
+
+    public func knowOperationExists(_ operationId: String) {}
 
     @discardableResult
     func append(_ draft: EventDraft) throws -> Event { try append(draft, countsInOperation: true) }
@@ -144,8 +149,9 @@ public enum WriteScope: Sendable, Equatable {
     /// actions reads the operation with ``existingOperation(id:in:)`` first, which holds its row
     /// (PostgreSQL's status reports take no advisory lock, but wait for that row).
     case operation(String)
-    /// Only appends events or inserts rows that no write reads to change: waits for nothing
-    /// but a write of the whole installation.
+    /// Only appends events, inserts rows that no write reads to change, or adds to counts in
+    /// one statement each (writes take turns on such a row only from that statement to their
+    /// commit): waits for nothing but a write of the whole installation.
     case appendOnly
 }
 
@@ -164,6 +170,12 @@ public protocol SQLEngineStore: Store {
     /// Makes a stored message findable by the words of its subject and body, inside the
     /// transaction that stores it.
     static func indexText(of message: Message, in connection: any SQLConnection) throws
+    /// Stores a new message's row, findable by its words (``indexText(of:in:)``), and returns
+    /// its place in its operation's list (``MessageListing``); nil, storing nothing, when there
+    /// is no such operation. SQLite numbers an operation's messages from 1 (it writes one at a
+    /// time); PostgreSQL gives the installation's next number, so that messages sent to one
+    /// operation at once need not take turns for a number.
+    static func insertMessage(_ message: Message, in transaction: any SQLTransaction) throws -> Int64?
     /// A query of the operation's messages whose subject or body hold every one of `words`
     /// (each also as the start of a longer word, accents folded) among the `message_entry e`
     /// rows that `conditions` keep, selecting `message_id`, `tier` (1 when the subject holds

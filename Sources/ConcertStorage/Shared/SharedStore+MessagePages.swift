@@ -6,7 +6,8 @@ import Foundation
 // forwarded, so that nothing reads the whole list. Once for both engines; only the full-text
 // query differs (``SQLEngineStore/messageSearch(words:operationId:conditions:limit:)``).
 //
-// Each message has a row in `message_entry` — its place in its operation (`position`, from 1),
+// Each message has a row in `message_entry` — its place in its operation (`position`: from 1
+// on SQLite, the message's number in the installation on PostgreSQL; only the order counts),
 // its access key (originator, handling and audience: what the access policy decides on), and
 // the columns the filters and the overdue count read. `message_access` counts an operation's
 // messages by access key; `message_read_tally` and `message_acknowledgement_tally` count those a
@@ -105,9 +106,11 @@ enum MessageListing {
 
     /// How many agencies are expected to acknowledge a message sent to named agencies (for one
     /// sent to every participant the count is the operation's, read when counting).
-    static func namedRecipients(of record: MessageRecord, in operation: JointOperation?) -> Int {
+    static func namedRecipients(of record: MessageRecord, in operation: () throws -> JointOperation?) rethrows -> Int {
         guard case .agencies(let named) = record.audience else { return 0 }
-        guard let operation else { return Set(named).subtracting([record.message.originatorAgencyId]).count }
+        guard let operation = try operation() else {
+            return Set(named).subtracting([record.message.originatorAgencyId]).count
+        }
         return record.recipients(in: operation).count
     }
 
@@ -126,17 +129,23 @@ enum MessageListing {
         }
     }
 
-    /// Lists a new message: its entry and its targets; returns its access key, which the caller
-    /// counts (``count(_:on:)``) with the others of its transaction.
+    /// The place after the last of an operation's messages.
+    static func nextPosition(in operationId: String, on connection: any SQLConnection) throws -> Int64 {
+        (try connection.rows(
+            "SELECT COALESCE(MAX(position), 0) FROM message_entry WHERE operation_id = \(operationId)"
+        ).first?.int64(0) ?? 0) + 1
+    }
+
+    /// Lists a new message at `position` (after the last when nil): its entry and its targets;
+    /// returns its access key, which the caller counts (``count(_:on:)``) with the others of
+    /// its transaction. An operation is read only for a message to named agencies.
     static func addEntry(
-        _ record: MessageRecord, in operation: JointOperation?, on connection: any SQLConnection
+        _ record: MessageRecord, at position: Int64? = nil, in operation: () throws -> JointOperation?,
+        on connection: any SQLConnection
     ) throws -> String {
         let message = record.message
         let key = try accessKey(of: record)
-        let position =
-            (try connection.rows(
-                "SELECT COALESCE(MAX(position), 0) FROM message_entry WHERE operation_id = \(message.operationId)"
-            ).first?.int64(0) ?? 0) + 1
+        let position = try position ?? nextPosition(in: message.operationId, on: connection)
         let toAll: Int64 = if case .allParticipants = record.audience { 1 } else { 0 }
         try connection.execute(
             """
@@ -147,7 +156,7 @@ enum MessageListing {
                 \(message.operationId), \(position), \(message.id), \(message.threadId), \(key),
                 \(message.originatorAgencyId), \(message.handling.rawValue),
                 \(Int64((message.sentAt.timeIntervalSince1970 * 1_000).rounded(.down))), \(toAll),
-                \(namedRecipients(of: record, in: operation)), \(record.acknowledgements.count))
+                \(try namedRecipients(of: record, in: operation)), \(record.acknowledgements.count))
             """)
         for targetId in Set(message.targets) {
             try connection.execute(
@@ -170,7 +179,7 @@ enum MessageListing {
         else { throw StoreError.notFound("No such message.") }
         try connection.execute(
             """
-            UPDATE message_entry SET access = \(key), recipients = \(namedRecipients(of: record, in: operation))
+            UPDATE message_entry SET access = \(key), recipients = \(namedRecipients(of: record, in: { operation }))
             WHERE message_id = \(message.id)
             """)
         guard old != key else { return }
@@ -282,7 +291,7 @@ enum MessageListing {
                     Acknowledgement.self,
                     "SELECT json FROM message_acknowledgement WHERE message_id = \(message.id) ORDER BY \(raw: order)"
                 ))
-            let key = try addEntry(record, in: operation, on: connection)
+            let key = try addEntry(record, in: { operation }, on: connection)
             keys.append((message.operationId, key))
             for user in try connection.strings("SELECT user_id FROM message_read WHERE message_id = \(message.id)") {
                 reads[[user, message.operationId, key], default: 0] += 1

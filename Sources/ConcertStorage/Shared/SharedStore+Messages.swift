@@ -12,25 +12,28 @@ extension SQLEngineStore {
     public func createMessages(_ messages: [Message], by actor: Actor) async throws {
         guard let first = messages.first else { return }
         let operationIds = Set(messages.map(\.operationId))
-        let scope: WriteScope = operationIds.count == 1 ? .operation(first.operationId) : .installation
+        // Messages to one operation change no row another write reads to change — a new
+        // message is a new row, numbered apart (``SQLEngineStore/insertMessage(_:in:)``), and
+        // counted in one statement (``MessageListing/count(_:on:)``) — so that the senders of
+        // an operation do not wait for each other on PostgreSQL.
+        let scope: WriteScope = operationIds.count == 1 ? .appendOnly : .installation
         try await writing(scope) { transaction in
             var operations: [String: JointOperation] = [:]
             var keys: [(operationId: String, access: String)] = []
             for message in messages {
-                try transaction.execute(
-                    """
-                    INSERT INTO message (id, operation_id, json)
-                    VALUES (\(message.id), \(message.operationId), \(try ConcertJSON.encodeToString(message)))
-                    """)
-                let operation =
-                    try operations[message.operationId] ?? listedOperation(message.operationId, on: transaction)
-                operations[message.operationId] = operation
-                keys.append(
-                    (
-                        message.operationId,
-                        try MessageListing.addEntry(MessageRecord(message: message), in: operation, on: transaction)
-                    ))
-                try Self.indexText(of: message, in: transaction)
+                guard let position = try Self.insertMessage(message, in: transaction) else {
+                    throw StoreError.notFound("No such operation.")
+                }
+                let record = MessageRecord(message: message)
+                let key = try MessageListing.addEntry(
+                    record, at: position,
+                    in: {
+                        if let known = operations[message.operationId] { return known }
+                        let operation = try listedOperation(message.operationId, on: transaction)
+                        operations[message.operationId] = operation
+                        return operation
+                    }, on: transaction)
+                keys.append((message.operationId, key))
                 try transaction.append(
                     EventDraft(
                         operationId: message.operationId, actor: actor, kind: .messageSent,
