@@ -88,11 +88,13 @@ def test_set_up_and_sign_in_with_a_second_factor(server):
         assert "second factor" in refused(driver)
         assert "/login" in driver.current_url
         look(driver, "second-factor-sign-in-asks")
-        submit_login(driver, server, code=app.now())
+        used = app.now()
+        submit_login(driver, server, code=used)
         WebDriverWait(driver, 10).until(expected_conditions.url_contains("/operations"))
         sign_out(driver)
-        # The same code twice: refused.
-        submit_login(driver, server, code=app.now())
+        # The same code twice: refused (the code kept, not the app's again, which is another
+        # once the 30 s step has turned).
+        submit_login(driver, server, code=used)
         assert "wrong" in refused(driver) and "/login" in driver.current_url
         # A recovery code, once.
         submit_login(driver, server, code=recovery[0])
