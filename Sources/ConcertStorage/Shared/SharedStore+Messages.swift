@@ -10,7 +10,7 @@ extension SQLEngineStore {
     }
 
     public func createMessages(_ messages: [Message], by actor: Actor) async throws {
-        guard let first = messages.first else { return }
+        guard !messages.isEmpty else { return }
         let operationIds = Set(messages.map(\.operationId))
         // Messages to one operation change no row another write reads to change — a new
         // message is a new row, numbered apart (``SQLEngineStore/insertMessage(_:in:)``), and
