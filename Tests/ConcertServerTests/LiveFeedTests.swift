@@ -44,7 +44,8 @@ struct LiveFeedTests {
     }
 
     /// Waits until `condition` holds, for at most `seconds`.
-    static func eventually(seconds: Double = 10, _ condition: () -> Bool) async throws -> Bool {
+    /// Thirty seconds by default: the whole suite on two cores can hold one task back for seconds.
+    static func eventually(seconds: Double = 30, _ condition: () -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while !condition() {
             if Date() > deadline { return false }

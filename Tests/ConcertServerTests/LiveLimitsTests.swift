@@ -51,7 +51,8 @@ struct LiveLimitsTests {
 
     /// Waits until `condition` holds, for at most `seconds`, looking every 50 ms (it may parse
     /// megabytes).
-    static func eventually(seconds: Double = 10, _ condition: () -> Bool) async throws -> Bool {
+    /// Thirty seconds by default: the whole suite on two cores can hold one task back for seconds.
+    static func eventually(seconds: Double = 30, _ condition: () -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1_000))
         while !condition() {
             if ContinuousClock.now > deadline { return false }
