@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ConcertStorage", targets: ["ConcertStorage"]),
         .library(name: "ConcertServer", targets: ["ConcertServer"]),
         .library(name: "ConcertMultipart", targets: ["ConcertMultipart"]),
+        .library(name: "ConcertInterop", targets: ["ConcertInterop"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -39,6 +40,9 @@ let package = Package(
             path: "Sources/ConcertCore",
             resources: [.copy("Resources/common-passwords.txt"), .copy("Resources/public_suffix_list.dat")]
         ),
+        // STIX 2.1, MISP and CSV in, STIX, MISP and iCalendar out, as pure functions of the
+        // domain: no store, no HTTP.
+        .target(name: "ConcertInterop", dependencies: ["ConcertCore"]),
         .target(
             name: "ConcertCrossCheck",
             dependencies: ["ConcertCore"],
@@ -65,6 +69,7 @@ let package = Package(
             name: "ConcertServer",
             dependencies: [
                 "ConcertCore",
+                "ConcertInterop",
                 "ConcertMultipart",
                 "ConcertCrossCheck",
                 "ConcertStorage",
@@ -99,6 +104,7 @@ let package = Package(
             name: "concert",
             dependencies: [
                 "ConcertCore",
+                "ConcertInterop",
                 "ConcertStorage",
                 "ConcertServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -126,6 +132,7 @@ let package = Package(
         ),
         .testTarget(name: "ConcertCoreTests", dependencies: ["ConcertCore"]),
         .testTarget(name: "ConcertCrossCheckTests", dependencies: ["ConcertCore", "ConcertCrossCheck"]),
+        .testTarget(name: "ConcertInteropTests", dependencies: ["ConcertCore", "ConcertInterop"]),
         .testTarget(
             name: "ConcertStorageTests",
             dependencies: [

@@ -420,6 +420,13 @@ public protocol Store: Service {
     /// transaction: an import. Each is recorded as `target.created`, as if created one by one.
     /// Returns the hits it stored.
     func importTargets(_ targets: [Target], by actor: Actor, hits: HitChanges) async throws -> [Hit]
+    /// An import that also replaces targets it imported before (a newer version of the same
+    /// object of a partner's file): `targets` are added as `target.created`, each of `updating`
+    /// replaces its `current` as `target.updated`, all with their hits in one transaction,
+    /// which refuses if any of them changed since `current` was read.
+    func importTargets(
+        _ targets: [Target], updating: [(current: Target, updated: Target)], by actor: Actor, hits: HitChanges
+    ) async throws -> [Hit]
     /// Hands every selector of every operation to `add`, target by target, for building the
     /// cross-check index; returns what `add` made of them.
     func readSelectors<Accumulator: Sendable>(

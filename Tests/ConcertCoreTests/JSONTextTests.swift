@@ -41,6 +41,9 @@ struct JSONTextTests {
             target.handling = .h3
             target.handlingRestriction = "Only for \"the\" lead"
             target.distribution = .agencies(["de", "us/\(awkward)"])
+            target.source = TargetSource(
+                format: "stix", id: "indicator--\(awkward)", modified: variant % 4 == 0 ? nil : target.updatedAt,
+                toIds: variant % 4 == 2 ? true : nil)
         }
         return target
     }

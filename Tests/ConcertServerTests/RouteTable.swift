@@ -214,8 +214,20 @@ enum RouteTable {
             statuses: [201, 201, 201, 403, 404, 404, 404, 401], body: newTarget),
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/targets/import",
-            statuses: [201, 201, 201, 403, 404, 404, 404, 401], bodyLimit: 16 << 20
+            statuses: [201, 201, 201, 403, 404, 404, 404, 401], bodyLimit: 64 << 20
         ) { world in ["targets": [newTarget(world)!]] },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/exports/stix",
+            statuses: [200, 200, 200, 403, 404, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/exports/misp",
+            statuses: [200, 200, 200, 403, 404, 404, 404, 401]
+        ) { _ in nil },
+        RouteCase(
+            method: .get, template: "/api/v1/operations/{operationId}/schedule.ics",
+            statuses: [200, 200, 200, 200, 404, 404, 404, 401]
+        ) { _ in nil },
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/targets/import/preview",
             statuses: [200, 200, 200, 403, 404, 404, 404, 401], bodyLimit: 16 << 20

@@ -172,6 +172,18 @@ extension Target {
             text.endObject()
         }
         text.endArray()
+        if let source {
+            text.key("source")
+            text.beginObject()
+            text.field("format", source.format)
+            text.field("id", source.id)
+            if let modified = source.modified { text.field("modified", modified) }
+            if let toIds = source.toIds {
+                text.key("toIds")
+                text.bool(toIds)
+            }
+            text.endObject()
+        }
         text.field("updatedAt", updatedAt)
         text.endObject()
         return text.string

@@ -45,10 +45,33 @@ public struct Target: Codable, Sendable, Equatable, Identifiable {
     public var createdAt: Date
     /// When it last changed.
     public var updatedAt: Date
+    /// The object of a partner's file it was imported from, when it was: an import of a newer
+    /// version of the same object updates this target rather than adding another.
+    public var source: TargetSource? = nil
 
     /// The facts the access policy decides on.
     public var recordHandling: RecordHandling {
         RecordHandling(originatorAgencyId: originatorAgencyId, handling: handling, distribution: distribution)
+    }
+}
+
+/// The object of a file in a partner's format that a target was imported from.
+public struct TargetSource: Codable, Sendable, Equatable {
+    /// The format: `stix`, `misp` or `csv`.
+    public var format: String
+    /// The object's identifier in its format (a STIX id, a MISP object's or attribute's UUID).
+    public var id: String
+    /// When the object last changed, as the file said; a newer one replaces the target.
+    public var modified: Date?
+    /// MISP's `to_ids`: whether the originator marked the values for automatic detection.
+    public var toIds: Bool?
+
+    /// Creates a source.
+    public init(format: String, id: String, modified: Date? = nil, toIds: Bool? = nil) {
+        self.format = format
+        self.id = id
+        self.modified = modified
+        self.toIds = toIds
     }
 }
 

@@ -99,16 +99,34 @@ public struct SelectorInput: Codable, Sendable, Hashable {
     public func normalised(
         defaultCountry: String?, limits: SelectorLimits = .standard
     ) throws(DomainError) -> Selector {
-        do {
-            // Before normalising, so that `*.example.com` is told it is a wildcard rather than
-            // that a domain name cannot hold '*'.
-            try Selector.refuseWildcards(kind: kind, value: value)
-            let selector = try normalise(defaultCountry: defaultCountry)
-            try selector.checkWidth(limits)
-            return selector
-        } catch {
-            throw DomainError(kind: error.kind, field: error.field ?? "value", message: error.message)
+        switch verdict(defaultCountry: defaultCountry, limits: limits) {
+        case .accepted(let selector): return selector
+        case .refusedByRule(let error), .invalid(let error): throw error
         }
+    }
+
+    /// What an import makes of this selector: the normalised selector; or a value that is well
+    /// formed but refused by rule (a wildcard, a block wider than `limits` allow, a public
+    /// suffix), which an import leaves out and lists; or a value that is not valid at all,
+    /// which refuses the file.
+    public func verdict(defaultCountry: String?, limits: SelectorLimits = .standard) -> SelectorVerdict {
+        let selector: Selector
+        do {
+            try Selector.refuseWildcards(kind: kind, value: value)
+        } catch {
+            return .refusedByRule(DomainError(kind: error.kind, field: error.field ?? "value", message: error.message))
+        }
+        do {
+            selector = try normalise(defaultCountry: defaultCountry)
+        } catch {
+            return .invalid(DomainError(kind: error.kind, field: error.field ?? "value", message: error.message))
+        }
+        do {
+            try selector.checkWidth(limits)
+        } catch {
+            return .refusedByRule(DomainError(kind: error.kind, field: error.field ?? "value", message: error.message))
+        }
+        return .accepted(selector)
     }
 
     private func normalise(defaultCountry: String?) throws(DomainError) -> Selector {
@@ -189,6 +207,16 @@ public struct SelectorInput: Codable, Sendable, Hashable {
         default: 31
         }
     }
+}
+
+/// What an import makes of a selector it reads (``SelectorInput/verdict(defaultCountry:limits:)``).
+public enum SelectorVerdict: Sendable {
+    /// Valid and narrow enough: the selector as it is recorded.
+    case accepted(Selector)
+    /// Well formed, but too wide to identify anyone by the installation's rules.
+    case refusedByRule(DomainError)
+    /// Not a valid identifier of its kind.
+    case invalid(DomainError)
 }
 
 /// A normalised identifier of a target.

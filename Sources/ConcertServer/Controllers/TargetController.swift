@@ -249,8 +249,28 @@ struct TargetController {
             let actor = try context.requireActor()
             let operation = try await guarded.operation(
                 try context.parameters.requireIdentifier("operationId"), for: actor, .createRecord)
-            let input = try await request.decodeJSON(
-                as: ImportList<TargetInput>.self, context: context, limit: Self.importBodyLimit)
+            var request = request
+            let dryRun =
+                try PageQuery.flag("dryRun") { request.uri.queryParameters.get($0).map { String($0) } } ?? false
+            let buffer: ByteBuffer
+            switch try await InteropImportRoute.body(of: &request) {
+            case .concert(let body): buffer = body
+            case let other:
+                return try await InteropImportRoute(store: store, hits: hits, budget: budget).handle(
+                    other, request: request, in: operation, by: actor, dryRun: dryRun)
+            }
+            if dryRun {
+                return try Response.json(
+                    try await preview(
+                        try decodeJSONDocument(as: ImportList<PreviewRow>.self, from: buffer).targets, in: operation,
+                        by: actor))
+            }
+            guard buffer.readableBytes <= Self.importBodyLimit else {
+                throw ProblemDetail(
+                    status: .contentTooLarge,
+                    detail: "The request body is larger than the \(Self.importBodyLimit >> 20) MiB this route accepts.")
+            }
+            let input = try decodeJSONDocument(as: ImportList<TargetInput>.self, from: buffer)
             try Self.checkImportSize(input.targets.count)
             var targets: [Target] = []
             for (position, made) in try await makeTargets(input.targets, in: operation, by: actor).enumerated() {

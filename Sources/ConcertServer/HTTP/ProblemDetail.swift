@@ -1,4 +1,5 @@
 import ConcertCore
+import ConcertInterop
 import ConcertMultipart
 import ConcertStorage
 import Foundation
@@ -19,12 +20,14 @@ public struct ProblemDetail: Error, HTTPResponseError, Codable, Sendable {
     public var field: String?
     /// For 429: how many seconds to wait before trying again, sent as `Retry-After` too.
     public var retryAfter: Int?
+    /// For a refused import: every error of the file, each with its place.
+    public var errors: [ImportNote]?
 
     /// The HTTP status.
     public var status: HTTPResponse.Status { .init(code: statusCode) }
 
     enum CodingKeys: String, CodingKey {
-        case type, title, detail, field, retryAfter
+        case type, title, detail, field, retryAfter, errors
         case statusCode = "status"
     }
 

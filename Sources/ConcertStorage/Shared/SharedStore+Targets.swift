@@ -14,11 +14,17 @@ extension SQLEngineStore {
     }
 
     public func importTargets(_ targets: [Target], by actor: Actor, hits: HitChanges) async throws -> [Hit] {
-        guard !targets.isEmpty else { return [] }
+        try await importTargets(targets, updating: [], by: actor, hits: hits)
+    }
+
+    public func importTargets(
+        _ targets: [Target], updating: [(current: Target, updated: Target)], by actor: Actor, hits: HitChanges
+    ) async throws -> [Hit] {
+        guard !targets.isEmpty || !updating.isEmpty else { return [] }
         let hits = try await beforeTransaction(hits)
         // Hits are written whatever else is written meanwhile (a pair once, a removal once):
         // only the targets' operation is the write's.
-        let operations = Set(targets.map(\.operationId))
+        let operations = Set(targets.map(\.operationId) + updating.map(\.updated.operationId))
         let scope = operations.count == 1 ? WriteScope.operation(operations.first!) : .installation
         return try await writing(scope) { transaction in
             // The events first: a row may point at the event that holds its target's JSON.
@@ -29,8 +35,32 @@ extension SQLEngineStore {
                         encoded: EncodedPayload(target))
                 })
             try Self.insertTargets(targets, writtenBy: events, in: transaction)
+            for (current, updated) in updating {
+                let latest = try transaction.existing(
+                    Target.self, in: "target", id: current.id, operationId: current.operationId,
+                    notFound: "A target this file updates was deleted while it was imported; import it again.")
+                guard latest == current else {
+                    throw DomainError.conflict(
+                        "The target '\(current.name)', which this file updates, changed while it was imported; import it again."
+                    )
+                }
+                try Self.replaceTarget(updated, by: actor, in: transaction)
+            }
             return try writeHits(hits, by: actor, in: transaction)
         }
+    }
+
+    /// Writes a changed target and its `target.updated` event.
+    static func replaceTarget(_ updated: Target, by actor: Actor, in transaction: any SQLTransaction) throws {
+        let event = try transaction.append(
+            EventDraft(operationId: updated.operationId, actor: actor, kind: .targetUpdated, payload: updated))
+        try transaction.execute(
+            """
+            UPDATE target_row SET handling = \(updated.handling.rawValue),
+                distribution = \(updated.distribution.json), json = '',
+                selector_keys = \(PackedSelectors.pack(updated.selectors)), json_event = \(event.sequence)
+            WHERE id = \(updated.id)
+            """)
     }
 
     public func updateTarget(
@@ -42,15 +72,7 @@ extension SQLEngineStore {
             let current = try transaction.existing(
                 Target.self, in: "target", id: id, operationId: operationId, notFound: "No such target.")
             let updated = try change(current)
-            let event = try transaction.append(
-                EventDraft(operationId: operationId, actor: actor, kind: .targetUpdated, payload: updated))
-            try transaction.execute(
-                """
-                UPDATE target_row SET handling = \(updated.handling.rawValue),
-                    distribution = \(updated.distribution.json), json = '',
-                    selector_keys = \(PackedSelectors.pack(updated.selectors)), json_event = \(event.sequence)
-                WHERE id = \(updated.id)
-                """)
+            try Self.replaceTarget(updated, by: actor, in: transaction)
             _ = try writeHits(hits, by: actor, in: transaction)
             return updated
         }

@@ -1,0 +1,392 @@
+import ConcertCore
+import Foundation
+
+/// Reads a STIX 2.1 bundle into targets.
+///
+/// An `infrastructure`, an `identity` of an individual or a `threat-actor` is a target; the
+/// indicators and observables related to it (by `relationship` objects, in any order in the
+/// bundle) are its selectors, and are never merged into another such target. Indicators and
+/// observables related to none are targets of their own. Markings set the handling: TLP 1.0
+/// and 2.0 by their colour, Concert's own statements exactly, any other as H3 with its terms.
+public enum STIXImport {
+    /// The types whose objects become targets.
+    static let anchorTypes: Set<String> = ["infrastructure", "identity", "threat-actor"]
+    /// The types whose objects hold identifiers.
+    static let leafTypes: Set<String> = [
+        "indicator", "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "x509-certificate",
+    ]
+    /// The TLP 1.0 marking definitions by their fixed ids, which bundles often name without
+    /// holding them.
+    static let tlpIds: [String: String] = [
+        "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": "white",
+        "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": "green",
+        "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": "amber",
+        "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": "red",
+    ]
+
+    struct Object {
+        var json: [String: Any]
+        var index: Int
+        var type: String
+        var id: String
+        var modified: Date?
+        var path: String { "objects[\(index)]" }
+    }
+
+    /// Reads `data`; `known` holds the STIX ids already imported, which references may name.
+    public static func read(
+        _ data: Data, defaults: ImportDefaults, known: Set<String> = []
+    ) throws(InteropError) -> InteropImport {
+        let json = try InteropImport.json(data, expected: "STIX bundle")
+        guard let bundle = json as? [String: Any], bundle["type"] as? String == "bundle" else {
+            throw InteropError(
+                "The file is \(InteropImport.describe(json)), not a STIX bundle: {\"type\": \"bundle\", \"objects\": […]} was expected."
+            )
+        }
+        var result = InteropImport(format: .stix)
+        guard let list = bundle["objects"] as? [Any] else {
+            if bundle["objects"] == nil { return result }
+            throw InteropError("The bundle's 'objects' is not a list.", place: .json("objects"))
+        }
+        var objects: [String: Object] = [:]
+        var order: [String] = []
+        for (index, item) in list.enumerated() {
+            let path = "objects[\(index)]"
+            guard let object = item as? [String: Any] else {
+                result.errors.append(ImportNote(place: .json(path), detail: "A STIX object is a JSON object."))
+                continue
+            }
+            guard let type = object["type"] as? String, !type.isEmpty else {
+                result.errors.append(ImportNote(place: .json(path + ".type"), detail: "The object has no type."))
+                continue
+            }
+            guard let id = object["id"] as? String, id.hasPrefix(type + "--"),
+                UUID(uuidString: String(id.dropFirst(type.count + 2))) != nil
+            else {
+                result.errors.append(
+                    ImportNote(
+                        place: .json(path + ".id"),
+                        detail:
+                            "The \(type) has no valid id: its type, two hyphens and a UUID, such as \(type)--5e57c739-391a-4eb3-b6be-7d15ca92d5ed."
+                    ))
+                continue
+            }
+            let modified = date(object["modified"]) ?? date(object["created"])
+            let read = Object(json: object, index: index, type: type, id: id, modified: modified)
+            if let earlier = objects[id] {
+                // Two versions of one object: the newer stands.
+                if (modified ?? .distantPast) > (earlier.modified ?? .distantPast) { objects[id] = read }
+                continue
+            }
+            objects[id] = read
+            order.append(id)
+        }
+        let markings = readMarkings(objects)
+        var relations: [String: [String]] = [:]
+        for id in order {
+            guard let object = objects[id], object.type == "relationship" else { continue }
+            guard let source = object.json["source_ref"] as? String, let target = object.json["target_ref"] as? String
+            else {
+                result.errors.append(
+                    ImportNote(
+                        place: .json(object.path, object: id),
+                        detail: "A relationship names its source_ref and target_ref."))
+                continue
+            }
+            var resolved = true
+            for end in [source, target] where objects[end] == nil && !known.contains(end) {
+                resolved = false
+                result.unresolved.append(
+                    ImportNote(
+                        place: .json(object.path, object: id),
+                        detail: "The relationship names '\(end)', which is neither in the file nor imported before."))
+            }
+            guard resolved else { continue }
+            relations[source, default: []].append(target)
+            relations[target, default: []].append(source)
+        }
+        // Observables and indicators related to each other read as one; each such group joins
+        // every target it is related to, or stands alone.
+        var groupOf: [String: String] = [:]
+        func root(_ id: String) -> String {
+            var current = id
+            while let parent = groupOf[current], parent != current { current = parent }
+            return current
+        }
+        let leaves = order.filter { objects[$0].map { leafTypes.contains($0.type) } ?? false }
+        for leaf in leaves { groupOf[leaf] = leaf }
+        for leaf in leaves {
+            for other in relations[leaf] ?? [] where groupOf[other] != nil {
+                let (a, b) = (root(leaf), root(other))
+                if a != b { groupOf[max(a, b)] = min(a, b) }
+            }
+        }
+        var members: [String: [String]] = [:]
+        for leaf in leaves { members[root(leaf), default: []].append(leaf) }
+        var selectorsOf: [String: [(SelectorInput, ImportPlace)]] = [:]
+        for leaf in leaves {
+            guard let object = objects[leaf] else { continue }
+            selectorsOf[leaf] = selectors(of: object, into: &result)
+        }
+        var attached: Set<String> = []
+        for id in order {
+            guard let anchor = objects[id], anchorTypes.contains(anchor.type) else { continue }
+            guard isTarget(anchor, objects: objects, into: &result) else { continue }
+            var groups: [String] = []
+            for other in relations[id] ?? [] where groupOf[other] != nil {
+                let group = root(other)
+                if !groups.contains(group) { groups.append(group) }
+            }
+            let parts = [id] + groups.flatMap { members[$0] ?? [] }
+            attached.formUnion(groups)
+            result.targets.append(
+                target(
+                    anchor: anchor, parts: parts.compactMap { objects[$0] }, selectors: selectorsOf, markings: markings,
+                    defaults: defaults, into: &result))
+        }
+        for leaf in leaves where root(leaf) == leaf && !attached.contains(leaf) {
+            let parts = (members[leaf] ?? []).compactMap { objects[$0] }
+            // An indicator names its target rather than an observable it was based on.
+            let anchor = parts.first { $0.type == "indicator" } ?? parts[0]
+            let all = parts.flatMap { selectorsOf[$0.id] ?? [] }
+            guard !all.isEmpty else { continue }
+            result.targets.append(
+                target(
+                    anchor: anchor, parts: parts, selectors: selectorsOf, markings: markings, defaults: defaults,
+                    into: &result))
+        }
+        for id in order {
+            guard let object = objects[id] else { continue }
+            if !anchorTypes.contains(object.type) && !leafTypes.contains(object.type)
+                && !["relationship", "marking-definition"].contains(object.type)
+            {
+                result.unknownTypes[object.type, default: 0] += 1
+            }
+        }
+        // In the order of the file, so that the first is the first a reader meets.
+        result.errors = result.errors.enumerated().sorted {
+            (Self.objectIndex($0.element.place.path), $0.offset) < (Self.objectIndex($1.element.place.path), $1.offset)
+        }.map(\.element)
+        return result
+    }
+
+    /// The index of the object a path `objects[N]…` is in.
+    static func objectIndex(_ path: String?) -> Int {
+        guard let path, path.hasPrefix("objects[") else { return .max }
+        return Int(path.dropFirst(8).prefix { $0.isNumber }) ?? .max
+    }
+
+    /// Whether an identity or threat actor is a target: an identity of an organisation or a
+    /// system is who wrote the bundle, not whom it is about.
+    private static func isTarget(_ anchor: Object, objects: [String: Object], into result: inout InteropImport) -> Bool
+    {
+        guard anchor.type == "identity" else { return true }
+        let kind = anchor.json["identity_class"] as? String ?? "unknown"
+        guard kind == "individual" else {
+            result.skipped.append(
+                ImportNote(
+                    place: .json(anchor.path, object: anchor.id),
+                    detail: "An identity of the class '\(kind)' is an author, not a target: only individuals are read.")
+            )
+            return false
+        }
+        return true
+    }
+
+    /// The identifiers an indicator or observable holds, each with its place.
+    private static func selectors(of object: Object, into result: inout InteropImport) -> [(SelectorInput, ImportPlace)]
+    {
+        let place = { (field: String) in ImportPlace.json("\(object.path).\(field)", object: object.id) }
+        switch object.type {
+        case "indicator":
+            let type = object.json["pattern_type"] as? String ?? "stix"
+            guard type == "stix" else {
+                result.skipped.append(
+                    ImportNote(
+                        place: place("pattern_type"),
+                        detail:
+                            "A pattern of the type '\(type)' is not read; only STIX patterns name identifiers Concert records."
+                    ))
+                return []
+            }
+            guard let pattern = object.json["pattern"] as? String else {
+                result.errors.append(ImportNote(place: place("pattern"), detail: "The indicator has no pattern."))
+                return []
+            }
+            do {
+                let reading = try STIXPattern.read(pattern)
+                if reading.selectors.isEmpty {
+                    result.skipped.append(
+                        ImportNote(
+                            place: place("pattern"),
+                            detail: "The pattern names no address, domain, URL or e-mail address compared with '='."))
+                }
+                return reading.selectors.map { ($0, place("pattern")) }
+            } catch {
+                result.errors.append(ImportNote(place: place("pattern"), detail: error.message))
+                return []
+            }
+        case "x509-certificate":
+            var names: [String] = []
+            if let subject = object.json["subject"] as? String {
+                for part in subject.split(separator: ",") {
+                    let pair = part.trimmingCharacters(in: .whitespaces)
+                    if pair.uppercased().hasPrefix("CN=") { names.append(String(pair.dropFirst(3))) }
+                }
+            }
+            let extensions = object.json["x509_v3_extensions"] as? [String: Any]
+            if let alternatives = extensions?["subject_alternative_name"] as? String {
+                for part in alternatives.split(separator: ",") {
+                    let pair = part.trimmingCharacters(in: .whitespaces)
+                    if pair.uppercased().hasPrefix("DNS:") { names.append(String(pair.dropFirst(4))) }
+                }
+            }
+            let domains = names.filter { SelectorGuess.kind(of: $0) == .domain }
+            if domains.isEmpty {
+                result.skipped.append(
+                    ImportNote(place: .json(object.path, object: object.id), detail: "The certificate names no domain.")
+                )
+            }
+            return domains.map { (SelectorInput(kind: .domain, text: $0), place("subject")) }
+        default:
+            guard let value = object.json["value"] as? String else {
+                result.errors.append(ImportNote(place: place("value"), detail: "The \(object.type) has no value."))
+                return []
+            }
+            let kind: SelectorKind =
+                switch object.type {
+                case "ipv4-addr", "ipv6-addr": value.contains("/") ? .cidr : .ip
+                case "domain-name": .domain
+                case "url": .url
+                default: .email
+                }
+            return [(SelectorInput(kind: kind, text: value), place("value"))]
+        }
+    }
+
+    private static func target(
+        anchor: Object, parts: [Object], selectors: [String: [(SelectorInput, ImportPlace)]],
+        markings: [String: (handling: FileHandling, exact: Bool)], defaults: ImportDefaults,
+        into result: inout InteropImport
+    ) -> ImportedTarget {
+        var all: [(SelectorInput, ImportPlace)] = []
+        var handling: FileHandling?
+        // Concert's own statements say exactly what their TLP colour rounds: when a part
+        // carries one, the statements alone decide.
+        var exact: FileHandling?
+        var modified = anchor.modified
+        var references: Set<String> = []
+        for part in parts {
+            all += selectors[part.id] ?? []
+            for reference in part.json["object_marking_refs"] as? [String] ?? []
+            where references.insert(reference).inserted {
+                if let marking = markings[reference] {
+                    if marking.exact {
+                        exact = marking.handling.joined(exact)
+                    } else {
+                        handling = marking.handling.joined(handling)
+                    }
+                } else {
+                    result.unresolved.append(
+                        ImportNote(
+                            place: .json("\(part.path).object_marking_refs", object: part.id),
+                            detail:
+                                "The marking '\(reference)' is not in the file; its terms are unknown, so the target is held as H3."
+                        ))
+                    handling = FileHandling(
+                        code: .h3, restriction: "Marked '\(reference)' by the file, whose terms were not given."
+                    ).joined(handling)
+                }
+            }
+            if let date = part.modified, date > (modified ?? .distantPast) { modified = date }
+        }
+        if let exact { handling = exact }
+        let name = anchor.json["name"] as? String
+        let kind: TargetKind
+        switch anchor.type {
+        case "infrastructure": kind = .server
+        case "threat-actor": kind = .organisation
+        case "identity":
+            kind = .person
+            let persons = anchor.json["x_concert_persons"] as? [[String: Any]]
+            let identities =
+                persons?.compactMap { person -> PersonIdentity? in
+                    guard let name = person["name"] as? String else { return nil }
+                    return PersonIdentity(name: name, dateOfBirth: person["dateOfBirth"] as? String)
+                } ?? [PersonIdentity(name: name ?? "")]
+            let place = ImportPlace.json("\(anchor.path).name", object: anchor.id)
+            all.insert(contentsOf: identities.map { (SelectorInput(kind: .person, value: .person($0)), place) }, at: 0)
+        default:
+            kind = ImportedTarget.kind(for: all.map(\.0))
+        }
+        // Concert's own export says the kind that STIX's types round.
+        let exactKind = (anchor.json["x_concert_kind"] as? String).flatMap(TargetKind.init(rawValue:))
+        // What STIX has no observable for (phone numbers, wallets), as Concert's export keeps it.
+        for (index, extra) in (anchor.json["x_concert_selectors"] as? [[String: Any]] ?? []).enumerated() {
+            guard let raw = extra["kind"] as? String, let selectorKind = SelectorKind(rawValue: raw),
+                let value = extra["value"] as? String
+            else { continue }
+            all.append(
+                (
+                    SelectorInput(kind: selectorKind, text: value),
+                    .json("\(anchor.path).x_concert_selectors[\(index)]", object: anchor.id)
+                ))
+        }
+        var notes = anchor.json["description"] as? String
+        if let aliases = anchor.json["aliases"] as? [String], !aliases.isEmpty {
+            notes = [notes, "Also known as " + aliases.joined(separator: ", ") + "."].compactMap { $0 }.joined(
+                separator: "\n")
+        }
+        return ImportedTarget.make(
+            kind: exactKind ?? kind, name: name ?? all.first.map { $0.0.value.written } ?? anchor.id, notes: notes,
+            selectors: all,
+            place: .json(anchor.path, object: anchor.id),
+            source: TargetSource(format: "stix", id: anchor.id, modified: modified), handling: handling,
+            defaults: defaults)
+    }
+
+    /// The handling each marking definition of the bundle says, and the TLP 1.0 ones by id.
+    private static func readMarkings(_ objects: [String: Object]) -> [String: (handling: FileHandling, exact: Bool)] {
+        var markings: [String: (handling: FileHandling, exact: Bool)] = [:]
+        for (id, colour) in tlpIds { markings[id] = FileHandling.tlp(colour).map { ($0, false) } }
+        for (id, object) in objects where object.type == "marking-definition" {
+            let json = object.json
+            let definition = json["definition"] as? [String: Any]
+            if json["definition_type"] as? String == "tlp", let colour = definition?["tlp"] as? String,
+                let handling = FileHandling.tlp(colour)
+            {
+                markings[id] = (handling, false)
+            } else if let name = json["name"] as? String, name.uppercased().hasPrefix("TLP:"),
+                let handling = FileHandling.tlp(String(name.dropFirst(4)))
+            {
+                markings[id] = (handling, false)
+            } else if let extensions = json["extensions"] as? [String: Any],
+                let colour = extensions.values.lazy.compactMap({ ($0 as? [String: Any])?["tlp_2_0"] as? String }).first,
+                let handling = FileHandling.tlp(colour)
+            {
+                markings[id] = (handling, false)
+            } else if let statement = definition?["statement"] as? String {
+                if let exact = FileHandling.fromStatement(statement) {
+                    markings[id] = (exact, true)
+                } else {
+                    markings[id] = (FileHandling(code: .h3, restriction: "Marked by the file: \(statement)"), false)
+                }
+            } else {
+                let name = json["name"] as? String ?? id
+                markings[id] = (
+                    FileHandling(
+                        code: .h3, restriction: "Marked '\(name)' by the file, whose terms Concert does not know."),
+                    false
+                )
+            }
+        }
+        return markings
+    }
+
+    /// A STIX timestamp (RFC 3339 in UTC, with or without fractions of a second).
+    static func date(_ value: Any?) -> Date? {
+        guard let text = value as? String else { return nil }
+        return (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+            ?? (try? Date.ISO8601FormatStyle().parse(text))
+    }
+}

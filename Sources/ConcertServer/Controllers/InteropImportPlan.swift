@@ -1,0 +1,151 @@
+import ConcertCore
+import ConcertInterop
+import ConcertStorage
+import Foundation
+import Hummingbird
+
+/// What an import of a STIX bundle, MISP event or CSV table does, or would do (`?dryRun=true`):
+/// the body of both answers.
+struct InteropImportPlan: Encodable {
+    /// One target of the file.
+    struct Row: Encodable {
+        /// Where it is in the file.
+        var place: ImportPlace
+        var name: String
+        var kind: TargetKind
+        /// `create`, `update`, or `unchanged` (imported before, and the file's version is not newer).
+        var action: String
+        var selectors: Int
+        var handling: HandlingCode
+        /// Whether the handling is the file's marking, or the importer's because it has none.
+        var handlingFromFile: Bool
+    }
+
+    var format: InteropFormat
+    var dryRun: Bool
+    var created: Int
+    var updated: Int
+    /// Targets imported before and not newer, and objects or rows not taken.
+    var skipped: Int
+    /// Hits the import found; only when it was written.
+    var hits: Int?
+    var targets: [Row]
+    /// Selectors refused by rule (too wide, a public suffix, a wildcard), left out of their target.
+    var leftOut: [ImportNote]
+    /// Objects, attributes or rows not taken, each with why.
+    var skippedItems: [ImportNote]
+    /// Object types (STIX) or attribute types (MISP) Concert does not read, with their counts.
+    var unknownTypes: [String: Int]
+    /// References to objects neither in the file nor imported before.
+    var unresolved: [ImportNote]
+    /// Why the file is refused; an import with any writes nothing.
+    var errors: [ImportNote]
+
+    /// The targets to write: new ones, and changed ones with the version they replace.
+    var creating: [Target] = []
+    var updating: [(current: Target, updated: Target)] = []
+
+    enum CodingKeys: String, CodingKey {
+        case format, dryRun, created, updated, skipped, hits, targets, leftOut, skippedItems, unknownTypes, unresolved,
+            errors
+    }
+}
+
+/// Turns what ``InteropImport`` read from a file into targets of an operation as its importer
+/// records them: the same validation as a target recorded by hand, selectors refused by rule
+/// left out and listed, and objects imported before updated when the file's version is newer.
+struct InteropImportPlanner {
+    let store: any Store
+    let limits: SelectorLimits
+
+    func plan(
+        _ read: InteropImport, in operation: JointOperation, by actor: Actor, dryRun: Bool
+    ) async throws -> InteropImportPlan {
+        var errors = read.errors
+        var leftOut: [ImportNote] = []
+        var skipped = read.skipped
+        let country = try await store.agency(id: actor.agencyId)?.country
+        let now = ConcertJSON.now()
+        let existing = try await importedBefore(in: operation, by: actor)
+        var plan = InteropImportPlan(
+            format: read.format, dryRun: dryRun, created: 0, updated: 0, skipped: 0, targets: [], leftOut: [],
+            skippedItems: [], unknownTypes: read.unknownTypes, unresolved: read.unresolved, errors: [])
+        for imported in read.targets {
+            var input = imported.input
+            var kept: [SelectorInput] = []
+            var refused = false
+            for (selector, place) in zip(imported.input.selectors, imported.selectorPlaces) {
+                switch selector.verdict(defaultCountry: country, limits: limits) {
+                case .accepted: kept.append(selector)
+                case .refusedByRule(let error): leftOut.append(ImportNote(place: place, detail: error.message))
+                case .invalid(let error):
+                    errors.append(ImportNote(place: place, detail: error.message))
+                    refused = true
+                }
+            }
+            guard !refused else { continue }
+            if kept.isEmpty && !input.selectors.isEmpty {
+                skipped.append(
+                    ImportNote(
+                        place: imported.place,
+                        detail: "Every identifier of '\(input.name)' was left out by rule, so it is not recorded."))
+                continue
+            }
+            input.selectors = kept
+            let previous = imported.source.flatMap { existing["\($0.format) \($0.id)"] }
+            var target: Target
+            do {
+                target = try input.makeTarget(
+                    id: previous?.id ?? Identifier.make(), operation: operation,
+                    originatorAgencyId: actor.agencyId, createdBy: previous?.createdBy ?? actor.userId,
+                    defaultCountry: country, createdAt: previous?.createdAt ?? now, now: now, limits: limits)
+            } catch {
+                errors.append(
+                    ImportNote(
+                        place: imported.place, detail: error.message + (error.field.map { " (\($0))" } ?? "")))
+                continue
+            }
+            target.source = imported.source
+            let action: String
+            if let previous {
+                // To the millisecond, as the stored time keeps it.
+                let milliseconds = { (date: Date) in (date.timeIntervalSince1970 * 1_000).rounded() }
+                let newer =
+                    milliseconds(imported.source?.modified ?? .distantFuture)
+                    > milliseconds(previous.source?.modified ?? .distantPast)
+                action = newer ? "update" : "unchanged"
+                if newer { plan.updating.append((previous, target)) }
+            } else {
+                action = "create"
+                plan.creating.append(target)
+            }
+            plan.targets.append(
+                InteropImportPlan.Row(
+                    place: imported.place, name: target.name, kind: target.kind, action: action,
+                    selectors: target.selectors.count, handling: target.handling,
+                    handlingFromFile: imported.handlingFromFile))
+        }
+        plan.created = plan.creating.count
+        plan.updated = plan.updating.count
+        plan.skipped = skipped.count + plan.targets.filter { $0.action == "unchanged" }.count
+        plan.leftOut = leftOut
+        plan.skippedItems = skipped
+        plan.errors = errors
+        return plan
+    }
+
+    /// The targets the caller's agency imported before into `operation`, by their source
+    /// (`format id`): only its own, which it may change.
+    private func importedBefore(in operation: JointOperation, by actor: Actor) async throws -> [String: Target] {
+        var found: [String: Target] = [:]
+        let decoder = ConcertJSON.makeDecoder()
+        for encoded in try await store.encodedTargets(operationId: operation.id)
+        where encoded.json.contains("\"source\"") {
+            guard let target = try? decoder.decode(Target.self, from: Data(encoded.json.utf8)),
+                target.originatorAgencyId == actor.agencyId, let source = target.source
+            else { continue }
+            found["\(source.format) \(source.id)"] = target
+        }
+        return found
+    }
+}

@@ -1,0 +1,196 @@
+import ConcertCore
+import ConcertInterop
+import ConcertStorage
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `POST …/targets/import` with a partner's format: a STIX 2.1 bundle
+/// (`application/stix+json`), a MISP event (`application/json` holding `{"Event": …}`) or a
+/// table (`text/csv`). The query says what the file does not: `handling`
+/// (and `handlingRestriction` with H3), `evaluation`, and for a table `separator` and
+/// `column=HEADER:ROLE`; `dryRun=true` answers what would be done and writes nothing.
+struct InteropImportRoute {
+    let store: any Store
+    let hits: HitRecorder
+    let budget: CrossCheckBudget
+
+    /// The largest STIX or MISP body the API reads (a table is read as it arrives, bounded by
+    /// its number of targets).
+    static let jsonBodyLimit = 64 << 20
+
+    /// What a request's body is.
+    enum Body {
+        /// Concert's own `{"targets": […]}`.
+        case concert(ByteBuffer)
+        case json(InteropFormat, Data)
+        case csv
+    }
+
+    /// Tells the format from the media type, and for `application/json` from the body.
+    static func body(of request: inout Request) async throws -> Body {
+        let mediaType = request.headers[.contentType].map {
+            $0.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        }
+        switch mediaType {
+        case "text/csv", "application/csv", "text/tab-separated-values":
+            return .csv
+        case "application/stix+json":
+            return .json(.stix, Data(buffer: try await collect(&request)))
+        case nil, "application/json":
+            let buffer = try await collect(&request)
+            let data = Data(buffer: buffer)
+            guard let json = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
+                throw ProblemDetail(status: .badRequest, detail: "The body is not valid JSON.")
+            }
+            if let object = json as? [String: Any] {
+                if object["targets"] != nil { return .concert(buffer) }
+                if object["Event"] != nil || object["response"] != nil { return .json(.misp, data) }
+                if object["type"] as? String == "bundle" { return .json(.stix, data) }
+            } else if let list = json as? [Any], let first = list.first as? [String: Any], first["Event"] != nil {
+                return .json(.misp, data)
+            }
+            throw ProblemDetail(
+                status: .unprocessableContent,
+                detail:
+                    "The body is valid JSON but holds no targets Concert reads: Concert's {\"targets\": […]}, a MISP event {\"Event\": …} (or a list of them) or a STIX bundle {\"type\": \"bundle\", …} was expected."
+            )
+        default:
+            throw ProblemDetail(
+                status: .unsupportedMediaType,
+                detail:
+                    "Send a STIX 2.1 bundle as application/stix+json, a MISP event or Concert's targets as application/json, or a table as text/csv."
+            )
+        }
+    }
+
+    private static func collect(_ request: inout Request) async throws -> ByteBuffer {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: jsonBodyLimit)
+        } catch {
+            throw ProblemDetail(
+                status: .contentTooLarge,
+                detail:
+                    "The file is larger than the \(jsonBodyLimit >> 20) MiB the API reads; import it with `concert import`."
+            )
+        }
+        guard buffer.readableBytes > 0 else {
+            throw ProblemDetail(status: .badRequest, detail: "The request has no body; send the file.")
+        }
+        return buffer
+    }
+
+    /// What the importer says for what the file does not.
+    static func defaults(_ parameter: (String) -> String?) throws -> ImportDefaults {
+        let handling = try PageQuery.choice("handling", parameter, as: HandlingCode.self) ?? .h2
+        let evaluation: Evaluation
+        if let code = parameter("evaluation") {
+            guard let given = Evaluation(code: code) else {
+                throw PageQuery.bad("'evaluation' is a letter A, B, C or X and a digit 1 to 4, such as B2.")
+            }
+            evaluation = given
+        } else {
+            evaluation = Evaluation(source: .x, information: .four)
+        }
+        let restriction = parameter("handlingRestriction")
+        if handling == .h3, (restriction ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw PageQuery.bad("With 'handling=H3', say the restriction in words in 'handlingRestriction'.")
+        }
+        return ImportDefaults(handling: handling, handlingRestriction: restriction, evaluation: evaluation)
+    }
+
+    /// A table's separator and column roles, from `separator=comma|semicolon|tab` and
+    /// `column=HEADER:ROLE` (or `column=3:ip`, by number from 1).
+    static func csvOptions(_ request: Request) throws -> CSVOptions {
+        let parameters = request.uri.queryParameters
+        var options = CSVOptions()
+        switch parameters.get("separator").map { String($0) } {
+        case nil: break
+        case "comma": options.separator = UInt8(ascii: ",")
+        case "semicolon": options.separator = UInt8(ascii: ";")
+        case "tab": options.separator = 0x09
+        default: throw PageQuery.bad("'separator' is comma, semicolon or tab.")
+        }
+        for column in parameters.getAll("column").map { String($0) } {
+            guard let colon = column.lastIndex(of: ":"),
+                let role = CSVColumnRole(flag: String(column[column.index(after: colon)...]))
+            else {
+                throw PageQuery.bad(
+                    "'column' is HEADER:ROLE, the role one of name, kind, notes, country, hostingProvider, handling, handlingRestriction, evaluation, dateOfBirth, a selector kind, selector or ignore."
+                )
+            }
+            options.columns[String(column[..<colon])] = role
+        }
+        if request.headers[.contentType]?.lowercased().hasPrefix("text/tab-separated-values") == true {
+            options.separator = 0x09
+        }
+        return options
+    }
+
+    /// Reads a table as it arrives, refusing it once it holds more targets than an import may.
+    static func readTable(_ request: Request, defaults: ImportDefaults) async throws -> InteropImport {
+        var table = CSVImport(options: try csvOptions(request), defaults: defaults)
+        do {
+            for try await buffer in request.body {
+                try table.feed(buffer.readableBytesView)
+                try TargetController.checkImportSize(max(1, table.targetCount))
+            }
+            return try table.finish()
+        } catch let error as InteropError {
+            throw ProblemDetail(status: .unprocessableContent, detail: error.description)
+        }
+    }
+
+    func handle(
+        _ body: Body, request: Request, in operation: JointOperation, by actor: Actor, dryRun: Bool
+    ) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        let defaults = try Self.defaults { parameters.get($0).map { String($0) } }
+        let read: InteropImport
+        switch body {
+        case .concert: preconditionFailure("Concert's JSON goes the way of the targets route")
+        case .csv: read = try await Self.readTable(request, defaults: defaults)
+        case .json(let format, let data):
+            switch Result(catching: { () throws(InteropError) in
+                try InteropImport.read(data, as: format, defaults: defaults)
+            }) {
+            case .success(let file): read = file
+            case .failure(let error): throw ProblemDetail(status: .unprocessableContent, detail: error.description)
+            }
+        }
+        var plan = try await InteropImportPlanner(store: store, limits: hits.crossCheck.limits).plan(
+            read, in: operation, by: actor, dryRun: dryRun)
+        if dryRun { return try Response.json(plan) }
+        if let first = plan.errors.first {
+            var problem = ProblemDetail(
+                status: .unprocessableContent,
+                detail:
+                    "The file was refused whole and nothing was recorded: \(plan.errors.count == 1 ? "one problem" : "\(plan.errors.count) problems"). The first, at \(first.place): \(first.detail)"
+            )
+            problem.errors = plan.errors
+            throw problem
+        }
+        guard !plan.targets.isEmpty else {
+            let unknown = plan.unknownTypes.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")
+            throw ProblemDetail(
+                status: .unprocessableContent,
+                detail: "The file holds no target Concert reads" + (unknown.isEmpty ? "." : " (it holds \(unknown)).")
+            )
+        }
+        let written = plan.creating + plan.updating.map(\.updated)
+        // A file imported before and not changed since writes nothing, and says so.
+        guard !written.isEmpty else {
+            plan.hits = 0
+            return try Response.json(plan)
+        }
+        try TargetController.checkImportSize(written.count)
+        try budget.spend(budget.unpreviewed(written.flatMap(\.selectors), by: actor), by: actor)
+        let (creating, updating) = (plan.creating, plan.updating)
+        let stored = try await hits.record(written, replacing: updating.map(\.current), by: actor) { [store] changes in
+            ((), try await store.importTargets(creating, updating: updating, by: actor, hits: changes))
+        }
+        plan.hits = stored.1.count
+        return try Response.json(plan, status: .created)
+    }
+}

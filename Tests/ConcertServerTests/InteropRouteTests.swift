@@ -1,0 +1,233 @@
+import ConcertCore
+import ConcertInterop
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import ConcertServer
+
+/// Imports of STIX bundles, MISP events and tables, and the exports, through the API.
+@Suite("Interop through the API")
+struct InteropRouteTests {
+    static func headers(_ persona: Persona, type: String) -> HTTPFields {
+        var headers = TestWorld.headers(persona, json: false)
+        headers[.contentType] = type
+        return headers
+    }
+
+    /// The targets of a listing with this name.
+    static func named(_ name: String, in listing: TestResponse) -> [[String: Any]] {
+        (listing.object["items"] as? [[String: Any]] ?? []).filter { $0["name"] as? String == name }
+    }
+
+    static let bundle = """
+        {"type": "bundle", "id": "bundle--0b1c0000-0000-4000-8000-000000000000", "objects": [
+          {"type": "relationship", "id": "relationship--0b1c0000-0000-4000-8000-000000000001",
+           "relationship_type": "indicates", "source_ref": "indicator--0b1c0000-0000-4000-8000-000000000002",
+           "target_ref": "infrastructure--0b1c0000-0000-4000-8000-000000000003"},
+          {"type": "indicator", "id": "indicator--0b1c0000-0000-4000-8000-000000000002", "pattern_type": "stix",
+           "pattern": "[ipv4-addr:value = '192.0.2.10'] OR [domain-name:value = 'co.uk'] OR [ipv4-addr:value = '198.51.100.61']",
+           "modified": "2026-01-01T00:00:00.000Z"},
+          {"type": "infrastructure", "id": "infrastructure--0b1c0000-0000-4000-8000-000000000003", "name": "Mirror node",
+           "modified": "2026-01-01T00:00:00.000Z",
+           "object_marking_refs": ["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"]},
+          {"type": "malware", "id": "malware--0b1c0000-0000-4000-8000-000000000004", "name": "x"}
+        ]}
+        """
+
+    @Test(
+        "a STIX bundle is previewed without a write, imported whole with its hits, and a newer version updates its target"
+    )
+    func stixImport() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        // The outsider's own operation: its import of B's server makes a hit.
+        let path = "/api/v1/operations/\(world.otherOperation.id)/targets/import"
+        let stix = Self.headers(.nonParticipant, type: "application/stix+json;version=2.1")
+        try await world.withClient { client in
+            let before = try await world.eventCount()
+            let preview = try await client.execute(
+                uri: path + "?dryRun=true", method: .post, headers: stix, body: ByteBuffer(string: Self.bundle))
+            #expect(preview.status == .ok, "\(preview.text)")
+            #expect(preview.object["created"] as? Int == 1)
+            #expect(preview.object["dryRun"] as? Bool == true)
+            #expect(preview.object["unknownTypes"] as? [String: Int] == ["malware": 1])
+            let leftOut = try #require(preview.object["leftOut"] as? [[String: Any]])
+            #expect(leftOut.count == 1)
+            #expect((leftOut.first?["detail"] as? String)?.contains("public suffix") == true)
+            #expect(((leftOut.first?["place"] as? [String: Any])?["path"] as? String) == "objects[1].pattern")
+            #expect(try await world.eventCount() == before, "a preview wrote")
+
+            let imported = try await client.execute(
+                uri: path + "?evaluation=B3", method: .post, headers: stix, body: ByteBuffer(string: Self.bundle))
+            #expect(imported.status == .created, "\(imported.text)")
+            #expect(imported.object["created"] as? Int == 1)
+            #expect(imported.object["hits"] as? Int == 1)
+            let rows = try #require(imported.object["targets"] as? [[String: Any]])
+            #expect(rows.first?["handling"] as? String == "H2")
+            #expect(rows.first?["handlingFromFile"] as? Bool == true)
+            let listed = try await client.execute(
+                uri: "/api/v1/operations/\(world.otherOperation.id)/targets", method: .get,
+                headers: TestWorld.headers(.nonParticipant))
+            let target = try #require(Self.named("Mirror node", in: listed).first)
+            #expect(target["evaluation"] as? String == "B3")
+            #expect((target["selectors"] as? [[String: Any]])?.count == 2)
+
+            let again = try await client.execute(
+                uri: path, method: .post, headers: stix, body: ByteBuffer(string: Self.bundle))
+            #expect(again.status == .ok, "\(again.text)")
+            #expect(again.object["created"] as? Int == 0)
+            #expect((again.object["targets"] as? [[String: Any]])?.first?["action"] as? String == "unchanged")
+
+            let newer = Self.bundle.replacingOccurrences(of: "198.51.100.61", with: "198.51.100.62")
+                .replacingOccurrences(of: "2026-01-01T00:00:00.000Z", with: "2026-02-01T00:00:00.000Z")
+            let updated = try await client.execute(
+                uri: path, method: .post, headers: stix, body: ByteBuffer(string: newer))
+            #expect(updated.status == .created, "\(updated.text)")
+            #expect(updated.object["updated"] as? Int == 1)
+            #expect(updated.object["created"] as? Int == 0)
+            let relisted = try await client.execute(
+                uri: "/api/v1/operations/\(world.otherOperation.id)/targets", method: .get,
+                headers: TestWorld.headers(.nonParticipant))
+            let items = Self.named("Mirror node", in: relisted)
+            #expect(items.count == 1, "the newer version replaced its target rather than adding one")
+            #expect(items.first?["id"] as? String == target["id"] as? String)
+            #expect(
+                (items.first?["selectors"] as? [[String: Any]])?.compactMap { $0["value"] as? String }
+                    == ["192.0.2.10", "198.51.100.62"])
+        }
+    }
+
+    @Test("a malformed file of each format is refused whole with the place of its first error, and nothing is written")
+    func refusedWhole() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let path = "/api/v1/operations/\(world.operation.id)/targets/import"
+        let cases: [(String, String, String)] = [
+            (
+                "text/csv", "name,ip\nGood,198.51.100.1\nBad,198.51.100.300\n",
+                "line 3, column 2 (ip)"
+            ),
+            (
+                "application/json",
+                #"{"Event": {"Attribute": [{"type": "ip-dst", "value": "198.51.100.2"}, {"type": "url", "value": "not a url"}]}}"#,
+                "at Event.Attribute[1].value"
+            ),
+            (
+                "application/stix+json",
+                #"{"type": "bundle", "objects": [{"type": "ipv4-addr", "id": "ipv4-addr--0b1c0000-0000-4000-8000-000000000009", "value": "198.51.100.3"}, {"type": "indicator", "id": "indicator--0b1c0000-0000-4000-8000-00000000000a", "pattern": "[ipv4-addr:value = "}]}"#,
+                "at objects[1].pattern"
+            ),
+        ]
+        try await world.withClient { client in
+            let before = try await world.eventCount()
+            for (type, body, place) in cases {
+                let response = try await client.execute(
+                    uri: path, method: .post, headers: Self.headers(.participantOfficer, type: type),
+                    body: ByteBuffer(string: body))
+                #expect(response.status == .unprocessableContent, "\(type): \(response.text)")
+                #expect(response.headers[.contentType] == "application/problem+json")
+                let detail = response.object["detail"] as? String ?? ""
+                #expect(detail.contains("refused whole") && detail.contains(place), "\(type): \(detail)")
+                #expect((response.object["errors"] as? [Any])?.count == 1)
+            }
+            let notABundle = try await client.execute(
+                uri: path, method: .post, headers: Self.headers(.participantOfficer, type: "application/json"),
+                body: ByteBuffer(string: #"{"hello": "world"}"#))
+            #expect(notABundle.status == .unprocessableContent)
+            #expect((notABundle.object["detail"] as? String)?.contains("STIX bundle") == true)
+            let eventAsStix = try await client.execute(
+                uri: path, method: .post, headers: Self.headers(.participantOfficer, type: "application/stix+json"),
+                body: ByteBuffer(string: #"{"Event": {"info": "x"}}"#))
+            #expect(eventAsStix.status == .unprocessableContent)
+            #expect((eventAsStix.object["detail"] as? String)?.contains("a MISP event, not a STIX bundle") == true)
+            #expect(try await world.eventCount() == before)
+        }
+    }
+
+    @Test("an import into an operation the caller does not take part in is a 404 and writes nothing; observers may not")
+    func policy() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let path = "/api/v1/operations/\(world.operation.id)/targets/import"
+        try await world.withClient { client in
+            let before = try await world.eventCount()
+            for (persona, status) in [(Persona.nonParticipant, 404), (.observer, 403), (.anonymous, 401)] {
+                let response = try await client.execute(
+                    uri: path, method: .post, headers: Self.headers(persona, type: "text/csv"),
+                    body: ByteBuffer(string: "name,ip\nA,198.51.100.9\n"))
+                #expect(response.status.code == status, "\(persona)")
+                #expect(!response.text.contains(world.operation.codeName))
+            }
+            #expect(try await world.eventCount() == before)
+        }
+    }
+
+    @Test("exports hold only the targets the caller may read, and exporting twice gives the same ids")
+    func exports() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let operation = "/api/v1/operations/\(world.operation.id)"
+        try await world.withClient { client in
+            for format in ["stix", "misp"] {
+                let seen = try await client.execute(
+                    uri: operation + "/exports/\(format)", method: .get, headers: TestWorld.headers(.participantOfficer)
+                )
+                #expect(seen.status == .ok)
+                #expect(seen.text.contains("zq@hidden-suspect.example"), "B recorded the restricted target")
+                #expect(seen.text.contains("192.0.2.10"))
+                let hidden = try await client.execute(
+                    uri: operation + "/exports/\(format)", method: .get,
+                    headers: TestWorld.headers(.otherParticipantOfficer))
+                #expect(hidden.status == .ok)
+                #expect(hidden.text.contains("192.0.2.10"))
+                for secret in ["zq@hidden-suspect.example", "Zacharias", "informant", world.restrictedTarget.id] {
+                    #expect(!hidden.text.contains(secret), "\(format) export leaks '\(secret)' to C")
+                }
+                let observer = try await client.execute(
+                    uri: operation + "/exports/\(format)", method: .get, headers: TestWorld.headers(.observer))
+                #expect(observer.status == .forbidden)
+                let outsider = try await client.execute(
+                    uri: operation + "/exports/\(format)", method: .get, headers: TestWorld.headers(.nonParticipant))
+                #expect(outsider.status == .notFound)
+            }
+            let first = try await client.execute(
+                uri: operation + "/exports/stix", method: .get, headers: TestWorld.headers(.participantOfficer))
+            let second = try await client.execute(
+                uri: operation + "/exports/stix", method: .get, headers: TestWorld.headers(.participantOfficer))
+            #expect(first.text == second.text)
+            #expect(first.headers[.contentType] == "application/stix+json;version=2.1")
+        }
+    }
+
+    @Test("the schedule is the caller's agency's; only the lead coordinators read another's, and never a hidden target")
+    func schedule() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let path = "/api/v1/operations/\(world.operation.id)/schedule.ics"
+        try await world.withClient { client in
+            let own = try await client.execute(uri: path, method: .get, headers: TestWorld.headers(.participantOfficer))
+            #expect(own.status == .ok)
+            #expect(own.headers[.contentType] == "text/calendar; charset=utf-8")
+            #expect(own.text.contains("UID:\(world.actionB.id)@concert\r\n"))
+            #expect(own.text.contains("SUMMARY:Arrest in Berlin"))
+            #expect(own.text.contains("DTSTART:20270115T080000Z\r\n"))
+            #expect(own.text.contains("X-CONCERT-TIME-ZONE:Europe/Berlin"))
+            #expect(!own.text.contains("Ashburn"), "C's action is not B's schedule")
+            let partB = world.actionB.executingAgencyId
+            let asked = try await client.execute(
+                uri: path + "?agency=\(partB)", method: .get, headers: TestWorld.headers(.otherParticipantOfficer))
+            #expect(asked.status == .forbidden)
+            #expect(!asked.text.contains("Berlin"))
+            let lead = try await client.execute(
+                uri: path + "?agency=\(partB)", method: .get, headers: TestWorld.headers(.leadCoordinator))
+            #expect(lead.status == .ok)
+            #expect(lead.text.contains("UID:\(world.actionB.id)@concert\r\n"))
+            let outsider = try await client.execute(
+                uri: path, method: .get, headers: TestWorld.headers(.nonParticipant))
+            #expect(outsider.status == .notFound)
+        }
+    }
+}
