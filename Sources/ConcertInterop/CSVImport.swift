@@ -426,10 +426,12 @@ public struct CSVImport: Sendable {
                 }
             case .selector(let selectorKind):
                 for value in Self.values(in: cell) {
+                    // An address column holds blocks too, as spreadsheets write them.
+                    let kind = selectorKind == .ip && value.contains("/") ? SelectorKind.cidr : selectorKind
                     let input =
-                        selectorKind == .person
+                        kind == .person
                         ? SelectorInput(kind: .person, value: .person(PersonIdentity(name: value)))
-                        : SelectorInput(kind: selectorKind, text: value)
+                        : SelectorInput(kind: kind, text: value)
                     selectors.append((input, place))
                 }
             case .anySelector:

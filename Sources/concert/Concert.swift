@@ -12,6 +12,7 @@ struct Concert: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Demo.self, UserCommand.self, AgencyCommand.self, AuditCommand.self, MigrateDataCommand.self,
+            ImportCommand.self, ExportCommand.self,
         ]
     )
 }

@@ -6,40 +6,40 @@ import Hummingbird
 
 /// What an import of a STIX bundle, MISP event or CSV table does, or would do (`?dryRun=true`):
 /// the body of both answers.
-struct InteropImportPlan: Encodable {
+public struct InteropImportPlan: Encodable, Sendable {
     /// One target of the file.
-    struct Row: Encodable {
+    public struct Row: Encodable, Sendable {
         /// Where it is in the file.
-        var place: ImportPlace
-        var name: String
-        var kind: TargetKind
+        public var place: ImportPlace
+        public var name: String
+        public var kind: TargetKind
         /// `create`, `update`, or `unchanged` (imported before, and the file's version is not newer).
-        var action: String
-        var selectors: Int
-        var handling: HandlingCode
+        public var action: String
+        public var selectors: Int
+        public var handling: HandlingCode
         /// Whether the handling is the file's marking, or the importer's because it has none.
-        var handlingFromFile: Bool
+        public var handlingFromFile: Bool
     }
 
-    var format: InteropFormat
-    var dryRun: Bool
-    var created: Int
-    var updated: Int
+    public var format: InteropFormat
+    public var dryRun: Bool
+    public var created: Int
+    public var updated: Int
     /// Targets imported before and not newer, and objects or rows not taken.
-    var skipped: Int
+    public var skipped: Int
     /// Hits the import found; only when it was written.
-    var hits: Int?
-    var targets: [Row]
+    public var hits: Int?
+    public var targets: [Row]
     /// Selectors refused by rule (too wide, a public suffix, a wildcard), left out of their target.
-    var leftOut: [ImportNote]
+    public var leftOut: [ImportNote]
     /// Objects, attributes or rows not taken, each with why.
-    var skippedItems: [ImportNote]
+    public var skippedItems: [ImportNote]
     /// Object types (STIX) or attribute types (MISP) Concert does not read, with their counts.
-    var unknownTypes: [String: Int]
+    public var unknownTypes: [String: Int]
     /// References to objects neither in the file nor imported before.
-    var unresolved: [ImportNote]
+    public var unresolved: [ImportNote]
     /// Why the file is refused; an import with any writes nothing.
-    var errors: [ImportNote]
+    public var errors: [ImportNote]
 
     /// The targets to write: new ones, and changed ones with the version they replace.
     var creating: [Target] = []

@@ -11,9 +11,7 @@ import NIOCore
 /// (and `handlingRestriction` with H3), `evaluation`, and for a table `separator` and
 /// `column=HEADER:ROLE`; `dryRun=true` answers what would be done and writes nothing.
 struct InteropImportRoute {
-    let store: any Store
-    let hits: HitRecorder
-    let budget: CrossCheckBudget
+    let interop: InteropService
 
     /// The largest STIX or MISP body the API reads (a table is read as it arrives, bounded by
     /// its number of targets).
@@ -143,7 +141,7 @@ struct InteropImportRoute {
     }
 
     func handle(
-        _ body: Body, request: Request, in operation: JointOperation, by actor: Actor, dryRun: Bool
+        _ body: Body, request: Request, operationId: String, by actor: Actor, dryRun: Bool
     ) async throws -> Response {
         let parameters = request.uri.queryParameters
         let defaults = try Self.defaults { parameters.get($0).map { String($0) } }
@@ -159,38 +157,8 @@ struct InteropImportRoute {
             case .failure(let error): throw ProblemDetail(status: .unprocessableContent, detail: error.description)
             }
         }
-        var plan = try await InteropImportPlanner(store: store, limits: hits.crossCheck.limits).plan(
-            read, in: operation, by: actor, dryRun: dryRun)
-        if dryRun { return try Response.json(plan) }
-        if let first = plan.errors.first {
-            var problem = ProblemDetail(
-                status: .unprocessableContent,
-                detail:
-                    "The file was refused whole and nothing was recorded: \(plan.errors.count == 1 ? "one problem" : "\(plan.errors.count) problems"). The first, at \(first.place): \(first.detail)"
-            )
-            problem.errors = plan.errors
-            throw problem
-        }
-        guard !plan.targets.isEmpty else {
-            let unknown = plan.unknownTypes.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")
-            throw ProblemDetail(
-                status: .unprocessableContent,
-                detail: "The file holds no target Concert reads" + (unknown.isEmpty ? "." : " (it holds \(unknown)).")
-            )
-        }
-        let written = plan.creating + plan.updating.map(\.updated)
-        // A file imported before and not changed since writes nothing, and says so.
-        guard !written.isEmpty else {
-            plan.hits = 0
-            return try Response.json(plan)
-        }
-        try TargetController.checkImportSize(written.count)
-        try budget.spend(budget.unpreviewed(written.flatMap(\.selectors), by: actor), by: actor)
-        let (creating, updating) = (plan.creating, plan.updating)
-        let stored = try await hits.record(written, replacing: updating.map(\.current), by: actor) { [store] changes in
-            ((), try await store.importTargets(creating, updating: updating, by: actor, hits: changes))
-        }
-        plan.hits = stored.1.count
-        return try Response.json(plan, status: .created)
+        let plan = try await interop.importFile(read, into: operationId, by: actor, dryRun: dryRun)
+        let wrote = !dryRun && plan.created + plan.updated > 0
+        return try Response.json(plan, status: wrote ? .created : .ok)
     }
 }

@@ -256,8 +256,9 @@ struct TargetController {
             switch try await InteropImportRoute.body(of: &request) {
             case .concert(let body): buffer = body
             case let other:
-                return try await InteropImportRoute(store: store, hits: hits, budget: budget).handle(
-                    other, request: request, in: operation, by: actor, dryRun: dryRun)
+                return try await InteropImportRoute(
+                    interop: InteropService(store: store, hits: hits, budget: budget)
+                ).handle(other, request: request, operationId: operation.id, by: actor, dryRun: dryRun)
             }
             if dryRun {
                 return try Response.json(

@@ -1,0 +1,244 @@
+import ArgumentParser
+import ConcertCore
+import ConcertInterop
+import ConcertServer
+import ConcertStorage
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension InteropFormat: ExpressibleByArgument {}
+extension HandlingCode: ExpressibleByArgument {}
+
+/// `concert import stix|misp|csv FILE --operation ID --user NAME`: a partner's file into an
+/// operation, through the same checks, transaction and cross-check as the API's import.
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import targets from a STIX 2.1 bundle, MISP events or a CSV table into an operation.",
+        discussion: """
+            The targets are recorded as --user records them: their agency is the originator, the
+            access policy decides whether they may, and every target is checked before any is
+            written; the import records every target or none. Selectors too wide to identify
+            anyone (a public suffix, a wide block) are left out and listed. An object imported
+            before (same STIX id or MISP UUID) with a newer version updates its target.
+            --dry-run prints what would be done and writes nothing.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "stix, misp or csv.") var format: InteropFormat
+    @Argument(help: "The file.") var file: String
+    @Option(help: "The operation's id.") var operation: String
+    @Option(help: "The sign-in name of the user on whose behalf the targets are recorded.") var user: String
+    @Flag(help: "Print what would be created, updated and skipped, and every error; write nothing.") var dryRun = false
+    @Option(help: "The handling of targets whose file carries no marking: H0, H1, H2 or H3.")
+    var handling: HandlingCode = .h2
+    @Option(help: "The restriction in words, with --handling H3.") var handlingRestriction: String?
+    @Option(help: "The evaluation of the targets, such as B2 (default X4: cannot be judged).")
+    var evaluation = "X4"
+    @Option(help: "A table's separator: comma, semicolon or tab (told from its header when left out).")
+    var separator: String?
+    @Option(
+        name: .customLong("column"),
+        help:
+            "HEADER:ROLE (or NUMBER:ROLE) for a table's column; ROLE is name, kind, notes, country, hostingProvider, handling, handlingRestriction, evaluation, dateOfBirth, a selector kind, selector or ignore."
+    )
+    var columns: [String] = []
+    @Flag(help: "Print the result as JSON, as the API answers it.") var json = false
+
+    func run() async throws {
+        guard let grade = Evaluation(code: evaluation) else {
+            throw ValidationError("--evaluation is a letter A, B, C or X and a digit 1 to 4, such as B2.")
+        }
+        if handling == .h3, (handlingRestriction ?? "").isEmpty {
+            throw ValidationError("With --handling H3, say the restriction in words with --handling-restriction.")
+        }
+        let defaults = ImportDefaults(handling: handling, handlingRestriction: handlingRestriction, evaluation: grade)
+        let store = try await database.openStore(default: "concert.sqlite")
+        guard let account = try await store.credentials(username: user.lowercased())?.user else {
+            throw ValidationError("No user has the username '\(user)'.")
+        }
+        let read: InteropImport
+        do {
+            read = try readFile(defaults: defaults)
+        } catch let error as InteropError {
+            throw ValidationError("\(file) was refused: \(error.description)")
+        }
+        let progress = Progress(label: "Checking and recording \(read.targets.count) targets")
+        progress.show(fraction: nil)
+        do {
+            let plan = try await InteropService(store: store).importFile(
+                read, into: operation, by: Actor(account), dryRun: dryRun)
+            progress.finish()
+            if json {
+                print(try ConcertJSON.encodeToString(plan))
+            } else {
+                Self.describe(plan)
+            }
+            if dryRun && !plan.errors.isEmpty { throw ExitCode.failure }
+        } catch let problem as ProblemDetail {
+            progress.finish()
+            FileHandle.standardError.write(Data("\(problem.detail)\n".utf8))
+            for error in problem.errors ?? [] {
+                FileHandle.standardError.write(Data("  \(error.place): \(error.detail)\n".utf8))
+            }
+            throw ExitCode.failure
+        } catch let denial as AccessDenial {
+            progress.finish()
+            FileHandle.standardError.write(Data("\(user) may not import into this operation: \(denial.message)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    /// Reads the file: a table in pieces of 1 MiB, as it streams; a JSON file whole.
+    private func readFile(defaults: ImportDefaults) throws -> InteropImport {
+        let url = URL(fileURLWithPath: file)
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw ValidationError("\(file) cannot be read.")
+        }
+        defer { try? handle.close() }
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        let progress = Progress(label: "Reading \(url.lastPathComponent)")
+        var done = 0
+        if format == .csv {
+            var options = CSVOptions()
+            switch separator {
+            case nil: break
+            case "comma": options.separator = UInt8(ascii: ",")
+            case "semicolon": options.separator = UInt8(ascii: ";")
+            case "tab": options.separator = 0x09
+            default: throw ValidationError("--separator is comma, semicolon or tab.")
+            }
+            for column in columns {
+                guard let colon = column.lastIndex(of: ":"),
+                    let role = CSVColumnRole(flag: String(column[column.index(after: colon)...]))
+                else {
+                    throw ValidationError("--column is HEADER:ROLE; '\(column)' names no role Concert knows.")
+                }
+                options.columns[String(column[..<colon])] = role
+            }
+            var table = CSVImport(options: options, defaults: defaults)
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                try table.feed(chunk)
+                done += chunk.count
+                progress.show(fraction: size > 0 ? Double(done) / Double(size) : nil)
+            }
+            progress.finish()
+            return try table.finish()
+        }
+        var data = Data()
+        data.reserveCapacity(size)
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            data.append(chunk)
+            progress.show(fraction: size > 0 ? Double(data.count) / Double(size) : nil)
+        }
+        progress.finish()
+        return try InteropImport.read(data, as: format, defaults: defaults)
+    }
+
+    static func describe(_ plan: InteropImportPlan) {
+        let verb = plan.dryRun ? "Would create" : "Created"
+        print(
+            "\(verb) \(plan.created), \(plan.dryRun ? "update" : "updated") \(plan.updated), skipped \(plan.skipped) "
+                + "(\(plan.format.rawValue))" + (plan.hits.map { "; \($0) new hits" } ?? "") + ".")
+        for row in plan.targets where row.action != "unchanged" {
+            print(
+                "  \(row.action) \(row.name) (\(row.kind.rawValue), \(row.selectors) selectors, \(row.handling.rawValue)) at \(row.place)"
+            )
+        }
+        for (title, notes) in [
+            ("Left out by rule", plan.leftOut), ("Skipped", plan.skippedItems), ("Unresolved", plan.unresolved),
+            ("Errors", plan.errors),
+        ] where !notes.isEmpty {
+            print("\(title):")
+            for note in notes { print("  \(note.place): \(note.detail)") }
+        }
+        if !plan.unknownTypes.isEmpty {
+            print(
+                "Not read: "
+                    + plan.unknownTypes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(
+                        separator: ", "))
+        }
+    }
+}
+
+/// `concert export stix|misp|ics --operation ID --user NAME`: what a user may see, in a
+/// format partners' tools read.
+struct ExportCommand: AsyncParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case stix, misp, ics
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export an operation's targets as STIX 2.1 or MISP, or an agency's action-day schedule as iCalendar.",
+        discussion: "Only what --user may see is exported, as the API's exports answer.")
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "stix, misp or ics.") var format: Format
+    @Option(help: "The operation's id.") var operation: String
+    @Option(help: "The sign-in name of the user whose view is exported.") var user: String
+    @Option(help: "For ics: another participating agency's id (lead coordinators only).") var agency: String?
+    @Option(help: "The file to write; standard output when left out.") var output: String?
+
+    func run() async throws {
+        let store = try await database.openStore(default: "concert.sqlite")
+        guard let account = try await store.credentials(username: user.lowercased())?.user else {
+            throw ValidationError("No user has the username '\(user)'.")
+        }
+        let service = InteropService(store: store)
+        let actor = Actor(account)
+        let data: Data
+        do {
+            switch format {
+            case .stix: data = try await service.stixExport(of: operation, by: actor).1
+            case .misp: data = try await service.mispExport(of: operation, by: actor).1
+            case .ics: data = Data(try await service.schedule(of: operation, agency: agency, by: actor).1.utf8)
+            }
+        } catch let denial as AccessDenial {
+            FileHandle.standardError.write(Data("\(user) may not export this: \(denial.message)\n".utf8))
+            throw ExitCode.failure
+        } catch let problem as ProblemDetail {
+            FileHandle.standardError.write(Data("\(problem.detail)\n".utf8))
+            throw ExitCode.failure
+        }
+        if let output {
+            try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+            FileHandle.standardError.write(Data("Wrote \(data.count) bytes to \(output).\n".utf8))
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
+    }
+}
+
+/// A progress bar on standard error, drawn only when it is a terminal.
+final class Progress: @unchecked Sendable {
+    private let label: String
+    private let terminal = isatty(STDERR_FILENO) == 1
+    private var lastDrawn = -1
+
+    init(label: String) {
+        self.label = label
+    }
+
+    func show(fraction: Double?) {
+        guard terminal else { return }
+        guard let fraction else {
+            FileHandle.standardError.write(Data("\r\(label)…".utf8))
+            return
+        }
+        let percent = Int((min(1, fraction) * 100).rounded(.down))
+        guard percent != lastDrawn else { return }
+        lastDrawn = percent
+        let filled = percent * 30 / 100
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 30 - filled)
+        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(percent)%".utf8))
+    }
+
+    func finish() {
+        guard terminal else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
