@@ -323,6 +323,89 @@ extension StaticAssets {
             }
             return starts;
           }
+          // A partner's format goes to the import itself, with dryRun for the preview; Concert's
+          // JSON to the preview route, which also checks each selector before sharing.
+          function detect(text, name) {
+            var body = text.replace(/^\\uFEFF/, "");
+            var first = body.replace(/^\\s+/, "").charAt(0);
+            if (/\\.(csv|tsv|txt)$/i.test(name || "") || (first !== "{" && first !== "[")) {
+              return { type: /\\.tsv$/i.test(name || "") ? "text/tab-separated-values" : "text/csv", format: "a table" };
+            }
+            var data;
+            try { data = JSON.parse(body); } catch (error) { throw { detail: "The file is not JSON: " + error.message }; }
+            if (data && data.type === "bundle") { return { type: "application/stix+json", format: "a STIX bundle" }; }
+            if (data && (data.Event || data.response || (Array.isArray(data) && data[0] && data[0].Event))) {
+              return { type: "application/json", format: "MISP events" };
+            }
+            return null;
+          }
+          function defaults() {
+            var query = "handling=" + encodeURIComponent(form.elements.handling.value) +
+              "&evaluation=" + encodeURIComponent(form.elements.evaluation.value.toUpperCase());
+            if (form.elements.handlingRestriction.value.trim()) {
+              query += "&handlingRestriction=" + encodeURIComponent(form.elements.handlingRestriction.value.trim());
+            }
+            return query;
+          }
+          function sendFile(url, type, text) {
+            return fetch(url, { method: "POST", credentials: "same-origin", headers: { "Content-Type": type }, body: text })
+              .then(function (response) {
+                return response.text().then(function (body) {
+                  var data = {};
+                  try { data = body ? JSON.parse(body) : {}; } catch (error) { data = { detail: body }; }
+                  if (!response.ok) { throw data; }
+                  return data;
+                });
+              });
+          }
+          function place(where) {
+            var parts = [];
+            if (where.line) { parts.push("line " + where.line); }
+            if (where.column) { parts.push("column " + where.column + (where.header ? " (" + where.header + ")" : "")); }
+            if (where.object) { parts.push(where.object); }
+            if (where.path) { parts.push(where.path); }
+            return parts.join(", ");
+          }
+          var notes = document.getElementById("import-notes");
+          function headings(names) {
+            var cells = document.querySelectorAll("#import-rows thead th");
+            names.forEach(function (name, index) { cells[index].textContent = name; });
+          }
+          function renderPlan(plan, format) {
+            rows.textContent = "";
+            notes.textContent = "";
+            headings(["Place", "Target", "Selectors, handling", "Action"]);
+            plan.targets.forEach(function (item) {
+              var row = rows.insertRow();
+              cell(row, "Place", place(item.place));
+              cell(row, "Target", item.name + " · " + words(item.kind));
+              cell(row, "Selectors, handling", plural(item.selectors, "selector", "selectors") + ", " + item.handling +
+                (item.handlingFromFile ? " (from the file)" : " (yours)"));
+              cell(row, "Action", item.action === "create" ? "new" : item.action === "update" ? "updates the one imported before" : "imported before, unchanged");
+            });
+            var lists = [["Error", plan.errors, "refused"], ["Left out as too wide", plan.leftOut, ""],
+              ["Skipped", plan.skippedItems, ""], ["Names nothing known", plan.unresolved, ""]];
+            lists.forEach(function (list) {
+              list[1].forEach(function (note) {
+                var item = document.createElement("li");
+                item.textContent = list[0] + " at " + place(note.place) + ": " + note.detail;
+                if (list[2]) { item.className = list[2]; }
+                notes.appendChild(item);
+              });
+            });
+            var unknown = Object.keys(plan.unknownTypes).sort().map(function (type) { return plan.unknownTypes[type] + " " + type; });
+            if (unknown.length) {
+              var item = document.createElement("li");
+              item.textContent = "Not read: " + unknown.join(", ") + ".";
+              notes.appendChild(item);
+            }
+            summary.textContent = "The file is " + format + ": " + plan.created + " to create, " + plan.updated + " to update, " +
+              plan.skipped + " skipped, " + plural(plan.leftOut.length, "identifier", "identifiers") + " left out as too wide." +
+              (plan.errors.length ? " " + plural(plan.errors.length, "error", "errors") + ": correct them and preview again; the import records every target or none." : "");
+            confirmButton.disabled = plan.errors.length > 0 || plan.created + plan.updated === 0;
+            confirmButton.textContent = "Record " + plural(plan.created + plan.updated, "target", "targets");
+            section.hidden = false;
+          }
           function parse(text) {
             text = text.replace(/^\\uFEFF/, "");
             var data;
@@ -386,6 +469,15 @@ extension StaticAssets {
             var text = form.elements.text.value;
             if (!file && !text.trim()) { show("Choose a file or paste its text."); return; }
             (file ? read(file) : Promise.resolve(text)).then(function (content) {
+              var partner = detect(content, file && file.name);
+              if (partner) {
+                return sendFile(form.dataset.api + "?dryRun=true&" + defaults(), partner.type, content).then(function (plan) {
+                  pending = { file: content, type: partner.type, query: defaults() };
+                  renderPlan(plan, partner.format);
+                });
+              }
+              notes.textContent = "";
+              headings(["Row", "Target", "Selectors", "Problem"]);
               var parsed = parse(content);
               return send(form.dataset.api + "/preview", { targets: parsed.targets }).then(function (preview) {
                 pending = parsed.targets;
@@ -398,10 +490,14 @@ extension StaticAssets {
           confirmButton.addEventListener("click", function () {
             if (!pending) { return; }
             confirmButton.disabled = true;
-            send(form.dataset.api, { targets: pending }).then(function (result) {
+            var sending = pending.file !== undefined
+              ? sendFile(form.dataset.api + "?" + pending.query, pending.type, pending.file)
+              : send(form.dataset.api, { targets: pending });
+            sending.then(function (result) {
               pending = null;
-              summary.textContent = "Recorded " + plural(result.imported, "target", "targets") + "; " +
-                plural(result.hits, "new hit", "new hits") + " found. ";
+              var recorded = result.imported !== undefined ? plural(result.imported, "target", "targets")
+                : plural(result.created, "target", "targets") + " new and " + result.updated + " updated";
+              summary.textContent = "Recorded " + recorded + "; " + plural(result.hits, "new hit", "new hits") + " found. ";
               var back = document.createElement("a");
               back.href = form.dataset.operation + "#targets";
               back.textContent = "Back to the operation";

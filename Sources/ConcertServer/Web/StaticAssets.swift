@@ -109,6 +109,7 @@ enum StaticAssets {
         ul.gates button { padding: 0 .4rem; font-size: .85em; }
         .warning { color: #8a1c1c; }
         table.results tr.hit td { background: #fff4e5; font-weight: 600; }
+        #import-notes li.refused { color: #8a1c1c; font-weight: 600; }
         tr.significant td { background: #fff8e1; }
         .alarm, tr.alarm td { color: #8a1c1c; font-weight: 700; } tr.alarm td { background: #fdecea; }
         li.alarm { background: #fdecea; }

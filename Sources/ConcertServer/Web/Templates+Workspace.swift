@@ -233,10 +233,24 @@ extension Templates {
         "import": """
         <p class="crumbs"><a href="/operations/{{operationId}}">{{codeName}}</a> › Import targets</p>
         <h1>Import targets into {{codeName}}</h1>
-        <p class="muted">Choose a file of targets (Concert's JSON: <code>{"targets": [ … ]}</code>, each target as the API takes it) or paste its text. Concert first shows what it would record — every row, the problem of each row it would refuse, and which selectors another agency already holds — and records nothing until you confirm. The import records every row or none. The preview is a check before sharing: it counts against your checks and the holders are told.</p>
+        <p class="muted">Choose a file of targets or paste its text: a STIX 2.1 bundle, a MISP event (or a feed's list of them), a table with a header row (CSV: comma, semicolon or tab separated), or Concert's JSON (<code>{"targets": [ … ]}</code>). Concert first shows what it would record — every target, what it would update, the identifiers it leaves out as too wide, and every error with its line and column or its object — and records nothing until you confirm. The import records every target or none. For Concert's JSON the preview is also a check before sharing: it counts against your checks and the holders are told.</p>
         <form id="import" class="card form" data-api="/api/v1/operations/{{operationId}}/targets/import" data-operation="/operations/{{operationId}}">
-          <label>File <input type="file" name="file" accept=".json,application/json"></label>
+          <label>File <input type="file" name="file" accept=".json,.csv,.tsv,.txt,application/json,application/stix+json,text/csv"></label>
           <label>Or paste the file's text <textarea name="text" rows="6" spellcheck="false"></textarea></label>
+          <fieldset>
+            <legend>Where the file does not say (STIX, MISP, CSV)</legend>
+            <label>Handling
+              <select name="handling">
+                <option value="H0">H0 — only to prevent and combat crime</option>
+                <option value="H1">H1 — not in judicial proceedings without permission</option>
+                <option value="H2" selected>H2 — not passed on without permission</option>
+                <option value="H3">H3 — other restrictions (say which)</option>
+              </select>
+            </label>
+            <label>Restriction, with H3 <input name="handlingRestriction" maxlength="2000"></label>
+            <label>Evaluation <input name="evaluation" value="X4" size="3" maxlength="2" pattern="[ABCXabcx][1-4]" aria-describedby="evaluation-hint"></label>
+            <p id="evaluation-hint" class="muted">A letter A, B, C or X for the source and a digit 1 to 4 for the information; X4 when neither can be judged.</p>
+          </fieldset>
           {{> form-problem}}
           <button type="submit" class="primary">Preview</button>
         </form>
@@ -247,6 +261,7 @@ extension Templates {
             <thead><tr><th>Row</th><th>Target</th><th>Selectors</th><th>Problem</th></tr></thead>
             <tbody></tbody>
           </table>
+          <ul id="import-notes"></ul>
           <p><button type="button" id="import-confirm" class="primary" disabled>Record them</button></p>
         </section>
         <script src="/static/import.js"></script>
