@@ -18,7 +18,7 @@ public enum MISPExport {
                         .replacingOccurrences(of: "\"", with: "'") + "\""
                 ],
             ]
-            let template = template(of: target.kind)
+            let template = template(of: target)
             let stamp = seconds(target.updatedAt)
             var attributes: [[String: Any]] = []
             func add(_ relation: String, _ type: String, _ category: String, _ value: String, toIds: Bool, key: String)
@@ -45,12 +45,25 @@ public enum MISPExport {
                     }
                     aliases = true
                 case .text(let value):
+                    // The relation its object's template names for it, where the template has one.
+                    let personal = [TargetKind.person, .organisation].contains(target.kind)
                     switch selector.kind {
-                    case .ip, .cidr: add("ip", "ip-dst", "Network activity", value, toIds: detect, key: key)
+                    case .ip, .cidr:
+                        if target.kind == .person {
+                            add("ip-src", "ip-src", "Network activity", value, toIds: detect, key: key)
+                        } else {
+                            add("ip", "ip-dst", "Network activity", value, toIds: detect, key: key)
+                        }
                     case .domain: add("domain", "domain", "Network activity", value, toIds: detect, key: key)
                     case .url: add("url", "url", "Network activity", value, toIds: detect, key: key)
-                    case .email: add("email", "email", "Network activity", value, toIds: detect, key: key)
-                    case .phone: add("phone-number", "phone-number", "Person", value, toIds: false, key: key)
+                    case .email:
+                        if personal {
+                            add("e-mail", "email-src", "Network activity", value, toIds: detect, key: key)
+                        } else {
+                            add("email", "email", "Network activity", value, toIds: detect, key: key)
+                        }
+                    case .phone:
+                        add("phone-number", "phone-number", "Person", selector.matchKey, toIds: false, key: key)
                     case .wallet:
                         let (relation, type) = walletType(of: value)
                         add(relation, type, "Financial fraud", value, toIds: detect, key: key)
@@ -104,9 +117,16 @@ public enum MISPExport {
         var category: String
     }
 
-    /// The MISP object template that fits a kind of target (from the misp-objects repository).
-    static func template(of kind: TargetKind) -> Template {
-        switch kind {
+    /// The MISP object template that fits a target (from the misp-objects repository): by its
+    /// kind, and for a server or domain with URLs the `url` template, which names them.
+    static func template(of target: Target) -> Template {
+        if ![.person, .organisation, .cryptoWallet].contains(target.kind),
+            target.selectors.contains(where: { $0.kind == .url })
+        {
+            return Template(
+                name: "url", uuid: "60efb77b-40b5-4c46-871b-ed1ed999fce5", version: "10", category: "network")
+        }
+        return switch target.kind {
         case .person:
             Template(name: "person", uuid: "a15b0477-e9d1-4b9c-9546-abe78a4f4248", version: "21", category: "misc")
         case .organisation:

@@ -140,6 +140,8 @@ public enum MISPImport {
                 result.errors.append(note(place, "An attribute is a JSON object.", object: object))
                 continue
             }
+            // An error names the attribute itself when it has a UUID.
+            let object = attribute["uuid"] as? String ?? object
             if flag(attribute["deleted"]) == true { continue }
             guard let type = attribute["type"] as? String else {
                 result.errors.append(note(place + ".type", "The attribute has no type.", object: object))

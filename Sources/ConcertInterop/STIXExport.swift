@@ -89,7 +89,7 @@ public enum STIXExport {
             if !persons.isEmpty { anchor["x_concert_persons"] = persons }
             let others = target.selectors.filter { [.phone, .wallet].contains($0.kind) }
             if !others.isEmpty {
-                anchor["x_concert_selectors"] = others.map { ["kind": $0.kind.rawValue, "value": $0.value.written] }
+                anchor["x_concert_selectors"] = others.map { ["kind": $0.kind.rawValue, "value": exported($0)] }
             }
             if target.kind == .person && persons.isEmpty {
                 // An identity of an individual is read back as a person of its name.
@@ -132,6 +132,13 @@ public enum STIXExport {
         }
         let bundleId = "bundle--" + hashedV4("bundle:\(operation.id):" + targets.map(\.id).joined(separator: ","))
         return writer.bundle(id: bundleId)
+    }
+
+    /// A selector's value as a partner's tool reads it: a phone number in full (E.164), since
+    /// the importer would read a number written nationally as one of its own country; any other
+    /// as its originator wrote it.
+    static func exported(_ selector: Selector) -> String {
+        selector.kind == .phone ? selector.matchKey : selector.value.written
     }
 
     /// The STIX id of a type and a name, derived as the export's ids are.

@@ -158,7 +158,7 @@ public enum STIXImport {
         for id in order {
             guard let object = objects[id] else { continue }
             if !anchorTypes.contains(object.type) && !leafTypes.contains(object.type)
-                && !["relationship", "marking-definition"].contains(object.type)
+                && !["relationship", "marking-definition", "extension-definition"].contains(object.type)
             {
                 result.unknownTypes[object.type, default: 0] += 1
             }

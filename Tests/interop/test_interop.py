@@ -68,7 +68,7 @@ def server():
                 process.kill()
                 raise
             time.sleep(0.1)
-    yield {"port": port}
+    yield {"port": port, "tokens": {}}
     process.terminate()
     process.wait(timeout=30)
 
@@ -93,15 +93,14 @@ def request(server, method, path, body=None, token=None, content_type="applicati
     return response.status, {key.lower(): value for key, value in response.getheaders()}, payload
 
 
-_tokens = {}
-
-
 def token_of(server, username):
-    if username not in _tokens:
+    """A session of `username`, signed in once per server."""
+    tokens = server["tokens"]
+    if username not in tokens:
         status, _, body = request(server, "POST", "/api/v1/sessions", {"username": username, "password": PASSWORD})
         assert status == 201, body
-        _tokens[username] = json.loads(body)["token"]
-    return _tokens[username]
+        tokens[username] = json.loads(body)["token"]
+    return tokens[username]
 
 
 def operation_id(server, username, code_name=OPERATION):
@@ -201,8 +200,13 @@ def load_misp_export(server, username, operation):
 
 
 def exported_value(selector):
+    """A selector's value as the exports write it: a person's name, a phone number in full
+    (E.164, its match key: written nationally, an importer would read it as its own country's),
+    any other as its originator wrote it."""
     value = selector["value"]
-    return value["name"] if isinstance(value, dict) else value
+    if isinstance(value, dict):
+        return value["name"]
+    return selector["matchKey"] if selector["kind"] == "phone" else value
 
 
 def test_misp_export_loads_with_pymisp(server):
@@ -363,7 +367,8 @@ def test_stix_bundle_from_stix2_imports(server):
     assert sorted(rows) == sorted(expected)
     for name, (kind, selectors, handling, from_file) in expected.items():
         row = rows[name]
-        assert (row["selectors"], row["handling"], row["handlingFromFile"]) == (len(selectors), handling, from_file), row
+        assert (row["selectors"], row["handling"], row["handlingFromFile"]) == (len(selectors), handling,
+                                                                                from_file), row
         if kind:
             assert row["kind"] == kind, row
 
@@ -543,13 +548,14 @@ def test_malformed_csv_is_refused_whole(server):
 def test_misp_attribute_without_value_is_refused_whole(server):
     operation = operation_id(server, OFFICER)
     before = target_ids(server, OFFICER, operation)
-    event = {"Event": {"uuid": "6a1c7f0e-1b2d-4c3e-8f90-0a1b2c3d4e5f", "info": "Interop test: broken event",
-                       "Attribute": [
-                           {"uuid": "6a1c7f0e-1b2d-4c3e-8f90-0a1b2c3d4e60", "type": "ip-dst", "category": "Network activity",
-                            "value": "198.51.100.90"},
-                           {"uuid": "6a1c7f0e-1b2d-4c3e-8f90-0a1b2c3d4e61", "type": "domain",
-                            "category": "Network activity"},
-                       ]}}
+    # The first attribute is sound, the second has no value: neither is recorded.
+    event = {"Event": {
+        "uuid": "6a1c7f0e-1b2d-4c3e-8f90-0a1b2c3d4e5f", "info": "Interop test: broken event",
+        "Attribute": [
+            {"uuid": "6a1c7f0e-1b2d-4c3e-8f90-0a1b2c3d4e60", "type": "ip-dst", "category": "Network activity",
+             "value": "198.51.100.90"},
+            {"uuid": "6a1c7f0e-1b2d-4c3e-8f90-0a1b2c3d4e61", "type": "domain", "category": "Network activity"},
+        ]}}
     status, headers, text = import_file(server, OFFICER, operation, json.dumps(event), "application/json")
     check_refused(server, operation, before, status, headers, text, "Event.Attribute[1]")
 

@@ -108,8 +108,9 @@ struct InteropImportPlanner {
             target.source = imported.source
             let action: String
             if let previous {
-                // To the millisecond, as the stored time keeps it.
-                let milliseconds = { (date: Date) in (date.timeIntervalSince1970 * 1_000).rounded() }
+                // To the millisecond, cut down as the stored time keeps it (a microsecond of slack
+                // for the binary fraction the stored time decodes to).
+                let milliseconds = { (date: Date) in (date.timeIntervalSince1970 * 1_000 + 0.001).rounded(.down) }
                 let newer =
                     milliseconds(imported.source?.modified ?? .distantFuture)
                     > milliseconds(previous.source?.modified ?? .distantPast)
