@@ -118,6 +118,7 @@ let package = Package(
             name: "ConcertBenchmarks",
             dependencies: [
                 "ConcertCore",
+                "ConcertInterop",
                 "ConcertCrossCheck",
                 "ConcertStorage",
                 "ConcertServer",

@@ -25,6 +25,12 @@ let package = Package(
         .executableTarget(
             name: "FuzzJSON", dependencies: ["FuzzDriver", .product(name: "ConcertCore", package: concert)]),
         .executableTarget(
+            name: "FuzzImporters",
+            dependencies: [
+                "FuzzDriver", .product(name: "ConcertCore", package: concert),
+                .product(name: "ConcertInterop", package: concert),
+            ]),
+        .executableTarget(
             name: "FuzzMultipart",
             dependencies: [
                 "FuzzDriver",

@@ -35,8 +35,11 @@ import Hummingbird
 // 10. TLS and the metrics on the hot paths: the 10,000-target list, check before sharing and live
 //    fan-out, over HTTP and TLS, with and without metrics (Hardening.swift).
 //
-// `ConcertBenchmarks foundation|live|memory|stalled|crosscheck|attachments|postgres|log|scale|hardening` runs one
-// group; no argument runs them all.
+// 11. Import of a 1,000,000-row CSV table and a 100,000-object STIX bundle, next to the plain
+//    JSON import of the same targets (InteropImport.swift).
+//
+// `ConcertBenchmarks foundation|live|memory|stalled|crosscheck|attachments|postgres|log|scale|hardening|interop`
+// runs one group; no argument runs them all.
 
 /// Prints a line at once, also into a pipe or a file, so that a long run shows its progress.
 func show(_ line: String) {
@@ -203,6 +206,13 @@ func report(_ name: String, _ latencies: [Double], bytes: Int) {
 }
 
 let group = CommandLine.arguments.dropFirst().first ?? "all"
+if group == "all" || group == "interop" {
+    // Smaller for a quick look: CONCERT_BENCH_ROWS=100000 CONCERT_BENCH_STIX_OBJECTS=11000.
+    let environment = ProcessInfo.processInfo.environment
+    try await benchmarkInteropImport(
+        rows: environment["CONCERT_BENCH_ROWS"].flatMap { Int($0) } ?? 1_000_000,
+        stixObjects: environment["CONCERT_BENCH_STIX_OBJECTS"].flatMap { Int($0) } ?? 100_000)
+}
 if group == "all" || group == "hardening" {
     try await benchmarkHardening(
         targets: 10_000, rounds: Int(ProcessInfo.processInfo.environment["CONCERT_BENCH_ROUNDS"] ?? "") ?? 30)

@@ -246,6 +246,13 @@ public struct CSVImport: Sendable {
     /// How many targets the rows read so far make.
     public var targetCount: Int { result.targets.count }
 
+    /// Hands over the targets read so far and forgets them, so that a table of any size is
+    /// imported in batches without holding it whole; the notes stay until ``finish()``.
+    public mutating func takeTargets() -> [ImportedTarget] {
+        defer { result.targets.removeAll(keepingCapacity: true) }
+        return result.targets
+    }
+
     /// Reads the next piece of the file.
     public mutating func feed(_ bytes: some Sequence<UInt8>) throws(InteropError) {
         var records: [CSVRecordReader.Record] = []

@@ -66,7 +66,9 @@ struct InteropImportPlanner {
         var skipped = read.skipped
         let country = try await store.agency(id: actor.agencyId)?.country
         let now = ConcertJSON.now()
-        let existing = try await importedBefore(in: operation, by: actor)
+        // Only a file whose objects have ids (STIX, MISP) can name a target imported before.
+        let existing =
+            read.targets.contains { $0.source != nil } ? try await importedBefore(in: operation, by: actor) : [:]
         var plan = InteropImportPlan(
             format: read.format, dryRun: dryRun, created: 0, updated: 0, skipped: 0, targets: [], leftOut: [],
             skippedItems: [], unknownTypes: read.unknownTypes, unresolved: read.unresolved, errors: [])

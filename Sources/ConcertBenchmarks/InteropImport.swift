@@ -1,0 +1,267 @@
+import ConcertCore
+import ConcertInterop
+import ConcertServer
+import ConcertStorage
+import Foundation
+
+// Import of partners' files (issue 18): a CSV table of 1,000,000 rows and a STIX bundle of
+// 100,000 objects, through the whole import (reading, validation, the policy, the cross-check,
+// the store), next to the same targets through the plain JSON import in the same run. Each
+// path runs on a fresh SQLite database; its peak resident memory is measured alone (the
+// kernel's high-water mark is reset before it, through /proc/self/clear_refs).
+//
+// The table streams: it is read in pieces of 1 MiB and imported 10,000 targets at a time (the
+// API's bound on one import), as `concert import` reads it; the plain JSON import takes the
+// same targets 10,000 at a time, read from a file of one `{"targets": […]}` a line. The bundle
+// is one import of 9,091 targets of 11 objects each (an infrastructure, its indicators and
+// observables, their relationships), next to the same targets as one JSON import.
+
+/// The kernel's high-water mark of this process's resident memory, in MiB.
+func peakResidentMiB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+    else { return 0 }
+    return Double(line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1_024
+}
+
+/// Resets the high-water mark to the memory resident now.
+func resetPeakResident() {
+    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+}
+
+/// An installation with one operation, its agency and an officer.
+func interopInstallation(_ name: String) async throws -> (SQLiteStore, Actor, String) {
+    let folder = try scratchFolder("interop-\(name)")
+    let store = try SQLiteStore(path: folder.appendingPathComponent("concert.sqlite").path)
+    let agency = Agency(id: Identifier.make(), name: "Bench Police", country: "CY", kind: .police)
+    try await store.createAgency(agency, by: nil)
+    let user = User(
+        id: Identifier.make(), username: "bench-\(name)", displayName: "Bench", agencyId: agency.id, role: .coordinator)
+    try await store.createUser(user, passwordHash: "unused", by: nil)
+    let operation = JointOperation(
+        id: Identifier.make(), codeName: "BENCH", summary: nil, leadAgencyId: agency.id, hHour: nil,
+        participants: [Participant(agencyId: agency.id, role: .lead)], createdAt: Date())
+    try await store.createOperation(operation, by: Actor(user))
+    return (store, Actor(user), operation.id)
+}
+
+/// The selectors of bench target `n`: an address, a domain and a URL, unique to it.
+func benchSelectors(_ n: Int) -> (ip: String, domain: String, url: String) {
+    let ip = "10.\((n >> 16) & 255).\((n >> 8) & 255).\(n & 255)"
+    return (ip, "host\(n).bench-interop.example", "https://host\(n).bench-interop.example/release/\(n)")
+}
+
+struct PlainImport: Decodable {
+    var targets: [TargetInput]
+}
+
+/// Imports JSON batches (one `{"targets": […]}` a line of `file`) as the plain import does:
+/// decoded, validated, cross-checked and stored. Returns the seconds and the peak MiB.
+func importPlainJSON(_ file: URL, name: String) async throws -> (Double, Double, Int) {
+    let (store, actor, operationId) = try await interopInstallation(name)
+    guard let operation = try await store.operation(id: operationId) else { fatalError("no operation") }
+    let importer = TargetImporter(store: store)
+    resetPeakResident()
+    let start = ContinuousClock.now
+    var count = 0
+    let decoder = ConcertJSON.makeDecoder()
+    for line in try lines(of: file) {
+        let batch = try decoder.decode(PlainImport.self, from: line)
+        let now = Date()
+        let targets = try batch.targets.map {
+            try $0.makeTarget(
+                id: Identifier.make(), operation: operation, originatorAgencyId: actor.agencyId,
+                createdBy: actor.userId,
+                defaultCountry: "CY", createdAt: now, now: now)
+        }
+        _ = try await importer.importTargets(targets, by: actor)
+        count += targets.count
+    }
+    return ((ContinuousClock.now - start).seconds, peakResidentMiB(), count)
+}
+
+/// The lines of a file, read in pieces of 1 MiB.
+func lines(of file: URL) throws -> [Data] {
+    // A generator would keep memory flat; the batches are a few MiB, the file read whole would
+    // not be, so it is read a line at a time.
+    var result: [Data] = []
+    guard let handle = FileHandle(forReadingAtPath: file.path) else { return [] }
+    defer { try? handle.close() }
+    var pending = Data()
+    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+        pending.append(chunk)
+        while let newline = pending.firstIndex(of: 0x0A) {
+            result.append(pending[pending.startIndex..<newline])
+            pending.removeSubrange(pending.startIndex...newline)
+        }
+    }
+    if !pending.isEmpty { result.append(pending) }
+    return result
+}
+
+func writePlainBatches(_ count: Int, to file: URL) throws {
+    FileManager.default.createFile(atPath: file.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: file)
+    defer { try? handle.close() }
+    for start in stride(from: 0, to: count, by: 10_000) {
+        var line = #"{"targets":["#
+        for n in start..<min(start + 10_000, count) {
+            let (ip, domain, url) = benchSelectors(n)
+            if n > start { line += "," }
+            line +=
+                #"{"kind":"server","name":"Server \#(n)","handling":"H2","evaluation":"X4","distribution":"all","selectors":[{"kind":"ip","value":"\#(ip)"},{"kind":"domain","value":"\#(domain)"},{"kind":"url","value":"\#(url)"}]}"#
+        }
+        line += "]}\n"
+        try handle.write(contentsOf: Data(line.utf8))
+    }
+}
+
+func benchmarkInteropImport(rows: Int, stixObjects: Int) async throws {
+    show("== Import of partners' files, next to the plain JSON import of the same targets (SQLite)")
+    let folder = try scratchFolder("interop-files")
+    defer { try? FileManager.default.removeItem(at: folder) }
+
+    // The table.
+    let table = folder.appendingPathComponent("referral.csv")
+    FileManager.default.createFile(atPath: table.path, contents: nil)
+    do {
+        let handle = try FileHandle(forWritingTo: table)
+        try handle.write(contentsOf: Data("name,ip,domain,url\n".utf8))
+        var text = ""
+        for n in 0..<rows {
+            let (ip, domain, url) = benchSelectors(n)
+            text += "Server \(n),\(ip),\(domain),\(url)\n"
+            if text.utf8.count > 1 << 20 {
+                try handle.write(contentsOf: Data(text.utf8))
+                text = ""
+            }
+        }
+        try handle.write(contentsOf: Data(text.utf8))
+        try handle.close()
+    }
+    let plainTable = folder.appendingPathComponent("plain-table.jsonl")
+    try writePlainBatches(rows, to: plainTable)
+    let tableBytes = (try FileManager.default.attributesOfItem(atPath: table.path)[.size] as? Int) ?? 0
+
+    let (plainSeconds, plainPeak, plainCount) = try await importPlainJSON(plainTable, name: "plain-table")
+    let csv: (seconds: Double, peak: Double, count: Int)
+    do {
+        let (store, actor, operationId) = try await interopInstallation("csv")
+        let service = InteropService(store: store)
+        let defaults = ImportDefaults(handling: .h2, evaluation: Evaluation(source: .x, information: .four))
+        resetPeakResident()
+        let start = ContinuousClock.now
+        var reader = CSVImport(defaults: defaults)
+        var count = 0
+        guard let handle = FileHandle(forReadingAtPath: table.path) else { fatalError("no table") }
+        func importBatch(_ targets: [ImportedTarget]) async throws {
+            for start in stride(from: 0, to: targets.count, by: 10_000) {
+                var batch = InteropImport(format: .csv)
+                batch.targets = Array(targets[start..<min(start + 10_000, targets.count)])
+                let plan = try await service.importFile(batch, into: operationId, by: actor, dryRun: false)
+                count += plan.created
+            }
+        }
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            try reader.feed(chunk)
+            if reader.targetCount >= 10_000 { try await importBatch(reader.takeTargets()) }
+        }
+        let rest = try reader.finish()
+        if !rest.errors.isEmpty { fatalError("the table has errors: \(rest.errors.prefix(3))") }
+        if !rest.targets.isEmpty { try await importBatch(rest.targets) }
+        try handle.close()
+        csv = ((ContinuousClock.now - start).seconds, peakResidentMiB(), count)
+    }
+    show(
+        String(
+            format:
+                "   CSV table of %d rows (%.0f MiB), read as it streams and imported 10,000 at a time: %.1f s, %.0f targets/s, peak resident %.0f MiB",
+            csv.count, Double(tableBytes) / 1_048_576, csv.seconds, Double(csv.count) / csv.seconds, csv.peak))
+    show(
+        String(
+            format:
+                "   plain JSON import of the same %d targets, 10,000 a request: %.1f s, %.0f targets/s, peak resident %.0f MiB",
+            plainCount, plainSeconds, Double(plainCount) / plainSeconds, plainPeak))
+    let csvRatio = (Double(csv.count) / csv.seconds) / (Double(plainCount) / plainSeconds)
+    show(
+        String(
+            format:
+                "   CSV rate / plain JSON rate: %.2f (target: at least 0.5, %@); CSV peak memory %@ (target: under 256 MiB)",
+            csvRatio, csvRatio >= 0.5 ? "met" : "NOT met", csv.peak < 256 ? "met" : "NOT met"))
+
+    // The bundle.
+    let targets = stixObjects / 11
+    let bundle = folder.appendingPathComponent("bundle.json")
+    do {
+        var objects: [String] = []
+        objects.reserveCapacity(targets * 11)
+        func id(_ type: String, _ n: Int, _ part: Int) -> String {
+            "\(type)--" + String(format: "%08x-0000-4000-8000-%012x", part, n)
+        }
+        let stamp = "2026-12-01T00:00:00.000Z"
+        for n in 0..<targets {
+            let (ip, domain, url) = benchSelectors(n)
+            let infrastructure = id("infrastructure", n, 1)
+            let ipIndicator = id("indicator", n, 2)
+            let domainIndicator = id("indicator", n, 3)
+            let ipObservable = id("ipv4-addr", n, 4)
+            let domainObservable = id("domain-name", n, 5)
+            let urlObservable = id("url", n, 6)
+            func relationship(_ part: Int, _ source: String, _ target: String) -> String {
+                #"{"type":"relationship","spec_version":"2.1","id":"\#(id("relationship", n, part))","created":"\#(stamp)","modified":"\#(stamp)","relationship_type":"related-to","source_ref":"\#(source)","target_ref":"\#(target)"}"#
+            }
+            objects += [
+                #"{"type":"infrastructure","spec_version":"2.1","id":"\#(infrastructure)","created":"\#(stamp)","modified":"\#(stamp)","name":"Server \#(n)"}"#,
+                #"{"type":"indicator","spec_version":"2.1","id":"\#(ipIndicator)","created":"\#(stamp)","modified":"\#(stamp)","pattern_type":"stix","pattern":"[ipv4-addr:value = '\#(ip)']","valid_from":"\#(stamp)"}"#,
+                #"{"type":"indicator","spec_version":"2.1","id":"\#(domainIndicator)","created":"\#(stamp)","modified":"\#(stamp)","pattern_type":"stix","pattern":"[domain-name:value = '\#(domain)']","valid_from":"\#(stamp)"}"#,
+                #"{"type":"ipv4-addr","spec_version":"2.1","id":"\#(ipObservable)","value":"\#(ip)"}"#,
+                #"{"type":"domain-name","spec_version":"2.1","id":"\#(domainObservable)","value":"\#(domain)"}"#,
+                #"{"type":"url","spec_version":"2.1","id":"\#(urlObservable)","value":"\#(url)"}"#,
+                relationship(7, ipIndicator, infrastructure), relationship(8, domainIndicator, infrastructure),
+                relationship(9, ipIndicator, ipObservable), relationship(10, domainIndicator, domainObservable),
+                relationship(11, infrastructure, urlObservable),
+            ]
+        }
+        let text =
+            #"{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000000","objects":["#
+            + objects.joined(separator: ",") + "]}"
+        try Data(text.utf8).write(to: bundle)
+    }
+    let plainBundle = folder.appendingPathComponent("plain-bundle.jsonl")
+    try writePlainBatches(targets, to: plainBundle)
+    let bundleBytes = (try FileManager.default.attributesOfItem(atPath: bundle.path)[.size] as? Int) ?? 0
+    let (plainBundleSeconds, plainBundlePeak, plainBundleCount) = try await importPlainJSON(
+        plainBundle, name: "plain-bundle")
+    let stix: (seconds: Double, peak: Double, count: Int)
+    do {
+        let (store, actor, operationId) = try await interopInstallation("stix")
+        let service = InteropService(store: store)
+        let defaults = ImportDefaults(handling: .h2, evaluation: Evaluation(source: .x, information: .four))
+        resetPeakResident()
+        let start = ContinuousClock.now
+        let read = try STIXImport.read(try Data(contentsOf: bundle), defaults: defaults)
+        let plan = try await service.importFile(read, into: operationId, by: actor, dryRun: false)
+        stix = ((ContinuousClock.now - start).seconds, peakResidentMiB(), plan.created)
+    }
+    show(
+        String(
+            format:
+                "   STIX bundle of %d objects (%.0f MiB), %d targets, one import: %.1f s, %.0f objects/s, %.0f targets/s, peak resident %.0f MiB",
+            targets * 11, Double(bundleBytes) / 1_048_576, stix.count, stix.seconds,
+            Double(targets * 11) / stix.seconds, Double(stix.count) / stix.seconds, stix.peak))
+    show(
+        String(
+            format: "   plain JSON import of the same %d targets: %.1f s, %.0f targets/s, peak resident %.0f MiB",
+            plainBundleCount, plainBundleSeconds, Double(plainBundleCount) / plainBundleSeconds, plainBundlePeak))
+    let stixRatio = (Double(stix.count) / stix.seconds) / (Double(plainBundleCount) / plainBundleSeconds)
+    show(
+        String(
+            format:
+                "   STIX rate / plain JSON rate (targets): %.2f (target: at least 0.5, %@); STIX peak memory %@ (target: under 256 MiB)",
+            stixRatio, stixRatio >= 0.5 ? "met" : "NOT met", stix.peak < 256 ? "met" : "NOT met"))
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
