@@ -158,7 +158,8 @@ public func buildConcert(
     // One budget for checks and recordings alike: both tell who else holds a value.
     let budget = CrossCheckBudget(settings: configuration.crossCheckBudget)
     TargetController(store: store, guarded: guarded, hits: hits, budget: budget).addRoutes(to: router)
-    ExportController(interop: InteropService(store: store, hits: hits, budget: budget)).addRoutes(to: router)
+    ExportController(interop: InteropService(store: store, hits: hits, budget: budget), store: store).addRoutes(
+        to: router)
     CrossCheckController(store: store, crossCheck: crossCheck, budget: budget).addRoutes(to: router)
     HitController(store: store, crossCheck: crossCheck).addRoutes(to: router)
     ActionController(store: store, guarded: guarded).addRoutes(to: router)

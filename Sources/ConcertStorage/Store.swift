@@ -366,6 +366,13 @@ public protocol Store: Service {
     func deleteSession(id: String, userId: String) async throws -> Bool
     /// The user of an unexpired session.
     func sessionUser(tokenHash: String, now: Date) async throws -> User?
+    /// Keeps `tokenHash` as the user's calendar subscription token (for polling an action-day
+    /// schedule), replacing any earlier one.
+    func setCalendarToken(userId: String, tokenHash: String, now: Date) async throws
+    /// Ends the user's calendar subscription token; false when there was none.
+    func removeCalendarToken(userId: String) async throws -> Bool
+    /// The user of a calendar subscription token, unless the account is disabled.
+    func calendarTokenUser(tokenHash: String) async throws -> User?
     /// Ends a session.
     func deleteSession(tokenHash: String) async throws
 

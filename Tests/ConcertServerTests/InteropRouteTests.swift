@@ -231,3 +231,68 @@ struct InteropRouteTests {
         }
     }
 }
+
+extension InteropRouteTests {
+    @Test(
+        "a calendar token opens the schedule alone, for its user's operations, and ends when made again, ended or reset"
+    )
+    func calendarToken() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let schedule = "/api/v1/operations/\(world.operation.id)/schedule.ics"
+        try await world.withClient { client in
+            let made = try await client.execute(
+                uri: "/api/v1/me/calendar-token", method: .post, headers: TestWorld.headers(.participantOfficer))
+            #expect(made.status == .created)
+            let token = try #require(made.object["token"] as? String)
+            #expect(made.object["path"] as? String == "/api/v1/operations/{operationId}/schedule.ics?token=\(token)")
+            let polled = try await client.execute(uri: schedule + "?token=\(token)", method: .get)
+            #expect(polled.status == .ok)
+            #expect(polled.text.contains("UID:\(world.actionB.id)@concert"))
+            // Nothing else: not another route, not as a bearer token, not another agency's schedule.
+            for path in [
+                "/api/v1/operations?token=\(token)", "/api/v1/operations/\(world.operation.id)/targets?token=\(token)",
+                "/api/v1/operations/\(world.operation.id)/exports/stix?token=\(token)",
+            ] {
+                #expect(try await client.execute(uri: path, method: .get).status == .unauthorized, "\(path)")
+            }
+            var bearer: HTTPFields = [:]
+            bearer[.authorization] = "Bearer \(token)"
+            #expect(try await client.execute(uri: schedule, method: .get, headers: bearer).status == .unauthorized)
+            let otherAgency = try await client.execute(
+                uri: schedule + "?token=\(token)&agency=\(world.partC.id)", method: .get)
+            #expect(otherAgency.status == .forbidden)
+            let foreign = try await client.execute(
+                uri: "/api/v1/operations/\(world.otherOperation.id)/schedule.ics?token=\(token)", method: .get)
+            #expect(foreign.status == .notFound)
+            #expect(!foreign.text.contains(world.otherOperation.codeName))
+            let unknown = try await client.execute(uri: schedule + "?token=not-a-token", method: .get)
+            #expect(unknown.status == .unauthorized)
+            #expect(unknown.headers[.contentType] == "application/problem+json")
+
+            let again = try await client.execute(
+                uri: "/api/v1/me/calendar-token", method: .post, headers: TestWorld.headers(.participantOfficer))
+            let second = try #require(again.object["token"] as? String)
+            #expect(try await client.execute(uri: schedule + "?token=\(token)", method: .get).status == .unauthorized)
+            #expect(try await client.execute(uri: schedule + "?token=\(second)", method: .get).status == .ok)
+            let ended = try await client.execute(
+                uri: "/api/v1/me/calendar-token", method: .delete, headers: TestWorld.headers(.participantOfficer))
+            #expect(ended.status == .noContent)
+            #expect(try await client.execute(uri: schedule + "?token=\(second)", method: .get).status == .unauthorized)
+            let none = try await client.execute(
+                uri: "/api/v1/me/calendar-token", method: .delete, headers: TestWorld.headers(.participantOfficer))
+            #expect(none.status == .notFound)
+
+            // An administrator's password reset ends it with the user's sessions.
+            let third = try #require(
+                try await client.execute(
+                    uri: "/api/v1/me/calendar-token", method: .post,
+                    headers: TestWorld.headers(.otherParticipantOfficer)
+                ).object["token"] as? String)
+            #expect(try await client.execute(uri: schedule + "?token=\(third)", method: .get).status == .ok)
+            _ = try await world.store.resetPassword(
+                id: world.users[.otherParticipantOfficer]!.id, passwordHash: "reset", by: nil)
+            #expect(try await client.execute(uri: schedule + "?token=\(third)", method: .get).status == .unauthorized)
+        }
+    }
+}

@@ -125,6 +125,14 @@ enum RouteTable {
         ) { _ in nil },
         RouteCase(method: .get, template: "/api/v1/me", statuses: [200, 200, 200, 200, 200, 200, 200, 401]) { _ in nil
         },
+        // One's own calendar token; none made yet, none to end.
+        RouteCase(
+            method: .post, template: "/api/v1/me/calendar-token", statuses: [201, 201, 201, 201, 201, 201, 201, 401],
+            takesNoBody: true
+        ) { _ in nil },
+        RouteCase(
+            method: .delete, template: "/api/v1/me/calendar-token", statuses: [404, 404, 404, 404, 404, 404, 404, 401]
+        ) { _ in nil },
         // The log's tree: hashes only, to anyone signed in; an inclusion proof only of an event the
         // caller's agency may read, the same 404 for one it may not as for one that does not exist.
         RouteCase(

@@ -1,7 +1,9 @@
 """The import page with a partner's file, in Chromium: a rights holder's table with a bad row
 is previewed with the row's line and column and cannot be recorded; corrected, the preview
 says what it will create and which identifier it leaves out as too wide, and the import
-records the targets only when confirmed. A STIX bundle is previewed the same way.
+records the targets only when confirmed. A STIX bundle is previewed the same way. On the
+operation's page, the exports are offered and the agency's schedule becomes a calendar address
+that opens without signing in, until it is ended.
 
 Every page visited is scanned with axe-core and photographed at 1400 and 390 px wide
 (the folder is printed; CONCERT_SCREENSHOTS names one).
@@ -10,6 +12,7 @@ Every page visited is scanned with axe-core and photographed at 1400 and 390 px 
 import json
 import os
 import tempfile
+import urllib.error
 import urllib.request
 
 from conftest import PASSWORD, browser, sign_in
@@ -90,6 +93,32 @@ def test_a_partners_file_is_previewed_with_its_places_then_recorded_when_confirm
         assert "H3 (from the file)" in text_of(driver, "#import-rows tbody")
         assert "Not read: 1 malware" in text_of(driver, "#import-notes")
         look(driver, "import-stix-preview")
+
+        # The operation's page: the exports for partners' tools, and the agency's schedule as a
+        # calendar address that a calendar client polls without signing in, until it is ended.
+        driver.get(server + f"/operations/{operation_id}")
+        assert driver.find_element(By.LINK_TEXT, "STIX 2.1 bundle").get_attribute("href").endswith("/exports/stix")
+        driver.find_element(By.ID, "calendar-subscribe").click()
+        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "calendar-url").get_attribute("value"))
+        address = driver.find_element(By.ID, "calendar-url").get_attribute("value")
+        assert address.startswith(server + f"/api/v1/operations/{operation_id}/schedule.ics?token="), address
+        with urllib.request.urlopen(address) as response:
+            calendar = response.read().decode()
+        assert response.headers["Content-Type"].startswith("text/calendar") and "BEGIN:VEVENT" in calendar
+        look(driver, "operation-calendar")
+        # The whole page is longer than a photograph holds: the calendar part, as one sees it.
+        for width, height in ((1400, 1000), (390, 844)):
+            driver.set_window_size(width, height)
+            driver.execute_script("document.getElementById('calendar').scrollIntoView()")
+            driver.save_screenshot(os.path.join(SCREENSHOTS, f"operation-calendar-in-view-{width}.png"))
+        driver.set_window_size(1400, 1000)
+        driver.find_element(By.ID, "calendar-end").click()
+        WebDriverWait(driver, 10).until(lambda d: not d.find_element(By.ID, "calendar-address").is_displayed())
+        try:
+            urllib.request.urlopen(address)
+            raise AssertionError("the ended calendar address still opens the schedule")
+        except urllib.error.HTTPError as error:
+            assert error.code == 401
     finally:
         driver.quit()
     print(f"\nscreenshots of the import page: {SCREENSHOTS}")

@@ -18,6 +18,15 @@ struct AuthenticationMiddleware<Context: AuthenticatedRequestContext>: RouterMid
         var context = context
         (context.user, context.viaCookie) = try await Self.user(of: request, authenticator: authenticator)
         if context.user != nil { context.sessionTokenHash = Self.token(of: request).map(Authenticator.tokenHash) }
+        if context.user == nil, let token = Self.calendarToken(of: request) {
+            // A calendar client's token opens a schedule and nothing else; it is no session.
+            guard let user = try await authenticator.calendarUser(forToken: token) else {
+                throw ProblemDetail(
+                    status: .unauthorized,
+                    detail: "The calendar token is unknown or was ended; subscribe again from the operation's page.")
+            }
+            context.user = user
+        }
         if context.viaCookie, request.method != .get, request.method != .head, !Self.isSameOrigin(request) {
             throw ProblemDetail(status: .forbidden, detail: "The request came from another site.")
         }
@@ -43,6 +52,17 @@ struct AuthenticationMiddleware<Context: AuthenticatedRequestContext>: RouterMid
             return (user, true)
         }
         return (nil, false)
+    }
+
+    /// The calendar token of a request for a schedule (`GET /api/v1/operations/{id}/schedule.ics
+    /// ?token=…`, what a calendar client polls); nil for any other request.
+    static func calendarToken(of request: Request) -> String? {
+        guard request.method == .get || request.method == .head else { return nil }
+        let parts = request.uri.path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[1] == "api", parts[2] == "v1", parts[3] == "operations",
+            parts[5] == "schedule.ics"
+        else { return nil }
+        return request.uri.queryParameters.get("token").map { String($0) }
     }
 
     /// The session token a request carries: its bearer token, or else its session cookie.

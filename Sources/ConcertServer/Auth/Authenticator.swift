@@ -142,12 +142,7 @@ public final class Authenticator: Sendable {
             }
         }
         throttle.withLock { $0.recordSuccess(account: account, address: address, now: Date()) }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for index in bytes.indices { bytes[index] = generator.next() }
-        let token = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let token = Self.newToken()
         let signedInAt = ConcertJSON.now()
         let expiresAt = signedInAt.addingTimeInterval(sessionLifetime)
         try await store.createSession(
@@ -208,6 +203,22 @@ public final class Authenticator: Sendable {
     }
 
     /// The user a token belongs to, while its session lasts.
+    /// A new secret token: 32 random bytes in URL-safe base64, without padding.
+    static func newToken() -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = generator.next() }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The user of a calendar subscription token, good for reading schedules alone.
+    func calendarUser(forToken token: String) async throws -> User? {
+        guard !token.isEmpty, token.utf8.count <= 128 else { return nil }
+        return try await store.calendarTokenUser(tokenHash: Self.tokenHash(token))
+    }
+
     public func user(forToken token: String) async throws -> User? {
         guard !token.isEmpty, token.utf8.count <= 128 else { return nil }
         let tokenHash = Self.tokenHash(token)

@@ -7,6 +7,14 @@ import Hummingbird
 /// STIX 2.1 bundle and as a MISP event, the action-day schedule as iCalendar.
 struct ExportController {
     let interop: InteropService
+    let store: any Store
+
+    /// A new calendar token, and the address of an operation's schedule with it.
+    struct CalendarSubscription: Encodable {
+        var token: String
+        /// The schedule's path with the token, `{operationId}` to be replaced by an operation's id.
+        var path: String
+    }
 
     static func file(_ data: Data, type: String, name: String) -> Response {
         Response(
@@ -33,6 +41,24 @@ struct ExportController {
             let (operation, event) = try await interop.mispExport(
                 of: try context.parameters.requireIdentifier("operationId"), by: try context.requireActor())
             return Self.file(event, type: "application/json", name: Self.fileName(operation, ".misp.json"))
+        }
+        // A calendar client cannot sign in: it polls the schedule with a token of the user's
+        // that opens schedules alone. A new one ends the one before; DELETE ends it.
+        router.post("/api/v1/me/calendar-token") { _, context in
+            let user = try context.requireUser()
+            let token = Authenticator.newToken()
+            try await store.setCalendarToken(userId: user.id, tokenHash: Authenticator.tokenHash(token), now: Date())
+            return try Response.json(
+                CalendarSubscription(
+                    token: token, path: "/api/v1/operations/{operationId}/schedule.ics?token=\(token)"),
+                status: .created)
+        }
+        router.delete("/api/v1/me/calendar-token") { _, context in
+            let user = try context.requireUser()
+            guard try await store.removeCalendarToken(userId: user.id) else {
+                throw ProblemDetail(status: .notFound, detail: "You have no calendar subscription to end.")
+            }
+            return Response(status: .noContent)
         }
         router.get("/api/v1/operations/:operationId/schedule.ics") { request, context in
             let asked = try PageQuery.identifier("agency") { request.uri.queryParameters.get($0).map { String($0) } }

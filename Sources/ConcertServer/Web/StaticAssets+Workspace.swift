@@ -511,6 +511,47 @@ extension StaticAssets {
         })();
         """
 
+    /// The calendar subscription on the operation's page: makes the user's calendar token
+    /// (`POST /api/v1/me/calendar-token`) and shows the schedule's address with it, or ends it.
+    static let calendarScript = """
+        (function () {
+          "use strict";
+          var paragraph = document.getElementById("calendar");
+          var box = document.getElementById("calendar-address");
+          if (!paragraph || !box) { return; }
+          var url = document.getElementById("calendar-url");
+          function refused(error, fallback) {
+            var message = document.getElementById("message");
+            message.textContent = error.detail || fallback;
+            message.hidden = false;
+          }
+          function call(method) {
+            return fetch("/api/v1/me/calendar-token", { method: method, credentials: "same-origin" }).then(function (response) {
+              return response.text().then(function (text) {
+                var data = {};
+                try { data = text ? JSON.parse(text) : {}; } catch (error) { data = { detail: text }; }
+                if (!response.ok) { throw data; }
+                return data;
+              });
+            });
+          }
+          document.getElementById("calendar-subscribe").addEventListener("click", function () {
+            call("POST").then(function (subscription) {
+              url.value = location.origin + subscription.path.replace("{operationId}", paragraph.dataset.operation);
+              box.hidden = false;
+              url.focus();
+              url.select();
+            }).catch(function (error) { refused(error, "The calendar address could not be made."); });
+          });
+          document.getElementById("calendar-end").addEventListener("click", function () {
+            call("DELETE").then(function () {
+              url.value = "";
+              box.hidden = true;
+            }).catch(function (error) { refused(error, "The calendar address could not be ended."); });
+          });
+        })();
+        """
+
     /// The check before sharing: sends the identifiers pasted (one a line, kind guessed or
     /// chosen) to the API and shows hit or no hit for each, and whom to contact.
     static let checkScript = """

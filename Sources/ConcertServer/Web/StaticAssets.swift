@@ -110,6 +110,8 @@ enum StaticAssets {
         .warning { color: #8a1c1c; }
         table.results tr.hit td { background: #fff4e5; font-weight: 600; }
         #import-notes li.refused { color: #8a1c1c; font-weight: 600; }
+        #calendar-address { margin-bottom: 1rem; }
+        #calendar-address input { display: block; width: 100%; box-sizing: border-box; margin: .25rem 0; font-family: ui-monospace, monospace; }
         tr.significant td { background: #fff8e1; }
         .alarm, tr.alarm td { color: #8a1c1c; font-weight: 700; } tr.alarm td { background: #fdecea; }
         li.alarm { background: #fdecea; }

@@ -169,6 +169,7 @@ enum Templates {
         {{#showIntelligence}}
         <h2 id="targets">Targets ({{targetCount}})</h2>
         {{#canRecord}}<p><a class="button" href="/operations/{{operationId}}/targets/new">Record a target</a> <a class="button" href="/operations/{{operationId}}/targets/import">Import targets</a></p>{{/canRecord}}
+        <p class="muted">The targets you may read, for partners' tools: <a href="/api/v1/operations/{{operationId}}/exports/stix" download>STIX 2.1 bundle</a> · <a href="/api/v1/operations/{{operationId}}/exports/misp" download>MISP event</a></p>
         <form class="filter inline" method="get" action="/operations/{{operationId}}#targets" role="search" aria-label="Filter the targets">
           <label>Kind <select name="kind"><option value="">All kinds</option>{{#targetKindOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/targetKindOptions}}</select></label>
           <label>Recorded by <select name="agency"><option value="">Any agency</option>{{#originatorOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/originatorOptions}}</select></label>
@@ -198,6 +199,14 @@ enum Templates {
 
         <h2 id="plan">Action plan ({{actionCount}})</h2>
         {{#canPlan}}<p><a class="button" href="/operations/{{operationId}}/actions/new">Plan an action</a></p>{{/canPlan}}
+        <p id="calendar" data-operation="{{operationId}}">Your agency's actions in a calendar: <a href="/api/v1/operations/{{operationId}}/schedule.ics" download>download the schedule (.ics)</a> · <button type="button" id="calendar-subscribe">Subscribe in a calendar</button></p>
+        <div id="calendar-address" class="card" hidden>
+          <label for="calendar-url">Calendar address (your calendar polls it; keep it to yourself)</label>
+          <input id="calendar-url" readonly>
+          <p class="muted">Anyone with this address reads your agency's schedule of the operations you take part in. A new address ends this one; so does ending it here, disabling your account or resetting your password.</p>
+          <button type="button" id="calendar-end">End the calendar address</button>
+        </div>
+        <script src="/static/calendar.js"></script>
         {{#planPaged}}<p class="muted" id="plan-pages">Actions {{from}}–{{to}} of {{actionCount}}, in time order{{#previous}} · <a href="{{previous}}">earlier actions</a>{{/previous}}{{#next}} · <a href="{{next}}">later actions</a>{{/next}} · <a href="/operations/{{operationId}}/day">one agency's or country's day</a></p>{{/planPaged}}
         {{> plan-table}}
 

@@ -18,6 +18,9 @@ extension WebController {
         router.get("/static/import.js") { _, _ in
             Self.asset(StaticAssets.importScript, type: "text/javascript; charset=utf-8")
         }
+        router.get("/static/calendar.js") { _, _ in
+            Self.asset(StaticAssets.calendarScript, type: "text/javascript; charset=utf-8")
+        }
         router.get("/operations/:operationId/targets/import") { _, context in
             try await operationPage(context, .createRecord) { operation, _ in
                 ("import", "Import targets", ["operationId": operation.id, "codeName": operation.codeName])

@@ -380,6 +380,18 @@ enum PostgresSchema {
                 "CREATE INDEX session_by_user ON session(user_id)",
             ]
         ),
+        (
+            // As SQLite's v16: calendar subscriptions.
+            "v13: calendar subscriptions",
+            [
+                """
+                CREATE TABLE calendar_token (
+                    user_id TEXT PRIMARY KEY REFERENCES app_user(id) ON DELETE CASCADE,
+                    token_hash TEXT NOT NULL UNIQUE, created_at DOUBLE PRECISION NOT NULL
+                )
+                """
+            ]
+        ),
     ]
 
     /// Runs the migrations not run yet, each in its own transaction, holding the advisory lock;

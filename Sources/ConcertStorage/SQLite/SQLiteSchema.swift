@@ -389,6 +389,17 @@ enum SQLiteSchema {
                     CREATE INDEX session_by_user ON session(user_id);
                     """)
         }
+        migrator.registerMigration("v16: calendar subscriptions") { db in
+            // One token a user for polling action-day schedules, kept as its SHA-256.
+            try db.execute(
+                sql: """
+                    CREATE TABLE calendar_token (
+                        user_id TEXT PRIMARY KEY REFERENCES app_user(id) ON DELETE CASCADE,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created_at REAL NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

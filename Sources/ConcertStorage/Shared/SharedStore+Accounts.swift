@@ -66,6 +66,7 @@ extension SQLEngineStore {
                 """)
             if endingSessions || updated.isDisabled {
                 try transaction.execute("DELETE FROM session WHERE user_id = \(id)")
+                try transaction.execute("DELETE FROM calendar_token WHERE user_id = \(id)")
             }
             try transaction.append(
                 EventDraft(operationId: nil, actor: actor, kind: eventKind, payload: updated))
@@ -80,8 +81,9 @@ extension SQLEngineStore {
                     .first.map(storedUser(from:))
             else { throw StoreError.notFound("No such user.") }
             try transaction.execute("UPDATE app_user SET password_hash = \(passwordHash) WHERE id = \(id)")
-            // Whoever knew the old password is signed out with it.
+            // Whoever knew the old password is signed out with it, calendar clients too.
             try transaction.execute("DELETE FROM session WHERE user_id = \(id)")
+            try transaction.execute("DELETE FROM calendar_token WHERE user_id = \(id)")
             try transaction.append(
                 EventDraft(operationId: nil, actor: actor, kind: .userPasswordReset, payload: user))
             return user

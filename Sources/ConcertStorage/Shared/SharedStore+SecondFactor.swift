@@ -101,7 +101,10 @@ extension SQLEngineStore {
         try await writing(.installation) { transaction in
             try transaction.execute("DELETE FROM second_factor_recovery WHERE user_id = \(userId)")
             try transaction.execute("DELETE FROM second_factor WHERE user_id = \(userId)")
-            if endingSessions { try transaction.execute("DELETE FROM session WHERE user_id = \(userId)") }
+            if endingSessions {
+                try transaction.execute("DELETE FROM session WHERE user_id = \(userId)")
+                try transaction.execute("DELETE FROM calendar_token WHERE user_id = \(userId)")
+            }
             return try Self.markSecondFactor(userId: userId, since: nil, by: actor, in: transaction)
         }
     }
