@@ -206,6 +206,12 @@ func report(_ name: String, _ latencies: [Double], bytes: Int) {
 }
 
 let group = CommandLine.arguments.dropFirst().first ?? "all"
+if group == "interop-path" {
+    // One import path of the interop benchmark, in its own process.
+    let arguments = Array(CommandLine.arguments.dropFirst(2))
+    try await runInteropPath(arguments[0], file: URL(fileURLWithPath: arguments[1]))
+    exit(0)
+}
 if group == "all" || group == "interop" {
     // Smaller for a quick look: CONCERT_BENCH_ROWS=100000 CONCERT_BENCH_STIX_OBJECTS=11000.
     let environment = ProcessInfo.processInfo.environment

@@ -266,8 +266,9 @@ public struct CSVImport: Sendable {
         reader.finish { records.append($0) }
         for record in records { try take(record) }
         if let line = reader.unclosedQuoteLine {
-            result.errors.append(
-                ImportNote(place: .cell(line: line), detail: "A quoted field opened here is never closed."))
+            result.record(
+                error:
+                    ImportNote(place: .cell(line: line), detail: "A quoted field opened here is never closed."))
         }
         guard header != nil else {
             throw InteropError("The file holds no table: a header row naming its columns was expected.")
@@ -296,6 +297,11 @@ public struct CSVImport: Sendable {
             throw InteropError(
                 "The file looks like JSON, not a table: send it as application/json (a MISP event) or application/stix+json (a STIX bundle)."
             )
+        }
+        guard names.count <= 1_000 else {
+            throw InteropError(
+                "The header names \(names.count) columns; a table of targets has at most 1,000.",
+                place: .cell(line: record.line))
         }
         header = names
         // Flags first; then the headers people write; the rest waits for the first rows.
@@ -328,19 +334,20 @@ public struct CSVImport: Sendable {
             if !values.isEmpty, !kinds.contains(nil) {
                 return kinds.count == 1 ? .selector(kinds.first!!) : .anySelector
             }
-            result.skipped.append(
-                ImportNote(
-                    place: .cell(line: 1, column: index + 1, header: names[index]),
-                    detail:
-                        "The column '\(names[index])' was not read: its header names nothing Concert knows and its values are not all identifiers; name its role to read it."
-                ))
+            result.record(
+                skipped:
+                    ImportNote(
+                        place: .cell(line: 1, column: index + 1, header: names[index]),
+                        detail:
+                            "The column '\(names[index])' was not read: its header names nothing Concert knows and its values are not all identifiers; name its role to read it."
+                    ))
             return .ignored
         }
         pendingRoles = []
         do {
             try checkRoles()
         } catch {
-            result.errors.append(ImportNote(place: .cell(line: 1), detail: error.message))
+            result.record(error: ImportNote(place: .cell(line: 1), detail: error.message))
         }
         let rows = waiting
         waiting = []
@@ -376,12 +383,13 @@ public struct CSVImport: Sendable {
         var selectors: [(SelectorInput, ImportPlace)] = []
         var failed = false
         func fail(_ column: Int, _ detail: String) {
-            result.errors.append(
-                ImportNote(
-                    place: .cell(
-                        line: record.line, column: column + 1,
-                        header: names.indices.contains(column) ? names[column] : nil),
-                    detail: detail))
+            result.record(
+                error:
+                    ImportNote(
+                        place: .cell(
+                            line: record.line, column: column + 1,
+                            header: names.indices.contains(column) ? names[column] : nil),
+                        detail: detail))
             failed = true
         }
         if record.fields.count > names.count,
@@ -413,7 +421,7 @@ public struct CSVImport: Sendable {
                     kind = .onlineAccount
                 } else {
                     let kinds = TargetKind.allCases.map(\.rawValue).joined(separator: ", ")
-                    fail(column, "'\(cell)' is not a kind of target: one of \(kinds).")
+                    fail(column, "'\(InteropImport.shown(cell))' is not a kind of target: one of \(kinds).")
                 }
             case .handling:
                 let upper = cell.uppercased()
@@ -422,14 +430,18 @@ public struct CSVImport: Sendable {
                 } else if let tlp = FileHandling.tlp(upper.hasPrefix("TLP:") ? String(upper.dropFirst(4)) : upper) {
                     handling = tlp
                 } else {
-                    fail(column, "'\(cell)' is not a handling code: H0, H1, H2 or H3, or a TLP colour.")
+                    fail(
+                        column,
+                        "'\(InteropImport.shown(cell))' is not a handling code: H0, H1, H2 or H3, or a TLP colour.")
                 }
             case .evaluation:
                 if let grade = Evaluation(code: cell) {
                     evaluation = grade
                 } else {
                     fail(
-                        column, "'\(cell)' is not an evaluation: a letter A, B, C or X and a digit 1 to 4, such as B2.")
+                        column,
+                        "'\(InteropImport.shown(cell))' is not an evaluation: a letter A, B, C or X and a digit 1 to 4, such as B2."
+                    )
                 }
             case .selector(let selectorKind):
                 for value in Self.values(in: cell) {
@@ -446,7 +458,7 @@ public struct CSVImport: Sendable {
                     guard let guessed = SelectorGuess.kind(of: value) else {
                         fail(
                             column,
-                            "'\(value)' is not an identifier Concert can tell the kind of; put it in a column named for its kind."
+                            "'\(InteropImport.shown(value))' is not an identifier Concert can tell the kind of; put it in a column named for its kind."
                         )
                         continue
                     }
@@ -464,8 +476,9 @@ public struct CSVImport: Sendable {
         }
         guard !failed else { return }
         guard !selectors.isEmpty || name != nil else {
-            result.skipped.append(
-                ImportNote(place: .cell(line: record.line), detail: "The row holds no name and no identifier."))
+            result.record(
+                skipped:
+                    ImportNote(place: .cell(line: record.line), detail: "The row holds no name and no identifier."))
             return
         }
         if handling?.code == .h3, let restriction { handling?.restriction = restriction }

@@ -71,6 +71,9 @@ public struct ImportedTarget: Sendable {
     public var source: TargetSource?
     /// Whether the file said the handling (a TLP marking or tag); if not the importer's applies.
     public var handlingFromFile: Bool
+    /// Whether the file says its originator named who may see it (Concert's own export of a
+    /// target of named distribution): the importer then keeps it to its own agency.
+    public var restrictedDistribution = false
 
     /// Creates an imported target.
     public init(
@@ -100,6 +103,14 @@ public struct InteropImport: Sendable {
     public var unresolved: [ImportNote] = []
     /// What makes the file wrong: when any, it is refused whole.
     public var errors: [ImportNote] = []
+    /// How many errors, skipped items and unresolved references there were past the first
+    /// ``listed`` of each, counted but not kept: a hostile file of millions of bad rows is
+    /// answered in a page, not in megabytes.
+    public var errorsNotListed = 0
+    public var skippedNotListed = 0
+    public var unresolvedNotListed = 0
+    /// How many notes of each sort are kept.
+    public static let listed = 1_000
 
     /// An empty import of `format`.
     public init(format: InteropFormat) {
@@ -149,6 +160,34 @@ public struct InteropError: Error, Sendable, Equatable, CustomStringConvertible 
 }
 
 extension InteropImport {
+    /// Keeps an error, or counts it past the first ``listed``.
+    mutating func record(error note: ImportNote) {
+        if errors.count < Self.listed { errors.append(note) } else { errorsNotListed += 1 }
+    }
+
+    /// Keeps a skipped item, or counts it past the first ``listed``.
+    mutating func record(skipped note: ImportNote) {
+        if skipped.count < Self.listed { skipped.append(note) } else { skippedNotListed += 1 }
+    }
+
+    /// Keeps an unresolved reference, or counts it past the first ``listed``.
+    mutating func record(unresolved note: ImportNote) {
+        if unresolved.count < Self.listed { unresolved.append(note) } else { unresolvedNotListed += 1 }
+    }
+
+    /// A time a file gives, if it is one Concert can keep: from 1970 to 9999. Others (NaN,
+    /// infinities, years out of range) are as if the file gave none.
+    static func plausible(_ date: Date?) -> Date? {
+        guard let date, date.timeIntervalSince1970.isFinite, (0...253_402_300_799).contains(date.timeIntervalSince1970)
+        else { return nil }
+        return date
+    }
+
+    /// A value of a file as a message shows it: at most 100 characters.
+    static func shown(_ value: some StringProtocol) -> String {
+        value.count <= 100 ? String(value) : value.prefix(100) + "…"
+    }
+
     /// Reads `data` as `format`.
     public static func read(
         _ data: Data, as format: InteropFormat, defaults: ImportDefaults, csv: CSVOptions = CSVOptions()
@@ -205,6 +244,11 @@ struct FileHandling: Sendable, Equatable {
     var code: HandlingCode
     var restriction: String?
 
+    /// The statement Concert's exports add to a target whose originator named the agencies
+    /// that may see it; an import keeps such a target to the importer's own agency.
+    static let namedDistribution =
+        "Concert distribution: the originator named the agencies that may see this; it is not to be passed on."
+
     /// The stricter of two; restrictions of equal H3 are joined.
     func joined(_ other: FileHandling?) -> FileHandling {
         guard let other else { return self }
@@ -214,6 +258,8 @@ struct FileHandling: Sendable, Equatable {
             return self
         }
         if theirs.contains(mine) { return other }
+        // A restriction is at most 2,000 characters: past that, the first ones stand.
+        guard mine.utf8.count + theirs.utf8.count < 1_900 else { return self }
         return FileHandling(code: .h3, restriction: mine + " " + theirs)
     }
 

@@ -10,7 +10,7 @@ public enum MISPExport {
         let latest = targets.map(\.updatedAt).max() ?? operation.createdAt
         var objects: [[String: Any]] = []
         for target in targets {
-            let tags: [[String: Any]] = [
+            var tags: [[String: Any]] = [
                 ["name": "tlp:\(FileHandling.tlpColour(of: target.handling))"],
                 [
                     "name": "concert:handling=\""
@@ -18,6 +18,8 @@ public enum MISPExport {
                         .replacingOccurrences(of: "\"", with: "'") + "\""
                 ],
             ]
+            // That its originator named who may see it, so that an importer keeps it to itself.
+            if case .agencies = target.distribution { tags.append(["name": #"concert:distribution="named""#]) }
             let template = template(of: target)
             let stamp = seconds(target.updatedAt)
             var attributes: [[String: Any]] = []

@@ -22,7 +22,7 @@ public enum MISPImport {
             } else if let response = object["response"] as? [Any] {
                 for (index, item) in response.enumerated() {
                     guard let event = (item as? [String: Any])?["Event"] as? [String: Any] else {
-                        result.errors.append(note("response[\(index)]", "This item is no {\"Event\": …}."))
+                        result.record(error: note("response[\(index)]", "This item is no {\"Event\": …}."))
                         continue
                     }
                     events.append((event, "response[\(index)].Event"))
@@ -34,7 +34,7 @@ public enum MISPImport {
             for (index, item) in list.enumerated() {
                 guard let event = (item as? [String: Any])?["Event"] as? [String: Any] else {
                     if index == 0 { throw expected() }
-                    result.errors.append(note("[\(index)]", "This item of the list is no {\"Event\": …}."))
+                    result.record(error: note("[\(index)]", "This item of the list is no {\"Event\": …}."))
                     continue
                 }
                 events.append((event, "[\(index)].Event"))
@@ -59,6 +59,8 @@ public enum MISPImport {
             let lower = name.lowercased()
             if lower.hasPrefix("tlp:"), let tlp = FileHandling.tlp(String(lower.dropFirst(4))) {
                 handling = tlp.joined(handling)
+            } else if lower.hasPrefix("concert:distribution=") {
+                continue
             } else if lower.hasPrefix("concert:handling=") {
                 let value = name.dropFirst("concert:handling=".count).trimmingCharacters(in: ["\""])
                 concert = FileHandling.fromStatement(value).map { $0.joined(concert) } ?? concert
@@ -68,11 +70,18 @@ public enum MISPImport {
         return concert ?? handling
     }
 
+    /// Whether `tags` say the originator named who may see the values (Concert's export).
+    static func restrictsDistribution(_ tags: Any?) -> Bool {
+        (tags as? [Any] ?? []).contains { tag in
+            ((tag as? [String: Any])?["name"] as? String ?? tag as? String) == #"concert:distribution="named""#
+        }
+    }
+
     /// When an attribute or object last changed: MISP writes seconds since 1970, as text.
     static func timestamp(_ value: Any?) -> Date? {
         switch value {
-        case let text as String: Double(text).map { Date(timeIntervalSince1970: $0) }
-        case let number as NSNumber: Date(timeIntervalSince1970: number.doubleValue)
+        case let text as String: InteropImport.plausible(Double(text).map { Date(timeIntervalSince1970: $0) })
+        case let number as NSNumber: InteropImport.plausible(Date(timeIntervalSince1970: number.doubleValue))
         default: nil
         }
     }
@@ -122,6 +131,7 @@ public enum MISPImport {
         var toIds: Bool?
         var modified: Date?
         var handling: FileHandling?
+        var restricted: Bool
     }
 
     /// The attributes of `list` that are not deleted, or an error at their path.
@@ -130,25 +140,25 @@ public enum MISPImport {
     ) -> [Attribute] {
         guard let list else { return [] }
         guard let items = list as? [Any] else {
-            result.errors.append(note(path, "'Attribute' is a list of attributes.", object: object))
+            result.record(error: note(path, "'Attribute' is a list of attributes.", object: object))
             return []
         }
         var read: [Attribute] = []
         for (index, item) in items.enumerated() {
             let place = "\(path)[\(index)]"
             guard let attribute = item as? [String: Any] else {
-                result.errors.append(note(place, "An attribute is a JSON object.", object: object))
+                result.record(error: note(place, "An attribute is a JSON object.", object: object))
                 continue
             }
             // An error names the attribute itself when it has a UUID.
             let object = attribute["uuid"] as? String ?? object
             if flag(attribute["deleted"]) == true { continue }
             guard let type = attribute["type"] as? String else {
-                result.errors.append(note(place + ".type", "The attribute has no type.", object: object))
+                result.record(error: note(place + ".type", "The attribute has no type.", object: object))
                 continue
             }
             guard let value = attribute["value"] as? String ?? (attribute["value"] as? NSNumber)?.stringValue else {
-                result.errors.append(note(place + ".value", "The attribute has no value as text.", object: object))
+                result.record(error: note(place + ".value", "The attribute has no value as text.", object: object))
                 continue
             }
             read.append(
@@ -156,7 +166,7 @@ public enum MISPImport {
                     type: type, value: value, relation: attribute["object_relation"] as? String, path: place,
                     uuid: attribute["uuid"] as? String, comment: attribute["comment"] as? String,
                     toIds: flag(attribute["to_ids"]), modified: timestamp(attribute["timestamp"]),
-                    handling: handling(ofTags: attribute["Tag"])))
+                    handling: handling(ofTags: attribute["Tag"]), restricted: restrictsDistribution(attribute["Tag"])))
         }
         return read
     }
@@ -166,6 +176,7 @@ public enum MISPImport {
     ) {
         let eventId = event["uuid"] as? String
         let eventHandling = handling(ofTags: event["Tag"])
+        let eventRestricted = restrictsDistribution(event["Tag"])
         let info = (event["info"] as? String).map { "From the MISP event '\($0)'." }
         func comment(_ text: String?) -> String? {
             let parts = [text, info].compactMap { $0 }.filter { !$0.isEmpty }
@@ -176,36 +187,38 @@ public enum MISPImport {
                 result.unknownTypes[attribute.type, default: 0] += 1
                 continue
             }
-            result.targets.append(
-                ImportedTarget.make(
-                    kind: ImportedTarget.kind(for: selectors), name: attribute.value, notes: comment(attribute.comment),
-                    selectors: selectors.map { ($0, .json(attribute.path + ".value", object: attribute.uuid)) },
-                    place: .json(attribute.path, object: attribute.uuid),
-                    source: attribute.uuid.map {
-                        TargetSource(format: "misp", id: $0, modified: attribute.modified, toIds: attribute.toIds)
-                    },
-                    handling: attribute.handling.map { $0.joined(eventHandling) } ?? eventHandling, defaults: defaults))
+            var target = ImportedTarget.make(
+                kind: ImportedTarget.kind(for: selectors), name: attribute.value, notes: comment(attribute.comment),
+                selectors: selectors.map { ($0, .json(attribute.path + ".value", object: attribute.uuid)) },
+                place: .json(attribute.path, object: attribute.uuid),
+                source: attribute.uuid.map {
+                    TargetSource(format: "misp", id: $0, modified: attribute.modified, toIds: attribute.toIds)
+                },
+                handling: attribute.handling.map { $0.joined(eventHandling) } ?? eventHandling, defaults: defaults)
+            target.restrictedDistribution = attribute.restricted || eventRestricted
+            result.targets.append(target)
         }
         guard let objects = event["Object"] else { return }
         guard let list = objects as? [Any] else {
-            result.errors.append(note(path + ".Object", "'Object' is a list of objects.", object: eventId))
+            result.record(error: note(path + ".Object", "'Object' is a list of objects.", object: eventId))
             return
         }
         for (index, item) in list.enumerated() {
             let place = "\(path).Object[\(index)]"
             guard let object = item as? [String: Any] else {
-                result.errors.append(note(place, "An object is a JSON object.", object: eventId))
+                result.record(error: note(place, "An object is a JSON object.", object: eventId))
                 continue
             }
             if flag(object["deleted"]) == true { continue }
             readObject(
-                object, at: place, comment: comment, eventHandling: eventHandling, defaults: defaults, into: &result)
+                object, at: place, comment: comment, eventHandling: eventHandling, eventRestricted: eventRestricted,
+                defaults: defaults, into: &result)
         }
     }
 
     private static func readObject(
         _ object: [String: Any], at place: String, comment: (String?) -> String?, eventHandling: FileHandling?,
-        defaults: ImportDefaults, into result: inout InteropImport
+        eventRestricted: Bool, defaults: ImportDefaults, into result: inout InteropImport
     ) {
         let name = object["name"] as? String ?? "object"
         let uuid = object["uuid"] as? String
@@ -219,7 +232,9 @@ public enum MISPImport {
         var label: String?
         var modified = timestamp(object["timestamp"])
         var toIds: Bool?
+        var restricted = eventRestricted
         for attribute in attributes {
+            restricted = restricted || attribute.restricted
             handling = attribute.handling.map { $0.joined(handling) } ?? handling
             if let date = attribute.modified, date > (modified ?? .distantPast) { modified = date }
             if let flag = attribute.toIds { toIds = (toIds ?? false) || flag }
@@ -254,8 +269,10 @@ public enum MISPImport {
                 ), at: 0)
         }
         guard !selectors.isEmpty else {
-            result.skipped.append(
-                note(place, "The '\(name)' object holds no attribute Concert reads as an identifier.", object: uuid))
+            result.record(
+                skipped:
+                    note(place, "The '\(name)' object holds no attribute Concert reads as an identifier.", object: uuid)
+            )
             return
         }
         let kind: TargetKind =
@@ -266,12 +283,13 @@ public enum MISPImport {
             case "email", "social-media", "user-account": .onlineAccount
             default: ImportedTarget.kind(for: selectors.map(\.0))
             }
-        result.targets.append(
-            ImportedTarget.make(
-                kind: kind, name: label ?? (personName.isEmpty ? selectors[0].0.value.written : personName),
-                notes: comment(object["comment"] as? String ?? object["description"] as? String), selectors: selectors,
-                place: .json(place, object: uuid),
-                source: uuid.map { TargetSource(format: "misp", id: $0, modified: modified, toIds: toIds) },
-                handling: handling, defaults: defaults))
+        var target = ImportedTarget.make(
+            kind: kind, name: label ?? (personName.isEmpty ? selectors[0].0.value.written : personName),
+            notes: comment(object["comment"] as? String ?? object["description"] as? String), selectors: selectors,
+            place: .json(place, object: uuid),
+            source: uuid.map { TargetSource(format: "misp", id: $0, modified: modified, toIds: toIds) },
+            handling: handling, defaults: defaults)
+        target.restrictedDistribution = restricted
+        result.targets.append(target)
     }
 }

@@ -58,9 +58,23 @@ public enum STIXExport {
                     "definition": ["statement": statement],
                 ])
             }
+            var markingRefs = [tlp.id, statementId]
+            if case .agencies = target.distribution {
+                // Whom its originator named is not said; that there were some is, so that an
+                // importer keeps the target to itself rather than sharing it with everyone.
+                let distributionId = id("marking-definition", "statement:" + FileHandling.namedDistribution)
+                if markings.insert(distributionId).inserted {
+                    writer.add([
+                        "type": "marking-definition", "id": distributionId, "created": time(epoch),
+                        "name": "Concert named distribution", "definition_type": "statement",
+                        "definition": ["statement": FileHandling.namedDistribution],
+                    ])
+                }
+                markingRefs.append(distributionId)
+            }
             let common: [String: Any] = [
                 "created": time(target.createdAt), "modified": time(target.updatedAt), "created_by_ref": agency,
-                "object_marking_refs": [tlp.id, statementId],
+                "object_marking_refs": markingRefs,
             ]
             let anchorType =
                 switch target.kind {

@@ -53,22 +53,23 @@ public enum STIXImport {
         for (index, item) in list.enumerated() {
             let path = "objects[\(index)]"
             guard let object = item as? [String: Any] else {
-                result.errors.append(ImportNote(place: .json(path), detail: "A STIX object is a JSON object."))
+                result.record(error: ImportNote(place: .json(path), detail: "A STIX object is a JSON object."))
                 continue
             }
             guard let type = object["type"] as? String, !type.isEmpty else {
-                result.errors.append(ImportNote(place: .json(path + ".type"), detail: "The object has no type."))
+                result.record(error: ImportNote(place: .json(path + ".type"), detail: "The object has no type."))
                 continue
             }
             guard let id = object["id"] as? String, id.hasPrefix(type + "--"),
                 UUID(uuidString: String(id.dropFirst(type.count + 2))) != nil
             else {
-                result.errors.append(
-                    ImportNote(
-                        place: .json(path + ".id"),
-                        detail:
-                            "The \(type) has no valid id: its type, two hyphens and a UUID, such as \(type)--5e57c739-391a-4eb3-b6be-7d15ca92d5ed."
-                    ))
+                result.record(
+                    error:
+                        ImportNote(
+                            place: .json(path + ".id"),
+                            detail:
+                                "The \(type) has no valid id: its type, two hyphens and a UUID, such as \(type)--5e57c739-391a-4eb3-b6be-7d15ca92d5ed."
+                        ))
                 continue
             }
             let modified = date(object["modified"]) ?? date(object["created"])
@@ -82,24 +83,33 @@ public enum STIXImport {
             order.append(id)
         }
         let markings = readMarkings(objects)
+        let distributionMarkings = Set(
+            objects.values.filter {
+                $0.type == "marking-definition"
+                    && ($0.json["definition"] as? [String: Any])?["statement"] as? String
+                        == FileHandling.namedDistribution
+            }.map(\.id))
         var relations: [String: [String]] = [:]
         for id in order {
             guard let object = objects[id], object.type == "relationship" else { continue }
             guard let source = object.json["source_ref"] as? String, let target = object.json["target_ref"] as? String
             else {
-                result.errors.append(
-                    ImportNote(
-                        place: .json(object.path, object: id),
-                        detail: "A relationship names its source_ref and target_ref."))
+                result.record(
+                    error:
+                        ImportNote(
+                            place: .json(object.path, object: id),
+                            detail: "A relationship names its source_ref and target_ref."))
                 continue
             }
             var resolved = true
             for end in [source, target] where objects[end] == nil && !known.contains(end) {
                 resolved = false
-                result.unresolved.append(
-                    ImportNote(
-                        place: .json(object.path, object: id),
-                        detail: "The relationship names '\(end)', which is neither in the file nor imported before."))
+                result.record(
+                    unresolved:
+                        ImportNote(
+                            place: .json(object.path, object: id),
+                            detail: "The relationship names '\(end)', which is neither in the file nor imported before."
+                        ))
             }
             guard resolved else { continue }
             relations[source, default: []].append(target)
@@ -107,10 +117,16 @@ public enum STIXImport {
         }
         // Observables and indicators related to each other read as one; each such group joins
         // every target it is related to, or stands alone.
+        // Union-find with path halving and the smaller id as root: linear whatever the shape
+        // of the relationships (a chain of ten thousand observables included).
         var groupOf: [String: String] = [:]
         func root(_ id: String) -> String {
             var current = id
-            while let parent = groupOf[current], parent != current { current = parent }
+            while let parent = groupOf[current], parent != current {
+                let grandparent = groupOf[parent] ?? parent
+                groupOf[current] = grandparent
+                current = grandparent
+            }
             return current
         }
         let leaves = order.filter { objects[$0].map { leafTypes.contains($0.type) } ?? false }
@@ -133,16 +149,17 @@ public enum STIXImport {
             guard let anchor = objects[id], anchorTypes.contains(anchor.type) else { continue }
             guard isTarget(anchor, objects: objects, into: &result) else { continue }
             var groups: [String] = []
+            var seen: Set<String> = []
             for other in relations[id] ?? [] where groupOf[other] != nil {
                 let group = root(other)
-                if !groups.contains(group) { groups.append(group) }
+                if seen.insert(group).inserted { groups.append(group) }
             }
             let parts = [id] + groups.flatMap { members[$0] ?? [] }
             attached.formUnion(groups)
             result.targets.append(
                 target(
                     anchor: anchor, parts: parts.compactMap { objects[$0] }, selectors: selectorsOf, markings: markings,
-                    defaults: defaults, into: &result))
+                    distributionMarkings: distributionMarkings, defaults: defaults, into: &result))
         }
         for leaf in leaves where root(leaf) == leaf && !attached.contains(leaf) {
             let parts = (members[leaf] ?? []).compactMap { objects[$0] }
@@ -152,8 +169,8 @@ public enum STIXImport {
             guard !all.isEmpty else { continue }
             result.targets.append(
                 target(
-                    anchor: anchor, parts: parts, selectors: selectorsOf, markings: markings, defaults: defaults,
-                    into: &result))
+                    anchor: anchor, parts: parts, selectors: selectorsOf, markings: markings,
+                    distributionMarkings: distributionMarkings, defaults: defaults, into: &result))
         }
         for id in order {
             guard let object = objects[id] else { continue }
@@ -183,10 +200,12 @@ public enum STIXImport {
         guard anchor.type == "identity" else { return true }
         let kind = anchor.json["identity_class"] as? String ?? "unknown"
         guard kind == "individual" else {
-            result.skipped.append(
-                ImportNote(
-                    place: .json(anchor.path, object: anchor.id),
-                    detail: "An identity of the class '\(kind)' is an author, not a target: only individuals are read.")
+            result.record(
+                skipped:
+                    ImportNote(
+                        place: .json(anchor.path, object: anchor.id),
+                        detail:
+                            "An identity of the class '\(kind)' is an author, not a target: only individuals are read.")
             )
             return false
         }
@@ -201,29 +220,32 @@ public enum STIXImport {
         case "indicator":
             let type = object.json["pattern_type"] as? String ?? "stix"
             guard type == "stix" else {
-                result.skipped.append(
-                    ImportNote(
-                        place: place("pattern_type"),
-                        detail:
-                            "A pattern of the type '\(type)' is not read; only STIX patterns name identifiers Concert records."
-                    ))
+                result.record(
+                    skipped:
+                        ImportNote(
+                            place: place("pattern_type"),
+                            detail:
+                                "A pattern of the type '\(type)' is not read; only STIX patterns name identifiers Concert records."
+                        ))
                 return []
             }
             guard let pattern = object.json["pattern"] as? String else {
-                result.errors.append(ImportNote(place: place("pattern"), detail: "The indicator has no pattern."))
+                result.record(error: ImportNote(place: place("pattern"), detail: "The indicator has no pattern."))
                 return []
             }
             do {
                 let reading = try STIXPattern.read(pattern)
                 if reading.selectors.isEmpty {
-                    result.skipped.append(
-                        ImportNote(
-                            place: place("pattern"),
-                            detail: "The pattern names no address, domain, URL or e-mail address compared with '='."))
+                    result.record(
+                        skipped:
+                            ImportNote(
+                                place: place("pattern"),
+                                detail: "The pattern names no address, domain, URL or e-mail address compared with '='."
+                            ))
                 }
                 return reading.selectors.map { ($0, place("pattern")) }
             } catch {
-                result.errors.append(ImportNote(place: place("pattern"), detail: error.message))
+                result.record(error: ImportNote(place: place("pattern"), detail: error.message))
                 return []
             }
         case "x509-certificate":
@@ -243,14 +265,16 @@ public enum STIXImport {
             }
             let domains = names.filter { SelectorGuess.kind(of: $0) == .domain }
             if domains.isEmpty {
-                result.skipped.append(
-                    ImportNote(place: .json(object.path, object: object.id), detail: "The certificate names no domain.")
+                result.record(
+                    skipped:
+                        ImportNote(
+                            place: .json(object.path, object: object.id), detail: "The certificate names no domain.")
                 )
             }
             return domains.map { (SelectorInput(kind: .domain, text: $0), place("subject")) }
         default:
             guard let value = object.json["value"] as? String else {
-                result.errors.append(ImportNote(place: place("value"), detail: "The \(object.type) has no value."))
+                result.record(error: ImportNote(place: place("value"), detail: "The \(object.type) has no value."))
                 return []
             }
             let kind: SelectorKind =
@@ -266,7 +290,8 @@ public enum STIXImport {
 
     private static func target(
         anchor: Object, parts: [Object], selectors: [String: [(SelectorInput, ImportPlace)]],
-        markings: [String: (handling: FileHandling, exact: Bool)], defaults: ImportDefaults,
+        markings: [String: (handling: FileHandling, exact: Bool)], distributionMarkings: Set<String>,
+        defaults: ImportDefaults,
         into result: inout InteropImport
     ) -> ImportedTarget {
         var all: [(SelectorInput, ImportPlace)] = []
@@ -276,23 +301,27 @@ public enum STIXImport {
         var exact: FileHandling?
         var modified = anchor.modified
         var references: Set<String> = []
+        var restricted = false
         for part in parts {
             all += selectors[part.id] ?? []
             for reference in part.json["object_marking_refs"] as? [String] ?? []
             where references.insert(reference).inserted {
-                if let marking = markings[reference] {
+                if distributionMarkings.contains(reference) {
+                    restricted = true
+                } else if let marking = markings[reference] {
                     if marking.exact {
                         exact = marking.handling.joined(exact)
                     } else {
                         handling = marking.handling.joined(handling)
                     }
                 } else {
-                    result.unresolved.append(
-                        ImportNote(
-                            place: .json("\(part.path).object_marking_refs", object: part.id),
-                            detail:
-                                "The marking '\(reference)' is not in the file; its terms are unknown, so the target is held as H3."
-                        ))
+                    result.record(
+                        unresolved:
+                            ImportNote(
+                                place: .json("\(part.path).object_marking_refs", object: part.id),
+                                detail:
+                                    "The marking '\(reference)' is not in the file; its terms are unknown, so the target is held as H3."
+                            ))
                     handling = FileHandling(
                         code: .h3, restriction: "Marked '\(reference)' by the file, whose terms were not given."
                     ).joined(handling)
@@ -337,12 +366,14 @@ public enum STIXImport {
             notes = [notes, "Also known as " + aliases.joined(separator: ", ") + "."].compactMap { $0 }.joined(
                 separator: "\n")
         }
-        return ImportedTarget.make(
+        var target = ImportedTarget.make(
             kind: exactKind ?? kind, name: name ?? all.first.map { $0.0.value.written } ?? anchor.id, notes: notes,
             selectors: all,
             place: .json(anchor.path, object: anchor.id),
             source: TargetSource(format: "stix", id: anchor.id, modified: modified), handling: handling,
             defaults: defaults)
+        target.restrictedDistribution = restricted
+        return target
     }
 
     /// The handling each marking definition of the bundle says, and the TLP 1.0 ones by id.
@@ -385,8 +416,9 @@ public enum STIXImport {
 
     /// A STIX timestamp (RFC 3339 in UTC, with or without fractions of a second).
     static func date(_ value: Any?) -> Date? {
-        guard let text = value as? String else { return nil }
-        return (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
-            ?? (try? Date.ISO8601FormatStyle().parse(text))
+        guard let text = value as? String, text.utf8.count <= 40 else { return nil }
+        return InteropImport.plausible(
+            (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+                ?? (try? Date.ISO8601FormatStyle().parse(text)))
     }
 }

@@ -91,9 +91,13 @@ public enum STIXPattern {
         let characters = Array(pattern.unicodeScalars)
         var index = 0
         var word = ""
+        // The '[' of a path (`to_refs[*]`) still open in `word`, counted rather than searched
+        // for: a pattern of thousands of brackets is read in linear time.
+        var openInWord = 0
         func endWord() {
             if !word.isEmpty { tokens.append(.word(word)) }
             word = ""
+            openInWord = 0
         }
         while index < characters.count {
             let character = characters[index]
@@ -127,12 +131,14 @@ public enum STIXPattern {
                 // `to_refs[*]` is part of a path; an observation opens after a space or a bracket.
                 if !word.isEmpty {
                     word.unicodeScalars.append(character)
+                    openInWord += 1
                 } else {
                     tokens.append(.open)
                 }
             case "]":
-                if word.filter({ $0 == "[" }).count > word.filter({ $0 == "]" }).count {
+                if openInWord > 0 {
                     word.unicodeScalars.append(character)
+                    openInWord -= 1
                 } else {
                     endWord()
                     tokens.append(.close)

@@ -58,7 +58,8 @@ struct ImportCommand: AsyncParsableCommand {
         let defaults = ImportDefaults(handling: handling, handlingRestriction: handlingRestriction, evaluation: grade)
         let store = try await database.openStore(default: "concert.sqlite")
         guard let account = try await store.credentials(username: user.lowercased())?.user else {
-            throw ValidationError("No user has the username '\(user)'.")
+            FileHandle.standardError.write(Data("No user has the username '\(user)'.\n".utf8))
+            throw ExitCode.failure
         }
         let read: InteropImport
         do {
@@ -186,7 +187,8 @@ struct ExportCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try await database.openStore(default: "concert.sqlite")
         guard let account = try await store.credentials(username: user.lowercased())?.user else {
-            throw ValidationError("No user has the username '\(user)'.")
+            FileHandle.standardError.write(Data("No user has the username '\(user)'.\n".utf8))
+            throw ExitCode.failure
         }
         let service = InteropService(store: store)
         let actor = Actor(account)

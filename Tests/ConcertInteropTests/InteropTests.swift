@@ -344,3 +344,77 @@ struct InteropTests {
         #expect(NameBasedUUID.make("www.example.com", in: dns) == "2ed6657d-e927-568b-95e1-2665a8aea6a2")
     }
 }
+
+/// What an attack review found: hostile files answered in bounded time and size, times out of
+/// range taken as none, and a named distribution kept through an export and an import.
+@Suite("Hostile files")
+struct HostileFileTests {
+    static let defaults = InteropTests.defaults
+
+    @Test("a MISP time that is NaN, infinite or out of range is as none, never a crash")
+    func times() throws {
+        for stamp in ["nan", "inf", "-inf", "1e300", "1e18", "-1e12", "253402300800"] {
+            let event =
+                #"{"Event": {"Attribute": [{"type": "ip-dst", "value": "192.0.2.1", "uuid": "aaaaaaaa-2222-4000-8000-000000000002", "timestamp": "\#(stamp)"}]}}"#
+            let read = try MISPImport.read(Data(event.utf8), defaults: Self.defaults)
+            #expect(read.targets.first?.source?.modified == nil, "\(stamp)")
+        }
+        #expect(STIXImport.date("0001-01-01T00:00:00Z") == nil)
+        #expect(STIXImport.date("2026-01-01T00:00:00Z") != nil)
+    }
+
+    @Test("deep brackets, long chains and wide stars of relationships are read, not stalled on")
+    func shapes() throws {
+        let deep = "[a" + String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000) + "]"
+        _ = try? STIXPattern.read(deep)
+        var objects: [String] = [
+            #"{"type": "infrastructure", "id": "infrastructure--00000000-0000-4000-8000-000000000000", "name": "Hub"}"#
+        ]
+        func observable(_ n: Int) -> String { "ipv4-addr--00000000-0000-4000-8000-\(String(format: "%012d", n + 1))" }
+        for n in 0..<5_000 {
+            objects.append(
+                #"{"type": "ipv4-addr", "id": "\#(observable(n))", "value": "10.9.\#(n / 256).\#(n % 256)"}"#)
+            // A chain of observables, ids falling, and every one of them related to the hub too.
+            if n > 0 {
+                objects.append(
+                    #"{"type": "relationship", "id": "relationship--00000000-0000-4000-8000-\#(String(format: "%012d", n))", "source_ref": "\#(observable(n))", "target_ref": "\#(observable(n - 1))"}"#
+                )
+            }
+            objects.append(
+                #"{"type": "relationship", "id": "relationship--00000000-0000-4000-9000-\#(String(format: "%012d", n))", "source_ref": "\#(observable(n))", "target_ref": "infrastructure--00000000-0000-4000-8000-000000000000"}"#
+            )
+        }
+        let bundle = #"{"type": "bundle", "objects": ["# + objects.joined(separator: ",") + "]}"
+        let read = try STIXImport.read(Data(bundle.utf8), defaults: Self.defaults)
+        #expect(read.errors.isEmpty)
+        #expect(read.targets.count == 1)
+        #expect(read.targets.first?.input.selectors.count == 5_000)
+    }
+
+    @Test("a file of a million bad rows lists the first thousand and counts the rest")
+    func manyErrors() throws {
+        let table = "selector\n" + String(repeating: "x\n", count: 5_000)
+        let read = try CSVImport.read(Data(table.utf8), defaults: Self.defaults)
+        #expect(read.errors.count == InteropImport.listed)
+        #expect(read.errorsNotListed == 5_000 - InteropImport.listed)
+        let wide = String(repeating: "a,", count: 2_000) + "ip\n"
+        #expect(throws: InteropError.self) { try CSVImport.read(Data(wide.utf8), defaults: Self.defaults) }
+        let long = "selector\n\"" + String(repeating: "y", count: 100_000) + "\"\n"
+        let echoed = try CSVImport.read(Data(long.utf8), defaults: Self.defaults)
+        #expect((echoed.errors.first?.detail.count ?? .max) < 300, "the error echoes the whole value")
+    }
+
+    @Test("a target of named distribution is exported so, and imported for the importer alone")
+    func namedDistribution() throws {
+        var targets = try InteropTests.sample()
+        targets[0].distribution = .agencies(["agency-a"])
+        let operation = InteropTests.operation
+        let bundle = STIXExport.bundle(of: targets, in: operation, agencies: ["agency-a": InteropTests.agency])
+        let stix = try STIXImport.read(bundle, defaults: Self.defaults)
+        #expect(stix.targets.map(\.restrictedDistribution) == [true, false, false, false])
+        #expect(stix.targets[0].input.handling == targets[0].handling, "the distribution marking is no handling")
+        let event = MISPExport.event(of: targets, in: operation, exporter: InteropTests.agency)
+        let misp = try MISPImport.read(event, defaults: Self.defaults)
+        #expect(misp.targets.map(\.restrictedDistribution) == [true, false, false, false])
+    }
+}

@@ -296,3 +296,94 @@ extension InteropRouteTests {
         }
     }
 }
+
+extension InteropRouteTests {
+    @Test("an update never loosens what the owner set; a restricted export re-imported stays with the importer")
+    func neverLoosened() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let path = "/api/v1/operations/\(world.otherOperation.id)/targets/import"
+        let stix = Self.headers(.nonParticipant, type: "application/stix+json")
+        try await world.withClient { client in
+            let imported = try await client.execute(
+                uri: path, method: .post, headers: stix, body: ByteBuffer(string: Self.bundle))
+            #expect(imported.status == .created)
+            let listing = try await client.execute(
+                uri: "/api/v1/operations/\(world.otherOperation.id)/targets", method: .get,
+                headers: TestWorld.headers(.nonParticipant))
+            var target = try #require(Self.named("Mirror node", in: listing).first)
+            let id = try #require(target["id"] as? String)
+            // Its owner narrows it by hand.
+            target["handling"] = "H3"
+            target["handlingRestriction"] = "Only the outsider's own investigators."
+            target["distribution"] = [world.outsider.id]
+            let put = try await client.execute(
+                uri: "/api/v1/operations/\(world.otherOperation.id)/targets/\(id)", method: .put,
+                headers: TestWorld.headers(.nonParticipant), body: .json(target))
+            #expect(put.status == .ok, "\(put.text)")
+            let newer = Self.bundle.replacingOccurrences(
+                of: "2026-01-01T00:00:00.000Z", with: "2026-03-01T00:00:00.000Z")
+            let updated = try await client.execute(
+                uri: path, method: .post, headers: stix, body: ByteBuffer(string: newer))
+            #expect(updated.object["updated"] as? Int == 1, "\(updated.text)")
+            let read = try await client.execute(
+                uri: "/api/v1/operations/\(world.otherOperation.id)/targets/\(id)", method: .get,
+                headers: TestWorld.headers(.nonParticipant))
+            #expect(read.object["handling"] as? String == "H3")
+            #expect(read.object["distribution"] as? [String] == [world.outsider.id])
+
+            // The same object twice in one file is refused, not retried for ever.
+            let twice =
+                #"{"Event": {"Object": [{"name": "domain-ip", "uuid": "5a1e0000-0000-4000-8000-00000000aaaa", "Attribute": [{"object_relation": "ip", "type": "ip-dst", "value": "198.51.100.70"}]}, {"name": "domain-ip", "uuid": "5a1e0000-0000-4000-8000-00000000aaaa", "Attribute": [{"object_relation": "ip", "type": "ip-dst", "value": "198.51.100.71"}]}]}}"#
+            let misp = Self.headers(.nonParticipant, type: "application/json")
+            _ = try await client.execute(
+                uri: path, method: .post, headers: misp,
+                body: ByteBuffer(string: twice.replacingOccurrences(of: "198.51.100.71", with: "198.51.100.70")))
+            let again = try await client.execute(
+                uri: path, method: .post, headers: misp,
+                body: ByteBuffer(
+                    string: twice.replacingOccurrences(
+                        of: "\"Attribute\"", with: "\"timestamp\": \"1900000000\", \"Attribute\"")))
+            #expect(again.status == .unprocessableContent, "\(again.text)")
+            #expect((again.object["detail"] as? String)?.contains("more than once") == true)
+        }
+        // B exports the restricted target it may read, and imports the export into an
+        // operation of its own making: the copy is B's alone, not every participant's.
+        try await world.withClient { client in
+            let exported = try await client.execute(
+                uri: "/api/v1/operations/\(world.operation.id)/exports/stix", method: .get,
+                headers: TestWorld.headers(.leadCoordinator))
+            #expect(exported.text.contains("zq@hidden-suspect.example"))
+            let imported = try await client.execute(
+                uri: "/api/v1/operations/\(world.operation.id)/targets/import", method: .post,
+                headers: Self.headers(.leadCoordinator, type: "application/stix+json"), body: exported.body)
+            #expect(imported.status == .created, "\(imported.text)")
+            let rows = imported.object["targets"] as? [[String: Any]] ?? []
+            #expect(rows.contains { ($0["name"] as? String) == "Secret informant-linked suspect" })
+            let seenByC = try await client.execute(
+                uri: "/api/v1/operations/\(world.operation.id)/targets?limit=500", method: .get,
+                headers: TestWorld.headers(.otherParticipantOfficer))
+            #expect(seenByC.status == .ok)
+            #expect(!seenByC.text.contains("Secret informant-linked suspect"), "the re-import widened who sees it")
+            #expect(!seenByC.text.contains("zq@hidden-suspect.example"))
+        }
+    }
+
+    @Test("a dry run of more targets than an import holds says so, as the import would")
+    func dryRunBound() async throws {
+        let world = try await TestWorld.make()
+        defer { world.remove() }
+        let attributes = (0..<10_001).map { n in
+            #"{"type": "ip-dst", "value": "10.77.\#(n / 256).\#(n % 256)"}"#
+        }.joined(separator: ",")
+        try await world.withClient { client in
+            let response = try await client.execute(
+                uri: "/api/v1/operations/\(world.operation.id)/targets/import?dryRun=true", method: .post,
+                headers: Self.headers(.participantOfficer, type: "application/json"),
+                body: ByteBuffer(string: #"{"Event": {"Attribute": [\#(attributes)]}}"#))
+            #expect(response.status == .ok)
+            let errors = response.object["errors"] as? [[String: Any]] ?? []
+            #expect(errors.contains { ($0["detail"] as? String)?.contains("at most 10000") == true })
+        }
+    }
+}

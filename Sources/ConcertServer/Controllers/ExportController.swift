@@ -27,7 +27,7 @@ struct ExportController {
 
     /// A file name of an operation's code name, in letters, digits and hyphens.
     static func fileName(_ operation: JointOperation, _ suffix: String) -> String {
-        String(operation.codeName.map { $0.isLetter || $0.isNumber ? $0 : "-" }) + suffix
+        String(operation.codeName.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "-" }) + suffix
     }
 
     func addRoutes(to router: Router<ConcertRequestContext>) {

@@ -40,6 +40,11 @@ public struct InteropImportPlan: Encodable, Sendable {
     public var unresolved: [ImportNote]
     /// Why the file is refused; an import with any writes nothing.
     public var errors: [ImportNote]
+    /// How many errors, skipped items and unresolved references there were past the first
+    /// 1,000 of each listed here.
+    public var errorsNotListed = 0
+    public var skippedNotListed = 0
+    public var unresolvedNotListed = 0
 
     /// The targets to write: new ones, and changed ones with the version they replace.
     var creating: [Target] = []
@@ -47,7 +52,7 @@ public struct InteropImportPlan: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case format, dryRun, created, updated, skipped, hits, targets, leftOut, skippedItems, unknownTypes, unresolved,
-            errors
+            errors, errorsNotListed, skippedNotListed, unresolvedNotListed
     }
 }
 
@@ -62,8 +67,18 @@ struct InteropImportPlanner {
         _ read: InteropImport, in operation: JointOperation, by actor: Actor, dryRun: Bool
     ) async throws -> InteropImportPlan {
         var errors = read.errors
+        var errorsNotListed = read.errorsNotListed
         var leftOut: [ImportNote] = []
         var skipped = read.skipped
+        var skippedNotListed = read.skippedNotListed
+        // What this planning adds, kept to the first 1,000 of each as the reader keeps its own.
+        func error(_ note: ImportNote) {
+            if errors.count < InteropImport.listed { errors.append(note) } else { errorsNotListed += 1 }
+        }
+        func skip(_ note: ImportNote) {
+            if skipped.count < InteropImport.listed { skipped.append(note) } else { skippedNotListed += 1 }
+        }
+        var updatedIds: Set<String> = []
         let country = try await store.agency(id: actor.agencyId)?.country
         let now = ConcertJSON.now()
         // Only a file whose objects have ids (STIX, MISP) can name a target imported before.
@@ -79,35 +94,59 @@ struct InteropImportPlanner {
             for (selector, place) in zip(imported.input.selectors, imported.selectorPlaces) {
                 switch selector.verdict(defaultCountry: country, limits: limits) {
                 case .accepted: kept.append(selector)
-                case .refusedByRule(let error): leftOut.append(ImportNote(place: place, detail: error.message))
-                case .invalid(let error):
-                    errors.append(ImportNote(place: place, detail: error.message))
+                case .refusedByRule(let refusal):
+                    if leftOut.count < InteropImport.listed {
+                        leftOut.append(ImportNote(place: place, detail: refusal.message))
+                    }
+                case .invalid(let invalid):
+                    error(ImportNote(place: place, detail: invalid.message))
                     refused = true
                 }
             }
             guard !refused else { continue }
             if kept.isEmpty && !input.selectors.isEmpty {
-                skipped.append(
+                skip(
                     ImportNote(
                         place: imported.place,
                         detail: "Every identifier of '\(input.name)' was left out by rule, so it is not recorded."))
                 continue
             }
             input.selectors = kept
+            // What its originator named who may see travels as such: the importer keeps it to
+            // its own agency rather than sharing it with every participant.
+            if imported.restrictedDistribution { input.distribution = .agencies([actor.agencyId]) }
             let previous = imported.source.flatMap { existing["\($0.format) \($0.id)"] }
+            if let previous, !updatedIds.insert(previous.id).inserted {
+                error(
+                    ImportNote(
+                        place: imported.place,
+                        detail:
+                            "The file holds the object \(imported.source?.id ?? "") more than once; keep one version of it."
+                    ))
+                continue
+            }
             var target: Target
             do {
                 target = try input.makeTarget(
                     id: previous?.id ?? Identifier.make(), operation: operation,
                     originatorAgencyId: actor.agencyId, createdBy: previous?.createdBy ?? actor.userId,
                     defaultCountry: country, createdAt: previous?.createdAt ?? now, now: now, limits: limits)
-            } catch {
-                errors.append(
+            } catch let invalid {
+                error(
                     ImportNote(
-                        place: imported.place, detail: error.message + (error.field.map { " (\($0))" } ?? "")))
+                        place: imported.place, detail: invalid.message + (invalid.field.map { " (\($0))" } ?? "")))
                 continue
             }
             target.source = imported.source
+            if let previous {
+                // A partner's newer version never loosens what the target's owner set since:
+                // a narrower distribution and a stricter handling stay.
+                if case .agencies = previous.distribution { target.distribution = previous.distribution }
+                if previous.handling > target.handling {
+                    target.handling = previous.handling
+                    target.handlingRestriction = previous.handlingRestriction
+                }
+            }
             let action: String
             if let previous {
                 // To the millisecond, cut down as the stored time keeps it (a microsecond of slack
@@ -130,10 +169,22 @@ struct InteropImportPlanner {
         }
         plan.created = plan.creating.count
         plan.updated = plan.updating.count
-        plan.skipped = skipped.count + plan.targets.filter { $0.action == "unchanged" }.count
+        plan.skipped = skipped.count + skippedNotListed + plan.targets.filter { $0.action == "unchanged" }.count
         plan.leftOut = leftOut
         plan.skippedItems = skipped
+        plan.skippedNotListed = skippedNotListed
+        plan.unresolvedNotListed = read.unresolvedNotListed
+        let writes = plan.creating.count + plan.updating.count
+        if writes > TargetController.maximumImport {
+            error(
+                ImportNote(
+                    place: .json("$"),
+                    detail:
+                        "The file holds \(writes) targets; an import holds at most \(TargetController.maximumImport): split it into files of that many at most."
+                ))
+        }
         plan.errors = errors
+        plan.errorsNotListed = errorsNotListed
         return plan
     }
 

@@ -13,9 +13,12 @@ import NIOCore
 struct InteropImportRoute {
     let interop: InteropService
 
-    /// The largest STIX or MISP body the API reads (a table is read as it arrives, bounded by
-    /// its number of targets).
-    static let jsonBodyLimit = 64 << 20
+    /// The largest STIX or MISP body the API reads: it is parsed whole, and a JSON file of many
+    /// small objects takes many times its size in memory. Larger files go through
+    /// `concert import`.
+    static let jsonBodyLimit = 16 << 20
+    /// The largest table the API reads; it is read as it arrives, a piece at a time.
+    static let tableBodyLimit = 64 << 20
 
     /// What a request's body is.
     enum Body {
@@ -129,8 +132,17 @@ struct InteropImportRoute {
     /// Reads a table as it arrives, refusing it once it holds more targets than an import may.
     static func readTable(_ request: Request, defaults: ImportDefaults) async throws -> InteropImport {
         var table = CSVImport(options: try csvOptions(request), defaults: defaults)
+        var read = 0
         do {
             for try await buffer in request.body {
+                read += buffer.readableBytes
+                guard read <= tableBodyLimit else {
+                    throw ProblemDetail(
+                        status: .contentTooLarge,
+                        detail:
+                            "The table is larger than the \(tableBodyLimit >> 20) MiB the API reads; import it with `concert import`."
+                    )
+                }
                 try table.feed(buffer.readableBytesView)
                 try TargetController.checkImportSize(max(1, table.targetCount))
             }

@@ -260,16 +260,16 @@ struct TargetController {
                     interop: InteropService(store: store, hits: hits, budget: budget)
                 ).handle(other, request: request, operationId: operation.id, by: actor, dryRun: dryRun)
             }
+            guard buffer.readableBytes <= Self.importBodyLimit else {
+                throw ProblemDetail(
+                    status: .contentTooLarge,
+                    detail: "The request body is larger than the \(Self.importBodyLimit >> 20) MiB this route accepts.")
+            }
             if dryRun {
                 return try Response.json(
                     try await preview(
                         try decodeJSONDocument(as: ImportList<PreviewRow>.self, from: buffer).targets, in: operation,
                         by: actor))
-            }
-            guard buffer.readableBytes <= Self.importBodyLimit else {
-                throw ProblemDetail(
-                    status: .contentTooLarge,
-                    detail: "The request body is larger than the \(Self.importBodyLimit >> 20) MiB this route accepts.")
             }
             let input = try decodeJSONDocument(as: ImportList<TargetInput>.self, from: buffer)
             try Self.checkImportSize(input.targets.count)
@@ -320,10 +320,14 @@ struct TargetController {
                 throw StoreError.notFound("No such target.")
             }
             try Self.decide(actor, .modifyRecord(current.recordHandling), in: operation)
-            let changed = try input.makeTarget(
+            var made = try input.makeTarget(
                 id: current.id, operation: operation, originatorAgencyId: current.originatorAgencyId,
                 createdBy: current.createdBy, defaultCountry: defaultCountry, createdAt: current.createdAt,
                 now: ConcertJSON.now(), limits: hits.crossCheck.limits)
+            // Still the partner's object it was imported from: a newer version of it updates this
+            // target (never loosening what is set here) rather than adding a copy.
+            made.source = current.source
+            let changed = made
             try budget.spend(changed.selectors.count, by: actor)
             let (updated, _) = try await hits.record([changed], replacing: [current], by: actor) {
                 [store] changes in
