@@ -222,7 +222,7 @@ enum RouteTable {
             statuses: [201, 201, 201, 403, 404, 404, 404, 401], body: newTarget),
         RouteCase(
             method: .post, template: "/api/v1/operations/{operationId}/targets/import",
-            statuses: [201, 201, 201, 403, 404, 404, 404, 401], bodyLimit: 64 << 20
+            statuses: [201, 201, 201, 403, 404, 404, 404, 401], bodyLimit: 16 << 20
         ) { world in ["targets": [newTarget(world)!]] },
         RouteCase(
             method: .get, template: "/api/v1/operations/{operationId}/exports/stix",
