@@ -246,6 +246,9 @@ public struct CSVImport: Sendable {
     /// How many targets the rows read so far make.
     public var targetCount: Int { result.targets.count }
 
+    /// How many errors the rows read so far hold.
+    public var errorCount: Int { result.errors.count + result.errorsNotListed }
+
     /// Hands over the targets read so far and forgets them, so that a table of any size is
     /// imported in batches without holding it whole; the notes stay until ``finish()``.
     public mutating func takeTargets() -> [ImportedTarget] {

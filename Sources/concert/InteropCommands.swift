@@ -47,6 +47,11 @@ struct ImportCommand: AsyncParsableCommand {
     )
     var columns: [String] = []
     @Flag(help: "Print the result as JSON, as the API answers it.") var json = false
+    @Flag(
+        help:
+            "Import a file of more than 10,000 targets in parts of 10,000, each all or nothing on its own; a table is streamed and never held whole. Stops at the first part refused."
+    )
+    var inParts = false
 
     func run() async throws {
         guard let grade = Evaluation(code: evaluation) else {
@@ -60,6 +65,10 @@ struct ImportCommand: AsyncParsableCommand {
         guard let account = try await store.credentials(username: user.lowercased())?.user else {
             FileHandle.standardError.write(Data("No user has the username '\(user)'.\n".utf8))
             throw ExitCode.failure
+        }
+        if inParts {
+            try await importInParts(store: store, actor: Actor(account), defaults: defaults)
+            return
         }
         let read: InteropImport
         do {
@@ -93,6 +102,114 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
+    /// `--in-parts`: the file's targets 10,000 at a time, each part one import; a table read as
+    /// it streams, so that a file of any size is imported without being held whole.
+    private func importInParts(store: any Store, actor: Actor, defaults: ImportDefaults) async throws {
+        let service = InteropService(store: store)
+        var totals = (created: 0, updated: 0, skipped: 0, hits: 0, leftOut: 0, parts: 0)
+        func report(_ notes: [ImportNote], _ title: String) {
+            guard !notes.isEmpty else { return }
+            FileHandle.standardError.write(Data("\(title):\n".utf8))
+            for note in notes { FileHandle.standardError.write(Data("  \(note.place): \(note.detail)\n".utf8)) }
+        }
+        func refuse(_ detail: String, _ notes: [ImportNote]) throws -> Never {
+            FileHandle.standardError.write(
+                Data(
+                    "\(totals.created) targets created and \(totals.updated) updated in \(totals.parts) parts before this: \(detail)\n"
+                        .utf8))
+            report(notes, "Errors")
+            throw ExitCode.failure
+        }
+        func importPart(_ targets: [ImportedTarget]) async throws {
+            for first in stride(from: 0, to: targets.count, by: 10_000) {
+                var part = InteropImport(format: format)
+                part.targets = Array(targets[first..<min(first + 10_000, targets.count)])
+                do {
+                    let plan = try await service.importFile(part, into: operation, by: actor, dryRun: dryRun)
+                    if !plan.errors.isEmpty { try refuse("part \(totals.parts + 1) would be refused.", plan.errors) }
+                    totals.created += plan.created
+                    totals.updated += plan.updated
+                    totals.skipped += plan.skipped
+                    totals.hits += plan.hits ?? 0
+                    totals.leftOut += plan.leftOut.count
+                    totals.parts += 1
+                    report(plan.leftOut, "Left out by rule")
+                } catch let problem as ProblemDetail {
+                    try refuse(problem.detail, problem.errors ?? [])
+                } catch let denial as AccessDenial {
+                    try refuse("\(user) may not import into this operation: \(denial.message)", [])
+                }
+            }
+        }
+        let notes: InteropImport
+        if format == .csv {
+            guard let handle = FileHandle(forReadingAtPath: file) else {
+                throw ValidationError("\(file) cannot be read.")
+            }
+            defer { try? handle.close() }
+            var table = CSVImport(options: try csvOptions(), defaults: defaults)
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+            let progress = Progress(label: "Importing \(URL(fileURLWithPath: file).lastPathComponent)")
+            var done = 0
+            do {
+                while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                    try table.feed(chunk)
+                    done += chunk.count
+                    progress.show(fraction: size > 0 ? Double(done) / Double(size) : nil)
+                    if table.errorCount > 0 {
+                        progress.finish()
+                        try refuse("the table has errors; nothing after them was imported.", try table.finish().errors)
+                    }
+                    if table.targetCount >= 10_000 { try await importPart(table.takeTargets()) }
+                }
+                let rest = try table.finish()
+                progress.finish()
+                if !rest.errors.isEmpty { try refuse("the table has errors.", rest.errors) }
+                try await importPart(rest.targets)
+                notes = rest
+            } catch let error as InteropError {
+                progress.finish()
+                try refuse("\(file) was refused: \(error.description)", [])
+            }
+        } else {
+            let read: InteropImport
+            do {
+                read = try readFile(defaults: defaults)
+            } catch let error as InteropError {
+                throw ValidationError("\(file) was refused: \(error.description)")
+            }
+            if !read.errors.isEmpty { try refuse("the file has errors.", read.errors) }
+            try await importPart(read.targets)
+            notes = read
+        }
+        print(
+            "\(dryRun ? "Would create" : "Created") \(totals.created), \(dryRun ? "update" : "updated") \(totals.updated), skipped \(totals.skipped) in \(totals.parts) parts of at most 10,000; \(totals.leftOut) identifiers left out by rule"
+                + (dryRun ? "." : "; \(totals.hits) new hits."))
+        report(notes.skipped, "Skipped")
+        report(notes.unresolved, "Unresolved")
+    }
+
+    /// The table's separator and column roles, from the flags.
+    private func csvOptions() throws -> CSVOptions {
+        var options = CSVOptions()
+        switch separator {
+        case nil: break
+        case "comma": options.separator = UInt8(ascii: ",")
+        case "semicolon": options.separator = UInt8(ascii: ";")
+        case "tab": options.separator = 0x09
+        default: throw ValidationError("--separator is comma, semicolon or tab.")
+        }
+        for column in columns {
+            guard let colon = column.lastIndex(of: ":"),
+                let role = CSVColumnRole(flag: String(column[column.index(after: colon)...]))
+            else {
+                throw ValidationError("--column is HEADER:ROLE; '\(column)' names no role Concert knows.")
+            }
+            options.columns[String(column[..<colon])] = role
+        }
+        return options
+    }
+
     /// Reads the file: a table in pieces of 1 MiB, as it streams; a JSON file whole.
     private func readFile(defaults: ImportDefaults) throws -> InteropImport {
         let url = URL(fileURLWithPath: file)
@@ -104,23 +221,7 @@ struct ImportCommand: AsyncParsableCommand {
         let progress = Progress(label: "Reading \(url.lastPathComponent)")
         var done = 0
         if format == .csv {
-            var options = CSVOptions()
-            switch separator {
-            case nil: break
-            case "comma": options.separator = UInt8(ascii: ",")
-            case "semicolon": options.separator = UInt8(ascii: ";")
-            case "tab": options.separator = 0x09
-            default: throw ValidationError("--separator is comma, semicolon or tab.")
-            }
-            for column in columns {
-                guard let colon = column.lastIndex(of: ":"),
-                    let role = CSVColumnRole(flag: String(column[column.index(after: colon)...]))
-                else {
-                    throw ValidationError("--column is HEADER:ROLE; '\(column)' names no role Concert knows.")
-                }
-                options.columns[String(column[..<colon])] = role
-            }
-            var table = CSVImport(options: options, defaults: defaults)
+            var table = CSVImport(options: try csvOptions(), defaults: defaults)
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
                 try table.feed(chunk)
                 done += chunk.count

@@ -71,5 +71,25 @@ struct InteropCommandTests {
         let calendar = try ConcertExecutable.run(["export", "ics", "--user", "cy-officer"] + common)
         #expect(calendar.status == 0)
         #expect(calendar.output.hasPrefix("BEGIN:VCALENDAR\r\n"))
+
+        // More than one import holds: refused whole, or taken in parts with --in-parts.
+        let large = folder.appendingPathComponent("large.csv")
+        var rows = "name,ip\n"
+        for n in 0..<12_000 { rows += "Server \(n),10.88.\(n / 256).\(n % 256)\n" }
+        try Data(rows.utf8).write(to: large)
+        let whole = try ConcertExecutable.run(["import", "csv", large.path, "--user", "cy-officer"] + common)
+        #expect(whole.status != 0)
+        #expect(whole.errors.contains("at most 10000"))
+        let parts = try ConcertExecutable.run(
+            ["import", "csv", large.path, "--user", "cy-officer", "--in-parts"] + common)
+        #expect(parts.status == 0, "\(parts.errors)")
+        #expect(parts.output.contains("Created 12000, updated 0, skipped 0 in 2 parts"))
+        #expect(try await SQLiteStore(path: path).encodedTargets(operationId: operation.id).count == 12_002)
+        let badLate = folder.appendingPathComponent("bad-late.csv")
+        try Data((rows + "Broken,10.88.999.1\n").utf8).write(to: badLate)
+        let stopped = try ConcertExecutable.run(
+            ["import", "csv", badLate.path, "--user", "cy-officer", "--in-parts", "--dry-run"] + common)
+        #expect(stopped.status != 0)
+        #expect(stopped.errors.contains("line 12002, column 2 (ip)"))
     }
 }
