@@ -417,8 +417,51 @@ public enum STIXImport {
     /// A STIX timestamp (RFC 3339 in UTC, with or without fractions of a second).
     static func date(_ value: Any?) -> Date? {
         guard let text = value as? String, text.utf8.count <= 40 else { return nil }
-        return InteropImport.plausible(
-            (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
-                ?? (try? Date.ISO8601FormatStyle().parse(text)))
+        return InteropImport.plausible(timestamp(text))
+    }
+
+    /// Reads `YYYY-MM-DDTHH:MM:SS[.fraction]Z` byte by byte, as STIX writes every time: a bundle
+    /// of a hundred thousand objects holds twice as many, and Foundation's parser takes
+    /// microseconds each.
+    static func timestamp(_ text: String) -> Date? {
+        text.utf8.withContiguousStorageIfAvailable { bytes -> Date? in
+            func number(_ range: Range<Int>) -> Int? {
+                var value = 0
+                for index in range {
+                    let digit = Int(bytes[index]) - 48
+                    guard (0...9).contains(digit) else { return nil }
+                    value = value * 10 + digit
+                }
+                return value
+            }
+            guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+                bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"), bytes[13] == UInt8(ascii: ":"),
+                bytes[16] == UInt8(ascii: ":"),
+                bytes[bytes.count - 1] == UInt8(ascii: "Z")
+                    || bytes[bytes.count - 1] == UInt8(ascii: "z"),
+                let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+                let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+                (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            else { return nil }
+            var fraction = 0.0
+            if bytes.count > 20 {
+                guard bytes[19] == UInt8(ascii: "."), bytes.count > 21, let digits = number(20..<(bytes.count - 1)),
+                    bytes.count - 21 <= 9
+                else { return nil }
+                fraction = Double(digits) / pow(10, Double(bytes.count - 21))
+            } else if bytes[19] != UInt8(ascii: "Z") && bytes[19] != UInt8(ascii: "z") {
+                return nil
+            }
+            // Days since 1970-01-01 of a date of the proleptic Gregorian calendar (Howard
+            // Hinnant's days_from_civil).
+            let y = month <= 2 ? year - 1 : year
+            let era = (y >= 0 ? y : y - 399) / 400
+            let yearOfEra = y - era * 400
+            let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+            let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+            let days = era * 146_097 + dayOfEra - 719_468
+            let seconds = Double(days * 86_400 + hour * 3_600 + minute * 60 + second) + fraction
+            return Date(timeIntervalSince1970: seconds)
+        } ?? nil
     }
 }

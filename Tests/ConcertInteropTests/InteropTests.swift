@@ -360,7 +360,23 @@ struct HostileFileTests {
             #expect(read.targets.first?.source?.modified == nil, "\(stamp)")
         }
         #expect(STIXImport.date("0001-01-01T00:00:00Z") == nil)
-        #expect(STIXImport.date("2026-01-01T00:00:00Z") != nil)
+        // Every time STIX writes reads as Foundation's parser reads it; anything else as none.
+        let foundation = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        for text in [
+            "2026-01-01T00:00:00.000Z", "1970-01-01T00:00:00.5Z", "2024-02-29T23:59:59.999Z",
+            "2100-03-01T12:34:56.789Z",
+            "2000-12-31T01:02:03.123456Z",
+        ] {
+            let expected = try foundation.parse(text).timeIntervalSince1970
+            let read = try #require(STIXImport.date(text)).timeIntervalSince1970
+            #expect(abs(read - expected) < 0.001, "\(text)")
+        }
+        #expect(STIXImport.date("2026-01-01T00:00:00Z")?.timeIntervalSince1970 == 1_767_225_600)
+        for text in [
+            "2026-13-01T00:00:00Z", "2026-01-01 00:00:00Z", "2026-01-01T00:00:00", "2026-01-01T00:00:00.Z", "x",
+        ] {
+            #expect(STIXImport.date(text) == nil, "\(text)")
+        }
     }
 
     @Test("deep brackets, long chains and wide stars of relationships are read, not stalled on")

@@ -89,11 +89,12 @@ struct InteropImportPlanner {
             skippedItems: [], unknownTypes: read.unknownTypes, unresolved: read.unresolved, errors: [])
         for imported in read.targets {
             var input = imported.input
-            var kept: [SelectorInput] = []
+            // Each selector normalised once: the target is made without them, then given them.
+            var kept: [Selector] = []
             var refused = false
             for (selector, place) in zip(imported.input.selectors, imported.selectorPlaces) {
                 switch selector.verdict(defaultCountry: country, limits: limits) {
-                case .accepted: kept.append(selector)
+                case .accepted(let normalised): kept.append(normalised)
                 case .refusedByRule(let refusal):
                     if leftOut.count < InteropImport.listed {
                         leftOut.append(ImportNote(place: place, detail: refusal.message))
@@ -111,7 +112,11 @@ struct InteropImportPlanner {
                         detail: "Every identifier of '\(input.name)' was left out by rule, so it is not recorded."))
                 continue
             }
-            input.selectors = kept
+            guard kept.count <= 1_000 else {
+                error(ImportNote(place: imported.place, detail: "A target may have at most 1,000 selectors."))
+                continue
+            }
+            input.selectors = []
             // What its originator named who may see travels as such: the importer keeps it to
             // its own agency rather than sharing it with every participant.
             if imported.restrictedDistribution { input.distribution = .agencies([actor.agencyId]) }
@@ -137,6 +142,7 @@ struct InteropImportPlanner {
                         place: imported.place, detail: invalid.message + (invalid.field.map { " (\($0))" } ?? "")))
                 continue
             }
+            target.selectors = kept
             target.source = imported.source
             if let previous {
                 // A partner's newer version never loosens what the target's owner set since:
