@@ -369,7 +369,7 @@ extension InteropRouteTests {
         }
     }
 
-    @Test("a dry run of more targets than an import holds says so, as the import would")
+    @Test("a dry run of more targets than an import holds is refused, as the import would be")
     func dryRunBound() async throws {
         let world = try await TestWorld.make()
         defer { world.remove() }
@@ -381,7 +381,7 @@ extension InteropRouteTests {
                 uri: "/api/v1/operations/\(world.operation.id)/targets/import?dryRun=true", method: .post,
                 headers: Self.headers(.participantOfficer, type: "application/json"),
                 body: ByteBuffer(string: #"{"Event": {"Attribute": [\#(attributes)]}}"#))
-            #expect(response.status == .ok)
+            #expect(response.status == .unprocessableContent)
             let errors = response.object["errors"] as? [[String: Any]] ?? []
             #expect(errors.contains { ($0["detail"] as? String)?.contains("at most 10000") == true })
         }

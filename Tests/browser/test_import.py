@@ -44,7 +44,7 @@ def test_a_partners_file_is_previewed_with_its_places_then_recorded_when_confirm
         form.find_element(By.NAME, "file").send_keys(table)
         Select(form.find_element(By.NAME, "handling")).select_by_value("H1")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        WebDriverWait(driver, 10).until(lambda d: "1 error" in text_of(d, "#import-summary"))
+        WebDriverWait(driver, 10).until(lambda d: "refused whole" in text_of(d, "#import-summary"))
         notes = text_of(driver, "#import-notes")
         assert "line 3, column 2 (Server IP)" in notes and "198.51.100.300" in notes, notes
         assert not driver.find_element(By.ID, "import-confirm").is_enabled()

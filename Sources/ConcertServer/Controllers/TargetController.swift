@@ -1,4 +1,5 @@
 import ConcertCore
+import ConcertInterop
 import ConcertStorage
 import Foundation
 import Hummingbird
@@ -266,10 +267,25 @@ struct TargetController {
                     detail: "The request body is larger than the \(Self.importBodyLimit >> 20) MiB this route accepts.")
             }
             if dryRun {
-                return try Response.json(
-                    try await preview(
-                        try decodeJSONDocument(as: ImportList<PreviewRow>.self, from: buffer).targets, in: operation,
-                        by: actor))
+                let preview = try await preview(
+                    try decodeJSONDocument(as: ImportList<PreviewRow>.self, from: buffer).targets, in: operation,
+                    by: actor)
+                // As every import's dry run: a file with a row in error is refused, naming each.
+                let refused = preview.rows.compactMap { row in
+                    row.problem.map {
+                        ImportNote(place: .json($0.field ?? "targets[\(row.row - 1)]"), detail: $0.detail)
+                    }
+                }
+                if let first = refused.first {
+                    var problem = ProblemDetail(
+                        status: .unprocessableContent,
+                        detail:
+                            "The file would be refused whole: \(refused.count == 1 ? "one row" : "\(refused.count) rows") in error. The first, at \(first.place): \(first.detail)",
+                        field: first.place.path)
+                    problem.errors = refused
+                    throw problem
+                }
+                return try Response.json(preview)
             }
             let input = try decodeJSONDocument(as: ImportList<TargetInput>.self, from: buffer)
             try Self.checkImportSize(input.targets.count)

@@ -33,14 +33,14 @@ public struct InteropService: Sendable {
     /// What a file read by ``InteropImport`` does in an operation, or would do with `dryRun`.
     ///
     /// - Throws: a problem (422) naming every error of the file with its place, when there is
-    ///   one and it is not a dry run; nothing is then written.
+    ///   one, in a dry run too; nothing is then written.
     public func importFile(
         _ read: InteropImport, into operationId: String, by actor: Actor, dryRun: Bool
     ) async throws -> InteropImportPlan {
         let operation = try await operation(operationId, for: actor, .createRecord)
         var plan = try await InteropImportPlanner(store: store, limits: hits.crossCheck.limits).plan(
             read, in: operation, by: actor, dryRun: dryRun)
-        if dryRun { return plan }
+        // A file with an error is refused whole, in a dry run too: the answer names every error.
         if let first = plan.errors.first {
             var problem = ProblemDetail(
                 status: .unprocessableContent,
@@ -50,6 +50,7 @@ public struct InteropService: Sendable {
             problem.errors = plan.errors
             throw problem
         }
+        if dryRun { return plan }
         guard !plan.targets.isEmpty else {
             let unknown = plan.unknownTypes.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")
             throw ProblemDetail(

@@ -474,6 +474,22 @@ extension StaticAssets {
                 return sendFile(form.dataset.api + "?dryRun=true&" + defaults(), partner.type, content).then(function (plan) {
                   pending = { file: content, type: partner.type, query: defaults() };
                   renderPlan(plan, partner.format);
+                }, function (refusal) {
+                  // Refused whole: every error with its place, to be corrected before trying again.
+                  if (!refusal.errors) { throw refusal; }
+                  rows.textContent = "";
+                  notes.textContent = "";
+                  refusal.errors.forEach(function (note) {
+                    var item = document.createElement("li");
+                    item.textContent = "Error at " + place(note.place) + ": " + note.detail;
+                    item.className = "refused";
+                    notes.appendChild(item);
+                  });
+                  summary.textContent = refusal.detail + " Correct " + (refusal.errors.length === 1 ? "it" : "them") +
+                    " and preview again: the import records every target or none.";
+                  confirmButton.disabled = true;
+                  confirmButton.textContent = "Record the targets";
+                  section.hidden = false;
                 });
               }
               notes.textContent = "";
