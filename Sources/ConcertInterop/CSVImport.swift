@@ -276,7 +276,10 @@ public struct CSVImport: Sendable {
         guard header != nil else {
             throw InteropError("The file holds no table: a header row naming its columns was expected.")
         }
-        if !waiting.isEmpty { settleRoles() }
+        guard rows > 0 || !waiting.isEmpty else {
+            throw InteropError("The table has a header row and no rows of targets under it.", place: .cell(line: 2))
+        }
+        if roles.count < (header?.count ?? 0) { settleRoles() }
         return result
     }
 
@@ -321,6 +324,8 @@ public struct CSVImport: Sendable {
     }
 
     private var pendingRoles: [CSVColumnRole?] = []
+    /// How many rows under the header were read.
+    private var rows = 0
 
     /// Tells the role of each column without a known header from its first values: a column
     /// whose every value reads as identifiers of one kind holds that kind; others are not read.
@@ -373,6 +378,7 @@ public struct CSVImport: Sendable {
     }
 
     private mutating func row(_ record: CSVRecordReader.Record) {
+        rows += 1
         let names = header ?? []
         var name: String?
         var kind: TargetKind?

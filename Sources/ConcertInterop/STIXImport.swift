@@ -44,6 +44,11 @@ public enum STIXImport {
             )
         }
         var result = InteropImport(format: .stix)
+        if let id = bundle["id"], !((id as? String).map { isBundleId($0) } ?? false) {
+            throw InteropError(
+                "The bundle's id is not 'bundle--' and a UUID, such as bundle--5e57c739-391a-4eb3-b6be-7d15ca92d5ed.",
+                place: .json("id"))
+        }
         guard let list = bundle["objects"] as? [Any] else {
             if bundle["objects"] == nil { return result }
             throw InteropError("The bundle's 'objects' is not a list.", place: .json("objects"))
@@ -191,6 +196,10 @@ public enum STIXImport {
     static func objectIndex(_ path: String?) -> Int {
         guard let path, path.hasPrefix("objects[") else { return .max }
         return Int(path.dropFirst(8).prefix { $0.isNumber }) ?? .max
+    }
+
+    static func isBundleId(_ id: String) -> Bool {
+        id.hasPrefix("bundle--") && UUID(uuidString: String(id.dropFirst(8))) != nil
     }
 
     /// Whether an identity or threat actor is a target: an identity of an organisation or a

@@ -172,6 +172,12 @@ struct InteropTests {
         #expect(throws: InteropError.self) {
             try STIXImport.read(Data("{\"Event\": {}}".utf8), defaults: Self.defaults)
         }
+        for id in ["{}", "1", "\"bundle--x\"", "\"indicator--6f1c2a4e-0000-4000-8000-000000000003\""] {
+            let bundle = "{\"type\": \"bundle\", \"id\": \(id), \"objects\": []}"
+            #expect(throws: InteropError.self, "id \(id)") {
+                try STIXImport.read(Data(bundle.utf8), defaults: Self.defaults)
+            }
+        }
         do {
             _ = try STIXImport.read(Data("{\"Event\": {}}".utf8), defaults: Self.defaults)
         } catch {
