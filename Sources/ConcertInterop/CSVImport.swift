@@ -83,6 +83,30 @@ public struct CSVOptions: Sendable {
         self.separator = separator
         self.columns = columns
     }
+
+    /// Options as the API's query and the command line's flags say them: `separator` one of
+    /// `comma`, `semicolon` or `tab` (nil: told from the header), each column `HEADER:ROLE`
+    /// (or `NUMBER:ROLE`).
+    public init(separatorName: String?, columns flags: [String]) throws(InteropError) {
+        switch separatorName {
+        case nil: separator = nil
+        case "comma": separator = UInt8(ascii: ",")
+        case "semicolon": separator = UInt8(ascii: ";")
+        case "tab": separator = 0x09
+        default: throw InteropError("The separator is comma, semicolon or tab.")
+        }
+        columns = [:]
+        for flag in flags {
+            guard let colon = flag.lastIndex(of: ":"),
+                let role = CSVColumnRole(flag: String(flag[flag.index(after: colon)...]))
+            else {
+                throw InteropError(
+                    "A column is HEADER:ROLE, the role one of name, kind, notes, country, hostingProvider, handling, handlingRestriction, evaluation, dateOfBirth, a selector kind, selector or ignore; '\(InteropImport.shown(flag))' is not."
+                )
+            }
+            columns[String(flag[..<colon])] = role
+        }
+    }
 }
 
 /// Splits CSV text into records as it arrives (RFC 4180 with `,`, `;` or tab, quoted fields

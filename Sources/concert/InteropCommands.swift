@@ -191,23 +191,11 @@ struct ImportCommand: AsyncParsableCommand {
 
     /// The table's separator and column roles, from the flags.
     private func csvOptions() throws -> CSVOptions {
-        var options = CSVOptions()
-        switch separator {
-        case nil: break
-        case "comma": options.separator = UInt8(ascii: ",")
-        case "semicolon": options.separator = UInt8(ascii: ";")
-        case "tab": options.separator = 0x09
-        default: throw ValidationError("--separator is comma, semicolon or tab.")
+        do {
+            return try CSVOptions(separatorName: separator, columns: columns)
+        } catch {
+            throw ValidationError(error.message)
         }
-        for column in columns {
-            guard let colon = column.lastIndex(of: ":"),
-                let role = CSVColumnRole(flag: String(column[column.index(after: colon)...]))
-            else {
-                throw ValidationError("--column is HEADER:ROLE; '\(column)' names no role Concert knows.")
-            }
-            options.columns[String(column[..<colon])] = role
-        }
-        return options
     }
 
     /// Reads the file: a table in pieces of 1 MiB, as it streams; a JSON file whole.

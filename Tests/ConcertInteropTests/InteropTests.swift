@@ -301,6 +301,17 @@ struct InteropTests {
         }
     }
 
+    @Test("the API's and the command line's table options: a separator by name, columns as HEADER:ROLE")
+    func tableOptions() throws {
+        let options = try CSVOptions(separatorName: "semicolon", columns: ["Server IP:ip", "3:selector", "a:b:name"])
+        #expect(options.separator == UInt8(ascii: ";"))
+        #expect(options.columns == ["Server IP": .selector(.ip), "3": .anySelector, "a:b": .name])
+        #expect(try CSVOptions(separatorName: nil, columns: []).separator == nil)
+        for (separator, columns) in [("pipe", [String]()), ("tab", ["ip"]), ("tab", ["ip:boat"])] {
+            #expect(throws: InteropError.self) { try CSVOptions(separatorName: separator, columns: columns) }
+        }
+    }
+
     @Test("a table read in pieces of any size reads the same as whole")
     func csvInPieces() throws {
         var text = "name,ip,url\n"

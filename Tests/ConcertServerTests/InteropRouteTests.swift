@@ -133,6 +133,19 @@ struct InteropRouteTests {
                 #expect(detail.contains("refused whole") && detail.contains(place), "\(type): \(detail)")
                 #expect((response.object["errors"] as? [Any])?.count == 1)
             }
+            // A column's role named by the query, or a role that is none.
+            let named = try await client.execute(
+                uri: path + "?dryRun=true&column=Box:ip", method: .post,
+                headers: Self.headers(.participantOfficer, type: "text/csv"),
+                body: ByteBuffer(string: "Box\n198.51.100.5\n"))
+            #expect(named.status == .ok, "\(named.text)")
+            #expect(named.object["created"] as? Int == 1)
+            let badRole = try await client.execute(
+                uri: path + "?column=Box:boat", method: .post,
+                headers: Self.headers(.participantOfficer, type: "text/csv"),
+                body: ByteBuffer(string: "Box\n198.51.100.5\n"))
+            #expect(badRole.status == .badRequest)
+            #expect((badRole.object["detail"] as? String)?.contains("'Box:boat' is not") == true)
             let notABundle = try await client.execute(
                 uri: path, method: .post, headers: Self.headers(.participantOfficer, type: "application/json"),
                 body: ByteBuffer(string: #"{"hello": "world"}"#))

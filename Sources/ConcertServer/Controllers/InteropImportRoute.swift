@@ -105,23 +105,14 @@ struct InteropImportRoute {
     /// `column=HEADER:ROLE` (or `column=3:ip`, by number from 1).
     static func csvOptions(_ request: Request) throws -> CSVOptions {
         let parameters = request.uri.queryParameters
-        var options = CSVOptions()
-        switch parameters.get("separator").map { String($0) } {
-        case nil: break
-        case "comma": options.separator = UInt8(ascii: ",")
-        case "semicolon": options.separator = UInt8(ascii: ";")
-        case "tab": options.separator = 0x09
-        default: throw PageQuery.bad("'separator' is comma, semicolon or tab.")
-        }
-        for column in parameters.getAll("column").map { String($0) } {
-            guard let colon = column.lastIndex(of: ":"),
-                let role = CSVColumnRole(flag: String(column[column.index(after: colon)...]))
-            else {
-                throw PageQuery.bad(
-                    "'column' is HEADER:ROLE, the role one of name, kind, notes, country, hostingProvider, handling, handlingRestriction, evaluation, dateOfBirth, a selector kind, selector or ignore."
-                )
-            }
-            options.columns[String(column[..<colon])] = role
+        var options: CSVOptions
+        switch Result(catching: { () throws(InteropError) in
+            try CSVOptions(
+                separatorName: parameters.get("separator").map { String($0) },
+                columns: parameters.getAll("column").map { String($0) })
+        }) {
+        case .success(let read): options = read
+        case .failure(let error): throw PageQuery.bad(error.message)
         }
         if request.headers[.contentType]?.lowercased().hasPrefix("text/tab-separated-values") == true {
             options.separator = 0x09
