@@ -134,6 +134,14 @@ def row_text(driver, title):
         " return '';", title)
 
 
+def row_status(driver, title):
+    """The status the board's row of the action `title` shows, as its `data-status`."""
+    return driver.execute_script(
+        "var r = document.querySelectorAll('#countries tr'); for (var i = 0; i < r.length; i++) {"
+        " if (r[i].querySelector('.title') && r[i].querySelector('.title').textContent === arguments[0]) return r[i].dataset.status; }"
+        " return null;", title)
+
+
 def click_in_row(driver, title, css):
     clicked = driver.execute_script(
         "var r = document.querySelectorAll('#countries tr'); for (var i = 0; i < r.length; i++) {"
@@ -480,8 +488,9 @@ def test_coordinator_prepares_an_operation_in_the_browser(server):
         look(coordinator, "board-go")
         # France reports its takedown through the outcome form: what was seized, how many, notes.
         click_in_row(officer, "Take down seedbox 1", "button.report-inProgress")
-        WebDriverWait(officer, 5).until(lambda d: "In progress" in row_text(d, "Take down seedbox 1")
-                                        or "in progress" in row_text(d, "Take down seedbox 1").lower())
+        # The row's status, not its text: the "In progress" button of a row at GO says those words
+        # before the report has landed.
+        WebDriverWait(officer, 10).until(lambda d: row_status(d, "Take down seedbox 1") == "inProgress")
         click_in_row(officer, "Take down seedbox 1", "button.report-done")
         dialog = WebDriverWait(officer, 5).until(
             expected_conditions.visibility_of_element_located((By.ID, "outcome-dialog")))
