@@ -14,8 +14,9 @@ import Foundation
 // API's bound on one import), as `concert import` reads it; the plain JSON import takes the
 // same targets 10,000 at a time, read from a file of one `{"targets": […]}` a line. The bundle
 // is one import of 9,090 targets of 11 objects each (an infrastructure, its indicators and
-// observables, their relationships), next to the same targets as one JSON import. Each path
-// runs in a process of its own (`interop-path`), so that its peak memory is its own.
+// observables, their relationships), streamed in pieces of 1 MiB, next to the same targets as
+// one JSON import. Each path runs in a process of its own (`interop-path`), so that its peak
+// memory is its own.
 
 /// The kernel's high-water mark of this process's resident memory, in MiB.
 func peakResidentMiB() -> Double {
@@ -149,8 +150,13 @@ func runInteropPath(_ path: String, file: URL) async throws {
         if !rest.errors.isEmpty { fatalError("the table has errors: \(rest.errors.prefix(3))") }
         try await importBatch(rest.targets)
     default:
+        // Streamed as `concert import` reads it: in pieces of 1 MiB, never whole.
         let readStart = ContinuousClock.now
-        let read = try STIXImport.read(try Data(contentsOf: file), defaults: defaults)
+        var reader = STIXReader(defaults: defaults)
+        guard let handle = FileHandle(forReadingAtPath: file.path) else { fatalError("no bundle") }
+        defer { try? handle.close() }
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { try reader.feed(chunk) }
+        let read = try reader.finish()
         reading = ContinuousClock.now - readStart
         count = try await service.importFile(read, into: operationId, by: actor, dryRun: false).created
     }

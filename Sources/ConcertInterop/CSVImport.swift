@@ -239,7 +239,7 @@ public struct CSVRecordReader: Sendable {
 
 /// Reads a table of targets with a header row: one target a row, its selectors from every
 /// column of identifiers (several in a cell when separated by `|` or a line break).
-public struct CSVImport: Sendable {
+public struct CSVImport: Sendable, InteropFileReader {
     private let options: CSVOptions
     private let defaults: ImportDefaults
     private var reader: CSVRecordReader

@@ -11,6 +11,15 @@ public enum InteropFormat: String, Sendable, CaseIterable, Codable {
     case csv
 }
 
+/// A reader of one format that takes a file a piece at a time, as it arrives, and never needs
+/// it whole.
+public protocol InteropFileReader {
+    /// Reads the next piece of the file.
+    mutating func feed(_ bytes: some Collection<UInt8>) throws(InteropError)
+    /// Reads the end of the file and answers what it holds, or refuses it.
+    mutating func finish() throws(InteropError) -> InteropImport
+}
+
 /// Where in a file something is: a line and column of a table, or an object and a JSON path.
 public struct ImportPlace: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The line of a table, from 1.
@@ -51,11 +60,14 @@ public struct ImportNote: Sendable, Hashable, Codable {
     public var place: ImportPlace
     /// What it is, in a sentence.
     public var detail: String
+    /// The id of the object a reference names, when the note is of a reference to nothing.
+    public var reference: String?
 
     /// Creates a note.
-    public init(place: ImportPlace, detail: String) {
+    public init(place: ImportPlace, detail: String, reference: String? = nil) {
         self.place = place
         self.detail = detail
+        self.reference = reference
     }
 }
 
@@ -192,39 +204,19 @@ extension InteropImport {
     public static func read(
         _ data: Data, as format: InteropFormat, defaults: ImportDefaults, csv: CSVOptions = CSVOptions()
     ) throws(InteropError) -> InteropImport {
+        var reader = reader(for: format, defaults: defaults, csv: csv)
+        try reader.feed(data)
+        return try reader.finish()
+    }
+
+    /// A reader of `format` that takes a file a piece at a time.
+    public static func reader(
+        for format: InteropFormat, defaults: ImportDefaults, csv: CSVOptions = CSVOptions()
+    ) -> any InteropFileReader {
         switch format {
-        case .stix: try STIXImport.read(data, defaults: defaults)
-        case .misp: try MISPImport.read(data, defaults: defaults)
-        case .csv: try CSVImport.read(data, options: csv, defaults: defaults)
-        }
-    }
-
-    /// Parses `data` as JSON, or says what it is instead.
-    static func json(_ data: Data, expected: String) throws(InteropError) -> Any {
-        var body = data
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body.removeFirst(3) }
-        do {
-            return try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])
-        } catch {
-            throw InteropError("The file is not JSON, so it is no \(expected).")
-        }
-    }
-
-    /// What a JSON value that is not the expected file is, in words.
-    static func describe(_ value: Any) -> String {
-        switch value {
-        case let object as [String: Any]:
-            if object["Event"] != nil { return "a MISP event" }
-            if object["type"] as? String == "bundle" { return "a STIX bundle" }
-            if object["targets"] != nil { return "Concert's JSON list of targets" }
-            if let type = object["type"] as? String { return "a single object of type '\(type)'" }
-            let keys = object.keys.sorted().prefix(3).map { "'\($0)'" }.joined(separator: ", ")
-            return keys.isEmpty ? "an empty JSON object" : "a JSON object with the keys \(keys)"
-        case let list as [Any]:
-            return list.isEmpty ? "an empty JSON list" : "a JSON list of \(list.count) items"
-        case is String: return "a JSON string"
-        case is NSNumber: return "a JSON number"
-        default: return "JSON null"
+        case .stix: STIXReader(defaults: defaults)
+        case .misp: MISPReader(defaults: defaults)
+        case .csv: CSVImport(options: csv, defaults: defaults)
         }
     }
 }

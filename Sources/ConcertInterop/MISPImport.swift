@@ -7,43 +7,9 @@ import Foundation
 public enum MISPImport {
     /// Reads `data`.
     public static func read(_ data: Data, defaults: ImportDefaults) throws(InteropError) -> InteropImport {
-        let json = try InteropImport.json(data, expected: "MISP event")
-        var events: [(event: [String: Any], path: String)] = []
-        var result = InteropImport(format: .misp)
-        func expected() -> InteropError {
-            InteropError(
-                "The file is \(InteropImport.describe(json)), not a MISP event: {\"Event\": {…}} or a list of them was expected."
-            )
-        }
-        switch json {
-        case let object as [String: Any]:
-            if let event = object["Event"] as? [String: Any] {
-                events = [(event, "Event")]
-            } else if let response = object["response"] as? [Any] {
-                for (index, item) in response.enumerated() {
-                    guard let event = (item as? [String: Any])?["Event"] as? [String: Any] else {
-                        result.record(error: note("response[\(index)]", "This item is no {\"Event\": …}."))
-                        continue
-                    }
-                    events.append((event, "response[\(index)].Event"))
-                }
-            } else {
-                throw expected()
-            }
-        case let list as [Any] where !list.isEmpty:
-            for (index, item) in list.enumerated() {
-                guard let event = (item as? [String: Any])?["Event"] as? [String: Any] else {
-                    if index == 0 { throw expected() }
-                    result.record(error: note("[\(index)]", "This item of the list is no {\"Event\": …}."))
-                    continue
-                }
-                events.append((event, "[\(index)].Event"))
-            }
-        default:
-            throw expected()
-        }
-        for (event, path) in events { read(event: event, at: path, defaults: defaults, into: &result) }
-        return result
+        var reader = MISPReader(defaults: defaults)
+        try reader.feed(data)
+        return try reader.finish()
     }
 
     static func note(_ path: String, _ detail: String, object: String? = nil) -> ImportNote {
@@ -51,11 +17,11 @@ public enum MISPImport {
     }
 
     /// The handling the `tlp:*` tags (and Concert's own `concert:handling` tags) of `tags` say.
-    static func handling(ofTags tags: Any?) -> FileHandling? {
+    static func handling(ofTags tags: JSONValue?) -> FileHandling? {
         var handling: FileHandling?
         var concert: FileHandling?
-        for tag in tags as? [Any] ?? [] {
-            guard let name = (tag as? [String: Any])?["name"] as? String ?? tag as? String else { continue }
+        for tag in tags?.array ?? [] {
+            guard let name = tag.object?["name"]?.string ?? tag.string else { continue }
             let lower = name.lowercased()
             if lower.hasPrefix("tlp:"), let tlp = FileHandling.tlp(String(lower.dropFirst(4))) {
                 handling = tlp.joined(handling)
@@ -71,26 +37,26 @@ public enum MISPImport {
     }
 
     /// Whether `tags` say the originator named who may see the values (Concert's export).
-    static func restrictsDistribution(_ tags: Any?) -> Bool {
-        (tags as? [Any] ?? []).contains { tag in
-            ((tag as? [String: Any])?["name"] as? String ?? tag as? String) == #"concert:distribution="named""#
+    static func restrictsDistribution(_ tags: JSONValue?) -> Bool {
+        (tags?.array ?? []).contains { tag in
+            (tag.object?["name"]?.string ?? tag.string) == #"concert:distribution="named""#
         }
     }
 
     /// When an attribute or object last changed: MISP writes seconds since 1970, as text.
-    static func timestamp(_ value: Any?) -> Date? {
+    static func timestamp(_ value: JSONValue?) -> Date? {
         switch value {
-        case let text as String: InteropImport.plausible(Double(text).map { Date(timeIntervalSince1970: $0) })
-        case let number as NSNumber: InteropImport.plausible(Date(timeIntervalSince1970: number.doubleValue))
+        case .string(let text): InteropImport.plausible(Double(text).map { Date(timeIntervalSince1970: $0) })
+        case .number(let text): InteropImport.plausible(Double(text).map { Date(timeIntervalSince1970: $0) })
         default: nil
         }
     }
 
-    static func flag(_ value: Any?) -> Bool? {
+    static func flag(_ value: JSONValue?) -> Bool? {
         switch value {
-        case let bool as Bool: bool
-        case let text as String: text == "1" || text.lowercased() == "true"
-        case let number as NSNumber: number.intValue != 0
+        case .bool(let bool): bool
+        case .string(let text): text == "1" || text.lowercased() == "true"
+        case .number(let text): (Double(text) ?? 0) != 0
         default: nil
         }
     }
@@ -136,48 +102,48 @@ public enum MISPImport {
 
     /// The attributes of `list` that are not deleted, or an error at their path.
     private static func attributes(
-        _ list: Any?, at path: String, object: String?, into result: inout InteropImport
+        _ list: JSONValue?, at path: String, object: String?, into result: inout InteropImport
     ) -> [Attribute] {
         guard let list else { return [] }
-        guard let items = list as? [Any] else {
+        guard let items = list.array else {
             result.record(error: note(path, "'Attribute' is a list of attributes.", object: object))
             return []
         }
         var read: [Attribute] = []
         for (index, item) in items.enumerated() {
             let place = "\(path)[\(index)]"
-            guard let attribute = item as? [String: Any] else {
+            guard let attribute = item.object else {
                 result.record(error: note(place, "An attribute is a JSON object.", object: object))
                 continue
             }
             // An error names the attribute itself when it has a UUID.
-            let object = attribute["uuid"] as? String ?? object
+            let object = attribute["uuid"]?.string ?? object
             if flag(attribute["deleted"]) == true { continue }
-            guard let type = attribute["type"] as? String else {
+            guard let type = attribute["type"]?.string else {
                 result.record(error: note(place + ".type", "The attribute has no type.", object: object))
                 continue
             }
-            guard let value = attribute["value"] as? String ?? (attribute["value"] as? NSNumber)?.stringValue else {
+            guard let value = attribute["value"]?.string ?? attribute["value"]?.numberText else {
                 result.record(error: note(place + ".value", "The attribute has no value as text.", object: object))
                 continue
             }
             read.append(
                 Attribute(
-                    type: type, value: value, relation: attribute["object_relation"] as? String, path: place,
-                    uuid: attribute["uuid"] as? String, comment: attribute["comment"] as? String,
+                    type: type, value: value, relation: attribute["object_relation"]?.string, path: place,
+                    uuid: attribute["uuid"]?.string, comment: attribute["comment"]?.string,
                     toIds: flag(attribute["to_ids"]), modified: timestamp(attribute["timestamp"]),
                     handling: handling(ofTags: attribute["Tag"]), restricted: restrictsDistribution(attribute["Tag"])))
         }
         return read
     }
 
-    private static func read(
-        event: [String: Any], at path: String, defaults: ImportDefaults, into result: inout InteropImport
+    static func read(
+        event: JSONObject, at path: String, defaults: ImportDefaults, into result: inout InteropImport
     ) {
-        let eventId = event["uuid"] as? String
+        let eventId = event["uuid"]?.string
         let eventHandling = handling(ofTags: event["Tag"])
         let eventRestricted = restrictsDistribution(event["Tag"])
-        let info = (event["info"] as? String).map { "From the MISP event '\($0)'." }
+        let info = event["info"]?.string.map { "From the MISP event '\($0)'." }
         func comment(_ text: String?) -> String? {
             let parts = [text, info].compactMap { $0 }.filter { !$0.isEmpty }
             return parts.isEmpty ? nil : parts.joined(separator: "\n")
@@ -199,13 +165,13 @@ public enum MISPImport {
             result.targets.append(target)
         }
         guard let objects = event["Object"] else { return }
-        guard let list = objects as? [Any] else {
+        guard let list = objects.array else {
             result.record(error: note(path + ".Object", "'Object' is a list of objects.", object: eventId))
             return
         }
         for (index, item) in list.enumerated() {
             let place = "\(path).Object[\(index)]"
-            guard let object = item as? [String: Any] else {
+            guard let object = item.object else {
                 result.record(error: note(place, "An object is a JSON object.", object: eventId))
                 continue
             }
@@ -217,11 +183,11 @@ public enum MISPImport {
     }
 
     private static func readObject(
-        _ object: [String: Any], at place: String, comment: (String?) -> String?, eventHandling: FileHandling?,
+        _ object: JSONObject, at place: String, comment: (String?) -> String?, eventHandling: FileHandling?,
         eventRestricted: Bool, defaults: ImportDefaults, into result: inout InteropImport
     ) {
-        let name = object["name"] as? String ?? "object"
-        let uuid = object["uuid"] as? String
+        let name = object["name"]?.string ?? "object"
+        let uuid = object["uuid"]?.string
         let attributes = attributes(object["Attribute"], at: place + ".Attribute", object: uuid, into: &result)
         var selectors: [(SelectorInput, ImportPlace)] = []
         var handling = eventHandling
@@ -285,11 +251,174 @@ public enum MISPImport {
             }
         var target = ImportedTarget.make(
             kind: kind, name: label ?? (personName.isEmpty ? selectors[0].0.value.written : personName),
-            notes: comment(object["comment"] as? String ?? object["description"] as? String), selectors: selectors,
+            notes: comment(object["comment"]?.string ?? object["description"]?.string), selectors: selectors,
             place: .json(place, object: uuid),
             source: uuid.map { TargetSource(format: "misp", id: $0, modified: modified, toIds: toIds) },
             handling: handling, defaults: defaults)
         target.restrictedDistribution = restricted
         result.targets.append(target)
+    }
+}
+
+/// Reads MISP events as they arrive, a piece at a time: each attribute and object is parsed
+/// alone and only what Concert reads of it is kept; an event's targets are made when it ends,
+/// once its tags are known wherever the file puts them.
+public struct MISPReader: InteropFileReader {
+    private let defaults: ImportDefaults
+    private var stream = JSONStreamReader { path, isObject in MISPReader.descends(path, isObject: isObject) }
+    private var result = InteropImport(format: .misp)
+    private var shape = JSONShape(keys: [])
+    private var rootIsList = false
+    private var items = 0
+    private var itemHasEvent = false
+    private var event:
+        (
+            path: [JSONPathComponent], members: [JSONObject.Member], attributes: [JSONValue]?,
+            objects: [JSONValue]?
+        )?
+
+    /// The members of an attribute and of an object that Concert reads.
+    static let attributeKeys: Set<String> = [
+        "type", "value", "object_relation", "uuid", "comment", "to_ids", "timestamp", "Tag", "deleted",
+    ]
+    static let objectKeys: Set<String> = [
+        "name", "uuid", "Attribute", "timestamp", "comment", "description", "deleted",
+    ]
+    static let eventKeys: Set<String> = ["uuid", "info", "Tag"]
+
+    /// A reader.
+    public init(defaults: ImportDefaults) {
+        self.defaults = defaults
+    }
+
+    /// Whether `path` is where an event may stand: `Event`, `[N].Event`, `response[N].Event`.
+    static func isEvent(_ path: some BidirectionalCollection<JSONPathComponent>) -> Bool {
+        guard path.last == .key("Event") else { return false }
+        let before = Array(path.dropLast())
+        switch before.count {
+        case 0: return true
+        case 1: if case .index = before[0] { return true } else { return false }
+        case 2: if before[0] == .key("response"), case .index = before[1] { return true } else { return false }
+        default: return false
+        }
+    }
+
+    static func descends(_ path: [JSONPathComponent], isObject: Bool) -> Bool {
+        switch path.count {
+        case 0: return true
+        case 1:
+            if case .index = path[0] { return isObject }
+            return path[0] == .key("Event") ? isObject : path[0] == .key("response") && !isObject
+        default:
+            if isObject {
+                if case .index = path[path.count - 1], path.count == 2, path[0] == .key("response") { return true }
+                return isEvent(path)
+            }
+            let last = path[path.count - 1]
+            return (last == .key("Attribute") || last == .key("Object")) && isEvent(path.dropLast())
+        }
+    }
+
+    /// Reads the next piece of the file.
+    public mutating func feed(_ bytes: some Collection<UInt8>) throws(InteropError) {
+        for event in try stream.feed(bytes) { try take(event) }
+    }
+
+    /// Reads the end of the file and answers its targets, or refuses it.
+    public mutating func finish() throws(InteropError) -> InteropImport {
+        for event in try stream.finish() { try take(event) }
+        return result
+    }
+
+    private func expected(_ what: String? = nil) -> InteropError {
+        InteropError(
+            "The file is \(what ?? shape.inWords), not a MISP event: {\"Event\": {…}} or a list of them was expected."
+        )
+    }
+
+    private mutating func notAnEvent(_ path: [JSONPathComponent]) throws(InteropError) {
+        if rootIsList {
+            if path == [.index(0)] { throw expected("a JSON list whose first item is no {\"Event\": …}") }
+            result.record(error: MISPImport.note(path.jsonPath, "This item of the list is no {\"Event\": …}."))
+        } else {
+            result.record(error: MISPImport.note(path.jsonPath, "This item is no {\"Event\": …}."))
+        }
+    }
+
+    private mutating func take(_ item: JSONStreamEvent) throws(InteropError) {
+        switch item {
+        case .enter(let path, let isObject):
+            if path.isEmpty {
+                rootIsList = !isObject
+            } else if MISPReader.isEvent(path) {
+                itemHasEvent = true
+                event = (path, [], nil, nil)
+            } else if isObject {
+                itemHasEvent = false
+            } else if var open = event, path.count == open.path.count + 1 {
+                if path.last == .key("Attribute") { open.attributes = open.attributes ?? [] }
+                if path.last == .key("Object") { open.objects = open.objects ?? [] }
+                event = open
+            }
+        case .member(let path):
+            guard path.count == 1, case .key(let key) = path[0] else { return }
+            if shape.keys.count < 100 { shape.keys.append(key) }
+            // Another format's file is told at its first large member, not after reading it whole.
+            if key == "objects" || key == "targets" { throw expected() }
+        case .value(let path, let value):
+            if path.isEmpty { throw expected(value.kindInWords) }
+            if path.count == 1 {
+                if path[0] == .key("type") { shape.type = value.string ?? "" }
+                if case .index = path[0] {
+                    items += 1
+                    try notAnEvent(path)
+                } else if path[0] == .key("Event") || path[0] == .key("response") {
+                    throw expected()
+                }
+                return
+            }
+            if path.count == 2, path[0] == .key("response") {
+                try notAnEvent(path)
+                return
+            }
+            guard var open = event, path.count > open.path.count, path.starts(with: open.path) else { return }
+            let key = path[open.path.count]
+            if path.count == open.path.count + 2, let object = value.object {
+                if key == .key("Attribute") {
+                    open.attributes?.append(.object(object.keeping(Self.attributeKeys)))
+                } else if key == .key("Object") {
+                    open.objects?.append(.object(object.keeping(Self.objectKeys)))
+                }
+            } else if path.count == open.path.count + 2 {
+                // Not an object: kept as it is, for the reading to say so with its place.
+                if key == .key("Attribute") { open.attributes?.append(value) }
+                if key == .key("Object") { open.objects?.append(value) }
+            } else if case .key(let name) = key,
+                Self.eventKeys.contains(name) || name == "Attribute" || name == "Object"
+            {
+                open.members.append(JSONObject.Member(key: name, value: value))
+            }
+            event = open
+        case .leave(let path, let isObject):
+            if path.isEmpty {
+                if !isObject && items == 0 { throw expected("an empty JSON list") }
+                if isObject && !shape.keys.contains("Event") && !shape.keys.contains("response") { throw expected() }
+            } else if path.count == 1, case .index = path[0] {
+                items += 1
+                if isObject && !itemHasEvent { try notAnEvent(path) }
+            } else if path.count == 2, path[0] == .key("response") {
+                if !itemHasEvent { try notAnEvent(path) }
+            } else if let open = event, path == open.path {
+                var members = open.members
+                if let attributes = open.attributes {
+                    members.append(JSONObject.Member(key: "Attribute", value: .array(attributes)))
+                }
+                if let objects = open.objects {
+                    members.append(JSONObject.Member(key: "Object", value: .array(objects)))
+                }
+                event = nil
+                MISPImport.read(event: JSONObject(members), at: path.jsonPath, defaults: defaults, into: &result)
+            }
+        }
     }
 }

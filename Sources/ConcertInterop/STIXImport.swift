@@ -24,8 +24,20 @@ public enum STIXImport {
         "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": "red",
     ]
 
+    /// The members Concert reads of each sort of object; the rest of a large bundle is not kept.
+    static let anchorKeys: Set<String> = [
+        "name", "description", "aliases", "identity_class", "x_concert_kind", "x_concert_persons",
+        "x_concert_selectors", "object_marking_refs",
+    ]
+    /// A leaf may stand as a target of its own: it keeps what an anchor keeps too.
+    static let leafKeys: Set<String> = anchorKeys.union([
+        "pattern_type", "pattern", "value", "subject", "x509_v3_extensions",
+    ])
+    static let relationshipKeys: Set<String> = ["source_ref", "target_ref"]
+    static let markingKeys: Set<String> = ["definition_type", "definition", "name", "extensions"]
+
     struct Object {
-        var json: [String: Any]
+        var json: JSONObject
         var index: Int
         var type: String
         var id: String
@@ -37,67 +49,26 @@ public enum STIXImport {
     public static func read(
         _ data: Data, defaults: ImportDefaults, known: Set<String> = []
     ) throws(InteropError) -> InteropImport {
-        let json = try InteropImport.json(data, expected: "STIX bundle")
-        guard let bundle = json as? [String: Any], bundle["type"] as? String == "bundle" else {
-            throw InteropError(
-                "The file is \(InteropImport.describe(json)), not a STIX bundle: {\"type\": \"bundle\", \"objects\": […]} was expected."
-            )
-        }
-        var result = InteropImport(format: .stix)
-        if let id = bundle["id"], !((id as? String).map { isBundleId($0) } ?? false) {
-            throw InteropError(
-                "The bundle's id is not 'bundle--' and a UUID, such as bundle--5e57c739-391a-4eb3-b6be-7d15ca92d5ed.",
-                place: .json("id"))
-        }
-        guard let list = bundle["objects"] as? [Any] else {
-            if bundle["objects"] == nil { return result }
-            throw InteropError("The bundle's 'objects' is not a list.", place: .json("objects"))
-        }
-        var objects: [String: Object] = [:]
-        var order: [String] = []
-        for (index, item) in list.enumerated() {
-            let path = "objects[\(index)]"
-            guard let object = item as? [String: Any] else {
-                result.record(error: ImportNote(place: .json(path), detail: "A STIX object is a JSON object."))
-                continue
-            }
-            guard let type = object["type"] as? String, !type.isEmpty else {
-                result.record(error: ImportNote(place: .json(path + ".type"), detail: "The object has no type."))
-                continue
-            }
-            guard let id = object["id"] as? String, id.hasPrefix(type + "--"),
-                UUID(uuidString: String(id.dropFirst(type.count + 2))) != nil
-            else {
-                result.record(
-                    error:
-                        ImportNote(
-                            place: .json(path + ".id"),
-                            detail:
-                                "The \(type) has no valid id: its type, two hyphens and a UUID, such as \(type)--5e57c739-391a-4eb3-b6be-7d15ca92d5ed."
-                        ))
-                continue
-            }
-            let modified = date(object["modified"]) ?? date(object["created"])
-            let read = Object(json: object, index: index, type: type, id: id, modified: modified)
-            if let earlier = objects[id] {
-                // Two versions of one object: the newer stands.
-                if (modified ?? .distantPast) > (earlier.modified ?? .distantPast) { objects[id] = read }
-                continue
-            }
-            objects[id] = read
-            order.append(id)
-        }
+        var reader = STIXReader(defaults: defaults, known: known)
+        try reader.feed(data)
+        return try reader.finish()
+    }
+
+    /// The targets of the objects read, joined by their relationships.
+    static func resolve(
+        objects: [String: Object], order: [String], elsewhere: Set<String>, known: Set<String>,
+        defaults: ImportDefaults, into result: inout InteropImport
+    ) {
         let markings = readMarkings(objects)
         let distributionMarkings = Set(
             objects.values.filter {
                 $0.type == "marking-definition"
-                    && ($0.json["definition"] as? [String: Any])?["statement"] as? String
-                        == FileHandling.namedDistribution
+                    && $0.json["definition"]?.object?["statement"]?.string == FileHandling.namedDistribution
             }.map(\.id))
         var relations: [String: [String]] = [:]
         for id in order {
             guard let object = objects[id], object.type == "relationship" else { continue }
-            guard let source = object.json["source_ref"] as? String, let target = object.json["target_ref"] as? String
+            guard let source = object.json["source_ref"]?.string, let target = object.json["target_ref"]?.string
             else {
                 result.record(
                     error:
@@ -107,14 +78,15 @@ public enum STIXImport {
                 continue
             }
             var resolved = true
-            for end in [source, target] where objects[end] == nil && !known.contains(end) {
+            for end in [source, target] where objects[end] == nil && !elsewhere.contains(end) && !known.contains(end) {
                 resolved = false
                 result.record(
                     unresolved:
                         ImportNote(
                             place: .json(object.path, object: id),
-                            detail: "The relationship names '\(end)', which is neither in the file nor imported before."
-                        ))
+                            detail:
+                                "The relationship names '\(end)', which is neither in the file nor imported before.",
+                            reference: end))
             }
             guard resolved else { continue }
             relations[source, default: []].append(target)
@@ -177,19 +149,10 @@ public enum STIXImport {
                     anchor: anchor, parts: parts, selectors: selectorsOf, markings: markings,
                     distributionMarkings: distributionMarkings, defaults: defaults, into: &result))
         }
-        for id in order {
-            guard let object = objects[id] else { continue }
-            if !anchorTypes.contains(object.type) && !leafTypes.contains(object.type)
-                && !["relationship", "marking-definition", "extension-definition"].contains(object.type)
-            {
-                result.unknownTypes[object.type, default: 0] += 1
-            }
-        }
         // In the order of the file, so that the first is the first a reader meets.
         result.errors = result.errors.enumerated().sorted {
             (Self.objectIndex($0.element.place.path), $0.offset) < (Self.objectIndex($1.element.place.path), $1.offset)
         }.map(\.element)
-        return result
     }
 
     /// The index of the object a path `objects[N]…` is in.
@@ -207,7 +170,7 @@ public enum STIXImport {
     private static func isTarget(_ anchor: Object, objects: [String: Object], into result: inout InteropImport) -> Bool
     {
         guard anchor.type == "identity" else { return true }
-        let kind = anchor.json["identity_class"] as? String ?? "unknown"
+        let kind = anchor.json["identity_class"]?.string ?? "unknown"
         guard kind == "individual" else {
             result.record(
                 skipped:
@@ -227,7 +190,7 @@ public enum STIXImport {
         let place = { (field: String) in ImportPlace.json("\(object.path).\(field)", object: object.id) }
         switch object.type {
         case "indicator":
-            let type = object.json["pattern_type"] as? String ?? "stix"
+            let type = object.json["pattern_type"]?.string ?? "stix"
             guard type == "stix" else {
                 result.record(
                     skipped:
@@ -238,7 +201,7 @@ public enum STIXImport {
                         ))
                 return []
             }
-            guard let pattern = object.json["pattern"] as? String else {
+            guard let pattern = object.json["pattern"]?.string else {
                 result.record(error: ImportNote(place: place("pattern"), detail: "The indicator has no pattern."))
                 return []
             }
@@ -259,14 +222,14 @@ public enum STIXImport {
             }
         case "x509-certificate":
             var names: [String] = []
-            if let subject = object.json["subject"] as? String {
+            if let subject = object.json["subject"]?.string {
                 for part in subject.split(separator: ",") {
                     let pair = part.trimmingCharacters(in: .whitespaces)
                     if pair.uppercased().hasPrefix("CN=") { names.append(String(pair.dropFirst(3))) }
                 }
             }
-            let extensions = object.json["x509_v3_extensions"] as? [String: Any]
-            if let alternatives = extensions?["subject_alternative_name"] as? String {
+            let extensions = object.json["x509_v3_extensions"]?.object
+            if let alternatives = extensions?["subject_alternative_name"]?.string {
                 for part in alternatives.split(separator: ",") {
                     let pair = part.trimmingCharacters(in: .whitespaces)
                     if pair.uppercased().hasPrefix("DNS:") { names.append(String(pair.dropFirst(4))) }
@@ -282,7 +245,7 @@ public enum STIXImport {
             }
             return domains.map { (SelectorInput(kind: .domain, text: $0), place("subject")) }
         default:
-            guard let value = object.json["value"] as? String else {
+            guard let value = object.json["value"]?.string else {
                 result.record(error: ImportNote(place: place("value"), detail: "The \(object.type) has no value."))
                 return []
             }
@@ -313,7 +276,7 @@ public enum STIXImport {
         var restricted = false
         for part in parts {
             all += selectors[part.id] ?? []
-            for reference in part.json["object_marking_refs"] as? [String] ?? []
+            for reference in part.json["object_marking_refs"]?.strings ?? []
             where references.insert(reference).inserted {
                 if distributionMarkings.contains(reference) {
                     restricted = true
@@ -339,18 +302,18 @@ public enum STIXImport {
             if let date = part.modified, date > (modified ?? .distantPast) { modified = date }
         }
         if let exact { handling = exact }
-        let name = anchor.json["name"] as? String
+        let name = anchor.json["name"]?.string
         let kind: TargetKind
         switch anchor.type {
         case "infrastructure": kind = .server
         case "threat-actor": kind = .organisation
         case "identity":
             kind = .person
-            let persons = anchor.json["x_concert_persons"] as? [[String: Any]]
+            let persons = anchor.json["x_concert_persons"]?.array?.compactMap(\.object)
             let identities =
                 persons?.compactMap { person -> PersonIdentity? in
-                    guard let name = person["name"] as? String else { return nil }
-                    return PersonIdentity(name: name, dateOfBirth: person["dateOfBirth"] as? String)
+                    guard let name = person["name"]?.string else { return nil }
+                    return PersonIdentity(name: name, dateOfBirth: person["dateOfBirth"]?.string)
                 } ?? [PersonIdentity(name: name ?? "")]
             let place = ImportPlace.json("\(anchor.path).name", object: anchor.id)
             all.insert(contentsOf: identities.map { (SelectorInput(kind: .person, value: .person($0)), place) }, at: 0)
@@ -358,11 +321,11 @@ public enum STIXImport {
             kind = ImportedTarget.kind(for: all.map(\.0))
         }
         // Concert's own export says the kind that STIX's types round.
-        let exactKind = (anchor.json["x_concert_kind"] as? String).flatMap(TargetKind.init(rawValue:))
+        let exactKind = anchor.json["x_concert_kind"]?.string.flatMap(TargetKind.init(rawValue:))
         // What STIX has no observable for (phone numbers, wallets), as Concert's export keeps it.
-        for (index, extra) in (anchor.json["x_concert_selectors"] as? [[String: Any]] ?? []).enumerated() {
-            guard let raw = extra["kind"] as? String, let selectorKind = SelectorKind(rawValue: raw),
-                let value = extra["value"] as? String
+        for (index, extra) in (anchor.json["x_concert_selectors"]?.array?.compactMap(\.object) ?? []).enumerated() {
+            guard let raw = extra["kind"]?.string, let selectorKind = SelectorKind(rawValue: raw),
+                let value = extra["value"]?.string
             else { continue }
             all.append(
                 (
@@ -370,8 +333,8 @@ public enum STIXImport {
                     .json("\(anchor.path).x_concert_selectors[\(index)]", object: anchor.id)
                 ))
         }
-        var notes = anchor.json["description"] as? String
-        if let aliases = anchor.json["aliases"] as? [String], !aliases.isEmpty {
+        var notes = anchor.json["description"]?.string
+        if let aliases = anchor.json["aliases"]?.strings, !aliases.isEmpty {
             notes = [notes, "Also known as " + aliases.joined(separator: ", ") + "."].compactMap { $0 }.joined(
                 separator: "\n")
         }
@@ -391,28 +354,28 @@ public enum STIXImport {
         for (id, colour) in tlpIds { markings[id] = FileHandling.tlp(colour).map { ($0, false) } }
         for (id, object) in objects where object.type == "marking-definition" {
             let json = object.json
-            let definition = json["definition"] as? [String: Any]
-            if json["definition_type"] as? String == "tlp", let colour = definition?["tlp"] as? String,
+            let definition = json["definition"]?.object
+            if json["definition_type"]?.string == "tlp", let colour = definition?["tlp"]?.string,
                 let handling = FileHandling.tlp(colour)
             {
                 markings[id] = (handling, false)
-            } else if let name = json["name"] as? String, name.uppercased().hasPrefix("TLP:"),
+            } else if let name = json["name"]?.string, name.uppercased().hasPrefix("TLP:"),
                 let handling = FileHandling.tlp(String(name.dropFirst(4)))
             {
                 markings[id] = (handling, false)
-            } else if let extensions = json["extensions"] as? [String: Any],
-                let colour = extensions.values.lazy.compactMap({ ($0 as? [String: Any])?["tlp_2_0"] as? String }).first,
+            } else if let extensions = json["extensions"]?.object,
+                let colour = extensions.members.lazy.compactMap({ $0.value.object?["tlp_2_0"]?.string }).first,
                 let handling = FileHandling.tlp(colour)
             {
                 markings[id] = (handling, false)
-            } else if let statement = definition?["statement"] as? String {
+            } else if let statement = definition?["statement"]?.string {
                 if let exact = FileHandling.fromStatement(statement) {
                     markings[id] = (exact, true)
                 } else {
                     markings[id] = (FileHandling(code: .h3, restriction: "Marked by the file: \(statement)"), false)
                 }
             } else {
-                let name = json["name"] as? String ?? id
+                let name = json["name"]?.string ?? id
                 markings[id] = (
                     FileHandling(
                         code: .h3, restriction: "Marked '\(name)' by the file, whose terms Concert does not know."),
@@ -424,8 +387,13 @@ public enum STIXImport {
     }
 
     /// A STIX timestamp (RFC 3339 in UTC, with or without fractions of a second).
-    static func date(_ value: Any?) -> Date? {
-        guard let text = value as? String, text.utf8.count <= 40 else { return nil }
+    static func date(_ value: JSONValue?) -> Date? {
+        value?.string.flatMap(date)
+    }
+
+    /// A STIX timestamp's text as a date.
+    static func date(_ text: String) -> Date? {
+        guard text.utf8.count <= 40 else { return nil }
         return InteropImport.plausible(timestamp(text))
     }
 
@@ -472,5 +440,127 @@ public enum STIXImport {
             let seconds = Double(days * 86_400 + hour * 3_600 + minute * 60 + second) + fraction
             return Date(timeIntervalSince1970: seconds)
         } ?? nil
+    }
+}
+
+/// Reads a STIX 2.1 bundle as it arrives, a piece at a time: each object is parsed alone and
+/// only what Concert reads of it is kept, so a bundle takes a small part of its size in memory
+/// and is never held whole. The targets are made at ``finish()``, once every relationship is
+/// known, whatever the order of the bundle.
+public struct STIXReader: InteropFileReader {
+    private let defaults: ImportDefaults
+    private let known: Set<String>
+    private var stream = JSONStreamReader { path, isObject in
+        (path.isEmpty && isObject) || (!isObject && path == [.key("objects")])
+    }
+    private var result = InteropImport(format: .stix)
+    private var objects: [String: STIXImport.Object] = [:]
+    private var order: [String] = []
+    /// The ids of the objects of other types, which relationships may name.
+    private var elsewhere: Set<String> = []
+    private var shape = JSONShape(keys: [])
+    private var objectsNotAList = false
+    private var bundleId: JSONValue?
+
+    /// A reader; `known` holds the STIX ids already imported, which references may name.
+    public init(defaults: ImportDefaults, known: Set<String> = []) {
+        self.defaults = defaults
+        self.known = known
+    }
+
+    /// Reads the next piece of the file.
+    public mutating func feed(_ bytes: some Collection<UInt8>) throws(InteropError) {
+        for event in try stream.feed(bytes) { try take(event) }
+    }
+
+    /// Reads the end of the file and answers its targets, or refuses it.
+    public mutating func finish() throws(InteropError) -> InteropImport {
+        for event in try stream.finish() { try take(event) }
+        guard shape.type == "bundle" else { throw notABundle() }
+        if let bundleId, !(bundleId.string.map(STIXImport.isBundleId) ?? false) {
+            throw InteropError(
+                "The bundle's id is not 'bundle--' and a UUID, such as bundle--5e57c739-391a-4eb3-b6be-7d15ca92d5ed.",
+                place: .json("id"))
+        }
+        if objectsNotAList { throw InteropError("The bundle's 'objects' is not a list.", place: .json("objects")) }
+        STIXImport.resolve(
+            objects: objects, order: order, elsewhere: elsewhere, known: known, defaults: defaults, into: &result)
+        return result
+    }
+
+    private func notABundle(_ what: String? = nil) -> InteropError {
+        InteropError(
+            "The file is \(what ?? shape.inWords), not a STIX bundle: {\"type\": \"bundle\", \"objects\": […]} was expected."
+        )
+    }
+
+    private mutating func take(_ event: JSONStreamEvent) throws(InteropError) {
+        switch event {
+        case .enter(let path, let isObject):
+            if path.isEmpty && !isObject { throw notABundle("a JSON list") }
+        case .member(let path):
+            guard path.count == 1, case .key(let key) = path[0] else { return }
+            if shape.keys.count < 100 { shape.keys.append(key) }
+            // Another format's file is told at its first member, not after reading it whole.
+            if ["Event", "response", "targets"].contains(key) { throw notABundle() }
+        case .value(let path, let value):
+            switch path.count {
+            case 0: throw notABundle(value.kindInWords)
+            case 1:
+                if path[0] == .key("type") { shape.type = value.string ?? "" }
+                if path[0] == .key("id") { bundleId = value }
+                if path[0] == .key("objects") { objectsNotAList = true }
+            default:
+                if case .index(let index) = path[1] { add(value, at: index) }
+            }
+        case .leave: break
+        }
+    }
+
+    private mutating func add(_ item: JSONValue, at index: Int) {
+        let path = "objects[\(index)]"
+        guard let object = item.object else {
+            result.record(error: ImportNote(place: .json(path), detail: "A STIX object is a JSON object."))
+            return
+        }
+        guard let type = object["type"]?.string, !type.isEmpty else {
+            result.record(error: ImportNote(place: .json(path + ".type"), detail: "The object has no type."))
+            return
+        }
+        guard let id = object["id"]?.string, id.hasPrefix(type + "--"),
+            UUID(uuidString: String(id.dropFirst(type.count + 2))) != nil
+        else {
+            result.record(
+                error:
+                    ImportNote(
+                        place: .json(path + ".id"),
+                        detail:
+                            "The \(type) has no valid id: its type, two hyphens and a UUID, such as \(type)--5e57c739-391a-4eb3-b6be-7d15ca92d5ed."
+                    ))
+            return
+        }
+        let keys: Set<String>
+        switch type {
+        case _ where STIXImport.anchorTypes.contains(type): keys = STIXImport.anchorKeys
+        case _ where STIXImport.leafTypes.contains(type): keys = STIXImport.leafKeys
+        case "relationship": keys = STIXImport.relationshipKeys
+        case "marking-definition": keys = STIXImport.markingKeys
+        default:
+            // Counted once, and remembered only by its id, which relationships may name.
+            if elsewhere.insert(id).inserted && type != "extension-definition" {
+                result.unknownTypes[type, default: 0] += 1
+            }
+            return
+        }
+        let modified = STIXImport.date(object["modified"]) ?? STIXImport.date(object["created"])
+        let read = STIXImport.Object(
+            json: object.keeping(keys), index: index, type: type, id: id, modified: modified)
+        if let earlier = objects[id] {
+            // Two versions of one object: the newer stands.
+            if (modified ?? .distantPast) > (earlier.modified ?? .distantPast) { objects[id] = read }
+            return
+        }
+        objects[id] = read
+        order.append(id)
     }
 }

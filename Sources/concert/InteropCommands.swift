@@ -198,7 +198,7 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
-    /// Reads the file: a table in pieces of 1 MiB, as it streams; a JSON file whole.
+    /// Reads the file in pieces of 1 MiB, as it streams: never whole, whatever its format.
     private func readFile(defaults: ImportDefaults) throws -> InteropImport {
         let url = URL(fileURLWithPath: file)
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
@@ -208,24 +208,16 @@ struct ImportCommand: AsyncParsableCommand {
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         let progress = Progress(label: "Reading \(url.lastPathComponent)")
         var done = 0
-        if format == .csv {
-            var table = CSVImport(options: try csvOptions(), defaults: defaults)
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                try table.feed(chunk)
-                done += chunk.count
-                progress.show(fraction: size > 0 ? Double(done) / Double(size) : nil)
-            }
-            progress.finish()
-            return try table.finish()
-        }
-        var data = Data()
-        data.reserveCapacity(size)
+        var reader = InteropImport.reader(
+            for: format, defaults: defaults, csv: format == .csv ? try csvOptions() : CSVOptions())
+        // The progress line ends before whatever follows it, a refusal included.
+        defer { progress.finish() }
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            data.append(chunk)
-            progress.show(fraction: size > 0 ? Double(data.count) / Double(size) : nil)
+            try reader.feed(chunk)
+            done += chunk.count
+            progress.show(fraction: size > 0 ? Double(done) / Double(size) : nil)
         }
-        progress.finish()
-        return try InteropImport.read(data, as: format, defaults: defaults)
+        return try reader.finish()
     }
 
     static func describe(_ plan: InteropImportPlan) {

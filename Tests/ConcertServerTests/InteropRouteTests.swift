@@ -97,6 +97,28 @@ struct InteropRouteTests {
             #expect(
                 (items.first?["selectors"] as? [[String: Any]])?.compactMap { $0["value"] as? String }
                     == ["192.0.2.10", "198.51.100.62"])
+
+            // A later bundle may relate its objects to one imported before: that is no reference
+            // to nothing. One to an object nobody imported is, and says which.
+            let later = """
+                {"type": "bundle", "objects": [
+                  {"type": "ipv4-addr", "id": "ipv4-addr--0b1c0000-0000-4000-8000-000000000011", "value": "192.0.2.77"},
+                  {"type": "relationship", "id": "relationship--0b1c0000-0000-4000-8000-000000000012",
+                   "relationship_type": "related-to", "source_ref": "ipv4-addr--0b1c0000-0000-4000-8000-000000000011",
+                   "target_ref": "infrastructure--0b1c0000-0000-4000-8000-000000000003"},
+                  {"type": "relationship", "id": "relationship--0b1c0000-0000-4000-8000-000000000013",
+                   "relationship_type": "related-to", "source_ref": "ipv4-addr--0b1c0000-0000-4000-8000-000000000011",
+                   "target_ref": "infrastructure--0b1c0000-0000-4000-8000-0000000000ff"}
+                ]}
+                """
+            let related = try await client.execute(
+                uri: path + "?dryRun=true", method: .post, headers: stix, body: ByteBuffer(string: later))
+            #expect(related.status == .ok, "\(related.text)")
+            let unresolved = try #require(related.object["unresolved"] as? [[String: Any]])
+            #expect(
+                unresolved.map { $0["reference"] as? String } == [
+                    "infrastructure--0b1c0000-0000-4000-8000-0000000000ff"
+                ])
         }
     }
 

@@ -6,7 +6,7 @@ import FuzzDriver
 /// The importers of partners' files read arbitrary bytes: the first byte picks the reader (a
 /// table, a STIX bundle, MISP events, a STIX pattern), the rest is the file. Each refuses what it
 /// cannot read with an error, never crashes; every error and every selector it reads has a
-/// place; and a table read in pieces reads as it does whole.
+/// place; and a file read in pieces reads as it does whole.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     fuzzImporters(FuzzInput(start: data, count: data == nil ? 0 : size))
@@ -49,10 +49,25 @@ func fuzzImporters(_ input: FuzzInput) -> CInt {
         {
             fatalError("the table reads differently in pieces of \(piece)")
         }
-    case 1:
-        if let read = try? STIXImport.read(file, defaults: defaults) { check(read) }
-    case 2:
-        if let read = try? MISPImport.read(file, defaults: defaults) { check(read) }
+    case 1, 2:
+        // A JSON file streams: read in pieces, it reads as it does whole, or is refused alike.
+        let format: InteropFormat = first % 4 == 1 ? .stix : .misp
+        let whole = try? InteropImport.read(file, as: format, defaults: defaults)
+        if let whole { check(whole) }
+        var reader = InteropImport.reader(for: format, defaults: defaults)
+        let piece = Int(first / 4) + 1
+        let all = Array(file)
+        let pieces = try? { () throws(InteropError) -> InteropImport in
+            for start in stride(from: 0, to: all.count, by: piece) {
+                try reader.feed(all[start..<min(start + piece, all.count)])
+            }
+            return try reader.finish()
+        }()
+        if pieces?.targets.map(\.input) != whole?.targets.map(\.input) || pieces?.errors != whole?.errors {
+            fatalError("the \(format) file reads differently in pieces of \(piece)")
+        }
+        var sniffer = JSONFormatSniffer()
+        _ = try? sniffer.feed(all)
     default:
         _ = try? STIXPattern.read(String(decoding: file, as: UTF8.self))
     }

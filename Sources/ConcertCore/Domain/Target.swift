@@ -76,7 +76,7 @@ public struct TargetSource: Codable, Sendable, Equatable {
 }
 
 /// What a client sends to create or replace a target.
-public struct TargetInput: Codable, Sendable {
+public struct TargetInput: Codable, Sendable, Hashable {
     public var kind: TargetKind
     public var name: String
     public var notes: String?

@@ -83,10 +83,15 @@ struct InteropImportPlanner {
         let now = ConcertJSON.now()
         // Only a file whose objects have ids (STIX, MISP) can name a target imported before.
         let existing =
-            read.targets.contains { $0.source != nil } ? try await importedBefore(in: operation, by: actor) : [:]
+            read.targets.contains { $0.source != nil } || read.unresolved.contains { $0.reference != nil }
+            ? try await importedBefore(in: operation, by: actor) : [:]
+        // A reference to an object the agency imported before is no reference to nothing.
+        let unresolved = read.unresolved.filter { note in
+            note.reference.map { existing["\(read.format.rawValue) \($0)"] == nil } ?? true
+        }
         var plan = InteropImportPlan(
             format: read.format, dryRun: dryRun, created: 0, updated: 0, skipped: 0, targets: [], leftOut: [],
-            skippedItems: [], unknownTypes: read.unknownTypes, unresolved: read.unresolved, errors: [])
+            skippedItems: [], unknownTypes: read.unknownTypes, unresolved: unresolved, errors: [])
         for imported in read.targets {
             var input = imported.input
             // Each selector normalised once: the target is made without them, then given them.

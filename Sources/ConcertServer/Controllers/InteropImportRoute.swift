@@ -13,49 +13,65 @@ import NIOCore
 struct InteropImportRoute {
     let interop: InteropService
 
-    /// The largest STIX or MISP body the API reads: it is parsed whole, and a JSON file of many
-    /// small objects takes many times its size in memory. Larger files go through
-    /// `concert import`.
+    /// The largest body of Concert's own JSON the API reads: it is parsed whole.
     static let jsonBodyLimit = 16 << 20
-    /// The largest table the API reads; it is read as it arrives, a piece at a time.
-    static let tableBodyLimit = 64 << 20
+    /// The largest STIX bundle, MISP file or table the API reads: they are read as they arrive,
+    /// a piece at a time, and never held whole. Larger files go through `concert import`.
+    static let streamedBodyLimit = 64 << 20
 
     /// What a request's body is.
     enum Body {
         /// Concert's own `{"targets": […]}`.
         case concert(ByteBuffer)
-        case json(InteropFormat, Data)
-        case csv
+        /// A partner's file: what has been read of it, and the rest to read.
+        case file(InteropFormat, ByteBuffer, RequestBody.AsyncIterator)
     }
 
-    /// Tells the format from the media type, and for `application/json` from the body.
+    /// Tells the format from the media type, and for `application/json` from the body's first
+    /// members.
     static func body(of request: inout Request) async throws -> Body {
         let mediaType = request.headers[.contentType].map {
             $0.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         }
+        var rest = request.body.makeAsyncIterator()
         switch mediaType {
         case "text/csv", "application/csv", "text/tab-separated-values":
-            return .csv
+            return .file(.csv, ByteBuffer(), rest)
         case "application/stix+json":
-            return .json(.stix, Data(buffer: try await collect(&request)))
+            return .file(.stix, ByteBuffer(), rest)
         case nil, "application/json":
-            let buffer = try await collect(&request)
-            let data = Data(buffer: buffer)
-            guard let json = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
-                throw ProblemDetail(status: .badRequest, detail: "The body is not valid JSON.")
+            var sniffer = JSONFormatSniffer()
+            var read = ByteBuffer()
+            var guess = JSONFormatSniffer.Guess.undecided
+            do {
+                while guess == .undecided {
+                    guard var next = try await rest.next() else {
+                        guess = try sniffer.finish()
+                        break
+                    }
+                    guess = try sniffer.feed(next.readableBytesView)
+                    read.writeBuffer(&next)
+                    guard read.readableBytes <= jsonBodyLimit || guess != .undecided && guess != .concert else {
+                        throw tooLarge(jsonBodyLimit)
+                    }
+                }
+            } catch let error as InteropError {
+                guard read.readableBytes > 0 else {
+                    throw ProblemDetail(status: .badRequest, detail: "The request has no body; send the file.")
+                }
+                throw ProblemDetail(status: .badRequest, detail: "The body is not valid JSON: \(error.description)")
             }
-            if let object = json as? [String: Any] {
-                if object["targets"] != nil { return .concert(buffer) }
-                if object["Event"] != nil || object["response"] != nil { return .json(.misp, data) }
-                if object["type"] as? String == "bundle" { return .json(.stix, data) }
-            } else if let list = json as? [Any], let first = list.first as? [String: Any], first["Event"] != nil {
-                return .json(.misp, data)
+            switch guess {
+            case .concert:
+                while var next = try await rest.next() {
+                    read.writeBuffer(&next)
+                    guard read.readableBytes <= jsonBodyLimit else { throw tooLarge(jsonBodyLimit) }
+                }
+                return .concert(read)
+            case .format(let format): return .file(format, read, rest)
+            case .other(let words): throw ProblemDetail(status: .unprocessableContent, detail: words)
+            case .undecided: preconditionFailure("the sniffer decides at the end of the body")
             }
-            throw ProblemDetail(
-                status: .unprocessableContent,
-                detail:
-                    "The body is valid JSON but holds no targets Concert reads: Concert's {\"targets\": […]}, a MISP event {\"Event\": …} (or a list of them) or a STIX bundle {\"type\": \"bundle\", …} was expected."
-            )
         default:
             throw ProblemDetail(
                 status: .unsupportedMediaType,
@@ -65,21 +81,10 @@ struct InteropImportRoute {
         }
     }
 
-    private static func collect(_ request: inout Request) async throws -> ByteBuffer {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: jsonBodyLimit)
-        } catch {
-            throw ProblemDetail(
-                status: .contentTooLarge,
-                detail:
-                    "The file is larger than the \(jsonBodyLimit >> 20) MiB the API reads; import it with `concert import`."
-            )
-        }
-        guard buffer.readableBytes > 0 else {
-            throw ProblemDetail(status: .badRequest, detail: "The request has no body; send the file.")
-        }
-        return buffer
+    private static func tooLarge(_ limit: Int) -> ProblemDetail {
+        ProblemDetail(
+            status: .contentTooLarge,
+            detail: "The file is larger than the \(limit >> 20) MiB the API reads; import it with `concert import`.")
     }
 
     /// What the importer says for what the file does not.
@@ -120,24 +125,28 @@ struct InteropImportRoute {
         return options
     }
 
-    /// Reads a table as it arrives, refusing it once it holds more targets than an import may.
-    static func readTable(_ request: Request, defaults: ImportDefaults) async throws -> InteropImport {
-        var table = CSVImport(options: try csvOptions(request), defaults: defaults)
-        var read = 0
+    /// Reads a file as it arrives, refusing it once it is larger than the API reads or a table
+    /// holds more targets than an import may.
+    static func readFile(
+        _ format: InteropFormat, read first: ByteBuffer, rest: RequestBody.AsyncIterator, request: Request,
+        defaults: ImportDefaults
+    ) async throws -> InteropImport {
+        var reader = InteropImport.reader(
+            for: format, defaults: defaults, csv: format == .csv ? try csvOptions(request) : CSVOptions())
+        var rest = rest
+        var read = first.readableBytes
         do {
-            for try await buffer in request.body {
+            if read > 0 { try reader.feed(first.readableBytesView) }
+            while let buffer = try await rest.next() {
                 read += buffer.readableBytes
-                guard read <= tableBodyLimit else {
-                    throw ProblemDetail(
-                        status: .contentTooLarge,
-                        detail:
-                            "The table is larger than the \(tableBodyLimit >> 20) MiB the API reads; import it with `concert import`."
-                    )
-                }
-                try table.feed(buffer.readableBytesView)
-                try TargetController.checkImportSize(max(1, table.targetCount))
+                guard read <= streamedBodyLimit else { throw tooLarge(streamedBodyLimit) }
+                try reader.feed(buffer.readableBytesView)
+                if let table = reader as? CSVImport { try TargetController.checkImportSize(max(1, table.targetCount)) }
             }
-            return try table.finish()
+            guard read > 0 else {
+                throw ProblemDetail(status: .badRequest, detail: "The request has no body; send the file.")
+            }
+            return try reader.finish()
         } catch let error as InteropError {
             throw ProblemDetail(status: .unprocessableContent, detail: error.description)
         }
@@ -151,14 +160,8 @@ struct InteropImportRoute {
         let read: InteropImport
         switch body {
         case .concert: preconditionFailure("Concert's JSON goes the way of the targets route")
-        case .csv: read = try await Self.readTable(request, defaults: defaults)
-        case .json(let format, let data):
-            switch Result(catching: { () throws(InteropError) in
-                try InteropImport.read(data, as: format, defaults: defaults)
-            }) {
-            case .success(let file): read = file
-            case .failure(let error): throw ProblemDetail(status: .unprocessableContent, detail: error.description)
-            }
+        case .file(let format, let first, let rest):
+            read = try await Self.readFile(format, read: first, rest: rest, request: request, defaults: defaults)
         }
         let plan = try await interop.importFile(read, into: operationId, by: actor, dryRun: dryRun)
         let wrote = !dryRun && plan.created + plan.updated > 0
