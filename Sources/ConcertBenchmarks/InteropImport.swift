@@ -181,7 +181,7 @@ func interopPath(_ path: String, file: URL) throws -> (seconds: Double, count: I
     return (fields[0], Int(fields[1]), fields[2], fields[3])
 }
 
-func benchmarkInteropImport(rows: Int, stixObjects: Int) async throws {
+func benchmarkInteropImport(rows: Int, stixObjects: Int, largeMiB: Int) async throws {
     show(
         "== Import of partners' files, next to the plain JSON import of the same targets (SQLite, each in a process of its own)"
     )
@@ -237,41 +237,7 @@ func benchmarkInteropImport(rows: Int, stixObjects: Int) async throws {
     let targets = stixObjects / 11
     guard targets > 0 else { return }
     let bundle = folder.appendingPathComponent("bundle.json")
-    do {
-        var objects: [String] = []
-        objects.reserveCapacity(targets * 11)
-        func id(_ type: String, _ n: Int, _ part: Int) -> String {
-            "\(type)--" + String(format: "%08x-0000-4000-8000-%012x", part, n)
-        }
-        let stamp = "2026-12-01T00:00:00.000Z"
-        for n in 0..<targets {
-            let (ip, domain, url) = benchSelectors(n)
-            let infrastructure = id("infrastructure", n, 1)
-            let ipIndicator = id("indicator", n, 2)
-            let domainIndicator = id("indicator", n, 3)
-            let ipObservable = id("ipv4-addr", n, 4)
-            let domainObservable = id("domain-name", n, 5)
-            let urlObservable = id("url", n, 6)
-            func relationship(_ part: Int, _ source: String, _ target: String) -> String {
-                #"{"type":"relationship","spec_version":"2.1","id":"\#(id("relationship", n, part))","created":"\#(stamp)","modified":"\#(stamp)","relationship_type":"related-to","source_ref":"\#(source)","target_ref":"\#(target)"}"#
-            }
-            objects += [
-                #"{"type":"infrastructure","spec_version":"2.1","id":"\#(infrastructure)","created":"\#(stamp)","modified":"\#(stamp)","name":"Server \#(n)"}"#,
-                #"{"type":"indicator","spec_version":"2.1","id":"\#(ipIndicator)","created":"\#(stamp)","modified":"\#(stamp)","pattern_type":"stix","pattern":"[ipv4-addr:value = '\#(ip)']","valid_from":"\#(stamp)"}"#,
-                #"{"type":"indicator","spec_version":"2.1","id":"\#(domainIndicator)","created":"\#(stamp)","modified":"\#(stamp)","pattern_type":"stix","pattern":"[domain-name:value = '\#(domain)']","valid_from":"\#(stamp)"}"#,
-                #"{"type":"ipv4-addr","spec_version":"2.1","id":"\#(ipObservable)","value":"\#(ip)"}"#,
-                #"{"type":"domain-name","spec_version":"2.1","id":"\#(domainObservable)","value":"\#(domain)"}"#,
-                #"{"type":"url","spec_version":"2.1","id":"\#(urlObservable)","value":"\#(url)"}"#,
-                relationship(7, ipIndicator, infrastructure), relationship(8, domainIndicator, infrastructure),
-                relationship(9, ipIndicator, ipObservable), relationship(10, domainIndicator, domainObservable),
-                relationship(11, infrastructure, urlObservable),
-            ]
-        }
-        let text =
-            #"{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000000","objects":["#
-            + objects.joined(separator: ",") + "]}"
-        try Data(text.utf8).write(to: bundle)
-    }
+    try writeBundle(targets: targets, noteBytes: 0, to: bundle)
     let plainBundle = folder.appendingPathComponent("plain-bundle.jsonl")
     try writePlainBatches(targets, to: plainBundle)
     let bundleBytes = (try FileManager.default.attributesOfItem(atPath: bundle.path)[.size] as? Int) ?? 0
@@ -294,6 +260,72 @@ func benchmarkInteropImport(rows: Int, stixObjects: Int) async throws {
             format:
                 "   STIX rate / plain JSON rate (targets): %.2f (target: at least 0.5, %@); STIX peak memory %@ (target: under 256 MiB)",
             ratio, ratio >= 0.5 ? "met" : "NOT met", stix.peak < 256 ? "met" : "NOT met"))
+
+    // The same targets in a bundle of about `largeMiB` MiB: each with a note of the size that
+    // takes (an analyst's report, as real bundles carry), which Concert counts and does not keep.
+    guard largeMiB > 0 else { return }
+    let large = folder.appendingPathComponent("large-bundle.json")
+    try writeBundle(targets: targets, noteBytes: max(0, (largeMiB << 20) / targets - 3_000), to: large)
+    let largeBytes = (try FileManager.default.attributesOfItem(atPath: large.path)[.size] as? Int) ?? 0
+    let streamed = try interopPath("stix", file: large)
+    try? FileManager.default.removeItem(at: large)
+    show(
+        String(
+            format:
+                "   STIX bundle of %.0f MiB (the same %d targets, each with a note of %.0f KiB), streamed and imported: %.1f s, %.0f MiB/s read, peak resident %.0f MiB (target: under 256 MiB, %@)",
+            Double(largeBytes) / 1_048_576, streamed.count, Double(largeBytes / targets) / 1_024, streamed.seconds,
+            Double(largeBytes) / 1_048_576 / streamed.reading, streamed.peak, streamed.peak < 256 ? "met" : "NOT met"))
+}
+
+/// Writes a bundle of `targets` targets of 11 objects each (an infrastructure, its indicators
+/// and observables, their relationships), each with a note of `noteBytes` characters when that
+/// is more than none; written a target at a time, so that a bundle of any size can be.
+func writeBundle(targets: Int, noteBytes: Int, to file: URL) throws {
+    FileManager.default.createFile(atPath: file.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: file)
+    defer { try? handle.close() }
+    func id(_ type: String, _ n: Int, _ part: Int) -> String {
+        "\(type)--" + String(format: "%08x-0000-4000-8000-%012x", part, n)
+    }
+    let stamp = "2026-12-01T00:00:00.000Z"
+    let words = String(repeating: "Seen serving releases from the group's mirror. ", count: noteBytes / 48 + 1)
+    let content = String(words.prefix(noteBytes))
+    var text = #"{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000000","objects":["#
+    for n in 0..<targets {
+        let (ip, domain, url) = benchSelectors(n)
+        let infrastructure = id("infrastructure", n, 1)
+        let ipIndicator = id("indicator", n, 2)
+        let domainIndicator = id("indicator", n, 3)
+        let ipObservable = id("ipv4-addr", n, 4)
+        let domainObservable = id("domain-name", n, 5)
+        let urlObservable = id("url", n, 6)
+        func relationship(_ part: Int, _ source: String, _ target: String) -> String {
+            #"{"type":"relationship","spec_version":"2.1","id":"\#(id("relationship", n, part))","created":"\#(stamp)","modified":"\#(stamp)","relationship_type":"related-to","source_ref":"\#(source)","target_ref":"\#(target)"}"#
+        }
+        var objects = [
+            #"{"type":"infrastructure","spec_version":"2.1","id":"\#(infrastructure)","created":"\#(stamp)","modified":"\#(stamp)","name":"Server \#(n)"}"#,
+            #"{"type":"indicator","spec_version":"2.1","id":"\#(ipIndicator)","created":"\#(stamp)","modified":"\#(stamp)","pattern_type":"stix","pattern":"[ipv4-addr:value = '\#(ip)']","valid_from":"\#(stamp)"}"#,
+            #"{"type":"indicator","spec_version":"2.1","id":"\#(domainIndicator)","created":"\#(stamp)","modified":"\#(stamp)","pattern_type":"stix","pattern":"[domain-name:value = '\#(domain)']","valid_from":"\#(stamp)"}"#,
+            #"{"type":"ipv4-addr","spec_version":"2.1","id":"\#(ipObservable)","value":"\#(ip)"}"#,
+            #"{"type":"domain-name","spec_version":"2.1","id":"\#(domainObservable)","value":"\#(domain)"}"#,
+            #"{"type":"url","spec_version":"2.1","id":"\#(urlObservable)","value":"\#(url)"}"#,
+            relationship(7, ipIndicator, infrastructure), relationship(8, domainIndicator, infrastructure),
+            relationship(9, ipIndicator, ipObservable), relationship(10, domainIndicator, domainObservable),
+            relationship(11, infrastructure, urlObservable),
+        ]
+        if noteBytes > 0 {
+            objects.append(
+                #"{"type":"note","spec_version":"2.1","id":"\#(id("note", n, 12))","created":"\#(stamp)","modified":"\#(stamp)","content":"\#(content)","object_refs":["\#(infrastructure)"]}"#
+            )
+        }
+        text += (n == 0 ? "" : ",") + objects.joined(separator: ",")
+        if text.utf8.count > 1 << 20 {
+            try handle.write(contentsOf: Data(text.utf8))
+            text = ""
+        }
+    }
+    text += "]}"
+    try handle.write(contentsOf: Data(text.utf8))
 }
 
 extension Duration {

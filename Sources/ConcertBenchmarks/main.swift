@@ -213,11 +213,13 @@ if group == "interop-path" {
     exit(0)
 }
 if group == "all" || group == "interop" {
-    // Smaller for a quick look: CONCERT_BENCH_ROWS=100000 CONCERT_BENCH_STIX_OBJECTS=11000.
+    // Smaller for a quick look: CONCERT_BENCH_ROWS=100000 CONCERT_BENCH_STIX_OBJECTS=11000
+    // CONCERT_BENCH_STIX_MIB=50.
     let environment = ProcessInfo.processInfo.environment
     try await benchmarkInteropImport(
         rows: environment["CONCERT_BENCH_ROWS"].flatMap { Int($0) } ?? 1_000_000,
-        stixObjects: environment["CONCERT_BENCH_STIX_OBJECTS"].flatMap { Int($0) } ?? 100_000)
+        stixObjects: environment["CONCERT_BENCH_STIX_OBJECTS"].flatMap { Int($0) } ?? 100_000,
+        largeMiB: environment["CONCERT_BENCH_STIX_MIB"].flatMap { Int($0) } ?? 500)
 }
 if group == "all" || group == "hardening" {
     try await benchmarkHardening(

@@ -20,6 +20,20 @@ public protocol InteropFileReader {
     mutating func finish() throws(InteropError) -> InteropImport
 }
 
+extension InteropFileReader {
+    /// Reads a whole file, in pieces of 1 MiB as if it streamed, so that what a piece completes
+    /// is taken before the next is read.
+    public mutating func read(_ data: Data) throws(InteropError) -> InteropImport {
+        var start = data.startIndex
+        while start < data.endIndex {
+            let end = data.index(start, offsetBy: 1 << 20, limitedBy: data.endIndex) ?? data.endIndex
+            try feed(data[start..<end])
+            start = end
+        }
+        return try finish()
+    }
+}
+
 /// Where in a file something is: a line and column of a table, or an object and a JSON path.
 public struct ImportPlace: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The line of a table, from 1.
@@ -205,8 +219,7 @@ extension InteropImport {
         _ data: Data, as format: InteropFormat, defaults: ImportDefaults, csv: CSVOptions = CSVOptions()
     ) throws(InteropError) -> InteropImport {
         var reader = reader(for: format, defaults: defaults, csv: csv)
-        try reader.feed(data)
-        return try reader.finish()
+        return try reader.read(data)
     }
 
     /// A reader of `format` that takes a file a piece at a time.

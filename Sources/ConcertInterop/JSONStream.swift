@@ -120,11 +120,13 @@ struct JSONStreamReader {
         var events: [JSONStreamEvent] = []
         try run(final: true, into: &events)
         guard ended else {
-            throw error(
-                at: base + position,
-                started
-                    ? (frames.last?.isObject == true ? "the text ends inside an object" : "the text ends inside a list")
-                    : "the file is empty")
+            let reason =
+                if !started { "the file is empty" } else if gathering != nil {
+                    "the text ends inside a value"
+                } else if frames
+                    .last?.isObject == true
+                { "the text ends inside an object" } else { "the text ends inside a list" }
+            throw error(at: base + position, reason)
         }
         return events
     }
@@ -299,13 +301,17 @@ struct JSONStreamReader {
             line += newlines
             lineStart = base + lastNewline + 1
         }
+        // Checked whether the value ended in this piece or not, so that the bound is the same
+        // however the file is cut.
+        guard position - value.start <= Self.maximumValueSize else {
+            line = value.line
+            lineStart = value.lineStart
+            throw error(
+                at: base + value.start,
+                "a single value is larger than the \(Self.maximumValueSize >> 20) MiB Concert reads whole")
+        }
         if !ended {
             gathering = value
-            guard position - value.start <= Self.maximumValueSize else {
-                throw error(
-                    at: base + value.start,
-                    "a single value is larger than the \(Self.maximumValueSize >> 20) MiB Concert reads whole")
-            }
             return false
         }
         gathering = nil

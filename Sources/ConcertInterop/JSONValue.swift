@@ -79,13 +79,65 @@ public struct JSONObject: Sendable, Equatable {
         members.last { $0.key == key }?.value
     }
 
-    /// The object with only the members named in `keys`, to keep less of a large file.
-    func keeping(_ keys: Set<String>) -> JSONObject {
-        JSONObject(members.filter { keys.contains($0.key) })
+    /// The object with only the members `rules` name, each in the shape its rule keeps: what an
+    /// importer reads of a large file, and nothing more.
+    func kept(_ rules: [String: JSONKeep]) -> JSONObject {
+        JSONObject(
+            members.compactMap { member in
+                rules[member.key].map { JSONObject.Member(key: member.key, value: member.value.kept($0)) }
+            })
     }
 
     var kindInWords: String {
         JSONShape(keys: members.map(\.key), type: self["type"]?.string).inWords
+    }
+}
+
+/// What of a JSON value an importer keeps, so that it holds the identifiers a file names and
+/// not the rest of its content (a sample's bytes, a list of a million numbers).
+///
+/// A value of another shape than its rule's is kept as `null`: present, so that the importer
+/// still says it is not what was expected, at its place.
+indirect enum JSONKeep: Sendable {
+    /// A string, number, `true`, `false` or `null`.
+    case scalar
+    /// A list's first `atMost` items, each in its shape.
+    case list(JSONKeep, atMost: Int)
+    /// An object's named members, each in its shape.
+    case object([String: JSONKeep])
+    /// An object's first `atMost` members whatever their names, each in the same shape.
+    case anyMembers(JSONKeep, atMost: Int)
+    /// A scalar, or an object's named members.
+    case scalarOrObject([String: JSONKeep])
+}
+
+extension JSONValue {
+    /// The value in the shape `rule` keeps.
+    func kept(_ rule: JSONKeep) -> JSONValue {
+        switch rule {
+        case .scalar:
+            switch self {
+            case .array, .object: return .null
+            default: return self
+            }
+        case .list(let item, let atMost):
+            guard case .array(let items) = self else { return .null }
+            return .array(items.prefix(atMost).map { $0.kept(item) })
+        case .object(let rules):
+            guard case .object(let object) = self else { return .null }
+            return .object(object.kept(rules))
+        case .anyMembers(let item, let atMost):
+            guard case .object(let object) = self else { return .null }
+            return .object(
+                JSONObject(
+                    object.members.prefix(atMost).map { JSONObject.Member(key: $0.key, value: $0.value.kept(item)) }))
+        case .scalarOrObject(let rules):
+            switch self {
+            case .array: return .null
+            case .object(let object): return .object(object.kept(rules))
+            default: return self
+            }
+        }
     }
 }
 

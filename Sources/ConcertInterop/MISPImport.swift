@@ -8,8 +8,7 @@ public enum MISPImport {
     /// Reads `data`.
     public static func read(_ data: Data, defaults: ImportDefaults) throws(InteropError) -> InteropImport {
         var reader = MISPReader(defaults: defaults)
-        try reader.feed(data)
-        return try reader.finish()
+        return try reader.read(data)
     }
 
     static func note(_ path: String, _ detail: String, object: String? = nil) -> ImportNote {
@@ -271,20 +270,33 @@ public struct MISPReader: InteropFileReader {
     private var rootIsList = false
     private var items = 0
     private var itemHasEvent = false
-    private var event:
-        (
-            path: [JSONPathComponent], members: [JSONObject.Member], attributes: [JSONValue]?,
-            objects: [JSONValue]?
-        )?
+    private var sawEvent = false
+    private var sawResponse = false
+    /// The event being read: its members so far, its attributes and objects as they come.
+    private var event: OpenEvent?
 
-    /// The members of an attribute and of an object that Concert reads.
-    static let attributeKeys: Set<String> = [
-        "type", "value", "object_relation", "uuid", "comment", "to_ids", "timestamp", "Tag", "deleted",
+    private struct OpenEvent {
+        var path: [JSONPathComponent]
+        /// The members read besides the lists; the last of a name stands, as in any JSON reader.
+        var members: [String: JSONValue] = [:]
+        var attributes: [JSONValue]?
+        var objects: [JSONValue]?
+    }
+
+    /// What Concert reads of a tag list, an attribute, an object and an event, in the shapes it
+    /// reads them; the rest of a large export (samples' bytes, sightings, galaxies) is not kept.
+    static let tags = JSONKeep.list(.scalarOrObject(["name": .scalar]), atMost: 1_000)
+    static let attributeKeys: [String: JSONKeep] = [
+        "type": .scalar, "value": .scalar, "object_relation": .scalar, "uuid": .scalar, "comment": .scalar,
+        "to_ids": .scalar, "timestamp": .scalar, "deleted": .scalar, "Tag": tags,
     ]
-    static let objectKeys: Set<String> = [
-        "name", "uuid", "Attribute", "timestamp", "comment", "description", "deleted",
+    static let objectKeys: [String: JSONKeep] = [
+        "name": .scalar, "uuid": .scalar, "timestamp": .scalar, "comment": .scalar, "description": .scalar,
+        "deleted": .scalar, "Attribute": .list(.object(attributeKeys), atMost: .max),
     ]
-    static let eventKeys: Set<String> = ["uuid", "info", "Tag"]
+    static let eventKeys: [String: JSONKeep] = [
+        "uuid": .scalar, "info": .scalar, "Tag": tags, "Attribute": .scalar, "Object": .scalar,
+    ]
 
     /// A reader.
     public init(defaults: ImportDefaults) {
@@ -350,15 +362,18 @@ public struct MISPReader: InteropFileReader {
         case .enter(let path, let isObject):
             if path.isEmpty {
                 rootIsList = !isObject
+            } else if path == [.key("response")] {
+                sawResponse = true
             } else if MISPReader.isEvent(path) {
                 itemHasEvent = true
-                event = (path, [], nil, nil)
+                sawEvent = true
+                event = OpenEvent(path: path)
             } else if isObject {
                 itemHasEvent = false
-            } else if var open = event, path.count == open.path.count + 1 {
-                if path.last == .key("Attribute") { open.attributes = open.attributes ?? [] }
-                if path.last == .key("Object") { open.objects = open.objects ?? [] }
-                event = open
+            } else if let open = event, path.count == open.path.count + 1 {
+                // Changed in place: a copy would copy every attribute read so far, each time.
+                if path.last == .key("Attribute") { event?.attributes = open.attributes ?? [] }
+                if path.last == .key("Object") { event?.objects = open.objects ?? [] }
             }
         case .member(let path):
             guard path.count == 1, case .key(let key) = path[0] else { return }
@@ -381,35 +396,33 @@ public struct MISPReader: InteropFileReader {
                 try notAnEvent(path)
                 return
             }
-            guard var open = event, path.count > open.path.count, path.starts(with: open.path) else { return }
-            let key = path[open.path.count]
-            if path.count == open.path.count + 2, let object = value.object {
-                if key == .key("Attribute") {
-                    open.attributes?.append(.object(object.keeping(Self.attributeKeys)))
-                } else if key == .key("Object") {
-                    open.objects?.append(.object(object.keeping(Self.objectKeys)))
-                }
-            } else if path.count == open.path.count + 2 {
-                // Not an object: kept as it is, for the reading to say so with its place.
-                if key == .key("Attribute") { open.attributes?.append(value) }
-                if key == .key("Object") { open.objects?.append(value) }
-            } else if case .key(let name) = key,
-                Self.eventKeys.contains(name) || name == "Attribute" || name == "Object"
-            {
-                open.members.append(JSONObject.Member(key: name, value: value))
+            guard let depth = event?.path.count, path.count > depth, path.starts(with: event?.path ?? []) else {
+                return
             }
-            event = open
+            let key = path[depth]
+            if path.count == depth + 2 {
+                // An item that is no object is kept as null, for the reading to say so at its place.
+                if key == .key("Attribute") {
+                    event?.attributes?.append(value.kept(.object(Self.attributeKeys)))
+                } else if key == .key("Object") {
+                    event?.objects?.append(value.kept(.object(Self.objectKeys)))
+                }
+            } else if path.count == depth + 1, case .key(let name) = key, let rule = Self.eventKeys[name] {
+                // A list of attributes or objects is read item by item; one that is no list is
+                // kept as null, for the reading to say so.
+                event?.members[name] = value.kept(rule)
+            }
         case .leave(let path, let isObject):
             if path.isEmpty {
                 if !isObject && items == 0 { throw expected("an empty JSON list") }
-                if isObject && !shape.keys.contains("Event") && !shape.keys.contains("response") { throw expected() }
+                if isObject && !sawEvent && !sawResponse { throw expected() }
             } else if path.count == 1, case .index = path[0] {
                 items += 1
                 if isObject && !itemHasEvent { try notAnEvent(path) }
             } else if path.count == 2, path[0] == .key("response") {
                 if !itemHasEvent { try notAnEvent(path) }
             } else if let open = event, path == open.path {
-                var members = open.members
+                var members = open.members.map { JSONObject.Member(key: $0.key, value: $0.value) }
                 if let attributes = open.attributes {
                     members.append(JSONObject.Member(key: "Attribute", value: .array(attributes)))
                 }

@@ -24,17 +24,24 @@ public enum STIXImport {
         "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": "red",
     ]
 
-    /// The members Concert reads of each sort of object; the rest of a large bundle is not kept.
-    static let anchorKeys: Set<String> = [
-        "name", "description", "aliases", "identity_class", "x_concert_kind", "x_concert_persons",
-        "x_concert_selectors", "object_marking_refs",
+    /// The members Concert reads of each sort of object, in the shapes it reads them; the rest of
+    /// a large bundle is not kept.
+    static let anchorKeys: [String: JSONKeep] = [
+        "name": .scalar, "description": .scalar, "identity_class": .scalar, "x_concert_kind": .scalar,
+        "aliases": .list(.scalar, atMost: 1_000), "object_marking_refs": .list(.scalar, atMost: 1_000),
+        "x_concert_persons": .list(.object(["name": .scalar, "dateOfBirth": .scalar]), atMost: 1_000),
+        "x_concert_selectors": .list(.object(["kind": .scalar, "value": .scalar]), atMost: 1_000),
     ]
     /// A leaf may stand as a target of its own: it keeps what an anchor keeps too.
-    static let leafKeys: Set<String> = anchorKeys.union([
-        "pattern_type", "pattern", "value", "subject", "x509_v3_extensions",
-    ])
-    static let relationshipKeys: Set<String> = ["source_ref", "target_ref"]
-    static let markingKeys: Set<String> = ["definition_type", "definition", "name", "extensions"]
+    static let leafKeys: [String: JSONKeep] = anchorKeys.merging([
+        "pattern_type": .scalar, "pattern": .scalar, "value": .scalar, "subject": .scalar,
+        "x509_v3_extensions": .object(["subject_alternative_name": .scalar]),
+    ]) { first, _ in first }
+    static let relationshipKeys: [String: JSONKeep] = ["source_ref": .scalar, "target_ref": .scalar]
+    static let markingKeys: [String: JSONKeep] = [
+        "definition_type": .scalar, "name": .scalar, "definition": .object(["tlp": .scalar, "statement": .scalar]),
+        "extensions": .anyMembers(.object(["tlp_2_0": .scalar]), atMost: 100),
+    ]
 
     struct Object {
         var json: JSONObject
@@ -50,8 +57,7 @@ public enum STIXImport {
         _ data: Data, defaults: ImportDefaults, known: Set<String> = []
     ) throws(InteropError) -> InteropImport {
         var reader = STIXReader(defaults: defaults, known: known)
-        try reader.feed(data)
-        return try reader.finish()
+        return try reader.read(data)
     }
 
     /// The targets of the objects read, joined by their relationships.
@@ -422,8 +428,9 @@ public enum STIXImport {
             else { return nil }
             var fraction = 0.0
             if bytes.count > 20 {
-                guard bytes[19] == UInt8(ascii: "."), bytes.count > 21, let digits = number(20..<(bytes.count - 1)),
-                    bytes.count - 21 <= 9
+                // At most nine digits, counted before they are read: more would overflow.
+                guard bytes[19] == UInt8(ascii: "."), bytes.count > 21, bytes.count - 21 <= 9,
+                    let digits = number(20..<(bytes.count - 1))
                 else { return nil }
                 fraction = Double(digits) / pow(10, Double(bytes.count - 21))
             } else if bytes[19] != UInt8(ascii: "Z") && bytes[19] != UInt8(ascii: "z") {
@@ -539,7 +546,7 @@ public struct STIXReader: InteropFileReader {
                     ))
             return
         }
-        let keys: Set<String>
+        let keys: [String: JSONKeep]
         switch type {
         case _ where STIXImport.anchorTypes.contains(type): keys = STIXImport.anchorKeys
         case _ where STIXImport.leafTypes.contains(type): keys = STIXImport.leafKeys
@@ -554,7 +561,7 @@ public struct STIXReader: InteropFileReader {
         }
         let modified = STIXImport.date(object["modified"]) ?? STIXImport.date(object["created"])
         let read = STIXImport.Object(
-            json: object.keeping(keys), index: index, type: type, id: id, modified: modified)
+            json: object.kept(keys), index: index, type: type, id: id, modified: modified)
         if let earlier = objects[id] {
             // Two versions of one object: the newer stands.
             if (modified ?? .distantPast) > (earlier.modified ?? .distantPast) { objects[id] = read }

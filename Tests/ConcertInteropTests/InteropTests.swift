@@ -391,6 +391,8 @@ struct HostileFileTests {
         #expect(STIXImport.date("2026-01-01T00:00:00Z")?.timeIntervalSince1970 == 1_767_225_600)
         for text in [
             "2026-13-01T00:00:00Z", "2026-01-01 00:00:00Z", "2026-01-01T00:00:00", "2026-01-01T00:00:00.Z", "x",
+            // Nineteen digits of a fraction would overflow if they were read before being counted.
+            "2020-01-01T00:00:00.9999999999999999999Z",
         ] {
             #expect(STIXImport.date(text) == nil, "\(text)")
         }

@@ -208,6 +208,46 @@ struct JSONStreamTests {
         }
     }
 
+    @Test("a value over the bound is refused whether the file is read whole or in pieces")
+    func boundsAValueWhole() throws {
+        let description = String(repeating: "a", count: 17 << 20)
+        let bundle =
+            #"{"type": "bundle", "objects": [{"type": "infrastructure", "id": "infrastructure--00000000-0000-4000-8000-000000000001", "description": ""#
+            + description + #""}]}"#
+        do {
+            _ = try STIXImport.read(Data(bundle.utf8), defaults: Self.defaults)
+            Issue.record("a 17 MiB object was read whole")
+        } catch {
+            #expect(error.message.contains("larger than the 16 MiB"))
+            #expect(error.place?.line == 1)
+            #expect(error.place?.column == 32)
+        }
+    }
+
+    @Test("only the shape an importer reads is kept of a value: a list of numbers where names are read is not")
+    func keepsTheShapeRead() {
+        let aliases = JSONValue.array([.string("Kestrel"), .number("1"), .object(JSONObject()), .string("K2")])
+        #expect(aliases.kept(.list(.scalar, atMost: 3)) == .array([.string("Kestrel"), .number("1"), .null]))
+        let tag = JSONValue.object(
+            JSONObject([
+                JSONObject.Member(key: "name", value: .string("tlp:red")),
+                JSONObject.Member(key: "Galaxy", value: .array(Array(repeating: .number("7"), count: 1_000))),
+            ]))
+        #expect(
+            tag.kept(.scalarOrObject(["name": .scalar]))
+                == .object(JSONObject([JSONObject.Member(key: "name", value: .string("tlp:red"))])))
+        #expect(JSONValue.array([]).kept(.object([:])) == .null, "a list where an object is read is kept as null")
+    }
+
+    @Test("a MISP file with many members before its event is read, not refused")
+    func manyMembersBeforeTheEvent() throws {
+        let members = (0..<150).map { #""k\#($0)": \#($0)"# }.joined(separator: ", ")
+        let file =
+            "{\(members), " + #""Event": {"Attribute": [{"type": "ip-dst", "value": "192.0.2.44"}]}}"#
+        let read = try MISPImport.read(Data(file.utf8), defaults: Self.defaults)
+        #expect(read.targets.map(\.input.name) == ["192.0.2.44"])
+    }
+
     @Test("a file of another format is refused at its first member, with what it is")
     func otherFormatsEarly() throws {
         var stix = STIXReader(defaults: Self.defaults)

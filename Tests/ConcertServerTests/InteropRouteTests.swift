@@ -178,6 +178,20 @@ struct InteropRouteTests {
                 body: ByteBuffer(string: #"{"Event": {"info": "x"}}"#))
             #expect(eventAsStix.status == .unprocessableContent)
             #expect((eventAsStix.object["detail"] as? String)?.contains("a MISP event, not a STIX bundle") == true)
+            // A body that stops being JSON says where; one whose format was told before is that
+            // format's file in error (422), one that was not yet told is no JSON (400).
+            for (type, body, status) in [
+                ("application/json", "{\"Event\": {\"Attribute\": [}", HTTPResponse.Status.unprocessableContent),
+                ("application/json", "{\"info\": tru}", .badRequest),
+                ("application/stix+json", "{\"type\": \"bundle\",\n \"objects\": [1 2]}", .unprocessableContent),
+            ] {
+                let broken = try await client.execute(
+                    uri: path, method: .post, headers: Self.headers(.participantOfficer, type: type),
+                    body: ByteBuffer(string: body))
+                #expect(broken.status == status, "\(type): \(broken.text)")
+                let detail = broken.object["detail"] as? String ?? ""
+                #expect(detail.contains("not JSON") && detail.contains("line"), "\(type): \(detail)")
+            }
             #expect(try await world.eventCount() == before)
         }
     }

@@ -43,12 +43,14 @@ struct InteropImportRoute {
             var sniffer = JSONFormatSniffer()
             var read = ByteBuffer()
             var guess = JSONFormatSniffer.Guess.undecided
+            var sawBody = false
             do {
                 while guess == .undecided {
                     guard var next = try await rest.next() else {
                         guess = try sniffer.finish()
                         break
                     }
+                    sawBody = sawBody || next.readableBytes > 0
                     guess = try sniffer.feed(next.readableBytesView)
                     read.writeBuffer(&next)
                     guard read.readableBytes <= jsonBodyLimit || guess != .undecided && guess != .concert else {
@@ -56,10 +58,10 @@ struct InteropImportRoute {
                     }
                 }
             } catch let error as InteropError {
-                guard read.readableBytes > 0 else {
+                guard sawBody else {
                     throw ProblemDetail(status: .badRequest, detail: "The request has no body; send the file.")
                 }
-                throw ProblemDetail(status: .badRequest, detail: "The body is not valid JSON: \(error.description)")
+                throw ProblemDetail(status: .badRequest, detail: error.message)
             }
             switch guess {
             case .concert:
