@@ -60,99 +60,99 @@ public enum STIXImport {
         return try reader.read(data)
     }
 
-    /// The targets of the objects read, joined by their relationships.
+    /// The targets of the objects read, joined by their relationships. `objects` are in the order
+    /// of the file (each id once, at its newest version); `indexOf` finds one by its id. Every
+    /// pass works on positions in `objects`, not on ids: a bundle of a hundred thousand objects
+    /// would otherwise hash their ids a million times.
     static func resolve(
-        objects: [String: Object], order: [String], elsewhere: Set<String>, known: Set<String>,
+        objects: [Object], indexOf: [String: Int], elsewhere: Set<String>, known: Set<String>,
         defaults: ImportDefaults, into result: inout InteropImport
     ) {
         let markings = readMarkings(objects)
         let distributionMarkings = Set(
-            objects.values.filter {
+            objects.lazy.filter {
                 $0.type == "marking-definition"
                     && $0.json["definition"]?.object?["statement"]?.string == FileHandling.namedDistribution
             }.map(\.id))
-        var relations: [String: [String]] = [:]
-        for id in order {
-            guard let object = objects[id], object.type == "relationship" else { continue }
+        var relations = [[Int]](repeating: [], count: objects.count)
+        for object in objects where object.type == "relationship" {
             guard let source = object.json["source_ref"]?.string, let target = object.json["target_ref"]?.string
             else {
                 result.record(
                     error:
                         ImportNote(
-                            place: .json(object.path, object: id),
+                            place: .json(object.path, object: object.id),
                             detail: "A relationship names its source_ref and target_ref."))
                 continue
             }
+            let ends = (indexOf[source], indexOf[target])
             var resolved = true
-            for end in [source, target] where objects[end] == nil && !elsewhere.contains(end) && !known.contains(end) {
+            for (end, index) in [(source, ends.0), (target, ends.1)]
+            where index == nil && !elsewhere.contains(end) && !known.contains(end) {
                 resolved = false
                 result.record(
                     unresolved:
                         ImportNote(
-                            place: .json(object.path, object: id),
+                            place: .json(object.path, object: object.id),
                             detail:
                                 "The relationship names '\(end)', which is neither in the file nor imported before.",
                             reference: end))
             }
-            guard resolved else { continue }
-            relations[source, default: []].append(target)
-            relations[target, default: []].append(source)
+            // Only relationships between objects of the file join them into targets.
+            guard resolved, let from = ends.0, let to = ends.1 else { continue }
+            relations[from].append(to)
+            relations[to].append(from)
         }
         // Observables and indicators related to each other read as one; each such group joins
         // every target it is related to, or stands alone.
-        // Union-find with path halving and the smaller id as root: linear whatever the shape
-        // of the relationships (a chain of ten thousand observables included).
-        var groupOf: [String: String] = [:]
-        func root(_ id: String) -> String {
-            var current = id
-            while let parent = groupOf[current], parent != current {
-                let grandparent = groupOf[parent] ?? parent
+        // Union-find with path halving and the earlier object as root: linear whatever the shape
+        // of the relationships (a chain of ten thousand observables included). -1: not a leaf.
+        var groupOf = objects.indices.map { leafTypes.contains(objects[$0].type) ? $0 : -1 }
+        func root(_ index: Int) -> Int {
+            var current = index
+            while groupOf[current] != current {
+                let grandparent = groupOf[groupOf[current]]
                 groupOf[current] = grandparent
                 current = grandparent
             }
             return current
         }
-        let leaves = order.filter { objects[$0].map { leafTypes.contains($0.type) } ?? false }
-        for leaf in leaves { groupOf[leaf] = leaf }
+        let leaves = objects.indices.filter { groupOf[$0] >= 0 }
         for leaf in leaves {
-            for other in relations[leaf] ?? [] where groupOf[other] != nil {
+            for other in relations[leaf] where groupOf[other] >= 0 {
                 let (a, b) = (root(leaf), root(other))
                 if a != b { groupOf[max(a, b)] = min(a, b) }
             }
         }
-        var members: [String: [String]] = [:]
-        for leaf in leaves { members[root(leaf), default: []].append(leaf) }
-        var selectorsOf: [String: [(SelectorInput, ImportPlace)]] = [:]
-        for leaf in leaves {
-            guard let object = objects[leaf] else { continue }
-            selectorsOf[leaf] = selectors(of: object, into: &result)
-        }
-        var attached: Set<String> = []
-        for id in order {
-            guard let anchor = objects[id], anchorTypes.contains(anchor.type) else { continue }
-            guard isTarget(anchor, objects: objects, into: &result) else { continue }
-            var groups: [String] = []
-            var seen: Set<String> = []
-            for other in relations[id] ?? [] where groupOf[other] != nil {
+        var members = [[Int]](repeating: [], count: objects.count)
+        for leaf in leaves { members[root(leaf)].append(leaf) }
+        var selectorsOf = [[(SelectorInput, ImportPlace)]](repeating: [], count: objects.count)
+        for leaf in leaves { selectorsOf[leaf] = selectors(of: objects[leaf], into: &result) }
+        var attached = [Bool](repeating: false, count: objects.count)
+        for (index, anchor) in objects.enumerated() where anchorTypes.contains(anchor.type) {
+            guard isTarget(anchor, into: &result) else { continue }
+            var groups: [Int] = []
+            for other in relations[index] where groupOf[other] >= 0 {
                 let group = root(other)
-                if seen.insert(group).inserted { groups.append(group) }
+                if !groups.contains(group) { groups.append(group) }
             }
-            let parts = [id] + groups.flatMap { members[$0] ?? [] }
-            attached.formUnion(groups)
+            let parts = [index] + groups.flatMap { members[$0] }
+            for group in groups { attached[group] = true }
             result.targets.append(
                 target(
-                    anchor: anchor, parts: parts.compactMap { objects[$0] }, selectors: selectorsOf, markings: markings,
-                    distributionMarkings: distributionMarkings, defaults: defaults, into: &result))
+                    anchor: anchor, parts: parts.map { objects[$0] }, selectors: parts.flatMap { selectorsOf[$0] },
+                    markings: markings, distributionMarkings: distributionMarkings, defaults: defaults,
+                    into: &result))
         }
-        for leaf in leaves where root(leaf) == leaf && !attached.contains(leaf) {
-            let parts = (members[leaf] ?? []).compactMap { objects[$0] }
+        for leaf in leaves where root(leaf) == leaf && !attached[leaf] {
+            let all = members[leaf].flatMap { selectorsOf[$0] }
+            guard !all.isEmpty else { continue }
+            let parts = members[leaf].map { objects[$0] }
             // An indicator names its target rather than an observable it was based on.
             let anchor = parts.first { $0.type == "indicator" } ?? parts[0]
-            let all = parts.flatMap { selectorsOf[$0.id] ?? [] }
-            guard !all.isEmpty else { continue }
             result.targets.append(
                 target(
-                    anchor: anchor, parts: parts, selectors: selectorsOf, markings: markings,
+                    anchor: anchor, parts: parts, selectors: all, markings: markings,
                     distributionMarkings: distributionMarkings, defaults: defaults, into: &result))
         }
         // In the order of the file, so that the first is the first a reader meets.
@@ -168,13 +168,32 @@ public enum STIXImport {
     }
 
     static func isBundleId(_ id: String) -> Bool {
-        id.hasPrefix("bundle--") && UUID(uuidString: String(id.dropFirst(8))) != nil
+        id.hasPrefix("bundle--") && isUUID(id.utf8.dropFirst(8))
+    }
+
+    /// Whether `text` is a UUID as RFC 9562 writes it (`8-4-4-4-12` hexadecimal digits, of
+    /// either case), told byte by byte: Foundation's parser goes through `sscanf`, a cost a
+    /// bundle of a hundred thousand objects notices.
+    static func isUUID(_ text: Substring.UTF8View) -> Bool {
+        guard text.count == 36 else { return false }
+        for (offset, byte) in text.enumerated() {
+            switch offset {
+            case 8, 13, 18, 23: guard byte == UInt8(ascii: "-") else { return false }
+            default:
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+                    UInt8(ascii: "A")...UInt8(ascii: "F"):
+                    continue
+                default: return false
+                }
+            }
+        }
+        return true
     }
 
     /// Whether an identity or threat actor is a target: an identity of an organisation or a
     /// system is who wrote the bundle, not whom it is about.
-    private static func isTarget(_ anchor: Object, objects: [String: Object], into result: inout InteropImport) -> Bool
-    {
+    private static func isTarget(_ anchor: Object, into result: inout InteropImport) -> Bool {
         guard anchor.type == "identity" else { return true }
         let kind = anchor.json["identity_class"]?.string ?? "unknown"
         guard kind == "individual" else {
@@ -267,12 +286,12 @@ public enum STIXImport {
     }
 
     private static func target(
-        anchor: Object, parts: [Object], selectors: [String: [(SelectorInput, ImportPlace)]],
+        anchor: Object, parts: [Object], selectors: [(SelectorInput, ImportPlace)],
         markings: [String: (handling: FileHandling, exact: Bool)], distributionMarkings: Set<String>,
         defaults: ImportDefaults,
         into result: inout InteropImport
     ) -> ImportedTarget {
-        var all: [(SelectorInput, ImportPlace)] = []
+        var all = selectors
         var handling: FileHandling?
         // Concert's own statements say exactly what their TLP colour rounds: when a part
         // carries one, the statements alone decide.
@@ -281,7 +300,6 @@ public enum STIXImport {
         var references: Set<String> = []
         var restricted = false
         for part in parts {
-            all += selectors[part.id] ?? []
             for reference in part.json["object_marking_refs"]?.strings ?? []
             where references.insert(reference).inserted {
                 if distributionMarkings.contains(reference) {
@@ -355,10 +373,11 @@ public enum STIXImport {
     }
 
     /// The handling each marking definition of the bundle says, and the TLP 1.0 ones by id.
-    private static func readMarkings(_ objects: [String: Object]) -> [String: (handling: FileHandling, exact: Bool)] {
+    private static func readMarkings(_ objects: [Object]) -> [String: (handling: FileHandling, exact: Bool)] {
         var markings: [String: (handling: FileHandling, exact: Bool)] = [:]
         for (id, colour) in tlpIds { markings[id] = FileHandling.tlp(colour).map { ($0, false) } }
-        for (id, object) in objects where object.type == "marking-definition" {
+        for object in objects where object.type == "marking-definition" {
+            let id = object.id
             let json = object.json
             let definition = json["definition"]?.object
             if json["definition_type"]?.string == "tlp", let colour = definition?["tlp"]?.string,
@@ -461,8 +480,9 @@ public struct STIXReader: InteropFileReader {
         (path.isEmpty && isObject) || (!isObject && path == [.key("objects")])
     }
     private var result = InteropImport(format: .stix)
-    private var objects: [String: STIXImport.Object] = [:]
-    private var order: [String] = []
+    /// The objects read, in the order of the file, each id once at its newest version.
+    private var objects: [STIXImport.Object] = []
+    private var indexOf: [String: Int] = [:]
     /// The ids of the objects of other types, which relationships may name.
     private var elsewhere: Set<String> = []
     private var shape = JSONShape(keys: [])
@@ -491,7 +511,7 @@ public struct STIXReader: InteropFileReader {
         }
         if objectsNotAList { throw InteropError("The bundle's 'objects' is not a list.", place: .json("objects")) }
         STIXImport.resolve(
-            objects: objects, order: order, elsewhere: elsewhere, known: known, defaults: defaults, into: &result)
+            objects: objects, indexOf: indexOf, elsewhere: elsewhere, known: known, defaults: defaults, into: &result)
         return result
     }
 
@@ -535,7 +555,7 @@ public struct STIXReader: InteropFileReader {
             return
         }
         guard let id = object["id"]?.string, id.hasPrefix(type + "--"),
-            UUID(uuidString: String(id.dropFirst(type.count + 2))) != nil
+            STIXImport.isUUID(id.utf8.dropFirst(type.utf8.count + 2))
         else {
             result.record(
                 error:
@@ -562,12 +582,12 @@ public struct STIXReader: InteropFileReader {
         let modified = STIXImport.date(object["modified"]) ?? STIXImport.date(object["created"])
         let read = STIXImport.Object(
             json: object.kept(keys), index: index, type: type, id: id, modified: modified)
-        if let earlier = objects[id] {
-            // Two versions of one object: the newer stands.
-            if (modified ?? .distantPast) > (earlier.modified ?? .distantPast) { objects[id] = read }
+        if let earlier = indexOf[id] {
+            // Two versions of one object: the newer stands, where the first stood.
+            if (modified ?? .distantPast) > (objects[earlier].modified ?? .distantPast) { objects[earlier] = read }
             return
         }
-        objects[id] = read
-        order.append(id)
+        indexOf[id] = objects.count
+        objects.append(read)
     }
 }
