@@ -98,43 +98,73 @@ public struct JSONObject: Sendable, Equatable {
 ///
 /// A value of another shape than its rule's is kept as `null`: present, so that the importer
 /// still says it is not what was expected, at its place.
-indirect enum JSONKeep: Sendable {
+///
+/// A struct of arrays rather than an indirect enum: the rules are held by statics for the life
+/// of the process, and a leak checker cannot follow an enum's boxes through the spare bits
+/// their tags use.
+struct JSONKeep: Sendable {
+    enum Shape: Sendable {
+        case scalar, list, object, anyMembers, scalarOrObject
+    }
+
+    var shape: Shape
+    /// The rule of each item (a list) or each member (`anyMembers`), as the one element.
+    var each: [JSONKeep] = []
+    /// The rule of each named member (`object`, `scalarOrObject`).
+    var members: [String: JSONKeep] = [:]
+    var atMost = Int.max
+
     /// A string, number, `true`, `false` or `null`.
-    case scalar
+    static let scalar = JSONKeep(shape: .scalar)
+
     /// A list's first `atMost` items, each in its shape.
-    case list(JSONKeep, atMost: Int)
+    static func list(_ item: JSONKeep, atMost: Int) -> JSONKeep {
+        JSONKeep(shape: .list, each: [item], atMost: atMost)
+    }
+
     /// An object's named members, each in its shape.
-    case object([String: JSONKeep])
+    static func object(_ members: [String: JSONKeep]) -> JSONKeep {
+        JSONKeep(shape: .object, members: members)
+    }
+
     /// An object's first `atMost` members whatever their names, each in the same shape.
-    case anyMembers(JSONKeep, atMost: Int)
+    static func anyMembers(_ member: JSONKeep, atMost: Int) -> JSONKeep {
+        JSONKeep(shape: .anyMembers, each: [member], atMost: atMost)
+    }
+
     /// A scalar, or an object's named members.
-    case scalarOrObject([String: JSONKeep])
+    static func scalarOrObject(_ members: [String: JSONKeep]) -> JSONKeep {
+        JSONKeep(shape: .scalarOrObject, members: members)
+    }
 }
 
 extension JSONValue {
     /// The value in the shape `rule` keeps.
     func kept(_ rule: JSONKeep) -> JSONValue {
-        switch rule {
+        switch rule.shape {
         case .scalar:
             switch self {
             case .array, .object: return .null
             default: return self
             }
-        case .list(let item, let atMost):
-            guard case .array(let items) = self else { return .null }
-            return .array(items.prefix(atMost).map { $0.kept(item) })
-        case .object(let rules):
+        case .list:
+            guard case .array(let items) = self, let item = rule.each.first else { return .null }
+            return .array(items.prefix(rule.atMost).map { $0.kept(item) })
+        case .object:
             guard case .object(let object) = self else { return .null }
-            return .object(object.kept(rules))
-        case .anyMembers(let item, let atMost):
-            guard case .object(let object) = self else { return .null }
+            return .object(object.kept(rule.members))
+        case .anyMembers:
+            guard case .object(let object) = self, let member = rule.each.first else { return .null }
             return .object(
                 JSONObject(
-                    object.members.prefix(atMost).map { JSONObject.Member(key: $0.key, value: $0.value.kept(item)) }))
-        case .scalarOrObject(let rules):
+                    object.members.prefix(rule.atMost).map {
+                        JSONObject.Member(key: $0.key, value: $0.value.kept(member))
+                    }
+                ))
+        case .scalarOrObject:
             switch self {
             case .array: return .null
-            case .object(let object): return .object(object.kept(rules))
+            case .object(let object): return .object(object.kept(rule.members))
             default: return self
             }
         }
