@@ -285,15 +285,22 @@ struct JSONParser {
             index += 1
             skipSpace()
             members.append(JSONObject.Member(key: key, value: try value(depth: depth)))
-            skipSpace()
-            guard index < bytes.count else { throw fail("the text ends inside an object") }
-            switch bytes[index] {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                return JSONObject(members)
-            default: throw fail("',' or '}' was expected")
-            }
+            if try endsAfterValue(UInt8(ascii: "}"), inside: "an object") { return JSONObject(members) }
+        }
+    }
+
+    /// After a member or an item: a comma (more follow: false) or `closer` (the end: true).
+    private mutating func endsAfterValue(_ closer: UInt8, inside container: String) throws(JSONSyntaxError) -> Bool {
+        skipSpace()
+        guard index < bytes.count else { throw fail("the text ends inside \(container)") }
+        switch bytes[index] {
+        case UInt8(ascii: ","):
+            index += 1
+            return false
+        case closer:
+            index += 1
+            return true
+        default: throw fail("',' or '\(Character(Unicode.Scalar(closer)))' was expected")
         }
     }
 
@@ -309,15 +316,7 @@ struct JSONParser {
         while true {
             skipSpace()
             items.append(try value(depth: depth))
-            skipSpace()
-            guard index < bytes.count else { throw fail("the text ends inside a list") }
-            switch bytes[index] {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"):
-                index += 1
-                return items
-            default: throw fail("',' or ']' was expected")
-            }
+            if try endsAfterValue(UInt8(ascii: "]"), inside: "a list") { return items }
         }
     }
 
