@@ -5,13 +5,9 @@ driver on the network.
 """
 
 import os
-import socket
-import subprocess
-import tempfile
-import time
-import urllib.request
 
 import pytest
+from concert_demo import running_demo
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -19,37 +15,12 @@ from selenium.webdriver.chrome.service import Service
 PASSWORD = "concert-demo-2020"
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(request):
     """A fresh `concert demo` in a scratch folder, on a free loopback port; a test module may
     add environment variables in its SERVER_ENVIRONMENT."""
-    binary = os.path.abspath(os.environ.get("CONCERT_BINARY", ".build/debug/concert"))
-    folder = tempfile.mkdtemp(prefix="concert-browser-")
-    port = free_port()
-    log = open(os.path.join(folder, "demo.log"), "w")
-    environment = dict(os.environ, **getattr(request.module, "SERVER_ENVIRONMENT", {}))
-    process = subprocess.Popen([binary, "demo", "--listen", f"127.0.0.1:{port}"], cwd=folder, stdout=log, stderr=log,
-                               env=environment)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/v1/health", timeout=1)
-            break
-        except OSError:
-            if time.time() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=30)
+    with running_demo("concert-browser-", environment=getattr(request.module, "SERVER_ENVIRONMENT", {})) as demo:
+        yield demo.base
 
 
 def sign_in(driver, base, username):

@@ -23,7 +23,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -32,18 +31,13 @@ import urllib.parse
 import uuid
 
 import pytest
+from concert_demo import free_port
 
 PASSWORD = "concert-demo-2020"
 ROUNDS = int(os.environ.get("CONCERT_CRASH_ROUNDS", "20"))
 WRITES = 1000
 CLIENTS = 16
 BINARY = os.path.abspath(os.environ.get("CONCERT_BINARY", ".build/debug/concert"))
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Server:

@@ -23,11 +23,6 @@ import collections
 import http.client
 import json
 import logging
-import os
-import socket
-import subprocess
-import tempfile
-import time
 import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta, timezone
@@ -36,6 +31,7 @@ import icalendar
 import pymisp
 import pytest
 import stix2
+from concert_demo import running_demo
 from stix2validator import ValidationOptions, print_results, validate_string
 
 PASSWORD = "concert-demo-2020"
@@ -44,33 +40,10 @@ COORDINATOR = "coordinator"  # the lead agency's case coordinator
 OPERATION = "SPARKLER"
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    binary = os.path.abspath(os.environ.get("CONCERT_BINARY", ".build/debug/concert"))
-    folder = tempfile.mkdtemp(prefix="concert-interop-")
-    port = free_port()
-    log = open(os.path.join(folder, "demo.log"), "w")
-    process = subprocess.Popen([binary, "demo", "--listen", f"127.0.0.1:{port}"], cwd=folder, stdout=log,
-                               stderr=log)
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
-            break
-        except OSError:
-            if time.time() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.1)
-    yield {"port": port, "tokens": {}}
-    process.terminate()
-    process.wait(timeout=30)
+    with running_demo("concert-interop-") as demo:
+        yield {"port": demo.port, "tokens": {}}
 
 
 def request(server, method, path, body=None, token=None, content_type="application/json"):

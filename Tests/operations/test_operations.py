@@ -8,14 +8,10 @@ answered, one from 127.0.0.1 (where the users are) refused.
 
 import http.client
 import json
-import os
-import socket
-import subprocess
-import tempfile
 import time
-import urllib.request
 
 import pytest
+from concert_demo import running_demo
 from prometheus_client.parser import text_string_to_metric_families
 
 PASSWORD = "concert-demo-2020"
@@ -23,36 +19,10 @@ PASSWORD = "concert-demo-2020"
 SECRET_SELECTOR = "zq-operations-test@never-logged.example"
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    binary = os.path.abspath(os.environ.get("CONCERT_BINARY", ".build/debug/concert"))
-    folder = tempfile.mkdtemp(prefix="concert-operations-")
-    port = free_port()
-    output = open(os.path.join(folder, "stdout.log"), "w")
-    errors_path = os.path.join(folder, "stderr.log")
-    errors = open(errors_path, "w")
-    process = subprocess.Popen(
-        [binary, "demo", "--listen", f"127.0.0.1:{port}", "--log-format", "json", "--metrics-allow", "127.0.0.2"],
-        cwd=folder, stdout=output, stderr=errors)
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
-            break
-        except OSError:
-            if time.time() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.1)
-    yield {"port": port, "log": errors_path}
-    process.terminate()
-    process.wait(timeout=30)
+    with running_demo("concert-operations-", ["--log-format", "json", "--metrics-allow", "127.0.0.2"]) as demo:
+        yield {"port": demo.port, "log": demo.stderr}
 
 
 def request(server, method, path, body=None, token=None, source="127.0.0.1"):
