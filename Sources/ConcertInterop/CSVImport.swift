@@ -117,14 +117,33 @@ public struct CSVRecordReader: Sendable {
     public struct Record: Sendable {
         /// The line it starts on, from 1.
         public var line: Int
-        /// Its fields.
+        /// Its fields, the first ``CSVRecordReader/maximumFields`` of them.
         public var fields: [String]
+        /// How many fields it has, those not kept included.
+        public var fieldCount: Int
+        /// Whether a field past those kept holds anything but white space.
+        public var droppedText = false
+        /// The column (from 0) of the first field longer than ``CSVRecordReader/maximumFieldBytes``,
+        /// which is kept cut short.
+        public var overlongField: Int?
     }
+
+    /// The most fields a record keeps: a table of targets has at most 1,000 columns, and a row
+    /// of millions of separators must not take millions of strings.
+    public static let maximumFields = 1_001
+    /// The longest field kept whole; a longer one is cut and said to be.
+    public static let maximumFieldBytes = 1 << 20
+    /// The longest first line kept to tell the separator from: a header with no line end is
+    /// told from its first MiB.
+    static let maximumFirstLine = 1 << 20
 
     /// The separator, once known.
     public private(set) var separator: UInt8?
     private var field: [UInt8] = []
     private var fields: [String] = []
+    private var fieldCount = 0
+    private var droppedText = false
+    private var overlongField: Int?
     private var inQuotes = false
     private var quoteClosed = false
     private var line = 1
@@ -146,7 +165,7 @@ public struct CSVRecordReader: Sendable {
         for byte in bytes {
             if separator == nil {
                 firstLine.append(byte)
-                if byte == 0x0A { try settleSeparator(emit) }
+                if byte == 0x0A || firstLine.count >= Self.maximumFirstLine { try settleSeparator(emit) }
                 continue
             }
             try consume(byte, emit)
@@ -187,7 +206,7 @@ public struct CSVRecordReader: Sendable {
                 quoteClosed = true
             } else {
                 if byte == 0x0A { line += 1 }
-                field.append(byte)
+                append(byte)
             }
             return
         }
@@ -195,13 +214,13 @@ public struct CSVRecordReader: Sendable {
         case 0x22:
             if quoteClosed {
                 // "" inside a quoted field is one quote.
-                field.append(0x22)
+                append(0x22)
                 inQuotes = true
                 quoteClosed = false
             } else if field.isEmpty {
                 inQuotes = true
             } else {
-                field.append(byte)
+                append(byte)
             }
             started = true
         case separator:
@@ -214,21 +233,40 @@ public struct CSVRecordReader: Sendable {
             recordLine = line
         default:
             quoteClosed = false
-            field.append(byte)
+            append(byte)
             started = true
         }
     }
 
+    /// Adds a byte to the field, up to the longest kept.
+    private mutating func append(_ byte: UInt8) {
+        if field.count < Self.maximumFieldBytes {
+            field.append(byte)
+        } else if overlongField == nil {
+            overlongField = fieldCount
+        }
+    }
+
     private mutating func endField() {
-        fields.append(String(decoding: field, as: UTF8.self))
+        if fields.count < Self.maximumFields {
+            fields.append(String(decoding: field, as: UTF8.self))
+        } else if !droppedText && field.contains(where: { $0 != 0x20 && $0 != 0x09 }) {
+            droppedText = true
+        }
+        fieldCount += 1
         field.removeAll(keepingCapacity: true)
         quoteClosed = false
     }
 
     private mutating func endRecord(_ emit: (Record) throws -> Void) rethrows {
         endField()
-        let record = Record(line: recordLine, fields: fields)
+        var record = Record(line: recordLine, fields: fields, fieldCount: fieldCount)
+        record.droppedText = droppedText
+        record.overlongField = overlongField
         fields.removeAll(keepingCapacity: true)
+        fieldCount = 0
+        droppedText = false
+        overlongField = nil
         started = false
         // A blank line is no record.
         if record.fields.count > 1 || !(record.fields.first ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
@@ -328,9 +366,9 @@ public struct CSVImport: Sendable, InteropFileReader {
                 "The file looks like JSON, not a table: send it as application/json (a MISP event) or application/stix+json (a STIX bundle)."
             )
         }
-        guard names.count <= 1_000 else {
+        guard record.fieldCount <= 1_000 else {
             throw InteropError(
-                "The header names \(names.count) columns; a table of targets has at most 1,000.",
+                "The header names \(record.fieldCount) columns; a table of targets has at most 1,000.",
                 place: .cell(line: record.line))
         }
         header = names
@@ -396,9 +434,14 @@ public struct CSVImport: Sendable, InteropFileReader {
     }
 
     /// The values of a cell: several when separated by `|` or a line break.
+    /// At most 1,001 of them: a target has at most 1,000 selectors, and a cell of millions of
+    /// bars must not take millions of strings.
     static func values(in cell: String) -> [String] {
-        cell.split(whereSeparator: { $0 == "|" || $0 == "\n" || $0 == "\r\n" })
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        cell.split(
+            maxSplits: 1_000, omittingEmptySubsequences: true,
+            whereSeparator: { $0 == "|" || $0 == "\n" || $0 == "\r\n" }
+        )
+        .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
     }
 
     private mutating func row(_ record: CSVRecordReader.Record) {
@@ -425,10 +468,16 @@ public struct CSVImport: Sendable, InteropFileReader {
                         detail: detail))
             failed = true
         }
-        if record.fields.count > names.count,
-            record.fields[names.count...].contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty })
+        if record.fieldCount > names.count,
+            record.droppedText
+                || record.fields.dropFirst(names.count).contains(where: {
+                    !$0.trimmingCharacters(in: .whitespaces).isEmpty
+                })
         {
-            fail(names.count, "The row has \(record.fields.count) fields but the header names \(names.count) columns.")
+            fail(names.count, "The row has \(record.fieldCount) fields but the header names \(names.count) columns.")
+        }
+        if let column = record.overlongField {
+            fail(column, "The cell is longer than the 1 MiB a cell of a table of targets may hold.")
         }
         for (column, raw) in record.fields.prefix(roles.count).enumerated() {
             let cell = raw.trimmingCharacters(in: .whitespacesAndNewlines)

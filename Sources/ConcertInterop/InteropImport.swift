@@ -222,15 +222,37 @@ extension InteropImport {
         return try reader.read(data)
     }
 
-    /// A reader of `format` that takes a file a piece at a time.
+    /// A reader of `format` that takes a file a piece at a time. With a `limit`, a STIX or MISP
+    /// file that holds more targets than that is refused as soon as it is read to tell so, not
+    /// once it has been read whole (a table's targets are taken as they come: its reader's
+    /// caller counts them).
     public static func reader(
-        for format: InteropFormat, defaults: ImportDefaults, csv: CSVOptions = CSVOptions()
+        for format: InteropFormat, defaults: ImportDefaults, csv: CSVOptions = CSVOptions(), limit: Int? = nil
     ) -> any InteropFileReader {
         switch format {
-        case .stix: STIXReader(defaults: defaults)
-        case .misp: MISPReader(defaults: defaults)
+        case .stix: STIXReader(defaults: defaults, limit: limit)
+        case .misp: MISPReader(defaults: defaults, limit: limit)
         case .csv: CSVImport(options: csv, defaults: defaults)
         }
+    }
+
+    /// A count as English writes it, with a comma between thousands (`10,000`), whatever the
+    /// server's locale.
+    public static func grouped(_ count: Int) -> String {
+        let digits = String(count.magnitude)
+        var text = ""
+        for (offset, digit) in digits.enumerated() {
+            if offset > 0 && (digits.count - offset) % 3 == 0 { text.append(",") }
+            text.append(digit)
+        }
+        return (count < 0 ? "-" : "") + text
+    }
+
+    /// The refusal of a file that holds more targets than an import takes.
+    static func tooManyTargets(_ limit: Int, _ what: String) -> InteropError {
+        InteropError(
+            "The file holds \(what); an import holds at most \(grouped(limit)) targets: split it, or import it in parts with `concert import --in-parts`."
+        )
     }
 }
 

@@ -298,9 +298,30 @@ public struct MISPReader: InteropFileReader {
         "uuid": .scalar, "info": .scalar, "Tag": tags, "Attribute": .scalar, "Object": .scalar,
     ]
 
-    /// A reader.
-    public init(defaults: ImportDefaults) {
+    /// The most targets the file may hold, when bounded.
+    private let limit: Int?
+    /// The targets the file's attributes and objects make, so far.
+    private var targets = 0
+
+    /// A reader. With a `limit`, a file of more attributes and objects Concert reads than that
+    /// is refused as it is read: it could not be imported, and it would take memory and time to
+    /// find that out.
+    public init(defaults: ImportDefaults, limit: Int? = nil) {
         self.defaults = defaults
+        self.limit = limit
+    }
+
+    /// Counts a target to be, refusing the file past the limit.
+    private mutating func count(_ item: JSONValue, isObject: Bool) throws(InteropError) {
+        guard let limit, let fields = item.object, MISPImport.flag(fields["deleted"]) != true else { return }
+        // An attribute of a type Concert does not read makes no target.
+        if !isObject {
+            guard let type = fields["type"]?.string, MISPImport.selectors(type: type, value: "") != nil else { return }
+        }
+        targets += 1
+        if targets > limit {
+            throw InteropImport.tooManyTargets(limit, "more than \(InteropImport.grouped(limit)) targets")
+        }
     }
 
     /// Whether `path` is where an event may stand: `Event`, `[N].Event`, `response[N].Event`.
@@ -403,8 +424,10 @@ public struct MISPReader: InteropFileReader {
             if path.count == depth + 2 {
                 // An item that is no object is kept as null, for the reading to say so at its place.
                 if key == .key("Attribute") {
+                    try count(value, isObject: false)
                     event?.attributes?.append(value.kept(.object(Self.attributeKeys)))
                 } else if key == .key("Object") {
+                    try count(value, isObject: true)
                     event?.objects?.append(value.kept(.object(Self.objectKeys)))
                 }
             } else if path.count == depth + 1, case .key(let name) = key, let rule = Self.eventKeys[name] {

@@ -489,10 +489,18 @@ public struct STIXReader: InteropFileReader {
     private var objectsNotAList = false
     private var bundleId: JSONValue?
 
-    /// A reader; `known` holds the STIX ids already imported, which references may name.
-    public init(defaults: ImportDefaults, known: Set<String> = []) {
+    /// The most targets the file may hold, when bounded.
+    private let limit: Int?
+    private var anchors = 0
+
+    /// A reader; `known` holds the STIX ids already imported, which references may name. With a
+    /// `limit`, a bundle of more anchors (infrastructures, individuals, threat actors) than that,
+    /// or of more than fifty objects Concert reads for each target it may hold, is refused as it
+    /// is read: it could not be imported, and it would take memory and time to find that out.
+    public init(defaults: ImportDefaults, known: Set<String> = [], limit: Int? = nil) {
         self.defaults = defaults
         self.known = known
+        self.limit = limit
     }
 
     /// Reads the next piece of the file.
@@ -538,13 +546,13 @@ public struct STIXReader: InteropFileReader {
                 if path[0] == .key("id") { bundleId = value }
                 if path[0] == .key("objects") { objectsNotAList = true }
             default:
-                if case .index(let index) = path[1] { add(value, at: index) }
+                if case .index(let index) = path[1] { try add(value, at: index) }
             }
         case .leave: break
         }
     }
 
-    private mutating func add(_ item: JSONValue, at index: Int) {
+    private mutating func add(_ item: JSONValue, at index: Int) throws(InteropError) {
         let path = "objects[\(index)]"
         guard let object = item.object else {
             result.record(error: ImportNote(place: .json(path), detail: "A STIX object is a JSON object."))
@@ -589,5 +597,21 @@ public struct STIXReader: InteropFileReader {
         }
         indexOf[id] = objects.count
         objects.append(read)
+        guard let limit else { return }
+        if STIXImport.anchorTypes.contains(type)
+            && (type != "identity" || object["identity_class"]?.string == "individual")
+        {
+            anchors += 1
+            if anchors > limit {
+                throw InteropImport.tooManyTargets(
+                    limit, "more than \(InteropImport.grouped(limit)) infrastructures, individuals and threat actors")
+            }
+        }
+        if objects.count > limit * 50 {
+            throw InteropImport.tooManyTargets(
+                limit,
+                "more than \(InteropImport.grouped(limit * 50)) objects Concert reads, more than \(InteropImport.grouped(limit)) targets could hold"
+            )
+        }
     }
 }

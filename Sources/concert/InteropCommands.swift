@@ -208,8 +208,11 @@ struct ImportCommand: AsyncParsableCommand {
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         let progress = Progress(label: "Reading \(url.lastPathComponent)")
         var done = 0
+        // In parts, a file may hold any number of targets; whole, no more than an import takes,
+        // and a larger one is refused as soon as it is read to tell so.
         var reader = InteropImport.reader(
-            for: format, defaults: defaults, csv: format == .csv ? try csvOptions() : CSVOptions())
+            for: format, defaults: defaults, csv: format == .csv ? try csvOptions() : CSVOptions(),
+            limit: inParts ? nil : InteropService.importLimit)
         // The progress line ends before whatever follows it, a refusal included.
         defer { progress.finish() }
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {

@@ -248,6 +248,71 @@ struct JSONStreamTests {
         #expect(read.targets.map(\.input.name) == ["192.0.2.44"])
     }
 
+    @Test("a file of more targets than an import takes is refused as it is read, not once read whole")
+    func refusesPastTheLimitEarly() throws {
+        // MISP: the 4th attribute Concert reads is one too many; the file never ends.
+        var misp = MISPReader(defaults: Self.defaults, limit: 3)
+        let attribute = #"{"type": "ip-dst", "value": "192.0.2.1"}"#
+        let unread = #"{"type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e"}"#
+        try misp.feed(
+            Data((#"{"Event": {"Attribute": ["# + Array(repeating: unread, count: 10).joined(separator: ",")).utf8))
+        do {
+            for _ in 0..<4 { try misp.feed(Data(("," + attribute).utf8)) }
+            Issue.record("a fourth target was read")
+        } catch {
+            #expect(error.message.contains("more than 3 targets"))
+        }
+        // STIX: a fourth infrastructure, or more objects than three targets could hold.
+        func object(_ type: String, _ n: Int) -> String {
+            #"{"type": "\#(type)", "id": "\#(type)--00000000-0000-4000-8000-\#(String(format: "%012d", n))", "value": "192.0.2.\#(n % 250)"}"#
+        }
+        var stix = STIXReader(defaults: Self.defaults, limit: 3)
+        try stix.feed(Data(#"{"type": "bundle", "objects": ["#.utf8))
+        do {
+            for n in 0..<4 { try stix.feed(Data(((n == 0 ? "" : ",") + object("infrastructure", n)).utf8)) }
+            Issue.record("a fourth infrastructure was read")
+        } catch {
+            #expect(error.message.contains("more than 3 infrastructures"))
+        }
+        var observables = STIXReader(defaults: Self.defaults, limit: 3)
+        try observables.feed(Data(#"{"type": "bundle", "objects": ["#.utf8))
+        do {
+            for n in 0..<151 { try observables.feed(Data(((n == 0 ? "" : ",") + object("ipv4-addr", n)).utf8)) }
+            Issue.record("151 observables were read for at most 3 targets")
+        } catch {
+            #expect(error.message.contains("more than 150 objects"))
+        }
+        // Without a limit (the command line's --in-parts), the same file is read.
+        var unbounded = STIXReader(defaults: Self.defaults)
+        try unbounded.feed(
+            Data(
+                (#"{"type": "bundle", "objects": ["# + (0..<151).map { object("ipv4-addr", $0) }.joined(separator: ",")
+                    + "]}").utf8))
+        #expect(try unbounded.finish().targets.count == 151)
+    }
+
+    @Test("a table's rows of thousands of fields, and its overlong cells, are bounded and said to be")
+    func boundsATable() throws {
+        let wide = "name,ip\n" + "Box,192.0.2.1" + String(repeating: ",", count: 5_000) + "\n"
+        #expect(
+            try CSVImport.read(Data(wide.utf8), defaults: Self.defaults).errors.isEmpty,
+            "empty fields past the header are nothing")
+        let written = "name,ip\n" + "Box,192.0.2.1" + String(repeating: ",", count: 5_000) + "x\n"
+        let refused = try CSVImport.read(Data(written.utf8), defaults: Self.defaults)
+        #expect(refused.errors.first?.detail == "The row has 5002 fields but the header names 2 columns.")
+        let header = String(repeating: "c,", count: 3_000) + "c\n1\n"
+        do {
+            _ = try CSVImport.read(Data(header.utf8), defaults: Self.defaults)
+            Issue.record("a header of 3,001 columns was read")
+        } catch {
+            #expect(error.message.contains("3001 columns"))
+        }
+        let long = "name,notes,ip\nBox,\(String(repeating: "n", count: (1 << 20) + 10)),192.0.2.1\n"
+        let cut = try CSVImport.read(Data(long.utf8), defaults: Self.defaults)
+        #expect(cut.errors.first?.detail.contains("longer than the 1 MiB") == true)
+        #expect(cut.errors.first?.place.column == 2)
+    }
+
     @Test("a file of another format is refused at its first member, with what it is")
     func otherFormatsEarly() throws {
         var stix = STIXReader(defaults: Self.defaults)

@@ -43,14 +43,14 @@ struct InteropImportRoute {
             var sniffer = JSONFormatSniffer()
             var read = ByteBuffer()
             var guess = JSONFormatSniffer.Guess.undecided
-            var sawBody = false
+            var seen = 0
             do {
                 while guess == .undecided {
                     guard var next = try await rest.next() else {
                         guess = try sniffer.finish()
                         break
                     }
-                    sawBody = sawBody || next.readableBytes > 0
+                    seen += next.readableBytes
                     guess = try sniffer.feed(next.readableBytesView)
                     read.writeBuffer(&next)
                     guard read.readableBytes <= jsonBodyLimit || guess != .undecided && guess != .concert else {
@@ -58,9 +58,11 @@ struct InteropImportRoute {
                     }
                 }
             } catch let error as InteropError {
-                guard sawBody else {
+                guard seen > 0 else {
                     throw ProblemDetail(status: .badRequest, detail: "The request has no body; send the file.")
                 }
+                // A value too large to be read whole is a body larger than the API reads whole.
+                guard seen <= jsonBodyLimit else { throw tooLarge(jsonBodyLimit) }
                 throw ProblemDetail(status: .badRequest, detail: error.message)
             }
             switch guess {
@@ -134,7 +136,8 @@ struct InteropImportRoute {
         defaults: ImportDefaults
     ) async throws -> InteropImport {
         var reader = InteropImport.reader(
-            for: format, defaults: defaults, csv: format == .csv ? try csvOptions(request) : CSVOptions())
+            for: format, defaults: defaults, csv: format == .csv ? try csvOptions(request) : CSVOptions(),
+            limit: TargetController.maximumImport)
         var rest = rest
         var read = first.readableBytes
         do {

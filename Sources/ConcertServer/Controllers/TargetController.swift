@@ -280,7 +280,7 @@ struct TargetController {
                     var problem = ProblemDetail(
                         status: .unprocessableContent,
                         detail:
-                            "The file would be refused whole: \(refused.count == 1 ? "one row" : "\(refused.count) rows") in error. The first, at \(first.place): \(first.detail)",
+                            "The file would be refused whole: \(refused.count == 1 ? "one row" : "\(refused.count) rows") in error. The first, \(first.place): \(first.detail)",
                         field: first.place.path)
                     problem.errors = refused
                     throw problem

@@ -34,6 +34,9 @@ public struct InteropService: Sendable {
     ///
     /// - Throws: a problem (422) naming every error of the file with its place, when there is
     ///   one, in a dry run too; nothing is then written.
+    /// The most targets one import takes.
+    public static let importLimit = TargetController.maximumImport
+
     public func importFile(
         _ read: InteropImport, into operationId: String, by actor: Actor, dryRun: Bool
     ) async throws -> InteropImportPlan {
@@ -42,10 +45,11 @@ public struct InteropService: Sendable {
             read, in: operation, by: actor, dryRun: dryRun)
         // A file with an error is refused whole, in a dry run too: the answer names every error.
         if let first = plan.errors.first {
+            let problems = plan.errors.count + plan.errorsNotListed
             var problem = ProblemDetail(
                 status: .unprocessableContent,
                 detail:
-                    "The file was refused whole and nothing was recorded: \(plan.errors.count == 1 ? "one problem" : "\(plan.errors.count) problems"). The first, at \(first.place): \(first.detail)"
+                    "The file was refused whole and nothing was recorded: \(problems == 1 ? "one problem" : "\(InteropImport.grouped(problems)) problems"). The first, \(first.place): \(first.detail)"
             )
             problem.errors = plan.errors
             throw problem
