@@ -25,12 +25,35 @@ enum ConcertExecutable {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        let outputData = output.fileHandleForReading.readToEndRetryingInterrupts()
+        let errorData = errors.fileHandleForReading.readToEndRetryingInterrupts()
         process.waitUntilExit()
         return (
             process.terminationStatus, String(decoding: outputData, as: UTF8.self),
             String(decoding: errorData, as: UTF8.self)
         )
+    }
+}
+
+extension FileHandle {
+    /// Everything left to read, read again where a signal interrupted a read: Foundation's
+    /// `readDataToEndOfFile()` traps on EINTR, which a signal to the test process (another
+    /// test's child ending) can cause.
+    func readToEndRetryingInterrupts() -> Data {
+        var data = Data()
+        var interruptions = 0
+        while true {
+            do {
+                guard let chunk = try read(upToCount: 1 << 16), !chunk.isEmpty else { return data }
+                data.append(chunk)
+            } catch {
+                let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+                let interrupted =
+                    ((error as NSError).domain == NSPOSIXErrorDomain && (error as NSError).code == Int(EINTR))
+                    || (underlying?.domain == NSPOSIXErrorDomain && underlying?.code == Int(EINTR))
+                guard interrupted, interruptions < 1_000 else { return data }
+                interruptions += 1
+            }
+        }
     }
 }

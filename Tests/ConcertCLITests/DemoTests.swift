@@ -142,7 +142,7 @@ struct DemoTests {
 
         demo.process.terminate()
         demo.process.waitUntilExit()
-        let printed = String(decoding: demo.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let printed = String(decoding: demo.output.fileHandleForReading.readToEndRetryingInterrupts(), as: UTF8.self)
         #expect(printed.contains(demo.base))
         #expect(printed.contains(DemoSeeder.password))
         for login in DemoSeeder.logins { #expect(printed.contains(login.username)) }
