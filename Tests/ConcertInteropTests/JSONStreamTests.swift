@@ -266,22 +266,22 @@ struct JSONStreamTests {
         func object(_ type: String, _ n: Int) -> String {
             #"{"type": "\#(type)", "id": "\#(type)--00000000-0000-4000-8000-\#(String(format: "%012d", n))", "value": "192.0.2.\#(n % 250)"}"#
         }
-        var stix = STIXReader(defaults: Self.defaults, limit: 3)
-        try stix.feed(Data(#"{"type": "bundle", "objects": ["#.utf8))
-        do {
-            for n in 0..<4 { try stix.feed(Data(((n == 0 ? "" : ",") + object("infrastructure", n)).utf8)) }
-            Issue.record("a fourth infrastructure was read")
-        } catch {
-            #expect(error.message.contains("more than 3 infrastructures"))
+        // Feeds a bundle of `count` objects of `type` one at a time; answers the refusal, if any.
+        func refusal(_ type: String, count: Int) throws -> InteropError? {
+            var reader = STIXReader(defaults: Self.defaults, limit: 3)
+            try reader.feed(Data(#"{"type": "bundle", "objects": ["#.utf8))
+            do {
+                for n in 0..<count { try reader.feed(Data(((n == 0 ? "" : ",") + object(type, n)).utf8)) }
+                return nil
+            } catch {
+                return error
+            }
         }
-        var observables = STIXReader(defaults: Self.defaults, limit: 3)
-        try observables.feed(Data(#"{"type": "bundle", "objects": ["#.utf8))
-        do {
-            for n in 0..<151 { try observables.feed(Data(((n == 0 ? "" : ",") + object("ipv4-addr", n)).utf8)) }
-            Issue.record("151 observables were read for at most 3 targets")
-        } catch {
-            #expect(error.message.contains("more than 150 objects"))
-        }
+        let anchors = try refusal("infrastructure", count: 4)
+        #expect(anchors?.message.contains("more than 3 infrastructures") == true, "a fourth infrastructure was read")
+        let leaves = try refusal("ipv4-addr", count: 151)
+        #expect(leaves?.message.contains("more than 150 objects") == true, "151 observables were read for 3 targets")
+        #expect(try refusal("ipv4-addr", count: 150) == nil, "150 observables are within 3 targets' bound")
         // Without a limit (the command line's --in-parts), the same file is read.
         var unbounded = STIXReader(defaults: Self.defaults)
         try unbounded.feed(
