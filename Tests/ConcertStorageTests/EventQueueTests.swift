@@ -79,6 +79,71 @@ struct EventQueueTests {
         #expect(tampered.problem?.contains("Target \(target.id) points at no event") == true, "\(tampered)")
     }
 
+    @Test(
+        "two servers' passes on one database compare and swap the chain's head: every write is in the log the moment it returns, numbered once, in a chain that stays whole"
+    )
+    func twoServersSequenceSideBySide() async throws {
+        let server = try #require(
+            ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"],
+            "CONCERT_TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts PostgreSQL.")
+        let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let url = try await PostgresStore.createDatabase(name, serverURL: server)
+        let first = try await PostgresStore.open(url: url)
+        defer { first.close() }
+        let agency = Agency(id: Identifier.make(), name: "A", country: "FR", kind: .police)
+        try await first.createAgency(agency, by: nil)
+        let user = User(id: Identifier.make(), username: "a", displayName: "A", agencyId: agency.id, role: .coordinator)
+        try await first.createUser(user, passwordHash: "x", by: nil)
+        let operation = JointOperation(
+            id: Identifier.make(), codeName: "OP", summary: nil, leadAgencyId: agency.id, hHour: nil,
+            participants: [Participant(agencyId: agency.id, role: .lead)], createdAt: ConcertJSON.now())
+        try await first.createOperation(operation, by: Actor(user))
+        let second = try await PostgresStore.open(url: url)
+        defer { second.close() }
+        let before = try await first.events(after: 0, limit: 1_000).count
+
+        // Messages (one statement each) and log entries (a transaction each), half through each
+        // server, all at once: the two sequencers race for the head all along.
+        let written = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
+            for number in 0..<160 {
+                let store = number % 2 == 0 ? first : second
+                group.addTask {
+                    let id = Identifier.make()
+                    if number % 4 < 2 {
+                        try await store.createMessage(
+                            Message(
+                                id: id, operationId: operation.id, threadId: id, replyTo: nil, corrects: nil,
+                                subject: "Race \(number)", body: "Both servers at once.", handling: .h0,
+                                handlingRestriction: nil, evaluation: Evaluation(code: "B2")!,
+                                distribution: .allParticipants, targets: [], attachments: [],
+                                originatorAgencyId: agency.id, authorUserId: user.id, sentAt: Date()),
+                            by: Actor(user))
+                    } else {
+                        try await store.createLogEntry(
+                            try LogEntry.make(
+                                id: id, operationId: operation.id, text: "Race \(number)", by: Actor(user),
+                                now: ConcertJSON.now()),
+                            by: Actor(user))
+                    }
+                    // The write's own server tells it is in the log as soon as it returns.
+                    let logged = try await store.events(operationId: operation.id, after: 0, limit: 1_000)
+                    return (id, logged.contains { $0.payload.contains(id) })
+                }
+            }
+            return try await group.reduce(into: [(String, Bool)]()) { $0.append($1) }
+        }
+        #expect(written.count == 160)
+        let late = written.filter { !$0.1 }.map(\.0)
+        #expect(late.isEmpty, "not in the log when the write returned: \(late)")
+        let events = try await first.events(after: 0, limit: 1_000)
+        #expect(events.count == before + 160)
+        #expect(events.map(\.sequence) == Array(1...Int64(events.count)), "the log's numbers have a gap or a twin")
+        let numbered = events.filter { $0.operationId == operation.id }.compactMap(\.operationSequence)
+        #expect(numbered == Array(1...Int64(numbered.count)), "the operation's numbers have a gap or a twin")
+        #expect(try await first.reading { try $0.rows("SELECT 1 FROM event_queue").isEmpty })
+        #expect(try await second.verifyAuditChain().isIntact)
+    }
+
     /// Runs SQL with `psql` against the database, and returns what it printed.
     func psql(_ url: String, _ sql: String) throws -> String {
         let process = Process()

@@ -7,25 +7,38 @@ import Synchronization
 /// Puts the events that writes committed to `event_queue` into the log, in the order they
 /// were queued: numbers them (in the log and in their operations), chains their hashes, grows
 /// the Merkle tree, points the rows that wait for them at their sequence numbers, and
-/// announces their operations — all in one transaction that holds the chain's head.
+/// announces their operations — all in one statement, written only if the chain's head is still
+/// as the pass read it.
 ///
 /// This is what lets writes of different operations run side by side on PostgreSQL, as
 /// Trillian's sequencer does for its log: a write holds only the locks of what it changes and
 /// never the chain's head, and a pass of the sequencer numbers the events of every write that
-/// committed before it began, however many, in a few round trips. A write returns once a pass
-/// that began after its commit has ended (``sequenceCommitted()``), so that what a client was
-/// told is written is in the log and its live feeds; events a server queued and never saw
-/// sequenced (it stopped) are sequenced by the next pass of any server.
+/// committed before it began, however many, in two round trips. A write returns once its
+/// events are in the log (``sequenceCommitted(queueIds:)``), so that what a client was told is
+/// written is in the log and its live feeds; events a server queued and never saw sequenced
+/// (it stopped) are sequenced by the next pass of any server.
 ///
-/// Every server runs one; passes of several servers take turns on the chain's head, and a
-/// pass finds only what the others left.
+/// Every server runs one; passes of several servers compare and swap the chain's head, so that
+/// a pass that read a head another pass moved writes nothing and reads again, and a pass finds
+/// only what the others left.
 final class PostgresSequencer: Sendable {
     private struct State {
         var running = false
-        var waiting: [CheckedContinuation<Void, any Error>] = []
+        var waiting: [Waiter] = []
+    }
+
+    /// A write waiting for its events to be in the log.
+    private struct Waiter {
+        /// The queue ids of its events (none when it did not say).
+        var queueIds: [Int64]
+        var continuation: CheckedContinuation<Void, any Error>
     }
 
     private let state = Mutex(State())
+    /// Where passes run: a thread of their own, not the concurrency pool, so that under load
+    /// each of a pass's round trips resumes at once instead of queueing behind the requests
+    /// that wait for the pass (a pass then took four times as long as on an idle server).
+    private let executor = PassExecutor()
     private let client: PostgresClient
     private let logger: Logger
     private let signal: EventSignal
@@ -38,24 +51,27 @@ final class PostgresSequencer: Sendable {
         self.signal = signal
     }
 
-    /// Returns once a pass that began after this call has ended: every event committed before
-    /// the call is then in the log.
-    func sequenceCommitted() async throws {
+    /// Returns once the events a write committed before the call are in the log: when a pass
+    /// that began after the call has ended, or sooner, when the pass under way read every one
+    /// of `queueIds` (the write committed before that pass read the queue).
+    func sequenceCommitted(queueIds: [Int64] = []) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let start = state.withLock { state in
-                state.waiting.append(continuation)
+                state.waiting.append(Waiter(queueIds: queueIds, continuation: continuation))
                 guard !state.running else { return false }
                 state.running = true
                 return true
             }
-            if start { Task { await self.drain() } }
+            if start { Task(executorPreference: executor) { await self.drain() } }
         }
     }
 
-    /// Runs passes while writes wait for one; those that came during a pass wait for the next.
+    /// Runs passes while writes wait for one. Those that came during a pass wait for the next,
+    /// unless that pass put their events in the log: under load a pass is always under way, and
+    /// a write would otherwise wait for one and a half passes on average.
     private func drain() async {
         while true {
-            let waiters = state.withLock { state -> [CheckedContinuation<Void, any Error>]? in
+            let waiters = state.withLock { state -> [Waiter]? in
                 guard !state.waiting.isEmpty else {
                     state.running = false
                     return nil
@@ -65,17 +81,29 @@ final class PostgresSequencer: Sendable {
             }
             guard let waiters else { return }
             do {
-                try await passRetrying()
-                for waiter in waiters { waiter.resume() }
+                let sequenced = try await passRetrying()
+                for waiter in waiters { waiter.continuation.resume() }
+                let done = state.withLock { state -> [Waiter] in
+                    var done: [Waiter] = []
+                    state.waiting.removeAll { waiter in
+                        guard !waiter.queueIds.isEmpty, waiter.queueIds.allSatisfy(sequenced.contains) else {
+                            return false
+                        }
+                        done.append(waiter)
+                        return true
+                    }
+                    return done
+                }
+                for waiter in done { waiter.continuation.resume() }
             } catch {
-                for waiter in waiters { waiter.resume(throwing: error) }
+                for waiter in waiters { waiter.continuation.resume(throwing: error) }
             }
         }
     }
 
     /// A pass, tried again when it fails (its transaction rolled back: a connection the
     /// database closed, a failover), since the writes waiting for it are committed already.
-    private func passRetrying() async throws {
+    private func passRetrying() async throws -> Set<Int64> {
         var attempt = 0
         while true {
             do {
@@ -91,14 +119,20 @@ final class PostgresSequencer: Sendable {
         }
     }
 
-    /// Sequences the queue until it is empty, one batch a transaction.
-    private func pass() async throws {
+    /// Sequences the queue until it is empty, one batch at a time; returns the queue ids of
+    /// the events it put in the log.
+    private func pass() async throws -> Set<Int64> {
+        var sequenced: Set<Int64> = []
         while true {
-            let (count, operations) = try await client.withConnection { connection in
+            let batch = try await client.withConnection { connection in
                 try await self.sequenceBatch(on: connection)
             }
+            // Another server's pass moved the head between this one's read and its write: the
+            // batch is read again from the head as it now stands.
+            guard let (queueIds, operations) = batch else { continue }
+            sequenced.formUnion(queueIds)
             for operationId in operations { signal.publish(operationId) }
-            if count < Self.batchLimit { return }
+            if queueIds.count < Self.batchLimit { return sequenced }
         }
     }
 
@@ -113,158 +147,184 @@ final class PostgresSequencer: Sendable {
         var payload: String
     }
 
-    /// Numbers up to ``batchLimit`` queued events in one transaction; returns how many, and
-    /// the operations whose feeds they join.
-    private func sequenceBatch(on connection: PostgresConnection) async throws -> (Int, Set<String>) {
-        try await connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
-        do {
-            var head: (Int64, String, Int64, String)?
-            for try await row in try await connection.query(
-                "SELECT sequence, hash, tree_size, tree_frontier FROM chain_head WHERE id = 1 FOR UPDATE",
-                logger: logger
-            ).decode((Int64, String, Int64, String).self) {
-                head = row
-            }
-            guard let head else { throw StoreError.notFound("The event chain has no head.") }
-            // Read after the head is held: every write that committed before is in it.
-            var queued: [Queued] = []
-            for try await entry in try await connection.execute(ReadQueue(), logger: logger) {
+    /// The chain's head as a pass reads it, and as its write must still find it.
+    struct Head {
+        var sequence: Int64
+        var hash: String
+        var treeSize: Int64
+        var treeFrontier: String
+    }
+
+    /// Numbers up to ``batchLimit`` queued events in two statements and no transaction of their
+    /// own: the head and the queue are read, the events numbered and hashed, and one statement
+    /// writes them with the head only if the head is still as it was read (compare and swap).
+    /// Returns their queue ids, and the operations whose feeds they join; nil when the head had moved
+    /// (another server's pass, or the log's tree extended when a server opened), in which case
+    /// nothing was written.
+    ///
+    /// A pass is on the path of every write's answer (``sequenceCommitted(queueIds:)``): in a
+    /// transaction that held the head it took six round trips, and under load its awaits
+    /// queued behind the requests waiting for it.
+    private func sequenceBatch(on connection: PostgresConnection) async throws -> ([Int64], Set<String>)? {
+        var head: Head?
+        var queued: [Queued] = []
+        var lastSequences: [String: Int64] = [:]
+        // One statement, one snapshot: every write that committed before the pass began is in
+        // it. Each event comes with its operation's last number, read from its events: the
+        // operation's row is not touched, so that a pass never waits for a write that holds it.
+        for try await row in try await connection.execute(ReadQueue(), logger: logger) {
+            switch row {
+            case .head(let read): head = read
+            case .event(let entry, let last):
                 queued.append(entry)
+                if let operationId = entry.operationId, let last { lastSequences[operationId] = last }
             }
-            guard !queued.isEmpty else {
-                try await connection.execute("COMMIT", logger: logger)
-                return (0, [])
-            }
-            // Each operation's last number, from its events: the operation's row is not
-            // touched, so that a pass never waits for a write that holds it.
-            var lastSequences: [String: Int64] = [:]
-            let counted = Array(Set(queued.filter(\.countsInOperation).compactMap(\.operationId)))
-            if !counted.isEmpty {
-                for try await (operationId, last) in try await connection.execute(
-                    ReadOperationHeads(operationIds: counted), logger: logger)
-                {
-                    lastSequences[operationId] = last
-                }
-            }
-            // A head the tree does not reach was moved by hand.
-            guard var tree = TreeFrontier(size: head.2, text: head.3), tree.size == head.0 else {
-                throw StoreError.damaged("The log's tree does not reach the chain's head; run `concert audit verify`.")
-            }
-            var sequence = head.0
-            var hash = head.1
-            var operationSequences: [String: Int64] = [:]
-            var events: [Event] = []
-            var nodes: [(node: LogTree.Node, hash: LogTree.Hash)] = []
-            let recordedAt = ConcertJSON.formatTimestamp(Date())
-            for entry in queued {
-                var operationSequence: Int64?
-                if let operationId = entry.operationId, entry.countsInOperation {
-                    guard let last = operationSequences[operationId] ?? lastSequences[operationId] else {
-                        throw StoreError.damaged("An event waits for operation \(operationId), which is gone.")
-                    }
-                    operationSequence = last + 1
-                    operationSequences[operationId] = last + 1
-                }
-                sequence += 1
-                let eventHash = EventChain.hash(
-                    previousHash: hash, sequence: sequence, operationId: entry.operationId,
-                    operationSequence: operationSequence, actorUserId: entry.actorUserId,
-                    actorAgencyId: entry.actorAgencyId, kind: entry.kind, payload: entry.payload,
-                    recordedAt: recordedAt)
-                events.append(
-                    Event(
-                        sequence: sequence, operationId: entry.operationId, operationSequence: operationSequence,
-                        actorUserId: entry.actorUserId, actorAgencyId: entry.actorAgencyId, kind: entry.kind,
-                        payload: entry.payload, recordedAt: recordedAt, previousHash: hash, hash: eventHash))
-                nodes += tree.append(leafHash: LogTree.leafHash(eventHash: eventHash)!)
-                hash = eventHash
-            }
-            let operationIds = Array(operationSequences.keys)
-            let batch = WriteBatch(
-                events: events, queueIds: queued.map(\.id), operationIds: operationIds, nodes: nodes, tree: tree)
-            for try await _ in try await connection.execute(batch, logger: logger) {}
-            try await connection.execute("COMMIT", logger: logger)
-            return (queued.count, Set(operationIds))
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
         }
+        guard let head else { throw StoreError.notFound("The event chain has no head.") }
+        guard !queued.isEmpty else { return ([], []) }
+        // A head the tree does not reach was moved by hand.
+        guard var tree = TreeFrontier(size: head.treeSize, text: head.treeFrontier), tree.size == head.sequence else {
+            throw StoreError.damaged("The log's tree does not reach the chain's head; run `concert audit verify`.")
+        }
+        var sequence = head.sequence
+        var hash = head.hash
+        var operationSequences: [String: Int64] = [:]
+        var events: [Event] = []
+        var nodes: [(node: LogTree.Node, hash: LogTree.Hash)] = []
+        let recordedAt = ConcertJSON.formatTimestamp(Date())
+        for entry in queued {
+            var operationSequence: Int64?
+            if let operationId = entry.operationId, entry.countsInOperation {
+                guard let last = operationSequences[operationId] ?? lastSequences[operationId] else {
+                    throw StoreError.damaged("An event waits for operation \(operationId), which is gone.")
+                }
+                operationSequence = last + 1
+                operationSequences[operationId] = last + 1
+            }
+            sequence += 1
+            let eventHash = EventChain.hash(
+                previousHash: hash, sequence: sequence, operationId: entry.operationId,
+                operationSequence: operationSequence, actorUserId: entry.actorUserId,
+                actorAgencyId: entry.actorAgencyId, kind: entry.kind, payload: entry.payload,
+                recordedAt: recordedAt)
+            events.append(
+                Event(
+                    sequence: sequence, operationId: entry.operationId, operationSequence: operationSequence,
+                    actorUserId: entry.actorUserId, actorAgencyId: entry.actorAgencyId, kind: entry.kind,
+                    payload: entry.payload, recordedAt: recordedAt, previousHash: hash, hash: eventHash))
+            nodes += tree.append(leafHash: LogTree.leafHash(eventHash: eventHash)!)
+            hash = eventHash
+        }
+        let operationIds = Array(operationSequences.keys)
+        let batch = WriteBatch(
+            read: head, events: events, queueIds: queued.map(\.id), operationIds: operationIds, nodes: nodes,
+            tree: tree)
+        var written = false
+        for try await wrote in try await connection.execute(batch, logger: logger) { written = wrote }
+        return written ? (queued.map(\.id), Set(operationIds)) : nil
     }
 }
 
-/// The oldest queued events, each with its operation's last sequence number: a statement
-/// prepared once a connection, as the pass runs it hundreds of times a second under load.
+/// The chain's head, then the oldest queued events, each that counts in an operation with that
+/// operation's last sequence number (none when the operation is gone): a statement prepared
+/// once a connection, as the pass runs it hundreds of times a second under load. The head is
+/// its first row (`part` 0), so that the two are read in one snapshot and one round trip.
 private struct ReadQueue: PostgresPreparedStatement {
     static let sql = """
-        SELECT id, operation_id, counts_in_operation, actor_user_id, actor_agency_id, kind, payload
-        FROM event_queue ORDER BY position LIMIT \(PostgresSequencer.batchLimit)
+        WITH queued AS (
+            SELECT id, operation_id, counts_in_operation, actor_user_id, actor_agency_id, kind, payload, position
+            FROM event_queue ORDER BY position LIMIT \(PostgresSequencer.batchLimit)
+        ), heads AS (
+            SELECT operation.id,
+                   COALESCE((SELECT MAX(operation_sequence) FROM event WHERE event.operation_id = operation.id), 0)
+                   AS last
+            FROM operation WHERE operation.id IN (SELECT operation_id FROM queued WHERE counts_in_operation)
+        )
+        SELECT 0 AS part, NULL::bigint, NULL::text, NULL::boolean, NULL::text, NULL::text, NULL::text, NULL::text,
+               NULL::bigint, sequence, hash, tree_size, tree_frontier, 0::bigint AS position
+        FROM chain_head WHERE id = 1
+        UNION ALL
+        SELECT 1, queued.id, queued.operation_id, queued.counts_in_operation, queued.actor_user_id,
+               queued.actor_agency_id, queued.kind, queued.payload, heads.last, NULL, NULL, NULL, NULL,
+               queued.position
+        FROM queued LEFT JOIN heads ON heads.id = queued.operation_id AND queued.counts_in_operation
+        ORDER BY part, position
         """
-    typealias Row = PostgresSequencer.Queued
+
+    enum Row {
+        case head(PostgresSequencer.Head)
+        case event(PostgresSequencer.Queued, last: Int64?)
+    }
 
     func makeBindings() -> PostgresBindings { PostgresBindings() }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
-        let (id, operationId, counts, userId, agencyId, kind, payload) = try row.decode(
-            (Int64, String?, Bool, String?, String?, String, String).self)
-        return Row(
-            id: id, operationId: operationId, countsInOperation: counts, actorUserId: userId, actorAgencyId: agencyId,
-            kind: kind, payload: payload)
+        let (
+            part, id, operationId, counts, userId, agencyId, kind, payload, last, sequence, hash, treeSize, frontier, _
+        ) =
+            try row.decode(
+                (
+                    Int32, Int64?, String?, Bool?, String?, String?, String?, String?, Int64?, Int64?, String?, Int64?,
+                    String?, Int64
+                ).self)
+        if part == 0 {
+            guard let sequence, let hash, let treeSize, let frontier else {
+                throw StoreError.damaged("The event chain's head lacks its sequence, hash or tree.")
+            }
+            return .head(
+                PostgresSequencer.Head(sequence: sequence, hash: hash, treeSize: treeSize, treeFrontier: frontier))
+        }
+        guard let id, let counts, let kind, let payload else {
+            throw StoreError.damaged("A queued event lacks its id, kind or payload.")
+        }
+        return .event(
+            PostgresSequencer.Queued(
+                id: id, operationId: operationId, countsInOperation: counts, actorUserId: userId,
+                actorAgencyId: agencyId, kind: kind, payload: payload), last: last)
     }
 }
 
-/// The last number of each of the operations, read from their events (an operation that no
-/// longer exists is left out).
-private struct ReadOperationHeads: PostgresPreparedStatement {
-    static let sql = """
-        SELECT operation.id,
-               COALESCE((SELECT MAX(operation_sequence) FROM event WHERE event.operation_id = operation.id), 0)
-        FROM operation WHERE operation.id = ANY($1::text[])
-        """
-    typealias Row = (String, Int64)
-
-    let operationIds: [String]
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(operationIds)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
-}
-
-/// A batch put in the log in one statement: its events appended and taken off the queue, the
-/// tree's new nodes, the chain's head, the rows that waited pointed at
-/// their events, and the operations announced.
+/// A batch put in the log in one statement, only if the chain's head is as the pass read it:
+/// the head moved on, its events appended and taken off the queue, the tree's new nodes, the
+/// rows that waited pointed at their events, and the operations announced. Answers whether it
+/// wrote. Every part waits for the head's change: when another pass changed the head first,
+/// this one's change finds no row (PostgreSQL reads the head again once that pass commits),
+/// and nothing else is written.
 private struct WriteBatch: PostgresPreparedStatement {
     static let sql = """
-        WITH appended AS (
+        WITH head AS (
+            UPDATE chain_head SET sequence = $16, hash = $17, tree_size = $18, tree_frontier = $19
+            WHERE id = 1 AND sequence = $22 AND hash = $23 AND tree_size = $24 AND tree_frontier = $25
+            RETURNING 1
+        ), appended AS (
             INSERT INTO event (sequence, operation_id, operation_sequence, actor_user_id, actor_agency_id,
                                kind, payload, recorded_at, previous_hash, hash)
             SELECT s, NULLIF(o, ''), NULLIF(os, -1), NULLIF(u, ''), NULLIF(a, ''), k, p, r, ph, h
             FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
                         $8::text[], $9::text[], $10::text[]) AS e(s, o, os, u, a, k, p, r, ph, h)
+            WHERE EXISTS (SELECT 1 FROM head)
         ), dequeued AS (
-            DELETE FROM event_queue WHERE id = ANY($11::bigint[])
+            DELETE FROM event_queue WHERE id = ANY($11::bigint[]) AND EXISTS (SELECT 1 FROM head)
         ), nodes AS (
             INSERT INTO log_node (level, position, hash)
-            SELECT * FROM unnest($13::integer[], $14::bigint[], $15::text[])
-        ), head AS (
-            UPDATE chain_head SET sequence = $16, hash = $17, tree_size = $18, tree_frontier = $19 WHERE id = 1
+            SELECT * FROM unnest($13::integer[], $14::bigint[], $15::text[]) WHERE EXISTS (SELECT 1 FROM head)
         ), targets AS (
             UPDATE target_row SET json_event = m.s FROM unnest($20::bigint[], $1::bigint[]) AS m(q, s)
-            WHERE target_row.json_event < 0 AND target_row.json_event = m.q
+            WHERE target_row.json_event < 0 AND target_row.json_event = m.q AND EXISTS (SELECT 1 FROM head)
         ), exhibits AS (
             UPDATE exhibit SET json_event = m.s FROM unnest($20::bigint[], $1::bigint[]) AS m(q, s)
-            WHERE exhibit.json_event < 0 AND exhibit.json_event = m.q
+            WHERE exhibit.json_event < 0 AND exhibit.json_event = m.q AND EXISTS (SELECT 1 FROM head)
         ), custody AS (
             UPDATE custody_entry SET json_event = m.s FROM unnest($20::bigint[], $1::bigint[]) AS m(q, s)
-            WHERE custody_entry.json_event < 0 AND custody_entry.json_event = m.q
+            WHERE custody_entry.json_event < 0 AND custody_entry.json_event = m.q AND EXISTS (SELECT 1 FROM head)
+        ), notified AS (
+            SELECT pg_notify($21, id) FROM unnest($12::text[]) AS n(id) WHERE EXISTS (SELECT 1 FROM head)
         )
-        SELECT pg_notify($21, id) FROM unnest($12::text[]) AS n(id)
+        SELECT EXISTS (SELECT 1 FROM head) AND (SELECT count(*) FROM notified) >= 0
         """
-    typealias Row = Void
+    typealias Row = Bool
 
+    let read: PostgresSequencer.Head
     let events: [Event]
     let queueIds: [Int64]
     let operationIds: [String]
@@ -272,7 +332,7 @@ private struct WriteBatch: PostgresPreparedStatement {
     let tree: TreeFrontier
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 21)
+        var bindings = PostgresBindings(capacity: 25)
         bindings.append(events.map(\.sequence))
         bindings.append(events.map { $0.operationId ?? "" })
         bindings.append(events.map { $0.operationSequence ?? -1 })
@@ -295,10 +355,14 @@ private struct WriteBatch: PostgresPreparedStatement {
         // A row waiting for a queued event points at it as minus its id.
         bindings.append(queueIds.map { -$0 })
         bindings.append(PostgresStore.channel)
+        bindings.append(read.sequence)
+        bindings.append(read.hash)
+        bindings.append(read.treeSize)
+        bindings.append(read.treeFrontier)
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws {}
+    func decodeRow(_ row: PostgresRow) throws -> Bool { try row.decode(Bool.self) }
 }
 
 /// Hands out ids for queued events from blocks of 1,024 the database gives each server, so
@@ -326,5 +390,16 @@ final class EventIdBlocks: Sendable {
             range = (start + 1, start + Self.blockSize)
             return start
         }
+    }
+}
+
+/// Runs the sequencer's passes on a serial dispatch queue, whose thread is not one of the
+/// concurrency pool's: a pass's awaits resume there.
+private final class PassExecutor: TaskExecutor {
+    private let queue = DispatchQueue(label: "concert.postgres.sequencer")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

@@ -134,15 +134,48 @@ extension PostgresStore {
                 id: id, operationId: operationId, read: (actionJSON, operationJSON),
                 offsetMinutes: Int64(updated.offsetMinutes),
                 event: EventDraft(operationId: operationId, actor: actor, kind: eventKind, encoded: encoded))
-            let written = try await read { [logger] connection in
-                for try await _ in try await connection.execute(swap, logger: logger) { return true }
-                return false
+            let queued = try await read { [logger] connection -> Int64? in
+                for try await id in try await connection.execute(swap, logger: logger) { return id }
+                return nil
             }
-            if written {
-                await sequenceCommitted()
+            if let queued {
+                await sequenceCommitted(queueIds: [queued])
                 return updated
             }
         }
+    }
+
+    // MARK: Messages
+
+    /// A message sent through the API — the exchange's hot path — in one statement that is its
+    /// own transaction: the message with its words, its entry, its targets, its count and its
+    /// event, or nothing when its operation is not there. The shared version
+    /// (``SQLEngineStore/createMessages(_:by:)``) takes six round trips for the same rows; fifty
+    /// senders to one operation then outran what two cores serve. Like a status report, it takes
+    /// no advisory lock: every row it writes is new but its count, which it changes in the same
+    /// statement (``MessageListing/count(_:on:)``). An operation is read first only for a
+    /// message to named agencies, to count who is to acknowledge it.
+    public func createMessage(_ message: Message, by actor: Actor) async throws {
+        let record = MessageRecord(message: message)
+        var operation: JointOperation?
+        if case .agencies = record.audience {
+            guard let read = try await self.operation(id: message.operationId) else {
+                throw StoreError.notFound("No such operation.")
+            }
+            operation = read
+        }
+        let statement = InsertSentMessage(
+            message: message, json: try ConcertJSON.encodeToString(message),
+            entry: try MessageListing.EntryColumns(record, in: { operation }),
+            event: try EventDraft(sent: message, by: actor))
+        let queued = try await connectionUse.counting {
+            try await client.withConnection { [logger] connection -> Int64? in
+                for try await id in try await connection.execute(statement, logger: logger) { return id }
+                return nil
+            }
+        }
+        guard let queued else { throw StoreError.notFound("No such operation.") }
+        await sequenceCommitted(queueIds: [queued])
     }
 
     // MARK: Event log and audit
@@ -232,7 +265,8 @@ private struct ReadAction: PostgresPreparedStatement {
 }
 
 /// A status report's write: the action written back and its event queued, in one statement,
-/// only if the action and its operation are still as they were read (a row when it wrote).
+/// only if the action and its operation are still as they were read (the event's queue id when
+/// it wrote).
 private struct SwapAction: PostgresPreparedStatement {
     static let sql = """
         WITH unchanged AS (
@@ -244,9 +278,9 @@ private struct SwapAction: PostgresPreparedStatement {
         )
         INSERT INTO event_queue (id, operation_id, counts_in_operation, actor_user_id, actor_agency_id, kind, payload)
         SELECT nextval('event_queue_id'), $2, TRUE, $7, $8, $9, $4 FROM changed
-        RETURNING 1
+        RETURNING id
         """
-    typealias Row = Void
+    typealias Row = Int64
 
     let id: String
     let operationId: String
@@ -273,7 +307,72 @@ private struct SwapAction: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws {}
+    func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+}
+
+/// A message sent alone, with every row the shared version writes for it
+/// (``SQLEngineStore/insertMessage(_:in:)``, ``MessageListing/addEntry(_:at:in:on:)``,
+/// ``MessageListing/count(_:on:)`` and its event), in one statement: its event's queue id when
+/// it wrote.
+private struct InsertSentMessage: PostgresPreparedStatement {
+    static let sql = """
+        WITH inserted AS (
+            INSERT INTO message (id, operation_id, json, search)
+            SELECT $1, $2, $3,
+                   setweight(to_tsvector('concert_search', $4), 'A') || setweight(to_tsvector('concert_search', $5), 'B')
+            WHERE EXISTS (SELECT 1 FROM operation WHERE id = $2)
+            RETURNING position
+        ), entry AS (
+            INSERT INTO message_entry (
+                operation_id, position, message_id, thread_id, access, originator_agency_id, handling, sent_ms,
+                to_all, recipients, acknowledgements)
+            SELECT $2, position, $1, $6, $7, $8, $9, $10, $11, $12, 0 FROM inserted
+        ), targets AS (
+            INSERT INTO message_target (target_id, message_id)
+            SELECT DISTINCT target_id, $1 FROM inserted, unnest($13::text[]) AS t(target_id)
+        ), counted AS (
+            INSERT INTO message_access (operation_id, access, messages) SELECT $2, $7, 1 FROM inserted
+            ON CONFLICT (operation_id, access) DO UPDATE SET messages = message_access.messages + excluded.messages
+        )
+        INSERT INTO event_queue (id, operation_id, counts_in_operation, actor_user_id, actor_agency_id, kind, payload)
+        SELECT nextval('event_queue_id'), $2, TRUE, $14, $15, $16, $17 FROM inserted
+        RETURNING id
+        """
+    typealias Row = Int64
+
+    let message: Message
+    let json: String
+    let entry: MessageListing.EntryColumns
+    let event: EventDraft
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 17)
+        bindings.append(message.id)
+        bindings.append(message.operationId)
+        bindings.append(json)
+        bindings.append(message.subject)
+        bindings.append(message.body)
+        bindings.append(message.threadId)
+        bindings.append(entry.access)
+        bindings.append(message.originatorAgencyId)
+        bindings.append(message.handling.rawValue)
+        bindings.append(entry.sentMilliseconds)
+        bindings.append(entry.toAll)
+        bindings.append(entry.recipients)
+        bindings.append(message.targets)
+        if let actor = event.actor {
+            bindings.append(actor.userId)
+            bindings.append(actor.agencyId)
+        } else {
+            bindings.appendNull()
+            bindings.appendNull()
+        }
+        bindings.append(event.kind.rawValue)
+        bindings.append(event.payload)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
 }
 
 /// The user of a live session, as the shared store reads it.

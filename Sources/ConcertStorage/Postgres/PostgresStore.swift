@@ -238,23 +238,24 @@ public final class PostgresStore: Store, @unchecked Sendable {
                     let result = try await body(writer)
                     try await writer.flush()
                     try await connection.execute("COMMIT", logger: self.logger)
-                    return (result, !writer.pending.isEmpty)
+                    return (result, writer.pending.map(\.id))
                 } catch {
                     _ = try? await connection.query("ROLLBACK", logger: self.logger)
                     throw error
                 }
             }
         }
-        if queued { await sequenceCommitted() }
+        if !queued.isEmpty { await sequenceCommitted(queueIds: queued) }
         return result
     }
 
-    /// Waits until the events a write committed are in the log. A write is answered as
-    /// written when that fails: it is committed, and its events reach the log with the next
-    /// pass of any server (``sweep(_:)``), or the log's damage is what `audit verify` reports.
-    func sequenceCommitted() async {
+    /// Waits until the events a write committed (by their queue ids) are in the log. A write
+    /// is answered as written when that fails: it is committed, and its events reach the log
+    /// with the next pass of any server (``sweep(_:)``), or the log's damage is what
+    /// `audit verify` reports.
+    func sequenceCommitted(queueIds: [Int64]) async {
         do {
-            try await sequencer.sequenceCommitted()
+            try await sequencer.sequenceCommitted(queueIds: queueIds)
         } catch {
             logger.error("Committed events are not in the log yet: \(String(reflecting: error))")
         }

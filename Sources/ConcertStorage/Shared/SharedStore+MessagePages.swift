@@ -136,6 +136,26 @@ enum MessageListing {
         ).first?.int64(0) ?? 0) + 1
     }
 
+    /// The columns of a message's entry that it is listed, counted and filtered by.
+    struct EntryColumns {
+        /// The access key (``accessKey(of:)``).
+        var access: String
+        /// 1 for a message to every participant, else 0.
+        var toAll: Int64
+        /// How many agencies are expected to acknowledge it (``namedRecipients(of:in:)``).
+        var recipients: Int64
+        /// When it was sent, in milliseconds since 1970.
+        var sentMilliseconds: Int64
+
+        /// The columns of `record`; `operation` is read only for a message to named agencies.
+        init(_ record: MessageRecord, in operation: () throws -> JointOperation?) throws {
+            access = try accessKey(of: record)
+            toAll = if case .allParticipants = record.audience { 1 } else { 0 }
+            recipients = Int64(try namedRecipients(of: record, in: operation))
+            sentMilliseconds = Int64((record.message.sentAt.timeIntervalSince1970 * 1_000).rounded(.down))
+        }
+    }
+
     /// Lists a new message at `position` (after the last when nil): its entry and its targets;
     /// returns its access key, which the caller counts (``count(_:on:)``) with the others of
     /// its transaction. An operation is read only for a message to named agencies.
@@ -144,25 +164,23 @@ enum MessageListing {
         on connection: any SQLConnection
     ) throws -> String {
         let message = record.message
-        let key = try accessKey(of: record)
+        let columns = try EntryColumns(record, in: operation)
         let position = try position ?? nextPosition(in: message.operationId, on: connection)
-        let toAll: Int64 = if case .allParticipants = record.audience { 1 } else { 0 }
         try connection.execute(
             """
             INSERT INTO message_entry (
                 operation_id, position, message_id, thread_id, access, originator_agency_id, handling, sent_ms,
                 to_all, recipients, acknowledgements)
             VALUES (
-                \(message.operationId), \(position), \(message.id), \(message.threadId), \(key),
-                \(message.originatorAgencyId), \(message.handling.rawValue),
-                \(Int64((message.sentAt.timeIntervalSince1970 * 1_000).rounded(.down))), \(toAll),
-                \(try namedRecipients(of: record, in: operation)), \(record.acknowledgements.count))
+                \(message.operationId), \(position), \(message.id), \(message.threadId), \(columns.access),
+                \(message.originatorAgencyId), \(message.handling.rawValue), \(columns.sentMilliseconds),
+                \(columns.toAll), \(columns.recipients), \(record.acknowledgements.count))
             """)
         for targetId in Set(message.targets) {
             try connection.execute(
                 "INSERT INTO message_target (target_id, message_id) VALUES (\(targetId), \(message.id))")
         }
-        return key
+        return columns.access
     }
 
     /// Moves a message to the access key of its audience now (a forward was granted): its

@@ -34,10 +34,7 @@ extension SQLEngineStore {
                         return operation
                     }, on: transaction)
                 keys.append((message.operationId, key))
-                try transaction.append(
-                    EventDraft(
-                        operationId: message.operationId, actor: actor, kind: .messageSent,
-                        payload: MessageNotice(MessageRecord(message: message))))
+                try transaction.append(try EventDraft(sent: message, by: actor))
             }
             try MessageListing.count(keys, on: transaction)
         }
@@ -128,6 +125,15 @@ private func listedOperation(_ id: String, on connection: any SQLConnection) thr
     guard let operation = try connection.document(JointOperation.self, "SELECT json FROM operation WHERE id = \(id)")
     else { throw StoreError.notFound("No such operation.") }
     return operation
+}
+
+extension EventDraft {
+    /// The event of a message sent, as every engine stores it.
+    init(sent message: Message, by actor: Actor) throws {
+        try self.init(
+            operationId: message.operationId, actor: actor, kind: .messageSent,
+            payload: MessageNotice(MessageRecord(message: message)))
+    }
 }
 
 /// A message with its forwards and acknowledgements, as written.
