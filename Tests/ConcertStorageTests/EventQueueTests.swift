@@ -10,20 +10,7 @@ struct EventQueueTests {
         "events a write committed and no sequencer put in the log (its server died) are put there when the next server opens the database, with the row that waited for them"
     )
     func queuedEventsOutliveTheirServer() async throws {
-        let server = try #require(
-            ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"],
-            "CONCERT_TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts PostgreSQL.")
-        let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let url = try await PostgresStore.createDatabase(name, serverURL: server)
-        let first = try await PostgresStore.open(url: url)
-        let agency = Agency(id: Identifier.make(), name: "A", country: "FR", kind: .police)
-        try await first.createAgency(agency, by: nil)
-        let user = User(id: Identifier.make(), username: "a", displayName: "A", agencyId: agency.id, role: .coordinator)
-        try await first.createUser(user, passwordHash: "x", by: nil)
-        let operation = JointOperation(
-            id: Identifier.make(), codeName: "OP", summary: nil, leadAgencyId: agency.id, hHour: nil,
-            participants: [Participant(agencyId: agency.id, role: .lead)], createdAt: ConcertJSON.now())
-        try await first.createOperation(operation, by: Actor(user))
+        let (url, first, agency, user, operation) = try await openWithOperation()
         let target = try TargetInput(
             kind: .server, name: "Server", selectors: [SelectorInput(kind: .ip, text: "192.0.2.1")], handling: .h0,
             evaluation: Evaluation(code: "B2")!, distribution: .allParticipants
@@ -83,21 +70,8 @@ struct EventQueueTests {
         "two servers' passes on one database compare and swap the chain's head: every write is in the log the moment it returns, numbered once, in a chain that stays whole"
     )
     func twoServersSequenceSideBySide() async throws {
-        let server = try #require(
-            ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"],
-            "CONCERT_TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts PostgreSQL.")
-        let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let url = try await PostgresStore.createDatabase(name, serverURL: server)
-        let first = try await PostgresStore.open(url: url)
+        let (url, first, agency, user, operation) = try await openWithOperation()
         defer { first.close() }
-        let agency = Agency(id: Identifier.make(), name: "A", country: "FR", kind: .police)
-        try await first.createAgency(agency, by: nil)
-        let user = User(id: Identifier.make(), username: "a", displayName: "A", agencyId: agency.id, role: .coordinator)
-        try await first.createUser(user, passwordHash: "x", by: nil)
-        let operation = JointOperation(
-            id: Identifier.make(), codeName: "OP", summary: nil, leadAgencyId: agency.id, hHour: nil,
-            participants: [Participant(agencyId: agency.id, role: .lead)], createdAt: ConcertJSON.now())
-        try await first.createOperation(operation, by: Actor(user))
         let second = try await PostgresStore.open(url: url)
         defer { second.close() }
         let before = try await first.events(after: 0, limit: 1_000).count
@@ -142,6 +116,28 @@ struct EventQueueTests {
         #expect(numbered == Array(1...Int64(numbered.count)), "the operation's numbers have a gap or a twin")
         #expect(try await first.reading { try $0.rows("SELECT 1 FROM event_queue").isEmpty })
         #expect(try await second.verifyAuditChain().isIntact)
+    }
+
+    /// A new database opened by a first server, with an agency, its coordinator and an
+    /// operation it leads.
+    func openWithOperation() async throws -> (
+        url: String, store: PostgresStore, agency: Agency, user: User, operation: JointOperation
+    ) {
+        let server = try #require(
+            ProcessInfo.processInfo.environment["CONCERT_TEST_POSTGRES_URL"],
+            "CONCERT_TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts PostgreSQL.")
+        let name = "concert_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let url = try await PostgresStore.createDatabase(name, serverURL: server)
+        let store = try await PostgresStore.open(url: url)
+        let agency = Agency(id: Identifier.make(), name: "A", country: "FR", kind: .police)
+        try await store.createAgency(agency, by: nil)
+        let user = User(id: Identifier.make(), username: "a", displayName: "A", agencyId: agency.id, role: .coordinator)
+        try await store.createUser(user, passwordHash: "x", by: nil)
+        let operation = JointOperation(
+            id: Identifier.make(), codeName: "OP", summary: nil, leadAgencyId: agency.id, hHour: nil,
+            participants: [Participant(agencyId: agency.id, role: .lead)], createdAt: ConcertJSON.now())
+        try await store.createOperation(operation, by: Actor(user))
+        return (url, store, agency, user, operation)
     }
 
     /// Runs SQL with `psql` against the database, and returns what it printed.

@@ -296,13 +296,7 @@ private struct SwapAction: PostgresPreparedStatement {
         bindings.append(event.payload)
         bindings.append(read.action)
         bindings.append(read.operation)
-        if let actor = event.actor {
-            bindings.append(actor.userId)
-            bindings.append(actor.agencyId)
-        } else {
-            bindings.appendNull()
-            bindings.appendNull()
-        }
+        bindings.appendActor(of: event)
         bindings.append(event.kind.rawValue)
         return bindings
     }
@@ -360,13 +354,7 @@ private struct InsertSentMessage: PostgresPreparedStatement {
         bindings.append(entry.toAll)
         bindings.append(entry.recipients)
         bindings.append(message.targets)
-        if let actor = event.actor {
-            bindings.append(actor.userId)
-            bindings.append(actor.agencyId)
-        } else {
-            bindings.appendNull()
-            bindings.appendNull()
-        }
+        bindings.appendActor(of: event)
         bindings.append(event.kind.rawValue)
         bindings.append(event.payload)
         return bindings
@@ -412,4 +400,17 @@ private struct ReadOperation: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> String { try row.decode(String.self) }
+}
+
+extension PostgresBindings {
+    /// The user and agency who caused an event, or two nulls.
+    mutating func appendActor(of event: EventDraft) {
+        if let actor = event.actor {
+            append(actor.userId)
+            append(actor.agencyId)
+        } else {
+            appendNull()
+            appendNull()
+        }
+    }
 }
