@@ -225,6 +225,7 @@ func benchmarkScale(engine: String, shape: ScaleShape) async throws {
                     for number in 0..<(sends / senders.count) {
                         if paced { try await Task.sleep(until: first + .milliseconds(100 * number)) }
                         let start = ContinuousClock.now
+                        let since = seconds(start - sendStart)
                         let (status, _) = try await call(
                             .POST, base + "/messages", token: token,
                             json: [
@@ -232,14 +233,17 @@ func benchmarkScale(engine: String, shape: ScaleShape) async throws {
                                 "body": "Status of the courier search.", "handling": "H0", "evaluation": "B2",
                                 "distribution": "all",
                             ])
-                        tally.record(seconds(ContinuousClock.now - start) * 1_000, refused: status != 201)
+                        tally.record(
+                            seconds(ContinuousClock.now - start) * 1_000, at: since, refused: status != 201)
                     }
                 }
             }
             try await group.waitForAll()
         }
-        let sent = tally.latencies.withLock { $0.sorted() }
-        let rate = Double(sent.count) / seconds(ContinuousClock.now - sendStart)
+        let timed = tally.latencies.withLock { $0 }
+        let sent = timed.map(\.milliseconds).sorted()
+        let elapsed = seconds(ContinuousClock.now - sendStart)
+        let rate = Double(sent.count) / elapsed
         show(
             String(
                 format:
@@ -250,6 +254,14 @@ func benchmarkScale(engine: String, shape: ScaleShape) async throws {
                     ? (percentile(sent, 0.99) < 20 && rate >= 490
                         ? " (target p99 < 20 ms at 500/s: met)"
                         : " (target p99 < 20 ms at 500/s: NOT met)") : ""))
+        // Whether the slowest are spread over the run or gathered in one moment of it.
+        let thirds = (0..<3).map { third in
+            percentile(
+                timed.filter { Int($0.at / elapsed * 3) == third }.map(\.milliseconds).sorted(), 0.99)
+        }
+        show(
+            String(
+                format: "      p99 in each third of that run: %.1f, %.1f and %.1f ms", thirds[0], thirds[1], thirds[2]))
     }
     line(
         "first inbox page after the sends", try await timed(100, base + "/messages?limit=50", token: reader),
@@ -426,13 +438,14 @@ final class Tally: Sendable {
     let count = Atomic<Int>(0)
 }
 
-/// Latencies and refusals recorded from many tasks.
+/// Latencies (with when each request began, in seconds into the run) and refusals recorded
+/// from many tasks.
 final class SendTally: Sendable {
-    let latencies = Mutex<[Double]>([])
+    let latencies = Mutex<[(milliseconds: Double, at: Double)]>([])
     let refused = Atomic<Int>(0)
 
-    func record(_ milliseconds: Double, refused wasRefused: Bool) {
-        latencies.withLock { $0.append(milliseconds) }
+    func record(_ milliseconds: Double, at: Double, refused wasRefused: Bool) {
+        latencies.withLock { $0.append((milliseconds, at)) }
         if wasRefused { refused.add(1, ordering: .relaxed) }
     }
 }
