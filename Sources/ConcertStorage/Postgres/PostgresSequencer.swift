@@ -42,7 +42,7 @@ final class PostgresSequencer: Sendable {
     private let client: PostgresClient
     private let logger: Logger
     private let signal: EventSignal
-    /// The most events one transaction of a pass numbers; a pass goes on until the queue is empty.
+    /// The most events one batch of a pass numbers; a pass goes on until the queue is empty.
     static let batchLimit = 2_048
 
     init(client: PostgresClient, logger: Logger, signal: EventSignal) {
@@ -101,8 +101,9 @@ final class PostgresSequencer: Sendable {
         }
     }
 
-    /// A pass, tried again when it fails (its transaction rolled back: a connection the
-    /// database closed, a failover), since the writes waiting for it are committed already.
+    /// A pass, tried again when it fails (a statement of it failed and wrote nothing: a
+    /// connection the database closed, a failover), since the writes waiting for it are
+    /// committed already.
     private func passRetrying() async throws -> Set<Int64> {
         var attempt = 0
         while true {
