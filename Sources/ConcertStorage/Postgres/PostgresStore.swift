@@ -271,8 +271,9 @@ public final class PostgresStore: Store, @unchecked Sendable {
         }
     }
 
-    /// Runs `body` in one transaction that holds the chain's head, as the sequencer does: for
-    /// the work on the log itself (putting it in its tree when the store opens).
+    /// Runs `body` in one transaction that holds the chain's head: for the work on the log
+    /// itself (putting it in its tree when the store opens). A sequencer's pass that read the
+    /// head before writes only if the head is unchanged, and so reads again after it.
     func holdingChainHead(_ body: @escaping @Sendable (PostgresSQLConnection) throws -> Void) async throws {
         try await client.withConnection { connection in
             try await connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED", logger: self.logger)
