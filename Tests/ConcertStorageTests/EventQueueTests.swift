@@ -1,5 +1,6 @@
 import ConcertCore
 import Foundation
+import Synchronization
 import Testing
 
 @testable import ConcertStorage
@@ -116,6 +117,58 @@ struct EventQueueTests {
         #expect(numbered == Array(1...Int64(numbered.count)), "the operation's numbers have a gap or a twin")
         #expect(try await first.reading { try $0.rows("SELECT 1 FROM event_queue").isEmpty })
         #expect(try await second.verifyAuditChain().isIntact)
+    }
+
+    @Test(
+        "a pass that read the chain's head before another server's pass moved it writes nothing, reads again, and fails nothing"
+    )
+    func passFindingTheHeadMovedReadsAgain() async throws {
+        let (url, first, agency, user, operation) = try await openWithOperation()
+        defer { first.close() }
+        let second = try await PostgresStore.open(url: url)
+        defer { second.close() }
+        func message(_ subject: String) -> Message {
+            let id = Identifier.make()
+            return Message(
+                id: id, operationId: operation.id, threadId: id, replyTo: nil, corrects: nil, subject: subject,
+                body: "Between a pass's two statements.", handling: .h0, handlingRestriction: nil,
+                evaluation: Evaluation(code: "B2")!, distribution: .allParticipants, targets: [], attachments: [],
+                originatorAgencyId: agency.id, authorUserId: user.id, sentAt: Date())
+        }
+        // The first server's next pass stops between reading the head and writing its batch.
+        let (reached, reachedSignal) = AsyncStream<Void>.makeStream()
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        let pauseOnce = Mutex(true)
+        first.sequencer.beforeWrite.withLock {
+            $0 = {
+                guard
+                    pauseOnce.withLock({ first in
+                        defer { first = false }; return first
+                    })
+                else { return }
+                reachedSignal.yield()
+                for await _ in release { return }
+            }
+        }
+        let paused = message("Read, not yet written")
+        let sending = Task { try await first.createMessage(paused, by: Actor(user)) }
+        for await _ in reached { break }
+
+        // Meanwhile the second server's pass numbers both messages and moves the head.
+        let moving = message("Written while the other waits")
+        try await second.createMessage(moving, by: Actor(user))
+        releaseSignal.yield()
+        try await sending.value
+
+        #expect(first.sequencer.headMoves.load(ordering: .relaxed) == 1, "the paused batch did not see the head move")
+        #expect(first.sequencer.retries.load(ordering: .relaxed) == 0, "a pass failed on the moved head")
+        let events = try await first.events(after: 0, limit: 1_000)
+        #expect(events.map(\.sequence) == Array(1...Int64(events.count)), "the log's numbers have a gap or a twin")
+        for sent in [paused, moving] {
+            #expect(events.filter { $0.payload.contains(sent.id) }.count == 1, "\(sent.subject) is not in the log once")
+        }
+        #expect(try await first.reading { try $0.rows("SELECT 1 FROM event_queue").isEmpty })
+        #expect(try await first.verifyAuditChain().isIntact)
     }
 
     /// A new database opened by a first server, with an agency, its coordinator and an

@@ -44,6 +44,13 @@ final class PostgresSequencer: Sendable {
     private let signal: EventSignal
     /// The most events one batch of a pass numbers; a pass goes on until the queue is empty.
     static let batchLimit = 2_048
+    /// How many batches found the chain's head moved by another pass when they came to write,
+    /// wrote nothing and read again; and how many passes failed and were tried again.
+    let headMoves = Atomic<Int>(0)
+    let retries = Atomic<Int>(0)
+    /// For tests: awaited between a batch's read and its write, so that another server's pass
+    /// can move the head meanwhile, as it does now and then under load.
+    let beforeWrite = Mutex<(@Sendable () async -> Void)?>(nil)
 
     init(client: PostgresClient, logger: Logger, signal: EventSignal) {
         self.client = client
@@ -113,6 +120,7 @@ final class PostgresSequencer: Sendable {
                 throw error
             } catch {
                 attempt += 1
+                retries.add(1, ordering: .relaxed)
                 guard attempt < 4 else { throw error }
                 logger.warning("The sequencer's pass failed; trying again: \(String(reflecting: error))")
                 try await Task.sleep(for: .milliseconds(50 * attempt))
@@ -130,7 +138,10 @@ final class PostgresSequencer: Sendable {
             }
             // Another server's pass moved the head between this one's read and its write: the
             // batch is read again from the head as it now stands.
-            guard let (queueIds, operations) = batch else { continue }
+            guard let (queueIds, operations) = batch else {
+                headMoves.add(1, ordering: .relaxed)
+                continue
+            }
             sequenced.formUnion(queueIds)
             for operationId in operations { signal.publish(operationId) }
             if queueIds.count < Self.batchLimit { return sequenced }
@@ -220,6 +231,7 @@ final class PostgresSequencer: Sendable {
         let batch = WriteBatch(
             read: head, events: events, queueIds: queued.map(\.id), operationIds: operationIds, nodes: nodes,
             tree: tree)
+        if let pause = beforeWrite.withLock({ $0 }) { await pause() }
         var written = false
         for try await wrote in try await connection.execute(batch, logger: logger) { written = wrote }
         return written ? (queued.map(\.id), Set(operationIds)) : nil
