@@ -41,87 +41,191 @@ public struct TargetPage: Sendable {
 
 extension SQLEngineStore {
     /// A page of at most `limit` of the targets of an operation that `isVisible` admits and
-    /// `filter` keeps, after the first `skipping` of them (an earlier page's `next`), in the
-    /// order they were recorded. The filter is the database's work and the policy is asked once per
-    /// distinct handling, so a page of a caller who may see few targets is full all the same;
-    /// only the page's targets are read whole.
+    /// `filter` keeps, after the first `skipping` of them (an earlier page's `next`), or after the
+    /// target `after` (a cursor, which must be one of them), in the order they were recorded.
+    /// The policy is asked once per distinct handling; what it admits and the filter are the
+    /// database's work, so a page of a caller who may see few targets is full all the same, and
+    /// only the page's targets are read.
     public func targetPage(
         operationId: String, filter: TargetFilter, skipping: Int, after: String?, limit: Int,
+        isVisible: @escaping @Sendable (RecordHandling) -> Bool
+    ) async throws -> TargetPage {
+        try await targetPage(
+            operationId: operationId, filter: filter, skipping: skipping, after: after, limit: limit,
+            handlingsInQuery: Self.handlingsInQuery, isVisible: isVisible)
+    }
+
+    /// The most distinct handlings admitted that a page's queries name; past them the page reads
+    /// every target's handling instead.
+    static var handlingsInQuery: Int { 200 }
+
+    func targetPage(
+        operationId: String, filter: TargetFilter, skipping: Int, after: String?, limit: Int, handlingsInQuery: Int,
         isVisible: @escaping @Sendable (RecordHandling) -> Bool
     ) async throws -> TargetPage {
         try await reading { connection in
             let dialect = connection.dialect
             let order = dialect.insertionOrder
-            func visibleRows(_ filter: TargetFilter) throws -> [String] {
-                var statement: SQL =
-                    "SELECT id, originator_agency_id, handling, distribution, \(raw: order) FROM target WHERE operation_id = \(operationId)"
+            func filtered(_ filter: TargetFilter) -> SQL {
+                var clause: SQL = ""
                 if let kind = filter.kind {
-                    statement.append(" AND \(raw: dialect.jsonField("json", "kind")) = \(kind.rawValue)")
+                    clause.append(" AND \(raw: dialect.jsonField("json", "kind")) = \(kind.rawValue)")
                 }
                 if let agency = filter.originatorAgencyId {
-                    statement.append(" AND originator_agency_id = \(agency)")
+                    clause.append(" AND originator_agency_id = \(agency)")
                 }
                 if let text = filter.text {
                     let name = dialect.jsonField("json", "name")
-                    statement.append(
+                    clause.append(
                         """
                          AND (\(raw: dialect.position)(lower(\(raw: name)), \(text)) > 0
                               OR \(raw: dialect.position)(lower(selector_keys), \(text)) > 0)
                         """)
                 }
-                statement.append(" ORDER BY \(raw: order)")
-                var distributions = DistributionDecoder()
-                var decided: [String: Bool] = [:]
-                var kept: [String] = []
-                for row in try connection.rows(statement) {
-                    let originator = try row.string(1)
-                    let handling = try row.string(2)
-                    let distribution = try row.string(3)
-                    let key = originator + "\u{1F}" + handling + "\u{1F}" + distribution
-                    let visible: Bool
-                    if let known = decided[key] {
-                        visible = known
-                    } else {
-                        visible = isVisible(
-                            RecordHandling(
-                                originatorAgencyId: originator, handling: HandlingCode(rawValue: handling) ?? .h3,
-                                distribution: try distributions.decode(distribution)))
-                        decided[key] = visible
-                    }
-                    if visible { kept.append(try row.string(0)) }
-                }
-                return kept
+                return clause
             }
-            let matching = try visibleRows(filter)
-            let visible = filter.isEmpty ? matching.count : try visibleRows(TargetFilter()).count
-            var before = min(max(0, skipping), matching.count)
+            // The handlings the policy admits among the operation's targets. The page's queries
+            // name them all, even when it admits every one: each statement is a snapshot of its
+            // own on PostgreSQL, and a target of a handling first seen after this read must not
+            // pass unasked.
+            var distributions = DistributionDecoder()
+            var visibleClause: SQL = " AND ("
+            var admitted = 0
+            for row in try connection.rows(
+                """
+                SELECT DISTINCT originator_agency_id, handling, distribution FROM target
+                WHERE operation_id = \(operationId)
+                """)
+            {
+                let (originator, handling, distribution) = (try row.string(0), try row.string(1), try row.string(2))
+                guard
+                    isVisible(
+                        RecordHandling(
+                            originatorAgencyId: originator, handling: HandlingCode(rawValue: handling) ?? .h3,
+                            distribution: try distributions.decode(distribution)))
+                else { continue }
+                if admitted > 0 { visibleClause.append(" OR ") }
+                visibleClause.append(
+                    "(originator_agency_id = \(originator) AND handling = \(handling) AND distribution = \(distribution))"
+                )
+                admitted += 1
+            }
+            visibleClause.append(")")
+            if admitted == 0 {
+                guard after == nil else { throw UnknownCursor() }
+                return TargetPage(targets: [], matching: 0, visible: 0, before: 0, next: nil)
+            }
+            guard admitted <= handlingsInQuery else {
+                return try Self.scannedTargetPage(
+                    connection, operationId: operationId, filtered: filtered, filter: filter, skipping: skipping,
+                    after: after, limit: limit, isVisible: isVisible)
+            }
+            func count(_ filter: TargetFilter, upTo last: Int64? = nil) throws -> Int {
+                var statement: SQL = "SELECT COUNT(*) FROM target WHERE operation_id = \(operationId)"
+                statement.append(visibleClause)
+                statement.append(filtered(filter))
+                if let last { statement.append(" AND \(raw: order) <= \(last)") }
+                return Int(try connection.rows(statement).first?.int64(0) ?? 0)
+            }
+            let matching = try count(filter)
+            let visible = filter.isEmpty ? matching : try count(TargetFilter())
+            var statement: SQL =
+                "SELECT id, originator_agency_id, handling, distribution, json FROM target WHERE operation_id = \(operationId)"
+            statement.append(visibleClause)
+            statement.append(filtered(filter))
+            var before = min(max(0, skipping), matching)
             if let after {
                 // A cursor is a target of this very list; anything else is refused.
-                guard let index = matching.firstIndex(of: after) else { throw UnknownCursor() }
-                before = index + 1
+                var cursor: SQL =
+                    "SELECT \(raw: order) FROM target WHERE operation_id = \(operationId) AND id = \(after)"
+                cursor.append(visibleClause)
+                cursor.append(filtered(filter))
+                guard let last = try connection.rows(cursor).first?.int64(0) else { throw UnknownCursor() }
+                before = try count(filter, upTo: last)
+                statement.append(" AND \(raw: order) > \(last) ORDER BY \(raw: order) LIMIT \(limit)")
+            } else {
+                statement.append(" ORDER BY \(raw: order) LIMIT \(limit) OFFSET \(before)")
             }
-            let page = Array(matching.dropFirst(before).prefix(limit))
-            var json: [String: EncodedTarget] = [:]
-            if !page.isEmpty {
-                var distributions = DistributionDecoder()
-                for row in try connection.rows(
-                    """
-                    SELECT id, originator_agency_id, handling, distribution, json FROM target
-                    WHERE operation_id = \(operationId) AND id IN (\(list: page))
-                    """)
-                {
-                    let id = try row.string(0)
-                    json[id] = EncodedTarget(
+            var targets: [EncodedTarget] = []
+            for row in try connection.rows(statement) {
+                targets.append(
+                    EncodedTarget(
                         handling: RecordHandling(
                             originatorAgencyId: try row.string(1),
                             handling: HandlingCode(rawValue: try row.string(2)) ?? .h3,
                             distribution: try distributions.decode(try row.string(3))),
-                        id: id, json: try row.string(4))
-                }
+                        id: try row.string(0), json: try row.string(4)))
             }
             return TargetPage(
-                targets: page.compactMap { json[$0] }, matching: matching.count, visible: visible, before: before,
-                next: before + page.count < matching.count ? before + page.count : nil)
+                targets: targets, matching: matching, visible: visible, before: before,
+                next: before + targets.count < matching ? before + targets.count : nil)
         }
+    }
+
+    /// A page as ``targetPage(operationId:filter:skipping:after:limit:isVisible:)`` answers it,
+    /// read by asking the policy of every target's handling: for an operation whose targets
+    /// have more distinct handlings than a query should name.
+    private static func scannedTargetPage(
+        _ connection: any SQLConnection, operationId: String, filtered: (TargetFilter) -> SQL, filter: TargetFilter,
+        skipping: Int, after: String?, limit: Int, isVisible: @Sendable (RecordHandling) -> Bool
+    ) throws -> TargetPage {
+        let order = connection.dialect.insertionOrder
+        func visibleRows(_ filter: TargetFilter) throws -> [String] {
+            var statement: SQL =
+                "SELECT id, originator_agency_id, handling, distribution, \(raw: order) FROM target WHERE operation_id = \(operationId)"
+            statement.append(filtered(filter))
+            statement.append(" ORDER BY \(raw: order)")
+            var distributions = DistributionDecoder()
+            var decided: [String: Bool] = [:]
+            var kept: [String] = []
+            for row in try connection.rows(statement) {
+                let originator = try row.string(1)
+                let handling = try row.string(2)
+                let distribution = try row.string(3)
+                let key = originator + "\u{1F}" + handling + "\u{1F}" + distribution
+                let visible: Bool
+                if let known = decided[key] {
+                    visible = known
+                } else {
+                    visible = isVisible(
+                        RecordHandling(
+                            originatorAgencyId: originator, handling: HandlingCode(rawValue: handling) ?? .h3,
+                            distribution: try distributions.decode(distribution)))
+                    decided[key] = visible
+                }
+                if visible { kept.append(try row.string(0)) }
+            }
+            return kept
+        }
+        let matching = try visibleRows(filter)
+        let visible = filter.isEmpty ? matching.count : try visibleRows(TargetFilter()).count
+        var before = min(max(0, skipping), matching.count)
+        if let after {
+            // A cursor is a target of this very list; anything else is refused.
+            guard let index = matching.firstIndex(of: after) else { throw UnknownCursor() }
+            before = index + 1
+        }
+        let page = Array(matching.dropFirst(before).prefix(limit))
+        var json: [String: EncodedTarget] = [:]
+        if !page.isEmpty {
+            var distributions = DistributionDecoder()
+            for row in try connection.rows(
+                """
+                SELECT id, originator_agency_id, handling, distribution, json FROM target
+                WHERE operation_id = \(operationId) AND id IN (\(list: page))
+                """)
+            {
+                let id = try row.string(0)
+                json[id] = EncodedTarget(
+                    handling: RecordHandling(
+                        originatorAgencyId: try row.string(1),
+                        handling: HandlingCode(rawValue: try row.string(2)) ?? .h3,
+                        distribution: try distributions.decode(try row.string(3))),
+                    id: id, json: try row.string(4))
+            }
+        }
+        return TargetPage(
+            targets: page.compactMap { json[$0] }, matching: matching.count, visible: visible, before: before,
+            next: before + page.count < matching.count ? before + page.count : nil)
     }
 }
