@@ -1,5 +1,6 @@
 import ConcertCore
 import Foundation
+import Synchronization
 import Testing
 
 @testable import ConcertStorage
@@ -28,25 +29,29 @@ struct TargetPageTests {
         let fixture = try await StoreConformanceTests.Fixture.make(backend)
         defer { try? FileManager.default.removeItem(at: fixture.folder) }
         let store = try #require(fixture.store as? any SQLEngineStore)
-        // 4 handlings and 8 distributions: up to 32 distinct handlings among 96 targets.
+        let other = Agency(id: Identifier.make(), name: "B", country: "DE", kind: .police)
+        try await store.createAgency(other, by: nil)
+        // 4 handlings by 8 distributions by 2 originators, each of its own: 64 distinct handlings
+        // among 192 targets, one in five a domain.
         let handlings: [HandlingCode] = [.h0, .h1, .h2, .h3]
-        let targets = try (0..<96).map { number in
+        let targets = try (0..<192).map { number in
             var target = try fixture.target("Server \(number)", ip: "192.0.2.\(number + 1)")
-            target.handling = handlings[number % 4]
+            target.handling = handlings[number / 8 % 4]
             target.distribution = number % 8 == 0 ? .allParticipants : .agencies(["x\(number % 8)"])
+            if number / 32 % 2 == 1 { target.originatorAgencyId = other.id }
+            if number % 5 == 0 { target.kind = .domain }
             return target
         }
         try await store.importTargets(targets, by: fixture.actor)
         let operationId = fixture.operation.id
+        let filters = [
+            TargetFilter(), TargetFilter(kind: .domain), TargetFilter(originatorAgencyId: other.id),
+            TargetFilter(text: "192.0.2.1"),
+        ]
 
         for caller in Self.callers {
-            let shown = targets.filter {
-                caller.isVisible(
-                    RecordHandling(
-                        originatorAgencyId: $0.originatorAgencyId, handling: $0.handling, distribution: $0.distribution)
-                )
-            }
-            for filter in [TargetFilter(), TargetFilter(kind: .server), TargetFilter(text: "192.0.2.1")] {
+            let shown = targets.filter { caller.isVisible(Self.handling(of: $0)) }
+            for filter in filters {
                 var pagesEachWay: [[String]] = []
                 for handlingsInQuery in [SQLiteStore.handlingsInQuery, 0] {
                     func page(skipping: Int, after: String?) async throws -> TargetPage {
@@ -59,6 +64,10 @@ struct TargetPageTests {
                     var next: Int? = 0
                     repeat {
                         let read = try await page(skipping: next ?? 0, after: nil)
+                        // A caller who may see none is answered before either way is taken.
+                        #expect(
+                            read.readEveryHandling == (handlingsInQuery == 0 && !shown.isEmpty),
+                            "the way asked for was not taken")
                         #expect(read.before == bySkipping.count)
                         #expect(read.targets.allSatisfy { caller.isVisible($0.handling) }, "\(caller.name) saw more")
                         if read.next != nil { #expect(read.targets.count == 7) }
@@ -77,15 +86,68 @@ struct TargetPageTests {
                     let first = try await page(skipping: 0, after: nil)
                     #expect(first.matching == bySkipping.count && first.visible == shown.count)
                     if filter.isEmpty { #expect(bySkipping == shown.map(\.id), "\(caller.name), \(handlingsInQuery)") }
+                    if filter == TargetFilter(originatorAgencyId: other.id) {
+                        #expect(bySkipping == shown.filter { $0.originatorAgencyId == other.id }.map(\.id))
+                    }
                     pagesEachWay.append(bySkipping)
-                    // A cursor the caller may not see is refused, as one of another operation is.
+                    // Past the end: an empty page that says how many came before.
+                    let past = try await page(skipping: 1_000, after: nil)
+                    #expect(past.targets.isEmpty && past.next == nil && past.before == bySkipping.count)
+                    // A cursor the caller may not see is refused, as are one the filter leaves out
+                    // and one of another operation.
                     if let hidden = targets.first(where: { target in !shown.contains { $0.id == target.id } }) {
                         await #expect(throws: UnknownCursor.self) { try await page(skipping: 0, after: hidden.id) }
+                    }
+                    if let left = shown.first(where: { target in !bySkipping.contains(target.id) }) {
+                        await #expect(throws: UnknownCursor.self) { try await page(skipping: 0, after: left.id) }
                     }
                     await #expect(throws: UnknownCursor.self) { try await page(skipping: 0, after: "elsewhere") }
                 }
                 #expect(pagesEachWay[0] == pagesEachWay[1], "\(caller.name) with \(filter)")
             }
         }
+    }
+
+    @Test(
+        "a target whose handling changes while a page is read every target's way is asked about again, and left out"
+    )
+    func handlingChangedMeanwhile() async throws {
+        // On PostgreSQL each statement of a page is a snapshot of its own; SQLite reads a page in one.
+        let fixture = try await StoreConformanceTests.Fixture.make(.postgres)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let store = try #require(fixture.store as? any SQLEngineStore)
+        let targets = try (0..<5).map { try fixture.target("Server \($0)", ip: "192.0.2.\($0 + 1)") }
+        try await store.importTargets(targets, by: fixture.actor)
+        let operationId = fixture.operation.id
+        let asked = Mutex(0)
+        // The policy is asked first about the distinct handlings, then about each target's as
+        // the targets are read: the second time, the first target is made H3, which this caller
+        // may not see. The page has then decided it may see it, and has yet to read it.
+        let isVisible: @Sendable (RecordHandling) -> Bool = { handling in
+            if asked.withLock({ count in
+                count += 1
+                return count == 2
+            }) {
+                _ = try? waitBlocking {
+                    try await store.updateTarget(id: targets[0].id, operationId: operationId, by: fixture.actor) {
+                        var target = $0
+                        target.handling = .h3
+                        return target
+                    }
+                }
+            }
+            return handling.handling != .h3
+        }
+        let page = try await store.targetPage(
+            operationId: operationId, filter: TargetFilter(), skipping: 0, after: nil, limit: 10,
+            handlingsInQuery: 0, isVisible: isVisible)
+        #expect(asked.withLock { $0 } >= 2)
+        #expect(try await store.target(id: targets[0].id, operationId: operationId)?.handling == .h3)
+        #expect(page.targets.map(\.id) == targets.dropFirst().map(\.id), "the target made H3 was sent")
+    }
+
+    static func handling(of target: Target) -> RecordHandling {
+        RecordHandling(
+            originatorAgencyId: target.originatorAgencyId, handling: target.handling, distribution: target.distribution)
     }
 }

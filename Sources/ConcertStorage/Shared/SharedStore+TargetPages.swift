@@ -37,6 +37,9 @@ public struct TargetPage: Sendable {
     /// that asks for it. A count among what the caller may see, so that it tells nothing of
     /// the rows around them.
     public var next: Int?
+    /// Whether the page was read by asking the policy of every target's handling (more
+    /// distinct handlings admitted than a query names), for tests.
+    var readEveryHandling = false
 }
 
 extension SQLEngineStore {
@@ -90,7 +93,9 @@ extension SQLEngineStore {
             // pass unasked.
             var distributions = DistributionDecoder()
             var visibleClause: SQL = " AND ("
-            var admitted = 0
+            // Its text changes with every set of handlings: no engine should keep it prepared.
+            visibleClause.varies = true
+            var admitted: Set<String> = []
             for row in try connection.rows(
                 """
                 SELECT DISTINCT originator_agency_id, handling, distribution FROM target
@@ -104,18 +109,18 @@ extension SQLEngineStore {
                             originatorAgencyId: originator, handling: HandlingCode(rawValue: handling) ?? .h3,
                             distribution: try distributions.decode(distribution)))
                 else { continue }
-                if admitted > 0 { visibleClause.append(" OR ") }
+                if !admitted.isEmpty { visibleClause.append(" OR ") }
                 visibleClause.append(
                     "(originator_agency_id = \(originator) AND handling = \(handling) AND distribution = \(distribution))"
                 )
-                admitted += 1
+                admitted.insert(Self.handlingKey(originator, handling, distribution))
             }
             visibleClause.append(")")
-            if admitted == 0 {
+            if admitted.isEmpty {
                 guard after == nil else { throw UnknownCursor() }
                 return TargetPage(targets: [], matching: 0, visible: 0, before: 0, next: nil)
             }
-            guard admitted <= handlingsInQuery else {
+            guard admitted.count <= handlingsInQuery else {
                 return try Self.scannedTargetPage(
                     connection, operationId: operationId, filtered: filtered, filter: filter, skipping: skipping,
                     after: after, limit: limit, isVisible: isVisible)
@@ -127,6 +132,9 @@ extension SQLEngineStore {
                 if let last { statement.append(" AND \(raw: order) <= \(last)") }
                 return Int(try connection.rows(statement).first?.int64(0) ?? 0)
             }
+            // On PostgreSQL each statement below is a snapshot of its own: a target written
+            // meanwhile can make the counts and the page disagree by one, never show what the
+            // policy did not admit.
             let matching = try count(filter)
             let visible = filter.isEmpty ? matching : try count(TargetFilter())
             var statement: SQL =
@@ -148,12 +156,14 @@ extension SQLEngineStore {
             }
             var targets: [EncodedTarget] = []
             for row in try connection.rows(statement) {
+                let (originator, handling, distribution) = (try row.string(1), try row.string(2), try row.string(3))
+                // The query admitted only these handlings; checked again all the same.
+                guard admitted.contains(Self.handlingKey(originator, handling, distribution)) else { continue }
                 targets.append(
                     EncodedTarget(
                         handling: RecordHandling(
-                            originatorAgencyId: try row.string(1),
-                            handling: HandlingCode(rawValue: try row.string(2)) ?? .h3,
-                            distribution: try distributions.decode(try row.string(3))),
+                            originatorAgencyId: originator, handling: HandlingCode(rawValue: handling) ?? .h3,
+                            distribution: try distributions.decode(distribution)),
                         id: try row.string(0), json: try row.string(4)))
             }
             return TargetPage(
@@ -170,19 +180,18 @@ extension SQLEngineStore {
         skipping: Int, after: String?, limit: Int, isVisible: @Sendable (RecordHandling) -> Bool
     ) throws -> TargetPage {
         let order = connection.dialect.insertionOrder
-        func visibleRows(_ filter: TargetFilter) throws -> [String] {
+        func visibleRows(_ filter: TargetFilter, _ decided: inout [String: Bool]) throws -> [String] {
             var statement: SQL =
                 "SELECT id, originator_agency_id, handling, distribution, \(raw: order) FROM target WHERE operation_id = \(operationId)"
             statement.append(filtered(filter))
             statement.append(" ORDER BY \(raw: order)")
             var distributions = DistributionDecoder()
-            var decided: [String: Bool] = [:]
             var kept: [String] = []
             for row in try connection.rows(statement) {
                 let originator = try row.string(1)
                 let handling = try row.string(2)
                 let distribution = try row.string(3)
-                let key = originator + "\u{1F}" + handling + "\u{1F}" + distribution
+                let key = handlingKey(originator, handling, distribution)
                 let visible: Bool
                 if let known = decided[key] {
                     visible = known
@@ -197,8 +206,9 @@ extension SQLEngineStore {
             }
             return kept
         }
-        let matching = try visibleRows(filter)
-        let visible = filter.isEmpty ? matching.count : try visibleRows(TargetFilter()).count
+        var decided: [String: Bool] = [:]
+        let matching = try visibleRows(filter, &decided)
+        let visible = filter.isEmpty ? matching.count : try visibleRows(TargetFilter(), &decided).count
         var before = min(max(0, skipping), matching.count)
         if let after {
             // A cursor is a target of this very list; anything else is refused.
@@ -216,16 +226,26 @@ extension SQLEngineStore {
                 """)
             {
                 let id = try row.string(0)
-                json[id] = EncodedTarget(
-                    handling: RecordHandling(
-                        originatorAgencyId: try row.string(1),
-                        handling: HandlingCode(rawValue: try row.string(2)) ?? .h3,
-                        distribution: try distributions.decode(try row.string(3))),
-                    id: id, json: try row.string(4))
+                let (originator, handling, distribution) = (try row.string(1), try row.string(2), try row.string(3))
+                let recordHandling = RecordHandling(
+                    originatorAgencyId: originator, handling: HandlingCode(rawValue: handling) ?? .h3,
+                    distribution: try distributions.decode(distribution))
+                // Read again in a statement of its own: a target whose handling changed since is
+                // asked about again, and left out when the policy no longer admits it.
+                let key = handlingKey(originator, handling, distribution)
+                let visible = decided[key] ?? isVisible(recordHandling)
+                decided[key] = visible
+                guard visible else { continue }
+                json[id] = EncodedTarget(handling: recordHandling, id: id, json: try row.string(4))
             }
         }
         return TargetPage(
             targets: page.compactMap { json[$0] }, matching: matching.count, visible: visible, before: before,
-            next: before + page.count < matching.count ? before + page.count : nil)
+            next: before + page.count < matching.count ? before + page.count : nil, readEveryHandling: true)
+    }
+
+    /// One text for a target's originator, handling code and distribution.
+    private static func handlingKey(_ originator: String, _ handling: String, _ distribution: String) -> String {
+        originator + "\u{1F}" + handling + "\u{1F}" + distribution
     }
 }
