@@ -71,10 +71,11 @@ struct EventQueueTests {
         "two servers' passes on one database compare and swap the chain's head: every write is in the log the moment it returns, numbered once, in a chain that stays whole"
     )
     func twoServersSequenceSideBySide() async throws {
-        let (url, first, agency, user, operation) = try await openWithOperation()
-        defer { first.close() }
-        let second = try await PostgresStore.open(url: url)
-        defer { second.close() }
+        let (first, second, agency, user, operation) = try await openTwoServers()
+        defer {
+            first.close()
+            second.close()
+        }
         let before = try await first.events(after: 0, limit: 1_000).count
 
         // Messages (one statement each) and log entries (a transaction each), half through each
@@ -86,12 +87,7 @@ struct EventQueueTests {
                     let id = Identifier.make()
                     if number % 4 < 2 {
                         try await store.createMessage(
-                            Message(
-                                id: id, operationId: operation.id, threadId: id, replyTo: nil, corrects: nil,
-                                subject: "Race \(number)", body: "Both servers at once.", handling: .h0,
-                                handlingRestriction: nil, evaluation: Evaluation(code: "B2")!,
-                                distribution: .allParticipants, targets: [], attachments: [],
-                                originatorAgencyId: agency.id, authorUserId: user.id, sentAt: Date()),
+                            Self.message(id: id, "Race \(number)", in: operation, from: agency, by: user),
                             by: Actor(user))
                     } else {
                         try await store.createLogEntry(
@@ -123,17 +119,13 @@ struct EventQueueTests {
         "a pass that read the chain's head before another server's pass moved it writes nothing, reads again, and fails nothing"
     )
     func passFindingTheHeadMovedReadsAgain() async throws {
-        let (url, first, agency, user, operation) = try await openWithOperation()
-        defer { first.close() }
-        let second = try await PostgresStore.open(url: url)
-        defer { second.close() }
+        let (first, second, agency, user, operation) = try await openTwoServers()
+        defer {
+            first.close()
+            second.close()
+        }
         func message(_ subject: String) -> Message {
-            let id = Identifier.make()
-            return Message(
-                id: id, operationId: operation.id, threadId: id, replyTo: nil, corrects: nil, subject: subject,
-                body: "Between a pass's two statements.", handling: .h0, handlingRestriction: nil,
-                evaluation: Evaluation(code: "B2")!, distribution: .allParticipants, targets: [], attachments: [],
-                originatorAgencyId: agency.id, authorUserId: user.id, sentAt: Date())
+            Self.message(id: Identifier.make(), subject, in: operation, from: agency, by: user)
         }
         // The first server's next pass stops between reading the head and writing its batch.
         let (reached, reachedSignal) = AsyncStream<Void>.makeStream()
@@ -169,6 +161,26 @@ struct EventQueueTests {
         }
         #expect(try await first.reading { try $0.rows("SELECT 1 FROM event_queue").isEmpty })
         #expect(try await first.verifyAuditChain().isIntact)
+    }
+
+    /// Two servers on one new database that the first opened, with an agency, its coordinator
+    /// and an operation it leads.
+    func openTwoServers() async throws -> (
+        first: PostgresStore, second: PostgresStore, agency: Agency, user: User, operation: JointOperation
+    ) {
+        let (url, first, agency, user, operation) = try await openWithOperation()
+        return (first, try await PostgresStore.open(url: url), agency, user, operation)
+    }
+
+    /// A message to every participant of `operation`, sent now.
+    static func message(
+        id: String, _ subject: String, in operation: JointOperation, from agency: Agency, by user: User
+    ) -> Message {
+        Message(
+            id: id, operationId: operation.id, threadId: id, replyTo: nil, corrects: nil, subject: subject,
+            body: "Written by two servers at once.", handling: .h0, handlingRestriction: nil,
+            evaluation: Evaluation(code: "B2")!, distribution: .allParticipants, targets: [], attachments: [],
+            originatorAgencyId: agency.id, authorUserId: user.id, sentAt: Date())
     }
 
     /// A new database opened by a first server, with an agency, its coordinator and an
