@@ -366,6 +366,14 @@ public protocol Store: Service {
     func deleteSession(id: String, userId: String) async throws -> Bool
     /// The user of an unexpired session.
     func sessionUser(tokenHash: String, now: Date) async throws -> User?
+    /// The user of an unexpired session and, read in the same statement, the operation a
+    /// request about it names (not through the policy: the caller asks it): a request about
+    /// an operation then makes one round trip to the database fewer.
+    func sessionUser(
+        tokenHash: String, now: Date, readingOperation operationId: String
+    ) async throws -> (
+        User, PrefetchedOperation
+    )?
     /// Keeps `tokenHash` as the user's calendar subscription token (for polling an action-day
     /// schedule), replacing any earlier one.
     func setCalendarToken(userId: String, tokenHash: String, now: Date) async throws

@@ -200,6 +200,46 @@ struct StoreConformanceTests {
     }
 
     @Test(
+        "a session read with the operation a request names gives both as read apart, and neither past its end",
+        arguments: Backend.allCases)
+    func sessionReadWithOperation(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let store = fixture.store
+        let user = try #require(try await store.user(id: fixture.actor.userId))
+        try await store.createSession(tokenHash: "h", user: user, expiresAt: Date().addingTimeInterval(60))
+        let operationId = fixture.operation.id
+
+        let (reader, prefetched) = try #require(
+            try await store.sessionUser(tokenHash: "h", now: Date(), readingOperation: operationId))
+        #expect(reader == user)
+        #expect(prefetched.id == operationId)
+        #expect(prefetched.operation == fixture.operation)
+        #expect(prefetched.operation == (try await store.operation(id: operationId)))
+
+        // An operation that is not there is read as none, with its id; the user is still found.
+        let (_, missing) = try #require(
+            try await store.sessionUser(tokenHash: "h", now: Date(), readingOperation: "no-such-operation"))
+        #expect(missing.id == "no-such-operation" && missing.operation == nil)
+
+        // An expired, unknown, ended or disabled session reads nothing, operation included.
+        #expect(
+            try await store.sessionUser(
+                tokenHash: "h", now: Date().addingTimeInterval(120), readingOperation: operationId) == nil)
+        #expect(try await store.sessionUser(tokenHash: "other", now: Date(), readingOperation: operationId) == nil)
+        try await store.createSession(tokenHash: "h2", user: user, expiresAt: Date().addingTimeInterval(60))
+        try await store.deleteSession(tokenHash: "h2")
+        #expect(try await store.sessionUser(tokenHash: "h2", now: Date(), readingOperation: operationId) == nil)
+        _ = try await store.updateUser(id: user.id, by: fixture.actor, eventKind: .userDisabled, endingSessions: false)
+        { user in
+            var user = user
+            user.disabledAt = Date()
+            return user
+        }
+        #expect(try await store.sessionUser(tokenHash: "h", now: Date(), readingOperation: operationId) == nil)
+    }
+
+    @Test(
         "a disabled account has no session and stays disabled; notices are listed by kind", arguments: Backend.allCases)
     func disabledAccountsAndNotices(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)

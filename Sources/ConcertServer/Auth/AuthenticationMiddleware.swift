@@ -1,4 +1,5 @@
 import ConcertCore
+import ConcertStorage
 import HTTPTypes
 import Hummingbird
 
@@ -16,7 +17,10 @@ struct AuthenticationMiddleware<Context: AuthenticatedRequestContext>: RouterMid
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        (context.user, context.viaCookie) = try await Self.user(of: request, authenticator: authenticator)
+        let operationId = OperationPrefetch.operationId(inPath: request.uri.path)
+        let prefetched: PrefetchedOperation?
+        (context.user, context.viaCookie, prefetched) = try await Self.user(
+            of: request, authenticator: authenticator, readingOperation: operationId)
         if context.user != nil { context.sessionTokenHash = Self.token(of: request).map(Authenticator.tokenHash) }
         if context.user == nil, let token = Self.calendarToken(of: request) {
             // A calendar client's token opens a schedule and nothing else; it is no session.
@@ -30,28 +34,40 @@ struct AuthenticationMiddleware<Context: AuthenticatedRequestContext>: RouterMid
         if context.viaCookie, request.method != .get, request.method != .head, !Self.isSameOrigin(request) {
             throw ProblemDetail(status: .forbidden, detail: "The request came from another site.")
         }
-        return try await next(request, context)
+        guard let prefetched else { return try await next(request, context) }
+        return try await OperationPrefetch.$current.withValue(OperationPrefetch(prefetched)) {
+            try await next(request, context)
+        }
     }
 
     /// The user of a request, from its bearer token or else its session cookie, and whether it
     /// came with the cookie; nil when it has neither. An unknown or expired token is a 401 problem.
     static func user(of request: Request, authenticator: Authenticator) async throws -> (User?, viaCookie: Bool) {
+        let (user, viaCookie, _) = try await user(of: request, authenticator: authenticator, readingOperation: nil)
+        return (user, viaCookie)
+    }
+
+    /// ``user(of:authenticator:)``, with the operation `operationId` names read in the same
+    /// round trip when there is a session.
+    static func user(
+        of request: Request, authenticator: Authenticator, readingOperation operationId: String?
+    ) async throws -> (User?, viaCookie: Bool, PrefetchedOperation?) {
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer",
-                let user = try await authenticator.user(forToken: String(parts[1]))
+                let found = try await authenticator.user(forToken: String(parts[1]), readingOperation: operationId)
             else {
                 throw ProblemDetail(
                     status: .unauthorized, detail: "The bearer token is unknown or has expired; sign in again.")
             }
-            return (user, false)
+            return (found.user, false, found.operation)
         }
         if let token = request.cookies[sessionCookieName]?.value, !token.isEmpty,
-            let user = try await authenticator.user(forToken: token)
+            let found = try await authenticator.user(forToken: token, readingOperation: operationId)
         {
-            return (user, true)
+            return (found.user, true, found.operation)
         }
-        return (nil, false)
+        return (nil, false, nil)
     }
 
     /// The calendar token of a request for a schedule (`GET /api/v1/operations/{id}/schedule.ics

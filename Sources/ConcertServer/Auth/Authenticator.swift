@@ -220,11 +220,27 @@ public final class Authenticator: Sendable {
     }
 
     public func user(forToken token: String) async throws -> User? {
+        try await user(forToken: token, readingOperation: nil)?.user
+    }
+
+    /// The user a token belongs to, while its session lasts, and the operation `operationId`
+    /// names, read in the same round trip (not yet through the policy).
+    func user(
+        forToken token: String, readingOperation operationId: String?
+    ) async throws -> (
+        user: User, operation: PrefetchedOperation?
+    )? {
         guard !token.isEmpty, token.utf8.count <= 128 else { return nil }
         let tokenHash = Self.tokenHash(token)
-        guard let user = try await store.sessionUser(tokenHash: tokenHash, now: Date()) else { return nil }
+        let found: (User, PrefetchedOperation?)?
+        if let operationId {
+            found = try await store.sessionUser(tokenHash: tokenHash, now: Date(), readingOperation: operationId)
+        } else {
+            found = try await store.sessionUser(tokenHash: tokenHash, now: Date()).map { ($0, nil) }
+        }
+        guard let found else { return nil }
         try await noteUse(of: tokenHash)
-        return user
+        return found
     }
 
     /// Notes that a live session was used now, so that it lasts another idle time: at most

@@ -90,6 +90,25 @@ extension PostgresStore {
         }
     }
 
+    /// The user of a session and the operation a request about it names, in one prepared
+    /// statement: a request about an operation reads both before anything else.
+    public func sessionUser(
+        tokenHash: String, now: Date, readingOperation operationId: String
+    ) async throws -> (
+        User, PrefetchedOperation
+    )? {
+        try await read { [logger] connection in
+            for try await (user, json) in try await connection.execute(
+                ReadSessionUserAndOperation(
+                    tokenHash: tokenHash, now: now.timeIntervalSince1970, operationId: operationId),
+                logger: logger)
+            {
+                return (user, try PrefetchedOperation(id: operationId, json: json))
+            }
+            return nil
+        }
+    }
+
     /// An operation, read by every request about one (through the access policy): prepared too.
     public func operation(id: String) async throws -> JointOperation? {
         try await read { [logger] connection in
@@ -383,6 +402,34 @@ private struct ReadSessionUser: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> User {
         try storedUser(from: SQLRow(try row.map(PostgresSQLConnection.value(of:))))
+    }
+}
+
+/// The user of a live session and the JSON of an operation (none when there is no such
+/// operation), as a request about that operation reads them.
+private struct ReadSessionUserAndOperation: PostgresPreparedStatement {
+    static let sql = """
+        SELECT \(userColumns), (SELECT json FROM operation WHERE id = $3)
+        FROM session JOIN app_user ON app_user.id = session.user_id
+        WHERE session.token_hash = $1 AND session.expires_at > $2 AND app_user.disabled_at IS NULL
+        """
+    typealias Row = (User, String?)
+
+    let tokenHash: String
+    let now: Double
+    let operationId: String
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(tokenHash)
+        bindings.append(now)
+        bindings.append(operationId)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> (User, String?) {
+        let values = SQLRow(try row.map(PostgresSQLConnection.value(of:)))
+        return (try storedUser(from: values), values.optionalString(7))
     }
 }
 

@@ -139,6 +139,26 @@ extension SQLEngineStore {
         }
     }
 
+    public func sessionUser(
+        tokenHash: String, now: Date, readingOperation operationId: String
+    ) async throws -> (
+        User, PrefetchedOperation
+    )? {
+        try await reading { connection in
+            guard
+                let row = try connection.rows(
+                    """
+                    SELECT \(raw: userColumns), (SELECT json FROM operation WHERE id = \(operationId))
+                    FROM session JOIN app_user ON app_user.id = session.user_id
+                    WHERE session.token_hash = \(tokenHash) AND session.expires_at > \(now.timeIntervalSince1970)
+                        AND app_user.disabled_at IS NULL
+                    """
+                ).first
+            else { return nil }
+            return (try storedUser(from: row), try PrefetchedOperation(id: operationId, json: row.optionalString(7)))
+        }
+    }
+
     public func sessionUser(tokenHash: String, now: Date) async throws -> User? {
         try await reading { connection in
             try connection.rows(
@@ -216,6 +236,25 @@ private func storedAgency(from row: SQLRow) throws -> Agency {
     Agency(
         id: try row.string(0), name: try row.string(1), country: try row.string(2),
         kind: AgencyKind(rawValue: try row.string(3)) ?? .police, contact: row.optionalString(4))
+}
+
+/// An operation read with the session of a request about it, before the access policy was
+/// asked: ``OperationGuard`` in the server asks it, as of an operation it read itself.
+public struct PrefetchedOperation: Sendable {
+    /// The id the request named.
+    public let id: String
+    /// The operation of that id; nil when there is none.
+    public let operation: JointOperation?
+
+    public init(id: String, operation: JointOperation?) {
+        self.id = id
+        self.operation = operation
+    }
+
+    /// The operation of `id` from its stored JSON (none when the database had no row).
+    init(id: String, json: String?) throws {
+        self.init(id: id, operation: try json.map { try ConcertJSON.decode(JointOperation.self, from: $0) })
+    }
 }
 
 /// A session as its user sees it in their list.
