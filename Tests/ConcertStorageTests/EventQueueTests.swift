@@ -163,6 +163,63 @@ struct EventQueueTests {
         #expect(try await first.verifyAuditChain().isIntact)
     }
 
+    @Test(
+        "writes that commit while a batch is written are read by the statement that writes it, and numbered after it in their operation"
+    )
+    func batchReadByTheWriteBefore() async throws {
+        let (_, store, agency, user, operation) = try await openWithOperation()
+        defer { store.close() }
+        func message(_ subject: String) -> Message {
+            Self.message(id: Identifier.make(), subject, in: operation, from: agency, by: user)
+        }
+        // The first batch (one message) waits before its write while four more messages commit.
+        let (reached, reachedSignal) = AsyncStream<Void>.makeStream()
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        let pauseOnce = Mutex(true)
+        store.sequencer.beforeWrite.withLock {
+            $0 = {
+                guard
+                    pauseOnce.withLock({ first in
+                        defer { first = false }; return first
+                    })
+                else { return }
+                reachedSignal.yield()
+                for await _ in release { return }
+            }
+        }
+        let batchesBefore = store.sequencer.batchesWritten.load(ordering: .relaxed)
+        let first = message("In the first batch")
+        let sendingFirst = Task { try await store.createMessage(first, by: Actor(user)) }
+        for await _ in reached { break }
+        let others = (1...4).map { message("Committed while the first batch waits, \($0)") }
+        let sendingOthers = others.map { sent in Task { try await store.createMessage(sent, by: Actor(user)) } }
+        // Each is committed (readable) before the first batch is written.
+        for sent in others {
+            while try await store.message(id: sent.id, operationId: operation.id) == nil {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        releaseSignal.yield()
+        try await sendingFirst.value
+        for sending in sendingOthers { try await sending.value }
+
+        #expect(store.sequencer.batchesWritten.load(ordering: .relaxed) - batchesBefore == 2)
+        #expect(
+            store.sequencer.batchesReadByTheWriteBefore.load(ordering: .relaxed) >= 1,
+            "the second batch was not read by the statement that wrote the first")
+        #expect(store.sequencer.headMoves.load(ordering: .relaxed) == 0)
+        #expect(store.sequencer.retries.load(ordering: .relaxed) == 0, "a batch failed")
+        let events = try await store.events(after: 0, limit: 1_000)
+        #expect(events.map(\.sequence) == Array(1...Int64(events.count)), "the log's numbers have a gap or a twin")
+        let numbers = events.filter { $0.operationId == operation.id }.compactMap(\.operationSequence)
+        #expect(numbers == Array(1...Int64(numbers.count)), "the operation's numbers have a gap or a twin")
+        let sentEvents = events.filter { event in ([first] + others).contains { event.payload.contains($0.id) } }
+        #expect(sentEvents.count == 5)
+        #expect(sentEvents.first?.payload.contains(first.id) == true, "the first message is not numbered first")
+        #expect(try await store.reading { try $0.rows("SELECT 1 FROM event_queue").isEmpty })
+        #expect(try await store.verifyAuditChain().isIntact)
+    }
+
     /// Two servers on one new database that the first opened, with an agency, its coordinator
     /// and an operation it leads.
     func openTwoServers() async throws -> (

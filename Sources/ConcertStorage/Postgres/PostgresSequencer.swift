@@ -13,7 +13,8 @@ import Synchronization
 /// This is what lets writes of different operations run side by side on PostgreSQL, as
 /// Trillian's sequencer does for its log: a write holds only the locks of what it changes and
 /// never the chain's head, and a pass of the sequencer numbers the events of every write that
-/// committed before it began, however many, in two round trips. A write returns once its
+/// committed before it began, however many, in two round trips; under load, the statement that
+/// writes a batch reads the next, and a batch costs one. A write returns once its
 /// events are in the log (``sequenceCommitted(queueIds:)``), so that what a client was told is
 /// written is in the log and its live feeds; events a server queued and never saw sequenced
 /// (it stopped) are sequenced by the next pass of any server.
@@ -48,6 +49,10 @@ final class PostgresSequencer: Sendable {
     /// wrote nothing and read again; and how many passes failed and were tried again.
     let headMoves = Atomic<Int>(0)
     let retries = Atomic<Int>(0)
+    /// How many batches were written, and how many of them the statement that wrote the batch
+    /// before had read (one round trip for the batch, not two).
+    let batchesWritten = Atomic<Int>(0)
+    let batchesReadByTheWriteBefore = Atomic<Int>(0)
     /// For tests: awaited between a batch's read and its write, so that another server's pass
     /// can move the head meanwhile, as it does now and then under load.
     let beforeWrite = Mutex<(@Sendable () async -> Void)?>(nil)
@@ -58,9 +63,9 @@ final class PostgresSequencer: Sendable {
         self.signal = signal
     }
 
-    /// Returns once the events a write committed before the call are in the log: when a pass
-    /// that began after the call has ended, or sooner, when the pass under way read every one
-    /// of `queueIds` (the write committed before that pass read the queue).
+    /// Returns once the events a write committed before the call are in the log: when the
+    /// batch of the first read of the queue sent after the call is written (or that read found
+    /// the queue empty), or sooner, when a batch wrote every one of `queueIds`.
     func sequenceCommitted(queueIds: [Int64] = []) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let start = state.withLock { state in
@@ -73,78 +78,109 @@ final class PostgresSequencer: Sendable {
         }
     }
 
-    /// Runs passes while writes wait for one. Those that came during a pass wait for the next,
-    /// unless that pass put their events in the log: under load a pass is always under way, and
-    /// a write would otherwise wait for one and a half passes on average.
+    /// Runs passes while writes wait for one, or while the last statement read events to put in
+    /// the log. After its first read, a pass is one statement a batch: the statement that writes
+    /// a batch reads the next (``WriteBatch``), so that under load each batch costs one round
+    /// trip, and a write waits for about one statement and a half, not for two passes.
+    ///
+    /// A write's waiter is covered by the first read sent after it came: its events were
+    /// committed before, so that read or an earlier one has them. It is answered when that
+    /// read's batch is in the log (or at once when the read found the queue empty); a full
+    /// batch hands its waiters on to the next read, since the queue held more. A waiter that
+    /// named its queue ids is answered sooner, as soon as a batch wrote every one of them.
     private func drain() async {
+        /// The queue as the last statement read it, not yet written, and the waiters it covers.
+        var pending: (read: QueueRead, covers: [Waiter])?
+        /// Waiters that the next read covers: their read was full or came to nothing.
+        var carried: [Waiter] = []
+        /// The queue ids the last few batches wrote: a waiter that comes late (its write's task
+        /// resumed after its events were in the log) is answered when it is taken.
+        var recent: [Set<Int64>] = []
+        var failures = 0
         while true {
-            let waiters = state.withLock { state -> [Waiter]? in
-                guard !state.waiting.isEmpty else {
-                    state.running = false
-                    return nil
-                }
+            var arrived = state.withLock { state in
                 defer { state.waiting = [] }
                 return state.waiting
             }
-            guard let waiters else { return }
-            do {
-                let sequenced = try await passRetrying()
-                for waiter in waiters { waiter.continuation.resume() }
-                let done = state.withLock { state -> [Waiter] in
-                    var done: [Waiter] = []
-                    state.waiting.removeAll { waiter in
-                        guard !waiter.queueIds.isEmpty, waiter.queueIds.allSatisfy(sequenced.contains) else {
-                            return false
-                        }
-                        done.append(waiter)
-                        return true
-                    }
-                    return done
+            arrived.removeAll { waiter in
+                guard !waiter.queueIds.isEmpty,
+                    waiter.queueIds.allSatisfy({ id in recent.contains { $0.contains(id) } })
+                else { return false }
+                waiter.continuation.resume()
+                return true
+            }
+            var covered = carried + arrived
+            carried = []
+            if pending == nil, covered.isEmpty {
+                let done = state.withLock { state in
+                    guard state.waiting.isEmpty else { return false }
+                    state.running = false
+                    return true
                 }
-                for waiter in done { waiter.continuation.resume() }
-            } catch {
-                for waiter in waiters { waiter.continuation.resume(throwing: error) }
-            }
-        }
-    }
-
-    /// A pass, tried again when it fails (a statement of it failed and wrote nothing: a
-    /// connection the database closed, a failover), since the writes waiting for it are
-    /// committed already.
-    private func passRetrying() async throws -> Set<Int64> {
-        var attempt = 0
-        while true {
-            do {
-                return try await pass()
-            } catch let error as StoreError {
-                throw error
-            } catch {
-                attempt += 1
-                retries.add(1, ordering: .relaxed)
-                guard attempt < 4 else { throw error }
-                logger.warning("The sequencer's pass failed; trying again: \(String(reflecting: error))")
-                try await Task.sleep(for: .milliseconds(50 * attempt))
-            }
-        }
-    }
-
-    /// Sequences the queue until it is empty, one batch at a time; returns the queue ids of
-    /// the events it put in the log.
-    private func pass() async throws -> Set<Int64> {
-        var sequenced: Set<Int64> = []
-        while true {
-            let batch = try await client.withConnection { connection in
-                try await self.sequenceBatch(on: connection)
-            }
-            // Another server's pass moved the head between this one's read and its write: the
-            // batch is read again from the head as it now stands.
-            guard let (queueIds, operations) = batch else {
-                headMoves.add(1, ordering: .relaxed)
+                if done { return }
                 continue
             }
-            sequenced.formUnion(queueIds)
-            for operationId in operations { signal.publish(operationId) }
-            if queueIds.count < Self.batchLimit { return sequenced }
+            do {
+                guard let (read, covers) = pending.map({ ($0.read, $0.covers) }) else {
+                    let read = try await readQueue()
+                    failures = 0
+                    if read.events.isEmpty {
+                        for waiter in covered { waiter.continuation.resume() }
+                    } else {
+                        pending = (read, covered)
+                    }
+                    continue
+                }
+                // The waiters that came since the last read are covered by the read this
+                // statement makes; those the read of this batch covers wait for its write.
+                let batch = try Batch(read)
+                if let pause = beforeWrite.withLock({ $0 }) { await pause() }
+                guard let next = try await write(batch) else {
+                    // Another server's pass moved the head: nothing was written, and the queue
+                    // is read again from the head as it now stands.
+                    headMoves.add(1, ordering: .relaxed)
+                    pending = nil
+                    carried = covers + covered
+                    continue
+                }
+                failures = 0
+                batchesWritten.add(1, ordering: .relaxed)
+                if !next.events.isEmpty { batchesReadByTheWriteBefore.add(1, ordering: .relaxed) }
+                for operationId in batch.operationIds { signal.publish(operationId) }
+                let written = Set(batch.queueIds)
+                recent = Array((recent + [written]).suffix(4))
+                if read.events.count < Self.batchLimit {
+                    for waiter in covers { waiter.continuation.resume() }
+                } else {
+                    covered = covers + covered
+                }
+                covered.removeAll { waiter in
+                    guard !waiter.queueIds.isEmpty, waiter.queueIds.allSatisfy(written.contains) else { return false }
+                    waiter.continuation.resume()
+                    return true
+                }
+                if next.events.isEmpty {
+                    for waiter in covered { waiter.continuation.resume() }
+                    pending = nil
+                } else {
+                    pending = (next, covered)
+                }
+            } catch {
+                // A statement failed and wrote nothing (a connection the database closed, a
+                // failover): the queue is read again, since the writes waiting are committed.
+                let waiters = (pending?.covers ?? []) + covered
+                pending = nil
+                failures += 1
+                retries.add(1, ordering: .relaxed)
+                if error is StoreError || failures >= 4 {
+                    for waiter in waiters { waiter.continuation.resume(throwing: error) }
+                    failures = 0
+                    continue
+                }
+                logger.warning("The sequencer's pass failed; trying again: \(String(reflecting: error))")
+                carried = waiters
+                try? await Task.sleep(for: .milliseconds(50 * failures))
+            }
         }
     }
 
@@ -167,74 +203,121 @@ final class PostgresSequencer: Sendable {
         var treeFrontier: String
     }
 
-    /// Numbers up to ``batchLimit`` queued events in two statements and no transaction of their
-    /// own: the head and the queue are read, the events numbered and hashed, and one statement
-    /// writes them with the head only if the head is still as it was read (compare and swap).
-    /// Returns their queue ids, and the operations whose feeds they join; nil when the head had moved
-    /// (another server's pass, or the log's tree extended when a server opened), in which case
-    /// nothing was written.
-    ///
-    /// A pass is on the path of every write's answer (``sequenceCommitted(queueIds:)``): in a
-    /// transaction that held the head it took six round trips, and under load its awaits
-    /// queued behind the requests waiting for it.
-    private func sequenceBatch(on connection: PostgresConnection) async throws -> ([Int64], Set<String>)? {
-        var head: Head?
-        var queued: [Queued] = []
+    /// The chain's head and the oldest queued events (up to ``batchLimit``), read in one
+    /// snapshot, with the last sequence number of each operation they count in.
+    struct QueueRead {
+        var head: Head
+        var events: [Queued] = []
         var lastSequences: [String: Int64] = [:]
-        // One statement, one snapshot: every write that committed before the pass began is in
-        // it. Each event comes with its operation's last number, read from its events: the
-        // operation's row is not touched, so that a pass never waits for a write that holds it.
-        for try await row in try await connection.execute(ReadQueue(), logger: logger) {
-            switch row {
-            case .head(let read): head = read
-            case .event(let entry, let last):
-                queued.append(entry)
-                if let operationId = entry.operationId, let last { lastSequences[operationId] = last }
-            }
-        }
-        guard let head else { throw StoreError.notFound("The event chain has no head.") }
-        guard !queued.isEmpty else { return ([], []) }
-        // A head the tree does not reach was moved by hand.
-        guard var tree = TreeFrontier(size: head.treeSize, text: head.treeFrontier), tree.size == head.sequence else {
-            throw StoreError.damaged("The log's tree does not reach the chain's head; run `concert audit verify`.")
-        }
-        var sequence = head.sequence
-        var hash = head.hash
-        var operationSequences: [String: Int64] = [:]
-        var events: [Event] = []
-        var nodes: [(node: LogTree.Node, hash: LogTree.Hash)] = []
-        let recordedAt = ConcertJSON.formatTimestamp(Date())
-        for entry in queued {
-            var operationSequence: Int64?
-            if let operationId = entry.operationId, entry.countsInOperation {
-                guard let last = operationSequences[operationId] ?? lastSequences[operationId] else {
-                    throw StoreError.damaged("An event waits for operation \(operationId), which is gone.")
+
+        /// Reads the rows of ``ReadQueue`` or ``WriteBatch``; nil when there is no head row
+        /// (the write found the head moved).
+        init?(rows: [ReadQueue.Row]) {
+            var head: Head?
+            for row in rows {
+                switch row {
+                case .head(let read): head = read
+                case .event(let entry, let last):
+                    events.append(entry)
+                    if let operationId = entry.operationId, let last { lastSequences[operationId] = last }
                 }
-                operationSequence = last + 1
-                operationSequences[operationId] = last + 1
             }
-            sequence += 1
-            let eventHash = EventChain.hash(
-                previousHash: hash, sequence: sequence, operationId: entry.operationId,
-                operationSequence: operationSequence, actorUserId: entry.actorUserId,
-                actorAgencyId: entry.actorAgencyId, kind: entry.kind, payload: entry.payload,
-                recordedAt: recordedAt)
-            events.append(
-                Event(
-                    sequence: sequence, operationId: entry.operationId, operationSequence: operationSequence,
-                    actorUserId: entry.actorUserId, actorAgencyId: entry.actorAgencyId, kind: entry.kind,
-                    payload: entry.payload, recordedAt: recordedAt, previousHash: hash, hash: eventHash))
-            nodes += tree.append(leafHash: LogTree.leafHash(eventHash: eventHash)!)
-            hash = eventHash
+            guard let head else { return nil }
+            self.head = head
         }
-        let operationIds = Array(operationSequences.keys)
-        let batch = WriteBatch(
-            read: head, events: events, queueIds: queued.map(\.id), operationIds: operationIds, nodes: nodes,
-            tree: tree)
-        if let pause = beforeWrite.withLock({ $0 }) { await pause() }
-        var written = false
-        for try await wrote in try await connection.execute(batch, logger: logger) { written = wrote }
-        return written ? (queued.map(\.id), Set(operationIds)) : nil
+    }
+
+    /// A batch numbered and hashed from a read of the queue, ready to be written.
+    struct Batch {
+        let read: Head
+        let events: [Event]
+        let queueIds: [Int64]
+        let operationIds: [String]
+        /// The last number of each operation the batch counts in, as it leaves them.
+        let operationSequences: [String: Int64]
+        let nodes: [(node: LogTree.Node, hash: LogTree.Hash)]
+        let tree: TreeFrontier
+
+        /// Numbers the events that were read after the head, chains their hashes and grows
+        /// the tree.
+        init(_ read: QueueRead) throws {
+            // A head the tree does not reach was moved by hand.
+            guard var tree = TreeFrontier(size: read.head.treeSize, text: read.head.treeFrontier),
+                tree.size == read.head.sequence
+            else {
+                throw StoreError.damaged("The log's tree does not reach the chain's head; run `concert audit verify`.")
+            }
+            var sequence = read.head.sequence
+            var hash = read.head.hash
+            var operationSequences: [String: Int64] = [:]
+            var events: [Event] = []
+            var nodes: [(node: LogTree.Node, hash: LogTree.Hash)] = []
+            let recordedAt = ConcertJSON.formatTimestamp(Date())
+            for entry in read.events {
+                var operationSequence: Int64?
+                if let operationId = entry.operationId, entry.countsInOperation {
+                    guard let last = operationSequences[operationId] ?? read.lastSequences[operationId] else {
+                        throw StoreError.damaged("An event waits for operation \(operationId), which is gone.")
+                    }
+                    operationSequence = last + 1
+                    operationSequences[operationId] = last + 1
+                }
+                sequence += 1
+                let eventHash = EventChain.hash(
+                    previousHash: hash, sequence: sequence, operationId: entry.operationId,
+                    operationSequence: operationSequence, actorUserId: entry.actorUserId,
+                    actorAgencyId: entry.actorAgencyId, kind: entry.kind, payload: entry.payload,
+                    recordedAt: recordedAt)
+                events.append(
+                    Event(
+                        sequence: sequence, operationId: entry.operationId, operationSequence: operationSequence,
+                        actorUserId: entry.actorUserId, actorAgencyId: entry.actorAgencyId, kind: entry.kind,
+                        payload: entry.payload, recordedAt: recordedAt, previousHash: hash, hash: eventHash))
+                nodes += tree.append(leafHash: LogTree.leafHash(eventHash: eventHash)!)
+                hash = eventHash
+            }
+            self.read = read.head
+            self.events = events
+            queueIds = read.events.map(\.id)
+            operationIds = Array(operationSequences.keys)
+            self.operationSequences = operationSequences
+            self.nodes = nodes
+            self.tree = tree
+        }
+    }
+
+    /// Reads the head and the queue in one statement, one snapshot: every write that committed
+    /// before the statement began is in it. Each event comes with its operation's last number,
+    /// read from its events: the operation's row is not touched, so that a pass never waits for
+    /// a write that holds it.
+    private func readQueue() async throws -> QueueRead {
+        try await client.withConnection { [logger] connection in
+            let statement = ReadQueue()
+            var rows: [ReadQueue.Row] = []
+            for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+            guard let read = QueueRead(rows: rows) else {
+                throw StoreError.notFound("The event chain has no head.")
+            }
+            return read
+        }
+    }
+
+    /// Writes `batch` only if the chain's head is still as it was read (compare and swap), and
+    /// reads the queue that follows it in the same statement. Returns that read, with the head
+    /// the batch left and each operation's last number counting the batch's own events (which
+    /// the statement's read does not see); nil when the head had moved (another server's pass,
+    /// or the log's tree extended when a server opened), in which case nothing was written.
+    private func write(_ batch: Batch) async throws -> QueueRead? {
+        let statement = WriteBatch(batch)
+        guard
+            var next = try await client.withConnection({ [logger] connection in
+                var rows: [ReadQueue.Row] = []
+                for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+                return QueueRead(rows: rows)
+            })
+        else { return nil }
+        next.lastSequences.merge(batch.operationSequences) { max($0, $1) }
+        return next
     }
 }
 
@@ -242,7 +325,7 @@ final class PostgresSequencer: Sendable {
 /// operation's last sequence number (none when the operation is gone): a statement prepared
 /// once a connection, as the pass runs it hundreds of times a second under load. The head is
 /// its first row (`part` 0), so that the two are read in one snapshot and one round trip.
-private struct ReadQueue: PostgresPreparedStatement {
+struct ReadQueue: PostgresPreparedStatement {
     static let sql = """
         WITH queued AS (
             SELECT id, operation_id, counts_in_operation, actor_user_id, actor_agency_id, kind, payload, position
@@ -271,7 +354,10 @@ private struct ReadQueue: PostgresPreparedStatement {
 
     func makeBindings() -> PostgresBindings { PostgresBindings() }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row {
+    func decodeRow(_ row: PostgresRow) throws -> Row { try Self.decode(row) }
+
+    /// A row of the head or of a queued event; ``WriteBatch`` answers the same rows.
+    static func decode(_ row: PostgresRow) throws -> Row {
         let (
             part, id, operationId, counts, userId, agencyId, kind, payload, last, sequence, hash, treeSize, frontier, _
         ) =
@@ -299,16 +385,21 @@ private struct ReadQueue: PostgresPreparedStatement {
 
 /// A batch put in the log in one statement, only if the chain's head is as the pass read it:
 /// the head moved on, its events appended and taken off the queue, the tree's new nodes, the
-/// rows that waited pointed at their events, and the operations announced. Answers whether it
-/// wrote. Every part waits for the head's change: when another pass changed the head first,
-/// this one's change finds no row (PostgreSQL reads the head again once that pass commits),
-/// and nothing else is written.
+/// rows that waited pointed at their events, and the operations announced. Every part waits
+/// for the head's change: when another pass changed the head first, this one's change finds no
+/// row (PostgreSQL reads the head again once that pass commits), and nothing else is written.
+///
+/// When it writes, the statement goes on to read the queue that follows, as ``ReadQueue`` does
+/// and in its rows: the new head, then the oldest events left (those it took off are still
+/// there for its own read, and are left out by their ids). Its read of each operation's last
+/// number does not see the events it wrote itself; the sequencer adds those. With no row at
+/// all, it wrote nothing.
 private struct WriteBatch: PostgresPreparedStatement {
     static let sql = """
         WITH head AS (
             UPDATE chain_head SET sequence = $16, hash = $17, tree_size = $18, tree_frontier = $19
             WHERE id = 1 AND sequence = $22 AND hash = $23 AND tree_size = $24 AND tree_frontier = $25
-            RETURNING 1
+            RETURNING sequence, hash, tree_size, tree_frontier
         ), appended AS (
             INSERT INTO event (sequence, operation_id, operation_sequence, actor_user_id, actor_agency_id,
                                kind, payload, recorded_at, previous_hash, hash)
@@ -332,19 +423,34 @@ private struct WriteBatch: PostgresPreparedStatement {
             WHERE custody_entry.json_event < 0 AND custody_entry.json_event = m.q AND EXISTS (SELECT 1 FROM head)
         ), notified AS (
             SELECT pg_notify($21, id) FROM unnest($12::text[]) AS n(id) WHERE EXISTS (SELECT 1 FROM head)
+        ), queued AS (
+            SELECT id, operation_id, counts_in_operation, actor_user_id, actor_agency_id, kind, payload, position
+            FROM event_queue WHERE id <> ALL($11::bigint[]) AND EXISTS (SELECT 1 FROM head)
+            ORDER BY position LIMIT \(PostgresSequencer.batchLimit)
+        ), heads AS (
+            SELECT operation.id,
+                   COALESCE((SELECT MAX(operation_sequence) FROM event WHERE event.operation_id = operation.id), 0)
+                   AS last
+            FROM operation WHERE operation.id IN (SELECT operation_id FROM queued WHERE counts_in_operation)
         )
-        SELECT EXISTS (SELECT 1 FROM head) AND (SELECT count(*) FROM notified) >= 0
+        SELECT 0 AS part, NULL::bigint, NULL::text, NULL::boolean, NULL::text, NULL::text, NULL::text, NULL::text,
+               NULL::bigint, sequence, hash, tree_size, tree_frontier, 0::bigint AS position
+        FROM head WHERE (SELECT count(*) FROM notified) >= 0
+        UNION ALL
+        SELECT 1, queued.id, queued.operation_id, queued.counts_in_operation, queued.actor_user_id,
+               queued.actor_agency_id, queued.kind, queued.payload, heads.last, NULL, NULL, NULL, NULL,
+               queued.position
+        FROM queued LEFT JOIN heads ON heads.id = queued.operation_id AND queued.counts_in_operation
+        ORDER BY part, position
         """
-    typealias Row = Bool
+    typealias Row = ReadQueue.Row
 
-    let read: PostgresSequencer.Head
-    let events: [Event]
-    let queueIds: [Int64]
-    let operationIds: [String]
-    let nodes: [(node: LogTree.Node, hash: LogTree.Hash)]
-    let tree: TreeFrontier
+    let batch: PostgresSequencer.Batch
+
+    init(_ batch: PostgresSequencer.Batch) { self.batch = batch }
 
     func makeBindings() throws -> PostgresBindings {
+        let events = batch.events
         var bindings = PostgresBindings(capacity: 25)
         bindings.append(events.map(\.sequence))
         bindings.append(events.map { $0.operationId ?? "" })
@@ -356,26 +462,26 @@ private struct WriteBatch: PostgresPreparedStatement {
         bindings.append(events.map(\.recordedAt))
         bindings.append(events.map(\.previousHash))
         bindings.append(events.map(\.hash))
-        bindings.append(queueIds)
-        bindings.append(operationIds)
-        bindings.append(nodes.map { Int64($0.node.level) })
-        bindings.append(nodes.map(\.node.position))
-        bindings.append(nodes.map { Hex.string($0.hash) })
+        bindings.append(batch.queueIds)
+        bindings.append(batch.operationIds)
+        bindings.append(batch.nodes.map { Int64($0.node.level) })
+        bindings.append(batch.nodes.map(\.node.position))
+        bindings.append(batch.nodes.map { Hex.string($0.hash) })
         bindings.append(events.last!.sequence)
         bindings.append(events.last!.hash)
-        bindings.append(tree.size)
-        bindings.append(tree.text)
+        bindings.append(batch.tree.size)
+        bindings.append(batch.tree.text)
         // A row waiting for a queued event points at it as minus its id.
-        bindings.append(queueIds.map { -$0 })
+        bindings.append(batch.queueIds.map { -$0 })
         bindings.append(PostgresStore.channel)
-        bindings.append(read.sequence)
-        bindings.append(read.hash)
-        bindings.append(read.treeSize)
-        bindings.append(read.treeFrontier)
+        bindings.append(batch.read.sequence)
+        bindings.append(batch.read.hash)
+        bindings.append(batch.read.treeSize)
+        bindings.append(batch.read.treeFrontier)
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Bool { try row.decode(Bool.self) }
+    func decodeRow(_ row: PostgresRow) throws -> ReadQueue.Row { try ReadQueue.decode(row) }
 }
 
 /// Hands out ids for queued events from blocks of 1,024 the database gives each server, so
