@@ -42,6 +42,25 @@ struct TimestampTests {
         }
     }
 
+    @Test("a time with any offset RFC 3339 allows is read as the same instant in UTC")
+    func offsets() throws {
+        let pairs = [
+            ("2024-01-01T12:00:00+05:30", "2024-01-01T06:30:00Z"),
+            ("2024-01-01T12:00:00-00:00", "2024-01-01T12:00:00Z"),
+            ("2024-01-01T12:00:00.250+01:00", "2024-01-01T11:00:00.250Z"),
+            // Past Foundation's ±18:00, and a year of three digits: what the API fuzzer sent.
+            ("0228-08-29T21:24:18-21:45", "0228-08-30T19:09:18Z"),
+            ("2024-01-01T00:00:00+23:59", "2023-12-31T00:01:00Z"),
+        ]
+        for (text, utc) in pairs {
+            let read = try #require(ConcertJSON.parseTimestamp(text), "\(text)")
+            #expect(read == ConcertJSON.parseTimestamp(utc), "\(text)")
+        }
+        for text in ["2024-01-01T12:00:00+24:00", "2024-01-01T12:00:00+05:60", "2024-01-01T12:00:00+0a:00"] {
+            #expect(ConcertJSON.parseTimestamp(text) == nil, "\(text)")
+        }
+    }
+
     @Test("hex is two lower-case digits a byte")
     func hex() {
         #expect(Hex.string([0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")

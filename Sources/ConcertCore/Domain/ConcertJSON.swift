@@ -99,8 +99,27 @@ public enum ConcertJSON {
         // Foundation rolls fields over (12:99 is 13:39); a time whose fields are out of range is
         // refused instead.
         guard fieldsInRange(text) else { return nil }
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        // RFC 3339 (and the API's `date-time`) allows any offset up to ±23:59; Foundation's
+        // parser refuses those past ±18:00. The offset is taken off here, the rest read as UTC.
+        var utc = text
+        var offset = 0
+        let bytes = Array(text.utf8)
+        if bytes.count >= 25,
+            bytes[bytes.count - 6] == UInt8(ascii: "+") || bytes[bytes.count - 6] == UInt8(ascii: "-"),
+            bytes[bytes.count - 3] == UInt8(ascii: ":")
+        {
+            let digits = [bytes.count - 5, bytes.count - 4, bytes.count - 2, bytes.count - 1].map { bytes[$0] }
+            guard digits.allSatisfy({ (48...57).contains($0) }) else { return nil }
+            let hours = Int(digits[0] - 48) * 10 + Int(digits[1] - 48)
+            let minutes = Int(digits[2] - 48) * 10 + Int(digits[3] - 48)
+            guard hours <= 23, minutes <= 59 else { return nil }
+            offset = (hours * 3_600 + minutes * 60) * (bytes[bytes.count - 6] == UInt8(ascii: "+") ? 1 : -1)
+            utc = String(text.dropLast(6)) + "Z"
+        }
+        let date =
+            (try? Date(utc, strategy: .iso8601))
+            ?? (try? Date(utc, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        return date.map { $0.addingTimeInterval(TimeInterval(-offset)) }
     }
 
     /// Whether month, day, hour, minute and second of `yyyy-MM-ddTHH:mm:ss…` lie in range.
