@@ -128,20 +128,7 @@ struct EventQueueTests {
             Self.message(id: Identifier.make(), subject, in: operation, from: agency, by: user)
         }
         // The first server's next pass stops between reading the head and writing its batch.
-        let (reached, reachedSignal) = AsyncStream<Void>.makeStream()
-        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
-        let pauseOnce = Mutex(true)
-        first.sequencer.beforeWrite.withLock {
-            $0 = {
-                guard
-                    pauseOnce.withLock({ first in
-                        defer { first = false }; return first
-                    })
-                else { return }
-                reachedSignal.yield()
-                for await _ in release { return }
-            }
-        }
+        let (reached, releaseSignal) = Self.pauseNextWrite(of: first.sequencer)
         let paused = message("Read, not yet written")
         let sending = Task { try await first.createMessage(paused, by: Actor(user)) }
         for await _ in reached { break }
@@ -173,20 +160,7 @@ struct EventQueueTests {
             Self.message(id: Identifier.make(), subject, in: operation, from: agency, by: user)
         }
         // The first batch (one message) waits before its write while four more messages commit.
-        let (reached, reachedSignal) = AsyncStream<Void>.makeStream()
-        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
-        let pauseOnce = Mutex(true)
-        store.sequencer.beforeWrite.withLock {
-            $0 = {
-                guard
-                    pauseOnce.withLock({ first in
-                        defer { first = false }; return first
-                    })
-                else { return }
-                reachedSignal.yield()
-                for await _ in release { return }
-            }
-        }
+        let (reached, releaseSignal) = Self.pauseNextWrite(of: store.sequencer)
         let batchesBefore = store.sequencer.batchesWritten.load(ordering: .relaxed)
         let first = message("In the first batch")
         let sendingFirst = Task { try await store.createMessage(first, by: Actor(user)) }
@@ -218,6 +192,30 @@ struct EventQueueTests {
         #expect(sentEvents.first?.payload.contains(first.id) == true, "the first message is not numbered first")
         #expect(try await store.reading { try $0.rows("SELECT 1 FROM event_queue").isEmpty })
         #expect(try await store.verifyAuditChain().isIntact)
+    }
+
+    /// Makes the next batch `sequencer` writes wait before its write: `reached` yields once it
+    /// waits, and a yield on `release` lets it go on. The batches after it do not wait.
+    static func pauseNextWrite(
+        of sequencer: PostgresSequencer
+    ) -> (
+        reached: AsyncStream<Void>, release: AsyncStream<Void>.Continuation
+    ) {
+        let (reached, reachedSignal) = AsyncStream<Void>.makeStream()
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        let pauseOnce = Mutex(true)
+        sequencer.beforeWrite.withLock {
+            $0 = {
+                guard
+                    pauseOnce.withLock({ first in
+                        defer { first = false }; return first
+                    })
+                else { return }
+                reachedSignal.yield()
+                for await _ in release { return }
+            }
+        }
+        return (reached, releaseSignal)
     }
 
     /// Two servers on one new database that the first opened, with an agency, its coordinator

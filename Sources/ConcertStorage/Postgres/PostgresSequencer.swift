@@ -326,10 +326,16 @@ final class PostgresSequencer: Sendable {
 /// once a connection, as the pass runs it hundreds of times a second under load. The head is
 /// its first row (`part` 0), so that the two are read in one snapshot and one round trip.
 struct ReadQueue: PostgresPreparedStatement {
-    static let sql = """
-        WITH queued AS (
+    static let sql = "WITH " + reading(queue: "", head: "FROM chain_head WHERE id = 1")
+
+    /// The common table expressions and the rows of a read of the queue, as ``ReadQueue`` and
+    /// ``WriteBatch`` make it: `queue` filters `event_queue` (a `WHERE` clause, or nothing), and
+    /// `head` is where the head's row comes from (a `FROM` clause).
+    static func reading(queue filter: String, head source: String) -> String {
+        """
+        queued AS (
             SELECT id, operation_id, counts_in_operation, actor_user_id, actor_agency_id, kind, payload, position
-            FROM event_queue ORDER BY position LIMIT \(PostgresSequencer.batchLimit)
+            FROM event_queue \(filter) ORDER BY position LIMIT \(PostgresSequencer.batchLimit)
         ), heads AS (
             SELECT operation.id,
                    COALESCE((SELECT MAX(operation_sequence) FROM event WHERE event.operation_id = operation.id), 0)
@@ -338,7 +344,7 @@ struct ReadQueue: PostgresPreparedStatement {
         )
         SELECT 0 AS part, NULL::bigint, NULL::text, NULL::boolean, NULL::text, NULL::text, NULL::text, NULL::text,
                NULL::bigint, sequence, hash, tree_size, tree_frontier, 0::bigint AS position
-        FROM chain_head WHERE id = 1
+        \(source)
         UNION ALL
         SELECT 1, queued.id, queued.operation_id, queued.counts_in_operation, queued.actor_user_id,
                queued.actor_agency_id, queued.kind, queued.payload, heads.last, NULL, NULL, NULL, NULL,
@@ -346,6 +352,7 @@ struct ReadQueue: PostgresPreparedStatement {
         FROM queued LEFT JOIN heads ON heads.id = queued.operation_id AND queued.counts_in_operation
         ORDER BY part, position
         """
+    }
 
     enum Row {
         case head(PostgresSequencer.Head)
@@ -423,26 +430,11 @@ private struct WriteBatch: PostgresPreparedStatement {
             WHERE custody_entry.json_event < 0 AND custody_entry.json_event = m.q AND EXISTS (SELECT 1 FROM head)
         ), notified AS (
             SELECT pg_notify($21, id) FROM unnest($12::text[]) AS n(id) WHERE EXISTS (SELECT 1 FROM head)
-        ), queued AS (
-            SELECT id, operation_id, counts_in_operation, actor_user_id, actor_agency_id, kind, payload, position
-            FROM event_queue WHERE id <> ALL($11::bigint[]) AND EXISTS (SELECT 1 FROM head)
-            ORDER BY position LIMIT \(PostgresSequencer.batchLimit)
-        ), heads AS (
-            SELECT operation.id,
-                   COALESCE((SELECT MAX(operation_sequence) FROM event WHERE event.operation_id = operation.id), 0)
-                   AS last
-            FROM operation WHERE operation.id IN (SELECT operation_id FROM queued WHERE counts_in_operation)
-        )
-        SELECT 0 AS part, NULL::bigint, NULL::text, NULL::boolean, NULL::text, NULL::text, NULL::text, NULL::text,
-               NULL::bigint, sequence, hash, tree_size, tree_frontier, 0::bigint AS position
-        FROM head WHERE (SELECT count(*) FROM notified) >= 0
-        UNION ALL
-        SELECT 1, queued.id, queued.operation_id, queued.counts_in_operation, queued.actor_user_id,
-               queued.actor_agency_id, queued.kind, queued.payload, heads.last, NULL, NULL, NULL, NULL,
-               queued.position
-        FROM queued LEFT JOIN heads ON heads.id = queued.operation_id AND queued.counts_in_operation
-        ORDER BY part, position
+        ),
         """
+        + ReadQueue.reading(
+            queue: "WHERE id <> ALL($11::bigint[]) AND EXISTS (SELECT 1 FROM head)",
+            head: "FROM head WHERE (SELECT count(*) FROM notified) >= 0")
     typealias Row = ReadQueue.Row
 
     let batch: PostgresSequencer.Batch
