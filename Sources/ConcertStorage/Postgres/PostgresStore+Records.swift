@@ -77,33 +77,37 @@ extension PostgresStore {
 
     // MARK: What every request reads
 
-    /// The user of a session, read by every request of a signed-in user: on PostgreSQL a
-    /// statement prepared once a connection, run without a hop to a blocking thread.
+    /// The user of a session, read by every request of a signed-in user.
     public func sessionUser(tokenHash: String, now: Date) async throws -> User? {
-        try await read { [logger] connection in
-            for try await user in try await connection.execute(
-                ReadSessionUser(tokenHash: tokenHash, now: now.timeIntervalSince1970), logger: logger)
-            {
-                return user
-            }
-            return nil
-        }
+        try await readSession(tokenHash: tokenHash, now: now, operationId: nil)?.user
     }
 
-    /// The user of a session and the operation a request about it names, in one prepared
-    /// statement: a request about an operation reads both before anything else.
+    /// The user of a session and the operation a request about it names, in one statement: a
+    /// request about an operation reads both before anything else.
     public func sessionUser(
         tokenHash: String, now: Date, readingOperation operationId: String
     ) async throws -> (
         User, PrefetchedOperation
     )? {
+        guard let (user, json) = try await readSession(tokenHash: tokenHash, now: now, operationId: operationId)
+        else { return nil }
+        return (user, try PrefetchedOperation(id: operationId, json: json))
+    }
+
+    /// The user of a live session and the JSON of the operation `operationId` names (none when
+    /// there is no such operation, or no id): a statement prepared once a connection, run
+    /// without a hop to a blocking thread.
+    private func readSession(
+        tokenHash: String, now: Date, operationId: String?
+    ) async throws -> (
+        user: User, operationJSON: String?
+    )? {
         try await read { [logger] connection in
             for try await (user, json) in try await connection.execute(
-                ReadSessionUserAndOperation(
-                    tokenHash: tokenHash, now: now.timeIntervalSince1970, operationId: operationId),
+                ReadSessionUser(tokenHash: tokenHash, now: now.timeIntervalSince1970, operationId: operationId),
                 logger: logger)
             {
-                return (user, try PrefetchedOperation(id: operationId, json: json))
+                return (user, json)
             }
             return nil
         }
@@ -382,32 +386,9 @@ private struct InsertSentMessage: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
 }
 
-/// The user of a live session, as the shared store reads it.
-private struct ReadSessionUser: PostgresPreparedStatement {
-    static let sql = """
-        SELECT \(userColumns) FROM session JOIN app_user ON app_user.id = session.user_id
-        WHERE session.token_hash = $1 AND session.expires_at > $2 AND app_user.disabled_at IS NULL
-        """
-    typealias Row = User
-
-    let tokenHash: String
-    let now: Double
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 2)
-        bindings.append(tokenHash)
-        bindings.append(now)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> User {
-        try storedUser(from: SQLRow(try row.map(PostgresSQLConnection.value(of:))))
-    }
-}
-
 /// The user of a live session and the JSON of an operation (none when there is no such
-/// operation), as a request about that operation reads them.
-private struct ReadSessionUserAndOperation: PostgresPreparedStatement {
+/// operation, or no id was given), as every request of a signed-in user reads them.
+private struct ReadSessionUser: PostgresPreparedStatement {
     static let sql = """
         SELECT \(userColumns), (SELECT json FROM operation WHERE id = $3)
         FROM session JOIN app_user ON app_user.id = session.user_id
@@ -417,7 +398,7 @@ private struct ReadSessionUserAndOperation: PostgresPreparedStatement {
 
     let tokenHash: String
     let now: Double
-    let operationId: String
+    let operationId: String?
 
     func makeBindings() -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 3)

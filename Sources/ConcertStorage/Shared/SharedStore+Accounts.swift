@@ -144,6 +144,22 @@ extension SQLEngineStore {
     ) async throws -> (
         User, PrefetchedOperation
     )? {
+        guard let (user, json) = try await sessionRead(tokenHash: tokenHash, now: now, operationId: operationId)
+        else { return nil }
+        return (user, try PrefetchedOperation(id: operationId, json: json))
+    }
+
+    public func sessionUser(tokenHash: String, now: Date) async throws -> User? {
+        try await sessionRead(tokenHash: tokenHash, now: now, operationId: nil)?.user
+    }
+
+    /// The user of a live session and the JSON of the operation `operationId` names (none when
+    /// there is no such operation, or no id), in one statement.
+    private func sessionRead(
+        tokenHash: String, now: Date, operationId: String?
+    ) async throws -> (
+        user: User, operationJSON: String?
+    )? {
         try await reading { connection in
             guard
                 let row = try connection.rows(
@@ -155,19 +171,7 @@ extension SQLEngineStore {
                     """
                 ).first
             else { return nil }
-            return (try storedUser(from: row), try PrefetchedOperation(id: operationId, json: row.optionalString(7)))
-        }
-    }
-
-    public func sessionUser(tokenHash: String, now: Date) async throws -> User? {
-        try await reading { connection in
-            try connection.rows(
-                """
-                SELECT \(raw: userColumns) FROM session JOIN app_user ON app_user.id = session.user_id
-                WHERE session.token_hash = \(tokenHash) AND session.expires_at > \(now.timeIntervalSince1970)
-                    AND app_user.disabled_at IS NULL
-                """
-            ).first.map(storedUser(from:))
+            return (try storedUser(from: row), row.optionalString(7))
         }
     }
 
